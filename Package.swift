@@ -1,0 +1,84 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Akashi target shares (STYLE.md convention 1).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "akashi",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "akashi", targets: ["akashi"]),
+        .library(name: "AkashiDomain", targets: ["AkashiDomain"]),
+        .library(name: "AkashiLedger", targets: ["AkashiLedger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        // The register domain: values and rules, no I/O.
+        .target(name: "AkashiDomain", swiftSettings: swiftSettings),
+        // akashi-interchange/1: byte-level JSON, canonical encoding, record validation, gzip streams.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "AkashiInterchange", dependencies: ["AkashiDomain", "CZlib"], swiftSettings: swiftSettings),
+        // The verifiable ledger: RFC 9162 Merkle tree, C2SP signed notes, checkpoints, tiles, receipts.
+        .target(
+            name: "AkashiLedger",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        // Storage protocol and the store-agnostic services (import pipeline, ledger sequencing).
+        .target(
+            name: "AkashiStorage",
+            dependencies: ["AkashiDomain", "AkashiInterchange", "AkashiLedger"],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded store: SQLite through GRDB.
+        .target(
+            name: "AkashiSQLite",
+            dependencies: [
+                "AkashiStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The synthetic city: a realistic Osaka in interchange format.
+        .target(name: "AkashiCity", dependencies: ["AkashiDomain", "AkashiInterchange"], swiftSettings: swiftSettings),
+        // The audit engine: explains accesses from the business documents, ranks what it cannot explain.
+        .target(name: "AkashiAudit", dependencies: ["AkashiDomain"], swiftSettings: swiftSettings),
+        // The command tree (thin: parse, configure, call a library).
+        .target(
+            name: "AkashiCLI",
+            dependencies: [
+                "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiSQLite", "AkashiCity",
+                "AkashiAudit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "akashi", dependencies: ["AkashiCLI"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "AkashiInterchangeTests", dependencies: ["AkashiInterchange"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AkashiLedgerTests",
+            dependencies: ["AkashiLedger"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AkashiStoreTests",
+            dependencies: ["AkashiStorage", "AkashiSQLite", "AkashiCity", "AkashiInterchange"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AkashiAuditTests", dependencies: ["AkashiAudit"], swiftSettings: swiftSettings),
+        .testTarget(name: "AkashiCityTests", dependencies: ["AkashiCity", "AkashiInterchange"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,194 @@
+/// Names an enum case by the exact string the interchange format uses, and lists them for error messages.
+public protocol InterchangeEnum: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {}
+
+extension InterchangeEnum {
+    /// The accepted values, for error messages (`current | removed | …`).
+    public static var accepted: String { allCases.map(\.rawValue).joined(separator: " | ") }
+}
+
+/// What a staff account is for.
+public enum StaffRole: String, InterchangeEnum {
+    case clerk, supervisor, auditor, contractor, administrator, trainee
+}
+
+/// The four kinds of family register (戸籍).
+public enum RegisterKind: String, InterchangeEnum {
+    /// 現在戸籍
+    case current
+    /// 除籍
+    case removed
+    /// 平成改製原戸籍 (before the 2010 computerisation)
+    case heisei_original
+    /// 昭和改製原戸籍 (before the 1957 reform)
+    case showa_original
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .current: "現在戸籍"
+        case .removed: "除籍"
+        case .heisei_original: "平成改製原戸籍"
+        case .showa_original: "昭和改製原戸籍"
+        }
+    }
+}
+
+/// What an access operated on: one of the register kinds, the address attachment (附票) or a form image.
+public enum RecordKind: String, InterchangeEnum {
+    case current, removed, heisei_original, showa_original
+    /// 戸籍の附票 (address attachment) of the register.
+    case fuhyo
+    /// 届書 image.
+    case form
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .fuhyo: "戸籍の附票"
+        case .form: "届書"
+        default: RegisterKind(rawValue: rawValue)!.ja
+        }
+    }
+}
+
+/// A family relation between two persons.
+public enum RelationKind: String, InterchangeEnum {
+    case spouse, former_spouse, parent, child, sibling, adoptive_parent, adopted_child
+}
+
+/// Why a person needs extra care.
+public enum ProtectionKind: String, InterchangeEnum {
+    /// Public figure.
+    case vip
+    /// DV・ストーカー等支援措置: the address must not be disclosed.
+    case dv_support
+    case confidential
+    /// A staff member or their family.
+    case staff
+}
+
+/// The kind of business document (届出, 証明書交付請求, 職権訂正, 公用照会 …).
+public enum CaseKind: String, InterchangeEnum {
+    case notification_birth = "notification.birth"
+    case notification_death = "notification.death"
+    case notification_marriage = "notification.marriage"
+    case notification_divorce = "notification.divorce"
+    case notification_adoption = "notification.adoption"
+    case notification_dissolution = "notification.dissolution"
+    case notification_transfer = "notification.transfer"
+    case notification_separation = "notification.separation"
+    case notification_recognition = "notification.recognition"
+    case notification_name_change = "notification.name_change"
+    case notification_other = "notification.other"
+    case certificate_full = "certificate.full"
+    case certificate_individual = "certificate.individual"
+    case certificate_removed = "certificate.removed"
+    case certificate_original = "certificate.original"
+    case certificate_fuhyo = "certificate.fuhyo"
+    case certificate_acceptance = "certificate.acceptance"
+    case certificate_other = "certificate.other"
+    /// 職権訂正
+    case correction
+    /// 公用照会への回答
+    case inquiry
+    case other
+
+    /// A 届出 (notification) of any kind.
+    public var isNotification: Bool { rawValue.hasPrefix("notification.") }
+    /// A certificate request (交付請求) of any kind.
+    public var isCertificate: Bool { rawValue.hasPrefix("certificate.") }
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .notification_birth: "出生届"
+        case .notification_death: "死亡届"
+        case .notification_marriage: "婚姻届"
+        case .notification_divorce: "離婚届"
+        case .notification_adoption: "養子縁組届"
+        case .notification_dissolution: "養子離縁届"
+        case .notification_transfer: "転籍届"
+        case .notification_separation: "分籍届"
+        case .notification_recognition: "認知届"
+        case .notification_name_change: "氏名の変更届"
+        case .notification_other: "その他の届出"
+        case .certificate_full: "戸籍全部事項証明"
+        case .certificate_individual: "戸籍個人事項証明"
+        case .certificate_removed: "除籍謄抄本"
+        case .certificate_original: "改製原戸籍謄抄本"
+        case .certificate_fuhyo: "戸籍の附票の写し"
+        case .certificate_acceptance: "受理証明"
+        case .certificate_other: "その他の証明"
+        case .correction: "職権訂正"
+        case .inquiry: "公用照会への回答"
+        case .other: "その他"
+        }
+    }
+}
+
+/// Who asked for a certificate.
+public enum Requester: String, InterchangeEnum {
+    /// 本人 (the person themselves).
+    case own = "self"
+    /// 本人等: spouse, ancestors, descendants.
+    case family
+    /// 第三者請求.
+    case third_party
+    /// 職務上請求 (lawyers, judicial scriveners …).
+    case professional
+    /// 公用請求 (another public body).
+    case official
+    /// 広域交付 (requested at another municipality's counter).
+    case wide_area
+    /// Internal work of the office itself.
+    case `internal`
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .own: "本人"
+        case .family: "本人等（配偶者・直系）"
+        case .third_party: "第三者"
+        case .professional: "職務上請求"
+        case .official: "公用請求"
+        case .wide_area: "広域交付"
+        case .internal: "庁内"
+        }
+    }
+}
+
+/// Where a case stands.
+public enum CaseStatus: String, InterchangeEnum {
+    case open, done, rejected, withdrawn
+}
+
+/// What an access did.
+public enum AccessAction: String, InterchangeEnum {
+    case search, view
+    /// 証明書・帳票出力
+    case print
+    /// 異動入力
+    case update
+    case export
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .search: "検索"
+        case .view: "閲覧"
+        case .print: "出力"
+        case .update: "異動入力"
+        case .export: "データ出力"
+        }
+    }
+}
+
+/// How an access ended.
+public enum AccessOutcome: String, InterchangeEnum {
+    case ok, denied, not_found, error
+}
+
+/// A self-report answer: nothing to declare, or some personal use.
+public enum Declaration: String, InterchangeEnum {
+    case none, some
+}
