@@ -1,0 +1,263 @@
+import AkashiDomain
+
+/// Why a line was rejected: the field (when one is to blame) and a plain message.
+public struct RecordError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The field at fault, e.g. `at` or `assignments[1].from`; `nil` when the line as a whole is wrong.
+    public var field: String?
+    public var message: String
+
+    public init(field: String? = nil, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { field.map { "field \"\($0)\": \(message)" } ?? message }
+}
+
+/// What decoding one line gave.
+public enum DecodedLine: Sendable {
+    /// A valid record, with the names of fields that were not understood and skipped.
+    case record(Record, unknownFields: [String])
+    /// A line whose `type` this version does not know: reported and skipped, never fatal.
+    case unknownType(String)
+    /// A blank line (ignored).
+    case blank
+}
+
+/// Turns one line of akashi-interchange/1 into a validated ``Record``.
+public enum RecordDecoder {
+    /// The longest ID the format allows, in bytes.
+    public static let maxIDBytes = 64
+
+    /// Decodes one line (without its `\n`). Throws ``RecordError`` for anything the format rejects.
+    public static func decode(line: UnsafeBufferPointer<UInt8>) throws(RecordError) -> DecodedLine {
+        var k = 0
+        while k < line.count, line[k] == 0x20 || line[k] == 0x09 || line[k] == 0x0D { k += 1 }
+        if k == line.count { return .blank }
+        if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
+            throw RecordError("byte order mark (BOM) is not allowed")
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            throw RecordError("not valid JSON: \(error)")
+        }
+        return try decode(value)
+    }
+
+    /// Decodes one line given as bytes.
+    public static func decode(line: [UInt8]) throws(RecordError) -> DecodedLine {
+        let r: Result<DecodedLine, RecordError> = line.withUnsafeBufferPointer { buf in
+            do throws(RecordError) { return .success(try decode(line: buf)) } catch { return .failure(error) }
+        }
+        return try r.get()
+    }
+
+    /// Decodes a parsed JSON value.
+    public static func decode(_ value: JSONValue) throws(RecordError) -> DecodedLine {
+        guard case let .object(members) = value else { throw RecordError("a line must be a JSON object") }
+        var f = Fields(members)
+        guard let typeName = try f.string("type") else { throw RecordError(field: "type", "missing") }
+        guard let type = RecordType(rawValue: typeName) else { return .unknownType(typeName) }
+        let record: Record
+        switch type {
+        case .office:
+            record = .office(Office(code: try f.id("code"), name: try f.required("name"),
+                                    municipality: try f.string("municipality")))
+        case .staff:
+            record = .staff(Staff(
+                id: try f.id("id"), name: try f.string("name"), role: try f.requiredEnum("role"),
+                assignments: try f.objects("assignments", required: true) { (g: inout Fields) throws(RecordError) in
+                    Assignment(office: try g.required("office"), duty: try g.required("duty"),
+                               from: try g.requiredDate("from"), to: try g.date("to"))
+                },
+                person: try f.string("person"), address: try f.string("address")))
+        case .register:
+            record = .register(Register(
+                id: try f.id("id"), kind: try f.requiredEnum("kind"), honseki: try f.required("honseki"),
+                office: try f.required("office"), head: try f.string("head"),
+                members: try f.strings("members") ?? [], opened: try f.date("opened"), closed: try f.date("closed"),
+                predecessors: try f.strings("predecessors") ?? [], successors: try f.strings("successors") ?? []))
+        case .person:
+            record = .person(Person(
+                id: try f.id("id"), name: try f.required("name"), kana: try f.string("kana"),
+                birth: try f.date("birth"), sex: try f.string("sex"), register: try f.required("register"),
+                address: try f.string("address"), addressSince: try f.date("addressSince"),
+                relations: try f.objects("relations", required: false) { (g: inout Fields) throws(RecordError) in
+                    Relation(kind: try g.requiredEnum("kind"), person: try g.required("person"))
+                },
+                died: try f.date("died")))
+        case .protection:
+            record = .protection(Protection(
+                person: try f.required("person"), kind: try f.requiredEnum("kind"), from: try f.requiredDate("from"),
+                to: try f.date("to"), note: try f.string("note")))
+        case .case:
+            record = .case(Case(
+                id: try f.id("id"), number: try f.string("number"), office: try f.required("office"),
+                kind: try f.requiredEnum("kind"), requester: try f.enumValue("requester"),
+                received: try f.requiredTimestamp("received"), closed: try f.timestamp("closed"),
+                status: try f.enumValue("status"),
+                staff: try f.requiredStrings("staff"), registers: try f.requiredStrings("registers"),
+                persons: try f.strings("persons") ?? []))
+        case .access:
+            let action: AccessAction = try f.requiredEnum("action")
+            record = .access(AccessEvent(
+                id: try f.id("id"), at: try f.requiredTimestamp("at"), staff: try f.required("staff"),
+                office: try f.string("office"), terminal: try f.string("terminal"), action: action,
+                record: try f.requiredEnum("record"), register: try f.string("register"),
+                person: try f.string("person"), caseID: try f.string("case"), reason: try f.string("reason"),
+                outcome: try f.enumValue("outcome") ?? .ok, query: f.any("query"), results: try f.strings("results"),
+                function: try f.string("function"), screen: try f.string("screen")))
+        case .self_report:
+            record = .selfReport(SelfReport(
+                survey: try f.required("survey"), staff: try f.required("staff"),
+                submitted: try f.timestamp("submitted"), declares: try f.requiredEnum("declares"),
+                items: try f.objects("items", required: false) { (g: inout Fields) throws(RecordError) in
+                    SelfReport.Item(person: try g.string("person"), name: try g.string("name"),
+                                    from: try g.date("from"), to: try g.date("to"), count: try g.int("count"),
+                                    note: try g.string("note"))
+                }))
+        }
+        return .record(record, unknownFields: f.unusedIncludingNested)
+    }
+}
+
+/// The members of one JSON object, read field by field; remembers which were read so the rest can be reported.
+struct Fields {
+    private var members: [(String, JSONValue)]
+    private var used: [Bool]
+    private var prefix: String
+
+    init(_ members: [(String, JSONValue)], prefix: String = "") {
+        self.members = members
+        self.used = Array(repeating: false, count: members.count)
+        self.prefix = prefix
+    }
+
+    /// Field names present but never read.
+    var unused: [String] {
+        zip(members, used).compactMap { $1 ? nil : prefix + $0.0 }
+    }
+
+    private func name(_ key: String) -> String { prefix + key }
+
+    /// The value of `key`, `nil` when absent or `null`.
+    mutating func any(_ key: String) -> JSONValue? {
+        for k in members.indices where members[k].0 == key {
+            used[k] = true
+            if case .null = members[k].1 { return nil }
+            return members[k].1
+        }
+        return nil
+    }
+
+    mutating func string(_ key: String) throws(RecordError) -> String? {
+        guard let v = any(key) else { return nil }
+        guard case let .string(s) = v else { throw RecordError(field: name(key), "must be a string") }
+        return s
+    }
+
+    mutating func required(_ key: String) throws(RecordError) -> String {
+        guard let s = try string(key) else { throw RecordError(field: name(key), "missing") }
+        guard !s.isEmpty else { throw RecordError(field: name(key), "must not be empty") }
+        return s
+    }
+
+    mutating func id(_ key: String) throws(RecordError) -> String {
+        let s = try required(key)
+        guard s.utf8.count <= RecordDecoder.maxIDBytes else {
+            throw RecordError(field: name(key), "ID longer than \(RecordDecoder.maxIDBytes) bytes")
+        }
+        return s
+    }
+
+    mutating func enumValue<E: InterchangeEnum>(_ key: String) throws(RecordError) -> E? {
+        guard let s = try string(key) else { return nil }
+        guard let e = E(rawValue: s) else {
+            throw RecordError(field: name(key), "unknown value \"\(s)\" (expected \(E.accepted))")
+        }
+        return e
+    }
+
+    mutating func requiredEnum<E: InterchangeEnum>(_ key: String) throws(RecordError) -> E {
+        guard let e: E = try enumValue(key) else { throw RecordError(field: name(key), "missing") }
+        return e
+    }
+
+    mutating func date(_ key: String) throws(RecordError) -> LocalDate? {
+        guard let s = try string(key) else { return nil }
+        guard let d = LocalDate(s) else { throw RecordError(field: name(key), "not a date YYYY-MM-DD: \"\(s)\"") }
+        return d
+    }
+
+    mutating func requiredDate(_ key: String) throws(RecordError) -> LocalDate {
+        guard let d = try date(key) else { throw RecordError(field: name(key), "missing") }
+        return d
+    }
+
+    mutating func timestamp(_ key: String) throws(RecordError) -> Timestamp? {
+        guard let s = try string(key) else { return nil }
+        guard let t = Timestamp(s) else {
+            throw RecordError(field: name(key), "not an RFC 3339 timestamp with an offset: \"\(s)\"")
+        }
+        return t
+    }
+
+    mutating func requiredTimestamp(_ key: String) throws(RecordError) -> Timestamp {
+        guard let t = try timestamp(key) else { throw RecordError(field: name(key), "missing") }
+        return t
+    }
+
+    mutating func int(_ key: String) throws(RecordError) -> Int? {
+        guard let v = any(key) else { return nil }
+        guard case let .number(n) = v, let i = Int(n) else {
+            throw RecordError(field: name(key), "must be a whole number")
+        }
+        return i
+    }
+
+    mutating func strings(_ key: String) throws(RecordError) -> [String]? {
+        guard let v = any(key) else { return nil }
+        guard case let .array(items) = v else { throw RecordError(field: name(key), "must be a list of strings") }
+        var out: [String] = []
+        out.reserveCapacity(items.count)
+        for (n, item) in items.enumerated() {
+            guard case let .string(s) = item, !s.isEmpty else {
+                throw RecordError(field: "\(name(key))[\(n)]", "must be a non-empty string")
+            }
+            out.append(s)
+        }
+        return out
+    }
+
+    mutating func requiredStrings(_ key: String) throws(RecordError) -> [String] {
+        guard let list = try strings(key) else { throw RecordError(field: name(key), "missing (may be empty: [])") }
+        return list
+    }
+
+    /// A list of objects, each decoded by `body`; unknown fields inside them are reported with their path.
+    mutating func objects<T>(_ key: String, required: Bool,
+                             _ body: (inout Fields) throws(RecordError) -> T) throws(RecordError) -> [T] {
+        guard let v = any(key) else {
+            if required { throw RecordError(field: name(key), "missing (may be empty: [])") }
+            return []
+        }
+        guard case let .array(items) = v else { throw RecordError(field: name(key), "must be a list of objects") }
+        var out: [T] = []
+        for (n, item) in items.enumerated() {
+            guard case let .object(m) = item else {
+                throw RecordError(field: "\(name(key))[\(n)]", "must be an object")
+            }
+            var inner = Fields(m, prefix: "\(name(key))[\(n)].")
+            out.append(try body(&inner))
+            nested.append(contentsOf: inner.unused)
+        }
+        return out
+    }
+
+    /// Unknown fields found inside nested objects.
+    private var nested: [String] = []
+
+    var unusedIncludingNested: [String] { unused + nested }
+}

@@ -1,0 +1,207 @@
+import AkashiDomain
+import Testing
+
+@testable import AkashiInterchange
+
+private func decode(_ line: String) throws(RecordError) -> DecodedLine {
+    try RecordDecoder.decode(line: Array(line.utf8))
+}
+
+private func record(_ line: String) throws -> Record {
+    guard case let .record(r, _) = try decode(line) else { Issue.record("not a record: \(line)"); throw RecordError("x") }
+    return r
+}
+
+/// Asserts the line is rejected and the error names the field (when given) and says `contains`.
+private func expectRejected(_ line: String, field: String?, _ contains: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        let r = try decode(line)
+        Issue.record("accepted: \(r)", sourceLocation: sourceLocation)
+    } catch {
+        #expect(error.field == field, sourceLocation: sourceLocation)
+        #expect(error.message.contains(contains), "\(error)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite("Interchange decoding: the spec's examples and every rejection rule")
+struct DecoderTests {
+    // The examples of ../shared/spec/interchange.md, verbatim.
+    static let specExamples = [
+        #"{"type":"office","code":"27108","name":"大正区役所","municipality":"27100"}"#,
+        #"{"type":"staff","id":"S0412","name":"山田 花子","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2009-04-01","to":"2013-03-31"},{"office":"27108","duty":"tax","from":"2013-04-01","to":null}],"person":"P0092771","address":"大阪市大正区三軒家東二丁目3番4号"}"#,
+        #"{"type":"register","id":"R0031877","kind":"current","honseki":"大阪市北区西天満二丁目1番","office":"27127","head":"P0092771","members":["P0092771","P0092772"],"opened":"2010-02-22","closed":null,"predecessors":["R0031876"],"successors":[]}"#,
+        #"{"type":"person","id":"P0092771","name":"橋下 徹","kana":"はしもと とおる","birth":"1969-06-29","sex":"M","register":"R0031877","address":"大阪市北区…","addressSince":"2008-02-06","relations":[{"kind":"spouse","person":"P0092772"},{"kind":"parent","person":"P0011120"}],"died":null}"#,
+        #"{"type":"protection","person":"P0092771","kind":"vip","from":"2011-12-19","to":null,"note":"市長"}"#,
+        #"{"type":"case","id":"C2011-27108-001234","number":"大正-2011-1234","office":"27108","kind":"certificate.full","requester":"self","received":"2011-03-11T10:02:00+09:00","closed":"2011-03-11T10:20:00+09:00","status":"done","staff":["S0412"],"registers":["R0031877"],"persons":["P0092771"]}"#,
+        #"{"type":"access","id":"E000000123","at":"2011-03-11T10:15:00+09:00","staff":"S0412","office":"27118","terminal":"T27118-07","action":"view","record":"current","register":"R0031877","person":null,"case":null,"reason":null,"outcome":"ok"}"#,
+        #"{"type":"self_report","survey":"2014-02","staff":"S0412","submitted":"2014-02-28T17:00:00+09:00","declares":"some","items":[{"person":"P0092771","from":"2011-01-01","to":"2011-12-31","count":8,"note":"興味本位で閲覧"}]}"#,
+    ]
+
+    @Test("every example record of the spec decodes with no unknown fields", arguments: specExamples)
+    func specExample(_ line: String) throws {
+        guard case let .record(_, unknown) = try decode(line) else { Issue.record("not a record"); return }
+        #expect(unknown.isEmpty)
+    }
+
+    @Test("the access example keeps its fields")
+    func accessFields() throws {
+        guard case let .access(a) = try record(Self.specExamples[6]) else { Issue.record("not access"); return }
+        #expect(a.id == "E000000123")
+        #expect(a.at.description == "2011-03-11T10:15:00+09:00")
+        #expect(a.at.jstDate.description == "2011-03-11")
+        #expect(a.action == .view && a.record == .current && a.outcome == .ok)
+        #expect(a.register == "R0031877" && a.person == nil && a.caseID == nil)
+    }
+
+    @Test("a search carries query and results")
+    func search() throws {
+        let line = #"{"type":"access","id":"E1","at":"2011-03-11T10:15:00+09:00","staff":"S1","action":"search","record":"current","query":{"name":"はしもと","birth":"1969"},"results":["R1","R2"]}"#
+        guard case let .access(a) = try record(line) else { Issue.record("not access"); return }
+        #expect(a.query?["name"]?.stringValue == "はしもと")
+        #expect(a.results == ["R1", "R2"])
+    }
+
+    @Test("null is the same as absent; outcome defaults to ok")
+    func nullIsAbsent() throws {
+        let a = try record(#"{"type":"access","id":"E1","at":"2011-03-11T10:15:00+09:00","staff":"S1","action":"view","record":"fuhyo","outcome":null,"case":null}"#)
+        let b = try record(#"{"type":"access","id":"E1","at":"2011-03-11T10:15:00+09:00","staff":"S1","action":"view","record":"fuhyo"}"#)
+        #expect(a == b)
+        #expect(a.canonicalJSON == b.canonicalJSON)
+    }
+
+    @Test("unknown fields are reported (with their path) and skipped, never fatal")
+    func unknownFields() throws {
+        let line = #"{"type":"staff","id":"S1","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2009-04-01","shift":"early"}],"badge":7}"#
+        guard case let .record(r, unknown) = try decode(line) else { Issue.record("not a record"); return }
+        #expect(Set(unknown) == ["badge", "assignments[0].shift"])
+        #expect(!String(decoding: r.canonicalJSON, as: UTF8.self).contains("badge"))
+    }
+
+    @Test("an unknown type is reported and skipped, not rejected")
+    func unknownType() throws {
+        guard case let .unknownType(t) = try decode(#"{"type":"vehicle","id":"V1"}"#) else { Issue.record("expected unknownType"); return }
+        #expect(t == "vehicle")
+    }
+
+    @Test("blank lines are ignored")
+    func blank() throws {
+        guard case .blank = try decode("   ") else { Issue.record("expected blank"); return }
+        guard case .blank = try decode("") else { Issue.record("expected blank"); return }
+    }
+
+    @Test("rejections name the field and the reason")
+    func rejections() {
+        let at = #""at":"2011-03-11T10:15:00+09:00""#
+        expectRejected("{not json", field: nil, "not valid JSON")
+        expectRejected(#"["type","office"]"#, field: nil, "must be a JSON object")
+        expectRejected(#"{"code":"27108","name":"x"}"#, field: "type", "missing")
+        expectRejected(#"{"type":"office","name":"大正区役所"}"#, field: "code", "missing")
+        expectRejected(#"{"type":"office","code":"","name":"x"}"#, field: "code", "must not be empty")
+        expectRejected(#"{"type":"office","code":27108,"name":"x"}"#, field: "code", "must be a string")
+        expectRejected(#"{"type":"staff","id":"S1","role":"janitor","assignments":[]}"#, field: "role", "unknown value \"janitor\"")
+        expectRejected(#"{"type":"staff","id":"S1","role":"clerk"}"#, field: "assignments", "missing")
+        expectRejected(#"{"type":"staff","id":"S1","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2009-04-31"}]}"#,
+                       field: "assignments[0].from", "not a date")
+        expectRejected(#"{"type":"access","id":"E1","at":"2011-03-11T10:15:00","staff":"S1","action":"view","record":"current"}"#,
+                       field: "at", "RFC 3339")
+        expectRejected(#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"peek","record":"current"}"#, field: "action", "unknown value")
+        expectRejected(#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"view"}"#, field: "record", "missing")
+        expectRejected(#"{"type":"access","id":"E1",\#(at),"action":"view","record":"current"}"#, field: "staff", "missing")
+        expectRejected(#"{"type":"access","id":"\#(String(repeating: "E", count: 65))",\#(at),"staff":"S1","action":"view","record":"current"}"#,
+                       field: "id", "longer than 64 bytes")
+        expectRejected(#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"search","record":"current","results":"R1"}"#,
+                       field: "results", "list of strings")
+        expectRejected(#"{"type":"case","id":"C1","office":"27108","kind":"certificate.full","received":"2011-03-11T10:02:00+09:00","staff":[]}"#,
+                       field: "registers", "missing")
+        expectRejected(#"{"type":"case","id":"C1","office":"27108","kind":"certificate.gold","received":"2011-03-11T10:02:00+09:00","staff":[],"registers":[]}"#,
+                       field: "kind", "unknown value")
+        expectRejected(#"{"type":"register","id":"R1","kind":"current","honseki":"x"}"#, field: "office", "missing")
+        expectRejected(#"{"type":"person","id":"P1","name":"x","register":"R1","relations":[{"kind":"cousin","person":"P2"}]}"#,
+                       field: "relations[0].kind", "unknown value")
+        expectRejected(#"{"type":"protection","person":"P1","kind":"vip"}"#, field: "from", "missing")
+        expectRejected(#"{"type":"self_report","survey":"2014-02","staff":"S1","declares":"maybe"}"#, field: "declares", "unknown value")
+        expectRejected(#"{"type":"self_report","survey":"2014-02","staff":"S1","declares":"some","items":[{"count":"many"}]}"#,
+                       field: "items[0].count", "whole number")
+        expectRejected(#"{"type":"office","code":"27108","name":"x","code":"27109"}"#, field: nil, "duplicate field")
+        expectRejected(#"{"type":"office","code":"27108","name":"x"} trailing"#, field: nil, "unexpected data")
+        expectRejected("\u{FEFF}{\"type\":\"office\",\"code\":\"27108\",\"name\":\"x\"}", field: nil, "byte order mark")
+    }
+
+    @Test("invalid UTF-8 is rejected, not repaired")
+    func invalidUTF8() {
+        var bytes = Array(#"{"type":"office","code":"27108","name":"x"#.utf8)
+        bytes += [0xC3, 0x28]
+        bytes += Array(#""}"#.utf8)
+        #expect(throws: RecordError.self) { try RecordDecoder.decode(line: bytes) }
+    }
+}
+
+@Suite("Canonical JSON")
+struct CanonicalTests {
+    @Test("keys are sorted, absent fields omitted, and decode(canonical) gives the same record", arguments: DecoderTests.specExamples)
+    func roundTrip(_ line: String) throws {
+        let r = try record(line)
+        let bytes = r.canonicalJSON
+        let again = try record(String(decoding: bytes, as: UTF8.self))
+        #expect(again == r)
+        #expect(again.canonicalJSON == bytes)
+        // Keys of every object are in byte order.
+        func checkSorted(_ v: JSONValue) {
+            switch v {
+            case let .object(m):
+                let keys = m.map(\.0)
+                #expect(keys == keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, "\(keys)")
+                m.forEach { checkSorted($0.1) }
+            case let .array(a): a.forEach(checkSorted)
+            default: break
+            }
+        }
+        checkSorted(try JSONParser.parse(bytes))
+        #expect(!bytes.contains(UInt8(ascii: " ")) || line.contains(" "))
+    }
+
+    @Test("strings are escaped only where JSON requires")
+    func escaping() {
+        var w = CanonicalWriter()
+        w.string("a\"b\\c\n\u{01}é/日本")
+        #expect(String(decoding: w.bytes, as: UTF8.self) == #""a\"b\\c\n\u0001é/日本""#)
+    }
+
+    @Test("parser: escapes, surrogate pairs, numbers, depth")
+    func parser() throws {
+        let v = try JSONParser.parse(Array(#"{"s":"\u00e9\ud83d\ude00\n","n":[-0.5e+3,0,12],"t":true,"f":false,"z":null}"#.utf8))
+        #expect(v["s"] == .string("é😀\n"))
+        #expect(v["n"] == .array([.number("-0.5e+3"), .number("0"), .number("12")]))
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(#"{"s":"\ud83d"}"#.utf8)) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("[01]".utf8)) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(String(repeating: "[", count: 100).utf8)) }
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("{\"a\":\"x\ty\"}".utf8)) }
+    }
+}
+
+@Suite("Dates and timestamps")
+struct TimeTests {
+    @Test("RFC 3339 with offsets, kept as written")
+    func timestamps() throws {
+        let t = try #require(Timestamp("2011-03-11T10:15:00+09:00"))
+        let z = try #require(Timestamp("2011-03-11T01:15:00Z"))
+        #expect(t.millis == z.millis)
+        #expect(t.description == "2011-03-11T10:15:00+09:00")
+        #expect(z.description == "2011-03-11T01:15:00+00:00")
+        #expect(z.jstDate == t.jstDate)
+        #expect(Timestamp("2011-03-11T23:30:00-05:00")!.jstDate.description == "2011-03-12")
+        #expect(Timestamp("2011-03-11T10:15:00.250+09:00")!.description == "2011-03-11T10:15:00.250+09:00")
+        #expect(Timestamp("2011-03-11T10:15:00") == nil)
+        #expect(Timestamp("2011-02-30T10:15:00+09:00") == nil)
+        #expect(Timestamp("2011-03-11 10:15:00+09:00") == nil)
+    }
+
+    @Test("dates: leap years, weekdays, round trip")
+    func dates() {
+        #expect(LocalDate("2012-02-29") != nil)
+        #expect(LocalDate("2011-02-29") == nil)
+        #expect(LocalDate("2011-03-11")!.weekday == 5)  // a Friday
+        #expect(LocalDate("1969-06-29")!.description == "1969-06-29")
+        #expect(LocalDate("1900-01-01")!.adding(days: 1).description == "1900-01-02")
+    }
+}
