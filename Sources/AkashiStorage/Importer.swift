@@ -1,0 +1,258 @@
+import AkashiDomain
+import AkashiInterchange
+import Dispatch
+import Foundation
+
+/// A problem with one line, named by file and line number.
+public struct LineProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case rejected, conflict, unknownType = "unknown type", unknownField = "unknown field" }
+    public var kind: Kind
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(file):\(line): \(kind.rawValue): \(message)" }
+}
+
+/// What an import did, line by line, summed up.
+public struct ImportReport: Sendable {
+    public var files: [String] = []
+    /// Non-blank lines read.
+    public var lines = 0
+    public var accessLines = 0
+    /// New records stored.
+    public var imported = 0
+    /// Records already present with the same content.
+    public var duplicates = 0
+    /// Same type and ID with other content: quarantined, first version kept.
+    public var conflicts = 0
+    /// Lines that broke a rule: quarantined.
+    public var rejected = 0
+    /// Lines of a type this version does not know: reported, kept in the quarantine, not an error.
+    public var unknownTypes = 0
+    /// Lines imported with fields this version does not know (the fields were skipped).
+    public var unknownFieldLines = 0
+    /// The first problems, in order (all of them are in the quarantine).
+    public var problems: [LineProblem] = []
+    /// How many problems there were in all.
+    public var problemCount = 0
+    /// References to IDs no record carries yet (kept; they resolve when the record arrives).
+    public var dangling: (count: Int, examples: [DanglingReference]) = (0, [])
+    public var ledgerSizeBefore: UInt64 = 0
+    public var ledgerSizeAfter: UInt64 = 0
+    public var seconds: Double = 0
+
+    /// Whether every line was taken (exit status 0).
+    public var allTaken: Bool { rejected == 0 && conflicts == 0 }
+    public var accessLinesPerSecond: Double { seconds > 0 ? Double(accessLines) / seconds : 0 }
+}
+
+/// Progress of an import, for a status line.
+public struct ImportProgress: Sendable {
+    public var file: String
+    public var lines: Int
+    public var linesPerSecond: Double
+    /// Fraction of the current file read (0…1), when its size is known.
+    public var fraction: Double?
+    public var etaSeconds: Double?
+}
+
+/// Streams akashi-interchange/1 files into a store: decode on all cores, store in durable batches,
+/// keep every rejected line in the quarantine, import everything valid.
+public struct Importer: Sendable {
+    public var store: any AkashiStore
+    /// Lines per durable transaction (group commit).
+    public var batchBytes = 8 << 20
+    /// How many problems the report lists (all are counted and quarantined).
+    public var maxListedProblems = 200
+
+    public init(store: any AkashiStore) { self.store = store }
+
+    /// Imports the files in the order given. Throws only for unusable files (missing, unreadable); bad lines are reported.
+    public func run(files: [String], progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportReport {
+        var report = ImportReport()
+        report.files = files
+        report.ledgerSizeBefore = try store.ledgerSize()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let writer = BatchWriter(store: store)
+        for path in files {
+            let reader = try LineReader(path: path)
+            let name = path
+            var lastTick = DispatchTime.now().uptimeNanoseconds
+            while let batch = try reader.next(targetBytes: batchBytes) {
+                let decoded = Self.decode(batch, file: name)
+                // Store the previous batch while this one was decoded; wait for it before queueing the next.
+                try writer.waitAndMerge(into: &report, maxListed: maxListedProblems)
+                writer.submit(decoded)
+                if let progress {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if now - lastTick > 500_000_000 {
+                        lastTick = now
+                        let secs = Double(now - start) / 1e9
+                        let lines = report.lines + decoded.lineCount
+                        let fraction = reader.fileSize > 0 ? Double(reader.consumed) / Double(reader.fileSize) : nil
+                        progress(ImportProgress(
+                            file: name, lines: lines, linesPerSecond: Double(lines) / max(secs, 1e-9), fraction: fraction,
+                            etaSeconds: fraction.flatMap { $0 > 0.01 ? secs / $0 * (1 - $0) : nil }))
+                    }
+                }
+            }
+        }
+        try writer.waitAndMerge(into: &report, maxListed: maxListedProblems)
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        report.ledgerSizeAfter = try store.ledgerSize()
+        report.dangling = try store.danglingReferences(fromLedgerIndex: report.ledgerSizeBefore, limit: 10)
+        return report
+    }
+
+    /// One batch after decoding: what to store, what to quarantine, what to report.
+    struct Decoded: Sendable {
+        var items: [IngestItem] = []
+        var quarantine: [QuarantineItem] = []
+        var problems: [LineProblem] = []
+        var lineCount = 0
+        var accessLines = 0
+        var rejected = 0
+        var unknownTypes = 0
+        var unknownFieldLines = 0
+    }
+
+    /// Decodes a batch of lines on all cores, keeping line order.
+    static func decode(_ batch: LineBatch, file: String) -> Decoded {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 512))
+        let results = SlotArray<Decoded>(count: parts, initial: Decoded())
+        let per = (batch.count + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            var d = Decoded()
+            let lo = p * per
+            let hi = min(batch.count, lo + per)
+            guard lo < hi else { return }
+            d.items.reserveCapacity(hi - lo)
+            batch.bytes.withUnsafeBufferPointer { buf in
+                for k in lo..<hi {
+                    let r = batch.range(k)
+                    let line = UnsafeBufferPointer(rebasing: buf[r])
+                    let number = batch.firstLine + k
+                    do throws(RecordError) {
+                        switch try RecordDecoder.decode(line: line) {
+                        case .blank:
+                            continue
+                        case let .record(record, unknown):
+                            d.lineCount += 1
+                            if case .access = record { d.accessLines += 1 }
+                            if !unknown.isEmpty {
+                                d.unknownFieldLines += 1
+                                d.problems.append(LineProblem(kind: .unknownField, file: file, line: number,
+                                                              message: "skipped " + unknown.map { "\"\($0)\"" }.joined(separator: ", ")))
+                            }
+                            d.items.append(IngestItem(record: record, canonical: record.canonicalJSON, raw: Array(line),
+                                                      file: file, line: number))
+                        case let .unknownType(t):
+                            d.lineCount += 1
+                            d.unknownTypes += 1
+                            let msg = "unknown type \"\(t)\" (expected \(RecordType.accepted)); line kept in the quarantine"
+                            d.problems.append(LineProblem(kind: .unknownType, file: file, line: number, message: msg))
+                            d.quarantine.append(QuarantineItem(file: file, line: number, reason: msg, raw: Array(line)))
+                        }
+                    } catch {
+                        d.lineCount += 1
+                        d.rejected += 1
+                        d.problems.append(LineProblem(kind: .rejected, file: file, line: number, message: error.description))
+                        d.quarantine.append(QuarantineItem(file: file, line: number, reason: error.description, raw: Array(line)))
+                    }
+                }
+            }
+            results[p] = d
+        }
+        var all = Decoded()
+        for d in results.values {
+            all.items += d.items
+            all.quarantine += d.quarantine
+            all.problems += d.problems
+            all.lineCount += d.lineCount
+            all.accessLines += d.accessLines
+            all.rejected += d.rejected
+            all.unknownTypes += d.unknownTypes
+            all.unknownFieldLines += d.unknownFieldLines
+        }
+        return all
+    }
+}
+
+/// Stores decoded batches on a background queue so decoding the next batch overlaps the SQLite work.
+private final class BatchWriter: @unchecked Sendable {
+    private let store: any AkashiStore
+    private let queue = DispatchQueue(label: "akashi.import.writer")
+    private let group = DispatchGroup()
+    private var done: Importer.Decoded?
+    private var outcomes: [IngestOutcome] = []
+    private var error: (any Error)?
+
+    init(store: any AkashiStore) { self.store = store }
+
+    func submit(_ d: Importer.Decoded) {
+        group.enter()
+        queue.async { [self] in
+            defer { group.leave() }
+            do {
+                outcomes = try store.ingest(d.items)
+                var d = d
+                for (k, o) in outcomes.enumerated() where o == .conflict {
+                    let item = d.items[k]
+                    let msg = "conflict: a \(item.record.type.rawValue) with ID \"\(item.record.key)\" is already stored with other content; the first version is kept"
+                    d.problems.append(LineProblem(kind: .conflict, file: item.file, line: item.line, message: msg))
+                    d.quarantine.append(QuarantineItem(file: item.file, line: item.line, reason: msg, raw: item.raw))
+                }
+                try store.quarantine(d.quarantine)
+                done = d
+            } catch {
+                self.error = error
+            }
+        }
+    }
+
+    func waitAndMerge(into report: inout ImportReport, maxListed: Int) throws {
+        group.wait()
+        if let error { throw error }
+        guard let d = done else { return }
+        done = nil
+        report.lines += d.lineCount
+        report.accessLines += d.accessLines
+        report.rejected += d.rejected
+        report.unknownTypes += d.unknownTypes
+        report.unknownFieldLines += d.unknownFieldLines
+        for o in outcomes {
+            switch o {
+            case .inserted: report.imported += 1
+            case .duplicate: report.duplicates += 1
+            case .conflict: report.conflicts += 1
+            }
+        }
+        let problems = d.problems.sorted { ($0.file, $0.line) < ($1.file, $1.line) }
+        report.problemCount += problems.count
+        let room = max(0, maxListed - report.problems.count)
+        report.problems += problems.prefix(room)
+    }
+}
+
+/// Slots that concurrentPerform's iterations each write one of (disjoint indexes, so no lock is needed).
+final class SlotArray<T>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<T>
+
+    init(count: Int, initial: T) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: initial)
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    subscript(i: Int) -> T {
+        get { slots[i] }
+        set { slots[i] = newValue }
+    }
+
+    var values: [T] { Array(slots) }
+}

@@ -1,0 +1,147 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiLedger
+
+/// One decoded record on its way into a store, with where it came from.
+public struct IngestItem: Sendable {
+    public var record: Record
+    /// The record's canonical JSON (what the store keeps and compares; for events, the ledger entry).
+    public var canonical: [UInt8]
+    /// The line exactly as read, kept for the quarantine if the store refuses it.
+    public var raw: [UInt8]
+    public var file: String
+    public var line: Int
+
+    public init(record: Record, canonical: [UInt8], raw: [UInt8], file: String, line: Int) {
+        self.record = record
+        self.canonical = canonical
+        self.raw = raw
+        self.file = file
+        self.line = line
+    }
+}
+
+/// What a store did with one ingested record.
+public enum IngestOutcome: Sendable, Equatable {
+    /// New: stored (events: appended to the ledger at this index).
+    case inserted(ledgerIndex: UInt64?)
+    /// Already there with the same content: nothing changed.
+    case duplicate
+    /// The same type and ID with other content: refused, the first version kept.
+    case conflict
+}
+
+/// A rejected line kept verbatim, with its file, line number and reason.
+public struct QuarantineItem: Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public var reason: String
+    public var raw: [UInt8]
+
+    public init(file: String, line: Int, reason: String, raw: [UInt8]) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+        self.raw = raw
+    }
+}
+
+/// Counts per record type, as `akashi stats` prints them.
+public struct StoreStats: Sendable, Equatable, Codable {
+    public var offices = 0
+    public var staff = 0
+    public var registers = 0
+    public var persons = 0
+    public var protections = 0
+    public var cases = 0
+    public var access = 0
+    public var selfReports = 0
+    public var quarantined = 0
+    /// Entries in the ledger (access events and the workspace's own events); not part of the JSON form.
+    public var ledgerSize = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case offices, staff, registers, persons, protections, cases, access
+        case selfReports = "self_reports"
+        case quarantined
+    }
+}
+
+/// A reference to an ID that no record of the store carries (yet).
+public struct DanglingReference: Sendable, Equatable {
+    /// The referring record, e.g. `access E000123`.
+    public var from: String
+    /// The field, e.g. `register`.
+    public var field: String
+    /// The missing ID.
+    public var id: String
+
+    public init(from: String, field: String, id: String) {
+        self.from = from
+        self.field = field
+        self.id = id
+    }
+}
+
+/// A signed checkpoint as stored.
+public struct StoredCheckpoint: Sendable, Equatable {
+    public var size: UInt64
+    public var root: LedgerHash
+    /// The whole signed note.
+    public var note: String
+
+    public init(size: UInt64, root: LedgerHash, note: String) {
+        self.size = size
+        self.root = root
+        self.note = note
+    }
+}
+
+/// Where Akashi keeps its data. The embedded SQLite store implements it; a PostgreSQL store stands beside it.
+///
+/// Every write that adds events goes through ``ingest(_:)`` in one durable transaction (group commit) and
+/// hands the new entries to the store's ``LedgerSequencer``, the one place that assigns ledger indexes.
+/// No method can change or remove an event once stored.
+public protocol AkashiStore: AnyObject, Sendable {
+    /// Stores a batch in one durable transaction and returns what happened to each item, in order.
+    func ingest(_ items: [IngestItem]) throws -> [IngestOutcome]
+    /// Keeps rejected lines; a line already quarantined for the same reason is not kept twice. Returns how many were new.
+    @discardableResult
+    func quarantine(_ items: [QuarantineItem]) throws -> Int
+    /// Counts per record type.
+    func stats() throws -> StoreStats
+    /// Calls `body` with the canonical JSON of every record of a type (events in ledger order).
+    func forEachRecord(_ type: RecordType, _ body: ([UInt8]) throws -> Void) throws
+    /// References from events with ledger index ≥ `fromIndex` (and all reference records) to IDs the store does not hold.
+    func danglingReferences(fromLedgerIndex: UInt64, limit: Int) throws -> (count: Int, examples: [DanglingReference])
+
+    // MARK: Ledger
+    /// Entries in the ledger.
+    func ledgerSize() throws -> UInt64
+    /// Entry bytes for the indexes `range`.
+    func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]]
+    /// The ledger index of the event with this ID.
+    func ledgerIndex(ofEvent id: String) throws -> UInt64?
+    /// A tile as stored (full or partial).
+    func tile(level: Int, index: UInt64) throws -> Tile?
+    /// The newest signed checkpoint.
+    func latestCheckpoint() throws -> StoredCheckpoint?
+    /// All stored checkpoints, oldest first.
+    func checkpoints() throws -> [StoredCheckpoint]
+    /// Stores a signed checkpoint (append-only).
+    func saveCheckpoint(_ checkpoint: StoredCheckpoint) throws
+}
+
+extension AkashiStore {
+    /// Perfect-subtree hashes of this store's ledger, for proofs.
+    public var subtreeHashes: TiledHashes { TiledHashes(source: StoreTileSource(store: self)) }
+}
+
+/// Adapts a store to the ledger's ``TileSource``.
+public struct StoreTileSource: TileSource {
+    let store: any AkashiStore
+    public init(store: any AkashiStore) { self.store = store }
+    public func tile(level: Int, index: UInt64) throws -> Tile? { try store.tile(level: level, index: index) }
+}

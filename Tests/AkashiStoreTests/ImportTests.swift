@@ -1,0 +1,187 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiLedger
+@testable import AkashiSQLite
+import AkashiStorage
+import Foundation
+import Testing
+
+@Suite("Import rules (akashi-interchange/1 into the embedded store)")
+struct ImportTests {
+    @Test("every record type is imported and counted")
+    func importsAll() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(r.allTaken && r.imported == 10 && r.lines == 10 && r.accessLines == 2)
+            let s = try store.stats()
+            #expect(s.offices == 2 && s.staff == 1 && s.registers == 1 && s.persons == 1 && s.protections == 1)
+            #expect(s.cases == 1 && s.access == 2 && s.selfReports == 1 && s.quarantined == 0 && s.ledgerSize == 2)
+        }
+    }
+
+    @Test("importing the same data twice changes nothing")
+    func idempotent() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            let before = try store.stats()
+            let r = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(r.imported == 0 && r.duplicates == 10 && r.allTaken)
+            #expect(try store.stats() == before)
+            #expect(try store.ledgerSize() == 2)
+        }
+    }
+
+    @Test("the same ID with other content is a conflict: reported, quarantined, first version kept")
+    func conflict() throws {
+        try withTempDir { dir in
+            let changed = Sample.access(1).replacingOccurrences(of: "\"view\"", with: "\"print\"")
+            let changedOffice = Sample.office.replacingOccurrences(of: "大正区役所", with: "大正区")
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            try writeLines(dir + "/b.jsonl", [changed, changedOffice, Sample.access(3)])
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            let r = try Importer(store: store).run(files: [dir + "/b.jsonl"])
+            #expect(r.conflicts == 2 && r.imported == 1 && !r.allTaken)
+            #expect(r.problems.map(\.line) == [1, 2])
+            #expect(r.problems.allSatisfy { $0.file == dir + "/b.jsonl" && $0.kind == .conflict })
+            #expect(r.problems[0].message.contains("E1"))
+            // First versions kept.
+            var offices: [String] = []
+            try store.forEachRecord(.office) { offices.append(String(decoding: $0, as: UTF8.self)) }
+            #expect(offices.contains { $0.contains("大正区役所") })
+            var access: [String] = []
+            try store.forEachRecord(.access) { access.append(String(decoding: $0, as: UTF8.self)) }
+            #expect(access.count == 3 && access[0].contains("\"view\""))
+            // Quarantined verbatim.
+            let q = try String(contentsOfFile: store.quarantinePath, encoding: .utf8)
+            #expect(q == changed + "\n" + changedOffice + "\n")
+            #expect(try store.stats().quarantined == 2)
+        }
+    }
+
+    @Test("bad lines are reported with file and line, kept verbatim, and everything valid is imported")
+    func rejectedLines() throws {
+        try withTempDir { dir in
+            let bad1 = #"{"type":"access","id":"E9","at":"yesterday","staff":"S1","action":"view","record":"current"}"#
+            let bad2 = "{broken"
+            let unknown = #"{"type":"vehicle","id":"V1"}"#
+            try writeLines(dir + "/a.jsonl", [Sample.office, bad1, "", Sample.access(1), bad2, unknown, Sample.staff])
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(r.rejected == 2 && r.imported == 3 && r.unknownTypes == 1 && !r.allTaken)
+            let rejected = r.problems.filter { $0.kind == .rejected }
+            #expect(rejected.map(\.line) == [2, 5])
+            #expect(rejected[0].description.contains("a.jsonl:2") && rejected[0].message.contains("\"at\""))
+            #expect(r.problems.contains { $0.kind == .unknownType && $0.line == 6 })
+            let q = try String(contentsOfFile: store.quarantinePath, encoding: .utf8)
+            #expect(q == [bad1, bad2, unknown].joined(separator: "\n") + "\n")
+            // Re-importing the same bad file does not quarantine the lines twice.
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(try String(contentsOfFile: store.quarantinePath, encoding: .utf8) == q)
+        }
+    }
+
+    @Test("an unknown type alone does not fail the import")
+    func unknownTypeIsNotRejection() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", [Sample.office, #"{"type":"vehicle","id":"V1"}"#])
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(r.allTaken && r.unknownTypes == 1)
+        }
+    }
+
+    @Test("gzip files import exactly like plain ones")
+    func gzip() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            try writeLines(dir + "/a.jsonl.gz", Sample.all)
+            let plain = try SQLiteStore(directory: dir + "/p")
+            let gz = try SQLiteStore(directory: dir + "/g")
+            _ = try Importer(store: plain).run(files: [dir + "/a.jsonl"])
+            let r = try Importer(store: gz).run(files: [dir + "/a.jsonl.gz"])
+            #expect(r.imported == 10 && r.allTaken)
+            try Exporter(store: plain).run(to: dir + "/ep")
+            try Exporter(store: gz).run(to: dir + "/eg")
+            #expect(try readExport(dir + "/ep") == readExport(dir + "/eg"))
+        }
+    }
+
+    @Test("a truncated gzip file is reported, naming the file")
+    func truncatedGzip() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl.gz", (0..<2000).map { Sample.access($0) })
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.jsonl.gz"))
+            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/t.jsonl.gz"))
+            let store = try SQLiteStore(directory: dir + "/store")
+            #expect { try Importer(store: store).run(files: [dir + "/t.jsonl.gz"]) } throws: { error in
+                "\(error)".contains("t.jsonl.gz") && "\(error)".contains("truncated")
+            }
+        }
+    }
+
+    @Test("records in any order and across files give the same store; references resolve later")
+    func orderIndependence() throws {
+        try withTempDir { dir in
+            let lines = Sample.all
+            try writeLines(dir + "/x1.jsonl", Array(lines.reversed().prefix(5)))
+            try writeLines(dir + "/x2.jsonl", Array(lines.reversed().dropFirst(5)))
+            try writeLines(dir + "/y.jsonl", lines)
+            let a = try SQLiteStore(directory: dir + "/a")
+            let b = try SQLiteStore(directory: dir + "/b")
+            let ra = try Importer(store: a).run(files: [dir + "/x1.jsonl"])
+            // The access events came before their staff and register: kept, reported as dangling.
+            #expect(ra.dangling.count > 0 && ra.allTaken)
+            let ra2 = try Importer(store: a).run(files: [dir + "/x2.jsonl"])
+            #expect(ra2.dangling.count == 0)
+            _ = try Importer(store: b).run(files: [dir + "/y.jsonl"])
+            try Exporter(store: a).run(to: dir + "/ea")
+            try Exporter(store: b).run(to: dir + "/eb")
+            let ea = try readExport(dir + "/ea")
+            let eb = try readExport(dir + "/eb")
+            for (name, content) in ea where name != "access.jsonl" { #expect(content == eb[name], "\(name)") }
+            // Access events are in ledger (arrival) order; the same set either way.
+            #expect(Set(ea["access.jsonl"]!.split(separator: "\n")) == Set(eb["access.jsonl"]!.split(separator: "\n")))
+        }
+    }
+
+    @Test("import(export(x)) = x, byte for byte, with the same ledger root")
+    func exportRoundTrip() throws {
+        try withTempDir { dir in
+            var lines = Sample.all
+            lines += (10..<300).map { Sample.access($0) }
+            lines.append(#"{"type":"access","id":"S-1","at":"2011-03-11T10:15:00Z","staff":"S0412","action":"search","record":"current","query":{"name":"なにわ","b":[1,2.5e3,{"z":null,"a":true}]},"results":[]}"#)
+            try writeLines(dir + "/a.jsonl", lines)
+            let a = try SQLiteStore(directory: dir + "/a")
+            _ = try Importer(store: a).run(files: [dir + "/a.jsonl"])
+            try Exporter(store: a).run(to: dir + "/e1")
+            let b = try SQLiteStore(directory: dir + "/b")
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/e1").sorted().map { dir + "/e1/" + $0 }
+            let r = try Importer(store: b).run(files: files)
+            #expect(r.allTaken && r.imported == lines.count)
+            try Exporter(store: b).run(to: dir + "/e2")
+            #expect(try readExport(dir + "/e1") == readExport(dir + "/e2"))
+            #expect(try a.stats() == b.stats())
+            let rootA = try LogProver(size: a.ledgerSize(), source: a.subtreeHashes).root()
+            let rootB = try LogProver(size: b.ledgerSize(), source: b.subtreeHashes).root()
+            #expect(rootA == rootB)
+        }
+    }
+
+    @Test("nothing can edit or delete a stored event")
+    func appendOnly() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE event SET staff = 'S9' WHERE id = 'E1'") }
+            #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM event WHERE id = 'E1'") }
+            #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM ledger_tile") }
+            #expect(try store.stats().access == 2)
+        }
+    }
+}
