@@ -1,0 +1,838 @@
+import AkashiDomain
+
+/// Explains each access from the business documents and scores what it cannot explain.
+///
+/// Feed events in time order with ``audit(_:)``; the engine keeps the running state the stateful reasons
+/// (`repeated`, `bulk_search`, the `namesake` session) need, which ``state`` exports for an incremental run.
+/// Not thread-safe: one engine per sweep (the ``AuditContext`` can be shared).
+public final class AuditEngine {
+    public let context: AuditContext
+    public let config: AuditConfig
+
+    enum Rule: String {
+        case named_case, own_case, colleague_case, forwarded_case, inquiry, correction, namesake
+    }
+
+    struct Found {
+        var rule: Rule
+        var c: Int32
+        var strong: Bool
+        var selfMade: Bool = false
+    }
+
+    /// One access, resolved to dense indexes.
+    struct Ev {
+        var s: Int32
+        var x: Int32
+        var p: Int32
+        var o: Int32
+        var c: Int32
+        var namedGiven: Bool
+        var t: Int64
+        var day: Int32
+        var minute: Int
+    }
+
+    let closedDays: ClosedDays
+    let lateMs: Int64, closedSlackMs: Int64, lookbackMs: Int64, namedSlackMs: Int64, forwardMs: Int64
+    let inquiryMs: Int64, sessionMs: Int64, nightWindowMs: Int64, staleMs: Int64
+    static let dayMs: Int64 = 86_400_000
+
+    // Running state (dense; exported by `state`).
+    var repeats: [Int64: (days: [Int32], count: Int)] = [:]
+    var searchDay: [Int32]
+    var searchCount: [Int32]
+    var searchUnexplained: [Int32]
+    var searchOffice: [Int32]
+    var officeStaffDays: [Int]
+    var officeUnexplained: [Int]
+    var sessionCase: [Int32]
+    var sessionAt: [Int64]
+    var lastEventAt: Int64?
+    var eventCount = 0
+
+    /// A fresh engine.
+    public init(context: AuditContext, config: AuditConfig = AuditConfig()) {
+        self.context = context
+        self.config = config
+        closedDays = ClosedDays(years: config.holidayYears, newYearBreak: config.newYearBreak,
+                                extra: config.extraHolidays)
+        let m: Int64 = 60_000
+        lateMs = Int64(config.lateKeyingMinutes) * m
+        closedSlackMs = Int64(config.closedSlackDays) * Self.dayMs
+        lookbackMs = Int64(config.maxCaseLookbackDays) * Self.dayMs
+        namedSlackMs = Int64(config.namedCaseSlackDays) * Self.dayMs
+        forwardMs = Int64(config.forwardDays) * Self.dayMs
+        inquiryMs = Int64(config.inquiryDays) * Self.dayMs
+        sessionMs = Int64(config.sessionGapMinutes) * m
+        nightWindowMs = Int64(config.nightCaseWindowMinutes) * m
+        staleMs = Int64(config.selfMadeStaleDays) * Self.dayMs
+        let nS = context.staffTable.count, nO = context.officeTable.count
+        searchDay = [Int32](repeating: Int32.min, count: nS)
+        searchCount = [Int32](repeating: 0, count: nS)
+        searchUnexplained = [Int32](repeating: 0, count: nS)
+        searchOffice = [Int32](repeating: -1, count: nS)
+        officeStaffDays = [Int](repeating: 0, count: nO)
+        officeUnexplained = [Int](repeating: 0, count: nO)
+        sessionCase = [Int32](repeating: -1, count: nS)
+        sessionAt = [Int64](repeating: Int64.min, count: nS)
+    }
+
+    /// An engine that continues from a saved state (IDs unknown to `context` are dropped).
+    public convenience init(context: AuditContext, config: AuditConfig = AuditConfig(), state: AuditState) {
+        self.init(context: context, config: config)
+        let ctx = context
+        for r in state.repeats {
+            let s = ctx.staffTable.lookup(r.staff)
+            guard s >= 0, let subject = subjectCode(r.subject) else { continue }
+            repeats[(Int64(s) << 32) | Int64(subject)] = (r.days, r.count)
+        }
+        for d in state.searchDays {
+            let s = ctx.staffTable.lookup(d.staff)
+            guard s >= 0 else { continue }
+            searchDay[Int(s)] = d.day
+            searchCount[Int(s)] = Int32(d.searches)
+            searchUnexplained[Int(s)] = Int32(d.unexplained)
+            searchOffice[Int(s)] = ctx.officeTable.lookup(d.office)
+        }
+        for b in state.baselines {
+            let o = ctx.officeTable.lookup(b.office)
+            guard o >= 0 else { continue }
+            officeStaffDays[Int(o)] = b.staffDays
+            officeUnexplained[Int(o)] = b.unexplainedSearches
+        }
+        for x in state.sessions {
+            let s = ctx.staffTable.lookup(x.staff), c = ctx.caseTable.lookup(x.caseID)
+            guard s >= 0, c >= 0 else { continue }
+            sessionCase[Int(s)] = c
+            sessionAt[Int(s)] = x.at
+        }
+        lastEventAt = state.lastEventAt
+        eventCount = state.events
+    }
+
+    private func subjectCode(_ text: String) -> Int32? {
+        if text.hasPrefix("register:") {
+            let x = context.registerTable.lookup(String(text.dropFirst(9)))
+            return x >= 0 ? Int32(context.personTable.count) + x : nil
+        }
+        let p = context.personTable.lookup(text)
+        return p >= 0 ? p : nil
+    }
+
+    /// The running state, to save and restore with ``init(context:config:state:)``.
+    public var state: AuditState {
+        var st = AuditState()
+        let ctx = context
+        let nP = Int32(ctx.personTable.count)
+        for (key, v) in repeats {
+            let s = Int32(truncatingIfNeeded: key >> 32), subj = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            let subject = subj < nP ? ctx.personTable.ids[Int(subj)]
+                : "register:" + ctx.registerTable.ids[Int(subj - nP)]
+            st.repeats.append(.init(staff: ctx.staffTable.ids[Int(s)], subject: subject, days: v.days, count: v.count))
+        }
+        st.repeats.sort { ($0.staff, $0.subject) < ($1.staff, $1.subject) }
+        for s in 0..<searchDay.count where searchDay[s] != Int32.min {
+            st.searchDays.append(.init(staff: ctx.staffTable.ids[s], day: searchDay[s], searches: Int(searchCount[s]),
+                                       unexplained: Int(searchUnexplained[s]),
+                                       office: searchOffice[s] >= 0 ? ctx.officeTable.ids[Int(searchOffice[s])] : nil))
+        }
+        for o in 0..<officeStaffDays.count where officeStaffDays[o] > 0 {
+            st.baselines.append(.init(office: ctx.officeTable.ids[o], staffDays: officeStaffDays[o],
+                                      unexplainedSearches: officeUnexplained[o]))
+        }
+        for s in 0..<sessionCase.count where sessionCase[s] >= 0 {
+            st.sessions.append(.init(staff: ctx.staffTable.ids[s], caseID: ctx.caseTable.ids[Int(sessionCase[s])],
+                                     at: sessionAt[s]))
+        }
+        st.lastEventAt = lastEventAt
+        st.events = eventCount
+        return st
+    }
+
+    // MARK: Auditing
+
+    /// Audits one event (events must come in time order) and updates the running state.
+    public func audit(_ event: AccessEvent) -> AccessFinding {
+        evaluate(event, update: true)
+    }
+
+    /// Audits a batch in order.
+    public func audit(_ events: some Sequence<AccessEvent>) -> [AccessFinding] {
+        events.map { evaluate($0, update: true) }
+    }
+
+    /// Re-audits an earlier event (e.g. after a late-keyed case arrived, with a rebuilt context) without
+    /// changing the running state; stateful reasons use the state as it is now.
+    public func reaudit(_ event: AccessEvent) -> AccessFinding {
+        evaluate(event, update: false)
+    }
+
+    /// Which earlier accesses a newly arrived case may explain: accesses to these registers, or searches by these
+    /// staff, made between `from` and `to`. Re-audit them (``reaudit(_:)``) with a context that includes the case.
+    public func explainableWindow(for newCase: Case) -> (registers: [String], staff: [String], from: Timestamp,
+                                                        to: Timestamp) {
+        let ctx = context
+        var regs = Set<Int32>()
+        var unknown = Set<String>()
+        var direct = newCase.registers
+        for p in newCase.persons {
+            let pi = ctx.personTable.lookup(p)
+            if pi >= 0, ctx.personRegister[Int(pi)] >= 0 {
+                direct.append(ctx.registerTable.ids[Int(ctx.personRegister[Int(pi)])])
+            }
+        }
+        for r in direct {
+            let x = ctx.registerTable.lookup(r)
+            if x >= 0 { regs.formUnion(ctx.registerRelated.row(x)) } else { unknown.insert(r) }
+        }
+        let end = newCase.closed?.millis ?? (newCase.received.millis + ctx.openCaseMillis)
+        let reach = max(closedSlackMs, namedSlackMs, forwardMs, inquiryMs, sessionMs)
+        let names = regs.map { ctx.registerTable.ids[Int($0)] } + unknown
+        return (names.sorted(), Array(Set(newCase.staff)).sorted(),
+                Timestamp(millis: newCase.received.millis - lateMs - sessionMs),
+                Timestamp(millis: end + reach))
+    }
+
+    func resolve(_ e: AccessEvent) -> Ev {
+        let ctx = context
+        let s = ctx.staffTable.lookup(e.staff)
+        var x = ctx.registerTable.lookup(e.register)
+        let p = ctx.personTable.lookup(e.person)
+        if x < 0, e.register == nil, p >= 0 { x = ctx.personRegister[Int(p)] }
+        let t = e.at.millis
+        let day = e.at.jstDate.day
+        var o = ctx.officeTable.lookup(e.office)
+        if o < 0 { o = ctx.officeOn(s, day) }
+        return Ev(s: s, x: x, p: p, o: o, c: ctx.caseTable.lookup(e.caseID), namedGiven: e.caseID != nil, t: t,
+                  day: day, minute: e.at.jstMinuteOfDay)
+    }
+
+    @inline(__always) static func jstDay(_ ms: Int64) -> Int32 {
+        let v = ms + 9 * 3_600_000
+        return Int32(v >= 0 ? v / dayMs : (v - dayMs + 1) / dayMs)
+    }
+
+    func evaluate(_ e: AccessEvent, update: Bool) -> AccessFinding {
+        let ctx = context
+        let ev = resolve(e)
+        let isSearch = e.action == .search || (e.register == nil && e.person == nil)
+        var mismatch = false
+        var found: Found?
+        if isSearch {
+            found = explainSearch(ev, e, mismatch: &mismatch)
+        } else {
+            found = explainRegister(ev, e.register != nil, mismatch: &mismatch)
+        }
+        if found == nil, !isSearch { found = namesake(ev) }
+        if update, let f = found, f.strong, ev.s >= 0 {
+            sessionCase[Int(ev.s)] = f.c
+            sessionAt[Int(ev.s)] = ev.t
+        }
+
+        // Reasons.
+        var reasons: [(code: ReasonCode, weight: Double, reason: Reason)] = []
+        var mismatchSlip = false
+        let strong = found?.strong == true
+        let w = config.weights
+        func add(_ code: ReasonCode, _ ja: String, _ en: String, fuhyo: Bool = false) {
+            reasons.append((code, w.weight(code, fuhyo: fuhyo), Reason(code: code.rawValue, ja: ja, en: en)))
+        }
+        let action = e.action.ja
+        // A namesake slip under the named case explains the mismatch; a named case still active in the accessor's
+        // own hands is more likely a slip than laundering (weight × weakDamping).
+        let slip = ev.c >= 0 && handles(ev.c, ev.s) && ctx.caseCore[Int(ev.c)].received - lateMs <= ev.t
+            && ev.t <= ctx.caseCore[Int(ev.c)].end + closedSlackMs
+        if mismatch, !strong, ev.c >= 0, !(found?.rule == .namesake && found?.c == ev.c) {
+            let cid = ctx.caseTable.ids[Int(ev.c)]
+            mismatchSlip = slip
+            add(.case_mismatch, "指定された業務文書（\(cid)）は開いた戸籍（\(e.register ?? "検索")）に関係しないか期間外",
+                "The named case \(cid) does not concern the register opened (\(e.register ?? "search")) or is out of its time window")
+        }
+        if let f = found, f.selfMade {
+            let cid = ctx.caseTable.ids[Int(f.c)]
+            add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(ctx.caseStatus[Int(f.c)]?.rawValue ?? "不明")）",
+                "The only document (\(cid)) was handled by the accessor alone and never completed (status \(ctx.caseStatus[Int(f.c)]?.rawValue ?? "unknown"))")
+        }
+        if let r = e.reason, e.caseID == nil, !r.isEmpty {
+            add(.break_glass, "業務文書の代わりに理由を入力して\(action)（「\(r)」）",
+                "\(Self.pastTense(e.action)) with a free-text reason instead of a case (\"\(r)\")")
+        }
+        if e.action == .print {
+            let kind = found.flatMap { ctx.caseKind[Int($0.c)] }
+            if kind == nil || !(kind!.isCertificate || kind == .inquiry) {
+                add(.print_no_request, "証明書の交付請求なしに出力（\(e.record.ja)）",
+                    "Printed \(e.record.rawValue) with no certificate request")
+            }
+        }
+        if !strong {
+            if isSearch {
+                searchReasons(ev, e, add: add)
+            } else {
+                registerReasons(ev, e, update: update, add: add)
+            }
+            if ev.s >= 0, ctx.staffInfo[Int(ev.s)].role != nil {
+                let role = ctx.staffInfo[Int(ev.s)].role!
+                if role == .contractor {
+                    add(.contractor, "委託業者のアカウントで業務文書なしに\(action)",
+                        "A contractor account \(Self.pastTense(e.action).lowercased()) a record with no business document")
+                }
+                if !ctx.kosekiOn(ev.s, ev.day) {
+                    let d = LocalDate(day: ev.day).description
+                    add(.off_duty, "\(d)は人事記録上戸籍担当ではない職員による\(action)",
+                        "On \(d) the accessor was not assigned to register duty (HR history)")
+                }
+            }
+            if isNightOrHoliday(ev), !officeWorking(ev) {
+                let when = nightLabel(ev)
+                add(.night_holiday, "\(when.ja)に業務文書なしで\(action)（同時間帯に受付なし）",
+                    "\(Self.pastTense(e.action)) at \(when.en) with no case received around that time")
+            }
+        }
+
+        // Stateful search volume.
+        if isSearch, ev.s >= 0 {
+            bulk(ev, explained: found != nil, update: update, add: add)
+        }
+
+        // Score.
+        var keep = 1.0
+        let weak = found != nil && !strong
+        if found == nil && !isSearch { keep *= 1 - config.unexplainedBase }
+        for r in reasons {
+            var wt = r.weight
+            if found != nil && !r.code.survivesExplanation { wt *= weak ? config.weakDamping : 0 }
+            if r.code == .case_mismatch && mismatchSlip { wt *= config.weakDamping }
+            keep *= 1 - min(max(wt, 0), 1)
+        }
+        let score = min(max(1 - keep, 0), 1)
+        let explanation = found.map {
+            Explanation(rule: $0.rule.rawValue, caseID: $0.c >= 0 ? ctx.caseTable.ids[Int($0.c)] : e.caseID,
+                        strength: $0.strong ? .strong : .weak)
+        }
+        if update {
+            eventCount += 1
+            lastEventAt = max(lastEventAt ?? Int64.min, ev.t)
+        }
+        var person = e.person
+        if person == nil, ev.x >= 0, ctx.registerHead[Int(ev.x)] >= 0 {
+            person = ctx.personTable.ids[Int(ctx.registerHead[Int(ev.x)])]
+        }
+        return AccessFinding(access: e.id, staff: e.staff, at: e.at, explained: found != nil, explanation: explanation,
+                             score: score, flagged: score >= config.flagThreshold, reasons: reasons.map(\.reason),
+                             register: e.register, person: person,
+                             office: e.office ?? (ev.o >= 0 ? ctx.officeTable.ids[Int(ev.o)] : nil))
+    }
+
+    // MARK: Explanation rules
+
+    @inline(__always) func concerns(_ c: Int32, _ x: Int32) -> Bool {
+        let ctx = context
+        let row = ctx.caseRegisters.row(c)
+        for cr in row where cr == x { return true }
+        for cr in row where ctx.registerRelated.contains(x, cr) { return true }
+        return false
+    }
+
+    @inline(__always) func handles(_ c: Int32, _ s: Int32) -> Bool {
+        guard s >= 0 else { return false }
+        let core = context.caseCore[Int(c)]
+        if core.staff0 == s { return true }
+        if core.staffCount <= 1 { return false }
+        for h in context.caseStaff.row(c) where h == s { return true }
+        return false
+    }
+
+    func selfMade(_ c: Int32, _ s: Int32) -> Bool {
+        let ctx = context
+        let core = ctx.caseCore[Int(c)]
+        guard core.status == .withdrawn || core.status == .open, core.staff0 == s else { return false }
+        guard ctx.caseStaff.row(c).allSatisfy({ $0 == s }) else { return false }
+        switch core.status {
+        case .withdrawn: return true
+        case .open: return core.received < ctx.latestCaseReceived - staleMs
+        default: return false
+        }
+    }
+
+    func colleagueHandles(_ c: Int32, _ ev: Ev) -> Bool {
+        guard ev.o >= 0 else { return false }
+        let ctx = context
+        for h in ctx.caseStaff.row(c) where h != ev.s && ctx.officeOn(h, ev.day) == ev.o { return true }
+        return false
+    }
+
+    func namedWindow(_ c: Int32, _ t: Int64) -> Bool {
+        let ctx = context
+        let core = ctx.caseCore[Int(c)]
+        return core.received - lateMs <= t && t <= core.end + namedSlackMs
+    }
+
+    /// Rank of case `c` as an explanation of a register access (lower is better), or nil.
+    @inline(__always) func classify(_ c: Int32, _ ev: Ev, _ x: Int32) -> Found? {
+        let ctx = context
+        let core = ctx.caseCore[Int(c)]
+        let recv = core.received, end = core.end
+        guard recv - lateMs <= ev.t else { return nil }
+        let mine = handles(c, ev.s)
+        let kind = core.kind
+        if mine, ev.t <= end + closedSlackMs {
+            let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
+            let sm = selfMade(c, ev.s)
+            return Found(rule: rule, c: c, strong: !sm, selfMade: sm)
+        }
+        if kind == .inquiry || kind == .correction, ev.t <= end + inquiryMs,
+           mine || (ev.o >= 0 && (core.office == ev.o || ctx.registerOffice[Int(x)] == ev.o)) {
+            return Found(rule: kind == .inquiry ? .inquiry : .correction, c: c, strong: true)
+        }
+        if Self.jstDay(recv - lateMs) <= ev.day, ev.day <= Self.jstDay(end), colleagueHandles(c, ev) {
+            return Found(rule: .colleague_case, c: c, strong: true)
+        }
+        let keeper = ctx.registerOffice[Int(x)]
+        if keeper >= 0, ev.o == keeper, core.office != keeper, ev.t <= end + forwardMs {
+            return Found(rule: .forwarded_case, c: c, strong: true)
+        }
+        return nil
+    }
+
+    @inline(__always) static func rank(_ f: Found) -> Int {
+        if f.selfMade { return 4 }
+        switch f.rule {
+        case .named_case, .own_case: return 0
+        case .inquiry, .correction: return 1
+        case .colleague_case: return 2
+        case .forwarded_case: return 3
+        case .namesake: return 5
+        }
+    }
+
+    func explainRegister(_ ev: Ev, _ registerGiven: Bool, mismatch: inout Bool) -> Found? {
+        let ctx = context
+        let x = ev.x
+        if ev.c >= 0 {
+            if x >= 0 {
+                if concerns(ev.c, x), namedWindow(ev.c, ev.t) {
+                    let sm = selfMade(ev.c, ev.s)
+                    return Found(rule: .named_case, c: ev.c, strong: !sm, selfMade: sm)
+                }
+                mismatch = true
+            } else {
+                // The register is unknown to the reference data: the named case cannot be checked.
+                if namedWindow(ev.c, ev.t) { return Found(rule: .named_case, c: ev.c, strong: false) }
+                mismatch = true
+            }
+        }
+        guard x >= 0 else { return nil }
+        var best: Found?
+        var bestRank = Int.max
+        let lo = ev.t - lookbackMs
+        // The register itself first (most explanations), then the related ones.
+        let related = ctx.registerRelated.range(x)
+        for ri in (related.lowerBound - 1)..<related.upperBound {
+            let r = ri < related.lowerBound ? x : ctx.registerRelated.values[ri]
+            if ri >= related.lowerBound && r == x { continue }
+            let start = ctx.casesByRegister.range(r).lowerBound
+            var j = ctx.upperBound(ctx.casesByRegister, r, ev.t + lateMs) - 1
+            while j >= start {
+                if ctx.casesByRegister.times[j] < lo { break }
+                let c = ctx.casesByRegister.values[j]
+                if let f = classify(c, ev, x) {
+                    let k = Self.rank(f)
+                    if k < bestRank {
+                        best = f
+                        bestRank = k
+                        if k == 0 { return best }
+                    }
+                }
+                j -= 1
+            }
+        }
+        return best
+    }
+
+    /// A register opened in the same session as a case for a person of the same name: weakly explained.
+    func namesake(_ ev: Ev) -> Found? {
+        let ctx = context
+        guard ev.s >= 0, ev.x >= 0 else { return nil }
+        func sameName(_ c: Int32) -> Bool {
+            for q in ctx.casePersons.row(c) where q >= 0 {
+                let n = ctx.personNameID[Int(q)], k = ctx.personKanaID[Int(q)]
+                for m in ctx.registerMembers.row(ev.x) where m >= 0 {
+                    if n >= 0 && ctx.personNameID[Int(m)] == n { return true }
+                    if k >= 0 && ctx.personKanaID[Int(m)] == k { return true }
+                }
+            }
+            return false
+        }
+        let sc = sessionCase[Int(ev.s)]
+        if sc >= 0, ev.t - sessionAt[Int(ev.s)] <= sessionMs, ev.t >= sessionAt[Int(ev.s)] - sessionMs, sameName(sc) {
+            return Found(rule: .namesake, c: sc, strong: false)
+        }
+        let start = ctx.casesByStaff.range(ev.s).lowerBound
+        var j = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + sessionMs) - 1
+        while j >= start {
+            if ctx.casesByStaff.times[j] < ev.t - lookbackMs { break }
+            let c = ctx.casesByStaff.values[j]
+            if ev.t <= ctx.caseEnd[Int(c)] + sessionMs, sameName(c) {
+                return Found(rule: .namesake, c: c, strong: false)
+            }
+            j -= 1
+        }
+        return nil
+    }
+
+    /// Whether case `c` is what a search served: its registers among the results, or its persons' names in the query.
+    func searchMatches(_ c: Int32, results: [Int32], query: String?, queryID: Int32, prefix: Bool) -> Bool {
+        let ctx = context
+        for r in results where r >= 0 {
+            for cr in ctx.caseRegisters.row(c) where ctx.registerRelated.contains(r, cr) { return true }
+        }
+        guard let q = query, !q.isEmpty else { return false }
+        for p in ctx.casePersons.row(c) where p >= 0 {
+            if queryID >= 0, ctx.personNameID[Int(p)] == queryID || ctx.personKanaID[Int(p)] == queryID { return true }
+            if prefix, ctx.personSearchName[Int(p)].hasPrefix(q) || ctx.personSearchKana[Int(p)].hasPrefix(q) {
+                return true
+            }
+        }
+        return false
+    }
+
+    static func queryName(_ q: JSONValue?) -> String? {
+        guard let q else { return nil }
+        for key in ["name", "kana", "氏名"] {
+            if let v = q[key]?.stringValue, !v.isEmpty { return AuditContext.normalize(v) }
+        }
+        return nil
+    }
+
+    func explainSearch(_ ev: Ev, _ e: AccessEvent, mismatch: inout Bool) -> Found? {
+        let ctx = context
+        let results = (e.results ?? []).map { ctx.registerTable.lookup($0) }
+        // The query is parsed only when the results alone do not settle it.
+        var parsed = false
+        var query: String?
+        var queryID: Int32 = -1
+        func parse() {
+            guard !parsed else { return }
+            parsed = true
+            query = Self.queryName(e.query)
+            queryID = query.map { ctx.nameIDs.lookup($0) } ?? -1
+        }
+        func matches(_ c: Int32, prefix: Bool) -> Bool {
+            if searchMatches(c, results: results, query: nil, queryID: -1, prefix: false) { return true }
+            guard e.query != nil else { return false }
+            parse()
+            return searchMatches(c, results: [], query: query, queryID: queryID, prefix: prefix)
+        }
+        if ev.c >= 0 {
+            if namedWindow(ev.c, ev.t), (results.isEmpty && e.query == nil) || matches(ev.c, prefix: true) {
+                let sm = selfMade(ev.c, ev.s)
+                return Found(rule: .named_case, c: ev.c, strong: !sm, selfMade: sm)
+            }
+            mismatch = true
+        }
+        guard ev.s >= 0 else { return nil }
+        // Own cases in the window: results first (integers), then names.
+        var selfMadeHit: Found?
+        let start = ctx.casesByStaff.range(ev.s).lowerBound
+        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + lateMs) - 1
+        for pass in 0..<2 {
+            var j = top
+            while j >= start {
+                if ctx.casesByStaff.times[j] < ev.t - lookbackMs { break }
+                let c = ctx.casesByStaff.values[j]
+                let kind = ctx.caseKind[Int(c)]
+                let reach = kind == .inquiry || kind == .correction ? inquiryMs : closedSlackMs
+                if ev.t <= ctx.caseEnd[Int(c)] + reach {
+                    let hit: Bool
+                    if pass == 0 {
+                        hit = searchMatches(c, results: results, query: nil, queryID: -1, prefix: false)
+                    } else {
+                        parse()
+                        hit = searchMatches(c, results: [], query: query, queryID: queryID, prefix: true)
+                    }
+                    if hit {
+                        let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
+                        let sm = selfMade(c, ev.s)
+                        let f = Found(rule: rule, c: c, strong: !sm, selfMade: sm)
+                        if !f.selfMade { return f }
+                        if selfMadeHit == nil { selfMadeHit = f }
+                    }
+                }
+                j -= 1
+            }
+            if pass == 0 && e.query == nil { break }
+        }
+        // Colleagues' cases of the accessor's office that day (exact name or result match only).
+        if ev.o >= 0 {
+            let ostart = ctx.casesByOffice.range(ev.o).lowerBound
+            var k = ctx.upperBound(ctx.casesByOffice, ev.o, ev.t + lateMs) - 1
+            while k >= ostart {
+                if ctx.casesByOffice.times[k] < ev.t - Self.dayMs { break }
+                let c = ctx.casesByOffice.values[k]
+                if Self.jstDay(ctx.caseReceived[Int(c)] - lateMs) <= ev.day, ev.day <= Self.jstDay(ctx.caseEnd[Int(c)]),
+                   !handles(c, ev.s), matches(c, prefix: false), colleagueHandles(c, ev) {
+                    return Found(rule: .colleague_case, c: c, strong: true)
+                }
+                k -= 1
+            }
+        }
+        return selfMadeHit
+    }
+
+    // MARK: Risk reasons
+
+    typealias Add = (ReasonCode, String, String, Bool) -> Void
+
+    func registerReasons(_ ev: Ev, _ e: AccessEvent,
+                         update: Bool, add: (ReasonCode, String, String, Bool) -> Void) {
+        let ctx = context
+        let action = e.action.ja
+        let what = e.record.ja
+        let whatEn = Self.recordEn(e.record)
+        let verbEn = Self.pastTense(e.action)
+        let reg = e.register ?? "?"
+        let fuhyo = e.record == .fuhyo
+        var have = Set<ReasonCode>()
+        func once(_ code: ReasonCode, _ ja: String, _ en: String) {
+            guard !have.contains(code) else { return }
+            have.insert(code)
+            add(code, ja, en, fuhyo)
+        }
+        let s = ev.s
+        let info = s >= 0 ? ctx.staffInfo[Int(s)] : nil
+        if s >= 0, ev.x >= 0, ctx.staffOwnRegisters.contains(s, ev.x) {
+            once(.own_register, "職員本人の戸籍（\(reg)）の\(what)を業務文書なしで\(action)",
+                 "\(verbEn) the accessor's own \(whatEn) (\(reg)) with no business document")
+        }
+        var selfMember: Int32 = -1
+        var persons: [Int32] = ev.x >= 0 ? Array(ctx.registerMembers.row(ev.x)) : []
+        if ev.p >= 0, !persons.contains(ev.p) { persons.append(ev.p) }
+        for q in persons where q >= 0 {
+            let pid = ctx.personTable.ids[Int(q)]
+            for i in Int(ctx.personProtOffsets[Int(q)])..<Int(ctx.personProtOffsets[Int(q) + 1]) {
+                let pr = ctx.prots[i]
+                guard pr.from <= ev.day, ev.day <= pr.to else { continue }
+                let note = pr.note.map { "（\($0)）" } ?? ""
+                let noteEn = pr.note.map { " (\($0))" } ?? ""
+                switch pr.kind {
+                case .vip:
+                    once(.vip, "VIP\(note)の\(what)（\(reg)）を業務文書なしで\(action)",
+                         "\(verbEn) a VIP's \(whatEn)\(noteEn) (\(reg)) with no business document")
+                case .dv_support:
+                    once(.dv_support, "DV等支援措置の対象者（\(pid)）の\(what)（\(reg)）を業務文書なしで\(action)",
+                         "\(verbEn) the \(whatEn) (\(reg)) of a person under DV support measures (\(pid)) with no business document")
+                default: break
+                }
+            }
+            if let info, !have.contains(.own_register) {
+                if q == info.person {
+                    selfMember = q
+                    continue
+                }
+                if let rel = info.relatives.first(where: { $0.person == q }) {
+                    if rel.kind == .former_spouse {
+                        once(.former_spouse, "元配偶者（\(pid)）の\(what)（\(reg)）を業務文書なしで\(action)",
+                             "\(verbEn) the \(whatEn) (\(reg)) of the accessor's former spouse (\(pid)) with no business document")
+                    } else {
+                        let (rj, re) = Self.relationLabel(rel.kind)
+                        once(.relative, "職員の親族（\(rj)、\(pid)）の\(what)（\(reg)）を業務文書なしで\(action)",
+                             "\(verbEn) the \(whatEn) (\(reg)) of the accessor's relative (\(re), \(pid)) with no business document")
+                    }
+                    continue
+                }
+                let t = ctx.personStaff[Int(q)]
+                if t >= 0, t != s, ev.o >= 0, ctx.officeOn(t, ev.day) == ev.o {
+                    let tid = ctx.staffTable.ids[Int(t)]
+                    once(.coworker, "同じ職場の職員（\(tid)）の\(what)（\(reg)）を業務文書なしで\(action)",
+                         "\(verbEn) the \(whatEn) (\(reg)) of a coworker at the same office (\(tid)) with no business document")
+                }
+                if info.chome >= 0, ctx.personChome[Int(q)] == info.chome {
+                    let c = ctx.chomeNames[Int(info.chome)]
+                    once(.neighbour, "職員の自宅と同じ町丁目（\(c)）に住む人（\(pid)）の\(what)を業務文書なしで\(action)",
+                         "\(verbEn) the \(whatEn) of a person (\(pid)) living in the accessor's own neighbourhood (\(c)) with no business document")
+                }
+            }
+        }
+        // Listed in a register that is neither theirs nor a relative's (e.g. a closed one): their own record.
+        if selfMember >= 0, !have.contains(.relative), !have.contains(.former_spouse) {
+            let pid = ctx.personTable.ids[Int(selfMember)]
+            once(.own_register, "職員本人（\(pid)）が載る\(what)（\(reg)）を業務文書なしで\(action)",
+                 "\(verbEn) a \(whatEn) (\(reg)) that records the accessor (\(pid)) with no business document")
+        }
+        // repeated
+        if s >= 0 {
+            var subject: Int32 = -1
+            if ev.p >= 0 {
+                subject = ev.p
+            } else if ev.x >= 0 {
+                let h = ctx.registerHead[Int(ev.x)]
+                subject = h >= 0 ? h : Int32(ctx.personTable.count) + ev.x
+            }
+            if subject >= 0 {
+                let key = (Int64(s) << 32) | Int64(subject)
+                var entry = repeats[key] ?? ([], 0)
+                let since = ev.day - Int32(config.repeatedWindowDays)
+                let prior = entry.days.filter { $0 >= since && $0 != ev.day }
+                if prior.count >= config.repeatedMinPriorDays {
+                    let first = LocalDate(day: prior.first!).description
+                    let name = subject < ctx.personTable.count ? ctx.personTable.ids[Int(subject)] : reg
+                    once(.repeated, "同じ人（\(name)）への説明のない\(action)が\(first)以降\(prior.count + 1)日目（計\(entry.count + 1)回）",
+                         "Repeated unexplained access to the same person (\(name)): day \(prior.count + 1) since \(first), \(entry.count + 1) accesses in all")
+                }
+                if update {
+                    if entry.days.last != ev.day {
+                        entry.days.append(ev.day)
+                        if entry.days.count > 16 { entry.days.removeFirst(entry.days.count - 16) }
+                    }
+                    entry.count += 1
+                    repeats[key] = entry
+                }
+            }
+        }
+    }
+
+    func searchReasons(_ ev: Ev, _ e: AccessEvent, add: (ReasonCode, String, String, Bool) -> Void) {
+        let ctx = context
+        let q = Self.queryName(e.query)
+        let shown = q ?? (e.results.map { "\($0.count)件" } ?? "")
+        add(.search_no_case, "業務文書なしで検索（\(shown)）", "Searched with no business document (\(shown))", false)
+        // Protected persons in the results or the query.
+        var hit: (Int32, ProtectionKind)?
+        func protectedNow(_ p: Int32) -> ProtectionKind? {
+            for i in Int(ctx.personProtOffsets[Int(p)])..<Int(ctx.personProtOffsets[Int(p) + 1]) {
+                let pr = ctx.prots[i]
+                if (pr.kind == .vip || pr.kind == .dv_support), pr.from <= ev.day, ev.day <= pr.to { return pr.kind }
+            }
+            return nil
+        }
+        if !ctx.protectedPersons.isEmpty {
+            outer: for r in e.results ?? [] {
+                let x = ctx.registerTable.lookup(r)
+                guard x >= 0 else { continue }
+                for m in ctx.registerMembers.row(x) where m >= 0 {
+                    if let k = protectedNow(m) {
+                        hit = (m, k)
+                        break outer
+                    }
+                }
+            }
+            if hit == nil, let q, !q.isEmpty {
+                for p in ctx.protectedPersons {
+                    guard let k = protectedNow(p) else { continue }
+                    if ctx.personSearchName[Int(p)].hasPrefix(q) || ctx.personSearchKana[Int(p)].hasPrefix(q) {
+                        hit = (p, k)
+                        break
+                    }
+                }
+            }
+        }
+        if let (p, k) = hit {
+            let pid = ctx.personTable.ids[Int(p)]
+            let (kj, ke) = k == .vip ? ("VIP", "a VIP") : ("DV等支援措置の対象者", "a person under DV support measures")
+            add(.search_protected, "業務文書なしで\(kj)（\(pid)）の名前を検索", "Searched for \(ke) (\(pid)) with no business document",
+                false)
+        }
+    }
+
+    func bulk(_ ev: Ev, explained: Bool, update: Bool, add: (ReasonCode, String, String, Bool) -> Void) {
+        let s = Int(ev.s)
+        var count = searchCount[s], unexplained = searchUnexplained[s]
+        if searchDay[s] != ev.day {
+            if update, searchDay[s] != Int32.min, searchOffice[s] >= 0 {
+                officeStaffDays[Int(searchOffice[s])] += 1
+                officeUnexplained[Int(searchOffice[s])] += Int(searchUnexplained[s])
+            }
+            count = 0
+            unexplained = 0
+        }
+        count += 1
+        if !explained { unexplained += 1 }
+        if update {
+            searchDay[s] = ev.day
+            searchCount[s] = count
+            searchUnexplained[s] = unexplained
+            searchOffice[s] = ev.o
+        }
+        guard !explained else { return }
+        var threshold = Double(config.bulkMinSearches)
+        var peer = 0.0
+        if ev.o >= 0, officeStaffDays[Int(ev.o)] >= config.bulkMinPeerDays {
+            peer = Double(officeUnexplained[Int(ev.o)]) / Double(officeStaffDays[Int(ev.o)])
+            threshold = max(threshold, config.bulkFactor * peer)
+        }
+        if Double(unexplained) > threshold {
+            let d = LocalDate(day: ev.day).description
+            let peerText = String(Int(peer * 10 + 0.5))  // tenths
+            let peerJa = peer > 0 ? "（同じ職場の平均は1日\(Self.tenths(peerText))件）" : ""
+            let peerEn = peer > 0 ? " (office peers average \(Self.tenths(peerText)) a day)" : ""
+            add(.bulk_search, "\(d)に業務文書のない検索が\(unexplained)件\(peerJa)",
+                "\(unexplained) searches with no business document on \(d)\(peerEn)", false)
+        }
+    }
+
+    static func tenths(_ s: String) -> String {
+        let n = Int(s) ?? 0
+        return "\(n / 10).\(n % 10)"
+    }
+
+    func isNightOrHoliday(_ ev: Ev) -> Bool {
+        let wd = LocalDate(day: ev.day).weekday
+        return ev.minute >= config.nightStartMinute || ev.minute < config.nightEndMinute || wd == 0 || wd == 6
+            || closedDays.isHoliday(ev.day)
+    }
+
+    func nightLabel(_ ev: Ev) -> (ja: String, en: String) {
+        let d = LocalDate(day: ev.day)
+        let hm = String(ev.minute / 60) + ":" + (ev.minute % 60 < 10 ? "0" : "") + String(ev.minute % 60)
+        let wd = d.weekday
+        if closedDays.isHoliday(ev.day) { return ("閉庁日（\(d) \(hm)）", "a closed day (\(d) \(hm))") }
+        if wd == 0 || wd == 6 { return ("週末（\(d) \(hm)）", "the weekend (\(d) \(hm))") }
+        return ("夜間（\(d) \(hm)）", "night (\(d) \(hm))")
+    }
+
+    /// Whether the accessor's office received some case near the access (時間外受付, 休日開庁).
+    func officeWorking(_ ev: Ev) -> Bool {
+        guard ev.o >= 0 else { return false }
+        let ctx = context
+        let j = ctx.upperBound(ctx.casesByOffice, ev.o, ev.t + nightWindowMs) - 1
+        guard j >= ctx.casesByOffice.range(ev.o).lowerBound else { return false }
+        return ctx.casesByOffice.times[j] >= ev.t - nightWindowMs
+    }
+
+    static func recordEn(_ r: RecordKind) -> String {
+        switch r {
+        case .current: "register"
+        case .removed: "removed register"
+        case .heisei_original: "Heisei original register"
+        case .showa_original: "Showa original register"
+        case .fuhyo: "address attachment (fuhyo)"
+        case .form: "notification form"
+        }
+    }
+
+    static func pastTense(_ a: AccessAction) -> String {
+        switch a {
+        case .search: "Searched"
+        case .view: "Viewed"
+        case .print: "Printed"
+        case .update: "Updated"
+        case .export: "Exported"
+        }
+    }
+
+    static func relationLabel(_ k: RelationKind?) -> (String, String) {
+        switch k {
+        case .spouse: ("配偶者", "spouse")
+        case .former_spouse: ("元配偶者", "former spouse")
+        case .parent: ("親", "parent")
+        case .child: ("子", "child")
+        case .sibling: ("兄弟姉妹", "sibling")
+        case .adoptive_parent: ("養親", "adoptive parent")
+        case .adopted_child: ("養子", "adopted child")
+        case nil: ("同じ住所の同姓者", "same surname at the same address")
+        }
+    }
+}
+
+

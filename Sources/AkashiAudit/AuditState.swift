@@ -1,0 +1,51 @@
+/// The running state of an ``AuditEngine`` that stateful reasons need, in a form a store can save.
+///
+/// IDs are kept as strings so the state survives a rebuilt ``AuditContext`` (new reference data re-interns
+/// every ID). Restore with ``AuditEngine/init(context:config:state:)`` and feed only the new events.
+public struct AuditState: Codable, Sendable, Hashable {
+    /// Unexplained accesses by one staff member to one subject (person, or register when no person is known).
+    public struct Repeat: Codable, Sendable, Hashable {
+        public var staff: String
+        /// `P…` person ID, or `R…` register ID prefixed with `register:` when no person was known.
+        public var subject: String
+        /// JST day numbers (days since 1970-01-01) of the most recent distinct days, oldest first.
+        public var days: [Int32]
+        public var count: Int
+    }
+
+    /// Unexplained searches of one staff member on their latest day.
+    public struct SearchDay: Codable, Sendable, Hashable {
+        public var staff: String
+        public var day: Int32
+        public var searches: Int
+        public var unexplained: Int
+        public var office: String?
+    }
+
+    /// The peer baseline of one office: staff-days seen and unexplained searches in them.
+    public struct OfficeBaseline: Codable, Sendable, Hashable {
+        public var office: String
+        public var staffDays: Int
+        public var unexplainedSearches: Int
+    }
+
+    /// The last case that strongly explained an access by a staff member (the current session).
+    public struct Session: Codable, Sendable, Hashable {
+        public var staff: String
+        public var caseID: String
+        /// Milliseconds since the epoch.
+        public var at: Int64
+    }
+
+    public var version: Int = 1
+    public var repeats: [Repeat] = []
+    public var searchDays: [SearchDay] = []
+    public var baselines: [OfficeBaseline] = []
+    public var sessions: [Session] = []
+    /// Milliseconds since the epoch of the newest event audited (`nil` before any).
+    public var lastEventAt: Int64?
+    /// Events audited so far.
+    public var events: Int = 0
+
+    public init() {}
+}
