@@ -145,6 +145,15 @@ extension Record {
     }
 }
 
+extension JournalEvent {
+    /// The canonical JSON bytes of this event: its ledger entry.
+    public var canonicalJSON: [UInt8] {
+        var w = CanonicalWriter()
+        w.journal(self)
+        return w.bytes
+    }
+}
+
 extension CanonicalWriter {
     /// Writes one record as a canonical JSON object, keys in byte order.
     public mutating func record(_ r: Record) {
@@ -232,6 +241,21 @@ extension CanonicalWriter {
             field("survey", s.survey)
             field("type", "self_report")
         }
+        close()
+    }
+
+    /// Writes a journal event as a canonical JSON object (`"type":"journal"`).
+    public mutating func journal(_ e: JournalEvent) {
+        open()
+        field("at", e.at)
+        field("detail", e.detail)
+        field("id", e.id)
+        field("kind", e.kind)
+        field("office", e.office)
+        field("staff", e.staff)
+        field("subject", e.subject)
+        field("terminal", e.terminal)
+        field("type", "journal")
         close()
     }
 

@@ -120,7 +120,7 @@ public enum TilePath {
 }
 
 /// Reads stored hash tiles.
-public protocol TileSource {
+public protocol TileSource: Sendable {
     /// The tile at `level`, number `index`, as currently stored (full, or the latest partial), or nil if none is.
     func tile(level: Int, index: UInt64) throws -> Tile?
 }
@@ -129,7 +129,7 @@ public protocol TileSource {
 ///
 /// Expanded tiles are kept in a small shared cache (copies of this value share it), so keep one `TiledHashes` per
 /// log and make a ``LogProver`` from it per request.
-public struct TiledHashes: SubtreeHashSource {
+public struct TiledHashes: SubtreeHashSource, Sendable {
     private let source: any TileSource
     private let cache: TileCache
 

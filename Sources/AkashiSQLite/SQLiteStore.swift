@@ -33,7 +33,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // Durable commits: an acknowledged append survives power loss (WAL is fsynced on commit).
-            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 17179869184; PRAGMA temp_store = MEMORY")
         }
         pool = try DatabasePool(path: directory + "/akashi.sqlite", configuration: config)
         try Schema.migrator.migrate(pool)
@@ -60,30 +60,68 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             throw StoreError(.ledgerUnreadable, "the ledger cannot be extended: \(sequencerError.map { "\($0)" } ?? "unknown")")
         }
         var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
-        do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    let w = try RawWriter(db.sqliteConnection!)
-                    var entries: [[UInt8]] = []
-                    var next = seq.size
-                    for (k, item) in items.enumerated() {
-                        outcomes[k] = try w.put(item, seq: next)
-                        if case .inserted(ledgerIndex: .some) = outcomes[k] {
-                            entries.append(item.canonical)
-                            next += 1
-                        }
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let w = try RawWriter(db.sqliteConnection!)
+                var entries: [[UInt8]] = []
+                var next = seq.size
+                for (k, item) in items.enumerated() {
+                    outcomes[k] = try w.put(item, seq: next)
+                    if case .inserted(ledgerIndex: .some) = outcomes[k] {
+                        entries.append(item.canonical)
+                        next += 1
                     }
-                    let (_, tiles) = try seq.append(entries)
-                    for t in tiles { try w.putTile(t) }
-                    return .commit
                 }
+                try w.flushIndexes()
+                let (_, tiles) = try seq.append(entries)
+                for t in tiles { try w.putTile(t) }
+                return .commit
             }
-        } catch {
-            throw error
         }
         seq.commit()
         sequencer = seq
         return outcomes
+    }
+
+    @discardableResult
+    public func appendJournal(_ events: [JournalEvent]) throws -> [UInt64] {
+        guard !events.isEmpty else { return [] }
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        guard var seq = sequencer else {
+            throw StoreError(.ledgerUnreadable, "the ledger cannot be extended: \(sequencerError.map { "\($0)" } ?? "unknown")")
+        }
+        let first = seq.size
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let stmt = try RawStatement(db.sqliteConnection!, """
+                    INSERT INTO event(seq, id, type, at, day, staff, office, register, person, case_id, entry)
+                    VALUES (?1, ?2, 'journal', ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7)
+                    """)
+                var entries: [[UInt8]] = []
+                let w = try RawWriter(db.sqliteConnection!)
+                for (k, e) in events.enumerated() {
+                    let entry = e.canonicalJSON
+                    stmt.bind(1, Int64(first) + Int64(k))
+                    stmt.bind(2, e.id)
+                    stmt.bind(3, e.at.millis)
+                    stmt.bind(4, Int64(e.at.jstDate.day))
+                    stmt.bind(5, e.staff)
+                    stmt.bind(6, e.office)
+                    stmt.bind(7, blob: entry)
+                    try stmt.run()
+                    w.indexEvent(seq: Int64(first) + Int64(k), at: e.at, staff: e.staff, office: e.office, register: nil,
+                                 person: nil, caseID: nil)
+                    entries.append(entry)
+                }
+                try w.flushIndexes()
+                for t in try seq.append(entries).tiles { try w.putTile(t) }
+                return .commit
+            }
+        }
+        seq.commit()
+        sequencer = seq
+        return (0..<UInt64(events.count)).map { first + $0 }
     }
 
     @discardableResult
@@ -241,6 +279,95 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         return StoredCheckpoint(size: UInt64(size), root: hash, note: row[2])
     }
 
+    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
+        // Read in chunks so that `body` may call back into the store (GRDB reads are not reentrant).
+        var next: UInt64 = 0
+        while true {
+            let chunk = try storedEvents(fromSeq: next, limit: 8192)
+            for e in chunk { try body(e) }
+            guard let last = chunk.last, chunk.count == 8192 else { return }
+            next = last.seq + 1
+        }
+    }
+
+    /// Up to `limit` stored events with ledger index ≥ `fromSeq`, in ledger order.
+    public func storedEvents(fromSeq: UInt64, limit: Int) throws -> [StoredEvent] {
+        try pool.read { db in
+            let conn = db.sqliteConnection!
+            let stmt = try RawStatement(conn, """
+                SELECT seq, id, type, at, staff, office, register, person, case_id, entry FROM event
+                WHERE seq >= ?1 ORDER BY seq LIMIT ?2
+                """)
+            stmt.bind(1, Int64(fromSeq))
+            stmt.bind(2, Int64(limit))
+            func text(_ i: Int32) -> String? {
+                guard let p = sqlite3_column_text(stmt.handle, i) else { return nil }
+                return String(cString: p)
+            }
+            var out: [StoredEvent] = []
+            out.reserveCapacity(limit)
+            while true {
+                let rc = sqlite3_step(stmt.handle)
+                if rc == SQLITE_DONE { break }
+                guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(conn)))") }
+                let n = Int(sqlite3_column_bytes(stmt.handle, 9))
+                let entry = n > 0 ? [UInt8](UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt.handle, 9), count: n)) : []
+                out.append(StoredEvent(
+                    seq: UInt64(sqlite3_column_int64(stmt.handle, 0)), id: text(1) ?? "", type: text(2) ?? "",
+                    atMillis: sqlite3_column_int64(stmt.handle, 3), staff: text(4), office: text(5), register: text(6),
+                    person: text(7), caseID: text(8), entry: entry))
+            }
+            return out
+        }
+    }
+
+    public func forEachTile(_ body: (Tile) throws -> Void) throws {
+        try pool.read { db in
+            let rows = try Row.fetchCursor(db, sql: "SELECT level, idx, hashes FROM ledger_tile ORDER BY level, idx")
+            while let row = try rows.next() {
+                let level: Int = row[0]
+                let idx: Int64 = row[1]
+                let data: Data = row[2]
+                try body(Tile(level: level, index: UInt64(idx), hashes: [UInt8](data)))
+            }
+        }
+    }
+
+    public func forEachLookupRow(_ body: (LookupRow) throws -> Void) throws {
+        let queries: [(LookupRow.Table, String)] = [
+            (.staff, "SELECT staff, at, seq FROM ix_staff"), (.register, "SELECT register, at, seq FROM ix_register"),
+            (.person, "SELECT person, at, seq FROM ix_person"), (.case, "SELECT case_id, 0, seq FROM ix_case"),
+            (.office, "SELECT office, day, seq FROM ix_office"),
+        ]
+        try pool.read { db in
+            for (table, sql) in queries {
+                let rows = try Row.fetchCursor(db, sql: sql)
+                while let row = try rows.next() {
+                    let seq: Int64 = row[2]
+                    try body(LookupRow(table: table, key: row[0], at: row[1], seq: UInt64(seq)))
+                }
+            }
+        }
+    }
+
+    public func integrityProblems() throws -> [String] {
+        try pool.read { db in
+            let rows = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            return rows == ["ok"] ? [] : rows
+        }
+    }
+
+    public func recordedVerifierKey() throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'verifier'") }
+    }
+
+    public func recordVerifierKey(_ text: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO ledger_meta(key, value) VALUES ('verifier', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [text])
+        }
+    }
+
     public func saveCheckpoint(_ c: StoredCheckpoint) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT INTO ledger_checkpoint(size, root, note) VALUES (?, ?, ?) ON CONFLICT(size) DO NOTHING",
@@ -265,5 +392,33 @@ extension SQLiteStore {
     /// Runs raw SQL against the store: for tests that prove the store refuses tampering. Not used by the product.
     func executeForTesting(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
+    }
+}
+
+/// The benchmark baseline: the same event rows into the same table shape through the same statement path,
+/// with no ledger (no hashing, no tiles). Not used by the product.
+public final class PlainInserter {
+    let pool: DatabasePool
+
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = Configuration()
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        pool = try DatabasePool(path: directory + "/plain.sqlite", configuration: config)
+        try Schema.migrator.migrate(pool)
+    }
+
+    public func insert(_ items: [IngestItem]) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let w = try RawWriter(db.sqliteConnection!)
+                var seq = UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") ?? 0)
+                for item in items {
+                    if case .inserted = try w.put(item, seq: seq) { seq += 1 }
+                }
+                try w.flushIndexes()
+                return .commit
+            }
+        }
     }
 }

@@ -145,7 +145,7 @@ public struct Importer: Sendable {
                                 d.problems.append(LineProblem(kind: .unknownField, file: file, line: number,
                                                               message: "skipped " + unknown.map { "\"\($0)\"" }.joined(separator: ", ")))
                             }
-                            d.items.append(IngestItem(record: record, canonical: record.canonicalJSON, raw: Array(line),
+                            d.items.append(IngestItem(record: record, canonical: record.canonicalJSON, raw: batch.bytes[r],
                                                       file: file, line: number))
                         case let .unknownType(t):
                             d.lineCount += 1
@@ -201,7 +201,7 @@ private final class BatchWriter: @unchecked Sendable {
                     let item = d.items[k]
                     let msg = "conflict: a \(item.record.type.rawValue) with ID \"\(item.record.key)\" is already stored with other content; the first version is kept"
                     d.problems.append(LineProblem(kind: .conflict, file: item.file, line: item.line, message: msg))
-                    d.quarantine.append(QuarantineItem(file: item.file, line: item.line, reason: msg, raw: item.raw))
+                    d.quarantine.append(QuarantineItem(file: item.file, line: item.line, reason: msg, raw: Array(item.raw)))
                 }
                 try store.quarantine(d.quarantine)
                 done = d

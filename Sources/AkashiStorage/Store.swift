@@ -7,12 +7,12 @@ public struct IngestItem: Sendable {
     public var record: Record
     /// The record's canonical JSON (what the store keeps and compares; for events, the ledger entry).
     public var canonical: [UInt8]
-    /// The line exactly as read, kept for the quarantine if the store refuses it.
-    public var raw: [UInt8]
+    /// The line exactly as read, kept for the quarantine if the store refuses it (a slice of the read buffer: no copy).
+    public var raw: ArraySlice<UInt8>
     public var file: String
     public var line: Int
 
-    public init(record: Record, canonical: [UInt8], raw: [UInt8], file: String, line: Int) {
+    public init(record: Record, canonical: [UInt8], raw: ArraySlice<UInt8>, file: String, line: Int) {
         self.record = record
         self.canonical = canonical
         self.raw = raw
@@ -85,6 +85,78 @@ public struct DanglingReference: Sendable, Equatable {
     }
 }
 
+/// One stored event: its ledger index, exact entry bytes and the columns the store looks it up by.
+public struct StoredEvent: Sendable {
+    public var seq: UInt64
+    public var id: String
+    public var type: String
+    public var atMillis: Int64
+    public var staff: String?
+    public var office: String?
+    public var register: String?
+    public var person: String?
+    public var caseID: String?
+    public var entry: [UInt8]
+
+    public init(seq: UInt64, id: String, type: String, atMillis: Int64, staff: String?, office: String?,
+                register: String?, person: String?, caseID: String?, entry: [UInt8]) {
+        self.seq = seq
+        self.id = id
+        self.type = type
+        self.atMillis = atMillis
+        self.staff = staff
+        self.office = office
+        self.register = register
+        self.person = person
+        self.caseID = caseID
+        self.entry = entry
+    }
+}
+
+/// One row of a lookup index: which table, its key, its time component (ms; the JST day for `office`;
+/// 0 for `case`) and the event's ledger index.
+public struct LookupRow: Sendable, Hashable {
+    public enum Table: String, Sendable, CaseIterable { case staff, register, person, `case`, office }
+    public var table: Table
+    public var key: String
+    public var at: Int64
+    public var seq: UInt64
+
+    public init(table: Table, key: String, at: Int64, seq: UInt64) {
+        self.table = table
+        self.key = key
+        self.at = at
+        self.seq = seq
+    }
+
+    /// The rows an event must have in the lookup indexes.
+    public static func expected(for e: StoredEvent) -> [LookupRow] {
+        var rows: [LookupRow] = []
+        if let k = e.staff { rows.append(LookupRow(table: .staff, key: k, at: e.atMillis, seq: e.seq)) }
+        if let k = e.register { rows.append(LookupRow(table: .register, key: k, at: e.atMillis, seq: e.seq)) }
+        if let k = e.person { rows.append(LookupRow(table: .person, key: k, at: e.atMillis, seq: e.seq)) }
+        if let k = e.caseID { rows.append(LookupRow(table: .case, key: k, at: 0, seq: e.seq)) }
+        if let k = e.office {
+            let day = Timestamp(millis: e.atMillis).jstDate.day
+            rows.append(LookupRow(table: .office, key: k, at: Int64(day), seq: e.seq))
+        }
+        return rows
+    }
+
+    /// A 64-bit digest of the row (FNV-1a), summed over a table to compare multisets of rows in one pass.
+    public var digest: UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ b: UInt8) { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        for b in table.rawValue.utf8 { mix(b) }
+        mix(0)
+        for b in key.utf8 { mix(b) }
+        mix(0)
+        withUnsafeBytes(of: at.littleEndian) { $0.forEach(mix) }
+        withUnsafeBytes(of: seq.littleEndian) { $0.forEach(mix) }
+        return h
+    }
+}
+
 /// A signed checkpoint as stored.
 public struct StoredCheckpoint: Sendable, Equatable {
     public var size: UInt64
@@ -107,6 +179,10 @@ public struct StoredCheckpoint: Sendable, Equatable {
 public protocol AkashiStore: AnyObject, Sendable {
     /// Stores a batch in one durable transaction and returns what happened to each item, in order.
     func ingest(_ items: [IngestItem]) throws -> [IngestOutcome]
+    /// Appends Akashi's own events (sign-ins, acknowledgements, auditor actions) to the ledger in one durable
+    /// transaction; returns their ledger indexes.
+    @discardableResult
+    func appendJournal(_ events: [JournalEvent]) throws -> [UInt64]
     /// Keeps rejected lines; a line already quarantined for the same reason is not kept twice. Returns how many were new.
     @discardableResult
     func quarantine(_ items: [QuarantineItem]) throws -> Int
@@ -128,6 +204,18 @@ public protocol AkashiStore: AnyObject, Sendable {
     func tile(level: Int, index: UInt64) throws -> Tile?
     /// The newest signed checkpoint.
     func latestCheckpoint() throws -> StoredCheckpoint?
+    /// Every stored event in ledger order, with the columns the store indexes it by (for verification).
+    func forEachEvent(_ body: (StoredEvent) throws -> Void) throws
+    /// Every row of the lookup indexes (by staff, register, person, case, office), for verification.
+    func forEachLookupRow(_ body: (LookupRow) throws -> Void) throws
+    /// Every stored tile, ordered by level then index (for verification).
+    func forEachTile(_ body: (Tile) throws -> Void) throws
+    /// The store's own consistency check (e.g. SQLite's integrity check); an empty list when sound.
+    func integrityProblems() throws -> [String]
+    /// The verifier key the store's checkpoints were signed with, as recorded when signing (public, not trusted by itself).
+    func recordedVerifierKey() throws -> String?
+    /// Records the verifier key (public) of the signer.
+    func recordVerifierKey(_ text: String) throws
     /// All stored checkpoints, oldest first.
     func checkpoints() throws -> [StoredCheckpoint]
     /// Stores a signed checkpoint (append-only).

@@ -1,0 +1,259 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiLedger
+import AkashiStorage
+import Foundation
+import GRDB
+import Testing
+
+@testable import AkashiSQLite
+
+/// A store with `n` access events and a signed checkpoint; returns the store directory and the signer.
+private func makeLedger(_ dir: String, events n: Int = 700) throws -> (String, NoteSigner) {
+    var lines = Sample.all
+    lines += (10..<(10 + n)).map { Sample.access($0) }
+    try writeLines(dir + "/a.jsonl", lines)
+    let storeDir = dir + "/store"
+    let store = try SQLiteStore(directory: storeDir)
+    _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+    let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
+    try LedgerService(store: store).signCheckpoint(with: signer)
+    return (storeDir, signer)
+}
+
+/// Edits the store's database file directly, as someone with file access could: triggers dropped first.
+private func tamper(_ storeDir: String, _ sql: String) throws {
+    let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite")
+    try q.writeWithoutTransaction { db in
+        try db.execute(sql: """
+            DROP TRIGGER IF EXISTS event_no_update; DROP TRIGGER IF EXISTS event_no_delete;
+            DROP TRIGGER IF EXISTS ledger_tile_grow_only; DROP TRIGGER IF EXISTS ledger_tile_no_delete;
+            DROP TRIGGER IF EXISTS ledger_checkpoint_no_update; DROP TRIGGER IF EXISTS ledger_checkpoint_no_delete;
+            DROP TRIGGER IF EXISTS ix_register_no_delete; DROP TRIGGER IF EXISTS ix_register_no_update;
+            """)
+        try db.execute(sql: sql)
+    }
+}
+
+private func verifyError(_ storeDir: String, _ signer: NoteSigner) throws -> LedgerProblem? {
+    let store = try SQLiteStore(directory: storeDir)
+    do {
+        _ = try LedgerService(store: store).verify(verifiers: [signer.verifier])
+        return nil
+    } catch let p as LedgerProblem {
+        return p
+    }
+}
+
+@Suite("Ledger over the embedded store: checkpoints, receipts, tiles, verification")
+struct LedgerStoreTests {
+    @Test("a clean store verifies; receipts verify offline; consistency proofs hold")
+    func clean() throws {
+        try withTempDir { dir in
+            let (storeDir, signer) = try makeLedger(dir)
+            let store = try SQLiteStore(directory: storeDir)
+            let service = LedgerService(store: store)
+            let report = try service.verify(verifiers: [signer.verifier])
+            #expect(report.entries == 702 && report.checkpoints == 1 && report.verifierFromCaller)
+            // Receipt for one event, checked offline with only the entry bytes and the public key.
+            let (receipt, entry) = try service.receipt(eventID: "E300")
+            let parsed = try Receipt(parsing: receipt.text)
+            let cp = try parsed.verify(entry: entry, verifiers: [signer.verifier])
+            #expect(cp.size == 702)
+            #expect(String(decoding: entry, as: UTF8.self).contains("\"id\":\"E300\""))
+            #expect(throws: (any Error).self) { try parsed.verify(entry: entry + [0x20], verifiers: [signer.verifier]) }
+            // Grow the log, sign again: the old checkpoint is extended (witness check).
+            let old = try #require(try store.latestCheckpoint()).note
+            _ = try Importer(store: store).run(files: [try { () throws -> String in
+                try writeLines(dir + "/b.jsonl", (5000..<5100).map { Sample.access($0) })
+                return dir + "/b.jsonl"
+            }()])
+            try service.signCheckpoint(with: signer)
+            let (o, n) = try service.check(old: old, verifiers: [signer.verifier])
+            #expect(o.size == 702 && n.size == 802)
+            let (proof, _) = try service.consistencyProof(from: 702)
+            try MerkleProof.verifyConsistency(oldSize: 702, newSize: 802, oldRoot: o.root, newRoot: n.root, proof: proof)
+        }
+    }
+
+    @Test("the log refuses to sign a checkpoint inconsistent with the last one")
+    func neverSignsInconsistent() throws {
+        try withTempDir { dir in
+            let (storeDir, signer) = try makeLedger(dir)
+            // Rewrite the level-1 tile (the roots of the full level-0 tiles) so the tree no longer matches the checkpoint.
+            try tamper(storeDir, "UPDATE ledger_tile SET hashes = zeroblob(length(hashes)) WHERE level = 1 AND idx = 0")
+            let store = try SQLiteStore(directory: storeDir)
+            #expect(throws: LedgerProblem.self) { try LedgerService(store: store).signCheckpoint(with: signer) }
+        }
+    }
+
+    @Test("tiles on disk follow the tlog-tiles layout and match the served files")
+    func tiles() throws {
+        try withTempDir { dir in
+            let (storeDir, _) = try makeLedger(dir, events: 600)
+            let store = try SQLiteStore(directory: storeDir)
+            let service = LedgerService(store: store)
+            let (files, size) = try service.writeTiles(to: dir + "/tiles")
+            #expect(size == 602)
+            // 602 entries: level-0 tiles 000, 001 (full) and 002.p/90; entry bundles alike; level 1 partial of width 2.
+            for rel in ["checkpoint", "tile/0/000", "tile/0/001", "tile/0/002.p/90", "tile/entries/000", "tile/entries/002.p/90", "tile/1/000.p/2"] {
+                #expect(FileManager.default.fileExists(atPath: dir + "/tiles/" + rel), "\(rel)")
+            }
+            #expect(files == 8)
+            let bundle = try EntryBundle.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/tiles/tile/entries/002.p/90"))))
+            #expect(bundle.count == 90)
+            #expect(try service.publishedFile(path: "tile/0/002.p/91") == nil)
+        }
+    }
+
+    @Test("verify names the first bad entry when an entry is modified")
+    func modified() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"print\"') AS BLOB) WHERE id = 'E123'")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.eventID == "E123" && p.index == 115, "\(p)")  // E1, E2, then E10… from index 2
+        }
+    }
+
+    @Test("verify catches a changed lookup column (entry untouched)")
+    func column() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "UPDATE event SET staff = 'S9999' WHERE id = 'E200'")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.eventID == "E200" && p.message.contains("staff"), "\(p)")
+        }
+    }
+
+    @Test("verify catches a lookup-index row removed to hide an access from a disclosure")
+    func hiddenFromIndex() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "DELETE FROM ix_register WHERE seq = (SELECT seq FROM event WHERE id = 'E77')")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.message.contains("register"), "\(p)")
+        }
+    }
+
+    @Test("verify catches a deleted entry")
+    func deleted() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "DELETE FROM event WHERE id = 'E50'")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.index == 42 && p.message.contains("missing"), "\(p)")
+        }
+    }
+
+    @Test("verify catches two entries swapped")
+    func swapped() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, """
+                UPDATE event SET seq = -1 WHERE seq = 10; UPDATE event SET seq = 10 WHERE seq = 11; UPDATE event SET seq = 11 WHERE seq = -1;
+                """)
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.index == 10, "\(p)")
+        }
+    }
+
+    @Test("verify catches truncation (the newest entries removed)")
+    func truncated() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "DELETE FROM event WHERE seq >= 650")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.message.contains("truncat") || p.message.contains("removed"), "\(p)")
+        }
+    }
+
+    @Test("verify catches a changed tile hash and a forged checkpoint")
+    func tileAndCheckpoint() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir, events: 600)
+            try tamper(s, "UPDATE ledger_tile SET hashes = zeroblob(64) WHERE level = 1")
+            #expect(try verifyError(s, signer) != nil)
+        }
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "UPDATE ledger_checkpoint SET note = replace(note, char(10) || '702' || char(10), char(10) || '701' || char(10))")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.message.contains("signature"), "\(p)")
+            // And a key the caller does not trust is not enough.
+            let other = try NoteSigner.generate(name: "ledger.test.example/akashi")
+            let store = try SQLiteStore(directory: s)
+            #expect(throws: (any Error).self) { try LedgerService(store: store).verify(verifiers: [other.verifier]) }
+        }
+    }
+}
+
+/// Finds the built `akashi` executable next to the tests.
+func akashiExecutable() throws -> String {
+    if let env = ProcessInfo.processInfo.environment["AKASHI_BIN"] { return env }
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        url.deleteLastPathComponent()
+    }
+    // The test bundle sits in the same build directory as the executable.
+    let bundleDir = Bundle.main.bundleURL.deletingLastPathComponent().path
+    for candidate in [bundleDir + "/akashi", Bundle.main.bundleURL.path + "/../akashi", url.path + "/.build/debug/akashi"]
+    where FileManager.default.isExecutableFile(atPath: candidate) {
+        return candidate
+    }
+    throw LedgerProblem("the akashi executable was not built next to the tests (set AKASHI_BIN)")
+}
+
+@Suite("Durability")
+struct DurabilityTests {
+    @Test("kill -9 at random moments loses no acknowledged event, and the ledger verifies after each")
+    func killNine() throws {
+        let bin = try akashiExecutable()
+        try withTempDir { dir in
+            let storeDir = dir + "/store"
+            var rng = SystemRandomNumberGenerator()
+            var lastAcked: UInt64 = 0
+            for round in 0..<12 {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: bin)
+                p.arguments = ["ledger", "stress-append", "--store", storeDir, "--batches", "100000", "--batch-size", "37"]
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                try p.run()
+                let lines = LineCollector(out.fileHandleForReading)
+                // Let it run a random while (the first round also creates the store).
+                usleep(UInt32.random(in: (round == 0 ? 400_000 : 50_000)...600_000, using: &rng))
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                let acked = lines.finish().compactMap { $0.hasPrefix("acked ") ? UInt64($0.dropFirst(6)) : nil }.max() ?? lastAcked
+                #expect(acked >= lastAcked)
+                lastAcked = acked
+                let store = try SQLiteStore(directory: storeDir)
+                let size = try store.ledgerSize()
+                #expect(size >= acked, "round \(round): acknowledged \(acked) but only \(size) entries after kill -9")
+                let report = try LedgerService(store: store).verify()
+                #expect(report.entries == size)
+            }
+            #expect(lastAcked > 0)
+        }
+    }
+}
+
+/// Reads a pipe to the end on a background thread.
+private final class LineCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func finish() -> [String] {
+        done.wait()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
