@@ -1,0 +1,278 @@
+import AkashiCity
+import AkashiDomain
+import AkashiSQLite
+import AkashiStorage
+import AkashiWeb
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+
+/// `akashi bench serve`: a constant-rate load over loopback keep-alive connections against an in-process server
+/// with a temporary store: register views with the purpose check and a ledger append, and `/healthz` as the
+/// baseline. Latency is measured from each request's scheduled time (no coordinated omission).
+struct BenchServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Load the workspace over loopback at a constant rate; print p50/p99 of register views and /healthz.")
+
+    @Option(help: "Requests per second.")
+    var rate: Int = 2000
+
+    @Option(help: "Seconds per phase (bounded to 60).")
+    var seconds: Double = 5
+
+    @Option(help: "Keep-alive connections.")
+    var connections: Int = 32
+
+    func validate() throws {
+        guard (1...20000).contains(rate) else { throw ValidationError("--rate must be 1…20000") }
+        guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
+        guard (1...256).contains(connections) else { throw ValidationError("--connections must be 1…256") }
+    }
+
+    func run() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-bench-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        print("preparing a small city in \(dir) …")
+        _ = try CityGenerator(config: CityConfig(scale: 0.002, seed: 7, scenario: .osaka2014)).write(to: dir + "/city")
+        let store = try SQLiteStore(directory: dir + "/store")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/city").filter { $0.hasSuffix(".jsonl") }
+            .sorted().map { dir + "/city/" + $0 }
+        _ = try ImportRunner.run(files: files, store: store, quiet: true)
+        let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
+        guard let clerk = try store.staffMembers(office: nil, role: .clerk).first(where: {
+            $0.assignment(on: today)?.duty == Assignment.registerDuty
+        }) else { throw ValidationError("no clerk on duty in the bench city") }
+        let password = "bench-" + Tokens.newToken()
+        try store.setPasswordHash(staff: clerk.id, hash: try PasswordHasher.hash(password, logN: 12))
+        guard let register = try store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 1).first else {
+            throw ValidationError("no register in the bench city")
+        }
+
+        var config = WebConfiguration()
+        config.port = Self.freePort()
+        var logger = Logger(label: "akashi.bench")
+        logger.logLevel = .warning
+        let workspace = try Workspace(store: store, config: config, logger: logger)
+        let app = try await WebApp.application(workspace: workspace, signer: nil, logger: logger)
+        let server = Task { try await app.run() }
+        defer { server.cancel() }
+        let port = config.port
+        // Wait for the server.
+        var up = false
+        for _ in 0..<100 {
+            if let c = try? HTTPConnection(port: port), (try? c.request("GET", "/healthz"))?.status == 200 { up = true; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard up else { throw ValidationError("the server did not start") }
+
+        let c = try HTTPConnection(port: port)
+        let login = try c.request("POST", "/api/v1/login", body: "{\"staff\":\"\(clerk.id)\",\"password\":\"\(password)\"}")
+        guard login.status == 200, let obj = try JSONSerialization.jsonObject(with: login.body) as? [String: Any],
+              let token = obj["token"] as? String else { throw ValidationError("bench sign-in failed (\(login.status))") }
+        let auth = ["Authorization": "Bearer " + token]
+        _ = try c.request("POST", "/api/v1/banner/acknowledge", headers: auth)
+        let caseBody = "{\"kind\":\"certificate.full\",\"requester\":\"self\",\"requesterName\":\"ベンチ\",\"registers\":[\"\(register.id)\"]}"
+        let made = try c.request("POST", "/api/v1/cases", headers: auth, body: caseBody)
+        guard made.status == 201, let cobj = try JSONSerialization.jsonObject(with: made.body) as? [String: Any],
+              let caseID = cobj["id"] as? String else { throw ValidationError("bench case intake failed (\(made.status))") }
+        let viewPath = "/api/v1/registers/\(register.id)?record=\(register.kind.rawValue)&case=\(caseID)"
+        let check = try c.request("GET", viewPath, headers: auth)
+        guard check.status == 200 else { throw ValidationError("register view failed (\(check.status))") }
+
+        print("rate \(rate)/s for \(seconds) s per phase over \(connections) keep-alive connections, 127.0.0.1:\(port)")
+        let base = try await Self.offPool(port: port, path: "/healthz", headers: [:], rate: rate, seconds: seconds,
+                                  connections: connections)
+        print(base.line("baseline GET /healthz"))
+        let before = try store.ledgerSize()
+        let view = try await Self.offPool(port: port, path: viewPath, headers: auth, rate: rate, seconds: seconds,
+                                  connections: connections)
+        print(view.line("register view (purpose check + ledger append)"))
+        let appended = try store.ledgerSize() - before
+        print("ledger entries appended during the view phase: \(appended)")
+        print(view.p99 < 5 ? "goal met: register view p99 < 5 ms" : "goal missed: register view p99 ≥ 5 ms")
+    }
+
+    /// Runs a phase on its own thread so that the server keeps every cooperative thread.
+    static func offPool(port: Int, path: String, headers: [String: String], rate: Int, seconds: Double,
+                        connections: Int) async throws -> PhaseResult {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<PhaseResult, any Error>) in
+            Thread {
+                c.resume(with: Result {
+                    try phase(port: port, path: path, headers: headers, rate: rate, seconds: seconds, connections: connections)
+                })
+            }.start()
+        }
+    }
+
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+        }
+        _ = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    struct PhaseResult {
+        var latencies: [Double]
+        var errors: Int
+        var elapsed: Double
+        var p50: Double { percentile(0.50) }
+        var p99: Double { percentile(0.99) }
+        func percentile(_ q: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            return latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]
+        }
+        func line(_ name: String) -> String {
+            String(format: "%@: %d requests, %d errors, %.0f req/s achieved, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                   name, latencies.count, errors, Double(latencies.count) / elapsed, p50, p99, latencies.last ?? .nan)
+        }
+    }
+
+    /// Open-loop constant rate: request k is due at start + k/rate on connection k mod connections.
+    static func phase(port: Int, path: String, headers: [String: String], rate: Int, seconds: Double,
+                      connections: Int) throws -> PhaseResult {
+        let total = Int(Double(rate) * seconds)
+        let conns = try (0..<connections).map { _ in try HTTPConnection(port: port) }
+        let collector = Collector()
+        let start = DispatchTime.now().uptimeNanoseconds + 50_000_000
+        let interval = 1e9 / Double(rate)
+        let done = DispatchGroup()
+        for ci in 0..<connections {
+            done.enter()
+            let conn = conns[ci]
+            let thread = Thread {
+                var mine: [Double] = []
+                var bad = 0
+                var k = ci
+                while k < total {
+                    let due = start + UInt64(Double(k) * interval)
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if due > now { usleep(UInt32((due - now) / 1000)) }
+                    if let r = try? conn.request("GET", path, headers: headers), r.status == 200 {
+                        mine.append(Double(DispatchTime.now().uptimeNanoseconds - due) / 1e6)
+                    } else {
+                        bad += 1
+                    }
+                    k += connections
+                }
+                collector.add(mine, bad)
+                done.leave()
+            }
+            thread.start()
+        }
+        done.wait()
+        let (latencies, errors) = collector.result
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return PhaseResult(latencies: latencies.sorted(), errors: errors, elapsed: elapsed)
+    }
+}
+
+/// Latencies gathered from the load threads.
+final class Collector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latencies: [Double] = []
+    private var errors = 0
+
+    func add(_ l: [Double], _ e: Int) {
+        lock.lock()
+        latencies += l
+        errors += e
+        lock.unlock()
+    }
+
+    var result: ([Double], Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (latencies, errors)
+    }
+}
+
+/// A minimal blocking HTTP/1.1 keep-alive client for the benchmark (127.0.0.1 only).
+final class HTTPConnection: @unchecked Sendable {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        let rc = withUnsafePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw ValidationError("cannot connect to 127.0.0.1:\(port)")
+        }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    deinit { close(fd) }
+
+    struct Reply {
+        var status: Int
+        var body: Data
+    }
+
+    func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil) throws -> Reply {
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        for (k, v) in headers { text += "\(k): \(v)\r\n" }
+        if let body {
+            text += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+        } else {
+            text += "\r\n"
+        }
+        let bytes = Array(text.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw ValidationError("send failed") }
+            sent += n
+        }
+        // Headers.
+        var headerEnd: Int?
+        while headerEnd == nil {
+            if let r = find([13, 10, 13, 10]) { headerEnd = r } else { try fill() }
+        }
+        let head = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
+        let lines = head.split(separator: "\r\n")
+        let status = lines.first.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        var length = 0
+        for l in lines.dropFirst() where l.lowercased().hasPrefix("content-length:") {
+            length = Int(l.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        let start = headerEnd! + 4
+        while buffer.count < start + length { try fill() }
+        let bodyBytes = Data(buffer[start..<(start + length)])
+        buffer.removeFirst(start + length)
+        return Reply(status: status, body: bodyBytes)
+    }
+
+    private func find(_ pattern: [UInt8]) -> Int? {
+        guard buffer.count >= pattern.count else { return nil }
+        for i in 0...(buffer.count - pattern.count) where buffer[i] == pattern[0] {
+            if Array(buffer[i..<(i + pattern.count)]) == pattern { return i }
+        }
+        return nil
+    }
+
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { throw ValidationError("connection closed") }
+        buffer += chunk[0..<n]
+    }
+}

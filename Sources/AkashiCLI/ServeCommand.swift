@@ -1,0 +1,98 @@
+import AkashiDomain
+import AkashiLedger
+import AkashiSQLite
+import AkashiStorage
+import AkashiWeb
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+
+/// `akashi serve`: the clerk workspace, the JSON API and the published ledger.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the clerk workspace (HTML), the JSON API (/api/v1) and the ledger tiles (/ledger/).",
+        discussion: """
+            Every search, view, print and update is recorded in the ledger. With --key, a checkpoint is signed \
+            every few seconds while the ledger grows. Accounts: `akashi account set-password`. Stops gracefully \
+            on SIGTERM or SIGINT.
+            """)
+
+    @OptionGroup var options: StoreOptions
+
+    @Option(help: "Address to listen on (loopback by default).")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port: Int = 8080
+
+    @Option(help: "Signing key file (outside the store): sign checkpoints while serving.")
+    var key: String?
+
+    @Flag(help: "Mark cookies Secure (when the server is reached over TLS, e.g. behind a proxy).")
+    var secureCookies = false
+
+    @Option(help: "Warning banner text in Japanese (a new version when it changes).")
+    var bannerJa: String?
+
+    @Option(help: "Warning banner text in English.")
+    var bannerEn: String?
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+    }
+
+    func run() async throws {
+        var config = WebConfiguration()
+        config.host = host
+        config.port = port
+        config.secureCookies = secureCookies
+        if let bannerJa { config.bannerJapanese = bannerJa }
+        if let bannerEn { config.bannerEnglish = bannerEn }
+        try await Self.serve(store: options.store, key: key, config: config)
+    }
+
+    /// Opens the store and serves until SIGTERM / SIGINT.
+    static func serve(store storeDir: String, key: String?, config: WebConfiguration, onReady: (@Sendable () -> Void)? = nil)
+        async throws {
+        let signer = try key.map { try loadSigner(path: $0, store: storeDir) }
+        let store = try SQLiteStore(directory: storeDir)
+        var logger = Logger(label: "akashi.web")
+        logger.logLevel = ProcessInfo.processInfo.environment["AKASHI_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let workspace = try Workspace(store: store, config: config, logger: logger)
+        let app = try await WebApp.application(workspace: workspace, signer: signer, logger: logger)
+        onReady?()
+        try await app.runService()
+    }
+}
+
+/// `akashi account`: workspace sign-in accounts.
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Manage workspace sign-in accounts.",
+        subcommands: [SetPassword.self])
+
+    struct SetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-password",
+            abstract: "Set a staff member's password, read from standard input (never from the command line).",
+            discussion: "The password is stored only as a scrypt hash with a random salt. Clears any lockout.")
+
+        @OptionGroup var options: StoreOptions
+
+        @Option(help: "Staff ID (must be a staff record of the store).")
+        var staff: String
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            guard try store.staffMember(id: staff) != nil else {
+                throw ValidationError("--staff \(staff): no such staff member in \(options.store)")
+            }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            let password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
+            guard password.count >= 10 else { throw ValidationError("the password must have at least 10 characters") }
+            try store.setPasswordHash(staff: staff, hash: try PasswordHasher.hash(password))
+            print("password set for \(staff)")
+        }
+    }
+}

@@ -1,0 +1,403 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiStorage
+import Foundation
+import GRDB
+
+/// The clerk workspace's tables: accounts, sessions, banner versions, case details, counters, issuance records and
+/// approvals. None of them holds a ledger entry; the ledger's tables keep their append-only triggers.
+enum WorkspaceSchema {
+    static func register(_ m: inout DatabaseMigrator) {
+        m.registerMigration("v3-workspace") { db in
+            try db.create(table: "ws_account", options: [.withoutRowID]) { t in
+                t.primaryKey("staff", .text).notNull()
+                t.column("hash", .text).notNull()
+                t.column("failures", .integer).notNull().defaults(to: 0)
+                t.column("locked_until", .integer)
+            }
+            try db.create(table: "ws_session", options: [.withoutRowID]) { t in
+                t.primaryKey("token_hash", .text).notNull()
+                t.column("staff", .text).notNull().indexed()
+                t.column("kind", .text).notNull()
+                t.column("csrf", .text).notNull()
+                t.column("terminal", .text).notNull()
+                t.column("created", .integer).notNull()
+                t.column("last_seen", .integer).notNull()
+                t.column("banner_version", .text)
+            }
+            try db.create(table: "ws_banner") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("version", .text).notNull().unique()
+                t.column("ja", .text).notNull()
+                t.column("en", .text).notNull()
+                t.column("created", .integer).notNull()
+            }
+            try db.create(table: "ws_counter", options: [.withoutRowID]) { t in
+                t.primaryKey("name", .text).notNull()
+                t.column("value", .integer).notNull()
+            }
+            try db.create(table: "ws_case_detail", options: [.withoutRowID]) { t in
+                t.primaryKey("case_id", .text).notNull()
+                t.column("json", .text).notNull()
+            }
+            try db.create(table: "ws_issuance", options: [.withoutRowID]) { t in
+                t.primaryKey("number", .text).notNull()
+                t.column("case_id", .text).notNull().indexed()
+                t.column("register", .text).notNull()
+                t.column("certificate", .text).notNull()
+                t.column("copies", .integer).notNull()
+                t.column("requester", .text)
+                t.column("at", .integer).notNull()
+                t.column("at_text", .text).notNull()
+                t.column("staff", .text).notNull()
+                t.column("office", .text).notNull()
+                t.column("event_id", .text).notNull()
+            }
+            try db.create(table: "ws_approval", options: [.withoutRowID]) { t in
+                t.primaryKey("id", .text).notNull()
+                t.column("staff", .text).notNull()
+                t.column("office", .text).notNull().indexed()
+                t.column("register", .text).notNull()
+                t.column("record", .text).notNull()
+                t.column("case_id", .text)
+                t.column("reason", .text)
+                t.column("requested", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("approver", .text)
+                t.column("decided", .text)
+            }
+        }
+    }
+}
+
+extension SQLiteStore: WorkspaceStore {
+    // MARK: Accounts and sessions
+
+    public func account(staff: String) throws -> WorkspaceAccount? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT staff, hash, failures, locked_until FROM ws_account WHERE staff = ?",
+                             arguments: [staff]).map {
+                WorkspaceAccount(staff: $0[0], passwordHash: $0[1], failures: $0[2], lockedUntil: $0[3])
+            }
+        }
+    }
+
+    public func setPasswordHash(staff: String, hash: String) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO ws_account(staff, hash, failures, locked_until) VALUES (?, ?, 0, NULL)
+                ON CONFLICT(staff) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = NULL
+                """, arguments: [staff, hash])
+        }
+    }
+
+    @discardableResult
+    public func recordFailedSignIn(staff: String, lockUntil: Int64?) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE ws_account SET failures = failures + 1, locked_until = coalesce(?, locked_until) WHERE staff = ?",
+                           arguments: [lockUntil, staff])
+            return try Int.fetchOne(db, sql: "SELECT failures FROM ws_account WHERE staff = ?", arguments: [staff]) ?? 0
+        }
+    }
+
+    public func clearFailedSignIns(staff: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE ws_account SET failures = 0, locked_until = NULL WHERE staff = ?", arguments: [staff])
+        }
+    }
+
+    public func createSession(_ s: WorkspaceSession) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO ws_session(token_hash, staff, kind, csrf, terminal, created, last_seen, banner_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [s.tokenHash, s.staff, s.kind, s.csrf, s.terminal, s.created, s.lastSeen, s.bannerVersion])
+        }
+    }
+
+    public func session(tokenHash: String) throws -> WorkspaceSession? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT token_hash, staff, kind, csrf, terminal, created, last_seen, banner_version
+                FROM ws_session WHERE token_hash = ?
+                """, arguments: [tokenHash]).map {
+                WorkspaceSession(tokenHash: $0[0], staff: $0[1], kind: $0[2], csrf: $0[3], terminal: $0[4],
+                                 created: $0[5], lastSeen: $0[6], bannerVersion: $0[7])
+            }
+        }
+    }
+
+    public func touchSession(tokenHash: String, at millis: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE ws_session SET last_seen = ? WHERE token_hash = ?", arguments: [millis, tokenHash])
+        }
+    }
+
+    public func acknowledgeBanner(tokenHash: String, version: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE ws_session SET banner_version = ? WHERE token_hash = ?", arguments: [version, tokenHash])
+        }
+    }
+
+    public func deleteSession(tokenHash: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM ws_session WHERE token_hash = ?", arguments: [tokenHash]) }
+    }
+
+    public func deleteSessions(idleSince millis: Int64) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM ws_session WHERE last_seen < ?", arguments: [millis]) }
+    }
+
+    // MARK: Banner
+
+    public func currentBanner() throws -> BannerText? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT version, ja, en FROM ws_banner ORDER BY id DESC LIMIT 1").map {
+                BannerText(version: $0[0], ja: $0[1], en: $0[2])
+            }
+        }
+    }
+
+    public func saveBanner(_ b: BannerText, at millis: Int64) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO ws_banner(version, ja, en, created) VALUES (?, ?, ?, ?)",
+                           arguments: [b.version, b.ja, b.en, millis])
+        }
+    }
+
+    // MARK: Reference records
+
+    private func decoded(_ data: Data?) -> AkashiDomain.Record? {
+        guard let data, case let .record(r, _)? = try? RecordDecoder.decode(line: [UInt8](data)) else { return nil }
+        return r
+    }
+
+    public func staffMember(id: String) throws -> Staff? {
+        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM staff WHERE id = ?", arguments: [id]) }
+        if case let .staff(s)? = decoded(doc) { return s }
+        return nil
+    }
+
+    public func staffMembers(office: String?, role: StaffRole?) throws -> [Staff] {
+        let docs = try pool.read { db in try Data.fetchAll(db, sql: "SELECT doc FROM staff ORDER BY id") }
+        return docs.compactMap { d -> Staff? in
+            guard case let .staff(s)? = decoded(d) else { return nil }
+            if let role, s.role != role { return nil }
+            if let office, s.assignments.last?.office != office { return nil }
+            return s
+        }
+    }
+
+    public func office(code: String) throws -> Office? {
+        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM office WHERE code = ?", arguments: [code]) }
+        if case let .office(o)? = decoded(doc) { return o }
+        return nil
+    }
+
+    public func register(id: String) throws -> Register? {
+        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM register WHERE id = ?", arguments: [id]) }
+        if case let .register(r)? = decoded(doc) { return r }
+        return nil
+    }
+
+    public func person(id: String) throws -> Person? {
+        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM person WHERE id = ?", arguments: [id]) }
+        if case let .person(p)? = decoded(doc) { return p }
+        return nil
+    }
+
+    public func persons(ids: [String]) throws -> [Person] {
+        guard !ids.isEmpty else { return [] }
+        let docs = try pool.read { db in
+            try ids.compactMap { try Data.fetchOne(db, sql: "SELECT doc FROM person WHERE id = ?", arguments: [$0]) }
+        }
+        return docs.compactMap { d -> Person? in
+            if case let .person(p)? = decoded(d) { return p }
+            return nil
+        }
+    }
+
+    public func protections(person: String) throws -> [Protection] {
+        let docs = try pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT doc FROM protection WHERE person = ?", arguments: [person])
+        }
+        return docs.compactMap { d -> Protection? in
+            if case let .protection(p)? = decoded(d) { return p }
+            return nil
+        }
+    }
+
+    /// `%text%` for LIKE with `\` as the escape character: a typed `%` or `_` matches only itself.
+    private static func contains(_ s: String) -> String {
+        var out = "%"
+        for c in s {
+            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out + "%"
+    }
+
+    private static func prefix(_ s: String) -> String {
+        var out = String(Self.contains(s).dropLast())
+        out.removeFirst()
+        return out + "%"
+    }
+
+    public func searchRegisters(_ q: RegisterQuery, limit: Int) throws -> [Register] {
+        guard !q.isEmpty else { return [] }
+        func norm(_ s: String?) -> String? {
+            guard let s else { return nil }
+            let t = s.replacingOccurrences(of: "\u{3000}", with: " ").trimmingCharacters(in: .whitespaces)
+            return t.isEmpty ? nil : t
+        }
+        var personFilters: [String] = []
+        var arguments = StatementArguments()
+        if let name = norm(q.name) {
+            // Match with or without the space between family and given name.
+            personFilters.append("(name LIKE ? ESCAPE '\\' OR replace(name, ' ', '') LIKE ? ESCAPE '\\')")
+            _ = arguments.append(contentsOf: [Self.contains(name), Self.contains(name.replacingOccurrences(of: " ", with: ""))])
+        }
+        if let kana = norm(q.kana) {
+            personFilters.append("(kana LIKE ? ESCAPE '\\' OR replace(kana, ' ', '') LIKE ? ESCAPE '\\')")
+            _ = arguments.append(contentsOf: [Self.contains(kana), Self.contains(kana.replacingOccurrences(of: " ", with: ""))])
+        }
+        if let birth = norm(q.birth) {
+            personFilters.append("birth LIKE ? ESCAPE '\\'")
+            _ = arguments.append(contentsOf: [Self.prefix(birth)])
+        }
+        let honseki = norm(q.honseki)
+        let docs: [Data] = try pool.read { db in
+            if personFilters.isEmpty, let honseki {
+                return try Data.fetchAll(db, sql: "SELECT doc FROM register WHERE honseki LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                                         arguments: [Self.contains(honseki), limit])
+            }
+            var sql = """
+                SELECT r.doc FROM register r WHERE r.id IN (
+                    SELECT m.register FROM register_member m JOIN person p ON p.id = m.person
+                    WHERE \(personFilters.joined(separator: " AND ")))
+                """
+            var args = arguments
+            if let honseki {
+                sql += " AND r.honseki LIKE ? ESCAPE '\\'"
+                _ = args.append(contentsOf: [Self.contains(honseki)])
+            }
+            sql += " ORDER BY (r.kind = 'current') DESC, r.id LIMIT ?"
+            _ = args.append(contentsOf: [limit])
+            return try Data.fetchAll(db, sql: sql, arguments: args)
+        }
+        return docs.compactMap { d -> Register? in
+            if case let .register(r)? = decoded(d) { return r }
+            return nil
+        }
+    }
+
+    // MARK: Cases
+
+    public func caseRecord(id: String) throws -> Case? {
+        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM cases WHERE id = ?", arguments: [id]) }
+        if case let .case(c)? = decoded(doc) { return c }
+        return nil
+    }
+
+    public func openCases(staff: String, limit: Int) throws -> [Case] {
+        let docs = try pool.read { db in
+            try Data.fetchAll(db, sql: """
+                SELECT c.doc FROM cases c JOIN case_staff s ON s.case_id = c.id
+                WHERE s.staff = ? ORDER BY c.received DESC LIMIT ?
+                """, arguments: [staff, limit * 4])
+        }
+        let open = docs.compactMap { d -> Case? in
+            guard case let .case(c)? = decoded(d), c.closed == nil, c.status == nil || c.status == .open else { return nil }
+            return c
+        }
+        return Array(open.prefix(limit))
+    }
+
+    public func updateCase(_ c: Case) throws {
+        let doc = AkashiDomain.Record.case(c).canonicalJSON
+        try pool.write { db in
+            try db.execute(sql: "UPDATE cases SET doc = ? WHERE id = ?", arguments: [Data(doc), c.id])
+        }
+    }
+
+    public func nextCounter(_ name: String) throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO ws_counter(name, value) VALUES (?, 1)
+                ON CONFLICT(name) DO UPDATE SET value = value + 1
+                """, arguments: [name])
+            return try Int.fetchOne(db, sql: "SELECT value FROM ws_counter WHERE name = ?", arguments: [name]) ?? 1
+        }
+    }
+
+    public func saveCaseDetails(caseID: String, json: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO ws_case_detail(case_id, json) VALUES (?, ?) ON CONFLICT(case_id) DO NOTHING",
+                           arguments: [caseID, json])
+        }
+    }
+
+    public func caseDetails(caseID: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM ws_case_detail WHERE case_id = ?", arguments: [caseID]) }
+    }
+
+    // MARK: Issuance and approvals
+
+    public func saveIssuance(_ i: IssuanceRecord) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO ws_issuance(number, case_id, register, certificate, copies, requester, at, at_text, staff,
+                    office, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [i.number, i.caseID, i.register, i.certificate, i.copies, i.requester, i.at.millis,
+                                 i.at.description, i.staff, i.office, i.eventID])
+        }
+    }
+
+    public func issuances(caseID: String) throws -> [IssuanceRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT number, case_id, register, certificate, copies, requester, at_text, staff, office, event_id
+                FROM ws_issuance WHERE case_id = ? ORDER BY number
+                """, arguments: [caseID]).map {
+                IssuanceRecord(number: $0[0], caseID: $0[1], register: $0[2], certificate: $0[3], copies: $0[4],
+                               requester: $0[5], at: Timestamp($0[6] as String) ?? Timestamp(millis: 0),
+                               staff: $0[7], office: $0[8], eventID: $0[9])
+            }
+        }
+    }
+
+    public func saveApproval(_ a: ApprovalRequest) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO ws_approval(id, staff, office, register, record, case_id, reason, requested, status, approver, decided)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, approver = excluded.approver, decided = excluded.decided
+                """, arguments: [a.id, a.staff, a.office, a.register, a.record, a.caseID, a.reason, a.requested.description,
+                                 a.status.rawValue, a.approver, a.decided?.description])
+        }
+    }
+
+    private static func approval(_ row: Row) -> ApprovalRequest {
+        ApprovalRequest(id: row[0], staff: row[1], office: row[2], register: row[3], record: row[4], caseID: row[5],
+                        reason: row[6], requested: Timestamp(row[7] as String) ?? Timestamp(millis: 0),
+                        status: ApprovalRequest.Status(rawValue: row[8]) ?? .pending, approver: row[9],
+                        decided: (row[10] as String?).flatMap { Timestamp($0) })
+    }
+
+    public func approval(id: String) throws -> ApprovalRequest? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
+                FROM ws_approval WHERE id = ?
+                """, arguments: [id]).map(Self.approval)
+        }
+    }
+
+    public func pendingApprovals(office: String) throws -> [ApprovalRequest] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
+                FROM ws_approval WHERE office = ? AND status = 'pending' ORDER BY requested
+                """, arguments: [office]).map(Self.approval)
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import AkashiDomain
+
+/// A workspace sign-in account: the scrypt hash (with its salt and parameters) and the lockout state.
+///
+/// The hash is the only form in which a password is ever kept; it is never logged.
+public struct WorkspaceAccount: Sendable, Equatable {
+    public var staff: String
+    /// `scrypt$N$r$p$<salt base64>$<hash base64>`.
+    public var passwordHash: String
+    /// Failed sign-ins in a row since the last success.
+    public var failures: Int
+    /// Milliseconds since the epoch until which the account is locked; `nil` when not locked.
+    public var lockedUntil: Int64?
+
+    public init(staff: String, passwordHash: String, failures: Int = 0, lockedUntil: Int64? = nil) {
+        self.staff = staff
+        self.passwordHash = passwordHash
+        self.failures = failures
+        self.lockedUntil = lockedUntil
+    }
+}
+
+/// A signed-in session (browser cookie or API bearer token). Only the SHA-256 of the token is stored.
+public struct WorkspaceSession: Sendable, Equatable {
+    /// Lower-case hex SHA-256 of the session token.
+    public var tokenHash: String
+    public var staff: String
+    /// `web` (cookie, CSRF-checked forms) or `api` (bearer token).
+    public var kind: String
+    /// The synchronizer token every form of this session carries.
+    public var csrf: String
+    public var terminal: String
+    public var created: Int64
+    public var lastSeen: Int64
+    /// The banner version acknowledged in this session; `nil` until acknowledged.
+    public var bannerVersion: String?
+
+    public init(tokenHash: String, staff: String, kind: String, csrf: String, terminal: String, created: Int64,
+                lastSeen: Int64, bannerVersion: String? = nil) {
+        self.tokenHash = tokenHash
+        self.staff = staff
+        self.kind = kind
+        self.csrf = csrf
+        self.terminal = terminal
+        self.created = created
+        self.lastSeen = lastSeen
+        self.bannerVersion = bannerVersion
+    }
+}
+
+/// One version of the warning banner shown before the business menu.
+public struct BannerText: Sendable, Equatable {
+    public var version: String
+    public var ja: String
+    public var en: String
+
+    public init(version: String, ja: String, en: String) {
+        self.version = version
+        self.ja = ja
+        self.en = en
+    }
+}
+
+/// A certificate issued at the counter (発行番号 and what it was for): what a disclosure report and a later
+/// 本人通知 need.
+public struct IssuanceRecord: Sendable, Equatable {
+    /// 発行番号, e.g. `27108-2026-000001`.
+    public var number: String
+    public var caseID: String
+    public var register: String
+    /// The certificate kind (the case kind, e.g. `certificate.full`).
+    public var certificate: String
+    public var copies: Int
+    /// The requester class of the case (`self`, `family`, `third_party` …).
+    public var requester: String?
+    public var at: Timestamp
+    public var staff: String
+    public var office: String
+    /// The `print` access event recording it.
+    public var eventID: String
+
+    public init(number: String, caseID: String, register: String, certificate: String, copies: Int, requester: String?,
+                at: Timestamp, staff: String, office: String, eventID: String) {
+        self.number = number
+        self.caseID = caseID
+        self.register = register
+        self.certificate = certificate
+        self.copies = copies
+        self.requester = requester
+        self.at = at
+        self.staff = staff
+        self.office = office
+        self.eventID = eventID
+    }
+}
+
+/// A request for a second person's approval (e.g. to show the 附票 of a person under DV support).
+public struct ApprovalRequest: Sendable, Equatable {
+    public enum Status: String, Sendable { case pending, approved, denied, used }
+
+    public var id: String
+    /// Who asked.
+    public var staff: String
+    public var office: String
+    public var register: String
+    public var record: String
+    public var caseID: String?
+    public var reason: String?
+    public var requested: Timestamp
+    public var status: Status
+    /// Who decided (never the requester).
+    public var approver: String?
+    public var decided: Timestamp?
+
+    public init(id: String, staff: String, office: String, register: String, record: String, caseID: String?,
+                reason: String?, requested: Timestamp, status: Status = .pending, approver: String? = nil,
+                decided: Timestamp? = nil) {
+        self.id = id
+        self.staff = staff
+        self.office = office
+        self.register = register
+        self.record = record
+        self.caseID = caseID
+        self.reason = reason
+        self.requested = requested
+        self.status = status
+        self.approver = approver
+        self.decided = decided
+    }
+}
+
+/// What a register search looks for; empty fields are not used.
+public struct RegisterQuery: Sendable, Equatable {
+    /// Part of a person's name (kanji).
+    public var name: String?
+    /// Part of a person's name in kana.
+    public var kana: String?
+    /// Birth date `YYYY-MM-DD`, or its start (`YYYY`, `YYYY-MM`).
+    public var birth: String?
+    /// Part of the 本籍.
+    public var honseki: String?
+
+    public init(name: String? = nil, kana: String? = nil, birth: String? = nil, honseki: String? = nil) {
+        self.name = name
+        self.kana = kana
+        self.birth = birth
+        self.honseki = honseki
+    }
+
+    /// Whether nothing is asked.
+    public var isEmpty: Bool { [name, kana, birth, honseki].allSatisfy { ($0 ?? "").isEmpty } }
+}
+
+/// What the clerk workspace needs from a store beyond ``AkashiStore``: accounts, sessions, the banner, lookups of
+/// reference records, case status, issuance records and approvals.
+///
+/// Nothing here can change or remove a ledger entry: events still go only through ``AkashiStore/ingest(_:)`` and
+/// ``AkashiStore/appendJournal(_:)`` (by way of ``GroupCommitter``).
+public protocol WorkspaceStore: AkashiStore {
+    // MARK: Accounts and sessions
+    func account(staff: String) throws -> WorkspaceAccount?
+    /// Creates or replaces the password hash of an account, clearing its lockout.
+    func setPasswordHash(staff: String, hash: String) throws
+    /// Records a failed sign-in; locks the account until `lockUntil` when given. Returns the failures in a row.
+    @discardableResult
+    func recordFailedSignIn(staff: String, lockUntil: Int64?) throws -> Int
+    /// Clears the failure count after a successful sign-in.
+    func clearFailedSignIns(staff: String) throws
+    func createSession(_ session: WorkspaceSession) throws
+    func session(tokenHash: String) throws -> WorkspaceSession?
+    func touchSession(tokenHash: String, at millis: Int64) throws
+    func acknowledgeBanner(tokenHash: String, version: String) throws
+    func deleteSession(tokenHash: String) throws
+    /// Ends sessions idle since before `millis`.
+    func deleteSessions(idleSince millis: Int64) throws
+
+    // MARK: Banner
+    /// The newest banner version, if any was stored.
+    func currentBanner() throws -> BannerText?
+    /// Stores a new banner version (versions are kept, never changed).
+    func saveBanner(_ banner: BannerText, at millis: Int64) throws
+
+    // MARK: Reference records
+    func staffMember(id: String) throws -> Staff?
+    func staffMembers(office: String?, role: StaffRole?) throws -> [Staff]
+    func office(code: String) throws -> Office?
+    func register(id: String) throws -> Register?
+    func person(id: String) throws -> Person?
+    func persons(ids: [String]) throws -> [Person]
+    /// Protections of a person (in force or not).
+    func protections(person: String) throws -> [Protection]
+    /// Registers whose persons or 本籍 match; at most `limit`.
+    func searchRegisters(_ query: RegisterQuery, limit: Int) throws -> [Register]
+
+    // MARK: Cases
+    func caseRecord(id: String) throws -> Case?
+    /// Open cases a staff member handles, newest first.
+    func openCases(staff: String, limit: Int) throws -> [Case]
+    /// Changes a case's status (and closing time): rewrites its stored record. Does not touch the ledger.
+    func updateCase(_ c: Case) throws
+    /// Next value of a named counter (e.g. 受付番号 or 発行番号 per office and year), starting at 1.
+    func nextCounter(_ name: String) throws -> Int
+    /// Keeps the details a case intake asked for (requester name, purpose …) as JSON text.
+    func saveCaseDetails(caseID: String, json: String) throws
+    func caseDetails(caseID: String) throws -> String?
+
+    // MARK: Issuance and approvals
+    func saveIssuance(_ issuance: IssuanceRecord) throws
+    func issuances(caseID: String) throws -> [IssuanceRecord]
+    func saveApproval(_ approval: ApprovalRequest) throws
+    func approval(id: String) throws -> ApprovalRequest?
+    func pendingApprovals(office: String) throws -> [ApprovalRequest]
+}

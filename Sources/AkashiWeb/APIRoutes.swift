@@ -1,0 +1,244 @@
+import AkashiDomain
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The JSON API under `/api/v1` (described by `/api/v1/openapi.yaml`). Bearer tokens only: a browser's cookie is
+/// never accepted here, so the API needs no CSRF token.
+struct APIRoutes: Sendable {
+    let workspace: Workspace
+
+    /// The terminal a request comes from: the `X-Akashi-Terminal` header when it is a plain name, else the address.
+    static func terminal(_ request: Request, _ context: WebRequestContext) -> String {
+        if let t = request.headers[HTTPField.Name("X-Akashi-Terminal")!], (1...32).contains(t.count),
+           t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+            return t
+        }
+        if let ip = context.remoteAddress?.ipAddress { return "ip:" + ip }
+        return "local"
+    }
+
+    /// The signed-in actor of a bearer token; 401 without one, 428 until the banner is acknowledged.
+    func actor(_ request: Request, banner: Bool = true) throws -> Actor {
+        guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
+              let actor = try workspace.actor(token: String(auth.dropFirst(7)).trimmed, kind: .api)
+        else { throw WorkspaceError.unauthenticated }
+        if banner, !workspace.hasAcknowledged(actor) { throw WorkspaceError.bannerRequired }
+        return actor
+    }
+
+    /// `actor`, but a 428 on a register operation is recorded as a refused access first.
+    func registerActor(_ request: Request, register: String?, action: AccessAction, record: RecordKind,
+                       purpose: Purpose, function: String) async throws -> Actor {
+        let a = try actor(request, banner: false)
+        if !workspace.hasAcknowledged(a) {
+            try await workspace.access(a, action, record, register: register, purpose: purpose, outcome: .denied,
+                                       function: function, channel: .api, screen: "banner-required")
+            throw WorkspaceError.bannerRequired
+        }
+        return a
+    }
+
+    func add(to api: RouterGroup<WebRequestContext>, ledger: LedgerService) {
+        api.get("openapi.yaml") { _, _ -> Response in
+            let text = (try? String(contentsOfFile: WebApp.resourceDirectory + "/Static/openapi.yaml", encoding: .utf8)) ?? ""
+            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        api.post("login") { request, context -> Response in
+            let body = try await JSONBody.object(request)
+            guard let staff = body["staff"] as? String, let password = body["password"] as? String else {
+                throw WorkspaceError.invalid("staff と password を指定してください。", "Give staff and password.")
+            }
+            let (token, _) = try await workspace.signIn(staffID: staff, password: password, kind: .api,
+                                                        terminal: Self.terminal(request, context))
+            return JSONBody.response(["token": token, "tokenType": "Bearer", "banner": workspace.currentBanner.version])
+        }
+        api.post("logout") { request, _ -> Response in
+            try await workspace.signOut(try actor(request, banner: false))
+            return Response(status: .noContent)
+        }
+        api.get("banner") { request, _ -> Response in
+            _ = try actor(request, banner: false)
+            let b = workspace.currentBanner
+            return JSONBody.response(["text": b.ja, "textEnglish": b.en, "version": b.version])
+        }
+        api.post("banner/acknowledge") { request, _ -> Response in
+            try await workspace.acknowledgeBanner(try actor(request, banner: false))
+            return Response(status: .noContent)
+        }
+        api.get("me") { request, _ -> Response in
+            let a = try actor(request)
+            return JSONBody.response(["staff": a.staff.id, "name": a.staff.name ?? "", "role": a.staff.role.rawValue,
+                                      "office": a.office, "onRegisterDuty": a.onRegisterDuty])
+        }
+        api.get("registers") { request, _ -> Response in
+            let q = request.uri.queryParameters
+            let a = try await registerActor(request, register: nil, action: .search, record: .current, purpose: Purpose(),
+                                             function: "register.search")
+            let query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
+            let found = try await workspace.search(a, query, channel: .api)
+            let names = Dictionary(try workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
+                                   uniquingKeysWith: { x, _ in x })
+            return JSONBody.response(["results": found.map { r -> [String: Any] in
+                var o: [String: Any] = ["id": r.id, "kind": r.kind.rawValue, "honseki": r.honseki, "office": r.office]
+                o["head"] = r.head ?? NSNull()
+                o["headName"] = r.head.flatMap { names[$0] } ?? NSNull()
+                return o
+            }])
+        }
+        api.get("registers/:id") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let q = request.uri.queryParameters
+            let purpose = Purpose(caseID: q.get("case"), reason: q.get("reason"), approvalID: q.get("approval"))
+            var record: RecordKind?
+            if let r = q.get("record"), !r.isEmpty {
+                guard let k = RecordKind(rawValue: r), k != .form else {
+                    throw WorkspaceError.invalid("record は current | removed | heisei_original | showa_original | fuhyo です。",
+                                                 "record must be current | removed | heisei_original | showa_original | fuhyo")
+                }
+                record = k
+            }
+            let a = try await registerActor(request, register: id, action: .view, record: record ?? .current,
+                                            purpose: purpose, function: "register.view")
+            let view = try await workspace.viewRegister(a, id: id, record: record, purpose: purpose, channel: .api)
+            return JSONBody.response(try Self.registerJSON(view, workspace: workspace))
+        }
+        api.post("registers/:id/certificates") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let body = try await JSONBody.object(request)
+            let caseID = body["case"] as? String
+            let a = try await registerActor(request, register: id, action: .print, record: .current,
+                                            purpose: Purpose(caseID: caseID), function: "certificate.issue")
+            let copies = (body["copies"] as? Int) ?? 1
+            let i = try await workspace.issueCertificate(a, register: id, caseID: caseID, copies: copies,
+                                                         approvalID: body["approval"] as? String, channel: .api)
+            return JSONBody.response(Self.issuanceJSON(i), status: .created)
+        }
+        api.post("registers/:id/updates") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let body = try await JSONBody.object(request)
+            let caseID = body["case"] as? String
+            let a = try await registerActor(request, register: id, action: .update, record: .current,
+                                            purpose: Purpose(caseID: caseID), function: "notification.entry")
+            let eventID = try await workspace.enterUpdate(a, register: id, caseID: caseID, channel: .api)
+            return JSONBody.response(["event": eventID, "register": id, "case": caseID ?? ""], status: .created)
+        }
+        api.post("cases") { request, _ -> Response in
+            let a = try actor(request)
+            let body = try await JSONBody.object(request)
+            guard let k = body["kind"] as? String, let kind = CaseKind(rawValue: k) else {
+                throw WorkspaceError.invalid("kind が正しくありません。", "kind must be one of: " + CaseKind.accepted)
+            }
+            var requester: Requester?
+            if let r = body["requester"] as? String {
+                guard let v = Requester(rawValue: r) else {
+                    throw WorkspaceError.invalid("requester が正しくありません。", "requester must be one of: " + Requester.accepted)
+                }
+                requester = v
+            }
+            var details: [String: String] = [:]
+            for f in Workspace.detailFields { if let v = body[f] as? String { details[f] = v } }
+            let c = try await workspace.openCase(a, kind: kind, requester: requester,
+                                                 registers: body["registers"] as? [String] ?? [],
+                                                 persons: body["persons"] as? [String] ?? [], details: details, channel: .api)
+            return JSONBody.response(Self.caseJSON(c), status: .created)
+        }
+        api.get("cases") { request, _ -> Response in
+            let a = try actor(request)
+            return JSONBody.response(["cases": try workspace.store.openCases(staff: a.staff.id, limit: 100).map(Self.caseJSON)])
+        }
+        api.get("cases/:id") { request, context -> Response in
+            let a = try actor(request)
+            let id = try context.parameters.require("id")
+            guard let c = try workspace.store.caseRecord(id: id),
+                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
+                throw WorkspaceError.notFound("案件 \(id) ")
+            }
+            var o = Self.caseJSON(c)
+            o["issuances"] = try workspace.store.issuances(caseID: id).map(Self.issuanceJSON)
+            return JSONBody.response(o)
+        }
+        api.post("cases/:id/close") { request, context -> Response in
+            let a = try actor(request)
+            let id = try context.parameters.require("id")
+            var status = CaseStatus.done
+            if request.headers[.contentType]?.hasPrefix("application/json") == true {
+                let body = try await JSONBody.object(request)
+                if let s = body["status"] as? String {
+                    guard let v = CaseStatus(rawValue: s) else { throw WorkspaceError.invalid("status が正しくありません。", "Bad status.") }
+                    status = v
+                }
+            }
+            return JSONBody.response(Self.caseJSON(try await workspace.closeCase(a, id: id, status: status, channel: .api)))
+        }
+        api.post("approvals") { request, _ -> Response in
+            let a = try actor(request)
+            let body = try await JSONBody.object(request)
+            guard let register = body["register"] as? String else {
+                throw WorkspaceError.invalid("register を指定してください。", "Give register.")
+            }
+            let r = try await workspace.requestApproval(a, register: register,
+                                                        purpose: Purpose(caseID: body["case"] as? String, reason: body["reason"] as? String))
+            return JSONBody.response(Self.approvalJSON(r), status: .created)
+        }
+        api.get("approvals") { request, _ -> Response in
+            let a = try actor(request)
+            guard a.can(.approve) else { throw WorkspaceError.forbiddenRole("承認") }
+            return JSONBody.response(["approvals": try workspace.store.pendingApprovals(office: a.office).map(Self.approvalJSON)])
+        }
+        api.post("approvals/:id/approve") { request, context -> Response in
+            let a = try actor(request)
+            return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: true)))
+        }
+        api.post("approvals/:id/deny") { request, context -> Response in
+            let a = try actor(request)
+            return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: false)))
+        }
+        api.get("ledger/checkpoint") { _, _ -> Response in try WebApp.published(ledger, "checkpoint") }
+    }
+
+    static func caseJSON(_ c: Case) -> [String: Any] {
+        ["id": c.id, "number": c.number ?? "", "office": c.office, "kind": c.kind.rawValue,
+         "requester": c.requester?.rawValue ?? NSNull(), "received": c.received.description,
+         "closed": c.closed?.description ?? NSNull(), "status": (c.status ?? .open).rawValue, "staff": c.staff,
+         "registers": c.registers, "persons": c.persons]
+    }
+
+    static func issuanceJSON(_ i: IssuanceRecord) -> [String: Any] {
+        ["number": i.number, "case": i.caseID, "register": i.register, "certificate": i.certificate, "copies": i.copies,
+         "requester": i.requester ?? NSNull(), "at": i.at.description, "staff": i.staff, "office": i.office, "event": i.eventID]
+    }
+
+    static func approvalJSON(_ a: ApprovalRequest) -> [String: Any] {
+        ["id": a.id, "staff": a.staff, "office": a.office, "register": a.register, "record": a.record,
+         "case": a.caseID ?? NSNull(), "reason": a.reason ?? NSNull(), "requested": a.requested.description,
+         "status": a.status.rawValue, "approver": a.approver ?? NSNull(), "decided": a.decided?.description ?? NSNull()]
+    }
+
+    static func registerJSON(_ v: RegisterView, workspace: Workspace) throws -> [String: Any] {
+        let r = v.register
+        let byID = Dictionary(v.members.map { ($0.id, $0) }, uniquingKeysWith: { x, _ in x })
+        var o: [String: Any] = ["id": r.id, "kind": r.kind.rawValue, "record": v.record.rawValue, "honseki": r.honseki,
+                                "office": r.office, "predecessors": r.predecessors, "successors": r.successors,
+                                "event": v.eventID]
+        o["head"] = r.head ?? NSNull()
+        o["headName"] = r.head.flatMap { byID[$0]?.name } ?? NSNull()
+        o["opened"] = r.opened?.description ?? NSNull()
+        o["closed"] = r.closed?.description ?? NSNull()
+        o["members"] = v.members.map { p -> [String: Any] in
+            ["id": p.id, "name": p.name, "kana": p.kana ?? NSNull(), "birth": p.birth?.description ?? NSNull(),
+             "sex": p.sex ?? NSNull(), "died": p.died?.description ?? NSNull(),
+             "relations": p.relations.map { ["kind": $0.kind.rawValue, "person": $0.person] }]
+        }
+        if v.record == .fuhyo {
+            o["addresses"] = v.members.map { p -> [String: Any] in
+                ["person": p.id, "name": p.name, "address": p.address ?? NSNull(),
+                 "since": p.addressSince?.description ?? NSNull()]
+            }
+        }
+        if let c = v.caseRecord { o["case"] = c.id }
+        return o
+    }
+}

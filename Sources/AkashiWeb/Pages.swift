@@ -1,0 +1,378 @@
+import AkashiDomain
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// A redirect as an error, so a handler can stop anywhere (303 See Other).
+struct Redirect: HTTPResponseError {
+    var location: String
+    var status: HTTPResponse.Status { .seeOther }
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}
+
+/// The clerk workspace's server-rendered pages (Japanese, English beside; no JavaScript). Every form carries the
+/// session's CSRF token and every POST checks it.
+struct Pages: Sendable {
+    let workspace: Workspace
+    let templates: MustacheLibrary
+
+    static let sessionCookie = "akashi_session"
+    static let preCookie = "akashi_pre"
+
+    // MARK: Helpers
+
+    func html(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let body = templates.render(values, withTemplate: template) ?? "template \(template) missing"
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// The values every signed-in page uses (header, navigation, CSRF token).
+    func base(_ a: Actor, title: String) -> [String: Any] {
+        ["title": title, "csrf": a.session.csrf, "signedIn": true,
+         "me": ["id": a.staff.id, "name": a.staff.name ?? a.staff.id, "role": a.staff.role.ja, "office": a.office],
+         "business": a.can(.business), "approver": a.can(.approve), "auditor": a.can(.audit), "admin": a.can(.admin)]
+    }
+
+    func actor(_ request: Request, banner: Bool = true) throws -> Actor {
+        guard let token = request.cookies[Self.sessionCookie]?.value,
+              let a = try workspace.actor(token: token, kind: .web) else { throw Redirect(location: "/signin") }
+        if banner, !workspace.hasAcknowledged(a) { throw Redirect(location: "/banner") }
+        return a
+    }
+
+    /// The actor of a register operation; before the banner is acknowledged the attempt is recorded as refused.
+    func registerActor(_ request: Request, register: String, action: AccessAction, purpose: Purpose,
+                       function: String) async throws -> Actor {
+        let a = try actor(request, banner: false)
+        if !workspace.hasAcknowledged(a) {
+            try await workspace.access(a, action, .current, register: register, purpose: purpose, outcome: .denied,
+                                       function: function, channel: .web, screen: "banner-required")
+            throw Redirect(location: "/banner")
+        }
+        return a
+    }
+
+    static func form(_ request: Request) async throws -> [String: String] {
+        var req = request
+        let buffer = try await req.collectBody(upTo: 64 * 1024)
+        var out: [String: String] = [:]
+        for pair in String(decoding: buffer.readableBytesView, as: UTF8.self).split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            let key = decode(kv[0])
+            let value = kv.count > 1 ? decode(kv[1]) : ""
+            if let old = out[key] { out[key] = old + "," + value } else { out[key] = value }
+        }
+        return out
+    }
+
+    /// The form of a POST after its CSRF token is checked against the session's (403 when missing or wrong).
+    static func checkedForm(_ request: Request, _ a: Actor) async throws -> [String: String] {
+        let f = try await form(request)
+        guard let t = f["csrf"], Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
+        return f
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: workspace.config.secureCookies,
+               httpOnly: true, sameSite: .strict)
+    }
+
+    static func caseSummary(_ c: Case) -> [String: Any] {
+        ["id": c.id, "number": c.number ?? c.id, "kind": c.kind.ja, "kindCode": c.kind.rawValue,
+         "requester": c.requester?.ja ?? "", "received": c.received.format(offset: Timestamp.jst),
+         "registers": c.registers, "persons": c.persons, "isCertificate": c.kind.isCertificate,
+         "isNotification": c.kind.isNotification, "open": c.closed == nil && (c.status ?? .open) == .open,
+         "status": (c.status ?? .open).rawValue]
+    }
+
+    static let recordKinds: [RecordKind] = [.current, .removed, .heisei_original, .showa_original, .fuhyo]
+
+    // MARK: Routes
+
+    func add(to router: Router<WebRequestContext>) {
+        router.get("/") { request, _ -> Response in
+            if request.cookies[Self.sessionCookie] != nil { return Response(status: .seeOther, headers: [.location: "/menu"]) }
+            return Response(status: .seeOther, headers: [.location: "/signin"])
+        }
+        router.get("/signin") { _, _ -> Response in
+            let pre = Tokens.newToken()
+            var r = html("signin", ["title": "サインイン", "csrf": pre])
+            r.setCookie(cookie(Self.preCookie, pre, maxAge: 3600))
+            return r
+        }
+        router.post("/signin") { request, context -> Response in
+            let f = try await Self.form(request)
+            guard let pre = request.cookies[Self.preCookie]?.value, let t = f["csrf"], Tokens.constantTimeEqual(pre, t) else {
+                throw WorkspaceError.csrf
+            }
+            do {
+                let (token, _) = try await workspace.signIn(staffID: f["staff"] ?? "", password: f["password"] ?? "",
+                                                            kind: .web, terminal: APIRoutes.terminal(request, context))
+                var r = Response(status: .seeOther, headers: [.location: "/banner"])
+                r.setCookie(cookie(Self.sessionCookie, token))
+                r.setCookie(cookie(Self.preCookie, "", maxAge: 0))
+                return r
+            } catch let e as WorkspaceError {
+                return html("signin", ["title": "サインイン", "csrf": pre, "error": e.message, "errorEnglish": e.english,
+                                       "staff": f["staff"] ?? ""], status: e.status)
+            }
+        }
+        router.post("/signout") { request, _ -> Response in
+            let a = try actor(request, banner: false)
+            _ = try await Self.checkedForm(request, a)
+            try await workspace.signOut(a)
+            var r = Response(status: .seeOther, headers: [.location: "/signin?signedout=1"])
+            r.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
+            return r
+        }
+        router.get("/banner") { request, _ -> Response in
+            let a = try actor(request, banner: false)
+            let b = workspace.currentBanner
+            var v = base(a, title: "警告表示")
+            v["banner"] = ["ja": b.ja, "en": b.en, "version": b.version]
+            v["acknowledged"] = workspace.hasAcknowledged(a)
+            v["noNav"] = true
+            return html("banner", v)
+        }
+        router.post("/banner/acknowledge") { request, _ -> Response in
+            let a = try actor(request, banner: false)
+            _ = try await Self.checkedForm(request, a)
+            try await workspace.acknowledgeBanner(a)
+            return Response(status: .seeOther, headers: [.location: "/menu"])
+        }
+        router.get("/menu") { request, _ -> Response in
+            let a = try actor(request)
+            var v = base(a, title: "業務メニュー")
+            if a.can(.business) {
+                v["cases"] = try workspace.store.openCases(staff: a.staff.id, limit: 50).map(Self.caseSummary)
+                v["onDuty"] = a.onRegisterDuty
+            }
+            if a.can(.approve) { v["pendingCount"] = try workspace.store.pendingApprovals(office: a.office).count }
+            return html("menu", v)
+        }
+        router.get("/cases/new") { request, _ -> Response in
+            let a = try actor(request)
+            try workspace.require(a, .business, "受付")
+            var v = base(a, title: "案件の受付")
+            v["kinds"] = CaseKind.allCases.map { ["code": $0.rawValue, "name": $0.ja] }
+            v["requesters"] = Requester.allCases.map { r in
+                ["code": r.rawValue, "name": r.ja, "needs": Workspace.requiredDetails(r).map(\.1).joined(separator: "・")]
+            }
+            let q = request.uri.queryParameters
+            v["register"] = q.get("register") ?? ""
+            return html("case_new", v)
+        }
+        router.post("/cases") { request, _ -> Response in
+            let a = try actor(request)
+            let f = try await Self.checkedForm(request, a)
+            guard let kind = CaseKind(rawValue: f["kind"] ?? "") else {
+                throw WorkspaceError.invalid("案件の種類を選んでください。", "Choose the kind of case.")
+            }
+            let requester = (f["requester"]?.trimmed.nonEmpty).flatMap { Requester(rawValue: $0) }
+            func list(_ s: String?) -> [String] {
+                (s ?? "").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\u{3001}" || $0 == "\n" }).map(String.init)
+            }
+            var details: [String: String] = [:]
+            for k in Workspace.detailFields { if let v = f[k] { details[k] = v } }
+            let c = try await workspace.openCase(a, kind: kind, requester: kind.isCertificate ? requester : nil,
+                                                 registers: list(f["registers"]), persons: list(f["persons"]),
+                                                 details: details, channel: .web)
+            return Response(status: .seeOther, headers: [.location: "/cases/\(c.id)"])
+        }
+        router.get("/cases/:id") { request, context -> Response in
+            let a = try actor(request)
+            let id = try context.parameters.require("id")
+            guard let c = try workspace.store.caseRecord(id: id),
+                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
+                throw WorkspaceError.notFound("案件 \(id) ")
+            }
+            var v = base(a, title: "案件 \(c.number ?? c.id)")
+            v["case"] = Self.caseSummary(c)
+            if let json = try workspace.store.caseDetails(caseID: id),
+               let d = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] {
+                let labels = ["requesterName": "請求者氏名", "relationship": "続柄", "purpose": "利用目的", "qualification": "資格",
+                              "registrationNumber": "登録番号", "agency": "機関名", "legalBasis": "根拠法令",
+                              "notifier": "届出人", "note": "備考"]
+                v["details"] = d.keys.sorted().map { ["label": labels[$0] ?? $0, "value": d[$0] ?? ""] }
+            }
+            v["issuances"] = try workspace.store.issuances(caseID: id).map { i -> [String: Any] in
+                ["number": i.number, "register": i.register, "copies": i.copies, "at": i.at.format(offset: Timestamp.jst)]
+            }
+            return html("case", v)
+        }
+        router.post("/cases/:id/close") { request, context -> Response in
+            let a = try actor(request)
+            let f = try await Self.checkedForm(request, a)
+            let id = try context.parameters.require("id")
+            let status = CaseStatus(rawValue: f["status"] ?? "done") ?? .done
+            _ = try await workspace.closeCase(a, id: id, status: status, channel: .web)
+            return Response(status: .seeOther, headers: [.location: "/menu"])
+        }
+        router.get("/search") { request, _ -> Response in
+            let a = try actor(request)
+            let q = request.uri.queryParameters
+            let query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
+            var v = base(a, title: "戸籍の検索")
+            v["q"] = ["name": query.name ?? "", "kana": query.kana ?? "", "birth": query.birth ?? "", "honseki": query.honseki ?? ""]
+            v["case"] = q.get("case") ?? ""
+            if !query.isEmpty {
+                let found = try await workspace.search(a, query, channel: .web)
+                let heads = Dictionary(try workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
+                                       uniquingKeysWith: { x, _ in x })
+                v["searched"] = true
+                v["results"] = found.map { r -> [String: Any] in
+                    ["id": r.id, "kind": r.kind.ja, "honseki": r.honseki, "head": r.head.flatMap { heads[$0] } ?? "",
+                     "case": q.get("case") ?? ""]
+                }
+                v["none"] = found.isEmpty
+            }
+            return html("search", v)
+        }
+        router.get("/registers/:id/open") { request, context -> Response in
+            let a = try actor(request)
+            let id = try context.parameters.require("id")
+            let q = request.uri.queryParameters
+            let chosen = q.get("case") ?? ""
+            var v = base(a, title: "利用目的の選択")
+            v["register"] = id
+            v["records"] = Self.recordKinds.map { k -> [String: Any] in
+                ["code": k.rawValue, "name": k.ja, "selected": k.rawValue == (q.get("record") ?? "")]
+            }
+            v["cases"] = try workspace.store.openCases(staff: a.staff.id, limit: 50).map { c -> [String: Any] in
+                var s = Self.caseSummary(c)
+                s["selected"] = c.id == chosen
+                return s
+            }
+            v["breakGlass"] = a.can(.breakGlass)
+            v["approval"] = q.get("approval") ?? ""
+            return html("open", v)
+        }
+        router.post("/registers/:id/view") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let a = try actor(request, banner: false)
+            let f = try await Self.checkedForm(request, a)
+            let purpose = Purpose(caseID: f["case"], reason: f["reason"], approvalID: f["approval"])
+            _ = try await registerActor(request, register: id, action: .view, purpose: purpose, function: "register.view")
+            let record = RecordKind(rawValue: f["record"] ?? "").flatMap { $0 == .form ? nil : $0 }
+            do {
+                let view = try await workspace.viewRegister(a, id: id, record: record, purpose: purpose, channel: .web)
+                var v = base(a, title: "\(view.record.ja) \(id)")
+                let r = view.register
+                let names = Dictionary(view.members.map { ($0.id, $0.name) }, uniquingKeysWith: { x, _ in x })
+                v["reg"] = ["id": r.id, "kind": r.kind.ja, "record": view.record.ja, "honseki": r.honseki, "office": r.office,
+                            "head": r.head.flatMap { names[$0] } ?? "", "opened": r.opened?.description ?? "",
+                            "closed": r.closed?.description ?? "", "predecessors": r.predecessors, "successors": r.successors] as [String: Any]
+                v["fuhyo"] = view.record == .fuhyo
+                v["members"] = view.members.map { p -> [String: Any] in
+                    ["id": p.id, "name": p.name, "kana": p.kana ?? "", "birth": p.birth?.description ?? "",
+                     "sex": p.sex == "M" ? "男" : p.sex == "F" ? "女" : "", "died": p.died?.description ?? "",
+                     "address": p.address ?? "", "since": p.addressSince?.description ?? "",
+                     "relations": p.relations.map { ["kind": $0.kind.rawValue, "name": names[$0.person] ?? $0.person] }]
+                }
+                v["event"] = view.eventID
+                v["reason"] = purpose.reason
+                v["approval"] = purpose.approvalID
+                if let c = view.caseRecord {
+                    v["case"] = Self.caseSummary(c)
+                    v["canIssue"] = c.kind.isCertificate && a.can(.issue)
+                    v["canUpdate"] = (c.kind.isNotification || c.kind == .correction) && a.can(.update)
+                }
+                return html("register", v)
+            } catch let e as WorkspaceError where e.code == WorkspaceError.approvalRequired.code {
+                var v = base(a, title: "承認が必要です")
+                v["register"] = id
+                v["case"] = purpose.caseID ?? ""
+                v["reason"] = purpose.reason ?? ""
+                return html("approval_needed", v, status: .forbidden)
+            }
+        }
+        router.post("/registers/:id/issue") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let a = try actor(request, banner: false)
+            let f = try await Self.checkedForm(request, a)
+            _ = try await registerActor(request, register: id, action: .print, purpose: Purpose(caseID: f["case"]),
+                                        function: "certificate.issue")
+            let i = try await workspace.issueCertificate(a, register: id, caseID: f["case"], copies: Int(f["copies"] ?? "1") ?? 0,
+                                                         approvalID: f["approval"], channel: .web)
+            var v = base(a, title: "証明書の発行")
+            v["issuance"] = ["number": i.number, "case": i.caseID, "register": i.register,
+                             "certificate": CaseKind(rawValue: i.certificate)?.ja ?? i.certificate, "copies": i.copies,
+                             "at": i.at.format(offset: Timestamp.jst), "event": i.eventID] as [String: Any]
+            return html("issued", v)
+        }
+        router.post("/registers/:id/update") { request, context -> Response in
+            let id = try context.parameters.require("id")
+            let a = try actor(request, banner: false)
+            let f = try await Self.checkedForm(request, a)
+            _ = try await registerActor(request, register: id, action: .update, purpose: Purpose(caseID: f["case"]),
+                                        function: "notification.entry")
+            let event = try await workspace.enterUpdate(a, register: id, caseID: f["case"], channel: .web)
+            var v = base(a, title: "異動入力")
+            v["done"] = ["register": id, "case": f["case"] ?? "", "event": event]
+            return html("updated", v)
+        }
+        router.post("/approvals") { request, _ -> Response in
+            let a = try actor(request)
+            let f = try await Self.checkedForm(request, a)
+            let r = try await workspace.requestApproval(a, register: f["register"] ?? "",
+                                                        purpose: Purpose(caseID: f["case"], reason: f["reason"]))
+            var v = base(a, title: "承認を依頼しました")
+            v["approval"] = ["id": r.id, "register": r.register, "case": r.caseID ?? ""]
+            return html("approval_requested", v)
+        }
+        router.get("/approvals") { request, _ -> Response in
+            let a = try actor(request)
+            guard a.can(.approve) else { throw WorkspaceError.forbiddenRole("承認") }
+            var v = base(a, title: "承認待ちの依頼")
+            v["approvals"] = try workspace.store.pendingApprovals(office: a.office).map { p -> [String: Any] in
+                ["id": p.id, "staff": p.staff, "register": p.register, "record": RecordKind(rawValue: p.record)?.ja ?? p.record,
+                 "case": p.caseID ?? "", "reason": p.reason ?? "", "requested": p.requested.format(offset: Timestamp.jst),
+                 "mine": p.staff == a.staff.id]
+            }
+            return html("approvals", v)
+        }
+        for (path, approve) in [("approve", true), ("deny", false)] {
+            router.post("/approvals/:id/\(path)") { request, context -> Response in
+                let a = try actor(request)
+                _ = try await Self.checkedForm(request, a)
+                _ = try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: approve)
+                return Response(status: .seeOther, headers: [.location: "/approvals"])
+            }
+        }
+        router.get("/audit") { request, _ -> Response in
+            let a = try actor(request)
+            guard a.can(.audit) else { throw WorkspaceError.forbiddenRole("監査") }
+            var v = base(a, title: "監査")
+            let cp = try workspace.store.latestCheckpoint()
+            v["ledgerSize"] = try workspace.store.ledgerSize()
+            v["checkpointSize"] = cp.map { String($0.size) } ?? "—"
+            return html("audit", v)
+        }
+        router.get("/admin") { request, _ -> Response in
+            let a = try actor(request)
+            guard a.can(.admin) else { throw WorkspaceError.forbiddenRole("管理") }
+            var v = base(a, title: "管理")
+            let b = workspace.currentBanner
+            v["banner"] = ["ja": b.ja, "en": b.en, "version": b.version]
+            return html("admin", v)
+        }
+        router.post("/admin/banner") { request, _ -> Response in
+            let a = try actor(request)
+            guard a.can(.admin) else { throw WorkspaceError.forbiddenRole("管理") }
+            let f = try await Self.checkedForm(request, a)
+            guard let ja = f["ja"]?.trimmed.nonEmpty, let en = f["en"]?.trimmed.nonEmpty, ja.count <= 1000, en.count <= 1000 else {
+                throw WorkspaceError.invalid("警告文（日本語・英語）を入力してください。", "Give the banner in Japanese and English.")
+            }
+            _ = try await workspace.setBanner(ja: ja, en: en, by: a)
+            return Response(status: .seeOther, headers: [.location: "/admin"])
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import AkashiDomain
+import AkashiLedger
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+import ServiceLifecycle
+
+/// The request context of the web app: Hummingbird's core storage plus the client's address (for the terminal).
+public struct WebRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    let channel: (any Channel)?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    public var remoteAddress: SocketAddress? { channel?.remoteAddress }
+    public var maxUploadSize: Int { 256 * 1024 }
+}
+
+/// Builds the web app: the clerk workspace (HTML), the JSON API under `/api/v1`, the published ledger under
+/// `/ledger/`, `/healthz` and `/metrics`; with a signer, a service that signs checkpoints while serving.
+public enum WebApp {
+    /// The directory of the bundled templates and static files.
+    static var resourceDirectory: String { Bundle.module.resourcePath ?? "." }
+
+    /// Loads the Mustache templates.
+    public static func templates() async throws -> MustacheLibrary {
+        try await MustacheLibrary(directory: resourceDirectory + "/Templates")
+    }
+
+    /// The router with every route.
+    public static func router(workspace: Workspace, templates: MustacheLibrary) -> Router<WebRequestContext> {
+        let router = Router(context: WebRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
+        let pages = Pages(workspace: workspace, templates: templates)
+        let api = APIRoutes(workspace: workspace)
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: PrometheusMetrics.shared.render())))
+        }
+        let ledger = LedgerService(store: workspace.store)
+        router.get("/ledger/**") { request, _ -> Response in
+            let path = String(request.uri.path.dropFirst("/ledger/".count))
+            return try Self.published(ledger, path)
+        }
+        router.get("/static/akashi.css") { _, _ -> Response in
+            let css = (try? String(contentsOfFile: resourceDirectory + "/Static/akashi.css", encoding: .utf8)) ?? ""
+            return Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
+                             body: .init(byteBuffer: ByteBuffer(string: css)))
+        }
+        api.add(to: router.group("api/v1"), ledger: ledger)
+        pages.add(to: router)
+        return router
+    }
+
+    /// A tlog-tiles file as the newest checkpoint publishes it (404 when there is none).
+    static func published(_ ledger: LedgerService, _ path: String) throws -> Response {
+        // Levels above 6 cannot exist (256^7 entries) and overflow LedgerService.width: refuse them here.
+        let parts = path.split(separator: "/")
+        if parts.count >= 2, parts[0] == "tile", parts[1] != "entries", (Int(parts[1]) ?? 99) > 6 {
+            throw WorkspaceError.notFound("台帳のファイル")
+        }
+        guard !path.contains(".."), let bytes = try ledger.publishedFile(path: path) else {
+            throw WorkspaceError.notFound("台帳のファイル")
+        }
+        let type = path == "checkpoint" ? "text/plain; charset=utf-8" : "application/octet-stream"
+        // Full tiles never change; partial tiles and the checkpoint do.
+        let cache = path == "checkpoint" || path.contains(".p/") ? "no-cache" : "max-age=31536000, immutable"
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: cache],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The whole application: HTTP server plus, with a signer, the checkpoint service.
+    public static func application(workspace: Workspace, signer: NoteSigner?, logger: Logger) async throws
+        -> some ApplicationProtocol {
+        PrometheusMetrics.bootstrapOnce()
+        let templates = try await templates()
+        let router = router(workspace: workspace, templates: templates)
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(workspace.config.host, port: workspace.config.port),
+                                 serverName: "akashi"),
+            onServerRunning: { channel in
+                logger.info("akashi serving", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger)
+        if let signer {
+            app.addServices(CheckpointService(ledger: LedgerService(store: workspace.store), signer: signer,
+                                              interval: workspace.config.checkpointInterval, logger: logger))
+        }
+        app.addServices(SessionSweeper(workspace: workspace))
+        return app
+    }
+}
+
+/// Signs a checkpoint every ``WebConfiguration/checkpointInterval`` seconds when the tree grew, and once more on
+/// graceful shutdown.
+public struct CheckpointService: Service {
+    let ledger: LedgerService
+    let signer: NoteSigner
+    let interval: Double
+    let logger: Logger
+
+    public init(ledger: LedgerService, signer: NoteSigner, interval: Double, logger: Logger) {
+        self.ledger = ledger
+        self.signer = signer
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func signIfGrown() {
+        do {
+            guard try ledger.store.ledgerSize() > 0 else { return }
+            let cp = try ledger.signCheckpoint(with: signer)
+            logger.debug("checkpoint", metadata: ["size": "\(cp.size)"])
+        } catch {
+            logger.error("cannot sign a checkpoint", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func run() async throws {
+        signIfGrown()
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                if Task.isCancelled { break }
+                signIfGrown()
+            }
+        }
+        signIfGrown()
+    }
+}
+
+/// Ends idle sessions once a minute.
+struct SessionSweeper: Service {
+    let workspace: Workspace
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                let cutoff = Workspace.nowMillis() - workspace.config.sessionIdleSeconds * 1000
+                try? workspace.store.deleteSessions(idleSince: cutoff)
+            }
+        }
+    }
+}
+
+/// Headers every answer carries: no framing, no sniffing, a strict content policy (no script, no inline style).
+struct SecurityHeadersMiddleware: RouterMiddleware {
+    typealias Context = WebRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}

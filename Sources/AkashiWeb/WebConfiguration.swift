@@ -1,0 +1,34 @@
+/// Settings of the web app (clerk workspace, auditor console, API); defaults suit a single ward office.
+public struct WebConfiguration: Sendable {
+    /// Address to listen on.
+    public var host = "127.0.0.1"
+    /// Port to listen on.
+    public var port = 8080
+    /// Failed sign-ins in a row before an account is locked.
+    public var lockoutAfter = 5
+    /// How long a lockout lasts, in seconds.
+    public var lockoutSeconds: Int64 = 15 * 60
+    /// Idle time after which a session ends, in seconds.
+    public var sessionIdleSeconds: Int64 = 30 * 60
+    /// Seconds between signed checkpoints while serving (when a signing key is given).
+    public var checkpointInterval: Double = 10
+    /// Whether cookies carry `Secure` (set it when the server is reached over TLS, e.g. behind a proxy).
+    public var secureCookies = false
+    /// The warning banner shown before the business menu on every sign-in (Japanese).
+    public var bannerJapanese = WebConfiguration.defaultBannerJapanese
+    /// The same warning in English, shown beside it.
+    public var bannerEnglish = WebConfiguration.defaultBannerEnglish
+    /// scrypt cost for new password hashes: N = 2^`scryptLogN` (r = 8, p = 1). 15 ≈ 32 MiB and ~0.1 s per hash.
+    public var scryptLogN = 15
+    /// Most results a register search shows.
+    public var searchLimit = 50
+    /// Minutes an approval (second approver) stays usable after it is granted.
+    public var approvalMinutes: Int64 = 30
+
+    /// 「業務以外での利用は禁止されています。…」
+    public static let defaultBannerJapanese = "業務以外での利用は禁止されています。すべての操作は記録され、監査されます。"
+    public static let defaultBannerEnglish =
+        "Use for anything but your duties is prohibited. Every operation is recorded and audited."
+
+    public init() {}
+}

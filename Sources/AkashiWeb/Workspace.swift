@@ -1,0 +1,601 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// What a role may do (least privilege). Every role meets the banner; only register-duty roles touch registers.
+public enum Permission: Sendable {
+    /// Case intake, search, register view with a case.
+    case business
+    /// Opening a register with a stated reason instead of a case (break-the-glass).
+    case breakGlass
+    /// Certificate issuance (print).
+    case issue
+    /// Update entry for notifications.
+    case update
+    /// Approving another clerk's request (second approver).
+    case approve
+    /// The auditor console.
+    case audit
+    /// Administration (banner, accounts).
+    case admin
+}
+
+extension StaffRole {
+    /// The permissions of the role.
+    public var permissions: Set<Permission> {
+        switch self {
+        case .clerk: [.business, .breakGlass, .issue, .update]
+        case .supervisor: [.business, .breakGlass, .issue, .update, .approve]
+        case .trainee: [.business]
+        case .contractor: [.business, .issue]
+        case .auditor: [.audit]
+        case .administrator: [.admin]
+        }
+    }
+
+    /// Japanese name of the role.
+    public var ja: String {
+        switch self {
+        case .clerk: "戸籍事務担当"
+        case .supervisor: "係長（承認者）"
+        case .trainee: "研修生"
+        case .contractor: "委託業者"
+        case .auditor: "監査担当"
+        case .administrator: "システム管理者"
+        }
+    }
+}
+
+/// The signed-in staff member a request acts for.
+public struct Actor: Sendable {
+    public var staff: Staff
+    public var session: WorkspaceSession
+    /// The office the staff member works at today (or last worked at).
+    public var office: String
+    /// Whether today's assignment is register duty (`koseki`).
+    public var onRegisterDuty: Bool
+
+    public func can(_ p: Permission) -> Bool { staff.role.permissions.contains(p) }
+}
+
+/// Where a request came from: the screen, for the ledger's `screen` field.
+public enum Via: String, Sendable {
+    case web, api
+}
+
+/// The purpose a register is opened for.
+public struct Purpose: Sendable {
+    public var caseID: String?
+    public var reason: String?
+    public var approvalID: String?
+
+    public init(caseID: String? = nil, reason: String? = nil, approvalID: String? = nil) {
+        self.caseID = caseID?.trimmed.nonEmpty
+        self.reason = reason?.trimmed.nonEmpty
+        self.approvalID = approvalID?.trimmed.nonEmpty
+    }
+}
+
+/// A register as shown: the register and its members' person records (and protections, for the 附票 rule).
+public struct RegisterView: Sendable {
+    public var register: Register
+    public var record: RecordKind
+    public var members: [Person]
+    public var caseRecord: Case?
+    public var eventID: String
+}
+
+/// The clerk workspace's business rules over a store: sign-in, banner, cases, search, register view with a purpose,
+/// certificate issuance, update entry, approvals. Every operation (and every refusal) is appended to the ledger
+/// through the ``GroupCommitter`` before the answer goes out.
+public final class Workspace: Sendable {
+    public let store: any WorkspaceStore
+    public let committer: GroupCommitter
+    public let config: WebConfiguration
+    let logger: Logger
+    private let banner: Mutex<BannerText>
+
+    /// Opens the workspace: stores the configured banner as a new version when it differs from the newest one.
+    public init(store: any WorkspaceStore, config: WebConfiguration, committer: GroupCommitter? = nil,
+                logger: Logger = Logger(label: "akashi.web")) throws {
+        self.store = store
+        self.committer = committer ?? GroupCommitter(store: store)
+        self.config = config
+        self.logger = logger
+        var current = try store.currentBanner()
+        if current == nil || current!.ja != config.bannerJapanese || current!.en != config.bannerEnglish {
+            let next = (current.flatMap { Int($0.version) } ?? 0) + 1
+            let b = BannerText(version: String(next), ja: config.bannerJapanese, en: config.bannerEnglish)
+            try store.saveBanner(b, at: Self.nowMillis())
+            current = b
+        }
+        banner = Mutex(current!)
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    var now: Timestamp { Timestamp(millis: Self.nowMillis()) }
+
+    /// The banner in force.
+    public var currentBanner: BannerText { banner.withLock { $0 } }
+
+    /// Replaces the banner with a new version (administrator); every session must acknowledge it again.
+    public func setBanner(ja: String, en: String, by actor: Actor) async throws -> BannerText {
+        let b = try banner.withLock { cur -> BannerText in
+            let b = BannerText(version: String((Int(cur.version) ?? 0) + 1), ja: ja, en: en)
+            try store.saveBanner(b, at: Self.nowMillis())
+            cur = b
+            return b
+        }
+        _ = try await journal("banner.change", actor: actor, subject: b.version, detail: .object([("version", .string(b.version))]))
+        return b
+    }
+
+    // MARK: Ledger
+
+    func journal(_ kind: String, actor: Actor?, staff: String? = nil, terminal: String? = nil, subject: String? = nil,
+                 detail: JSONValue? = nil) async throws -> UInt64 {
+        let at = now
+        let e = JournalEvent(id: Tokens.eventID(millis: at.millis), at: at, kind: kind, staff: actor?.staff.id ?? staff,
+                             office: actor?.office, terminal: actor?.session.terminal ?? terminal, subject: subject,
+                             detail: detail)
+        return try await committer.append(e)
+    }
+
+    @discardableResult
+    func access(_ actor: Actor, _ action: AccessAction, _ record: RecordKind, register: String? = nil,
+                person: String? = nil, purpose: Purpose = Purpose(), outcome: AccessOutcome = .ok,
+                query: JSONValue? = nil, results: [String]? = nil, function: String, channel: Via,
+                screen: String) async throws -> String {
+        let at = now
+        let id = Tokens.eventID(millis: at.millis)
+        let e = AccessEvent(id: id, at: at, staff: actor.staff.id, office: actor.office, terminal: actor.session.terminal,
+                            action: action, record: record, register: register, person: person, caseID: purpose.caseID,
+                            reason: purpose.reason.map { String($0.prefix(500)) }, outcome: outcome, query: query,
+                            results: results, function: function, screen: channel.rawValue + ":" + screen)
+        _ = try await committer.append(e)
+        return id
+    }
+
+    // MARK: Sign-in
+
+    /// Checks a password and opens a session; every outcome goes to the ledger (never the password).
+    /// Returns the session token (only its hash is stored).
+    public func signIn(staffID rawID: String, password: String, kind: Via, terminal: String) async throws
+        -> (token: String, session: WorkspaceSession) {
+        let staffID = String(rawID.trimmed.prefix(64))
+        let nowMs = Self.nowMillis()
+        func fail(_ reason: String, _ error: WorkspaceError) async throws -> Never {
+            _ = try await journal("signin.failed", actor: nil, staff: staffID.isEmpty ? nil : staffID, terminal: terminal,
+                                  subject: staffID.isEmpty ? nil : staffID,
+                                  detail: .object([("reason", .string(reason)), ("channel", .string(kind.rawValue))]))
+            throw error
+        }
+        guard let account = try store.account(staff: staffID), let staff = try store.staffMember(id: staffID) else {
+            // Spend the same time as a real check so that unknown IDs are not told apart by timing.
+            _ = PasswordHasher.verify(password, hash: Self.dummyHash)
+            try await fail("unknown_account", .badCredentials)
+        }
+        if let until = account.lockedUntil, until > nowMs {
+            try await fail("locked", .locked)
+        }
+        guard PasswordHasher.verify(password, hash: account.passwordHash) else {
+            let failures = account.failures + 1
+            let lock = failures >= config.lockoutAfter ? nowMs + config.lockoutSeconds * 1000 : nil
+            try store.recordFailedSignIn(staff: staffID, lockUntil: lock)
+            if lock != nil {
+                _ = try await journal("account.locked", actor: nil, staff: staffID, terminal: terminal, subject: staffID,
+                                      detail: .object([("failures", .number(String(failures)))]))
+            }
+            try await fail("bad_password", .badCredentials)
+        }
+        try store.clearFailedSignIns(staff: staffID)
+        let token = Tokens.newToken()
+        let session = WorkspaceSession(tokenHash: Tokens.storedHash(token), staff: staffID, kind: kind.rawValue,
+                                       csrf: Tokens.newToken(), terminal: terminal, created: nowMs, lastSeen: nowMs)
+        try store.createSession(session)
+        let office = Self.office(of: staff)
+        let at = now
+        _ = try await committer.append(JournalEvent(
+            id: Tokens.eventID(millis: at.millis), at: at, kind: "signin", staff: staffID, office: office.code,
+            terminal: terminal, subject: staffID,
+            detail: .object([("channel", .string(kind.rawValue)), ("role", .string(staff.role.rawValue))])))
+        return (token, session)
+    }
+
+    static let dummyHash = (try? PasswordHasher.hash("akashi-dummy", logN: 15)) ?? ""
+
+    /// The office and duty a staff member works in today (the last assignment when none covers today).
+    static func office(of staff: Staff) -> (code: String, onDuty: Bool) {
+        let today = Timestamp(millis: nowMillis()).jstDate
+        if let a = staff.assignment(on: today) { return (a.office, a.duty == Assignment.registerDuty) }
+        return (staff.assignments.last?.office ?? "", false)
+    }
+
+    /// The actor of a session token, or `nil` when the token is unknown, expired or of the other channel.
+    public func actor(token: String, kind: Via) throws -> Actor? {
+        let hash = Tokens.storedHash(token)
+        guard let s = try store.session(tokenHash: hash), s.kind == kind.rawValue else { return nil }
+        let nowMs = Self.nowMillis()
+        if nowMs - s.lastSeen > config.sessionIdleSeconds * 1000 {
+            try store.deleteSession(tokenHash: hash)
+            return nil
+        }
+        if nowMs - s.lastSeen > 30_000 { try store.touchSession(tokenHash: hash, at: nowMs) }
+        guard let staff = try store.staffMember(id: s.staff) else { return nil }
+        let o = Self.office(of: staff)
+        return Actor(staff: staff, session: s, office: o.code, onRegisterDuty: o.onDuty)
+    }
+
+    /// Whether the actor's session has acknowledged the banner in force.
+    public func hasAcknowledged(_ actor: Actor) -> Bool { actor.session.bannerVersion == currentBanner.version }
+
+    /// Records the acknowledgement of the banner in force (staff, version, time, terminal) and unlocks the session.
+    public func acknowledgeBanner(_ actor: Actor) async throws {
+        let b = currentBanner
+        _ = try await journal("banner.ack", actor: actor, subject: b.version,
+                              detail: .object([("version", .string(b.version))]))
+        try store.acknowledgeBanner(tokenHash: actor.session.tokenHash, version: b.version)
+    }
+
+    public func signOut(_ actor: Actor) async throws {
+        try store.deleteSession(tokenHash: actor.session.tokenHash)
+        _ = try await journal("signout", actor: actor, subject: actor.staff.id,
+                              detail: .object([("channel", .string(actor.session.kind))]))
+    }
+
+    // MARK: Gates
+
+    /// Throws unless the actor may do `p` (for register work: on register duty too). A refusal of register work is
+    /// recorded by the caller.
+    func require(_ actor: Actor, _ p: Permission, _ what: String) throws {
+        guard actor.can(p) else { throw WorkspaceError.forbiddenRole(what) }
+        if p == .business || p == .breakGlass || p == .issue || p == .update || p == .approve {
+            guard actor.onRegisterDuty else { throw WorkspaceError.notOnDuty }
+        }
+    }
+
+    // MARK: Cases
+
+    /// The details a requester class needs (交付請求), as (field, Japanese label).
+    public static func requiredDetails(_ requester: Requester) -> [(String, String)] {
+        switch requester {
+        case .own: [("requesterName", "請求者氏名")]
+        case .family: [("requesterName", "請求者氏名"), ("relationship", "続柄")]
+        case .third_party: [("requesterName", "請求者氏名"), ("purpose", "利用目的")]
+        case .professional: [("requesterName", "請求者氏名"), ("qualification", "資格"),
+                             ("registrationNumber", "登録番号"), ("purpose", "利用目的")]
+        case .official: [("agency", "機関名"), ("legalBasis", "根拠法令")]
+        case .wide_area: [("requesterName", "請求者氏名"), ("relationship", "続柄")]
+        case .internal: [("purpose", "利用目的")]
+        }
+    }
+
+    /// Every detail field a case intake understands.
+    public static let detailFields = ["requesterName", "relationship", "purpose", "qualification", "registrationNumber",
+                                      "agency", "legalBasis", "notifier", "note"]
+
+    /// Takes in a business document: a real `case` record (ingested) and a `case.open` journal event.
+    public func openCase(_ actor: Actor, kind: CaseKind, requester: Requester?, registers: [String], persons: [String],
+                         details: [String: String], channel: Via) async throws -> Case {
+        do {
+            try require(actor, .business, "受付")
+        } catch {
+            _ = try await journal("case.open.denied", actor: actor, detail: .object([("kind", .string(kind.rawValue))]))
+            throw error
+        }
+        var details = details.compactMapValues { $0.trimmed.nonEmpty.map { String($0.prefix(200)) } }
+        details = details.filter { Self.detailFields.contains($0.key) }
+        if kind.isCertificate {
+            guard let r = requester else {
+                throw WorkspaceError.invalid("交付請求には請求者の区分が必要です。", "A certificate request needs a requester class.")
+            }
+            let missing = Self.requiredDetails(r).filter { details[$0.0] == nil }
+            guard missing.isEmpty else {
+                throw WorkspaceError(.badRequest, "details_required",
+                                     "請求者区分「\(r.ja)」には次の記載が必要です: " + missing.map(\.1).joined(separator: "、"),
+                                     "Missing for this requester class: " + missing.map(\.0).joined(separator: ", "))
+            }
+        } else if kind.isNotification {
+            guard details["notifier"] != nil else {
+                throw WorkspaceError(.badRequest, "details_required", "届出には届出人の氏名が必要です。",
+                                     "A notification needs the notifier's name.")
+            }
+        }
+        let regs = Array(Set(registers.compactMap { $0.trimmed.nonEmpty })).sorted()
+        let pers = Array(Set(persons.compactMap { $0.trimmed.nonEmpty })).sorted()
+        guard !regs.isEmpty || !pers.isEmpty else {
+            throw WorkspaceError.invalid("案件の対象となる戸籍または人を指定してください。", "Name the registers or persons the case concerns.")
+        }
+        for r in regs where try store.register(id: r) == nil { throw WorkspaceError.notFound("戸籍 \(r) ") }
+        for p in pers where try store.person(id: p) == nil { throw WorkspaceError.notFound("人 \(p) ") }
+        let at = now
+        let year = at.jstDate.parts.year
+        let n = try store.nextCounter("case:\(actor.office):\(year)")
+        let number = "\(actor.office)-\(year)-W\(String(format: "%05d", n))"
+        let id = "C\(year)-\(actor.office)-W\(String(format: "%05d", n))-\(Tokens.randomBytes(2).map { String(format: "%02x", $0) }.joined())"
+        let c = Case(id: id, number: number, office: actor.office, kind: kind, requester: requester, received: at,
+                     status: .open, staff: [actor.staff.id], registers: regs, persons: pers)
+        let rec = Record.case(c)
+        let out = try store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)])
+        guard case .inserted = out.first else {
+            throw WorkspaceError(.conflict, "case_conflict", "案件番号が重複しました。もう一度受け付けてください。", "Case ID collision; try again.")
+        }
+        let detailJSON = JSONBody.encode(details)
+        try store.saveCaseDetails(caseID: id, json: detailJSON)
+        var d: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("channel", .string(channel.rawValue))]
+        if let requester { d.append(("requester", .string(requester.rawValue))) }
+        for k in details.keys.sorted() { d.append((k, .string(details[k]!))) }
+        _ = try await journal("case.open", actor: actor, subject: id, detail: .object(d))
+        return c
+    }
+
+    /// Closes a case: status (done, rejected or withdrawn) and time on the stored record, and `case.close` in the ledger.
+    public func closeCase(_ actor: Actor, id: String, status: CaseStatus, channel: Via) async throws -> Case {
+        try require(actor, .business, "案件の完了")
+        guard var c = try store.caseRecord(id: id) else { throw WorkspaceError.notFound("案件 \(id) ") }
+        guard c.staff.contains(actor.staff.id) || (actor.can(.approve) && c.office == actor.office) else {
+            throw WorkspaceError.caseNotYours
+        }
+        guard c.closed == nil, c.status == nil || c.status == .open else {
+            throw WorkspaceError(.conflict, "case_closed", "この案件はすでに完了しています。", "The case is already closed.")
+        }
+        guard status != .open else { throw WorkspaceError.invalid("完了の区分が正しくありません。", "Bad status.") }
+        c.status = status
+        c.closed = now
+        if !c.staff.contains(actor.staff.id) { c.staff.append(actor.staff.id) }
+        try store.updateCase(c)
+        _ = try await journal("case.close", actor: actor, subject: id,
+                              detail: .object([("status", .string(status.rawValue)), ("channel", .string(channel.rawValue))]))
+        return c
+    }
+
+    /// A case the actor may name as the purpose: open and handled by them.
+    func usableCase(_ actor: Actor, _ id: String) throws -> Case {
+        guard let c = try store.caseRecord(id: id), c.staff.contains(actor.staff.id), c.closed == nil,
+              c.status == nil || c.status == .open else { throw WorkspaceError.caseNotYours }
+        return c
+    }
+
+    /// Whether a case concerns a register: named in it, a predecessor or successor of one named, the register of a
+    /// person of the case, or of a person related to one.
+    public func caseConcerns(_ c: Case, register r: Register) throws -> Bool {
+        if c.registers.contains(r.id) { return true }
+        if !Set(r.predecessors + r.successors).isDisjoint(with: c.registers) { return true }
+        for id in c.registers {
+            if let cr = try store.register(id: id), cr.predecessors.contains(r.id) || cr.successors.contains(r.id) {
+                return true
+            }
+        }
+        let casePersons = try store.persons(ids: c.persons)
+        let members = Set(r.members)
+        if casePersons.contains(where: { $0.register == r.id || members.contains($0.id) }) { return true }
+        let related = Array(Set(casePersons.flatMap { $0.relations.map(\.person) }))
+        if !members.isDisjoint(with: related) { return true }
+        return try store.persons(ids: related).contains { $0.register == r.id }
+    }
+
+    /// Whether a member of the register is under DV support today.
+    public func hasDVSupport(_ r: Register) throws -> Bool {
+        let today = now.jstDate
+        for m in r.members {
+            if try store.protections(person: m).contains(where: { $0.kind == .dv_support && $0.covers(today) }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Checks the purpose of an operation on a register. Returns the case named, if any. Throws the refusal.
+    func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) throws -> Case? {
+        var c: Case?
+        if let caseID = purpose.caseID {
+            let found = try usableCase(actor, caseID)
+            guard try caseConcerns(found, register: r) else { throw WorkspaceError.caseMismatch }
+            c = found
+        } else if let reason = purpose.reason {
+            guard actor.can(.breakGlass) else { throw WorkspaceError.forbiddenRole("理由による閲覧（緊急時）") }
+            guard reason.count >= 4, reason.count <= 500 else {
+                throw WorkspaceError(.forbidden, "reason_too_short", "利用理由を具体的に（4文字以上500文字以内で）記入してください。",
+                                     "State the reason in 4 to 500 characters.")
+            }
+        } else {
+            throw WorkspaceError.purposeRequired
+        }
+        if record == .fuhyo, try hasDVSupport(r) {
+            guard let aid = purpose.approvalID, let a = try store.approval(id: aid), a.status == .approved,
+                  a.staff == actor.staff.id, a.register == r.id, a.record == RecordKind.fuhyo.rawValue,
+                  let decided = a.decided, now.millis - decided.millis <= config.approvalMinutes * 60_000
+            else { throw WorkspaceError.approvalRequired }
+        }
+        return c
+    }
+
+    /// Opens a register for a purpose. The view (or its refusal) is recorded before anything is shown.
+    public func viewRegister(_ actor: Actor, id: String, record: RecordKind?, purpose: Purpose, channel: Via,
+                             screen: String = "register") async throws -> RegisterView {
+        let reg = try store.register(id: id)
+        let rec = record ?? reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
+        func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
+            try await access(actor, .view, rec, register: id, purpose: purpose, outcome: outcome,
+                             function: "register.view", channel: channel, screen: screen)
+            throw error
+        }
+        do {
+            try require(actor, .business, "戸籍の閲覧")
+        } catch { try await deny(error) }
+        guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
+        guard rec == .fuhyo || rec.rawValue == r.kind.rawValue else {
+            try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。", "This register is of kind \(r.kind.rawValue)."), .not_found)
+        }
+        let c: Case?
+        do {
+            c = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
+        } catch { try await deny(error) }
+        let eventID = try await access(actor, .view, rec, register: r.id, purpose: purpose,
+                                       function: rec == .fuhyo ? "fuhyo.view" : "register.view", channel: channel,
+                                       screen: screen)
+        if let aid = purpose.approvalID, rec == .fuhyo, var a = try store.approval(id: aid), a.status == .approved {
+            a.status = .used
+            try store.saveApproval(a)
+        }
+        return RegisterView(register: r, record: rec, members: try store.persons(ids: r.members), caseRecord: c,
+                            eventID: eventID)
+    }
+
+    /// Searches registers; the query and the result list are recorded as a `search` access.
+    public func search(_ actor: Actor, _ q: RegisterQuery, channel: Via) async throws -> [Register] {
+        var members: [(String, JSONValue)] = []
+        if let v = q.name?.trimmed.nonEmpty { members.append(("name", .string(String(v.prefix(100))))) }
+        if let v = q.kana?.trimmed.nonEmpty { members.append(("kana", .string(String(v.prefix(100))))) }
+        if let v = q.birth?.trimmed.nonEmpty { members.append(("birth", .string(String(v.prefix(10))))) }
+        if let v = q.honseki?.trimmed.nonEmpty { members.append(("honseki", .string(String(v.prefix(100))))) }
+        do {
+            try require(actor, .business, "検索")
+        } catch {
+            try await access(actor, .search, .current, outcome: .denied, query: .object(members), results: [],
+                             function: "register.search", channel: channel, screen: "search")
+            throw error
+        }
+        guard !members.isEmpty else {
+            throw WorkspaceError.invalid("検索条件を一つ以上入力してください。", "Give at least one search field.")
+        }
+        let bounded = RegisterQuery(name: q.name.map { String($0.prefix(100)) }, kana: q.kana.map { String($0.prefix(100)) },
+                                    birth: q.birth.map { String($0.prefix(10)) }, honseki: q.honseki.map { String($0.prefix(100)) })
+        let found = try store.searchRegisters(bounded, limit: config.searchLimit)
+        try await access(actor, .search, .current, query: .object(members), results: found.map(\.id),
+                         function: "register.search", channel: channel, screen: "search")
+        return found
+    }
+
+    /// Issues a certificate of a register for a certificate case: a `print` access and an issuance record (発行番号).
+    public func issueCertificate(_ actor: Actor, register id: String, caseID: String?, copies: Int, approvalID: String?,
+                                 channel: Via) async throws -> IssuanceRecord {
+        let reg = try store.register(id: id)
+        let purpose = Purpose(caseID: caseID, approvalID: approvalID)
+        var rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
+        if let caseID, let c = try store.caseRecord(id: caseID), c.kind == .certificate_fuhyo { rec = .fuhyo }
+        func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
+            try await access(actor, .print, rec, register: id, purpose: purpose, outcome: outcome,
+                             function: "certificate.issue", channel: channel, screen: "issue")
+            throw error
+        }
+        do { try require(actor, .issue, "証明書の発行") } catch { try await deny(error) }
+        guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
+        guard caseID != nil else {
+            try await deny(WorkspaceError(.forbidden, "case_required", "証明書の発行には交付請求の案件が必要です。",
+                                          "Issuing a certificate needs the certificate request (case)."))
+        }
+        guard (1...10).contains(copies) else {
+            try await deny(WorkspaceError.invalid("通数は1から10までです。", "Copies must be 1 to 10."))
+        }
+        let c: Case
+        do {
+            guard let found = try checkPurpose(actor, register: r, record: rec, purpose: purpose) else {
+                throw WorkspaceError.purposeRequired
+            }
+            guard found.kind.isCertificate else {
+                throw WorkspaceError(.forbidden, "case_kind", "この案件は交付請求ではありません。", "The case is not a certificate request.")
+            }
+            c = found
+        } catch { try await deny(error) }
+        let at = now
+        let year = at.jstDate.parts.year
+        let number = "\(actor.office)-\(year)-\(String(format: "%06d", try store.nextCounter("issue:\(actor.office):\(year)")))"
+        let eventID = Tokens.eventID(millis: at.millis)
+        let e = AccessEvent(id: eventID, at: at, staff: actor.staff.id, office: actor.office, terminal: actor.session.terminal,
+                            action: .print, record: rec, register: r.id, caseID: c.id, outcome: .ok,
+                            query: .object([("certificate", .string(c.kind.rawValue)), ("copies", .number(String(copies))),
+                                            ("issuance", .string(number))]),
+                            function: "certificate.issue", screen: channel.rawValue + ":issue")
+        _ = try await committer.append(e)
+        let issuance = IssuanceRecord(number: number, caseID: c.id, register: r.id, certificate: c.kind.rawValue,
+                                      copies: copies, requester: c.requester?.rawValue, at: at, staff: actor.staff.id,
+                                      office: actor.office, eventID: eventID)
+        try store.saveIssuance(issuance)
+        if let approvalID, rec == .fuhyo, var a = try store.approval(id: approvalID), a.status == .approved {
+            a.status = .used
+            try store.saveApproval(a)
+        }
+        return issuance
+    }
+
+    /// Enters a notification into a register (異動入力): an `update` access for a notification case.
+    public func enterUpdate(_ actor: Actor, register id: String, caseID: String?, channel: Via) async throws -> String {
+        let reg = try store.register(id: id)
+        let rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
+        let purpose = Purpose(caseID: caseID)
+        func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
+            try await access(actor, .update, rec, register: id, purpose: purpose, outcome: outcome,
+                             function: "notification.entry", channel: channel, screen: "update")
+            throw error
+        }
+        do { try require(actor, .update, "異動入力") } catch { try await deny(error) }
+        guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
+        do {
+            guard caseID != nil, let c = try checkPurpose(actor, register: r, record: rec, purpose: purpose) else {
+                throw WorkspaceError(.forbidden, "case_required", "異動入力には届出の案件が必要です。", "An update needs the notification (case).")
+            }
+            guard c.kind.isNotification || c.kind == .correction else {
+                throw WorkspaceError(.forbidden, "case_kind", "この案件は届出ではありません。", "The case is not a notification.")
+            }
+        } catch { try await deny(error) }
+        return try await access(actor, .update, rec, register: r.id, purpose: purpose, function: "notification.entry",
+                                channel: channel, screen: "update")
+    }
+
+    // MARK: Approvals
+
+    /// Asks for a second approver to show a register's 附票 (DV support). Recorded as `approval.request`.
+    public func requestApproval(_ actor: Actor, register id: String, purpose: Purpose) async throws -> ApprovalRequest {
+        try require(actor, .business, "承認の依頼")
+        guard let r = try store.register(id: id) else { throw WorkspaceError.notFound("戸籍 \(id) ") }
+        if let caseID = purpose.caseID {
+            let c = try usableCase(actor, caseID)
+            guard try caseConcerns(c, register: r) else { throw WorkspaceError.caseMismatch }
+        } else if purpose.reason == nil {
+            throw WorkspaceError.purposeRequired
+        }
+        let at = now
+        let a = ApprovalRequest(id: "A" + String(at.millis) + "-" + Tokens.randomBytes(4).map { String(format: "%02x", $0) }.joined(),
+                                staff: actor.staff.id, office: actor.office, register: r.id, record: RecordKind.fuhyo.rawValue,
+                                caseID: purpose.caseID, reason: purpose.reason.map { String($0.prefix(500)) }, requested: at)
+        try store.saveApproval(a)
+        var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("record", .string("fuhyo"))]
+        if let c = a.caseID { d.append(("case", .string(c))) }
+        if let reason = a.reason { d.append(("reason", .string(reason))) }
+        _ = try await journal("approval.request", actor: actor, subject: r.id, detail: .object(d))
+        return a
+    }
+
+    /// A supervisor (never the requester) approves or denies a request. Recorded as `approval.grant` / `approval.deny`.
+    public func decideApproval(_ actor: Actor, id: String, approve: Bool) async throws -> ApprovalRequest {
+        try require(actor, .approve, "承認")
+        guard var a = try store.approval(id: id) else { throw WorkspaceError.notFound("承認依頼 \(id) ") }
+        guard a.staff != actor.staff.id else {
+            throw WorkspaceError(.forbidden, "self_approval", "自分の依頼は承認できません。", "You cannot approve your own request.")
+        }
+        guard a.office == actor.office else {
+            throw WorkspaceError(.forbidden, "other_office", "他の事務所の依頼は承認できません。", "The request is from another office.")
+        }
+        guard a.status == .pending else {
+            throw WorkspaceError(.conflict, "approval_decided", "この依頼は処理済みです。", "The request was already decided.")
+        }
+        a.status = approve ? .approved : .denied
+        a.approver = actor.staff.id
+        a.decided = now
+        try store.saveApproval(a)
+        _ = try await journal(approve ? "approval.grant" : "approval.deny", actor: actor, subject: a.register,
+                              detail: .object([("approval", .string(a.id)), ("requester", .string(a.staff)),
+                                               ("record", .string(a.record))]))
+        return a
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var nonEmpty: String? { isEmpty ? nil : self }
+}

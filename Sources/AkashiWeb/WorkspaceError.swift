@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error of the workspace that decides its own HTTP response: JSON `{"error":{"code","message"}}` under
+/// `/api/`, a short Japanese page (with English beside it) elsewhere. Messages never carry a password, token or
+/// secret.
+public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    /// A stable code, e.g. `purpose_required`.
+    public var code: String
+    /// What a clerk reads (Japanese).
+    public var message: String
+    /// The same in English.
+    public var english: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ english: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.english = english
+    }
+
+    public var description: String { "\(code): \(english)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        if request.uri.path.hasPrefix("/api/") {
+            let body = JSONBody.encode(["error": ["code": code, "message": message + " / " + english]])
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"akashi\"" }
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        let page = """
+            <!DOCTYPE html>
+            <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>エラー \(status.code) — Akashi</title><link rel="stylesheet" href="/static/akashi.css"></head>
+            <body><main id="main" class="error">
+            <h1>操作できません <span lang="en">(\(status.code))</span></h1>
+            <p role="alert">\(HTML.escape(message))</p>
+            <p lang="en">\(HTML.escape(english))</p>
+            <p>コード / code: <code>\(HTML.escape(code))</code></p>
+            <p><a href="/menu">業務メニューへ戻る</a> <span lang="en">Back to the menu</span></p>
+            </main></body></html>
+            """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    // MARK: The errors the workspace raises
+
+    static let unauthenticated = WorkspaceError(.unauthorized, "unauthenticated", "サインインしてください。", "Sign in first.")
+    static let badCredentials = WorkspaceError(.unauthorized, "invalid_credentials",
+                                               "職員番号またはパスワードが正しくありません。", "Wrong staff ID or password.")
+    static let locked = WorkspaceError(.unauthorized, "account_locked",
+                                       "サインインの失敗が続いたため、このアカウントは一時的にロックされています。",
+                                       "Too many failed sign-ins: the account is locked for a while.")
+    static let bannerRequired = WorkspaceError(HTTPResponse.Status(code: 428, reasonPhrase: "Precondition Required"),
+                                               "banner_not_acknowledged",
+                                               "警告表示を確認するまで業務は行えません。",
+                                               "Acknowledge the warning banner first.")
+    static let csrf = WorkspaceError(.forbidden, "csrf_token_invalid",
+                                     "フォームの確認用トークンがないか、正しくありません。画面を開き直してください。",
+                                     "The form's CSRF token is missing or wrong; reload the page.")
+    static let purposeRequired = WorkspaceError(.forbidden, "purpose_required",
+                                                "戸籍を開くには、業務の案件（受付番号）か利用理由が必要です。",
+                                                "Opening a register needs the case it serves or a stated reason.")
+    static let caseMismatch = WorkspaceError(.forbidden, "case_mismatch",
+                                             "指定された案件はこの戸籍に関するものではありません。",
+                                             "The case given does not concern this register.")
+    static let caseNotYours = WorkspaceError(.forbidden, "case_not_assigned",
+                                             "指定された案件はあなたが担当する受付中の案件ではありません。",
+                                             "The case given is not an open case you handle.")
+    static let approvalRequired = WorkspaceError(.forbidden, "approval_required",
+                                                 "DV等支援措置の対象者を含む附票は、上席者の承認なしに表示できません。",
+                                                 "The fuhyo of a person under DV support needs a supervisor's approval.")
+    static func forbiddenRole(_ what: String) -> WorkspaceError {
+        WorkspaceError(.forbidden, "role_forbidden", "あなたの役割では「\(what)」は行えません。",
+                       "Your role does not allow this operation.")
+    }
+    static let notOnDuty = WorkspaceError(.forbidden, "not_on_register_duty",
+                                          "現在、戸籍事務の担当に配属されていないため操作できません。",
+                                          "You are not assigned to register duty today.")
+    static func notFound(_ what: String) -> WorkspaceError {
+        WorkspaceError(.notFound, "not_found", "\(what)が見つかりません。", "Not found.")
+    }
+    static func invalid(_ ja: String, _ en: String) -> WorkspaceError {
+        WorkspaceError(.badRequest, "invalid_request", ja, en)
+    }
+}
+
+/// HTML escaping for the few strings written outside Mustache.
+enum HTML {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+/// JSON bodies from plain dictionaries and arrays (keys sorted, so answers are stable).
+enum JSONBody {
+    static func encode(_ value: Any) -> String {
+        guard JSONSerialization.isValidJSONObject(value),
+              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func response(_ value: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: encode(value))))
+    }
+
+    /// Parses a JSON object body; a 400 for anything else.
+    static func object(_ request: Request, limit: Int = 64 * 1024) async throws -> [String: Any] {
+        var req = request
+        let buffer = try await req.collectBody(upTo: limit)
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+            throw WorkspaceError.invalid("リクエスト本文は JSON オブジェクトにしてください。", "The body must be a JSON object.")
+        }
+        return obj
+    }
+}

@@ -1,0 +1,149 @@
+import AkashiCity
+import AkashiDomain
+import AkashiInterchange
+import AkashiSQLite
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import AkashiWeb
+
+/// Every web test, one at a time: they share one store and check the ledger entries each operation appends.
+@Suite(.serialized) enum AllWebTests {}
+
+/// One tiny synthetic Osaka (2014 scenario) imported once for all tests, with accounts for the staff the tests use.
+struct Fixture: Sendable {
+    let store: SQLiteStore
+    let workspace: Workspace
+    let clerk: Staff
+    let clerk2: Staff
+    let supervisor: Staff
+    let trainee: Staff
+    let auditor: Staff
+    let lockoutVictim: Staff
+    /// A register with a member under DV support (in force today).
+    let dvRegister: Register
+    /// Two unrelated current registers.
+    let registerA: Register
+    let registerB: Register
+    static let password = "correct horse battery staple"
+
+    static let shared = Task { try await Fixture.make() }
+
+    static func make() async throws -> Fixture {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-web-tests-\(getpid())").path
+        try? FileManager.default.removeItem(atPath: dir)
+        _ = try CityGenerator(config: CityConfig(scale: 0.002, seed: 11, scenario: .osaka2014)).write(to: dir + "/city")
+        let store = try SQLiteStore(directory: dir + "/store")
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir + "/city").sorted() where f.hasSuffix(".jsonl") {
+            let text = try String(contentsOfFile: dir + "/city/" + f, encoding: .utf8)
+            var items: [IngestItem] = []
+            for (n, line) in text.split(separator: "\n").enumerated() {
+                if case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) {
+                    items.append(IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: f, line: n + 1))
+                }
+                if items.count == 2000 {
+                    _ = try store.ingest(items)
+                    items.removeAll()
+                }
+            }
+            _ = try store.ingest(items)
+        }
+        let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
+        let all = try store.staffMembers(office: nil, role: nil)
+        func onDuty(_ role: StaffRole) -> [Staff] {
+            all.filter { $0.role == role && $0.assignment(on: today)?.duty == Assignment.registerDuty }
+        }
+        let clerks = onDuty(.clerk)
+        let clerk = try #require(clerks.first)
+        let office = clerk.assignment(on: today)!.office
+        let sameOffice = clerks.filter { $0.assignment(on: today)!.office == office }
+        let clerk2 = try #require(sameOffice.dropFirst().first ?? clerks.dropFirst().first)
+        let supervisor = try #require(onDuty(.supervisor).first { $0.assignment(on: today)!.office == office })
+        let trainee = try #require(onDuty(.trainee).first)
+        let auditor = try #require(all.first { $0.role == .auditor })
+        let victim = try #require(clerks.last)
+        for s in [clerk, clerk2, supervisor, trainee, auditor, victim] {
+            try store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(password, logN: 10))
+        }
+        let regs = try store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 200).filter { $0.kind == .current && !$0.members.isEmpty }
+        let registerA = try #require(regs.first)
+        let personsA = Set(try store.persons(ids: registerA.members).flatMap { $0.relations.map(\.person) } + registerA.members)
+        let registerB = try #require(regs.first { r in
+            r.id != registerA.id && !registerA.predecessors.contains(r.id) && !registerA.successors.contains(r.id)
+                && personsA.isDisjoint(with: r.members)
+        })
+        let dv = try #require(regs.last { $0.id != registerA.id && $0.id != registerB.id })
+        let p = Record.protection(Protection(person: dv.members[0], kind: .dv_support, from: LocalDate(year: 2020, month: 1, day: 1)!))
+        _ = try store.ingest([IngestItem(record: p, canonical: p.canonicalJSON, raw: [], file: "test", line: 0)])
+        var config = WebConfiguration()
+        config.lockoutAfter = 3
+        let workspace = try Workspace(store: store, config: config)
+        return Fixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
+                       trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,
+                       registerB: registerB)
+    }
+
+    func app() async throws -> some ApplicationProtocol {
+        PrometheusMetrics.bootstrapOnce()
+        let templates = try await WebApp.templates()
+        return Application(router: WebApp.router(workspace: workspace, templates: templates))
+    }
+
+    /// Ledger entries appended since `from`, decoded.
+    func entries(since from: UInt64) throws -> [[String: Any]] {
+        let size = try store.ledgerSize()
+        return try store.ledgerEntries(from..<size).compactMap {
+            try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+        }
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:] }
+    var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+}
+
+/// API helpers.
+extension TestClientProtocol {
+    func login(_ staff: String, _ password: String = Fixture.password) async throws -> TestResponse {
+        try await execute(uri: "/api/v1/login", method: .post, headers: [.contentType: "application/json"],
+                          body: ByteBuffer(string: "{\"staff\":\"\(staff)\",\"password\":\"\(password)\"}"))
+    }
+
+    /// Signs in and acknowledges the banner; returns the Authorization header.
+    func ready(_ staff: String) async throws -> HTTPFields {
+        let r = try await login(staff)
+        let token = try #require(r.json["token"] as? String)
+        let auth: HTTPFields = [.authorization: "Bearer " + token]
+        let ack = try await execute(uri: "/api/v1/banner/acknowledge", method: .post, headers: auth)
+        #expect(ack.status == .noContent)
+        return auth
+    }
+
+    func get(_ uri: String, _ headers: HTTPFields) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers)
+    }
+
+    func postJSON(_ uri: String, _ headers: HTTPFields, _ body: [String: Any]) async throws -> TestResponse {
+        var h = headers
+        h[.contentType] = "application/json"
+        let data = try JSONSerialization.data(withJSONObject: body)
+        return try await execute(uri: uri, method: .post, headers: h, body: ByteBuffer(bytes: data))
+    }
+
+    /// Takes in a certificate case (本人) for registers; returns its ID.
+    func certificateCase(_ auth: HTTPFields, registers: [String], kind: String = "certificate.full") async throws -> String {
+        let r = try await postJSON("/api/v1/cases", auth, ["kind": kind, "requester": "self", "requesterName": "山田 太郎",
+                                                           "registers": registers])
+        #expect(r.status == .created)
+        return try #require(r.json["id"] as? String)
+    }
+}
+
+func percentEncode(_ s: String) -> String {
+    s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s
+}

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Browser test of the clerk workspace (headless Chromium through Selenium).
+
+Starts `akashi serve` on a free loopback port with a temporary store (a tiny generated city), then drives:
+sign in, meet the banner, acknowledge it, take a certificate request, search, open the register for that
+case, issue the certificate, sign out. Screenshots go to test-artifacts/browser/. Afterwards the ledger is
+checked with `akashi ledger verify` and by reading the events (`akashi export`).
+
+Needs: Debian packages `chromium` and `chromium-driver`, Python `selenium` (pip), and a built `akashi`
+(AKASHI_BIN, default .build-web/debug/akashi). Exits non-zero on failure; the last line is `N passed, M failed`.
+"""
+import gzip
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build-web", "debug", "akashi"))
+ARTIFACTS = os.path.join(ROOT, "test-artifacts", "browser")
+PASSWORD = "browser-test-password-1"
+
+passed = 0
+failed = 0
+
+
+def check(name, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"ok   {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name} {detail}")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run(*args, stdin=None):
+    return subprocess.run([AKASHI, *args], input=stdin, capture_output=True, text=True, timeout=600)
+
+
+def events(store, since_ids):
+    """Ledger entries (access and journal) not in since_ids, read from the store with `akashi ledger`."""
+    import sqlite3
+    con = sqlite3.connect(f"file:{store}/akashi.sqlite?mode=ro", uri=True)
+    rows = con.execute("SELECT id, entry FROM event ORDER BY seq").fetchall()
+    con.close()
+    return [json.loads(e) for i, e in rows if i not in since_ids]
+
+
+def main():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    # Artifacts are never committed.
+    with open(os.path.join(ROOT, "test-artifacts", ".gitignore"), "w") as fh:
+        fh.write("*\n")
+    tmp = tempfile.mkdtemp(prefix="akashi-browser-")
+    store = os.path.join(tmp, "store")
+    city = os.path.join(tmp, "city")
+    server = None
+    driver = None
+    try:
+        r = run("generate", "--out", city, "--scale", "0.002", "--seed", "5", "--scenario", "osaka-2014")
+        check("generate a tiny city", r.returncode == 0, r.stderr[-500:])
+        files = sorted(os.path.join(city, f) for f in os.listdir(city) if f.endswith(".jsonl") or f.endswith(".jsonl.gz"))
+        r = run("import", "--store", store, *files)
+        check("import it", r.returncode in (0, 1), r.stderr[-500:])
+
+        # A clerk on register duty today, from the generated staff.
+        staff = []
+        for f in files:
+            opener = gzip.open if f.endswith(".gz") else open
+            with opener(f, "rt", encoding="utf-8") as fh:
+                for line in fh:
+                    if '"type":"staff"' in line:
+                        staff.append(json.loads(line))
+        today = time.strftime("%Y-%m-%d")
+        def on_duty(s):
+            return any(a["duty"] == "koseki" and a["from"] <= today and (a.get("to") is None or today <= a["to"])
+                       for a in s["assignments"])
+        clerk = next(s for s in staff if s["role"] == "clerk" and on_duty(s))
+        r = run("account", "set-password", "--store", store, "--staff", clerk["id"], stdin=PASSWORD + "\n")
+        check("set a password from stdin", r.returncode == 0, r.stderr)
+        check("password not echoed", PASSWORD not in r.stdout + r.stderr)
+
+        key = os.path.join(tmp, "ledger.key")
+        r = run("ledger", "keygen", "--name", "browser-test.example/akashi", "--out", key)
+        check("signing key", r.returncode == 0, r.stderr)
+
+        # A register to work on: one whose head is a person we can search for.
+        import sqlite3
+        con = sqlite3.connect(f"file:{store}/akashi.sqlite?mode=ro", uri=True)
+        reg_id, head = con.execute(
+            "SELECT r.id, p.name FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' ORDER BY r.id LIMIT 1"
+        ).fetchone()
+        known = {i for (i,) in con.execute("SELECT id FROM event")}
+        con.close()
+        surname = head.split(" ")[0]
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen([AKASHI, "serve", "--store", store, "--port", str(port), "--key", key],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(200):
+            try:
+                if urllib.request.urlopen(base + "/healthz", timeout=1).status == 200:
+                    break
+            except Exception:
+                time.sleep(0.1)
+        check("server up", urllib.request.urlopen(base + "/healthz", timeout=2).status == 200)
+
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import Select
+
+        opts = Options()
+        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=ja"):
+            opts.add_argument(a)
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium:
+            opts.binary_location = chromium
+        driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+        driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+        driver.implicitly_wait(5)
+        shot = lambda n: driver.save_screenshot(os.path.join(ARTIFACTS, n + ".png"))
+
+        driver.get(base + "/signin")
+        check("sign-in page in Japanese", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja")
+        shot("01-signin")
+        driver.find_element(By.ID, "staff").send_keys(clerk["id"])
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "signin").click()
+        check("banner shown after sign-in", "業務以外での利用は禁止されています" in driver.find_element(By.ID, "banner-text").text)
+        shot("02-banner")
+        driver.get(base + "/menu")
+        check("menu waits for the banner", driver.current_url.endswith("/banner"))
+        driver.find_element(By.ID, "acknowledge").click()
+        check("business menu after acknowledging", "業務メニュー" in driver.page_source)
+        shot("03-menu")
+
+        driver.find_element(By.ID, "new-case").click()
+        Select(driver.find_element(By.ID, "kind")).select_by_value("certificate.full")
+        Select(driver.find_element(By.ID, "requester")).select_by_value("self")
+        driver.find_element(By.ID, "registers").send_keys(reg_id)
+        driver.find_element(By.ID, "requesterName").send_keys("本人 太郎")
+        shot("04-intake")
+        driver.find_element(By.ID, "take-case").click()
+        case_id = driver.find_element(By.ID, "case-id").text
+        check("case taken in", case_id.startswith("C"), case_id)
+        shot("05-case")
+
+        driver.get(base + "/search?case=" + case_id)
+        driver.find_element(By.ID, "name").send_keys(surname)
+        driver.find_element(By.ID, "do-search").click()
+        results = driver.find_elements(By.CLASS_NAME, "open-result")
+        check("search finds the register", any(reg_id in a.get_attribute("href") for a in results))
+        shot("06-search")
+        link = next(a for a in driver.find_elements(By.CLASS_NAME, "open-result") if reg_id in a.get_attribute("href"))
+        link.click()
+        Select(driver.find_element(By.ID, "case")).select_by_value(case_id)
+        shot("07-purpose")
+        driver.find_element(By.ID, "open-register").click()
+        check("register opened for the case", head in driver.page_source)
+        shot("08-register")
+        driver.find_element(By.ID, "issue").click()
+        number = driver.find_element(By.ID, "issuance-number").text
+        check("certificate issued with a number", number.count("-") == 2, number)
+        shot("09-issued")
+        driver.find_element(By.ID, "signout").click()
+        check("signed out", "/signin" in driver.current_url)
+        shot("10-signedout")
+
+        # The ledger: verify it and read what the session recorded.
+        time.sleep(0.5)
+        server.terminate()
+        server.wait(timeout=20)
+        check("graceful shutdown on SIGTERM", server.returncode == 0, str(server.returncode))
+        server = None
+        r = run("ledger", "verify", "--store", store)
+        check("akashi ledger verify", r.returncode == 0, (r.stdout + r.stderr)[:1500])
+        new = events(store, known)
+        kinds = [e.get("kind") or e.get("action") for e in new]
+        print("recorded:", ", ".join(str(k) for k in kinds))
+        mine = [e for e in new if e.get("staff") == clerk["id"]]
+        check("signin recorded", any(e.get("kind") == "signin" for e in mine))
+        check("banner.ack recorded", any(e.get("kind") == "banner.ack" for e in mine))
+        check("case.open recorded", any(e.get("kind") == "case.open" and e.get("subject") == case_id for e in mine))
+        search = [e for e in mine if e.get("action") == "search"]
+        check("search recorded with query and results",
+              bool(search) and search[-1].get("query", {}).get("name") == surname and reg_id in search[-1].get("results", []))
+        check("view recorded for the case", any(e.get("action") == "view" and e.get("case") == case_id
+                                                and e.get("register") == reg_id and e.get("outcome") == "ok" for e in mine))
+        check("print recorded with the issue number", any(e.get("action") == "print" and e.get("case") == case_id
+                                                          and e.get("query", {}).get("issuance") == number for e in mine))
+        check("signout recorded", any(e.get("kind") == "signout" for e in mine))
+        check("every event has a terminal", all(e.get("terminal") for e in mine))
+        printed = next((e for e in mine if e.get("action") == "print"), None)
+        if printed:
+            r = run("ledger", "receipt", "--store", store, "--event", printed["id"])
+            check("receipt of the print event against the signed checkpoint", r.returncode == 0, (r.stdout + r.stderr)[:500])
+        check("no password in the ledger", not any(PASSWORD in json.dumps(e, ensure_ascii=False) for e in new))
+    except Exception as e:  # report and count as a failure
+        import traceback
+        traceback.print_exc()
+        check("unexpected error", False, repr(e))
+        if driver:
+            try:
+                driver.save_screenshot(os.path.join(ARTIFACTS, "error.png"))
+            except Exception:
+                pass
+    finally:
+        if driver:
+            driver.quit()
+        if server:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except Exception:
+                server.kill()
+        if os.environ.get("KEEP_TMP"):
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
