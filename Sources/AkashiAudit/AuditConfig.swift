@@ -57,6 +57,9 @@ public struct AuditConfig: Sendable {
     public var bulkMinSearches: Int = 10
     /// … and this multiple of the office's peer mean (unexplained searches per staff-day).
     public var bulkFactor: Double = 5
+    /// After a day over the `bulk_search` threshold, every unexplained search by the same staff member in this many
+    /// days counts as bulk from the first (a bulk pattern spans months, not one day).
+    public var bulkMemoryDays: Int = 30
     /// The peer mean is used only after this many staff-days have been seen in the office.
     public var bulkMinPeerDays: Int = 5
     /// `self_made_case`: an open case counts as never completed when it was received this many days before the
@@ -99,6 +102,10 @@ public struct AuditConfig: Sendable {
         public var selfMadeCase: Double = 0.4
         public var printNoRequest: Double = 0.35
         public var breakGlass: Double = 0.35
+        public var noSearch: Double = 0.45
+        public var fuhyoNoCase: Double = 0.45
+        public var searchSeries: Double = 0.5
+        public var searchLedToFlag: Double = 0.5
 
         public init() {}
 
@@ -123,6 +130,10 @@ public struct AuditConfig: Sendable {
             case .self_made_case: selfMadeCase
             case .print_no_request: printNoRequest
             case .break_glass: breakGlass
+            case .no_search: noSearch
+            case .fuhyo_no_case: fuhyoNoCase
+            case .search_series: searchSeries
+            case .search_led_to_flag: searchLedToFlag
             }
         }
     }

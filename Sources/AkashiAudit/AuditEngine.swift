@@ -50,6 +50,19 @@ public final class AuditEngine {
     var sessionAt: [Int64]
     var lastEventAt: Int64?
     var eventCount = 0
+    /// The session's searches per staff member (most recent last, at most ``recentLimit``).
+    struct RecentSearch {
+        var access: String
+        var t: Int64
+        var results: [Int32]
+        var unexplained: Bool
+        var flagged: Bool
+    }
+    static let recentLimit = 8
+    var recent: [[RecentSearch]]
+    var lastOpenedAt: [Int64]
+    var bulkDay: [Int32]
+    var revisions: [FindingRevision] = []
 
     /// A fresh engine.
     public init(context: AuditContext, config: AuditConfig = AuditConfig()) {
@@ -76,6 +89,9 @@ public final class AuditEngine {
         officeUnexplained = [Int](repeating: 0, count: nO)
         sessionCase = [Int32](repeating: -1, count: nS)
         sessionAt = [Int64](repeating: Int64.min, count: nS)
+        recent = [[RecentSearch]](repeating: [], count: nS)
+        lastOpenedAt = [Int64](repeating: Int64.min, count: nS)
+        bulkDay = [Int32](repeating: Int32.min, count: nS)
     }
 
     /// An engine that continues from a saved state (IDs unknown to `context` are dropped).
@@ -106,6 +122,18 @@ public final class AuditEngine {
             guard s >= 0, c >= 0 else { continue }
             sessionCase[Int(s)] = c
             sessionAt[Int(s)] = x.at
+        }
+        for r in state.recentSearches ?? [] {
+            let s = ctx.staffTable.lookup(r.staff)
+            guard s >= 0 else { continue }
+            recent[Int(s)].append(RecentSearch(access: r.access, t: r.at, results: r.results.map { ctx.registerTable.lookup($0) },
+                                               unexplained: r.unexplained, flagged: r.flagged))
+        }
+        for m in state.staffMarks ?? [] {
+            let s = ctx.staffTable.lookup(m.staff)
+            guard s >= 0 else { continue }
+            if let t = m.lastOpenedAt { lastOpenedAt[Int(s)] = t }
+            if let d = m.bulkDay { bulkDay[Int(s)] = d }
         }
         lastEventAt = state.lastEventAt
         eventCount = state.events
@@ -145,6 +173,21 @@ public final class AuditEngine {
             st.sessions.append(.init(staff: ctx.staffTable.ids[s], caseID: ctx.caseTable.ids[Int(sessionCase[s])],
                                      at: sessionAt[s]))
         }
+        var searches: [AuditState.RecentSearch] = []
+        var marks: [AuditState.StaffMark] = []
+        for s in 0..<recent.count {
+            for r in recent[s] {
+                searches.append(.init(staff: ctx.staffTable.ids[s], access: r.access, at: r.t,
+                                      results: r.results.map { $0 >= 0 ? ctx.registerTable.ids[Int($0)] : "" },
+                                      unexplained: r.unexplained, flagged: r.flagged))
+            }
+            if lastOpenedAt[s] != Int64.min || bulkDay[s] != Int32.min {
+                marks.append(.init(staff: ctx.staffTable.ids[s], lastOpenedAt: lastOpenedAt[s] == Int64.min ? nil : lastOpenedAt[s],
+                                   bulkDay: bulkDay[s] == Int32.min ? nil : bulkDay[s]))
+            }
+        }
+        st.recentSearches = searches
+        st.staffMarks = marks
         st.lastEventAt = lastEventAt
         st.events = eventCount
         return st
@@ -155,6 +198,13 @@ public final class AuditEngine {
     /// Audits one event (events must come in time order) and updates the running state.
     public func audit(_ event: AccessEvent) -> AccessFinding {
         evaluate(event, update: true)
+    }
+
+    /// Changes to earlier findings revealed by the events audited since the last call (a search that led to a
+    /// flagged access, the first searches of a series). Apply them to the stored findings.
+    public func takeRevisions() -> [FindingRevision] {
+        defer { revisions.removeAll() }
+        return revisions
     }
 
     /// Audits a batch in order.
@@ -283,6 +333,33 @@ public final class AuditEngine {
                         "On \(d) the accessor was not assigned to register duty (HR history)")
                 }
             }
+            if !isSearch, ev.s >= 0 {
+                if !searchedFor(ev) {
+                    add(.no_search, "検索せずに直接\(e.record.ja)（\(e.register ?? "?")）を業務文書なしで\(action)",
+                        "\(Self.pastTense(e.action)) the \(Self.recordEn(e.record)) (\(e.register ?? "?")) directly, with no search and no business document")
+                }
+                if e.record == .fuhyo {
+                    add(.fuhyo_no_case, "附票（住所）（\(e.register ?? "?")）を業務文書なしで\(action)",
+                        "\(Self.pastTense(e.action)) the address attachment (fuhyo) of \(e.register ?? "?") with no business document")
+                }
+            }
+            if isSearch, found == nil, ev.s >= 0 {
+                let series = searchSeries(ev)
+                if !series.isEmpty {
+                    add(.search_series, "業務文書のない検索が続き（\(series.count + 1)件目）、何も開いていない",
+                        "Another search with no business document (number \(series.count + 1) of the session) and nothing opened from them")
+                    if update {
+                        let r = Reason(code: ReasonCode.search_series.rawValue,
+                                       ja: "業務文書のない検索が続いた最初の検索（何も開いていない）",
+                                       en: "The first of several searches with no business document in one session, nothing opened")
+                        for k in series where !recent[Int(ev.s)][k].flagged {
+                            recent[Int(ev.s)][k].flagged = true
+                            revisions.append(FindingRevision(access: recent[Int(ev.s)][k].access, reason: r,
+                                                             weight: w.searchSeries))
+                        }
+                    }
+                }
+            }
             if isNightOrHoliday(ev), !officeWorking(ev) {
                 let when = nightLabel(ev)
                 add(.night_holiday, "\(when.ja)に業務文書なしで\(action)（同時間帯に受付なし）",
@@ -313,6 +390,34 @@ public final class AuditEngine {
         if update {
             eventCount += 1
             lastEventAt = max(lastEventAt ?? Int64.min, ev.t)
+            if ev.s >= 0 {
+                let si = Int(ev.s)
+                if isSearch {
+                    var list = recent[si].filter { ev.t - $0.t <= sessionMs }
+                    list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
+                                             unexplained: found == nil, flagged: score >= config.flagThreshold))
+                    if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
+                    recent[si] = list
+                } else {
+                    lastOpenedAt[si] = ev.t
+                    if score >= config.flagThreshold, ev.x >= 0 {
+                        let reg = e.register ?? "?"
+                        for k in recent[si].indices {
+                            let r = recent[si][k]
+                            guard r.unexplained, !r.flagged, ev.t - r.t <= sessionMs, ev.t >= r.t,
+                                  r.results.contains(where: { $0 >= 0 && ($0 == ev.x || ctx.registerRelated.contains(ev.x, $0)) })
+                            else { continue }
+                            recent[si][k].flagged = true
+                            revisions.append(FindingRevision(
+                                access: r.access,
+                                reason: Reason(code: ReasonCode.search_led_to_flag.rawValue,
+                                               ja: "業務文書のない検索から警報のアクセス（\(e.id)、\(reg)）へ進んだ",
+                                               en: "A search with no business document that led to a flagged access (\(e.id), \(reg))"),
+                                weight: w.searchLedToFlag))
+                        }
+                    }
+                }
+            }
         }
         var person = e.person
         if person == nil, ev.x >= 0, ctx.registerHead[Int(ev.x)] >= 0 {
@@ -735,6 +840,26 @@ public final class AuditEngine {
         }
     }
 
+    /// Whether the staff member searched in this session and the register (or a related one) was among the results.
+    func searchedFor(_ ev: Ev) -> Bool {
+        guard ev.s >= 0, ev.x >= 0 else { return true }
+        let ctx = context
+        for r in recent[Int(ev.s)] where ev.t - r.t <= sessionMs && ev.t >= r.t {
+            for x in r.results where x >= 0 && (x == ev.x || ctx.registerRelated.contains(ev.x, x)) { return true }
+        }
+        return false
+    }
+
+    /// Earlier unexplained searches of this session with no register opened since (indexes into `recent`).
+    func searchSeries(_ ev: Ev) -> [Int] {
+        let si = Int(ev.s)
+        let opened = lastOpenedAt[si]
+        return recent[si].indices.filter { k in
+            let r = recent[si][k]
+            return r.unexplained && ev.t - r.t <= sessionMs && ev.t >= r.t && r.t >= opened
+        }
+    }
+
     func bulk(_ ev: Ev, explained: Bool, update: Bool, add: (ReasonCode, String, String, Bool) -> Void) {
         let s = Int(ev.s)
         var count = searchCount[s], unexplained = searchUnexplained[s]
@@ -761,7 +886,15 @@ public final class AuditEngine {
             peer = Double(officeUnexplained[Int(ev.o)]) / Double(officeStaffDays[Int(ev.o)])
             threshold = max(threshold, config.bulkFactor * peer)
         }
+        let since = bulkDay[s]
+        if Double(unexplained) <= threshold, since != Int32.min, ev.day > since,
+           ev.day - since <= Int32(config.bulkMemoryDays) {
+            let first = LocalDate(day: since).description
+            add(.bulk_search, "大量検索（\(first)に同僚を大きく上回る件数）の続きの、業務文書のない検索",
+                "A search with no business document continuing a bulk pattern (far above peers on \(first))", false)
+        }
         if Double(unexplained) > threshold {
+            if update { bulkDay[s] = ev.day }
             let d = LocalDate(day: ev.day).description
             let peerText = String(Int(peer * 10 + 0.5))  // tenths
             let peerJa = peer > 0 ? "（同じ職場の平均は1日\(Self.tenths(peerText))件）" : ""

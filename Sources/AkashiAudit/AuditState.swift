@@ -37,7 +37,29 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var at: Int64
     }
 
-    public var version: Int = 1
+    /// A recent search of a staff member (the session's searches: `no_search`, `search_series`, revisions).
+    public struct RecentSearch: Codable, Sendable, Hashable {
+        public var staff: String
+        public var access: String
+        /// Milliseconds since the epoch.
+        public var at: Int64
+        public var results: [String]
+        public var unexplained: Bool
+        public var flagged: Bool
+    }
+
+    /// The last register access of a staff member and the last day over the bulk threshold.
+    public struct StaffMark: Codable, Sendable, Hashable {
+        public var staff: String
+        /// Milliseconds since the epoch of the last register access (`nil` if none).
+        public var lastOpenedAt: Int64?
+        /// JST day number of the last day over the `bulk_search` threshold.
+        public var bulkDay: Int32?
+    }
+
+    public var version: Int = 2
+    public var recentSearches: [RecentSearch]? = nil
+    public var staffMarks: [StaffMark]? = nil
     public var repeats: [Repeat] = []
     public var searchDays: [SearchDay] = []
     public var baselines: [OfficeBaseline] = []

@@ -5,11 +5,19 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable {
     case vip, dv_support, own_register, relative, former_spouse, coworker, neighbour, off_duty, contractor
     case night_holiday, repeated, search_no_case, search_protected, bulk_search, case_mismatch, self_made_case
     case print_no_request, break_glass
+    /// A register opened with no document and no search for it in the session (reached directly).
+    case no_search
+    /// An address attachment (附票) opened with no document.
+    case fuhyo_no_case
+    /// Several searches with no document in one session and nothing opened from them.
+    case search_series
+    /// A search with no document that led to a flagged access in the same session (set afterwards).
+    case search_led_to_flag
 
     /// Reasons that count even when the access is explained by a case (they put the case itself in doubt).
     public var survivesExplanation: Bool {
         switch self {
-        case .case_mismatch, .self_made_case, .break_glass, .print_no_request: true
+        case .case_mismatch, .self_made_case, .break_glass, .print_no_request, .search_led_to_flag: true
         default: false
         }
     }
@@ -95,6 +103,28 @@ public struct AccessFinding: Sendable, Hashable {
     /// The reason codes, in order.
     public var reasonCodes: [String] { reasons.map(\.code) }
 
+    /// The reasons as a JSON array `[{"code":…,"ja":…,"en":…}]` (how a store keeps them).
+    public var reasonsJSON: String { Self.reasonsJSON(reasons) }
+
+    /// Reasons as a JSON array `[{"code":…,"ja":…,"en":…}]`.
+    public static func reasonsJSON(_ reasons: [Reason]) -> String {
+        var s = "["
+        for (i, r) in reasons.enumerated() {
+            if i > 0 { s += "," }
+            s += "{\"code\":"
+            JSONText.appendString(r.code, to: &s)
+            s += ",\"ja\":"
+            JSONText.appendString(r.ja, to: &s)
+            s += ",\"en\":"
+            JSONText.appendString(r.en, to: &s)
+            s += "}"
+        }
+        return s + "]"
+    }
+
+    /// A score as `akashi audit` prints it (at most 4 decimals, always with a fractional part).
+    public static func scoreText(_ x: Double) -> String { JSONText.number(x) }
+
     /// One line of `akashi audit` output: exactly the keys access, staff, at, explained, explanation, score,
     /// flagged, reasons (no trailing newline).
     public var jsonLine: String {
@@ -117,18 +147,7 @@ public struct AccessFinding: Sendable, Hashable {
         }
         s += ",\"score\":" + JSONText.number(score)
         s += flagged ? ",\"flagged\":true" : ",\"flagged\":false"
-        s += ",\"reasons\":["
-        for (i, r) in reasons.enumerated() {
-            if i > 0 { s += "," }
-            s += "{\"code\":"
-            JSONText.appendString(r.code, to: &s)
-            s += ",\"ja\":"
-            JSONText.appendString(r.ja, to: &s)
-            s += ",\"en\":"
-            JSONText.appendString(r.en, to: &s)
-            s += "}"
-        }
-        s += "]}"
+        s += ",\"reasons\":" + Self.reasonsJSON(reasons) + "}"
         return s
     }
 }
@@ -181,5 +200,29 @@ enum JSONText {
         }
         let f = String(frac)
         return String(whole) + "." + String(repeating: "0", count: digits - f.count) + f
+    }
+}
+
+/// A change to an earlier finding that later events revealed (a search that led to a flagged access, the first
+/// search of a series): add `reason` with `weight` to the finding of `access` and score it again.
+public struct FindingRevision: Sendable, Hashable {
+    public var access: String
+    public var reason: Reason
+    public var weight: Double
+
+    public init(access: String, reason: Reason, weight: Double) {
+        self.access = access
+        self.reason = reason
+        self.weight = weight
+    }
+
+    /// The finding with the reason added (noisy-OR) and `flagged` recomputed; unchanged if it has the reason.
+    public func applied(to f: AccessFinding, threshold: Double) -> AccessFinding {
+        guard !f.reasons.contains(where: { $0.code == reason.code }) else { return f }
+        var g = f
+        g.reasons.append(reason)
+        g.score = min(max(1 - (1 - f.score) * (1 - min(max(weight, 0), 1)), 0), 1)
+        g.flagged = g.score >= threshold
+        return g
     }
 }

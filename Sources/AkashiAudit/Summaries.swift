@@ -15,6 +15,8 @@ public struct StaffSummary: Codable, Sendable, Hashable {
     public var reasonCounts: [String: Int] = [:]
     /// Distinct persons (or registers, when no person is known) touched.
     public var subjects: Set<String> = []
+    /// The number of distinct subjects when only the count is known (a store's summary); `nil` → `subjects.count`.
+    public var subjectCount: Int?
 
     public init(staff: String) { self.staff = staff }
 
@@ -26,7 +28,7 @@ public struct StaffSummary: Codable, Sendable, Hashable {
         reasonCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
     }
 
-    public var personsTouched: Int { subjects.count }
+    public var personsTouched: Int { subjectCount ?? subjects.count }
 
     mutating func add(_ f: AccessFinding, topK: Int) {
         total += 1

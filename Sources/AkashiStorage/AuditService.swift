@@ -1,0 +1,438 @@
+import AkashiAudit
+import AkashiDomain
+import AkashiInterchange
+import Foundation
+
+// MARK: - What a finding store keeps
+
+/// One audited access as a store keeps it: the engine's verdict and the access's ledger index.
+public struct StoredFinding: Sendable, Hashable {
+    /// The ledger index of the access event.
+    public var seq: UInt64
+    public var finding: AccessFinding
+
+    public init(seq: UInt64, finding: AccessFinding) {
+        self.seq = seq
+        self.finding = finding
+    }
+}
+
+/// Where the incremental audit stands: the engine's running state and what it has seen.
+public struct AuditCheckpoint: Sendable, Hashable {
+    /// The newest ledger index of an access event audited (`nil` before any).
+    public var lastSeq: UInt64?
+    /// The arrival row of the newest case the audit has taken into account (0 before any).
+    public var lastCaseRow: Int64
+    public var state: AuditState
+
+    public init(lastSeq: UInt64?, lastCaseRow: Int64, state: AuditState) {
+        self.lastSeq = lastSeq
+        self.lastCaseRow = lastCaseRow
+        self.state = state
+    }
+}
+
+/// Which stored findings to read.
+public struct FindingFilter: Sendable, Hashable {
+    public enum Order: Sendable, Hashable {
+        /// Oldest first (then ledger order).
+        case time
+        /// Highest score first (the worklist), then oldest first.
+        case score
+    }
+
+    public var staff: String?
+    public var person: String?
+    public var register: String?
+    public var office: String?
+    /// Accesses at or after this instant.
+    public var from: Timestamp?
+    /// Accesses before this instant.
+    public var to: Timestamp?
+    public var flaggedOnly: Bool
+    public var order: Order
+    public var limit: Int?
+    public var offset: Int
+
+    public init(staff: String? = nil, person: String? = nil, register: String? = nil, office: String? = nil,
+                from: Timestamp? = nil, to: Timestamp? = nil, flaggedOnly: Bool = false, order: Order = .time,
+                limit: Int? = nil, offset: Int = 0) {
+        self.staff = staff
+        self.person = person
+        self.register = register
+        self.office = office
+        self.from = from
+        self.to = to
+        self.flaggedOnly = flaggedOnly
+        self.order = order
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// Totals over the stored findings.
+public struct FindingCounts: Sendable, Hashable, Codable {
+    public var total = 0
+    public var explained = 0
+    public var flagged = 0
+    public init() {}
+}
+
+/// A raw stored access event: its ledger index and canonical entry.
+public struct LedgerAccess: Sendable {
+    public var seq: UInt64
+    public var entry: [UInt8]
+    public init(seq: UInt64, entry: [UInt8]) {
+        self.seq = seq
+        self.entry = entry
+    }
+}
+
+/// A case with its arrival row (the order cases reached the store).
+public struct ArrivedCase: Sendable {
+    public var row: Int64
+    public var doc: [UInt8]
+    public init(row: Int64, doc: [UInt8]) {
+        self.row = row
+        self.doc = doc
+    }
+}
+
+/// Where the audit keeps its findings and its running state, and the reads the audit needs from the ledger beyond
+/// ``AkashiStore``. The embedded SQLite store implements it (`SQLiteStore+Audit.swift`).
+public protocol FindingStore: AnyObject, Sendable {
+    // MARK: What to audit
+    /// The saved checkpoint, or `nil` before the first audit.
+    func auditCheckpoint() throws -> AuditCheckpoint?
+    /// Saves the checkpoint (replacing the previous one).
+    func saveAuditCheckpoint(_ checkpoint: AuditCheckpoint) throws
+    /// Up to `limit` access events with ledger index ≥ `seq`, in ledger order.
+    func accessEvents(fromSeq seq: UInt64, limit: Int) throws -> [LedgerAccess]
+    /// Access events with ledger index ≤ `upToSeq` that a newly arrived case may explain: accesses to `registers`,
+    /// searches (no register) by `staff`, both with `from ≤ at ≤ to` (epoch millis), and any access naming one of
+    /// `cases`. Each event at most once, in ledger order.
+    func accessEvents(registers: [String], staff: [String], cases: [String], fromMillis: Int64, toMillis: Int64,
+                      upToSeq: UInt64) throws -> [LedgerAccess]
+    /// The arrival row of the newest case (0 when there is none).
+    func latestCaseRow() throws -> Int64
+    /// Cases whose arrival row is > `row`, in arrival order.
+    func casesArrived(after row: Int64) throws -> [ArrivedCase]
+
+    // MARK: Findings
+    /// Inserts or replaces findings (by access ID) in one transaction. A finding that becomes flagged is marked as
+    /// not yet journaled; one that stays flagged keeps its journal mark.
+    func saveFindings(_ findings: [StoredFinding]) throws
+    /// Flagged findings not yet written to the ledger, oldest first.
+    func unjournaledFindings(limit: Int) throws -> [StoredFinding]
+    /// Marks findings as written to the ledger.
+    func markJournaled(_ accessIDs: [String]) throws
+    /// Findings by access ID (missing IDs are skipped), in ledger order.
+    func findings(accessIDs: [String]) throws -> [StoredFinding]
+    /// Streams the findings matching a filter in its order.
+    func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) throws
+    /// Per-staff summaries over the findings in `[from, to)` (unsorted; `subjects` is left empty and
+    /// ``StaffSummary/subjectCount`` holds the number of distinct persons or registers touched).
+    func staffSummaries(from: Timestamp?, to: Timestamp?, topK: Int) throws -> [StaffSummary]
+    /// Totals.
+    func findingCounts() throws -> FindingCounts
+    /// Forgets every finding and the checkpoint (the next run is a full sweep). Journal entries stay in the ledger.
+    func resetAudit() throws
+}
+
+// MARK: - The service
+
+/// What one ``AuditService/run(progress:)`` did.
+public struct AuditRunSummary: Sendable, Hashable, Codable {
+    /// Whether there was no checkpoint (every access was audited).
+    public var fullSweep = false
+    /// New access events audited.
+    public var audited = 0
+    /// Cases that arrived since the last run.
+    public var newCases = 0
+    /// Earlier accesses re-audited because of those cases.
+    public var reaudited = 0
+    /// Findings that changed on re-audit.
+    public var changed = 0
+    /// Accesses flagged in this run that were not flagged before.
+    public var newlyFlagged = 0
+    /// Journal entries (`audit.finding`) appended to the ledger.
+    public var journaled = 0
+    /// Totals over the stored findings after the run.
+    public var counts = FindingCounts()
+    /// Seconds spent loading the reference data into the context.
+    public var contextSeconds = 0.0
+    /// Seconds spent auditing and storing (context excluded).
+    public var auditSeconds = 0.0
+    public var seconds = 0.0
+
+    public init() {}
+}
+
+/// Runs the audit engine over a store: loads the reference data, audits the accesses the last run has not seen
+/// (in time order, bounded memory), re-audits earlier accesses that newly arrived cases may explain, saves findings
+/// and the engine's state, and writes every newly flagged access to the ledger (`audit.finding`), so that no one can
+/// drop a finding silently. Also the read side the console and the disclosure report use.
+public struct AuditService: Sendable {
+    public let store: any AkashiStore & FindingStore
+    public var config: AuditConfig
+    /// Access events read, audited and stored per batch (the memory bound of a sweep).
+    public var batchSize = 100_000
+    /// Journal entries per ledger transaction.
+    public var journalBatch = 2_000
+    /// Saves the engine state every this many events during a long sweep (and always at the end).
+    public var checkpointEvery = 2_000_000
+    /// The time stamped on journal entries.
+    public var clock: @Sendable () -> Timestamp = {
+        Timestamp(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    public init(store: any AkashiStore & FindingStore, config: AuditConfig = AuditConfig()) {
+        self.store = store
+        self.config = config
+    }
+
+    // MARK: Running
+
+    /// Loads the reference data (offices, staff, registers, persons, protections, cases) into an ``AuditContext``.
+    public func loadContext() throws -> AuditContext {
+        var offices: [Office] = [], staff: [Staff] = [], registers: [Register] = [], persons: [Person] = []
+        var protections: [Protection] = [], cases: [Case] = []
+        for type in [RecordType.office, .staff, .register, .person, .protection, .case] {
+            try store.forEachRecord(type) { bytes in
+                guard case let .record(r, _) = try RecordDecoder.decode(line: bytes) else { return }
+                switch r {
+                case let .office(x): offices.append(x)
+                case let .staff(x): staff.append(x)
+                case let .register(x): registers.append(x)
+                case let .person(x): persons.append(x)
+                case let .protection(x): protections.append(x)
+                case let .case(x): cases.append(x)
+                default: break
+                }
+            }
+        }
+        return AuditContext(offices: offices, staff: staff, registers: registers, persons: persons,
+                            protections: protections, cases: cases, config: config)
+    }
+
+    /// Audits what is new since the last run and returns what it did. The first run is a full sweep.
+    @discardableResult
+    public func run(progress: ((String) -> Void)? = nil) throws -> AuditRunSummary {
+        let t0 = Self.seconds()
+        var summary = AuditRunSummary()
+        let saved = try store.auditCheckpoint()
+        summary.fullSweep = saved?.lastSeq == nil
+        // Read the case high-water mark before the cases themselves: a case arriving meanwhile is re-checked next time.
+        let caseRow = try store.latestCaseRow()
+        let context = try loadContext()
+        summary.contextSeconds = Self.seconds() - t0
+        let t1 = Self.seconds()
+        let engine = saved.map { AuditEngine(context: context, config: config, state: $0.state) }
+            ?? AuditEngine(context: context, config: config)
+        var lastSeq = saved?.lastSeq
+
+        // 1. Cases that arrived since the last run may explain accesses already audited.
+        if let saved, let upTo = saved.lastSeq, caseRow > saved.lastCaseRow {
+            let arrived = try store.casesArrived(after: saved.lastCaseRow)
+            summary.newCases = arrived.count
+            try reaudit(arrived, upTo: upTo, engine: engine, summary: &summary)
+            progress?("re-audited \(summary.reaudited) earlier accesses for \(arrived.count) new cases")
+        }
+
+        // 2. New access events, batch by batch, each batch in time order.
+        var next = lastSeq.map { $0 + 1 } ?? 0
+        var sinceCheckpoint = 0
+        while true {
+            let batch = try store.accessEvents(fromSeq: next, limit: batchSize)
+            guard let last = batch.last else { break }
+            next = last.seq + 1
+            var events = Self.decode(batch)
+            events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
+            var out: [StoredFinding] = []
+            out.reserveCapacity(events.count)
+            for (seq, e) in events { out.append(StoredFinding(seq: seq, finding: engine.audit(e))) }
+            try applyRevisions(engine.takeRevisions(), to: &out)
+            summary.newlyFlagged += out.count { $0.finding.flagged }
+            try store.saveFindings(out)
+            summary.audited += out.count
+            lastSeq = last.seq
+            sinceCheckpoint += out.count
+            if sinceCheckpoint >= checkpointEvery {
+                try store.saveAuditCheckpoint(AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state))
+                sinceCheckpoint = 0
+            }
+            summary.journaled += try journalPending()
+            progress?("audited \(summary.audited) access events")
+        }
+        if lastSeq != saved?.lastSeq || caseRow != saved?.lastCaseRow || saved == nil {
+            try store.saveAuditCheckpoint(AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state))
+        }
+        summary.journaled += try journalPending()
+        summary.counts = try store.findingCounts()
+        summary.auditSeconds = Self.seconds() - t1
+        summary.seconds = Self.seconds() - t0
+        return summary
+    }
+
+    /// Applies the engine's revisions of earlier findings: to this batch's findings, or to stored ones (which are then
+    /// appended to `out` to be saved again).
+    func applyRevisions(_ revisions: [FindingRevision], to out: inout [StoredFinding]) throws {
+        guard !revisions.isEmpty else { return }
+        var index: [String: Int] = [:]
+        for (k, f) in out.enumerated() { index[f.finding.access] = k }
+        var outside: [FindingRevision] = []
+        for r in revisions {
+            if let k = index[r.access] {
+                out[k].finding = r.applied(to: out[k].finding, threshold: config.flagThreshold)
+            } else {
+                outside.append(r)
+            }
+        }
+        guard !outside.isEmpty else { return }
+        var stored: [String: StoredFinding] = [:]
+        for f in try store.findings(accessIDs: outside.map(\.access)) { stored[f.finding.access] = f }
+        for r in outside {
+            guard var f = stored[r.access] else { continue }
+            f.finding = r.applied(to: f.finding, threshold: config.flagThreshold)
+            stored[r.access] = f
+        }
+        out += stored.values.sorted { $0.seq < $1.seq }
+    }
+
+    /// Re-audits the stored accesses the arrived cases may explain, with the engine's current state.
+    func reaudit(_ arrived: [ArrivedCase], upTo: UInt64, engine: AuditEngine, summary: inout AuditRunSummary) throws {
+        var seen = Set<UInt64>()
+        var events: [(UInt64, AccessEvent)] = []
+        for a in arrived {
+            guard case let .record(.case(c), _) = try RecordDecoder.decode(line: a.doc) else { continue }
+            let w = engine.explainableWindow(for: c)
+            let found = try store.accessEvents(registers: w.registers, staff: w.staff, cases: [c.id],
+                                               fromMillis: w.from.millis, toMillis: w.to.millis, upToSeq: upTo)
+            for (seq, e) in Self.decode(found) where seen.insert(seq).inserted { events.append((seq, e)) }
+        }
+        events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
+        summary.reaudited = events.count
+        for start in stride(from: 0, to: events.count, by: batchSize) {
+            let chunk = events[start..<min(events.count, start + batchSize)]
+            let old = try store.findings(accessIDs: chunk.map(\.1.id))
+            var before: [String: AccessFinding] = [:]
+            for f in old { before[f.finding.access] = f.finding }
+            var changed: [StoredFinding] = []
+            for (seq, e) in chunk {
+                let f = engine.reaudit(e)
+                let prior = before[e.id]
+                if prior != f {
+                    changed.append(StoredFinding(seq: seq, finding: f))
+                    if f.flagged && prior?.flagged != true { summary.newlyFlagged += 1 }
+                }
+            }
+            summary.changed += changed.count
+            try store.saveFindings(changed)
+        }
+    }
+
+    /// Writes the flagged findings not yet in the ledger as `audit.finding` journal events; returns how many.
+    @discardableResult
+    public func journalPending() throws -> Int {
+        var total = 0
+        while true {
+            let pending = try store.unjournaledFindings(limit: journalBatch)
+            guard !pending.isEmpty else { return total }
+            let base = try store.ledgerSize()
+            let at = clock()
+            let events = pending.enumerated().map { k, s in Self.journalEvent(s.finding, at: at, index: base + UInt64(k)) }
+            try store.appendJournal(events)
+            try store.markJournaled(pending.map(\.finding.access))
+            total += pending.count
+        }
+    }
+
+    /// The ledger's record of a flagged access: kind `audit.finding`, subject = the access ID, detail = score,
+    /// reason codes and the explanation's rule (or null).
+    public static func journalEvent(_ f: AccessFinding, at: Timestamp, index: UInt64) -> JournalEvent {
+        let detail = JSONValue.object([
+            ("score", .number(AccessFinding.scoreText(f.score))),
+            ("reasons", .array(f.reasons.map { .string($0.code) })),
+            ("rule", f.explanation.map { .string($0.rule) } ?? .null),
+            ("staff", .string(f.staff)),
+            ("at", .string(f.at.description)),
+        ])
+        return JournalEvent(id: "AF-\(f.access)-\(index)", at: at, kind: "audit.finding", subject: f.access,
+                            detail: detail)
+    }
+
+    static func decode(_ batch: [LedgerAccess]) -> [(UInt64, AccessEvent)] {
+        var out: [(UInt64, AccessEvent)] = []
+        out.reserveCapacity(batch.count)
+        for a in batch {
+            if case let .record(.access(e), _)? = try? RecordDecoder.decode(line: a.entry) { out.append((a.seq, e)) }
+        }
+        return out
+    }
+
+    static func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    // MARK: Reading (console, disclosure report, CLI)
+
+    /// Findings by access ID, in ledger order.
+    public func findings(accessIDs: [String]) throws -> [StoredFinding] { try store.findings(accessIDs: accessIDs) }
+
+    /// Every finding matching a filter, in its order.
+    public func findings(_ filter: FindingFilter) throws -> [StoredFinding] {
+        var out: [StoredFinding] = []
+        try store.forEachFinding(filter) { out.append($0) }
+        return out
+    }
+
+    /// One staff member's accesses with their status, oldest first (調査①: the staff member's full timeline).
+    public func timeline(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, limit: Int? = nil) throws
+        -> [StoredFinding] {
+        try findings(FindingFilter(staff: staff, from: from, to: to, limit: limit))
+    }
+
+    /// Every access to a person, oldest first.
+    public func findings(person: String, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [StoredFinding] {
+        try findings(FindingFilter(person: person, from: from, to: to))
+    }
+
+    /// Every access to a register, oldest first.
+    public func findings(register: String, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [StoredFinding] {
+        try findings(FindingFilter(register: register, from: from, to: to))
+    }
+
+    /// The ranked worklist: flagged accesses, highest score first.
+    public func worklist(limit: Int = 100, offset: Int = 0, from: Timestamp? = nil, to: Timestamp? = nil,
+                         staff: String? = nil) throws -> [StoredFinding] {
+        try findings(FindingFilter(staff: staff, from: from, to: to, flaggedOnly: true, order: .score, limit: limit,
+                                   offset: offset))
+    }
+
+    /// Staff by descending risk (the sum of their top `topK` scores), then flagged count, then ID.
+    public func staffRanking(from: Timestamp? = nil, to: Timestamp? = nil, topK: Int = 10, limit: Int? = nil) throws
+        -> [StaffSummary] {
+        let all = try store.staffSummaries(from: from, to: to, topK: topK).sorted {
+            if $0.risk != $1.risk { return $0.risk > $1.risk }
+            if $0.flagged != $1.flagged { return $0.flagged > $1.flagged }
+            return $0.staff < $1.staff
+        }
+        return limit.map { Array(all.prefix($0)) } ?? all
+    }
+
+    /// Who looked at a person (or, with `register:`, a register): counts by staff and office, flagged accesses.
+    public func subjectSummary(person: String? = nil, register: String? = nil, from: Timestamp? = nil,
+                               to: Timestamp? = nil) throws -> SubjectSummary {
+        var s = SubjectSummary(subject: person ?? register ?? "")
+        try store.forEachFinding(FindingFilter(person: person, register: register, from: from, to: to)) { sf in
+            let f = sf.finding
+            s.total += 1
+            s.byStaff[f.staff, default: 0] += 1
+            if let o = f.office { s.byOffice[o, default: 0] += 1 }
+            if f.flagged { s.flagged.append(f.access) }
+            s.maxScore = max(s.maxScore, f.score)
+        }
+        return s
+    }
+
+    /// Totals over the stored findings.
+    public func counts() throws -> FindingCounts { try store.findingCounts() }
+}

@@ -1,0 +1,296 @@
+import AkashiAudit
+import AkashiCity
+import AkashiDomain
+import AkashiInterchange
+@testable import AkashiSQLite
+import AkashiStorage
+import Foundation
+import Testing
+
+/// A small generated city, written once per process and shared by the tests that only read it.
+private enum TinyCity {
+    /// (directory, truth) of a city with the osaka-2014 scenario and labelled misuse.
+    static let city: Result<String, any Error> = Result {
+        let dir = NSTemporaryDirectory() + "akashi-audit-city-" + UUID().uuidString
+        var config = CityConfig()
+        config.scale = 0.002
+        config.seed = 7
+        config.misuse = true
+        config.scenario = .osaka2014
+        _ = try CityGenerator(config: config).write(to: dir)
+        return dir
+    }
+
+    static func dir() throws -> String { try city.get() }
+
+    static func files(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.sorted()
+            .map { dir + "/" + $0 }
+    }
+
+    static func truth(_ dir: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/truth.json"))
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+}
+
+/// Every finding of a store by access ID.
+private func allFindings(_ store: SQLiteStore) throws -> [String: AccessFinding] {
+    var out: [String: AccessFinding] = [:]
+    try store.forEachFinding(FindingFilter()) { out[$0.finding.access] = $0.finding }
+    return out
+}
+
+/// The ledger's `audit.finding` journal entries: subject → count.
+private func auditJournal(_ store: SQLiteStore) throws -> [String: Int] {
+    var out: [String: Int] = [:]
+    try store.forEachEvent { e in
+        guard e.type == "journal",
+              let o = try JSONSerialization.jsonObject(with: Data(e.entry)) as? [String: Any],
+              o["kind"] as? String == "audit.finding", let subject = o["subject"] as? String else { return }
+        out[subject, default: 0] += 1
+    }
+    return out
+}
+
+@Suite("Audit service over the embedded store")
+struct AuditServiceTests {
+    @Test("osaka-2014 end to end: both clerks flagged vip, unexplained; nothing of the mayor's own request flagged")
+    func osaka2014() throws {
+        let city = try TinyCity.dir()
+        let truth = try TinyCity.truth(city)
+        let scenario = try #require(truth["scenario"] as? [String: Any])
+        let accesses = try #require(scenario["accesses"] as? [String])
+        let mayor = try #require(scenario["mayor"] as? [String: Any])
+        let mayorCases = Set(scenario["mayor_cases"] as? [String] ?? [])
+        let mayorRegisters = [mayor["register"] as? String, mayor["heisei_original"] as? String].compactMap { $0 }
+        let mayorPerson = try #require(mayor["person"] as? String)
+        #expect(accesses.count == 10)
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            let summary = try AuditService(store: store).run()
+            let accessCount = try store.stats().access
+            #expect(summary.fullSweep && summary.audited == accessCount)
+            let found = try store.findings(accessIDs: accesses)
+            #expect(found.count == 10)
+            for sf in found {
+                let f = sf.finding
+                #expect(f.flagged, "\(f.access)")
+                #expect(f.reasonCodes.contains("vip"), "\(f.access) \(f.reasonCodes)")
+                #expect(!f.explained && f.explanation == nil, "\(f.access)")
+            }
+            // Everything else that touched the mayor (the mayor's own certificate request) is not flagged.
+            let scenarioSet = Set(accesses)
+            var mayorWork: [AccessFinding] = []
+            for r in mayorRegisters {
+                mayorWork += try AuditService(store: store).findings(register: r).map(\.finding)
+            }
+            mayorWork += try AuditService(store: store).findings(person: mayorPerson).map(\.finding)
+            let own = mayorWork.filter { !scenarioSet.contains($0.access) }
+            #expect(!own.isEmpty)
+            for f in own {
+                #expect(!f.flagged, "\(f.access) \(f.reasonCodes)")
+                if let c = f.explanation?.caseID, !mayorCases.isEmpty { #expect(mayorCases.contains(c) || f.explained) }
+            }
+            // The two clerks lead the scenario's part of the staff ranking and are in the journal.
+            let clerks = Set((scenario["clerks"] as? [String: String] ?? [:]).values)
+            let ranking = try AuditService(store: store).staffRanking()
+            for c in clerks { #expect((ranking.first { $0.staff == c }?.flagged ?? 0) >= 2) }
+            let journal = try auditJournal(store)
+            for a in accesses { #expect(journal[a] == 1, "\(a)") }
+        }
+    }
+
+    @Test("incremental equals full: half the events, then the rest, gives the same findings as one run")
+    func incrementalEqualsFull() throws {
+        let city = try TinyCity.dir()
+        try withTempDir { dir in
+            // Split access.jsonl in two.
+            let lines = try String(contentsOfFile: city + "/access.jsonl", encoding: .utf8).split(separator: "\n")
+                .map(String.init)
+            let half = lines.count / 2
+            try writeLines(dir + "/first.jsonl", Array(lines[..<half]))
+            try writeLines(dir + "/second.jsonl", Array(lines[half...]))
+            let reference = try TinyCity.files(city).filter { !$0.hasSuffix("/access.jsonl") }
+
+            let a = try SQLiteStore(directory: dir + "/a")
+            _ = try Importer(store: a).run(files: reference + [dir + "/first.jsonl"])
+            let s1 = try AuditService(store: a).run()
+            #expect(s1.audited == half)
+            _ = try Importer(store: a).run(files: [dir + "/second.jsonl"])
+            let s2 = try AuditService(store: a).run()
+            #expect(!s2.fullSweep && s2.audited == lines.count - half && s2.newCases == 0)
+            // A third run has nothing to do.
+            let s3 = try AuditService(store: a).run()
+            #expect(s3.audited == 0 && s3.journaled == 0)
+
+            let b = try SQLiteStore(directory: dir + "/b")
+            _ = try Importer(store: b).run(files: try TinyCity.files(city))
+            _ = try AuditService(store: b).run()
+
+            let fa = try allFindings(a), fb = try allFindings(b)
+            #expect(fa.count == lines.count && fb.count == lines.count)
+            let differing = fb.keys.filter { fa[$0] != fb[$0] }.sorted()
+            #expect(differing.isEmpty, "\(differing.prefix(5))")
+            // Each flagged access is in the ledger exactly once, in both stores.
+            let flagged = Set(fb.values.filter(\.flagged).map(\.access))
+            #expect(!flagged.isEmpty)
+            let ja = try auditJournal(a), jb = try auditJournal(b)
+            #expect(Set(ja.keys) == flagged && Set(jb.keys) == flagged)
+            #expect(ja.values.allSatisfy { $0 == 1 } && jb.values.allSatisfy { $0 == 1 })
+        }
+    }
+
+    @Test("a late-keyed case re-audits the earlier access it explains, through the store")
+    func lateKeyedCase() throws {
+        try withTempDir { dir in
+            // The clerk views the mayor's register at 10:00; the request is keyed in at 10:30 and arrives later.
+            let access = #"{"type":"access","id":"E_LATE","at":"2011-03-11T10:00:00+09:00","staff":"S0412","office":"27108","action":"view","record":"current","register":"R0031877"}"#
+            let lateCase = #"{"type":"case","id":"C_LATE","office":"27108","kind":"certificate.full","requester":"self","received":"2011-03-11T10:30:00+09:00","closed":"2011-03-11T10:40:00+09:00","status":"done","staff":["S0412"],"registers":["R0031877"],"persons":["P0092771"]}"#
+            try writeLines(dir + "/a.jsonl", [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person,
+                                              Sample.protection, access])
+            try writeLines(dir + "/b.jsonl", [lateCase])
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            let service = AuditService(store: store)
+            let s1 = try service.run()
+            #expect(s1.audited == 1 && s1.newlyFlagged == 1 && s1.journaled == 1)
+            let before = try #require(try service.findings(accessIDs: ["E_LATE"]).first?.finding)
+            #expect(before.flagged && !before.explained && before.reasonCodes.contains("vip"))
+
+            _ = try Importer(store: store).run(files: [dir + "/b.jsonl"])
+            let s2 = try service.run()
+            #expect(s2.audited == 0 && s2.newCases == 1 && s2.reaudited == 1 && s2.changed == 1)
+            let after = try #require(try service.findings(accessIDs: ["E_LATE"]).first?.finding)
+            #expect(after.explained && !after.flagged && after.reasons.isEmpty)
+            #expect(after.explanation?.rule == "own_case" && after.explanation?.caseID == "C_LATE")
+            // The earlier flag stays in the ledger (nobody can silently drop it); nothing new was journaled.
+            #expect(try auditJournal(store) == ["E_LATE": 1])
+            #expect(s2.journaled == 0)
+            // Nothing more to do.
+            let s3 = try service.run()
+            #expect(s3.newCases == 0 && s3.reaudited == 0)
+        }
+    }
+
+    @Test("flagged findings are written to the ledger once, with score, reason codes and rule")
+    func journal() throws {
+        try withTempDir { dir in
+            // No case: the clerk (who is the mayor in the sample) opens the VIP's own register 32 times.
+            let lines = Sample.all.filter { $0 != Sample.kase } + (10..<40).map { Sample.access($0) }
+            try writeLines(dir + "/a.jsonl", lines)
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            var service = AuditService(store: store)
+            service.journalBatch = 7  // several ledger transactions
+            service.clock = { Timestamp("2014-03-01T09:00:00+09:00")! }
+            let s = try service.run()
+            let flagged = try service.worklist(limit: 1000)
+            #expect(!flagged.isEmpty && s.newlyFlagged == flagged.count && s.journaled == flagged.count)
+            // Worklist order: score descending.
+            #expect(zip(flagged, flagged.dropFirst()).allSatisfy { $0.finding.score >= $1.finding.score })
+            var seen: [String: [String: Any]] = [:]
+            try store.forEachEvent { e in
+                guard e.type == "journal", let o = try JSONSerialization.jsonObject(with: Data(e.entry)) as? [String: Any],
+                      o["kind"] as? String == "audit.finding" else { return }
+                seen[o["subject"] as! String] = o
+            }
+            #expect(Set(seen.keys) == Set(flagged.map(\.finding.access)))
+            for sf in flagged {
+                let detail = try #require(seen[sf.finding.access]?["detail"] as? [String: Any])
+                #expect((detail["score"] as? NSNumber)?.doubleValue ?? -1 > 0.49)
+                #expect(detail["reasons"] as? [String] == sf.finding.reasonCodes)
+                #expect(detail.keys.contains("rule"))
+            }
+            // Running again writes nothing new.
+            let again = try service.run()
+            #expect(again.journaled == 0 && again.audited == 0)
+            #expect(try store.stats().ledgerSize == 2 + 30 + flagged.count)
+        }
+    }
+
+    @Test("JSONL lines have exactly the documented keys; staff, person and register reads work")
+    func jsonlShape() throws {
+        let city = try TinyCity.dir()
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            let service = AuditService(store: store)
+            try service.run()
+            var lines: [String] = []
+            try store.forEachFinding(FindingFilter(limit: 3000)) { lines.append($0.finding.jsonLine) }
+            lines += try service.worklist(limit: 500).map(\.finding.jsonLine)
+            lines += try cliLines(store: dir + "/store")
+            #expect(lines.count > 3000)
+            var explainedSeen = false, flaggedSeen = false
+            for line in lines {
+                let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+                #expect(Set(o.keys) == ["access", "staff", "at", "explained", "explanation", "score", "flagged", "reasons"])
+                #expect((o["access"] as? String)?.hasPrefix("E") == true)
+                #expect(o["staff"] is String && o["at"] is String)
+                #expect(Timestamp(o["at"] as! String) != nil)
+                let score = try #require(o["score"] as? NSNumber).doubleValue
+                #expect(score >= 0 && score <= 1)
+                let explained = try #require(o["explained"] as? Bool)
+                if explained {
+                    explainedSeen = true
+                    let e = try #require(o["explanation"] as? [String: Any])
+                    #expect(Set(e.keys) == ["rule", "case"])
+                } else {
+                    #expect(o["explanation"] is NSNull)
+                }
+                if o["flagged"] as? Bool == true { flaggedSeen = true }
+                for r in try #require(o["reasons"] as? [[String: Any]]) {
+                    #expect(Set(r.keys) == ["code", "ja", "en"])
+                    #expect(ReasonCode(rawValue: r["code"] as? String ?? "") != nil)
+                }
+            }
+            #expect(explainedSeen && flaggedSeen)
+
+            // Per-staff timeline, per-subject summaries, ranking.
+            let ranking = try service.staffRanking()
+            let top = try #require(ranking.first)
+            let timeline = try service.timeline(staff: top.staff)
+            #expect(timeline.count == top.total && timeline.allSatisfy { $0.finding.staff == top.staff })
+            #expect(zip(timeline, timeline.dropFirst()).allSatisfy { $0.finding.at.millis <= $1.finding.at.millis })
+            let flaggedOne = try #require(try service.worklist(limit: 1).first?.finding)
+            if let p = flaggedOne.person {
+                let s = try service.subjectSummary(person: p)
+                #expect(s.flagged.contains(flaggedOne.access) && s.total >= 1)
+            }
+            if let r = flaggedOne.register {
+                #expect(try service.findings(register: r).contains { $0.finding.access == flaggedOne.access })
+            }
+            let counts = try service.counts()
+            let accessCount = try store.stats().access
+            let flaggedCount = try service.worklist(limit: 1_000_000).count
+            #expect(counts.total == accessCount && counts.flagged == flaggedCount)
+        }
+    }
+
+    /// The lines `akashi audit --store DIR --all --no-run` prints, when the built executable is beside the tests.
+    private func cliLines(store: String) throws -> [String] {
+        let candidates = [CommandLine.arguments.first, Bundle.main.executablePath].compactMap { $0 }.flatMap { path -> [String] in
+            var url = URL(fileURLWithPath: path)
+            var out: [String] = []
+            for _ in 0..<4 {
+                url.deleteLastPathComponent()
+                out.append(url.path + "/akashi")
+            }
+            return out
+        }
+        guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return [] }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["audit", "--store", store, "--all", "--no-run", "--format", "jsonl"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
