@@ -1,0 +1,95 @@
+import AkashiDomain
+import AkashiLedger
+import AkashiStorage
+import Foundation
+
+/// Why a one-time code was refused. The resident sees one message for all of them (no oracle for guessing).
+public enum AccessCodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed
+    case unknown
+    case used
+    case expired
+
+    public var description: String {
+        switch self {
+        case .malformed: "the code is not well formed"
+        case .unknown: "no such code"
+        case .used: "the code was used already"
+        case .expired: "the code has expired"
+        }
+    }
+
+    /// What to show the resident, whatever the reason (ja / en).
+    public static let publicMessage = "確認コードが正しくないか、使用済みまたは期限切れです。 / The code is not valid, already used or expired."
+}
+
+/// A freshly created code: the code itself exists only here (the store keeps its hash).
+public struct IssuedAccessCode: Sendable, Equatable {
+    /// `XXXX-XXXX-XXXX-XXXX` (80 bits from a 32-symbol alphabet without 0/O and 1/I).
+    public var code: String
+    public var record: AccessCodeRecord
+}
+
+/// One-time codes printed on a disclosure letter (like Estonia's Data Tracker): a code shows the person's
+/// disclosure once, within its validity, and is then spent.
+public struct AccessCodeService: Sendable {
+    public let store: any ReportStore
+    public var disclosure: DisclosureService
+    /// How long a code stays valid.
+    public var validDays = 90
+    public var clock: @Sendable () -> Timestamp = {
+        Timestamp(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    public init(store: any ReportStore) {
+        self.store = store
+        self.disclosure = DisclosureService(store: store)
+    }
+
+    static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789".unicodeScalars)
+
+    /// Creates a code for a person's disclosure over a period.
+    public func create(person: String, from: LocalDate, to: LocalDate) throws -> IssuedAccessCode {
+        guard try !store.reportPersons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
+        var g = SystemRandomNumberGenerator()
+        var chars: [Character] = []
+        for k in 0..<16 {
+            if k > 0 && k % 4 == 0 { chars.append("-") }
+            // 32 symbols: 5 random bits each, 80 bits in all.
+            chars.append(Character(Self.alphabet[Int(g.next() & 31)]))
+        }
+        let code = String(chars)
+        let now = clock()
+        let record = AccessCodeRecord(hash: Self.hash(code)!, person: person, from: from, to: to, created: now,
+                                      expires: now.adding(seconds: Int64(validDays) * 86_400))
+        try store.saveAccessCode(record)
+        return IssuedAccessCode(code: code, record: record)
+    }
+
+    /// The code in canonical form (upper case, no separators), or `nil` when it cannot be a code.
+    static func normalize(_ code: String) -> String? {
+        let s = code.uppercased().filter { $0 != "-" && $0 != " " && $0 != "\u{3000}" }
+        guard s.count == 16, s.unicodeScalars.allSatisfy({ Self.alphabet.contains($0) }) else { return nil }
+        return s
+    }
+
+    /// Lower-case hex SHA-256(0x00 || "akashi-access-code/1\n" || canonical code): the only form stored.
+    public static func hash(_ code: String) -> String? {
+        guard let n = normalize(code) else { return nil }
+        return MerkleHash.leaf(Array(("akashi-access-code/1\n" + n).utf8)).hex
+    }
+
+    /// Redeems a code: returns the person's disclosure (same report, with receipts) and spends the code. A code works
+    /// once; a second call, an unknown or an expired code throws ``AccessCodeError``.
+    public func redeem(_ code: String) throws -> DisclosureReport {
+        guard let hash = Self.hash(code) else { throw AccessCodeError.malformed }
+        let now = clock()
+        guard let record = try store.accessCode(hash: hash) else { throw AccessCodeError.unknown }
+        if record.used != nil { throw AccessCodeError.used }
+        if record.expires <= now { throw AccessCodeError.expired }
+        let report = try disclosure.disclose(DisclosureQuery(subject: .person(record.person), from: record.from, to: record.to))
+        // Spend it atomically; if another request spent it meanwhile, this one gets nothing.
+        guard try store.consumeAccessCode(hash: hash, at: now) != nil else { throw AccessCodeError.used }
+        return report
+    }
+}

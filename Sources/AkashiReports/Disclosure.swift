@@ -1,0 +1,502 @@
+import AkashiAudit
+import AkashiDomain
+import AkashiInterchange
+import AkashiLedger
+import AkashiStorage
+import Foundation
+
+// MARK: - The report (JSON contract: docs/disclosure.md)
+
+/// A disclosure report (開示請求への回答): who in which office accessed a person's or a register's records over a
+/// period, with a ledger receipt per access, and the certificates issued on the subject's own requests.
+public struct DisclosureReport: Codable, Sendable, Equatable {
+    /// `akashi-disclosure/1`.
+    public var format: String
+    public var subject: DisclosureSubject
+    public var period: DisclosurePeriod
+    /// One section per office that accessed the subject's records (office code order).
+    public var offices: [OfficeAccesses]
+    /// Certificates requested by the subject themselves (or their family, 本人等), with the accesses they explain.
+    public var issuances: [DisclosedIssuance]
+    /// The signed checkpoint every receipt is against (C2SP signed note), when the ledger has one.
+    public var checkpoint: String?
+    /// When the report was produced (RFC 3339, JST).
+    public var generated: String
+    /// Whether staff IDs are included (the auditor's form); never in the resident's form.
+    public var auditor: Bool
+
+    public init(format: String = DisclosureReport.formatName, subject: DisclosureSubject, period: DisclosurePeriod,
+                offices: [OfficeAccesses], issuances: [DisclosedIssuance], checkpoint: String?, generated: String,
+                auditor: Bool) {
+        self.format = format
+        self.subject = subject
+        self.period = period
+        self.offices = offices
+        self.issuances = issuances
+        self.checkpoint = checkpoint
+        self.generated = generated
+        self.auditor = auditor
+    }
+
+    public static let formatName = "akashi-disclosure/1"
+
+    /// Every event of the report (offices first, then issuances).
+    public var allEvents: [DisclosedEvent] { offices.flatMap(\.events) + issuances.flatMap(\.events) }
+}
+
+/// Whose records the report is about.
+public struct DisclosureSubject: Codable, Sendable, Equatable {
+    /// `person` or `register`.
+    public var type: String
+    public var id: String
+    /// The person's name (the resident's own) — for a register, its 本籍.
+    public var name: String?
+    /// For a register: its kind.
+    public var kind: String?
+    /// The registers searched for accesses (the subject's register lineage).
+    public var registers: [String]
+
+    public init(type: String, id: String, name: String?, kind: String?, registers: [String]) {
+        self.type = type
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.registers = registers
+    }
+}
+
+/// The period covered, inclusive JST dates.
+public struct DisclosurePeriod: Codable, Sendable, Equatable {
+    public var from: String
+    public var to: String
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// One office's accesses to the subject (the 2014 announcement's table row).
+public struct OfficeAccesses: Codable, Sendable, Equatable {
+    /// Office code, e.g. `27108`.
+    public var office: String
+    /// Office name, e.g. `大正区役所`.
+    public var name: String
+    /// Distinct staff (閲覧者数) — counted, never named.
+    public var accessors: Int
+    /// Distinct JST dates of any access (閲覧日).
+    public var dates: [String]
+    /// Views (閲覧, action `view`) by record kind; kinds with no view are left out.
+    public var counts: [String: Int]
+    /// Searches whose results listed one of the subject's registers.
+    public var searches: Int
+    /// Prints (証明書・帳票出力).
+    public var prints: Int
+    /// Distinct registers of the subject touched; a register and its 改製原戸籍 count as one (対象戸籍数).
+    public var registers: Int
+    public var events: [DisclosedEvent]
+
+    public init(office: String, name: String, accessors: Int, dates: [String], counts: [String: Int], searches: Int,
+                prints: Int, registers: Int, events: [DisclosedEvent]) {
+        self.office = office
+        self.name = name
+        self.accessors = accessors
+        self.dates = dates
+        self.counts = counts
+        self.searches = searches
+        self.prints = prints
+        self.registers = registers
+        self.events = events
+    }
+}
+
+/// One access as disclosed: what, when, which record; its ledger entry and receipt to check it offline.
+public struct DisclosedEvent: Codable, Sendable, Equatable {
+    public var id: String
+    /// The ledger index.
+    public var index: UInt64
+    /// RFC 3339 as recorded.
+    public var at: String
+    /// JST date.
+    public var date: String
+    public var action: String
+    public var record: String
+    public var register: String?
+    public var outcome: String
+    /// The staff ID — only in the auditor's form.
+    public var staff: String?
+    /// C2SP tlog-proof text against ``DisclosureReport/checkpoint`` (`nil` when the event is newer than it).
+    public var receipt: String?
+    /// The exact ledger entry bytes, base64.
+    public var entry: String
+
+    public init(id: String, index: UInt64, at: String, date: String, action: String, record: String, register: String?,
+                outcome: String, staff: String?, receipt: String?, entry: String) {
+        self.id = id
+        self.index = index
+        self.at = at
+        self.date = date
+        self.action = action
+        self.record = record
+        self.register = register
+        self.outcome = outcome
+        self.staff = staff
+        self.receipt = receipt
+        self.entry = entry
+    }
+}
+
+/// A certificate requested by the subject (or their family) and the accesses it explains.
+public struct DisclosedIssuance: Codable, Sendable, Equatable {
+    /// The case (交付請求) ID.
+    public var caseID: String
+    /// 受付番号, when recorded.
+    public var number: String?
+    /// JST date of issue (the first print), or of the request when nothing was printed.
+    public var date: String
+    public var office: String
+    public var name: String
+    /// Certificate kind, e.g. `certificate.full`.
+    public var certificate: String
+    /// Copies, when the workspace recorded them.
+    public var copies: Int?
+    /// Requester class: `self` or `family`.
+    public var requester: String
+    /// Whether a certificate was issued (printed, or the case is done).
+    public var issued: Bool
+    public var events: [DisclosedEvent]
+
+    enum CodingKeys: String, CodingKey {
+        case caseID = "case", number, date, office, name, certificate, copies, requester, issued, events
+    }
+
+    public init(caseID: String, number: String?, date: String, office: String, name: String, certificate: String,
+                copies: Int?, requester: String, issued: Bool, events: [DisclosedEvent]) {
+        self.caseID = caseID
+        self.number = number
+        self.date = date
+        self.office = office
+        self.name = name
+        self.certificate = certificate
+        self.copies = copies
+        self.requester = requester
+        self.issued = issued
+        self.events = events
+    }
+}
+
+// MARK: - Query
+
+/// What to disclose.
+public struct DisclosureQuery: Sendable, Equatable {
+    public enum Subject: Sendable, Equatable {
+        case person(String)
+        case register(String)
+    }
+
+    public var subject: Subject
+    /// First JST date, inclusive.
+    public var from: LocalDate
+    /// Last JST date, inclusive.
+    public var to: LocalDate
+    /// The auditor's form: adds staff IDs.
+    public var auditor: Bool
+    /// Attach receipts (the default; off only for measurements).
+    public var receipts: Bool
+
+    public init(subject: Subject, from: LocalDate, to: LocalDate, auditor: Bool = false, receipts: Bool = true) {
+        self.subject = subject
+        self.from = from
+        self.to = to
+        self.auditor = auditor
+        self.receipts = receipts
+    }
+}
+
+/// Why a report cannot be produced.
+public struct ReportError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+// MARK: - The service
+
+/// Builds disclosure reports from a store: the subject's register lineage, every access to it in the period (by
+/// register, person and search result), split into the subject's own certificate requests and everyone else's
+/// accesses by office, each with its receipt.
+public struct DisclosureService: Sendable {
+    public let store: any ReportStore
+    public let ledger: LedgerService
+    /// Requester classes whose certificate requests count as the subject's own (本人等請求): `self` and `family`.
+    public var ownRequesters: Set<Requester> = [.own, .family]
+    /// Slack around a case's received … closed window when attributing an access that names no case to it.
+    public var windowSlackSeconds: Int64 = 2 * 3600
+    /// The clock stamped on reports.
+    public var clock: @Sendable () -> Timestamp = {
+        Timestamp(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    public init(store: any ReportStore) {
+        self.store = store
+        self.ledger = LedgerService(store: store)
+    }
+
+    /// The most registers a lineage follows (a guard against pathological predecessor chains).
+    static let lineageLimit = 256
+
+    // MARK: Lineage
+
+    /// The subject's registers: a person's registers (their own, every register listing them, and the pre-reform
+    /// and reformed forms of those); a register with its pre-reform / reformed forms and its direct predecessors and
+    /// successors (with theirs).
+    public func lineage(of subject: DisclosureQuery.Subject) throws -> (registers: [Register], person: Person?) {
+        var known: [String: Register] = [:]
+        func load(_ ids: [String]) throws {
+            let missing = ids.filter { known[$0] == nil }
+            for r in try store.reportRegisters(ids: Array(Set(missing))) { known[r.id] = r }
+        }
+        /// Adds the reform forms (改製原戸籍 ↔ reformed register) reachable from `start`, transitively.
+        func reformClosure(_ start: Set<String>) throws -> Set<String> {
+            var have = start
+            var frontier = Array(start)
+            while !frontier.isEmpty, have.count < Self.lineageLimit {
+                try load(frontier.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] })
+                var next: [String] = []
+                for id in frontier {
+                    guard let r = known[id] else { continue }
+                    for p in r.predecessors where known[p].map(Self.isOriginal) == true && !have.contains(p) {
+                        have.insert(p)
+                        next.append(p)
+                    }
+                    if Self.isOriginal(r) {
+                        for s in r.successors where known[s] != nil && !have.contains(s) {
+                            have.insert(s)
+                            next.append(s)
+                        }
+                    }
+                }
+                frontier = next
+            }
+            return have
+        }
+        switch subject {
+        case let .person(pid):
+            guard let person = try store.reportPersons(ids: [pid]).first else {
+                throw ReportError("no person with ID \(pid)")
+            }
+            var seeds = Set([person.register])
+            for r in try store.reportRegisterIDs(member: pid) { seeds.insert(r) }
+            try load(Array(seeds))
+            var have = try reformClosure(seeds)
+            // Follow predecessor/successor links to registers that list the person (転籍, 分籍 …), transitively.
+            var frontier = Array(have)
+            while !frontier.isEmpty, have.count < Self.lineageLimit {
+                let links = frontier.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] }
+                try load(links)
+                var next: Set<String> = []
+                for id in links where !have.contains(id) {
+                    if let r = known[id], r.members.contains(pid) || r.head == pid { next.insert(id) }
+                }
+                let closed = try reformClosure(next)
+                frontier = Array(closed.subtracting(have))
+                have.formUnion(closed)
+            }
+            return (have.sorted().compactMap { known[$0] }, person)
+        case let .register(rid):
+            try load([rid])
+            guard known[rid] != nil else { throw ReportError("no register with ID \(rid)") }
+            var have = try reformClosure([rid])
+            let direct = Set(have.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] })
+            try load(Array(direct))
+            have.formUnion(try reformClosure(Set(direct.filter { known[$0] != nil })))
+            return (have.sorted().compactMap { known[$0] }, nil)
+        }
+    }
+
+    static func isOriginal(_ r: Register) -> Bool { r.kind == .heisei_original || r.kind == .showa_original }
+
+    /// Groups registers so that a register and its 改製原戸籍 share one key (for 対象戸籍数).
+    static func reformGroups(_ registers: [Register]) -> [String: String] {
+        var parent: [String: String] = [:]
+        for r in registers { parent[r.id] = r.id }
+        func find(_ x: String) -> String {
+            var x = x
+            while let p = parent[x], p != x { x = p }
+            return x
+        }
+        func union(_ a: String, _ b: String) {
+            guard parent[a] != nil, parent[b] != nil else { return }
+            let ra = find(a), rb = find(b)
+            if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+        }
+        let byID = Dictionary(registers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for r in registers {
+            if isOriginal(r) { for s in r.successors { union(r.id, s) } }
+            for p in r.predecessors where byID[p].map(isOriginal) == true { union(r.id, p) }
+        }
+        var out: [String: String] = [:]
+        for r in registers { out[r.id] = find(r.id) }
+        return out
+    }
+
+    // MARK: Disclosure
+
+    /// Produces the report.
+    public func disclose(_ q: DisclosureQuery) throws -> DisclosureReport {
+        guard q.from <= q.to else { throw ReportError("the period is empty: \(q.from) is after \(q.to)") }
+        let (registers, person) = try lineage(of: q.subject)
+        let ids = registers.map(\.id)
+        let idSet = Set(ids)
+        let groups = Self.reformGroups(registers)
+        let fromMillis = Timestamp(jst: q.from, hour: 0, minute: 0).millis
+        let toMillis = Timestamp(jst: q.to.adding(days: 1), hour: 0, minute: 0).millis
+        try store.refreshReportIndex()
+        let rows = try store.subjectEvents(registers: ids, person: person?.id, fromMillis: fromMillis, toMillis: toMillis)
+        var events: [(row: LedgerEntryRow, event: AccessEvent)] = []
+        events.reserveCapacity(rows.count)
+        for row in rows {
+            guard case let .record(.access(e), _)? = try? RecordDecoder.decode(line: row.entry) else { continue }
+            if e.action == .search, e.register == nil {
+                let named = person != nil && e.person == person?.id
+                guard named || e.results?.contains(where: idSet.contains) == true else { continue }
+            }
+            events.append((row, e))
+        }
+
+        // The subject's own certificate requests.
+        let own = try ownCases(person: person?.id, registers: ids)
+        let ownByID = Dictionary(own.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var explainedBy: [String: String] = [:]
+        if let findingStore = store as? any FindingStore, !events.isEmpty {
+            for f in try findingStore.findings(accessIDs: events.map(\.event.id)) {
+                if let c = f.finding.explanation?.caseID { explainedBy[f.finding.access] = c }
+            }
+        }
+        var ownEvents: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
+        var others: [(row: LedgerEntryRow, event: AccessEvent)] = []
+        for item in events {
+            if let c = attribute(item.event, own: own, ownByID: ownByID, explainedBy: explainedBy, groups: groups) {
+                ownEvents[c, default: []].append(item)
+            } else {
+                others.append(item)
+            }
+        }
+
+        // Receipts.
+        let checkpoint = try store.latestCheckpoint()
+        let prover = checkpoint.map { LogProver(size: $0.size, source: ledger.hashes) }
+        func disclosed(_ item: (row: LedgerEntryRow, event: AccessEvent)) throws -> DisclosedEvent {
+            let e = item.event
+            var receipt: String?
+            if q.receipts, let cp = checkpoint, let prover, item.row.seq < cp.size {
+                receipt = Receipt(index: item.row.seq, proof: try prover.inclusionProof(index: item.row.seq),
+                                  checkpoint: cp.note).text
+            }
+            return DisclosedEvent(id: e.id, index: item.row.seq, at: e.at.description, date: e.at.jstDate.description,
+                                  action: e.action.rawValue, record: e.record.rawValue, register: e.register,
+                                  outcome: e.outcome.rawValue, staff: q.auditor ? e.staff : nil, receipt: receipt,
+                                  entry: Data(item.row.entry).base64EncodedString())
+        }
+
+        let officeNames = Dictionary(try store.reportOffices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        // Offices.
+        var byOffice: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
+        for item in others { byOffice[item.event.office ?? "", default: []].append(item) }
+        var sections: [OfficeAccesses] = []
+        for code in byOffice.keys.sorted() {
+            let list = byOffice[code]!.sorted { ($0.event.at.millis, $0.row.seq) < ($1.event.at.millis, $1.row.seq) }
+            var counts: [String: Int] = [:]
+            var touched = Set<String>()
+            for (_, e) in list {
+                if e.action == .view { counts[e.record.rawValue, default: 0] += 1 }
+                if e.action != .search, let r = e.register, idSet.contains(r) { touched.insert(groups[r] ?? r) }
+            }
+            sections.append(OfficeAccesses(
+                office: code, name: officeNames[code] ?? (code.isEmpty ? "不明 (unknown)" : code),
+                accessors: Set(list.map(\.event.staff)).count,
+                dates: Array(Set(list.map { $0.event.at.jstDate })).sorted().map(\.description),
+                counts: counts,
+                searches: list.count { $0.event.action == .search },
+                prints: list.count { $0.event.action == .print },
+                registers: touched.count,
+                events: try list.map(disclosed)))
+        }
+
+        // Issuances.
+        let workspace = store as? any WorkspaceStore
+        var issuances: [DisclosedIssuance] = []
+        for c in own {
+            let list = (ownEvents[c.id] ?? []).sorted { ($0.event.at.millis, $0.row.seq) < ($1.event.at.millis, $1.row.seq) }
+            let receivedDay = c.received.jstDate
+            guard !list.isEmpty || (q.from <= receivedDay && receivedDay <= q.to) else { continue }
+            let firstPrint = list.first { $0.event.action == .print }?.event.at.jstDate
+            var copies: Int?
+            if let workspace, let recorded = try? workspace.issuances(caseID: c.id), !recorded.isEmpty {
+                copies = recorded.reduce(0) { $0 + $1.copies }
+            }
+            issuances.append(DisclosedIssuance(
+                caseID: c.id, number: c.number, date: (firstPrint ?? receivedDay).description, office: c.office,
+                name: officeNames[c.office] ?? c.office, certificate: c.kind.rawValue, copies: copies,
+                requester: c.requester?.rawValue ?? "self", issued: firstPrint != nil || c.status == .done,
+                events: try list.map(disclosed)))
+        }
+        issuances.sort { ($0.date, $0.caseID) < ($1.date, $1.caseID) }
+
+        let subject: DisclosureSubject
+        switch q.subject {
+        case let .person(pid):
+            subject = DisclosureSubject(type: "person", id: pid, name: person?.name, kind: nil, registers: ids)
+        case let .register(rid):
+            let r = registers.first { $0.id == rid }
+            subject = DisclosureSubject(type: "register", id: rid, name: r?.honseki, kind: r?.kind.rawValue, registers: ids)
+        }
+        return DisclosureReport(subject: subject, period: DisclosurePeriod(from: q.from.description, to: q.to.description),
+                                offices: sections, issuances: issuances, checkpoint: checkpoint?.note,
+                                generated: Timestamp(millis: clock().millis).description, auditor: q.auditor)
+    }
+
+    /// Certificate requests by the subject (or family) that name the subject.
+    func ownCases(person: String?, registers: [String]) throws -> [Case] {
+        let regs = Set(registers)
+        return try store.reportCases(person: person, registers: registers).filter { c in
+            guard c.kind.isCertificate, let r = c.requester, ownRequesters.contains(r) else { return false }
+            if let person { return c.persons.contains(person) || (c.persons.isEmpty && c.registers.contains(where: regs.contains)) }
+            return c.registers.contains(where: regs.contains)
+        }.sorted { $0.received.millis < $1.received.millis }
+    }
+
+    /// The own case an access belongs to: the case it names, else the case the audit explained it by, else (when the
+    /// audit gave no explanation) a case of the same office, handled by the same staff member, within its window and
+    /// about the same register.
+    func attribute(_ e: AccessEvent, own: [Case], ownByID: [String: Case], explainedBy: [String: String],
+                   groups: [String: String]) -> String? {
+        if let c = e.caseID { return ownByID[c] != nil ? c : nil }
+        if let c = explainedBy[e.id] { return ownByID[c] != nil ? c : nil }
+        let slack = windowSlackSeconds * 1000
+        for c in own where c.office == e.office && c.staff.contains(e.staff) {
+            let lo = c.received.millis - slack
+            let hi = (c.closed ?? c.received).millis + slack
+            guard e.at.millis >= lo, e.at.millis <= hi else { continue }
+            let caseGroups = Set(c.registers.map { groups[$0] ?? $0 })
+            if let r = e.register, caseGroups.contains(groups[r] ?? r) { return c.id }
+            if e.action == .search, e.results?.contains(where: { caseGroups.contains(groups[$0] ?? $0) }) == true { return c.id }
+        }
+        return nil
+    }
+}
+
+// MARK: - JSON
+
+extension DisclosureReport {
+    /// Pretty JSON with sorted keys (what `akashi disclose --format json` prints).
+    public func jsonData() throws -> Data {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return try enc.encode(self)
+    }
+
+    /// Reads a report back (e.g. for `verify-receipt --report`).
+    public static func parse(_ data: Data) throws -> DisclosureReport {
+        try JSONDecoder().decode(DisclosureReport.self, from: data)
+    }
+}

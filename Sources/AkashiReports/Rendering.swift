@@ -1,0 +1,230 @@
+import AkashiDomain
+import Foundation
+
+/// HTML and CSV text helpers shared by the reports.
+public enum ReportText {
+    /// Escapes text for HTML element content and attribute values.
+    public static func html(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; a leading `= + - @` is prefixed
+    /// with `'` so that a spreadsheet never runs it as a formula.
+    public static func csv(_ s: String) -> String {
+        var v = s
+        if let f = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(f) { v = "'" + v }
+        if v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return v
+    }
+
+    /// A CSV line (CRLF-terminated, as Excel expects).
+    public static func csvLine(_ fields: [String]) -> String { fields.map(csv).joined(separator: ",") + "\r\n" }
+
+    /// The UTF-8 byte order mark Excel needs to read UTF-8 CSV (Japanese Excel otherwise assumes Shift_JIS).
+    public static let bom = "\u{FEFF}"
+
+    /// `2011-03-11` → `平成23年3月11日` (明治 … 令和); the ISO form when it cannot be parsed.
+    public static func wareki(_ iso: String) -> String {
+        guard let d = LocalDate(iso) else { return iso }
+        let (y, m, day) = d.parts
+        let eras: [(String, LocalDate, Int)] = [
+            ("令和", LocalDate(year: 2019, month: 5, day: 1)!, 2019), ("平成", LocalDate(year: 1989, month: 1, day: 8)!, 1989),
+            ("昭和", LocalDate(year: 1926, month: 12, day: 25)!, 1926), ("大正", LocalDate(year: 1912, month: 7, day: 30)!, 1912),
+            ("明治", LocalDate(year: 1868, month: 1, day: 25)!, 1868),
+        ]
+        for (name, start, base) in eras where d >= start {
+            let n = y - base + 1
+            return "\(name)\(n == 1 ? "元" : String(n))年\(m)月\(day)日"
+        }
+        return iso
+    }
+
+    /// Japanese name of a record kind value.
+    public static func recordJa(_ raw: String) -> String { RecordKind(rawValue: raw)?.ja ?? raw }
+
+    /// English name of a record kind value.
+    public static func recordEn(_ raw: String) -> String {
+        switch raw {
+        case "current": "current register"
+        case "removed": "removed register"
+        case "heisei_original": "Heisei pre-reform register"
+        case "showa_original": "Showa pre-reform register"
+        case "fuhyo": "address attachment"
+        case "form": "notification form"
+        default: raw
+        }
+    }
+
+    /// Japanese name of an action value.
+    public static func actionJa(_ raw: String) -> String { AccessAction(rawValue: raw)?.ja ?? raw }
+
+    /// Japanese name of a requester class.
+    public static func requesterJa(_ raw: String) -> String { Requester(rawValue: raw)?.ja ?? raw }
+
+    /// Japanese name of a certificate kind.
+    public static func certificateJa(_ raw: String) -> String { CaseKind(rawValue: raw)?.ja ?? raw }
+
+    /// The record kinds in the order the 2014 table lists them.
+    static let recordOrder = ["current", "removed", "heisei_original", "showa_original", "fuhyo", "form"]
+
+    /// Shared print CSS: A4, with English beside the Japanese in a lighter face.
+    static let css = """
+        @page { size: A4; margin: 18mm 16mm; }
+        body { font-family: "Noto Serif JP", "Hiragino Mincho ProN", "Yu Mincho", serif; font-size: 10.5pt; color: #000; margin: 0 auto; max-width: 180mm; }
+        h1 { font-size: 15pt; margin: 0 0 4mm; } h2 { font-size: 12pt; margin: 6mm 0 2mm; border-bottom: 1px solid #000; }
+        h3 { font-size: 11pt; margin: 4mm 0 1mm; }
+        .en { color: #444; font-size: 85%; font-family: "Helvetica Neue", Arial, sans-serif; }
+        table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; page-break-inside: avoid; }
+        th, td { border: 1px solid #000; padding: 1.2mm 2mm; vertical-align: top; text-align: left; }
+        th { background: #eee; width: 32%; font-weight: normal; }
+        table.events th { width: auto; } table.events td, table.events th { font-size: 8.5pt; }
+        pre { font-size: 7.5pt; white-space: pre-wrap; word-break: break-all; border: 1px solid #999; padding: 2mm; }
+        .notice { page-break-after: always; } .notice:last-child { page-break-after: auto; }
+        .code { font-family: monospace; font-size: 14pt; letter-spacing: 1mm; border: 2px solid #000; padding: 2mm 4mm; display: inline-block; }
+        @media print { a { color: #000; text-decoration: none; } .noprint { display: none; } }
+        """
+}
+
+// MARK: - Disclosure: HTML
+
+extension DisclosureReport {
+    /// The printable A4 form in the layout of Osaka City's 2014 announcement (section 4: a table per ward with
+    /// 閲覧者数, 閲覧日, 閲覧回数 and its breakdown, 対象戸籍数), Japanese with English beside. `code` (a one-time
+    /// access code for the online history) is printed on the letter when given.
+    public func html(code: String? = nil, codeExpires: String? = nil) -> String {
+        let h = ReportText.html
+        var s = "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
+        s += "<title>戸籍等の閲覧状況の開示 — Disclosure of access</title>\n<style>\n\(ReportText.css)\n</style>\n</head>\n<body>\n"
+        s += "<h1>戸籍等の閲覧状況について（開示）<br><span class=\"en\">Disclosure of access to your family-register records</span></h1>\n"
+        s += "<table>\n"
+        let subjectLabel = subject.type == "person" ? "対象者 <span class=\"en\">Person</span>" : "対象戸籍 <span class=\"en\">Register</span>"
+        s += "<tr><th>\(subjectLabel)</th><td>\(h(subject.name ?? "")) (\(h(subject.id)))</td></tr>\n"
+        s += "<tr><th>対象期間 <span class=\"en\">Period</span></th><td>\(h(ReportText.wareki(period.from)))〜\(h(ReportText.wareki(period.to)))"
+            + " <span class=\"en\">\(h(period.from)) – \(h(period.to))</span></td></tr>\n"
+        s += "<tr><th>作成日時 <span class=\"en\">Produced</span></th><td>\(h(generated))</td></tr>\n"
+        s += "</table>\n"
+
+        s += "<h2>1. 区役所等ごとの閲覧状況 <span class=\"en\">Accesses by office</span></h2>\n"
+        if offices.isEmpty {
+            s += "<p>この期間に、ご本人等の請求によるもの以外の閲覧はありません。<br><span class=\"en\">No access in this period other than for your own requests.</span></p>\n"
+        }
+        for (k, o) in offices.enumerated() {
+            s += "<h3>(\(k + 1)) \(h(o.name)) <span class=\"en\">office \(h(o.office))</span></h3>\n<table>\n"
+            s += "<tr><th>閲覧者数 <span class=\"en\">Staff who accessed</span></th><td>\(o.accessors)名 <span class=\"en\">\(o.accessors) person(s)</span></td></tr>\n"
+            s += "<tr><th>閲覧日 <span class=\"en\">Dates</span></th><td>"
+                + o.dates.map { "\(h(ReportText.wareki($0))) <span class=\"en\">\(h($0))</span>" }.joined(separator: "<br>")
+                + "</td></tr>\n"
+            let views = o.counts.values.reduce(0, +)
+            let parts = ReportText.recordOrder.compactMap { k in o.counts[k].map { (k, $0) } }
+                + o.counts.filter { !ReportText.recordOrder.contains($0.key) }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            let ja = parts.map { "\(h(ReportText.recordJa($0.0))) \($0.1)回" }.joined(separator: "、")
+            let en = parts.map { "\(h(ReportText.recordEn($0.0))) \($0.1)" }.joined(separator: ", ")
+            s += "<tr><th>閲覧回数 <span class=\"en\">Views</span></th><td>計\(views)回" + (parts.isEmpty ? "" : "（\(ja)）")
+                + " <span class=\"en\">\(views) in total" + (parts.isEmpty ? "" : " (\(en))") + "</span></td></tr>\n"
+            s += "<tr><th>検索 <span class=\"en\">Searches listing your register</span></th><td>\(o.searches)回</td></tr>\n"
+            s += "<tr><th>証明書等の出力 <span class=\"en\">Prints</span></th><td>\(o.prints)回</td></tr>\n"
+            s += "<tr><th>対象戸籍数 <span class=\"en\">Registers</span></th><td>\(o.registers)</td></tr>\n"
+            s += "</table>\n"
+            s += eventsTable(o.events)
+        }
+
+        s += "<h2>2. ご本人等の請求による証明書の発行 <span class=\"en\">Certificates issued on your own (or your family's) requests</span></h2>\n"
+        if issuances.isEmpty {
+            s += "<p>ありません。<span class=\"en\">None.</span></p>\n"
+        } else {
+            s += "<table class=\"events\">\n<tr><th>発行日 <span class=\"en\">Date</span></th><th>区役所等 <span class=\"en\">Office</span></th>"
+                + "<th>証明書 <span class=\"en\">Certificate</span></th><th>通数 <span class=\"en\">Copies</span></th>"
+                + "<th>請求者 <span class=\"en\">Requester</span></th><th>操作件数 <span class=\"en\">Accesses</span></th></tr>\n"
+            for i in issuances {
+                s += "<tr><td>\(h(ReportText.wareki(i.date)))<br><span class=\"en\">\(h(i.date))</span></td><td>\(h(i.name))</td>"
+                    + "<td>\(h(ReportText.certificateJa(i.certificate)))<br><span class=\"en\">\(h(i.certificate))</span>"
+                    + (i.issued ? "" : "<br>（未発行 <span class=\"en\">not issued</span>）") + "</td>"
+                    + "<td>\(i.copies.map { String($0) } ?? "—")</td>"
+                    + "<td>\(h(ReportText.requesterJa(i.requester)))<br><span class=\"en\">\(h(i.requester))</span></td>"
+                    + "<td>\(i.events.count)</td></tr>\n"
+            }
+            s += "</table>\n"
+        }
+
+        s += "<h2>3. 検証方法 <span class=\"en\">How to verify</span></h2>\n"
+        s += "<p>各操作は改ざん検知可能な台帳に記録されています。JSON形式の開示書に含まれる受領証（receipt）と台帳の公開鍵で、"
+            + "<code>akashi verify-receipt --report FILE --verifier-key KEY</code> により誰でも確認できます。<br>"
+            + "<span class=\"en\">Every access is recorded in a tamper-evident ledger. The JSON form of this report carries a receipt "
+            + "for each access; anyone can check them offline against the ledger's public key with "
+            + "<code>akashi verify-receipt --report FILE --verifier-key KEY</code>.</span></p>\n"
+        if let checkpoint { s += "<pre>\(h(checkpoint))</pre>\n" }
+        if let code {
+            s += "<h2>4. オンラインでの閲覧履歴の確認 <span class=\"en\">Your access history online</span></h2>\n"
+            s += "<p>次の確認コードで一度だけ閲覧履歴を確認できます" + (codeExpires.map { "（有効期限 \(h($0))）" } ?? "") + "。<br>"
+                + "<span class=\"en\">This code lets you see your access history online once"
+                + (codeExpires.map { " (valid until \(h($0)))" } ?? "") + ".</span></p>\n"
+            s += "<p><span class=\"code\">\(h(code))</span></p>\n"
+        }
+        s += "</body>\n</html>\n"
+        return s
+    }
+
+    private func eventsTable(_ events: [DisclosedEvent]) -> String {
+        let h = ReportText.html
+        guard !events.isEmpty else { return "" }
+        var s = "<table class=\"events\">\n<tr><th>日時 <span class=\"en\">Time</span></th><th>操作 <span class=\"en\">Action</span></th>"
+            + "<th>記録 <span class=\"en\">Record</span></th><th>台帳番号 <span class=\"en\">Ledger index</span></th>"
+        if auditor { s += "<th>職員 <span class=\"en\">Staff</span></th>" }
+        s += "</tr>\n"
+        for e in events {
+            s += "<tr><td>\(h(e.at))</td><td>\(h(ReportText.actionJa(e.action))) <span class=\"en\">\(h(e.action))</span></td>"
+                + "<td>\(h(ReportText.recordJa(e.record))) <span class=\"en\">\(h(e.record))</span></td><td>\(e.index)</td>"
+            if auditor { s += "<td>\(h(e.staff ?? ""))</td>" }
+            s += "</tr>\n"
+        }
+        return s + "</table>\n"
+    }
+}
+
+// MARK: - Disclosure: CSV
+
+extension DisclosureReport {
+    /// The offices as CSV, one row per office (UTF-8, CRLF; with a BOM for Excel when `bom`).
+    public func officesCSV(bom: Bool = true) -> String {
+        var s = bom ? ReportText.bom : ""
+        let kinds = ReportText.recordOrder
+        s += ReportText.csvLine(["office", "name", "accessors", "dates", "views"] + kinds.map { "views_" + $0 }
+                                + ["searches", "prints", "registers"])
+        for o in offices {
+            s += ReportText.csvLine([o.office, o.name, String(o.accessors), o.dates.joined(separator: ";"),
+                                     String(o.counts.values.reduce(0, +))] + kinds.map { String(o.counts[$0] ?? 0) }
+                                    + [String(o.searches), String(o.prints), String(o.registers)])
+        }
+        return s
+    }
+
+    /// Every event as CSV: `section` is `office` or `issuance`; `staff` only in the auditor's form.
+    public func eventsCSV(bom: Bool = true) -> String {
+        var s = bom ? ReportText.bom : ""
+        var header = ["section", "office", "case", "event", "index", "at", "date", "action", "record", "register", "outcome"]
+        if auditor { header.append("staff") }
+        s += ReportText.csvLine(header)
+        func row(_ section: String, _ office: String, _ caseID: String, _ e: DisclosedEvent) {
+            var f = [section, office, caseID, e.id, String(e.index), e.at, e.date, e.action, e.record, e.register ?? "", e.outcome]
+            if auditor { f.append(e.staff ?? "") }
+            s += ReportText.csvLine(f)
+        }
+        for o in offices { for e in o.events { row("office", o.office, "", e) } }
+        for i in issuances { for e in i.events { row("issuance", i.office, i.caseID, e) } }
+        return s
+    }
+}

@@ -1,0 +1,159 @@
+import AkashiDomain
+
+/// A resident's standing request to be told when a certificate about them is issued to someone else
+/// (本人通知制度の事前登録).
+public struct NoticeRegistration: Sendable, Equatable {
+    public var person: String
+    /// The day the registration took effect; issuances before it produce no notice.
+    public var registered: LocalDate
+    /// Where notices are mailed.
+    public var address: String
+
+    public init(person: String, registered: LocalDate, address: String) {
+        self.person = person
+        self.registered = registered
+        self.address = address
+    }
+}
+
+/// One notice to a registered resident (本人通知): what was issued, when, where, to which class of requester —
+/// never the requester's name.
+public struct ResidentNotice: Sendable, Equatable {
+    /// Assigned by the store (0 before it is stored).
+    public var id: Int64
+    public var person: String
+    /// The certificate request (case) the notice is about; one notice per person and issuance.
+    public var caseID: String
+    /// When the certificate was issued.
+    public var issued: Timestamp
+    /// The issuing office's code.
+    public var office: String
+    /// The certificate kind (`certificate.full` …).
+    public var certificate: String
+    /// Copies issued, when known.
+    public var copies: Int?
+    /// `third_party` or `professional`.
+    public var requester: String
+    /// When the notice was produced.
+    public var produced: Timestamp
+    /// The ID of the `notice.produced` journal event recording it in the ledger.
+    public var journalID: String
+    /// Whether that journal event is in the ledger.
+    public var journaled: Bool
+    /// When it was marked as mailed.
+    public var sent: Timestamp?
+
+    public init(id: Int64 = 0, person: String, caseID: String, issued: Timestamp, office: String, certificate: String,
+                copies: Int?, requester: String, produced: Timestamp, journalID: String, journaled: Bool = false,
+                sent: Timestamp? = nil) {
+        self.id = id
+        self.person = person
+        self.caseID = caseID
+        self.issued = issued
+        self.office = office
+        self.certificate = certificate
+        self.copies = copies
+        self.requester = requester
+        self.produced = produced
+        self.journalID = journalID
+        self.journaled = journaled
+        self.sent = sent
+    }
+}
+
+/// A one-time code printed on a disclosure letter: only its hash is stored.
+public struct AccessCodeRecord: Sendable, Equatable {
+    /// Lower-case hex SHA-256 (domain-separated) of the code.
+    public var hash: String
+    public var person: String
+    /// The period the code discloses.
+    public var from: LocalDate
+    public var to: LocalDate
+    public var created: Timestamp
+    /// The code is refused at or after this instant.
+    public var expires: Timestamp
+    /// When it was used (a code works once).
+    public var used: Timestamp?
+
+    public init(hash: String, person: String, from: LocalDate, to: LocalDate, created: Timestamp, expires: Timestamp,
+                used: Timestamp? = nil) {
+        self.hash = hash
+        self.person = person
+        self.from = from
+        self.to = to
+        self.created = created
+        self.expires = expires
+        self.used = used
+    }
+}
+
+/// What the resident- and auditor-facing reports need from a store beyond ``AkashiStore``: reference records by
+/// ID, the events that touch a subject (by register, person and search result), notice registrations and notices,
+/// and one-time access codes.
+///
+/// Nothing here can change or remove a ledger entry. The search-result index is derived data (rebuilt from the
+/// entries by ``refreshReportIndex()``).
+public protocol ReportStore: AkashiStore {
+    // MARK: Reference records
+    /// Registers by ID (missing IDs are skipped).
+    func reportRegisters(ids: [String]) throws -> [Register]
+    /// Persons by ID (missing IDs are skipped).
+    func reportPersons(ids: [String]) throws -> [Person]
+    /// IDs of the registers that list the person as a member.
+    func reportRegisterIDs(member person: String) throws -> [String]
+    /// Cases that name the person or one of the registers.
+    func reportCases(person: String?, registers: [String]) throws -> [Case]
+    /// Cases by ID (missing IDs are skipped).
+    func reportCases(ids: [String]) throws -> [Case]
+    /// Every office.
+    func reportOffices() throws -> [Office]
+    /// Every answer to a self-report survey.
+    func selfReports(survey: String) throws -> [SelfReport]
+
+    // MARK: Events
+    /// Brings the index of search results (register → search events) up to the newest ledger entry; returns how
+    /// many rows were added.
+    @discardableResult
+    func refreshReportIndex() throws -> Int
+    /// Access events (ledger index and entry) with `fromMillis ≤ at < toMillis` that name one of `registers`,
+    /// name `person`, or are searches whose results list one of `registers`. Each once, in ledger order.
+    func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) throws -> [LedgerEntryRow]
+    /// Access events that name one of the cases, in ledger order.
+    func caseEvents(caseIDs: [String]) throws -> [LedgerEntryRow]
+    /// The plain-SQL baseline: `SELECT count(*)` over the person lookup index for one person and period.
+    func personIndexCount(person: String, fromMillis: Int64, toMillis: Int64) throws -> Int
+    /// Some person IDs (for benchmarks), at most `limit`, spread over the table.
+    func samplePersonIDs(limit: Int, seed: UInt64) throws -> [String]
+
+    // MARK: 本人通知
+    /// Creates or replaces a person's registration.
+    func saveNoticeRegistration(_ r: NoticeRegistration) throws
+    func noticeRegistrations() throws -> [NoticeRegistration]
+    /// Stores a notice unless one exists for the same person and case; returns the stored notice (new or old) and
+    /// whether it is new.
+    func insertNotice(_ n: ResidentNotice) throws -> (notice: ResidentNotice, inserted: Bool)
+    /// Notices, oldest first; only those not yet mailed when `pendingOnly`.
+    func notices(pendingOnly: Bool) throws -> [ResidentNotice]
+    /// Notices whose journal event is not (known to be) in the ledger.
+    func unjournaledNotices() throws -> [ResidentNotice]
+    func markNoticesJournaled(ids: [Int64]) throws
+    /// Marks a notice as mailed; `false` when there is no such notice or it was marked already.
+    func markNoticeSent(id: Int64, at: Timestamp) throws -> Bool
+
+    // MARK: One-time access codes
+    func saveAccessCode(_ c: AccessCodeRecord) throws
+    /// Atomically marks the code with this hash as used at `at` if it exists, is unused and has not expired;
+    /// returns it (with `used` set), or `nil` when it cannot be used.
+    func consumeAccessCode(hash: String, at: Timestamp) throws -> AccessCodeRecord?
+    func accessCode(hash: String) throws -> AccessCodeRecord?
+}
+
+/// One ledger entry: its index and exact bytes.
+public struct LedgerEntryRow: Sendable, Hashable {
+    public var seq: UInt64
+    public var entry: [UInt8]
+    public init(seq: UInt64, entry: [UInt8]) {
+        self.seq = seq
+        self.entry = entry
+    }
+}
