@@ -20,6 +20,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The register domain: values and rules, no I/O.
@@ -36,7 +42,7 @@ let package = Package(
         // Storage protocol and the store-agnostic services (import pipeline, ledger sequencing).
         .target(
             name: "AkashiStorage",
-            dependencies: ["AkashiDomain", "AkashiInterchange", "AkashiLedger"],
+            dependencies: ["AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiAudit"],
             swiftSettings: swiftSettings
         ),
         // The embedded store: SQLite through GRDB.
@@ -53,13 +59,38 @@ let package = Package(
         .target(name: "AkashiCity", dependencies: ["AkashiDomain", "AkashiInterchange"], swiftSettings: swiftSettings),
         // The audit engine: explains accesses from the business documents, ranks what it cannot explain.
         .target(name: "AkashiAudit", dependencies: ["AkashiDomain"], swiftSettings: swiftSettings),
+        // The web app: clerk workspace, auditor console, JSON API, ledger tiles (Hummingbird + Mustache).
+        .target(
+            name: "AkashiWeb",
+            dependencies: [
+                "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiAudit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")],
+            swiftSettings: swiftSettings
+        ),
+        // What auditors and residents receive: disclosure reports (開示請求), self-report reconciliation, 本人通知.
+        .target(
+            name: "AkashiReports",
+            dependencies: ["AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiAudit"],
+            swiftSettings: swiftSettings
+        ),
         // The command tree (thin: parse, configure, call a library).
         .target(
             name: "AkashiCLI",
             dependencies: [
                 "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiSQLite", "AkashiCity",
-                "AkashiAudit",
+                "AkashiAudit", "AkashiWeb", "AkashiReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -75,10 +106,23 @@ let package = Package(
         ),
         .testTarget(
             name: "AkashiStoreTests",
-            dependencies: ["AkashiStorage", "AkashiSQLite", "AkashiCity", "AkashiInterchange"],
+            dependencies: ["AkashiStorage", "AkashiSQLite", "AkashiCity", "AkashiInterchange", "AkashiAudit"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AkashiAuditTests", dependencies: ["AkashiAudit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AkashiWebTests",
+            dependencies: [
+                "AkashiWeb", "AkashiSQLite", "AkashiStorage", "AkashiCity",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AkashiReportsTests",
+            dependencies: ["AkashiReports", "AkashiSQLite", "AkashiStorage", "AkashiCity", "AkashiLedger"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "AkashiAuditTests", dependencies: ["AkashiAudit", "AkashiDomain"], swiftSettings: swiftSettings),
         .testTarget(name: "AkashiCityTests", dependencies: ["AkashiCity", "AkashiInterchange"], swiftSettings: swiftSettings),
     ]
 )

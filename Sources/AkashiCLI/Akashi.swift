@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+
+/// The `akashi` command tree.
+public struct Akashi: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "akashi",
+        abstract: "Akashi (証): accountable access to family-register (戸籍) data.",
+        discussion: """
+            Every search, view, print and update of a register is tied to a business document or a stated reason, \
+            kept in a tamper-evident ledger anyone can verify, and audited.
+            """,
+        subcommands: [
+            Demo.self, Generate.self, Import.self, Export.self, Stats.self, LedgerCommand.self, Serve.self, AccountCommand.self,
+            Bench.self, AuditCommand.self, Disclose.self, Reconcile.self, VerifyReceipt.self, Notices.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line with Akashi's exit statuses: 0 success, 1 the work was done but something was
+    /// refused (e.g. rejected lines), 2 unusable arguments.
+    public static func runMain() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// `--store DIR`, shared by every command that works on a store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store directory (created when missing).")
+    var store: String
+}
+
+/// Writes a line to standard error.
+func warn(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Whether standard error is a terminal (progress lines go there only then).
+var stderrIsTTY: Bool { isatty(STDERR_FILENO) == 1 }
+
+/// `1234567` → `1,234,567`.
+func grouped(_ n: some BinaryInteger) -> String {
+    let s = String(n)
+    var out = ""
+    for (k, c) in s.reversed().enumerated() {
+        if k > 0, k % 3 == 0, c != "-" { out.append(",") }
+        out.append(c)
+    }
+    return String(out.reversed())
+}

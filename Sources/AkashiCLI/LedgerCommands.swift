@@ -1,0 +1,240 @@
+import AkashiLedger
+import AkashiSQLite
+import AkashiStorage
+import AkashiDomain
+import ArgumentParser
+import Foundation
+
+struct LedgerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "The verifiable access ledger: keys, checkpoints, receipts, proofs, tiles, verification.",
+        subcommands: [
+            Keygen.self, CheckpointCommand.self, ReceiptCommand.self, EntryCommand.self, ConsistencyCommand.self,
+            TilesCommand.self, VerifyCommand.self, CheckCommand.self, StressAppend.self,
+        ]
+    )
+}
+
+/// Loads the signing key, refusing one stored inside the store or readable by others.
+func loadSigner(path: String, store: String?) throws -> NoteSigner {
+    let keyURL = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+    if let store {
+        let storeURL = URL(fileURLWithPath: store).standardizedFileURL.resolvingSymlinksInPath()
+        if keyURL.path.hasPrefix(storeURL.path + "/") {
+            throw ValidationError("--key \(path): the signing key must not be kept inside the store directory")
+        }
+    }
+    guard let attrs = try? FileManager.default.attributesOfItem(atPath: keyURL.path) else {
+        throw ValidationError("--key \(path): no such file")
+    }
+    if let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 {
+        throw ValidationError("--key \(path): readable by others (mode \(String(mode, radix: 8))); run chmod 600 on it")
+    }
+    let text = try String(contentsOfFile: keyURL.path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    do {
+        return try NoteSigner(privateKeyText: text)
+    } catch {
+        // Never echo the key text.
+        throw ValidationError("--key \(path): not an Akashi signing key (PRIVATE+KEY+<name>+<id>+<key>)")
+    }
+}
+
+/// Parses verifier keys given on the command line or as files.
+func loadVerifiers(_ keys: [String]) throws -> [NoteVerifier] {
+    try keys.map { k in
+        var text = k
+        if FileManager.default.fileExists(atPath: k) {
+            text = try String(contentsOfFile: k, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        do { return try NoteVerifier(text: text) } catch { throw ValidationError("--verifier-key: \(error)") }
+    }
+}
+
+/// Reads a file argument, `-` for standard input.
+func readArgumentFile(_ path: String) throws -> String {
+    if path == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
+    guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read") }
+    return s
+}
+
+extension LedgerCommand {
+    struct Keygen: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a signing key; print its verifier key (publish it).",
+            discussion: "The private key file is written with mode 0600. Keep it outside the store.")
+
+        @Option(help: "The log's origin, e.g. ledger.city.osaka.example/akashi (no spaces, no '+').")
+        var name: String
+
+        @Option(help: "Where to write the private key.")
+        var out: String
+
+        func run() async throws {
+            guard !FileManager.default.fileExists(atPath: out) else {
+                throw ValidationError("--out \(out): exists already; refusing to overwrite a key")
+            }
+            let signer: NoteSigner
+            do { signer = try NoteSigner.generate(name: name) } catch { throw ValidationError("--name: \(error)") }
+            guard FileManager.default.createFile(atPath: out, contents: Data((signer.privateKeyText + "\n").utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw ValidationError("--out \(out): cannot create the file")
+            }
+            print(signer.verifier.text)
+        }
+    }
+
+    struct CheckpointCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint", abstract: "Print the latest signed checkpoint (with --key: sign a new one first).")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Signing key file: sign a checkpoint of the current tree first.")
+        var key: String?
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            let service = LedgerService(store: store)
+            if let key { try service.signCheckpoint(with: loadSigner(path: key, store: options.store)) }
+            guard let cp = try store.latestCheckpoint() else {
+                throw ValidationError("no signed checkpoint in \(options.store) yet: import or run this with --key")
+            }
+            print(cp.note, terminator: "")
+        }
+    }
+
+    struct ReceiptCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "receipt", abstract: "Print the C2SP tlog-proof receipt of an event against the latest checkpoint.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Event ID.")
+        var event: String
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            do {
+                print(try LedgerService(store: store).receipt(eventID: event).receipt.text, terminator: "")
+            } catch let p as LedgerProblem {
+                throw ValidationError(p.description)
+            }
+        }
+    }
+
+    struct EntryCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "entry", abstract: "Print the exact ledger entry bytes of an event.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Event ID.")
+        var event: String
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            guard let index = try store.ledgerIndex(ofEvent: event) else { throw ValidationError("no event with ID \(event)") }
+            FileHandle.standardOutput.write(Data(try store.ledgerEntries(index..<(index + 1))[0]))
+        }
+    }
+
+    struct ConsistencyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "consistency", abstract: "Print the consistency proof (base64, one hash a line) from a size to the latest checkpoint.")
+        @OptionGroup var options: StoreOptions
+        @Option(name: .customLong("from-size"), help: "The older tree size.")
+        var fromSize: UInt64
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            do {
+                let (proof, _) = try LedgerService(store: store).consistencyProof(from: fromSize)
+                for h in proof { print(h.base64) }
+            } catch let p as LedgerProblem {
+                throw ValidationError(p.description)
+            }
+        }
+    }
+
+    struct TilesCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tiles", abstract: "Write the log as C2SP tlog-tiles static files (checkpoint, tile/…).")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Directory to write to.")
+        var out: String
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            let (files, size) = try LedgerService(store: store).writeTiles(to: out)
+            print("wrote \(grouped(files)) files for \(grouped(size)) entries to \(out)")
+        }
+    }
+
+    struct VerifyCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Recompute every leaf and the whole tree; check every stored hash and checkpoint signature.",
+            discussion: "Exits 1 naming the first bad entry on any modification, deletion, reordering or truncation.")
+        @OptionGroup var options: StoreOptions
+        @Option(name: .customLong("verifier-key"), help: "A verifier key you trust (text or file); repeatable.")
+        var verifierKey: [String] = []
+
+        func run() async throws {
+            guard FileManager.default.fileExists(atPath: options.store + "/akashi.sqlite") else {
+                throw ValidationError("--store \(options.store): no Akashi store there")
+            }
+            let verifiers = try loadVerifiers(verifierKey)
+            let store = try SQLiteStore(directory: options.store)
+            do {
+                let r = try LedgerService(store: store).verify(verifiers: verifiers)
+                print("ok: \(grouped(r.entries)) entries, \(grouped(r.tiles)) tiles, \(r.checkpoints) checkpoints; root \(r.root.base64) (\(String(format: "%.2f", r.seconds)) s)")
+                if r.checkpoints > 0 && !r.verifierFromCaller {
+                    print("note: signatures were checked against the key recorded in the store; pass --verifier-key with the published key to trust them")
+                }
+            } catch {
+                warn("verification FAILED: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct CheckCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "A witness's check: the current log extends a checkpoint saved earlier.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "File with the saved signed checkpoint ('-' for standard input).")
+        var old: String
+        @Option(name: .customLong("verifier-key"), help: "The log's verifier key (text or file).")
+        var verifierKey: [String] = []
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            var verifiers = try loadVerifiers(verifierKey)
+            if verifiers.isEmpty, let k = try store.recordedVerifierKey() { verifiers = [try NoteVerifier(text: k)] }
+            do {
+                let (o, n) = try LedgerService(store: store).check(old: try readArgumentFile(old), verifiers: verifiers)
+                print("ok: checkpoint \(grouped(o.size)) is extended by the current checkpoint \(grouped(n.size))")
+            } catch {
+                warn("check FAILED: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// Appends journal events in durable batches and prints `acked <size>` after each commit. Used by the
+    /// kill -9 durability test; harmless otherwise (it only appends).
+    struct StressAppend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "stress-append", abstract: "Append test events in durable batches, printing each acknowledged size.",
+            shouldDisplay: false)
+        @OptionGroup var options: StoreOptions
+        @Option var batches = 1000
+        @Option var batchSize = 50
+
+        func run() async throws {
+            let store = try SQLiteStore(directory: options.store)
+            let tag = UUID().uuidString.prefix(8)
+            for b in 0..<batches {
+                let events = (0..<batchSize).map { k in
+                    JournalEventFactory.test(id: "X\(tag)-\(b)-\(k)")
+                }
+                let indexes = try store.appendJournal(events)
+                FileHandle.standardOutput.write(Data("acked \(indexes.last! + 1)\n".utf8))
+            }
+        }
+    }
+}

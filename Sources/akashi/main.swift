@@ -1,0 +1,3 @@
+import AkashiCLI
+
+await Akashi.runMain()
