@@ -73,7 +73,11 @@ final class RawWriter {
     let protection, protectionDoc, caseRow, caseDoc, caseRegister, casePerson, caseStaff, selfReport, selfReportDoc: RawStatement
     let tile: RawStatement
 
+    /// The connection the statements belong to.
+    let connection: OpaquePointer
+
     init(_ db: OpaquePointer) throws {
+        connection = db
         event = try RawStatement(db, """
             INSERT INTO event(seq, id, type, at, day, staff, office, register, person, case_id, entry)
             VALUES (?1, ?2, 'access', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING
@@ -208,6 +212,15 @@ final class RawWriter {
         if let person { personRows.append(IndexRow(key: person, at: ms, seq: seq)) }
         if let caseID { caseRows.append(IndexRow(key: caseID, at: 0, seq: seq)) }
         if let office { officeRows.append(IndexRow(key: office, at: Int64(at.jstDate.day), seq: seq)) }
+    }
+
+    /// Forgets queued lookup-index rows (call at the start of a transaction: a failed one may have left some).
+    func discardPending() {
+        staffRows = []
+        registerRows = []
+        personRows = []
+        caseRows = []
+        officeRows = []
     }
 
     /// Inserts the queued lookup-index rows, each table in key order.

@@ -22,6 +22,17 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     // Guards `sequencer`; held for the whole of a write so sequencing and the transaction are one step.
     private let writeLock = NSLock()
     private var sequencer: LedgerSequencer?
+    // The writer connection's prepared statements, kept across transactions (guarded by `writeLock`).
+    private var rawWriter: RawWriter?
+
+    /// The prepared writer for the pool's writer connection, prepared once.
+    private func writer(_ db: Database) throws -> RawWriter {
+        let conn = db.sqliteConnection!
+        if let w = rawWriter, w.connection == conn { return w }
+        let w = try RawWriter(conn)
+        rawWriter = w
+        return w
+    }
     private var sequencerError: (any Error)?
 
     /// Opens (creating when needed) the store in `directory`.
@@ -62,7 +73,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                let w = try RawWriter(db.sqliteConnection!)
+                let w = try writer(db)
+                w.discardPending()
                 var entries: [[UInt8]] = []
                 var next = seq.size
                 for (k, item) in items.enumerated() {
@@ -99,7 +111,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                     VALUES (?1, ?2, 'journal', ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7)
                     """)
                 var entries: [[UInt8]] = []
-                let w = try RawWriter(db.sqliteConnection!)
+                let w = try writer(db)
+                w.discardPending()
                 for (k, e) in events.enumerated() {
                     let entry = e.canonicalJSON
                     stmt.bind(1, Int64(first) + Int64(k))
