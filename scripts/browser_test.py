@@ -3,7 +3,9 @@
 
 Starts `akashi serve` on a free loopback port with a temporary store (a tiny generated city), then drives:
 sign in, meet the banner, acknowledge it, take a certificate request, search, open the register for that
-case, issue the certificate, sign out. Screenshots go to test-artifacts/browser/. Afterwards the ledger is
+case, issue the certificate, sign out. Then the auditor console: worklist → finding → investigation → note →
+disposition (業務上 with a rule, which suppresses the pattern), the disclosure report and its printable letter with a
+one-time code, and the resident page redeeming that code. Screenshots go to test-artifacts/browser/. Afterwards the ledger is
 checked with `akashi ledger verify` and by reading the events (`akashi export`).
 
 Needs: Debian packages `chromium` and `chromium-driver`, Python `selenium` (pip), and a built `akashi`
@@ -93,6 +95,11 @@ def main():
         r = run("account", "set-password", "--store", store, "--staff", clerk["id"], stdin=PASSWORD + "\n")
         check("set a password from stdin", r.returncode == 0, r.stderr)
         check("password not echoed", PASSWORD not in r.stdout + r.stderr)
+        auditor = next(s for s in staff if s["role"] == "auditor")
+        r = run("account", "set-password", "--store", store, "--staff", auditor["id"], stdin=PASSWORD + "\n")
+        check("auditor password", r.returncode == 0, r.stderr)
+        r = run("audit", "--store", store)
+        check("audit the imported city", r.returncode == 0, r.stderr[-500:])
 
         key = os.path.join(tmp, "ledger.key")
         r = run("ledger", "keygen", "--name", "browser-test.example/akashi", "--out", key)
@@ -101,8 +108,8 @@ def main():
         # A register to work on: one whose head is a person we can search for.
         import sqlite3
         con = sqlite3.connect(f"file:{store}/akashi.sqlite?mode=ro", uri=True)
-        reg_id, head = con.execute(
-            "SELECT r.id, p.name FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' ORDER BY r.id LIMIT 1"
+        reg_id, head, head_id = con.execute(
+            "SELECT r.id, p.name, p.id FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' ORDER BY r.id LIMIT 1"
         ).fetchone()
         known = {i for (i,) in con.execute("SELECT id FROM event")}
         con.close()
@@ -136,6 +143,14 @@ def main():
         driver = webdriver.Chrome(service=Service(driver_path), options=opts)
         driver.implicitly_wait(5)
         shot = lambda n: driver.save_screenshot(os.path.join(ARTIFACTS, n + ".png"))
+        from selenium.webdriver.support import expected_conditions as EC
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        def go(element):
+            """Clicks an element that navigates and waits for the next page."""
+            old = driver.find_element(By.TAG_NAME, "html")
+            element.click()
+            WebDriverWait(driver, 15).until(EC.staleness_of(old))
 
         driver.get(base + "/signin")
         check("sign-in page in Japanese", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja")
@@ -183,6 +198,79 @@ def main():
         check("signed out", "/signin" in driver.current_url)
         shot("10-signedout")
 
+        # The auditor console.
+        driver.get(base + "/console")
+        check("console needs a sign-in", "/signin" in driver.current_url)
+        driver.find_element(By.ID, "staff").send_keys(auditor["id"])
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        go(driver.find_element(By.ID, "signin"))
+        go(driver.find_element(By.ID, "acknowledge"))
+        driver.get(base + "/console")
+        rows = driver.find_elements(By.CSS_SELECTOR, "#worklist tr.finding")
+        check("worklist lists flagged findings", len(rows) > 0, str(len(rows)))
+        shot("11-worklist")
+        link = driver.find_element(By.CSS_SELECTOR, "#worklist a.finding-link")
+        access = link.get_attribute("href").rsplit("/", 1)[-1]
+        go(link)
+        check("finding shows its reasons", len(driver.find_elements(By.CSS_SELECTOR, "#reasons li")) > 0)
+        check("finding shows the evidence table of cases", len(driver.find_elements(By.ID, "cases")) == 1)
+        shot("12-finding")
+        driver.find_element(By.ID, "title").send_keys("ブラウザ試験の調査")
+        go(driver.find_element(By.ID, "open-investigation"))
+        inv_id = driver.find_element(By.ID, "inv-id").text
+        check("investigation opened", inv_id.startswith("INV-"), inv_id)
+        driver.find_element(By.ID, "text").send_keys("窓口の記録と照合した。")
+        go(driver.find_element(By.ID, "add-entry"))
+        check("note recorded", "窓口の記録と照合した。" in driver.find_element(By.ID, "entries").text)
+        driver.find_element(By.ID, "disp-business").click()
+        driver.find_element(By.ID, "rule").send_keys("窓口での照会対応")
+        shot("13-investigation")
+        go(driver.find_element(By.ID, "dispose"))
+        check("disposition recorded with who and when", "業務上" in driver.find_element(By.ID, "disposition").text
+              and auditor["id"] in driver.find_element(By.ID, "decided").text)
+        shot("14-disposition")
+        driver.get(base + "/console")
+        check("disposed finding left the open worklist", access not in driver.page_source)
+        driver.get(base + "/console?filter=disposed")
+        check("still visible under a filter", access in driver.page_source)
+        shot("15-worklist-disposed")
+        driver.get(base + "/console/dashboard")
+        check("dashboard draws five SVG charts", len(driver.find_elements(By.CSS_SELECTOR, "figure svg")) == 5)
+        shot("16-dashboard")
+
+        # Disclosure: the form, the report, the printable view and a letter with a one-time code.
+        driver.get(base + "/console/disclosure")
+        driver.find_element(By.ID, "subject").send_keys(head_id)
+        driver.find_element(By.ID, "from").send_keys("2000-01-01")
+        driver.find_element(By.ID, "to").send_keys(today)
+        go(driver.find_element(By.ID, "disclose"))
+        check("disclosure report shown", head_id in driver.find_element(By.ID, "report-title").text)
+        shot("17-disclosure")
+        go(driver.find_element(By.ID, "report-html"))
+        check("printable disclosure (A4)", "戸籍等の閲覧状況について" in driver.page_source)
+        shot("18-disclosure-print")
+        driver.back()
+        go(driver.find_element(By.ID, "print-letter"))
+        codes = driver.find_elements(By.CSS_SELECTOR, "span.code")
+        code = codes[0].text.strip() if codes else ""
+        check("letter carries a one-time code", len(code) == 19, code)
+        shot("19-letter")
+        driver.get(base + "/menu")
+        go(driver.find_element(By.ID, "signout"))
+
+        # The resident page with that code: once, then refused.
+        driver.get(base + "/resident")
+        driver.find_element(By.ID, "code").send_keys(code)
+        go(driver.find_element(By.ID, "resident-submit"))
+        check("resident sees the history", len(driver.find_elements(By.ID, "resident-title")) == 1)
+        check("no staff ID on the resident page", clerk["id"] not in driver.page_source)
+        shot("20-resident")
+        driver.get(base + "/resident")
+        driver.find_element(By.ID, "code").send_keys(code)
+        go(driver.find_element(By.ID, "resident-submit"))
+        check("a used code is refused", len(driver.find_elements(By.ID, "resident-error")) == 1)
+        shot("21-resident-used")
+
         # The ledger: verify it and read what the session recorded.
         time.sleep(0.5)
         server.terminate()
@@ -211,6 +299,11 @@ def main():
         if printed:
             r = run("ledger", "receipt", "--store", store, "--event", printed["id"])
             check("receipt of the print event against the signed checkpoint", r.returncode == 0, (r.stdout + r.stderr)[:500])
+        aud = [e for e in new if e.get("staff") == auditor["id"]]
+        check("console views journaled", any(e.get("kind") == "console.view" and e.get("subject") == "finding:" + access for e in aud))
+        check("investigation steps journaled", {"investigation.open", "investigation.note", "investigation.disposition",
+                                                "suppression.create"} <= {e.get("kind") for e in aud})
+        check("resident visit journaled", any(e.get("kind") == "resident.view" and e.get("subject") == head_id for e in new))
         check("no password in the ledger", not any(PASSWORD in json.dumps(e, ensure_ascii=False) for e in new))
     except Exception as e:  # report and count as a failure
         import traceback

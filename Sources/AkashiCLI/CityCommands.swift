@@ -97,7 +97,10 @@ struct Demo: AsyncParsableCommand {
         _ = try ImportRunner.run(files: files, store: store, quiet: false)
         print(Stats.render(try store.stats(), format: .table))
 
-        // (The audit of the imported city runs here once the lead adds it.)
+        // Audit what was imported (incremental: later runs audit only what is new).
+        let audited = try AuditService(store: store).run()
+        print("audit: \(audited.audited) accesses audited, \(audited.counts.flagged) flagged of \(audited.counts.total)"
+            + " (\(audited.counts.explained) explained) in \(String(format: "%.1f", audited.seconds)) s")
 
         let keyPath = data + "/ledger.key"
         if !fm.fileExists(atPath: keyPath) {

@@ -99,6 +99,7 @@ enum Schema {
         WorkspaceSchema.register(&m)
         AuditSchema.register(&m)
         ReportSchema.register(&m)
+        ConsoleSchema.register(&m)
         return m
     }
 }

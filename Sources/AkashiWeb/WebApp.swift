@@ -60,6 +60,11 @@ public enum WebApp {
         }
         api.add(to: router.group("api/v1"), ledger: ledger)
         pages.add(to: router)
+        if let console = Console(workspace: workspace) {
+            ConsoleRoutes(pages: pages, console: console).add(to: router)
+            ResidentRoutes(pages: pages, console: console).add(to: router)
+            SurveyRoutes(pages: pages, console: console).add(to: router)
+        }
         return router
     }
 
@@ -169,8 +174,11 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         }
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        // A printable report with its own inline style sets its own (still script-free) policy.
+        if response.headers[.contentSecurityPolicy] == nil {
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        }
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response

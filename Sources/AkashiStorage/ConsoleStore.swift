@@ -1,0 +1,188 @@
+import AkashiAudit
+import AkashiDomain
+
+/// How an auditor decided an investigation (処分区分).
+public enum Disposition: String, Sendable, CaseIterable {
+    /// 業務上: the access was part of the staff member's work.
+    case business
+    /// 業務外: the access was not for work (misuse).
+    case nonBusiness = "non_business"
+    /// 要聴取: an interview (事情聴取) is needed before deciding.
+    case interview
+
+    public var ja: String {
+        switch self {
+        case .business: "業務上"
+        case .nonBusiness: "業務外"
+        case .interview: "要聴取"
+        }
+    }
+
+    public var en: String {
+        switch self {
+        case .business: "for work"
+        case .nonBusiness: "not for work"
+        case .interview: "interview needed"
+        }
+    }
+}
+
+/// An investigation of a finding or of a staff member, from opening to disposition.
+public struct Investigation: Sendable, Equatable {
+    public var id: String
+    /// The access (finding) it was opened from, if any.
+    public var finding: String?
+    /// The staff member investigated.
+    public var staff: String
+    /// The register of the finding, if any.
+    public var register: String?
+    /// The finding's reason codes (sorted), if opened from a finding.
+    public var reasonCodes: [String]
+    public var title: String
+    /// `open` or `closed` (closed once disposed as 業務上 or 業務外).
+    public var status: String
+    public var assignee: String?
+    public var openedBy: String
+    public var opened: Timestamp
+    public var disposition: Disposition?
+    /// The rule an auditor stated with a 業務上 disposition (e.g. 「窓口の照会対応」).
+    public var rule: String?
+    public var decidedBy: String?
+    public var decided: Timestamp?
+
+    public init(id: String, finding: String?, staff: String, register: String?, reasonCodes: [String], title: String,
+                status: String = "open", assignee: String? = nil, openedBy: String, opened: Timestamp,
+                disposition: Disposition? = nil, rule: String? = nil, decidedBy: String? = nil, decided: Timestamp? = nil) {
+        self.id = id
+        self.finding = finding
+        self.staff = staff
+        self.register = register
+        self.reasonCodes = reasonCodes
+        self.title = title
+        self.status = status
+        self.assignee = assignee
+        self.openedBy = openedBy
+        self.opened = opened
+        self.disposition = disposition
+        self.rule = rule
+        self.decidedBy = decidedBy
+        self.decided = decided
+    }
+}
+
+/// One step of an investigation: opening, assignment, note, interview record (事情聴取), disposition.
+public struct InvestigationEntry: Sendable, Equatable {
+    public var id: Int64
+    public var investigation: String
+    /// `open`, `assign`, `note`, `interview`, `disposition`.
+    public var kind: String
+    public var author: String
+    public var at: Timestamp
+    public var text: String
+    public var fileName: String?
+    public var fileSize: Int?
+    /// The ledger journal event recording the step.
+    public var journal: String
+
+    public init(id: Int64 = 0, investigation: String, kind: String, author: String, at: Timestamp, text: String,
+                fileName: String? = nil, fileSize: Int? = nil, journal: String) {
+        self.id = id
+        self.investigation = investigation
+        self.kind = kind
+        self.author = author
+        self.at = at
+        self.text = text
+        self.fileName = fileName
+        self.fileSize = fileSize
+        self.journal = journal
+    }
+}
+
+/// A pattern an auditor declared to be work (業務上, with a stated rule): matching findings leave the worklist.
+///
+/// A finding matches when its reason codes are exactly ``reasonCodes`` (as a set), and — when given — its staff is
+/// ``staff`` and its register is ``register``. `staff == nil` means any staff member (a rule across staff);
+/// `register == nil` means any register.
+public struct Suppression: Sendable, Equatable {
+    public var id: Int64
+    public var investigation: String
+    public var staff: String?
+    public var register: String?
+    public var reasonCodes: [String]
+    public var rule: String
+    public var createdBy: String
+    public var created: Timestamp
+
+    public init(id: Int64 = 0, investigation: String, staff: String?, register: String?, reasonCodes: [String],
+                rule: String, createdBy: String, created: Timestamp) {
+        self.id = id
+        self.investigation = investigation
+        self.staff = staff
+        self.register = register
+        self.reasonCodes = Array(Set(reasonCodes)).sorted()
+        self.rule = rule
+        self.createdBy = createdBy
+        self.created = created
+    }
+
+    /// Whether a finding falls under the pattern.
+    public func matches(_ f: AccessFinding) -> Bool {
+        if let staff, staff != f.staff { return false }
+        if let register, register != f.register { return false }
+        return Array(Set(f.reasonCodes)).sorted() == reasonCodes
+    }
+
+    /// The scope in words (ja / en).
+    public var scopeJa: String {
+        (staff.map { "職員 \($0)" } ?? "全職員") + "・" + (register.map { "戸籍 \($0)" } ?? "全戸籍") + "・理由 " + reasonCodes.joined(separator: "+")
+    }
+}
+
+/// An access the live alerts show: break-the-glass (reason instead of a case), a VIP's or a DV-supported person's
+/// register.
+public struct ConsoleAlert: Sendable, Equatable {
+    public var seq: UInt64
+    public var access: String
+    public var at: Timestamp
+    public var staff: String
+    public var office: String?
+    public var register: String?
+    /// `break_glass`, `vip`, `dv_support`.
+    public var kinds: [String]
+    public var reason: String?
+
+    public init(seq: UInt64, access: String, at: Timestamp, staff: String, office: String?, register: String?,
+                kinds: [String], reason: String?) {
+        self.seq = seq
+        self.access = access
+        self.at = at
+        self.staff = staff
+        self.office = office
+        self.register = register
+        self.kinds = kinds
+        self.reason = reason
+    }
+}
+
+/// What the auditor console keeps beyond the ledger: investigations and their steps, suppressions, alerts and small
+/// settings (the alert cursors, the open survey). Every change is also journaled by the caller.
+public protocol ConsoleStore: AnyObject, Sendable {
+    func saveInvestigation(_ i: Investigation) throws
+    func investigation(id: String) throws -> Investigation?
+    /// Investigations, newest first; filters are optional.
+    func investigations(status: String?, staff: String?, finding: String?) throws -> [Investigation]
+    /// Adds a step (with an optional uploaded file); returns its ID.
+    @discardableResult
+    func addInvestigationEntry(_ e: InvestigationEntry, file: [UInt8]?) throws -> Int64
+    func investigationEntries(investigation: String) throws -> [InvestigationEntry]
+    func investigationFile(entry: Int64) throws -> (name: String, bytes: [UInt8])?
+    @discardableResult
+    func addSuppression(_ s: Suppression) throws -> Int64
+    func suppressions() throws -> [Suppression]
+    func consoleValue(_ key: String) throws -> String?
+    func setConsoleValue(_ key: String, _ value: String) throws
+    /// Stores alerts (ignoring ones already stored).
+    func saveAlerts(_ alerts: [ConsoleAlert]) throws
+    /// The newest alerts first.
+    func alerts(limit: Int) throws -> [ConsoleAlert]
+}

@@ -1,0 +1,373 @@
+import AkashiAudit
+import AkashiDomain
+import AkashiInterchange
+import AkashiReports
+import AkashiStorage
+import Foundation
+import Synchronization
+
+/// What the auditor console needs of a store: the workspace's records, the reports' reads, the findings and the
+/// console's own tables. The embedded SQLite store is all of them.
+public typealias ConsoleBackend = WorkspaceStore & ReportStore & FindingStore & ConsoleStore
+
+/// The auditor console's logic over the audit and report services: worklist with suppressions, evidence for a
+/// finding, investigations (every step journaled), live alerts, dashboard figures, disclosure and access codes.
+final class Console: Sendable {
+    let workspace: Workspace
+    let store: any ConsoleBackend
+    let audit: AuditService
+    /// Wrong resident codes per client: (failures, window start millis).
+    let failures = Mutex<[String: (Int, Int64)]>([:])
+    /// Redeemed resident reports kept for the JSON download: token hash → (JSON, expiry millis).
+    let residentReports = Mutex<[String: (Data, Int64)]>([:])
+    /// Wrong codes a client may try per window.
+    let maxFailures = 5
+    let failureWindowMillis: Int64 = 15 * 60_000
+
+    init?(workspace: Workspace) {
+        guard let s = workspace.store as? any ConsoleBackend else { return nil }
+        self.workspace = workspace
+        self.store = s
+        self.audit = AuditService(store: s)
+    }
+
+    var now: Timestamp { workspace.now }
+
+    // MARK: Journal
+
+    /// Records that an auditor opened a console page (who watches the watchers).
+    func viewed(_ a: Actor, _ subject: String, path: String) async throws {
+        _ = try await workspace.journal("console.view", actor: a, subject: subject,
+                                        detail: .object([("path", .string(String(path.prefix(300))))]))
+    }
+
+    func journal(_ kind: String, _ a: Actor?, subject: String, _ detail: [(String, JSONValue)]) async throws -> String {
+        let at = now
+        let id = Tokens.eventID(millis: at.millis)
+        let e = JournalEvent(id: id, at: at, kind: kind, staff: a?.staff.id, office: a?.office,
+                             terminal: a?.session.terminal, subject: subject, detail: .object(detail))
+        _ = try await workspace.committer.append(e)
+        return id
+    }
+
+    // MARK: Findings
+
+    /// Which suppression (and its investigation's disposition) covers a finding, if any.
+    func suppression(of f: AccessFinding, _ list: [Suppression]) -> Suppression? { list.first { $0.matches(f) } }
+
+    /// Flagged findings by score, split by state: `open` (default), `suppressed`, `disposed`, `all`.
+    func worklist(filter: String, staff: String?, limit: Int, offset: Int) throws -> [(StoredFinding, Suppression?, Investigation?)] {
+        let sup = try store.suppressions()
+        let invs = try store.investigations(status: nil, staff: nil, finding: nil)
+        var byFinding: [String: Investigation] = [:]
+        for i in invs.reversed() { if let f = i.finding { byFinding[f] = i } }
+        var out: [(StoredFinding, Suppression?, Investigation?)] = []
+        var skipped = 0
+        var page = 0
+        let chunk = 1000
+        while out.count < limit {
+            let batch = try audit.worklist(limit: chunk, offset: page * chunk, staff: staff)
+            for f in batch {
+                let s = suppression(of: f.finding, sup)
+                let inv = byFinding[f.finding.access]
+                let disposed = inv?.disposition == .business || inv?.disposition == .nonBusiness
+                let keep: Bool = switch filter {
+                case "suppressed": s != nil
+                case "disposed": disposed
+                case "all": true
+                default: s == nil && !disposed
+                }
+                guard keep else { continue }
+                if skipped < offset { skipped += 1; continue }
+                out.append((f, s, inv))
+                if out.count >= limit { break }
+            }
+            if batch.count < chunk { break }
+            page += 1
+        }
+        return out
+    }
+
+    /// The access event behind a finding (or any access ID).
+    func accessEvent(_ id: String) throws -> (UInt64, AccessEvent)? {
+        guard let idx = try store.ledgerIndex(ofEvent: id), let bytes = try store.ledgerEntries(idx..<(idx + 1)).first,
+              case let .record(.access(e), _) = try RecordDecoder.decode(line: bytes) else { return nil }
+        return (idx, e)
+    }
+
+    /// The cases about the access's register or person within the audit's look-back, and per case why it did not
+    /// explain the access (or that it did).
+    func nearestCases(_ f: AccessFinding, _ e: AccessEvent?) throws -> [[String: Any]] {
+        let cfg = audit.config
+        let register = f.register ?? e?.register
+        let person = f.person ?? e?.person
+        let cases = try store.reportCases(person: person, registers: register.map { [$0] } ?? [])
+        let at = f.at.millis
+        let lookback = Int64(cfg.maxCaseLookbackDays) * 86_400_000
+        let near = cases.filter { abs($0.received.millis - at) <= lookback }
+            .sorted { abs($0.received.millis - at) < abs($1.received.millis - at) }.prefix(10)
+        return near.map { c -> [String: Any] in
+            let start = c.received.millis - Int64(cfg.lateKeyingMinutes) * 60_000
+            let end = (c.closed?.millis ?? c.received.millis + Int64(cfg.openCaseDays) * 86_400_000)
+                + Int64(cfg.closedSlackDays) * 86_400_000
+            var ja: [String] = [], en: [String] = []
+            if !c.staff.contains(f.staff) {
+                ja.append("担当が別の職員（\(c.staff.joined(separator: "・"))）")
+                en.append("handled by other staff (\(c.staff.joined(separator: ", ")))")
+            }
+            if at < start || at > end {
+                ja.append("期間外（\(Timestamp(millis: start).jstDate)〜\(Timestamp(millis: end).jstDate)）")
+                en.append("outside the window (\(Timestamp(millis: start).jstDate) – \(Timestamp(millis: end).jstDate))")
+            }
+            let aboutRegister = register.map { c.registers.contains($0) } ?? false
+            if !aboutRegister {
+                ja.append(register == nil ? "戸籍の指定なし" : "別の戸籍（\(c.registers.joined(separator: "・"))）")
+                en.append(register == nil ? "no register on the access" : "other register (\(c.registers.joined(separator: ", ")))")
+            }
+            if let o = f.office ?? e?.office, o != c.office {
+                ja.append("別の事務所（\(c.office)）")
+                en.append("other office (\(c.office))")
+            }
+            let explains = f.explanation?.caseID == c.id
+            return ["id": c.id, "number": c.number ?? c.id, "kind": c.kind.ja, "received": c.received.format(offset: Timestamp.jst),
+                    "closed": c.closed?.format(offset: Timestamp.jst) ?? "—", "staff": c.staff.joined(separator: " "),
+                    "registers": c.registers.joined(separator: " "), "explains": explains,
+                    "mismatchJa": explains ? "この案件で説明されます" : (ja.isEmpty ? "一致（ただし理由は上記）" : ja.joined(separator: "、")),
+                    "mismatchEn": explains ? "explains the access" : (en.isEmpty ? "matches (see reasons above)" : en.joined(separator: "; "))]
+        }
+    }
+
+    static func row(_ sf: StoredFinding, _ s: Suppression?, _ inv: Investigation?) -> [String: Any] {
+        let f = sf.finding
+        return ["access": f.access, "staff": f.staff, "at": f.at.format(offset: Timestamp.jst), "score": AccessFinding.scoreText(f.score),
+                "flagged": f.flagged, "explained": f.explained, "rule": f.explanation?.rule ?? "",
+                "case": f.explanation?.caseID ?? "", "register": f.register ?? "", "person": f.person ?? "",
+                "office": f.office ?? "",
+                "reasons": f.reasons.map { ["code": $0.code, "ja": $0.ja, "en": $0.en] },
+                "codes": f.reasonCodes.joined(separator: ", "),
+                "suppressed": s != nil, "suppressedBy": s?.investigation ?? "", "suppressRule": s?.rule ?? "",
+                "investigation": inv?.id ?? "", "disposition": inv?.disposition?.ja ?? "",
+                "status": f.flagged ? (s != nil ? "抑制 suppressed" : "要確認 flagged") : (f.explained ? "説明あり explained" : "説明なし unexplained")]
+    }
+
+    // MARK: Investigations
+
+    func newInvestigationID() -> String {
+        "INV-" + String(now.millis) + "-" + Tokens.randomBytes(3).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Opens an investigation from a finding (access ID) or a staff member; journaled as `investigation.open`.
+    func open(_ a: Actor, finding: String?, staff: String?, title: String?) async throws -> Investigation {
+        var inv: Investigation
+        if let fid = finding?.trimmed.nonEmpty {
+            guard let sf = try audit.findings(accessIDs: [fid]).first else { throw WorkspaceError.notFound("所見 \(fid) ") }
+            let f = sf.finding
+            inv = Investigation(id: newInvestigationID(), finding: f.access, staff: f.staff, register: f.register,
+                                reasonCodes: Array(Set(f.reasonCodes)).sorted(),
+                                title: title?.trimmed.nonEmpty.map { String($0.prefix(200)) } ?? "所見 \(f.access)",
+                                openedBy: a.staff.id, opened: now)
+        } else if let sid = staff?.trimmed.nonEmpty {
+            guard try store.staffMember(id: sid) != nil else { throw WorkspaceError.notFound("職員 \(sid) ") }
+            inv = Investigation(id: newInvestigationID(), finding: nil, staff: sid, register: nil, reasonCodes: [],
+                                title: title?.trimmed.nonEmpty.map { String($0.prefix(200)) } ?? "職員 \(sid) の調査",
+                                openedBy: a.staff.id, opened: now)
+        } else {
+            throw WorkspaceError.invalid("所見または職員を指定してください。", "Name a finding or a staff member.")
+        }
+        inv.assignee = a.staff.id
+        try store.saveInvestigation(inv)
+        var d: [(String, JSONValue)] = [("staff", .string(inv.staff)), ("assignee", .string(a.staff.id))]
+        if let f = inv.finding { d.append(("finding", .string(f))) }
+        let j = try await journal("investigation.open", a, subject: inv.id, d)
+        try store.addInvestigationEntry(InvestigationEntry(investigation: inv.id, kind: "open", author: a.staff.id, at: now,
+                                                           text: inv.title, journal: j), file: nil)
+        return inv
+    }
+
+    func investigation(_ id: String) throws -> Investigation {
+        guard let i = try store.investigation(id: id) else { throw WorkspaceError.notFound("調査 \(id) ") }
+        return i
+    }
+
+    func assign(_ a: Actor, _ id: String, to auditor: String) async throws {
+        var inv = try investigation(id)
+        guard let s = try store.staffMember(id: auditor), s.role == .auditor else {
+            throw WorkspaceError.invalid("担当は監査担当の職員から選んでください。", "Assign the investigation to an auditor.")
+        }
+        inv.assignee = s.id
+        try store.saveInvestigation(inv)
+        let j = try await journal("investigation.assign", a, subject: id, [("assignee", .string(s.id))])
+        try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "assign", author: a.staff.id, at: now,
+                                                           text: s.id, journal: j), file: nil)
+    }
+
+    /// A note or an interview record (事情聴取), with an optional file; the ledger keeps the text's SHA-256.
+    func addEntry(_ a: Actor, _ id: String, kind: String, text: String, file: (String, [UInt8])?) async throws {
+        _ = try investigation(id)
+        guard let t = text.trimmed.nonEmpty, t.count <= 10_000 else {
+            throw WorkspaceError.invalid("内容を入力してください（10000文字以内）。", "Write the text (up to 10,000 characters).")
+        }
+        var d: [(String, JSONValue)] = [("kind", .string(kind)), ("sha256", .string(Tokens.storedHash(t)))]
+        if let file { d.append(("file", .string(file.0))); d.append(("file_sha256", .string(Tokens.storedHash(String(decoding: file.1, as: UTF8.self))))) }
+        let j = try await journal(kind == "interview" ? "investigation.interview" : "investigation.note", a, subject: id, d)
+        try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: kind, author: a.staff.id, at: now, text: t,
+                                                           fileName: file?.0, fileSize: file?.1.count, journal: j),
+                                        file: file?.1)
+    }
+
+    /// Records a disposition. 業務上 with a stated rule adds a suppression of the chosen scope:
+    /// `staff_register` (same staff, register and reason codes), `staff` (same staff and reason codes, any
+    /// register) or `register` (any staff, same register and reason codes).
+    func dispose(_ a: Actor, _ id: String, disposition: Disposition, rule: String?, scope: String?) async throws {
+        var inv = try investigation(id)
+        let rule = rule?.trimmed.nonEmpty.map { String($0.prefix(500)) }
+        inv.disposition = disposition
+        inv.rule = rule
+        inv.decidedBy = a.staff.id
+        inv.decided = now
+        inv.status = disposition == .interview ? "open" : "closed"
+        try store.saveInvestigation(inv)
+        var d: [(String, JSONValue)] = [("disposition", .string(disposition.rawValue)), ("staff", .string(inv.staff))]
+        if let rule { d.append(("rule", .string(rule))) }
+        if let f = inv.finding { d.append(("finding", .string(f))) }
+        let j = try await journal("investigation.disposition", a, subject: id, d)
+        try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "disposition", author: a.staff.id, at: now,
+                                                           text: disposition.ja + (rule.map { "：" + $0 } ?? ""), journal: j),
+                                        file: nil)
+        if disposition == .business, let rule, !inv.reasonCodes.isEmpty {
+            let sc = scope ?? "staff_register"
+            let s = Suppression(investigation: id, staff: sc == "register" ? nil : inv.staff,
+                                register: sc == "staff" ? nil : inv.register, reasonCodes: inv.reasonCodes, rule: rule,
+                                createdBy: a.staff.id, created: now)
+            let sid = try store.addSuppression(s)
+            var sd: [(String, JSONValue)] = [("investigation", .string(id)), ("scope", .string(sc)),
+                                             ("reasons", .array(s.reasonCodes.map { .string($0) })), ("rule", .string(rule))]
+            if let st = s.staff { sd.append(("staff", .string(st))) }
+            if let r = s.register { sd.append(("register", .string(r))) }
+            _ = try await journal("suppression.create", a, subject: "suppression:\(sid)", sd)
+        }
+    }
+
+    // MARK: Alerts
+
+    /// Scans the ledger's new access events for break-the-glass, VIP and DV-support accesses and stores them as alerts.
+    func scanAlerts() throws {
+        let size = try store.ledgerSize()
+        var next = try store.consoleValue("alert.scanned").flatMap { UInt64($0) } ?? (size > 50_000 ? size - 50_000 : 0)
+        var protections: [String: (vip: Bool, dv: Bool)] = [:]
+        func flags(_ register: String) throws -> (vip: Bool, dv: Bool) {
+            if let x = protections[register] { return x }
+            var r = (vip: false, dv: false)
+            if let reg = try store.register(id: register) {
+                for m in reg.members {
+                    for p in try store.protections(person: m) {
+                        if p.kind == .vip { r.vip = true }
+                        if p.kind == .dv_support { r.dv = true }
+                    }
+                }
+            }
+            protections[register] = r
+            return r
+        }
+        var scanned = 0
+        while scanned < 200_000 {
+            let batch = try store.accessEvents(fromSeq: next, limit: 10_000)
+            guard let last = batch.last else { break }
+            var out: [ConsoleAlert] = []
+            for a in batch {
+                guard case let .record(.access(e), _)? = try? RecordDecoder.decode(line: a.entry) else { continue }
+                let seq = a.seq
+                var kinds: [String] = []
+                if e.reason != nil && e.caseID == nil { kinds.append("break_glass") }
+                if let r = e.register {
+                    let p = try flags(r)
+                    if p.vip { kinds.append("vip") }
+                    if p.dv { kinds.append("dv_support") }
+                }
+                if !kinds.isEmpty {
+                    out.append(ConsoleAlert(seq: seq, access: e.id, at: e.at, staff: e.staff, office: e.office,
+                                            register: e.register, kinds: kinds, reason: e.reason))
+                }
+            }
+            try store.saveAlerts(out)
+            next = last.seq + 1
+            scanned += batch.count
+            try store.setConsoleValue("alert.scanned", String(next))
+            if batch.count < 10_000 { break }
+        }
+        if try store.consoleValue("alert.scanned") == nil { try store.setConsoleValue("alert.scanned", String(next)) }
+    }
+
+    // MARK: Dashboard
+
+    struct Figures {
+        var days: [LocalDate] = []
+        var offices: [String] = []
+        var perOfficeDay: [String: [LocalDate: Int]] = [:]
+        var total: [String: Int] = [:]
+        var unexplained: [String: Int] = [:]
+        var flaggedPerDay: [LocalDate: Int] = [:]
+        var hourOfWeek = [[Int]](repeating: [Int](repeating: 0, count: 24), count: 7)
+    }
+
+    /// Figures over every stored finding (the last `days` days of data for the per-day charts).
+    func figures(days: Int = 28) throws -> Figures {
+        var x = Figures()
+        var newest: LocalDate?
+        var all: [LocalDate: [String: Int]] = [:]
+        try store.forEachFinding(FindingFilter()) { sf in
+            let f = sf.finding
+            let o = f.office ?? "?"
+            let d = f.at.jstDate
+            x.total[o, default: 0] += 1
+            if !f.explained { x.unexplained[o, default: 0] += 1 }
+            if f.flagged { x.flaggedPerDay[d, default: 0] += 1 }
+            all[d, default: [:]][o, default: 0] += 1
+            x.hourOfWeek[d.weekday][f.at.jstMinuteOfDay / 60] += 1
+            if newest == nil || newest! < d { newest = d }
+        }
+        x.offices = x.total.keys.sorted()
+        if let newest {
+            x.days = (0..<days).map { newest.adding(days: $0 - days + 1) }
+            for d in x.days { for (o, n) in all[d] ?? [:] { x.perOfficeDay[o, default: [:]][d] = n } }
+        }
+        return x
+    }
+
+    // MARK: Resident
+
+    /// Whether a client may try another code; counts a failure when `failed`.
+    func residentAllowed(_ client: String) -> Bool {
+        let nowMs = Workspace.nowMillis()
+        return failures.withLock { m in
+            guard let (n, start) = m[client] else { return true }
+            if nowMs - start > failureWindowMillis { m[client] = nil; return true }
+            return n < maxFailures
+        }
+    }
+
+    func residentFailed(_ client: String) {
+        let nowMs = Workspace.nowMillis()
+        failures.withLock { m in
+            if let (n, start) = m[client], nowMs - start <= failureWindowMillis { m[client] = (n + 1, start) } else { m[client] = (1, nowMs) }
+        }
+    }
+
+    func keepResidentReport(_ data: Data) -> String {
+        let token = Tokens.newToken()
+        let nowMs = Workspace.nowMillis()
+        residentReports.withLock { m in
+            m = m.filter { $0.value.1 > nowMs }
+            m[Tokens.storedHash(token)] = (data, nowMs + 15 * 60_000)
+        }
+        return token
+    }
+
+    func residentReport(_ token: String) -> Data? {
+        let nowMs = Workspace.nowMillis()
+        return residentReports.withLock { m in
+            guard let (d, exp) = m[Tokens.storedHash(token)], exp > nowMs else { return nil }
+            return d
+        }
+    }
+}

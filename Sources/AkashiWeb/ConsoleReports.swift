@@ -1,0 +1,257 @@
+import AkashiAudit
+import AkashiDomain
+import AkashiReports
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension ConsoleRoutes {
+    // MARK: Alerts and dashboard
+
+    func addAlertsDashboard(to router: Router<WebRequestContext>) {
+        router.get("/console/alerts") { request, _ -> Response in
+            let a = try await view(request, "alerts")
+            try console.scanAlerts()
+            let seen = try console.store.consoleValue("alert.seen.\(a.staff.id)").flatMap { UInt64($0) } ?? 0
+            var v = base(a, "即時通知（緊急閲覧・VIP・DV等支援措置）")
+            let names = ["break_glass": "緊急閲覧 break-the-glass", "vip": "VIP", "dv_support": "DV等支援措置 DV support"]
+            let list = try console.store.alerts(limit: 200)
+            v["rows"] = list.map { x -> [String: Any] in
+                ["seq": x.seq, "access": x.access, "at": x.at.format(offset: Timestamp.jst), "staff": x.staff,
+                 "office": x.office ?? "", "register": x.register ?? "", "kinds": x.kinds.map { names[$0] ?? $0 }.joined(separator: "・"),
+                 "reason": x.reason ?? "", "new": x.seq > seen]
+            }
+            v["newCount"] = list.count { $0.seq > seen }
+            v["top"] = list.first.map { String($0.seq) } ?? "0"
+            v["refresh"] = true
+            return pages.html("console_alerts", v)
+        }
+        router.post("/console/alerts/seen") { request, _ -> Response in
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            let top = UInt64(f["top"] ?? "") ?? 0
+            try console.store.setConsoleValue("alert.seen.\(a.staff.id)", String(top))
+            _ = try await console.journal("console.alerts.seen", a, subject: "alerts", [("upTo", .number(String(top)))])
+            throw Redirect(location: "/console/alerts")
+        }
+        router.get("/console/dashboard") { request, _ -> Response in
+            let a = try await view(request, "dashboard")
+            var v = base(a, "ダッシュボード")
+            let x = try console.figures()
+            let dayLabels = x.days.map { String($0.description.dropFirst(5)) }
+            let series = x.offices.map { o in (o, x.days.map { x.perOfficeDay[o]?[$0] ?? 0 }) }
+            v["chartOffices"] = Charts.lines(id: "c1", title: "事務所別・日別の閲覧件数 Accesses per office per day",
+                                             desc: "直近\(x.days.count)日、事務所ごとの閲覧件数の折れ線。表は下にあります。",
+                                             x: dayLabels, series: series)
+            v["officeDays"] = x.days.map { d in ["day": d.description, "counts": x.offices.map { ["n": x.perOfficeDay[$0]?[d] ?? 0] }] }
+            v["offices"] = x.offices
+            let shares = x.offices.map { o -> (String, Double) in
+                (o, Double(x.unexplained[o] ?? 0) / Double(max(x.total[o] ?? 0, 1)) * 100)
+            }
+            v["chartShare"] = Charts.bars(id: "c2", title: "事務所別の説明なし割合 Unexplained share per office",
+                                          desc: "案件で説明できない閲覧の割合（%）。", items: shares, unit: "%",
+                                          format: { String(format: "%.1f", $0) })
+            v["shares"] = x.offices.map { o in
+                ["office": o, "total": x.total[o] ?? 0, "unexplained": x.unexplained[o] ?? 0,
+                 "share": String(format: "%.1f", Double(x.unexplained[o] ?? 0) / Double(max(x.total[o] ?? 0, 1)) * 100)]
+            }
+            let flaggedDays = x.flaggedPerDay.keys.sorted()
+            let fItems: [(String, Int)]
+            if flaggedDays.count > 60 {
+                var weeks: [(String, Int)] = []
+                for d in flaggedDays {
+                    let wk = d.adding(days: -d.weekday).description
+                    if weeks.last?.0 == wk { weeks[weeks.count - 1].1 += x.flaggedPerDay[d]! } else { weeks.append((wk, x.flaggedPerDay[d]!)) }
+                }
+                fItems = weeks
+            } else {
+                fItems = flaggedDays.map { ($0.description, x.flaggedPerDay[$0]!) }
+            }
+            v["chartFindings"] = Charts.columns(id: "c3", title: "要確認の件数の推移 Flagged findings over time",
+                                                desc: flaggedDays.count > 60 ? "週ごとの要確認件数。" : "日ごとの要確認件数。", items: fItems)
+            v["findingRows"] = fItems.map { ["label": $0.0, "n": $0.1] }
+            v["chartHeat"] = Charts.heatmap(id: "c4", title: "曜日・時間帯別の閲覧 Accesses by hour of week",
+                                            desc: "行が曜日（日〜土）、列が時（0〜23時）。色が濃いほど多い。", grid: x.hourOfWeek)
+            v["heatRows"] = x.hourOfWeek.enumerated().map { d, row in ["day": Charts.weekdaysJa[d], "hours": row.map { ["n": $0] }] }
+            v["hours"] = Array(0..<24)
+            let top = try console.audit.staffRanking(limit: 10)
+            v["chartStaff"] = Charts.bars(id: "c5", title: "危険度の高い職員 Top staff by risk",
+                                          desc: "職員ごとの危険度（上位スコアの合計）。", items: top.map { ($0.staff, $0.risk) },
+                                          format: { String(format: "%.2f", $0) })
+            v["topStaff"] = top.map { ["staff": $0.staff, "risk": String(format: "%.2f", $0.risk), "flagged": $0.flagged, "total": $0.total] }
+            return pages.html("console_dashboard", v)
+        }
+    }
+
+    // MARK: Disclosure, survey, notices
+
+    func disclosureQuery(_ q: [String: String], auditor: Bool) throws -> DisclosureQuery {
+        guard let id = q["subject"]?.trimmed.nonEmpty else {
+            throw WorkspaceError.invalid("対象（人または戸籍）を入力してください。", "Give a person or register ID.")
+        }
+        let today = workspace.now.jstDate
+        let from = Self.date(q["from"]) ?? today.adding(days: -365)
+        let to = Self.date(q["to"]) ?? today
+        guard !(to < from) else { throw WorkspaceError.invalid("期間が正しくありません。", "The period is reversed.") }
+        return DisclosureQuery(subject: q["kind"] == "register" ? .register(id) : .person(id), from: from, to: to, auditor: auditor)
+    }
+
+    static func params(_ request: Request) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in request.uri.queryParameters { out[String(k)] = String(v) }
+        return out
+    }
+
+    func disclose(_ q: DisclosureQuery) throws -> DisclosureReport {
+        do { return try DisclosureService(store: console.store).disclose(q) } catch let e as ReportError {
+            throw WorkspaceError(.notFound, "disclosure", "開示書を作れません: \(e.message)", e.message)
+        }
+    }
+
+    func addReports(to router: Router<WebRequestContext>) {
+        router.get("/console/disclosure") { request, _ -> Response in
+            let p = Self.params(request)
+            let a = try await view(request, p["subject"].map { "disclosure:\($0)" } ?? "disclosure-form")
+            var v = base(a, "開示 Disclosure")
+            v["q"] = ["subject": p["subject"] ?? "", "from": p["from"] ?? "", "to": p["to"] ?? "",
+                      "register": p["kind"] == "register"]
+            if p["subject"]?.trimmed.nonEmpty != nil {
+                let q = try disclosureQuery(p, auditor: true)
+                let r = try disclose(q)
+                let query = "kind=\(p["kind"] == "register" ? "register" : "person")&subject=\(percent(q.subject))&from=\(q.from)&to=\(q.to)"
+                v["report"] = ["name": r.subject.name ?? "", "id": r.subject.id, "from": r.period.from, "to": r.period.to,
+                               "query": query, "isPerson": r.subject.type == "person",
+                               "offices": r.offices.map { o -> [String: Any] in
+                                   ["name": o.name, "office": o.office, "accessors": o.accessors, "views": o.counts.values.reduce(0, +),
+                                    "searches": o.searches, "prints": o.prints,
+                                    "events": o.events.map { ["at": $0.at, "action": $0.action, "record": ReportText.recordJa($0.record),
+                                                              "register": $0.register ?? "", "outcome": $0.outcome, "staff": $0.staff ?? "",
+                                                              "receipt": $0.receipt != nil] }]
+                               },
+                               "issuances": r.issuances.count] as [String: Any]
+            }
+            return pages.html("console_disclosure", v)
+        }
+        for ext in ["html", "json", "csv"] {
+            router.get("/console/disclosure/report.\(ext)") { request, _ -> Response in
+                let p = Self.params(request)
+                _ = try await view(request, "disclosure.\(ext):\(p["subject"] ?? "")")
+                let r = try disclose(try disclosureQuery(p, auditor: true))
+                switch ext {
+                case "json": return Self.raw(String(decoding: try r.jsonData(), as: UTF8.self), type: "application/json; charset=utf-8",
+                                             filename: "disclosure-\(Self.fileSafe(r.subject.id)).json")
+                case "csv": return Self.raw(r.eventsCSV(), type: "text/csv; charset=utf-8", filename: "disclosure-\(Self.fileSafe(r.subject.id)).csv")
+                default: return Self.raw(r.html(), type: "text/html; charset=utf-8", inlineStyle: true)
+                }
+            }
+        }
+        router.post("/console/disclosure/letter") { request, _ -> Response in
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            var q = try disclosureQuery(f, auditor: false)
+            guard case let .person(person) = q.subject else {
+                throw WorkspaceError.invalid("確認コード付きの通知は人について作ります。", "A letter with a code is for a person.")
+            }
+            q.auditor = false
+            let r = try disclose(q)
+            let issued: IssuedAccessCode
+            do { issued = try AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
+                throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
+            }
+            _ = try await console.journal("access_code.create", a, subject: person,
+                                          [("from", .string(q.from.description)), ("to", .string(q.to.description)),
+                                           ("expires", .string(issued.record.expires.description))])
+            _ = try await console.journal("console.view", a, subject: "letter:\(person)", [("path", .string("/console/disclosure/letter"))])
+            return Self.raw(r.html(code: issued.code, codeExpires: issued.record.expires.jstDate.description), type: "text/html; charset=utf-8",
+                            inlineStyle: true)
+        }
+        // Survey (自己申告調査)
+        router.get("/console/survey") { request, _ -> Response in
+            let p = Self.params(request)
+            let open = try console.store.consoleValue("survey.open")
+            let survey = p["survey"]?.trimmed.nonEmpty ?? open
+            let a = try await view(request, "survey:\(survey ?? "-")")
+            var v = base(a, "自己申告調査 Self-report survey")
+            v["open"] = open ?? ""
+            v["survey"] = survey ?? ""
+            if let survey {
+                let r = try ReconcileService(store: console.store).reconcile(survey: survey)
+                func rows(_ ids: [String]) -> [[String: Any]] {
+                    ids.compactMap { r.details[$0] }.map { d in
+                        ["staff": d.staff, "declares": d.declares, "submitted": d.submitted ?? "", "flagged": d.flagged.count,
+                         "matched": d.matched, "undeclared": d.undeclared,
+                         "items": d.items.map { ["who": $0.person ?? $0.name ?? "（指定なし）", "from": $0.from ?? "", "to": $0.to ?? "",
+                                                 "matched": $0.matched, "note": $0.note ?? ""] },
+                         "accesses": d.flagged.prefix(20).map { ["access": $0.access, "date": $0.date, "person": $0.person ?? "",
+                                                                 "matched": $0.item != nil] }] as [String: Any]
+                    }
+                }
+                v["groups"] = [["title": "申告あり・検出あり declared_and_found", "rows": rows(r.declaredAndFound), "n": r.declaredAndFound.count],
+                               ["title": "申告なし・検出あり undeclared_found", "rows": rows(r.undeclaredFound), "n": r.undeclaredFound.count],
+                               ["title": "申告あり・検出なし declared_not_found", "rows": rows(r.declaredNotFound), "n": r.declaredNotFound.count]]
+            }
+            return pages.html("console_survey", v)
+        }
+        router.post("/console/survey") { request, _ -> Response in
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            let id = (f["survey"] ?? "").trimmed
+            guard !id.isEmpty, id.count <= 40, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw WorkspaceError.invalid("調査名は英数字とハイフンで入力してください。", "Survey IDs use letters, digits and hyphens.")
+            }
+            try console.store.setConsoleValue("survey.open", id)
+            _ = try await console.journal("survey.open", a, subject: id, [])
+            throw Redirect(location: "/console/survey?survey=\(id)")
+        }
+        // 本人通知
+        router.get("/console/notices") { request, _ -> Response in
+            let all = request.uri.queryParameters.get("all") == "1"
+            let a = try await view(request, all ? "notices:all" : "notices")
+            var v = base(a, "本人通知 Notices")
+            v["rows"] = try NoticeService(store: console.store).list(pendingOnly: !all).map { n -> [String: Any] in
+                ["id": n.id, "person": n.person, "case": n.caseID, "issued": n.issued.format(offset: Timestamp.jst), "office": n.office,
+                 "certificate": ReportText.certificateJa(n.certificate), "copies": n.copies.map(String.init) ?? "—",
+                 "requester": ReportText.requesterJa(n.requester), "sent": n.sent?.format(offset: Timestamp.jst) ?? ""]
+            }
+            v["all"] = all
+            return pages.html("console_notices", v)
+        }
+        router.post("/console/notices/produce") { request, _ -> Response in
+            let a = try await auditor(request)
+            _ = try await Pages.checkedForm(request, a)
+            let service = NoticeService(store: console.store)
+            let fresh = try service.produce()
+            _ = try service.journalPending()
+            _ = try await console.journal("notice.produce", a, subject: "notices", [("new", .number(String(fresh.count)))])
+            throw Redirect(location: "/console/notices")
+        }
+        router.get("/console/notices/print") { request, _ -> Response in
+            _ = try await view(request, "notices:print")
+            let service = NoticeService(store: console.store)
+            return Self.raw(try service.html(try service.list(pendingOnly: true)), type: "text/html; charset=utf-8", inlineStyle: true)
+        }
+        router.post("/console/notices/:id/sent") { request, context -> Response in
+            let a = try await auditor(request)
+            _ = try await Pages.checkedForm(request, a)
+            guard let id = Int64(try context.parameters.require("id")) else { throw WorkspaceError.notFound("通知") }
+            guard try NoticeService(store: console.store).markSent(id: id) else {
+                throw WorkspaceError(.conflict, "notice_sent", "この通知は送付済みか、ありません。", "Already sent or unknown.")
+            }
+            _ = try await console.journal("notice.sent", a, subject: "notice:\(id)", [])
+            throw Redirect(location: "/console/notices")
+        }
+    }
+
+    func percent(_ s: DisclosureQuery.Subject) -> String {
+        let id: String = switch s {
+        case let .person(p): p
+        case let .register(r): r
+        }
+        return id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
+    }
+
+    static func fileSafe(_ s: String) -> String {
+        String(s.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_".unicodeScalars.contains($0)) }.prefix(60))
+    }
+}

@@ -1,0 +1,141 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiReports
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The resident's access history (like Estonia's Data Tracker): no staff session; a one-time code printed on the
+/// disclosure letter shows the person's accesses once (no staff names), with receipts to download as JSON. Wrong
+/// codes are rate-limited per client; every visit is journaled (`resident.view` / `resident.denied`).
+struct ResidentRoutes: Sendable {
+    let pages: Pages
+    let console: Console
+    static let preCookie = "akashi_resident_pre"
+    static let reportCookie = "akashi_resident"
+
+    func client(_ request: Request, _ context: WebRequestContext) -> String {
+        context.remoteAddress?.ipAddress ?? "local"
+    }
+
+    func form(error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let pre = Tokens.newToken()
+        var v: [String: Any] = ["title": "閲覧履歴の確認 Your access history", "csrf": pre]
+        if let error { v["error"] = error }
+        var r = pages.html("resident", v, status: status)
+        r.setCookie(pages.cookie(Self.preCookie, pre, maxAge: 3600))
+        return r
+    }
+
+    func add(to router: Router<WebRequestContext>) {
+        router.get("/resident") { _, _ -> Response in form() }
+        router.post("/resident") { request, context -> Response in
+            let f = try await Pages.form(request)
+            guard let pre = request.cookies[Self.preCookie]?.value, let t = f["csrf"], Tokens.constantTimeEqual(pre, t) else {
+                throw WorkspaceError.csrf
+            }
+            let who = client(request, context)
+            guard console.residentAllowed(who) else {
+                _ = try await console.journal("resident.denied", nil, subject: "rate-limited", [("client", .string(who))])
+                return form(error: "確認コードの誤りが続いたため、しばらくお待ちください。 / Too many wrong codes; try again later.",
+                            status: .tooManyRequests)
+            }
+            let code = String((f["code"] ?? "").prefix(40))
+            let report: DisclosureReport
+            do {
+                report = try AccessCodeService(store: console.store).redeem(code)
+            } catch let e as AccessCodeError {
+                console.residentFailed(who)
+                _ = try await console.journal("resident.denied", nil, subject: "code", [("why", .string(e.description)), ("client", .string(who))])
+                return form(error: AccessCodeError.publicMessage, status: .forbidden)
+            }
+            _ = try await console.journal("resident.view", nil, subject: report.subject.id,
+                                          [("from", .string(report.period.from)), ("to", .string(report.period.to)),
+                                           ("events", .number(String(report.allEvents.count))), ("client", .string(who))])
+            var safe = report
+            for k in safe.offices.indices { for j in safe.offices[k].events.indices { safe.offices[k].events[j].staff = nil } }
+            for k in safe.issuances.indices { for j in safe.issuances[k].events.indices { safe.issuances[k].events[j].staff = nil } }
+            let token = console.keepResidentReport(try safe.jsonData())
+            func ev(_ e: DisclosedEvent) -> [String: Any] {
+                ["at": e.at, "date": ReportText.wareki(e.date), "action": ReportText.actionJa(e.action), "actionEn": e.action,
+                 "record": ReportText.recordJa(e.record), "register": e.register ?? "", "outcome": e.outcome,
+                 "index": e.index, "receipt": e.receipt != nil]
+            }
+            var v: [String: Any] = ["title": "閲覧履歴 Your access history", "shown": true]
+            v["report"] = ["name": safe.subject.name ?? "", "from": safe.period.from, "to": safe.period.to,
+                           "offices": safe.offices.map { o -> [String: Any] in
+                               ["name": o.name, "accessors": o.accessors, "events": o.events.map(ev)]
+                           },
+                           "issuances": safe.issuances.map { i -> [String: Any] in
+                               ["date": i.date, "name": i.name, "certificate": ReportText.certificateJa(i.certificate),
+                                "requester": ReportText.requesterJa(i.requester), "events": i.events.map(ev)]
+                           },
+                           "none": safe.offices.isEmpty && safe.issuances.isEmpty] as [String: Any]
+            var r = pages.html("resident", v)
+            r.setCookie(Cookie(name: Self.reportCookie, value: token, maxAge: 900, path: "/resident",
+                               secure: pages.workspace.config.secureCookies, httpOnly: true, sameSite: .strict))
+            return r
+        }
+        router.get("/resident/report.json") { request, _ -> Response in
+            guard let token = request.cookies[Self.reportCookie]?.value, let data = console.residentReport(token) else {
+                throw WorkspaceError.notFound("閲覧履歴（確認コードをもう一度入力してください）")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8",
+                                                   .contentDisposition: "attachment; filename=\"akashi-access-history.json\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](data))))
+        }
+    }
+}
+
+/// The self-report survey in the workspace (自己申告調査): staff declare none or some personal use (persons by
+/// name or ID, periods). The answer is a `self_report` record (ingested like any record) and `survey.answer`.
+struct SurveyRoutes: Sendable {
+    let pages: Pages
+    let console: Console
+
+    func add(to router: Router<WebRequestContext>) {
+        router.get("/survey") { request, _ -> Response in
+            let a = try pages.actor(request)
+            var v = pages.base(a, title: "自己申告調査")
+            let survey = try console.store.consoleValue("survey.open")
+            v["survey"] = survey ?? ""
+            v["rows"] = Array(1...5)
+            if let survey {
+                v["answered"] = try console.store.selfReports(survey: survey).contains { $0.staff == a.staff.id }
+            }
+            return pages.html("survey", v)
+        }
+        router.post("/survey") { request, _ -> Response in
+            let a = try pages.actor(request)
+            let f = try await Pages.checkedForm(request, a)
+            guard let survey = try console.store.consoleValue("survey.open") else { throw WorkspaceError.notFound("実施中の調査") }
+            let declares: Declaration = f["declares"] == "some" ? .some : .none
+            var items: [SelfReport.Item] = []
+            if declares == .some {
+                for k in 1...5 {
+                    let who = (f["who\(k)"] ?? "").trimmed
+                    let note = (f["note\(k)"] ?? "").trimmed
+                    let from = ConsoleRoutes.date(f["from\(k)"]), to = ConsoleRoutes.date(f["to\(k)"])
+                    guard !who.isEmpty || !note.isEmpty || from != nil || to != nil else { continue }
+                    let isID = try !who.isEmpty && console.store.person(id: who) != nil
+                    items.append(SelfReport.Item(person: isID ? who : nil, name: isID || who.isEmpty ? nil : String(who.prefix(100)),
+                                                 from: from, to: to, note: note.isEmpty ? nil : String(note.prefix(500))))
+                }
+            }
+            let s = SelfReport(survey: survey, staff: a.staff.id, submitted: pages.workspace.now, declares: declares, items: items)
+            let rec = Record.selfReport(s)
+            let out = try console.store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)])
+            guard case .inserted = out.first else {
+                throw WorkspaceError(.conflict, "survey_answered", "この調査にはすでに回答しています。", "You have already answered this survey.")
+            }
+            _ = try await console.journal("survey.answer", a, subject: survey,
+                                          [("declares", .string(declares.rawValue)), ("items", .number(String(items.count)))])
+            var v = pages.base(a, title: "自己申告調査")
+            v["survey"] = survey
+            v["answered"] = true
+            v["thanks"] = true
+            return pages.html("survey", v)
+        }
+    }
+}

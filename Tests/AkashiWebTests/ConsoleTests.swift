@@ -1,0 +1,332 @@
+import AkashiAudit
+import AkashiDomain
+import AkashiReports
+import AkashiSQLite
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import AkashiWeb
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Runs the audit once over the fixture (the console reads its findings).
+actor AuditOnce {
+    static let shared = AuditOnce()
+    var done = false
+    func run(_ f: Fixture) throws {
+        guard !done else { return }
+        try AuditService(store: f.store).run()
+        done = true
+    }
+}
+
+func wellFormedXML(_ s: String) -> Bool {
+    let p = XMLParser(data: Data(s.utf8))
+    return p.parse()
+}
+
+extension AllWebTests {
+    @Suite("Auditor console")
+    struct ConsoleTests {
+        func kinds(_ f: Fixture, since: UInt64) throws -> [(String, String)] {
+            try f.entries(since: since).filter { $0["type"] as? String == "journal" }
+                .map { ($0["kind"] as? String ?? "", $0["subject"] as? String ?? "") }
+        }
+
+        @Test("a clerk cannot open the console; every auditor page view is journaled")
+        func roleGateAndJournal() async throws {
+            let f = try await Fixture.shared.value
+            try await AuditOnce.shared.run(f)
+            try await f.app().test(.router) { client in
+                var clerk = Browser()
+                try await clerk.signIn(client, f.clerk.id)
+                let before = try f.store.ledgerSize()
+                for path in ["/console", "/console/dashboard", "/console/staff/\(f.clerk.id)", "/console/alerts"] {
+                    let r = try await clerk.get(client, path)
+                    #expect(r.status == .forbidden, "\(path)")
+                }
+                #expect(try kinds(f, since: before).filter { $0.0 == "console.denied" }.count == 4)
+                #expect(try kinds(f, since: before).allSatisfy { $0.0 != "console.view" })
+
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let start = try f.store.ledgerSize()
+                let pages = ["/console", "/console?filter=suppressed", "/console/staff", "/console/staff/\(f.clerk.id)",
+                             "/console/persons/\(f.registerA.members[0])", "/console/registers/\(f.registerA.id)",
+                             "/console/investigations", "/console/suppressions", "/console/alerts", "/console/dashboard",
+                             "/console/disclosure", "/console/survey", "/console/notices"]
+                for path in pages {
+                    let r = try await aud.get(client, path)
+                    #expect(r.status == .ok, "\(path)")
+                }
+                let views = try kinds(f, since: start).filter { $0.0 == "console.view" }
+                #expect(views.count == pages.count)
+                #expect(views.contains { $0.1 == "staff:\(f.clerk.id)" })
+                #expect(views.contains { $0.1 == "person:\(f.registerA.members[0])" })
+                // The auditor has no business permissions.
+                let search = try await aud.get(client, "/search?name=a")
+                #expect(search.status == .forbidden)
+            }
+        }
+
+        @Test("worklist → evidence → investigation → 業務上 with a rule suppresses the pattern, still visible")
+        func investigationLifecycle() async throws {
+            let f = try await Fixture.shared.value
+            try await AuditOnce.shared.run(f)
+            let audit = AuditService(store: f.store)
+            let sup = try f.store.suppressions()
+            let target = try #require(try audit.worklist(limit: 500).first { sf in
+                sf.finding.register != nil && !sf.finding.reasons.isEmpty && !sup.contains { $0.matches(sf.finding) }
+            }).finding
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let list = try await aud.get(client, "/console")
+                #expect(list.text.contains(target.access))
+                let ev = try await aud.get(client, "/console/findings/\(target.access)")
+                #expect(ev.status == .ok)
+                #expect(ev.text.contains(target.reasons[0].ja.replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")) || ev.text.contains(target.reasons[0].code))
+                #expect(ev.text.contains("近い案件"))
+                let start = try f.store.ledgerSize()
+                let open = try await aud.post(client, "/console/investigations", ["finding": target.access, "title": "<b>確認</b>"])
+                #expect(open.status == .seeOther)
+                let loc = try #require(open.headers[.location])
+                let id = String(loc.dropFirst("/console/investigations/".count))
+                let page = try await aud.get(client, loc)
+                #expect(page.text.contains("&lt;b&gt;確認&lt;/b&gt;"))
+                #expect(!page.text.contains("<b>確認</b>"))
+                let asg = try await aud.post(client, loc + "/assign", ["assignee": f.auditor.id])
+                #expect(asg.status == .seeOther)
+                let note = try await aud.post(client, loc + "/entries", ["kind": "note", "text": "窓口記録を確認"])
+                #expect(note.status == .seeOther)
+                // An interview record with an uploaded file (multipart).
+                let boundary = "XyZzy123"
+                var body = ""
+                for (k, v) in [("csrf", aud.csrf), ("kind", "interview"), ("text", "本人から事情を聴取した")] {
+                    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n"
+                }
+                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"memo.txt\"\r\nContent-Type: text/plain\r\n\r\n聴取メモ\r\n--\(boundary)--\r\n"
+                var h = aud.headers
+                h[.contentType] = "multipart/form-data; boundary=\(boundary)"
+                let up = try await client.execute(uri: loc + "/entries", method: .post, headers: h, body: ByteBuffer(string: body))
+                #expect(up.status == .seeOther)
+                let entries = try f.store.investigationEntries(investigation: id)
+                let fileEntry = try #require(entries.first { $0.kind == "interview" })
+                #expect(fileEntry.fileName == "memo.txt")
+                let dl = try await aud.get(client, "/console/files/\(fileEntry.id)")
+                #expect(dl.text == "聴取メモ")
+                // Without a CSRF token: refused.
+                let bad = try await aud.post(client, loc + "/disposition", ["disposition": "business"], csrf: "wrong")
+                #expect(bad.status == .forbidden)
+                let d = try await aud.post(client, loc + "/disposition", ["disposition": "business", "rule": "窓口の照会対応",
+                                                                          "scope": "staff_register"])
+                #expect(d.status == .seeOther)
+                let inv = try #require(try f.store.investigation(id: id))
+                #expect(inv.disposition == .business && inv.decidedBy == f.auditor.id && inv.decided != nil && inv.status == "closed")
+                let k = try kinds(f, since: start).map(\.0)
+                for kind in ["investigation.open", "investigation.assign", "investigation.note", "investigation.interview",
+                             "investigation.disposition", "suppression.create"] {
+                    #expect(k.contains(kind), "\(kind)")
+                }
+                // Suppressed: gone from the open worklist, shown under the filter and in the staff timeline.
+                let s = try #require(try f.store.suppressions().first { $0.investigation == id })
+                #expect(s.staff == target.staff && s.register == target.register)
+                #expect(s.matches(target))
+                let rows = try Console(workspace: f.workspace)!.worklist(filter: "open", staff: target.staff, limit: 1000, offset: 0)
+                #expect(!rows.contains { $0.0.finding.access == target.access })
+                let supp = try await aud.get(client, "/console?filter=suppressed&staff=\(target.staff)")
+                #expect(supp.text.contains(target.access))
+                #expect(supp.text.contains("窓口の照会対応"))
+                let tl = try await aud.get(client, "/console/staff/\(target.staff)")
+                #expect(tl.text.contains("抑制 suppressed"))
+                #expect(tl.text.contains(id))
+                let fp = try await aud.get(client, "/console/findings/\(target.access)")
+                #expect(fp.text.contains("抑制"))
+            }
+        }
+
+        @Test("a staff investigation can be opened and marked 要聴取 (stays open, no suppression)")
+        func staffInvestigation() async throws {
+            let f = try await Fixture.shared.value
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                _ = try await aud.get(client, "/console/staff/\(f.clerk2.id)")
+                let open = try await aud.post(client, "/console/investigations", ["staff": f.clerk2.id])
+                let loc = try #require(open.headers[.location])
+                let before = try f.store.suppressions().count
+                _ = try await aud.get(client, loc)
+                let d = try await aud.post(client, loc + "/disposition", ["disposition": "interview"])
+                #expect(d.status == .seeOther)
+                let id = String(loc.dropFirst("/console/investigations/".count))
+                #expect(try f.store.investigation(id: id)?.status == "open")
+                #expect(try f.store.suppressions().count == before)
+            }
+        }
+
+        @Test("resident page: a valid code shows the history once, without staff; used and wrong codes are refused; wrong codes are rate-limited")
+        func residentCodes() async throws {
+            let f = try await Fixture.shared.value
+            let person = f.registerA.members[0]
+            let issued = try AccessCodeService(store: f.store).create(person: person, from: LocalDate(year: 2000, month: 1, day: 1)!,
+                                                                      to: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate)
+            try await f.app().test(.router) { client in
+                var r = Browser()
+                let form = try await r.get(client, "/resident")
+                #expect(form.status == .ok)
+                #expect(form.text.contains("確認コード"))
+                let start = try f.store.ledgerSize()
+                let ok = try await r.post(client, "/resident", ["code": issued.code.lowercased()])
+                #expect(ok.status == .ok)
+                #expect(ok.text.contains("resident-title"))
+                #expect(!ok.text.contains(f.clerk.id))
+                #expect(try kinds(f, since: start).contains { $0.0 == "resident.view" && $0.1 == person })
+                let json = try await r.get(client, "/resident/report.json")
+                #expect(json.status == .ok)
+                let report = try DisclosureReport.parse(Data(json.body.readableBytesView))
+                #expect(report.subject.id == person)
+                #expect(report.allEvents.allSatisfy { $0.staff == nil })
+                var again = Browser()
+                _ = try await again.get(client, "/resident")
+                let used = try await again.post(client, "/resident", ["code": issued.code])
+                #expect(used.status == .forbidden)
+                #expect(used.text.contains("使用済み"))
+                _ = try await again.get(client, "/resident")
+                let wrong = try await again.post(client, "/resident", ["code": "AAAA-BBBB-CCCC-DDDD"])
+                #expect(wrong.status == .forbidden)
+                var last = wrong.status
+                for _ in 0..<6 {
+                    _ = try await again.get(client, "/resident")
+                    last = try await again.post(client, "/resident", ["code": "AAAA-BBBB-CCCC-DDDD"]).status
+                }
+                #expect(last == .tooManyRequests)
+                // Without the form token: refused.
+                var bare = Browser()
+                let noToken = try await bare.post(client, "/resident", ["code": issued.code], csrf: "x")
+                #expect(noToken.status == .forbidden)
+            }
+        }
+
+        @Test("SVG charts are well-formed XML, escape labels and carry title/desc")
+        func charts() async throws {
+            let evil = "<script>alert('x')</script>&\"ward\""
+            let svgs = [Charts.bars(id: "a", title: evil, desc: evil, items: [(evil, 3), ("b", 1)]),
+                        Charts.columns(id: "b", title: "t", desc: "d", items: [(evil, 2), ("x", 0)]),
+                        Charts.lines(id: "c", title: "t", desc: "d", x: ["1", evil], series: [(evil, [1, 2])]),
+                        Charts.heatmap(id: "d", title: evil, desc: "d", grid: [[Int]](repeating: [Int](repeating: 1, count: 24), count: 7)),
+                        Charts.bars(id: "e", title: "empty", desc: "d", items: [])]
+            for s in svgs {
+                #expect(wellFormedXML(s), "\(s.prefix(200))")
+                #expect(!s.contains("<script>"))
+                #expect(s.contains("<title id="))
+                #expect(s.contains("<desc id="))
+            }
+            #expect(svgs[0].contains("&lt;script&gt;"))
+            let f = try await Fixture.shared.value
+            try await AuditOnce.shared.run(f)
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let page = try await aud.get(client, "/console/dashboard")
+                var rest = Substring(page.text)
+                var n = 0
+                while let s = rest.range(of: "<svg "), let e = rest.range(of: "</svg>", range: s.upperBound..<rest.endIndex) {
+                    #expect(wellFormedXML(String(rest[s.lowerBound..<e.upperBound])))
+                    rest = rest[e.upperBound...]
+                    n += 1
+                }
+                #expect(n == 5)
+                #expect(!page.text.contains("<script"))
+            }
+        }
+
+        @Test("disclosure in the console: report, JSON, CSV, printable letter with a one-time code")
+        func disclosure() async throws {
+            let f = try await Fixture.shared.value
+            let person = f.registerA.members[0]
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let q = "kind=person&subject=\(person)&from=2000-01-01&to=2030-12-31"
+                let page = try await aud.get(client, "/console/disclosure?\(q)")
+                #expect(page.status == .ok)
+                #expect(page.text.contains("print-letter"))
+                let html = try await aud.get(client, "/console/disclosure/report.html?\(q)")
+                #expect(html.text.contains("戸籍等の閲覧状況"))
+                #expect(html.headers[.contentSecurityPolicy]?.contains("script") == false)
+                let json = try await aud.get(client, "/console/disclosure/report.json?\(q)")
+                #expect(try DisclosureReport.parse(Data(json.body.readableBytesView)).subject.id == person)
+                let csv = try await aud.get(client, "/console/disclosure/report.csv?\(q)")
+                #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+                let start = try f.store.ledgerSize()
+                let letter = try await aud.post(client, "/console/disclosure/letter", ["kind": "person", "subject": person,
+                                                                                       "from": "2000-01-01", "to": "2030-12-31"])
+                #expect(letter.status == .ok)
+                #expect(letter.text.contains("class=\"code\""))
+                #expect(try kinds(f, since: start).contains { $0.0 == "access_code.create" })
+                // The code on the letter works on the resident page.
+                let code = try #require(letter.text.range(of: "<span class=\"code\">").map { r in
+                    String(letter.text[r.upperBound...].prefix(19)) })
+                var res = Browser()
+                _ = try await res.get(client, "/resident")
+                let shown = try await res.post(client, "/resident", ["code": code])
+                #expect(shown.status == .ok || shown.status == .tooManyRequests)
+            }
+        }
+
+        @Test("self-report survey: staff answer in the workspace (journaled, ingested); auditors see the reconciliation")
+        func survey() async throws {
+            let f = try await Fixture.shared.value
+            try await AuditOnce.shared.run(f)
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let open = try await aud.post(client, "/console/survey", ["survey": "2026-test"])
+                #expect(open.status == .seeOther)
+                var clerk = Browser()
+                try await clerk.signIn(client, f.clerk.id)
+                let form = try await clerk.get(client, "/survey")
+                #expect(form.text.contains("survey-submit"))
+                let start = try f.store.ledgerSize()
+                let r = try await clerk.post(client, "/survey", ["declares": "some", "who1": f.registerA.members[0],
+                                                                  "from1": "2020-01-01", "to1": "2030-01-01", "note1": "家族"])
+                #expect(r.status == .ok)
+                #expect(try kinds(f, since: start).contains { $0.0 == "survey.answer" })
+                #expect(try f.store.selfReports(survey: "2026-test").contains { $0.staff == f.clerk.id && $0.declares == .some })
+                let again = try await clerk.post(client, "/survey", ["declares": "none"])
+                #expect(again.status == .conflict)
+                let rec = try await aud.get(client, "/console/survey?survey=2026-test")
+                #expect(rec.text.contains("declared_and_found") && rec.text.contains(f.clerk.id))
+            }
+        }
+
+        @Test("notices list, produce and printable view; alerts list break-the-glass accesses")
+        func noticesAndAlerts() async throws {
+            let f = try await Fixture.shared.value
+            try await f.app().test(.router) { client in
+                var clerk = Browser()
+                try await clerk.signIn(client, f.clerk.id)
+                let reason = "緊急の照会（警察からの電話）"
+                _ = try await clerk.get(client, "/registers/\(f.registerB.id)/open")
+                let v = try await clerk.post(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
+                #expect(v.status == .ok)
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let alerts = try await aud.get(client, "/console/alerts")
+                #expect(alerts.text.contains(reason))
+                #expect(alerts.text.contains("http-equiv=\"refresh\""))
+                let seen = try await aud.post(client, "/console/alerts/seen", ["top": "999999999"])
+                #expect(seen.status == .seeOther)
+                _ = try await aud.get(client, "/console/notices")
+                let prod = try await aud.post(client, "/console/notices/produce", [:])
+                #expect(prod.status == .seeOther)
+                let print = try await aud.get(client, "/console/notices/print")
+                #expect(print.status == .ok)
+            }
+        }
+    }
+}
