@@ -75,7 +75,7 @@ extension SQLiteStore: WorkspaceStore {
 
     public func account(staff: String) throws -> WorkspaceAccount? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT staff, hash, failures, locked_until FROM ws_account WHERE staff = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT staff, hash, failures, locked_until FROM ws_account WHERE staff = ?"),
                              arguments: [staff]).map {
                 WorkspaceAccount(staff: $0[0], passwordHash: $0[1], failures: $0[2], lockedUntil: $0[3])
             }
@@ -96,13 +96,13 @@ extension SQLiteStore: WorkspaceStore {
         try pool.write { db in
             try db.execute(sql: "UPDATE ws_account SET failures = failures + 1, locked_until = coalesce(?, locked_until) WHERE staff = ?",
                            arguments: [lockUntil, staff])
-            return try Int.fetchOne(db, sql: "SELECT failures FROM ws_account WHERE staff = ?", arguments: [staff]) ?? 0
+            return try Int.fetchOne(db.cachedStatement(sql: "SELECT failures FROM ws_account WHERE staff = ?"), arguments: [staff]) ?? 0
         }
     }
 
     public func clearFailedSignIns(staff: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE ws_account SET failures = 0, locked_until = NULL WHERE staff = ?", arguments: [staff])
+            try db.cachedStatement(sql: "UPDATE ws_account SET failures = 0, locked_until = NULL WHERE staff = ?").execute(arguments: [staff])
         }
     }
 
@@ -117,10 +117,10 @@ extension SQLiteStore: WorkspaceStore {
 
     public func session(tokenHash: String) throws -> WorkspaceSession? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT token_hash, staff, kind, csrf, terminal, created, last_seen, banner_version
                 FROM ws_session WHERE token_hash = ?
-                """, arguments: [tokenHash]).map {
+                """), arguments: [tokenHash]).map {
                 WorkspaceSession(tokenHash: $0[0], staff: $0[1], kind: $0[2], csrf: $0[3], terminal: $0[4],
                                  created: $0[5], lastSeen: $0[6], bannerVersion: $0[7])
             }
@@ -129,29 +129,29 @@ extension SQLiteStore: WorkspaceStore {
 
     public func touchSession(tokenHash: String, at millis: Int64) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE ws_session SET last_seen = ? WHERE token_hash = ?", arguments: [millis, tokenHash])
+            try db.cachedStatement(sql: "UPDATE ws_session SET last_seen = ? WHERE token_hash = ?").execute(arguments: [millis, tokenHash])
         }
     }
 
     public func acknowledgeBanner(tokenHash: String, version: String) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE ws_session SET banner_version = ? WHERE token_hash = ?", arguments: [version, tokenHash])
+            try db.cachedStatement(sql: "UPDATE ws_session SET banner_version = ? WHERE token_hash = ?").execute(arguments: [version, tokenHash])
         }
     }
 
     public func deleteSession(tokenHash: String) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM ws_session WHERE token_hash = ?", arguments: [tokenHash]) }
+        try pool.write { db in try db.cachedStatement(sql: "DELETE FROM ws_session WHERE token_hash = ?").execute(arguments: [tokenHash]) }
     }
 
     public func deleteSessions(idleSince millis: Int64) throws {
-        try pool.write { db in try db.execute(sql: "DELETE FROM ws_session WHERE last_seen < ?", arguments: [millis]) }
+        try pool.write { db in try db.cachedStatement(sql: "DELETE FROM ws_session WHERE last_seen < ?").execute(arguments: [millis]) }
     }
 
     // MARK: Banner
 
     public func currentBanner() throws -> BannerText? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT version, ja, en FROM ws_banner ORDER BY id DESC LIMIT 1").map {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT version, ja, en FROM ws_banner ORDER BY id DESC LIMIT 1")).map {
                 BannerText(version: $0[0], ja: $0[1], en: $0[2])
             }
         }
@@ -172,13 +172,13 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func staffMember(id: String) throws -> Staff? {
-        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM staff WHERE id = ?", arguments: [id]) }
+        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM staff WHERE id = ?"), arguments: [id]) }
         if case let .staff(s)? = decoded(doc) { return s }
         return nil
     }
 
     public func staffMembers(office: String?, role: StaffRole?) throws -> [Staff] {
-        let docs = try pool.read { db in try Data.fetchAll(db, sql: "SELECT doc FROM staff ORDER BY id") }
+        let docs = try pool.read { db in try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM staff ORDER BY id")) }
         return docs.compactMap { d -> Staff? in
             guard case let .staff(s)? = decoded(d) else { return nil }
             if let role, s.role != role { return nil }
@@ -188,19 +188,19 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func office(code: String) throws -> Office? {
-        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM office WHERE code = ?", arguments: [code]) }
+        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM office WHERE code = ?"), arguments: [code]) }
         if case let .office(o)? = decoded(doc) { return o }
         return nil
     }
 
     public func register(id: String) throws -> Register? {
-        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM register WHERE id = ?", arguments: [id]) }
+        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM register WHERE id = ?"), arguments: [id]) }
         if case let .register(r)? = decoded(doc) { return r }
         return nil
     }
 
     public func person(id: String) throws -> Person? {
-        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM person WHERE id = ?", arguments: [id]) }
+        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM person WHERE id = ?"), arguments: [id]) }
         if case let .person(p)? = decoded(doc) { return p }
         return nil
     }
@@ -208,7 +208,7 @@ extension SQLiteStore: WorkspaceStore {
     public func persons(ids: [String]) throws -> [Person] {
         guard !ids.isEmpty else { return [] }
         let docs = try pool.read { db in
-            try ids.compactMap { try Data.fetchOne(db, sql: "SELECT doc FROM person WHERE id = ?", arguments: [$0]) }
+            try ids.compactMap { try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM person WHERE id = ?"), arguments: [$0]) }
         }
         return docs.compactMap { d -> Person? in
             if case let .person(p)? = decoded(d) { return p }
@@ -218,7 +218,7 @@ extension SQLiteStore: WorkspaceStore {
 
     public func protections(person: String) throws -> [Protection] {
         let docs = try pool.read { db in
-            try Data.fetchAll(db, sql: "SELECT doc FROM protection WHERE person = ?", arguments: [person])
+            try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM protection WHERE person = ?"), arguments: [person])
         }
         return docs.compactMap { d -> Protection? in
             if case let .protection(p)? = decoded(d) { return p }
@@ -267,7 +267,7 @@ extension SQLiteStore: WorkspaceStore {
         let honseki = norm(q.honseki)
         let docs: [Data] = try pool.read { db in
             if personFilters.isEmpty, let honseki {
-                return try Data.fetchAll(db, sql: "SELECT doc FROM register WHERE honseki LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?",
+                return try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM register WHERE honseki LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?"),
                                          arguments: [Self.contains(honseki), limit])
             }
             var sql = """
@@ -293,17 +293,17 @@ extension SQLiteStore: WorkspaceStore {
     // MARK: Cases
 
     public func caseRecord(id: String) throws -> Case? {
-        let doc = try pool.read { db in try Data.fetchOne(db, sql: "SELECT doc FROM cases WHERE id = ?", arguments: [id]) }
+        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM cases WHERE id = ?"), arguments: [id]) }
         if case let .case(c)? = decoded(doc) { return c }
         return nil
     }
 
     public func openCases(staff: String, limit: Int) throws -> [Case] {
         let docs = try pool.read { db in
-            try Data.fetchAll(db, sql: """
+            try Data.fetchAll(db.cachedStatement(sql: """
                 SELECT c.doc FROM cases c JOIN case_staff s ON s.case_id = c.id
                 WHERE s.staff = ? ORDER BY c.received DESC LIMIT ?
-                """, arguments: [staff, limit * 4])
+                """), arguments: [staff, limit * 4])
         }
         let open = docs.compactMap { d -> Case? in
             guard case let .case(c)? = decoded(d), c.closed == nil, c.status == nil || c.status == .open else { return nil }
@@ -315,7 +315,7 @@ extension SQLiteStore: WorkspaceStore {
     public func updateCase(_ c: Case) throws {
         let doc = AkashiDomain.Record.case(c).canonicalJSON
         try pool.write { db in
-            try db.execute(sql: "UPDATE cases SET doc = ? WHERE id = ?", arguments: [Data(doc), c.id])
+            try db.cachedStatement(sql: "UPDATE cases SET doc = ? WHERE id = ?").execute(arguments: [Data(doc), c.id])
         }
     }
 
@@ -325,7 +325,7 @@ extension SQLiteStore: WorkspaceStore {
                 INSERT INTO ws_counter(name, value) VALUES (?, 1)
                 ON CONFLICT(name) DO UPDATE SET value = value + 1
                 """, arguments: [name])
-            return try Int.fetchOne(db, sql: "SELECT value FROM ws_counter WHERE name = ?", arguments: [name]) ?? 1
+            return try Int.fetchOne(db.cachedStatement(sql: "SELECT value FROM ws_counter WHERE name = ?"), arguments: [name]) ?? 1
         }
     }
 
@@ -337,7 +337,7 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func caseDetails(caseID: String) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM ws_case_detail WHERE case_id = ?", arguments: [caseID]) }
+        try pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM ws_case_detail WHERE case_id = ?"), arguments: [caseID]) }
     }
 
     // MARK: Issuance and approvals
@@ -354,10 +354,10 @@ extension SQLiteStore: WorkspaceStore {
 
     public func issuances(caseID: String) throws -> [IssuanceRecord] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT number, case_id, register, certificate, copies, requester, at_text, staff, office, event_id
                 FROM ws_issuance WHERE case_id = ? ORDER BY number
-                """, arguments: [caseID]).map {
+                """), arguments: [caseID]).map {
                 IssuanceRecord(number: $0[0], caseID: $0[1], register: $0[2], certificate: $0[3], copies: $0[4],
                                requester: $0[5], at: Timestamp($0[6] as String) ?? Timestamp(millis: 0),
                                staff: $0[7], office: $0[8], eventID: $0[9])
@@ -385,19 +385,19 @@ extension SQLiteStore: WorkspaceStore {
 
     public func approval(id: String) throws -> ApprovalRequest? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: """
+            try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
                 FROM ws_approval WHERE id = ?
-                """, arguments: [id]).map(Self.approval)
+                """), arguments: [id]).map(Self.approval)
         }
     }
 
     public func pendingApprovals(office: String) throws -> [ApprovalRequest] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
                 FROM ws_approval WHERE office = ? AND status = 'pending' ORDER BY requested
-                """, arguments: [office]).map(Self.approval)
+                """), arguments: [office]).map(Self.approval)
         }
     }
 }

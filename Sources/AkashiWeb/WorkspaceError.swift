@@ -1,3 +1,5 @@
+import AkashiDomain
+import AkashiInterchange
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -111,11 +113,53 @@ enum HTML {
 
 /// JSON bodies from plain dictionaries and arrays (keys sorted, so answers are stable).
 enum JSONBody {
+    /// Encodes dictionaries, arrays, strings, numbers, booleans and nulls as JSON with sorted keys (the same
+    /// escaping as Akashi's canonical JSON). Written by hand: Foundation's JSONSerialization cost a third of a
+    /// register view's time.
     static func encode(_ value: Any) -> String {
-        guard JSONSerialization.isValidJSONObject(value),
-              let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
+        var w = CanonicalWriter(capacity: 1024)
+        write(value, into: &w)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    private static func write(_ value: Any, into w: inout CanonicalWriter) {
+        switch value {
+        case let s as String: w.string(s)
+        case let s as Substring: w.string(String(s))
+        case let b as Bool: w.value(.bool(b))
+        case let i as Int: w.value(.number(String(i)))
+        case let i as Int64: w.value(.number(String(i)))
+        case let i as Int32: w.value(.number(String(i)))
+        case let i as UInt64: w.value(.number(String(i)))
+        case let d as Double: w.value(d.isFinite ? .number(d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)) : .null)
+        case let j as JSONValue: w.value(j)
+        case let a as [Any]:
+            w.bytes.append(UInt8(ascii: "["))
+            for (k, item) in a.enumerated() {
+                if k > 0 { w.bytes.append(UInt8(ascii: ",")) }
+                write(item, into: &w)
+            }
+            w.bytes.append(UInt8(ascii: "]"))
+        case let o as [String: Any]:
+            w.bytes.append(UInt8(ascii: "{"))
+            for (k, key) in o.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if k > 0 { w.bytes.append(UInt8(ascii: ",")) }
+                w.string(key)
+                w.bytes.append(UInt8(ascii: ":"))
+                write(o[key]!, into: &w)
+            }
+            w.bytes.append(UInt8(ascii: "}"))
+        case let f as Float: write(Double(f), into: &w)
+        case is NSNull: w.value(.null)
+        default:
+            // An optional inside `Any`: write what it holds, or null.
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional, let inner = mirror.children.first {
+                write(inner.value, into: &w)
+            } else {
+                w.value(.null)
+            }
+        }
     }
 
     static func response(_ value: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
