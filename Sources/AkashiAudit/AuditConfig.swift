@@ -59,7 +59,7 @@ public struct AuditConfig: Sendable {
     public var bulkFactor: Double = 5
     /// After a day over the `bulk_search` threshold, every unexplained search by the same staff member in this many
     /// days counts as bulk from the first (a bulk pattern spans months, not one day).
-    public var bulkMemoryDays: Int = 30
+    public var bulkMemoryDays: Int = 0
     /// The peer mean is used only after this many staff-days have been seen in the office.
     public var bulkMinPeerDays: Int = 5
     /// `self_made_case`: an open case counts as never completed when it was received this many days before the
@@ -93,19 +93,23 @@ public struct AuditConfig: Sendable {
         public var neighbour: Double = 0.3
         public var offDuty: Double = 0.45
         public var contractor: Double = 0.3
-        public var nightHoliday: Double = 0.3
-        public var repeated: Double = 0.35
+        public var nightHoliday: Double = 0.45
+        public var repeated: Double = 0.45
         public var searchNoCase: Double = 0.1
         public var searchProtected: Double = 0.55
         public var bulkSearch: Double = 0.5
         public var caseMismatch: Double = 0.6
         public var selfMadeCase: Double = 0.4
-        public var printNoRequest: Double = 0.35
+        /// `self_made_case` when the case was left open (stale) rather than withdrawn.
+        public var selfMadeOpenCase: Double = 0.5
+        public var printNoRequest: Double = 0.45
         public var breakGlass: Double = 0.35
         public var noSearch: Double = 0.45
         public var fuhyoNoCase: Double = 0.45
         public var searchSeries: Double = 0.5
         public var searchLedToFlag: Double = 0.5
+        public var sessionLedToFlag: Double = 0.5
+        public var searchNothingOpened: Double = 0.45
 
         public init() {}
 
@@ -134,7 +138,42 @@ public struct AuditConfig: Sendable {
             case .fuhyo_no_case: fuhyoNoCase
             case .search_series: searchSeries
             case .search_led_to_flag: searchLedToFlag
+            case .session_led_to_flag: sessionLedToFlag
+            case .search_nothing_opened: searchNothingOpened
             }
+        }
+
+        /// Sets the weight for a reason code (`dv_support` sets the non-fuhyo weight; `dv_support_fuhyo` is not a
+        /// code). Returns false for nothing set.
+        @discardableResult
+        public mutating func set(_ code: ReasonCode, _ v: Double) -> Bool {
+            switch code {
+            case .vip: vip = v
+            case .dv_support: dvSupport = v
+            case .own_register: ownRegister = v
+            case .relative: relative = v
+            case .former_spouse: formerSpouse = v
+            case .coworker: coworker = v
+            case .neighbour: neighbour = v
+            case .off_duty: offDuty = v
+            case .contractor: contractor = v
+            case .night_holiday: nightHoliday = v
+            case .repeated: repeated = v
+            case .search_no_case: searchNoCase = v
+            case .search_protected: searchProtected = v
+            case .bulk_search: bulkSearch = v
+            case .case_mismatch: caseMismatch = v
+            case .self_made_case: selfMadeCase = v
+            case .print_no_request: printNoRequest = v
+            case .break_glass: breakGlass = v
+            case .no_search: noSearch = v
+            case .fuhyo_no_case: fuhyoNoCase = v
+            case .search_series: searchSeries = v
+            case .search_led_to_flag: searchLedToFlag = v
+            case .session_led_to_flag: sessionLedToFlag = v
+            case .search_nothing_opened: searchNothingOpened = v
+            }
+            return true
         }
     }
 }

@@ -433,6 +433,17 @@ public final class AuditContext: Sendable {
         return String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != " " && $0 != "\u{3000}" }))
     }
 
+    /// Whether two staff members were ever assigned to the same office (at any time, per HR history).
+    func everSharedOffice(_ a: Int32, _ b: Int32) -> Bool {
+        guard a >= 0, b >= 0 else { return false }
+        for i in Int(assignOffsets[Int(a)])..<Int(assignOffsets[Int(a) + 1]) {
+            for j in Int(assignOffsets[Int(b)])..<Int(assignOffsets[Int(b) + 1]) where assigns[i].office == assigns[j].office {
+                return true
+            }
+        }
+        return false
+    }
+
     @inline(__always) func officeOn(_ s: Int32, _ day: Int32) -> Int32 {
         guard s >= 0 else { return -1 }
         var i = Int(assignOffsets[Int(s) + 1]) - 1

@@ -57,9 +57,13 @@ public final class AuditEngine {
         var results: [Int32]
         var unexplained: Bool
         var flagged: Bool
+        /// The case that explained the search strongly (−1: none).
+        var c: Int32 = -1
     }
     static let recentLimit = 8
     var recent: [[RecentSearch]]
+    /// The session's undocumented register accesses per staff member (most recent last, at most ``recentLimit``).
+    var recentViews: [[RecentSearch]]
     var lastOpenedAt: [Int64]
     var bulkDay: [Int32]
     var revisions: [FindingRevision] = []
@@ -90,6 +94,7 @@ public final class AuditEngine {
         sessionCase = [Int32](repeating: -1, count: nS)
         sessionAt = [Int64](repeating: Int64.min, count: nS)
         recent = [[RecentSearch]](repeating: [], count: nS)
+        recentViews = [[RecentSearch]](repeating: [], count: nS)
         lastOpenedAt = [Int64](repeating: Int64.min, count: nS)
         bulkDay = [Int32](repeating: Int32.min, count: nS)
     }
@@ -126,8 +131,10 @@ public final class AuditEngine {
         for r in state.recentSearches ?? [] {
             let s = ctx.staffTable.lookup(r.staff)
             guard s >= 0 else { continue }
-            recent[Int(s)].append(RecentSearch(access: r.access, t: r.at, results: r.results.map { ctx.registerTable.lookup($0) },
-                                               unexplained: r.unexplained, flagged: r.flagged))
+            let item = RecentSearch(access: r.access, t: r.at, results: r.results.map { ctx.registerTable.lookup($0) },
+                                    unexplained: r.unexplained, flagged: r.flagged,
+                                    c: r.caseID.map { ctx.caseTable.lookup($0) } ?? -1)
+            if r.view == true { recentViews[Int(s)].append(item) } else { recent[Int(s)].append(item) }
         }
         for m in state.staffMarks ?? [] {
             let s = ctx.staffTable.lookup(m.staff)
@@ -176,10 +183,13 @@ public final class AuditEngine {
         var searches: [AuditState.RecentSearch] = []
         var marks: [AuditState.StaffMark] = []
         for s in 0..<recent.count {
-            for r in recent[s] {
-                searches.append(.init(staff: ctx.staffTable.ids[s], access: r.access, at: r.t,
-                                      results: r.results.map { $0 >= 0 ? ctx.registerTable.ids[Int($0)] : "" },
-                                      unexplained: r.unexplained, flagged: r.flagged))
+            for (list, view) in [(recent[s], false), (recentViews[s], true)] {
+                for r in list {
+                    searches.append(.init(staff: ctx.staffTable.ids[s], access: r.access, at: r.t,
+                                          results: r.results.map { $0 >= 0 ? ctx.registerTable.ids[Int($0)] : "" },
+                                          unexplained: r.unexplained, flagged: r.flagged,
+                                          caseID: r.c >= 0 ? ctx.caseTable.ids[Int(r.c)] : nil, view: view ? true : nil))
+                }
             }
             if lastOpenedAt[s] != Int64.min || bulkDay[s] != Int32.min {
                 marks.append(.init(staff: ctx.staffTable.ids[s], lastOpenedAt: lastOpenedAt[s] == Int64.min ? nil : lastOpenedAt[s],
@@ -303,6 +313,8 @@ public final class AuditEngine {
             let cid = ctx.caseTable.ids[Int(f.c)]
             add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(ctx.caseStatus[Int(f.c)]?.rawValue ?? "不明")）",
                 "The only document (\(cid)) was handled by the accessor alone and never completed (status \(ctx.caseStatus[Int(f.c)]?.rawValue ?? "unknown"))")
+            // Left open for weeks (never withdrawn, never completed) weighs more than a withdrawal, a normal outcome.
+            if ctx.caseCore[Int(f.c)].status == .open { reasons[reasons.count - 1].weight = w.selfMadeOpenCase }
         }
         if let r = e.reason, e.caseID == nil, !r.isEmpty {
             add(.break_glass, "業務文書の代わりに理由を入力して\(action)（「\(r)」）",
@@ -317,7 +329,7 @@ public final class AuditEngine {
         }
         if !strong {
             if isSearch {
-                searchReasons(ev, e, add: add)
+                searchReasons(ev, e, documented: found != nil, add: add)
             } else {
                 registerReasons(ev, e, update: update, add: add)
             }
@@ -338,7 +350,7 @@ public final class AuditEngine {
                     add(.no_search, "検索せずに直接\(e.record.ja)（\(e.register ?? "?")）を業務文書なしで\(action)",
                         "\(Self.pastTense(e.action)) the \(Self.recordEn(e.record)) (\(e.register ?? "?")) directly, with no search and no business document")
                 }
-                if e.record == .fuhyo {
+                if e.record == .fuhyo, !(found.flatMap { ctx.caseKind[Int($0.c)] }.map(Self.coversFuhyo) ?? false) {
                     add(.fuhyo_no_case, "附票（住所）（\(e.register ?? "?")）を業務文書なしで\(action)",
                         "\(Self.pastTense(e.action)) the address attachment (fuhyo) of \(e.register ?? "?") with no business document")
                 }
@@ -392,15 +404,18 @@ public final class AuditEngine {
             lastEventAt = max(lastEventAt ?? Int64.min, ev.t)
             if ev.s >= 0 {
                 let si = Int(ev.s)
+                closeSessions(si, at: ev.t)
                 if isSearch {
                     var list = recent[si].filter { ev.t - $0.t <= sessionMs }
                     list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
-                                             unexplained: found == nil, flagged: score >= config.flagThreshold))
+                                             unexplained: found == nil, flagged: score >= config.flagThreshold,
+                                             c: strong ? found!.c : -1))
                     if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
                     recent[si] = list
                 } else {
                     lastOpenedAt[si] = ev.t
-                    if score >= config.flagThreshold, ev.x >= 0 {
+                    let flaggedNow = score >= config.flagThreshold
+                    if flaggedNow, ev.x >= 0 {
                         let reg = e.register ?? "?"
                         for k in recent[si].indices {
                             let r = recent[si][k]
@@ -415,6 +430,25 @@ public final class AuditEngine {
                                                en: "A search with no business document that led to a flagged access (\(e.id), \(reg))"),
                                 weight: w.searchLedToFlag))
                         }
+                        for k in recentViews[si].indices {
+                            let r = recentViews[si][k]
+                            guard !r.flagged, ev.t - r.t <= sessionMs, ev.t >= r.t,
+                                  r.results.contains(where: { $0 >= 0 && ($0 == ev.x || ctx.registerRelated.contains(ev.x, $0)) })
+                            else { continue }
+                            recentViews[si][k].flagged = true
+                            revisions.append(FindingRevision(
+                                access: r.access,
+                                reason: Reason(code: ReasonCode.session_led_to_flag.rawValue,
+                                               ja: "同じセッションで同じ戸籍への警報のアクセス（\(e.id)）に続いた、業務文書のないアクセス",
+                                               en: "An access with no business document followed in the session by a flagged access to the same register (\(e.id), \(reg))"),
+                                weight: w.sessionLedToFlag))
+                        }
+                    }
+                    if found == nil || !strong, ev.x >= 0 {
+                        var list = recentViews[si].filter { ev.t - $0.t <= sessionMs }
+                        list.append(RecentSearch(access: e.id, t: ev.t, results: [ev.x], unexplained: true, flagged: flaggedNow))
+                        if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
+                        recentViews[si] = list
                     }
                 }
             }
@@ -572,6 +606,10 @@ public final class AuditEngine {
         let sc = sessionCase[Int(ev.s)]
         if sc >= 0, ev.t - sessionAt[Int(ev.s)] <= sessionMs, ev.t >= sessionAt[Int(ev.s)] - sessionMs, sameName(sc) {
             return Found(rule: .namesake, c: sc, strong: false)
+        }
+        // The wrong row of the result list of a search that served a case in this session.
+        for r in recent[Int(ev.s)].reversed() where r.c >= 0 && ev.t - r.t <= sessionMs && ev.t >= r.t {
+            if r.results.contains(ev.x) { return Found(rule: .namesake, c: r.c, strong: false) }
         }
         let start = ctx.casesByStaff.range(ev.s).lowerBound
         var j = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + sessionMs) - 1
@@ -751,6 +789,11 @@ public final class AuditEngine {
                     let tid = ctx.staffTable.ids[Int(t)]
                     once(.coworker, "同じ職場の職員（\(tid)）の\(what)（\(reg)）を業務文書なしで\(action)",
                          "\(verbEn) the \(whatEn) (\(reg)) of a coworker at the same office (\(tid)) with no business document")
+                } else if t >= 0, t != s, ctx.everSharedOffice(s, t) {
+                    // A former (or later) colleague: HR history shows an office they both worked at.
+                    let tid = ctx.staffTable.ids[Int(t)]
+                    once(.coworker, "同じ職場にいたことのある職員（\(tid)）の\(what)（\(reg)）を業務文書なしで\(action)",
+                         "\(verbEn) the \(whatEn) (\(reg)) of a former or later colleague at the same office (\(tid)) with no business document")
                 }
                 if info.chome >= 0, ctx.personChome[Int(q)] == info.chome {
                     let c = ctx.chomeNames[Int(info.chome)]
@@ -797,11 +840,13 @@ public final class AuditEngine {
         }
     }
 
-    func searchReasons(_ ev: Ev, _ e: AccessEvent, add: (ReasonCode, String, String, Bool) -> Void) {
+    func searchReasons(_ ev: Ev, _ e: AccessEvent, documented: Bool, add: (ReasonCode, String, String, Bool) -> Void) {
         let ctx = context
         let q = Self.queryName(e.query)
         let shown = q ?? (e.results.map { "\($0.count)件" } ?? "")
-        add(.search_no_case, "業務文書なしで検索（\(shown)）", "Searched with no business document (\(shown))", false)
+        if !documented {
+            add(.search_no_case, "業務文書なしで検索（\(shown)）", "Searched with no business document (\(shown))", false)
+        }
         // Protected persons in the results or the query.
         var hit: (Int32, ProtectionKind)?
         func protectedNow(_ p: Int32) -> ProtectionKind? {
@@ -838,6 +883,27 @@ public final class AuditEngine {
             add(.search_protected, "業務文書なしで\(kj)（\(pid)）の名前を検索", "Searched for \(ke) (\(pid)) with no business document",
                 false)
         }
+    }
+
+    /// Case kinds whose document covers the address attachment (附票).
+    static func coversFuhyo(_ k: CaseKind) -> Bool {
+        k == .certificate_fuhyo || k == .inquiry || k == .correction
+    }
+
+    /// Searches of staff member `si` whose session is over by `t`: an undocumented search that listed results and
+    /// from which nothing was opened is revised with `search_nothing_opened`; then they are forgotten.
+    func closeSessions(_ si: Int, at t: Int64) {
+        guard recent[si].contains(where: { t - $0.t > sessionMs }) else { return }
+        let opened = lastOpenedAt[si]
+        for r in recent[si] where t - r.t > sessionMs && r.unexplained && !r.flagged && !r.results.isEmpty && opened < r.t {
+            revisions.append(FindingRevision(
+                access: r.access,
+                reason: Reason(code: ReasonCode.search_nothing_opened.rawValue,
+                               ja: "業務文書のない検索で結果一覧（\(r.results.count)件）を見たが、何も開かずにセッションを終えた",
+                               en: "A search with no business document listed \(r.results.count) result(s) and nothing was opened from them in the session"),
+                weight: config.weights.searchNothingOpened))
+        }
+        recent[si].removeAll { t - $0.t > sessionMs }
     }
 
     /// Whether the staff member searched in this session and the register (or a related one) was among the results.

@@ -46,6 +46,10 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var results: [String]
         public var unexplained: Bool
         public var flagged: Bool
+        /// The case that explained the search (namesake slips from its result list).
+        public var caseID: String? = nil
+        /// True for an undocumented register access kept for `session_led_to_flag` (`results` = its register).
+        public var view: Bool? = nil
     }
 
     /// The last register access of a staff member and the last day over the bulk threshold.

@@ -13,11 +13,15 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable {
     case search_series
     /// A search with no document that led to a flagged access in the same session (set afterwards).
     case search_led_to_flag
+    /// An access with no document followed in the same session by a flagged access to the same register (set afterwards).
+    case session_led_to_flag
+    /// A search with no document that listed results, with nothing opened from it before its session ended (set afterwards).
+    case search_nothing_opened
 
     /// Reasons that count even when the access is explained by a case (they put the case itself in doubt).
     public var survivesExplanation: Bool {
         switch self {
-        case .case_mismatch, .self_made_case, .break_glass, .print_no_request, .search_led_to_flag: true
+        case .case_mismatch, .self_made_case, .break_glass, .print_no_request, .search_led_to_flag, .session_led_to_flag: true
         default: false
         }
     }

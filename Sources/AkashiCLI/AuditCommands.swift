@@ -208,6 +208,33 @@ struct BenchAudit: AsyncParsableCommand {
     @Option(help: "Working directory (cities and stores are kept and reused).") var workdir = "./bench-out"
     @Flag(help: "Measure the full-sweep speed instead (engine alone, end to end from the store, SQL baseline).")
     var sweep = false
+    @Option(help: "Calibration overrides, comma-separated name=value: a weight by reason code (no_search=0.4), unexplainedBase, weakDamping, flagThreshold, bulkMemoryDays, bulkMinSearches, bulkFactor, sessionGapMinutes.")
+    var set: String = ""
+    @Flag(help: "Also print the reason combinations of missed misuse events and of flagged legitimate accesses.")
+    var diagnose = false
+
+    /// The configuration with `--set` applied.
+    func config() throws -> AuditConfig {
+        var c = AuditConfig()
+        for item in set.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, let v = Double(kv[1]) else { throw ValidationError("--set: \(item) is not name=value") }
+            switch kv[0] {
+            case "unexplainedBase": c.unexplainedBase = v
+            case "weakDamping": c.weakDamping = v
+            case "flagThreshold": c.flagThreshold = v
+            case "bulkMemoryDays": c.bulkMemoryDays = Int(v)
+            case "bulkMinSearches": c.bulkMinSearches = Int(v)
+            case "bulkFactor": c.bulkFactor = v
+            case "sessionGapMinutes": c.sessionGapMinutes = Int(v)
+            default:
+                guard let code = ReasonCode(rawValue: kv[0]), c.weights.set(code, v) else {
+                    throw ValidationError("--set: unknown name \(kv[0])")
+                }
+            }
+        }
+        return c
+    }
 
     func run() async throws {
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
@@ -251,11 +278,16 @@ struct BenchAudit: AsyncParsableCommand {
         var apSum = 0.0
         var rankingRows: [String] = []
         var allInTop = true
+        var missed: [String: Int] = [:], falseFlags: [String: Int] = [:]
+        func combo(_ f: AccessFinding) -> String {
+            let codes = f.reasons.map(\.code).sorted().joined(separator: "+")
+            return "\(f.explanation?.rule ?? "-") [\(codes)] \(String(format: "%.2f", f.score))"
+        }
         for seed in seedList {
             let city = try benchCity(scale: scale, seed: seed, workdir: workdir, misuse: true)
             let store = try importedStore(city: city, name: "audit-store-\(scale)-\(seed)")
             try store.resetAudit()
-            let service = AuditService(store: store)
+            let service = AuditService(store: store, config: try config())
             let s = try service.run()
             print("seed \(seed): audited \(grouped(s.audited)) accesses in \(String(format: "%.1f", s.seconds)) s "
                 + "(context \(String(format: "%.1f", s.contextSeconds)) s), \(grouped(s.counts.flagged)) flagged")
@@ -276,11 +308,18 @@ struct BenchAudit: AsyncParsableCommand {
                     if f.flagged {
                         misuseFlagged += 1
                         perKind[kind, default: Tally()].flagged += 1
+                    } else if diagnose {
+                        missed[kind + " " + combo(f), default: 0] += 1
                     }
                     if let r = f.reasons.first?.code { perKind[kind, default: Tally()].topReason[r, default: 0] += 1 }
                 } else {
                     legit += 1
                     if f.explained { legitExplained += 1 }
+                    if diagnose, f.flagged {
+                        let label = truth.legitUnexplained.contains(f.access) ? "unexplained"
+                            : truth.namesake.contains(f.access) ? "namesake" : "other"
+                        falseFlags[label + " " + combo(f), default: 0] += 1
+                    }
                     if truth.legitUnexplained.contains(f.access) {
                         legitUnexplainedN += 1
                         if f.flagged { legitUnexplainedFlagged += 1 }
@@ -330,8 +369,22 @@ struct BenchAudit: AsyncParsableCommand {
         print("| seed | misusers N | all in top N | their ranks |")
         print("|---|---|---|---|")
         for r in rankingRows { print(r) }
+        if diagnose {
+            print("\nmissed misuse (kind rule [reasons] score):")
+            for (k, v) in missed.sorted(by: { $0.value > $1.value }).prefix(40) { print("  \(v)  \(k)") }
+            print("\nflagged legitimate (label rule [reasons] score):")
+            for (k, v) in falseFlags.sorted(by: { $0.value > $1.value }).prefix(40) { print("  \(v)  \(k)") }
+        }
         print("goals: recall \(recall >= 0.99 ? "met" : "NOT met"), precision \(precision >= 0.8 ? "met" : "NOT met"), "
             + "explained \(explained >= 0.98 ? "met" : "NOT met"), ranking \(allInTop ? "met" : "NOT met")")
+    }
+
+    /// Current anonymous resident memory in MiB (RssAnon: heap, not the store's mmapped file pages).
+    static func rssAnonMiB() -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
     }
 
     /// Average precision of a ranking by descending score (ties broken pessimistically: negatives first).
@@ -370,20 +423,25 @@ struct BenchAudit: AsyncParsableCommand {
     func runSweep(seed: UInt64) throws {
         let city = try benchCity(scale: scale, seed: seed, workdir: workdir, misuse: true)
         let store = try importedStore(city: city, name: "audit-store-\(scale)-\(seed)")
-        let service = AuditService(store: store)
+        let service = AuditService(store: store, config: try config())
         let baseRSS = peakRSSMiB()
         // End to end from the store first (fresh findings): read, decode, audit, write findings, journal.
         try store.resetAudit()
+        let anonBase = Self.rssAnonMiB()
+        var anonPeak = anonBase
         var t = now()
-        let s = try service.run()
+        let s = try service.run { _ in anonPeak = max(anonPeak, Self.rssAnonMiB()) }
         let e2eSecs = now() - t
         let e2eRate = Double(s.audited) / e2eSecs
         let e2eRSS = peakRSSMiB()
+        anonPeak = max(anonPeak, Self.rssAnonMiB())
 
         // The engine alone over decoded events in time order (decoding outside the timing).
+        let anonBeforeContext = Self.rssAnonMiB()
         t = now()
         let context = try service.loadContext()
         let contextSecs = now() - t
+        let contextAnon = Self.rssAnonMiB() - anonBeforeContext
         var events: [AccessEvent] = []
         let reader = try LineReader(path: city + "/access.jsonl")
         while let batch = try reader.next() {
@@ -394,7 +452,7 @@ struct BenchAudit: AsyncParsableCommand {
             }
         }
         events.sort { $0.at.millis < $1.at.millis }
-        let engine = AuditEngine(context: context)
+        let engine = AuditEngine(context: context, config: service.config)
         var flagged = 0
         t = now()
         for e in events where engine.audit(e).flagged { flagged += 1 }
@@ -425,6 +483,9 @@ struct BenchAudit: AsyncParsableCommand {
             | before (process, store open) | \(String(format: "%.0f", baseRSS)) |
             | peak after the end-to-end sweep (context + one batch of \(grouped(service.batchSize)) events) | \(String(format: "%.0f", e2eRSS)) |
             | peak of the whole run (+ a second context, loaded in \(String(format: "%.2f", contextSecs)) s, and all events decoded at once for the engine-alone run) | \(String(format: "%.0f", peak)) |
+            | anonymous memory (RssAnon, excludes the store's mmapped file pages): before the sweep | \(String(format: "%.0f", anonBase)) |
+            | anonymous memory: highest sampled during the end-to-end sweep (per batch) | \(String(format: "%.0f", anonPeak)) |
+            | anonymous memory of one AuditContext (reference data) | \(String(format: "%.0f", contextAnon)) |
             """)
         print("goal ≥ 1,000,000 events/s (engine): \(engineRate >= 1_000_000 ? "met" : "NOT met")")
     }

@@ -151,12 +151,20 @@ struct ExplanationTests {
 
     @Test func namesakeInTheSameSessionIsOnlyWeaklyExplained() {
         let e = W.engine([certA])
+        // The counter search for 田中 一郎 lists both namesakes (a slip is made from a result list).
+        #expect(e.audit(W.access("S_TAISHO", "2012-05-10T10:04:00+09:00", .search, .current,
+                                 query: W.nameQuery("たなか いちろう"), results: ["R_A", "R_B"])).rule == "own_case")
         #expect(e.audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).rule == "own_case")
         // Opened the other 田中 一郎 by mistake five minutes later.
         let f = e.audit(W.access("S_TAISHO", "2012-05-10T10:10:00+09:00", register: "R_B"))
         #expect(f.rule == "namesake" && f.explanation?.strength == .weak && f.explanation?.caseID == "C_A")
         #expect(f.explained && !f.flagged)
         #expect(f.score < AuditConfig().unexplainedBase)
+        // The same slip with no search that showed R_B (reached directly) still ranks, damped, and does not flag.
+        let e2 = W.engine([certA])
+        _ = e2.audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A"))
+        let d = e2.audit(W.access("S_TAISHO", "2012-05-10T10:10:00+09:00", register: "R_B"))
+        #expect(d.rule == "namesake" && d.has("no_search") && !d.flagged && d.score > f.score)
         // A day later it is not a slip in the same session.
         let g = e.audit(W.access("S_TAISHO", "2012-05-11T15:10:00+09:00", register: "R_B"))
         #expect(!g.explained)

@@ -19,6 +19,12 @@ struct ReasonTests {
                registers: [register])
     }
 
+    /// The counter search that shows `register` a minute before `time` (a look-alike of ordinary counter work, which
+    /// always starts with a search: without it the direct view is `no_search`).
+    func search(_ staff: String, _ registers: [String], at time: String = "10:59:00") -> AccessEvent {
+        W.access(staff, Self.day + time + "+09:00", .search, .current, query: W.nameQuery("x"), results: registers)
+    }
+
     @Test func vip() {
         let f = W.engine().audit(view("S_TAISHO", "R_MAYOR"))
         #expect(f.has("vip") && f.flagged && !f.explained)
@@ -58,7 +64,9 @@ struct ReasonTests {
         #expect(f.reasons.first { $0.code == "relative" }!.ja.contains("親"))
         let g = e.audit(view("S_TAISHO", "R_TH"))
         #expect(g.has("relative") && g.flagged)
-        // Another clerk viewing the same register is not looking at a relative.
+        // Another clerk viewing the same register (from a search, like a counter consultation) is not looking at a
+        // relative.
+        _ = e.audit(search("S_T3", ["R_TP"]))
         let h = e.audit(view("S_T3", "R_TP"))
         #expect(!h.has("relative") && !h.flagged)
         // With the parent's certificate request.
@@ -151,7 +159,8 @@ struct ReasonTests {
         let g = e.audit(W.access("S_TAISHO", "2012-05-10T11:01:00+09:00", .search, .current,
                                  query: W.nameQuery("ほご"), results: ["R_DV"]))
         #expect(g.has("search_protected"))
-        let h = e.audit(W.access("S_TAISHO", "2012-05-10T11:02:00+09:00", .search, .current,
+        // An ordinary search (another clerk: S_TAISHO's searches above are a `search_series`).
+        let h = e.audit(W.access("S_T2", "2012-05-10T11:02:00+09:00", .search, .current,
                                  query: W.nameQuery("たなか"), results: ["R_A"]))
         #expect(!h.has("search_protected") && !h.flagged)
         // Searching for the mayor to serve the mayor's own request.
@@ -195,8 +204,10 @@ struct ReasonTests {
         let f = W.engine([withdrawn]).audit(view("S_TAISHO", "R_MAYOR"))
         #expect(f.explained && f.explanation?.strength == .weak && f.has("self_made_case") && f.flagged)
         #expect(f.has("vip"))  // a self-made case is only a weak explanation: the other reasons count, damped
-        // Alone (an ordinary register) it ranks but does not flag.
-        let alone = W.engine([cert("C_SELF2", "R_A", status: .withdrawn)]).audit(view("S_TAISHO", "R_A"))
+        // Alone (an ordinary register, reached from the counter search) it ranks but does not flag.
+        let e1 = W.engine([cert("C_SELF2", "R_A", status: .withdrawn)])
+        _ = e1.audit(search("S_TAISHO", ["R_A"]))
+        let alone = e1.audit(view("S_TAISHO", "R_A"))
         #expect(alone.has("self_made_case") && !alone.flagged && alone.score > 0)
         // Completed, or handled with a colleague: ordinary work.
         let g = W.engine([cert("C_DONE", "R_MAYOR")]).audit(view("S_TAISHO", "R_MAYOR"))
@@ -226,7 +237,10 @@ struct ReasonTests {
         let old = W.engine([a]).audit(W.access("S_TAISHO", "2012-05-25T11:00:00+09:00", register: "R_K", caseID: "C_A1"))
         #expect(old.has("case_mismatch") && old.flagged)
         // The accessor's own active case named on the wrong register: more likely a slip; ranked, not flagged.
-        let slip = W.engine([a]).audit(view("S_TAISHO", "R_K", caseID: "C_A1"))
+        // (Reached from a search that showed R_K, as a slip is; laundering opens the register directly.)
+        let e1 = W.engine([a])
+        _ = e1.audit(search("S_TAISHO", ["R_K"]))
+        let slip = e1.audit(view("S_TAISHO", "R_K", caseID: "C_A1"))
         #expect(slip.has("case_mismatch") && !slip.flagged)
     }
 
