@@ -147,10 +147,21 @@ def main():
         from selenium.webdriver.support.ui import WebDriverWait
 
         def go(element):
-            """Clicks an element that navigates and waits for the next page."""
+            """Clicks an element that navigates and waits until the next page has loaded."""
             old = driver.find_element(By.TAG_NAME, "html")
             element.click()
-            WebDriverWait(driver, 15).until(EC.staleness_of(old))
+
+            def next_page_loaded(d):
+                try:
+                    old.get_attribute("lang")  # raises once the old page is gone
+                    return False
+                except Exception:
+                    try:
+                        return d.execute_script("return document.readyState") == "complete"
+                    except Exception:
+                        return False
+
+            WebDriverWait(driver, 15).until(next_page_loaded)
 
         driver.get(base + "/signin")
         check("sign-in page in Japanese", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja")
@@ -179,15 +190,15 @@ def main():
 
         driver.get(base + "/search?case=" + case_id)
         driver.find_element(By.ID, "name").send_keys(surname)
-        driver.find_element(By.ID, "do-search").click()
+        go(driver.find_element(By.ID, "do-search"))
         results = driver.find_elements(By.CLASS_NAME, "open-result")
         check("search finds the register", any(reg_id in a.get_attribute("href") for a in results))
         shot("06-search")
         link = next(a for a in driver.find_elements(By.CLASS_NAME, "open-result") if reg_id in a.get_attribute("href"))
-        link.click()
+        go(link)
         Select(driver.find_element(By.ID, "case")).select_by_value(case_id)
         shot("07-purpose")
-        driver.find_element(By.ID, "open-register").click()
+        go(driver.find_element(By.ID, "open-register"))
         check("register opened for the case", head in driver.page_source)
         shot("08-register")
         driver.find_element(By.ID, "issue").click()
