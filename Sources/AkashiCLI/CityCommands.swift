@@ -13,6 +13,15 @@ extension LocalDate: ExpressibleByArgument {
 
 extension CityScenario: ExpressibleByArgument {}
 
+extension CitySummary {
+    /// One line of counts for people to read.
+    var line: String {
+        "\(grouped(offices)) offices, \(grouped(staff)) staff, \(grouped(registers)) registers, \(grouped(persons)) persons, "
+            + "\(grouped(protections)) protections, \(grouped(cases)) cases, \(grouped(access)) accesses "
+            + "(\(grouped(misuseEvents)) planted misuse), \(grouped(selfReports)) self-reports, \(from) … \(to)"
+    }
+}
+
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a synthetic Osaka (24 wards, registers, staff, cases, accesses) in interchange format.",
@@ -54,7 +63,7 @@ struct Generate: AsyncParsableCommand {
         config.scenario = scenario
         let start = Date()
         let summary = try CityGenerator(config: config).write(to: out, progress: stderrIsTTY ? { warn($0) } : nil)
-        print("generated into \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: \(summary)")
+        print("generated into \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: \(summary.line)")
     }
 }
 
@@ -88,13 +97,20 @@ struct Demo: AsyncParsableCommand {
             config.scenario = .osaka2014
             print("generating a synthetic Osaka (scale \(scale), with the 2014 incident) into \(cityDir) …")
             let summary = try CityGenerator(config: config).write(to: cityDir)
-            print("  \(summary)")
+            print("  \(summary.line)")
         }
         let store = try SQLiteStore(directory: storeDir)
-        let files = try fm.contentsOfDirectory(atPath: cityDir).filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz") }
-            .sorted().map { cityDir + "/" + $0 }
-        print("importing \(files.count) files into \(storeDir) …")
-        _ = try ImportRunner.run(files: files, store: store, quiet: false)
+        // The city is imported once; later runs reuse the store (the workspace's own events are in it too).
+        let imported = fm.fileExists(atPath: data + "/.imported")
+        if !imported {
+            let files = try fm.contentsOfDirectory(atPath: cityDir).filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz") }
+                .sorted().map { cityDir + "/" + $0 }
+            print("importing \(files.count) files into \(storeDir) …")
+            let report = try ImportRunner.run(files: files, store: store, quiet: false)
+            if report.allTaken { _ = fm.createFile(atPath: data + "/.imported", contents: Data()) }
+        } else {
+            print("reusing \(storeDir)")
+        }
         print(Stats.render(try store.stats(), format: .table))
 
         // Audit what was imported (incremental: later runs audit only what is new).
@@ -119,6 +135,7 @@ struct Demo: AsyncParsableCommand {
             print("Akashi workspace: \(url)")
             for a in accounts { print("demo \(a.role): \(a.staff) / \(a.password)") }
             print("(accounts kept in \(data)/demo-accounts.txt; Ctrl-C stops the server)")
+            fflush(nil)  // show the URL and accounts at once even when standard output is a pipe
         }
     }
 }
