@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "AkashiWeb",
             dependencies: [
-                "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiAudit",
+                "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiAudit", "AkashiReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -97,7 +97,7 @@ let package = Package(
         ),
         .executableTarget(name: "akashi", dependencies: ["AkashiCLI"], swiftSettings: swiftSettings),
 
-        .testTarget(name: "AkashiInterchangeTests", dependencies: ["AkashiInterchange"], swiftSettings: swiftSettings),
+        .testTarget(name: "AkashiInterchangeTests", dependencies: ["AkashiInterchange", "AkashiDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AkashiLedgerTests",
             dependencies: ["AkashiLedger"],
@@ -106,23 +106,32 @@ let package = Package(
         ),
         .testTarget(
             name: "AkashiStoreTests",
-            dependencies: ["AkashiStorage", "AkashiSQLite", "AkashiCity", "AkashiInterchange", "AkashiAudit"],
+            dependencies: [
+                "AkashiStorage", "AkashiSQLite", "AkashiCity", "AkashiInterchange", "AkashiAudit", "AkashiLedger",
+                "AkashiDomain", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AkashiWebTests",
             dependencies: [
-                "AkashiWeb", "AkashiSQLite", "AkashiStorage", "AkashiCity",
+                "AkashiWeb", "AkashiSQLite", "AkashiStorage", "AkashiCity", "AkashiReports", "AkashiAudit",
+                "AkashiDomain", "AkashiInterchange", "AkashiLedger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AkashiReportsTests",
-            dependencies: ["AkashiReports", "AkashiSQLite", "AkashiStorage", "AkashiCity", "AkashiLedger"],
+            dependencies: [
+                "AkashiReports", "AkashiSQLite", "AkashiStorage", "AkashiCity", "AkashiLedger", "AkashiAudit",
+                "AkashiDomain", "AkashiInterchange",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "AkashiAuditTests", dependencies: ["AkashiAudit", "AkashiDomain"], swiftSettings: swiftSettings),
-        .testTarget(name: "AkashiCityTests", dependencies: ["AkashiCity", "AkashiInterchange"], swiftSettings: swiftSettings),
+        .testTarget(name: "AkashiCityTests", dependencies: ["AkashiCity", "AkashiInterchange", "AkashiDomain"], swiftSettings: swiftSettings),
     ]
 )
