@@ -22,6 +22,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     // Guards `sequencer`; held for the whole of a write so sequencing and the transaction are one step.
     private let writeLock = NSLock()
     private var sequencer: LedgerSequencer?
+    // Background WAL checkpoints (automatic checkpoints are off: they stall commits).
+    private var checkpointer: Checkpointer?
     // The writer connection's prepared statements, kept across transactions (guarded by `writeLock`).
     private var rawWriter: RawWriter?
 
@@ -43,11 +45,13 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         config.label = "akashi"
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            // Durable commits: an acknowledged append survives power loss (WAL is fsynced on commit).
-            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 17179869184; PRAGMA temp_store = MEMORY")
+            // Durable commits: an acknowledged append survives power loss (WAL is fsynced on commit). The WAL is
+            // checkpointed in the background by `Checkpointer`, never inside a commit.
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 17179869184; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0")
         }
         pool = try DatabasePool(path: directory + "/akashi.sqlite", configuration: config)
         try Schema.migrator.migrate(pool)
+        checkpointer = Checkpointer(path: directory + "/akashi.sqlite")
         reloadSequencer()
     }
 
