@@ -45,9 +45,13 @@ public struct LedgerService: Sendable {
     /// Shared cache of expanded tiles for proofs.
     public let hashes: TiledHashes
 
+    /// Expanded tiles kept for proofs: 4,096 × 16 KiB = 64 MiB at most. A disclosure needs one receipt per event and
+    /// a person's events lie in tiles all over the log, so a small cache re-hashes a whole tile for nearly every receipt.
+    public static let tileCacheCapacity = 4096
+
     public init(store: any AkashiStore) {
         self.store = store
-        self.hashes = TiledHashes(source: StoreTileSource(store: store))
+        self.hashes = TiledHashes(source: StoreTileSource(store: store), cacheCapacity: Self.tileCacheCapacity)
     }
 
     /// The root of the first `size` entries.
