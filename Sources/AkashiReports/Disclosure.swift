@@ -382,15 +382,20 @@ public struct DisclosureService: Sendable {
             }
         }
 
-        // Receipts.
+        // Receipts: every event's inclusion proof, computed on all cores before the report is assembled.
         let checkpoint = try store.latestCheckpoint()
-        let prover = checkpoint.map { LogProver(size: $0.size, source: ledger.hashes) }
+        let proofs: [UInt64: [LedgerHash]]
+        if q.receipts, let cp = checkpoint {
+            proofs = try Self.inclusionProofs(for: events.map(\.row.seq).filter { $0 < cp.size }, size: cp.size,
+                                              hashes: ledger.hashes)
+        } else {
+            proofs = [:]
+        }
         func disclosed(_ item: (row: LedgerEntryRow, event: AccessEvent)) throws -> DisclosedEvent {
             let e = item.event
             var receipt: String?
-            if q.receipts, let cp = checkpoint, let prover, item.row.seq < cp.size {
-                receipt = Receipt(index: item.row.seq, proof: try prover.inclusionProof(index: item.row.seq),
-                                  checkpoint: cp.note).text
+            if let cp = checkpoint, let proof = proofs[item.row.seq] {
+                receipt = Receipt(index: item.row.seq, proof: proof, checkpoint: cp.note).text
             }
             return DisclosedEvent(id: e.id, index: item.row.seq, at: e.at.description, date: e.at.jstDate.description,
                                   action: e.action.rawValue, record: e.record.rawValue, register: e.register,
@@ -499,4 +504,49 @@ extension DisclosureReport {
     public static func parse(_ data: Data) throws -> DisclosureReport {
         try JSONDecoder().decode(DisclosureReport.self, from: data)
     }
+}
+
+
+extension DisclosureService {
+    /// Inclusion proofs for ledger indexes in a tree of `size`, split over the machine's cores (a person's events lie
+    /// all over the log, so their proofs share little and the work divides evenly).
+    static func inclusionProofs(for indexes: [UInt64], size: UInt64, hashes: TiledHashes) throws -> [UInt64: [LedgerHash]] {
+        let unique = Array(Set(indexes)).sorted()
+        guard !unique.isEmpty else { return [:] }
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, max(1, unique.count / 16))
+        let slots = ProofSlots(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            let prover = LogProver(size: size, source: hashes)
+            var out: [(UInt64, [LedgerHash])] = []
+            var k = p
+            do {
+                while k < unique.count {
+                    out.append((unique[k], try prover.inclusionProof(index: unique[k])))
+                    k += parts
+                }
+                slots.set(p, .success(out))
+            } catch {
+                slots.set(p, .failure(error))
+            }
+        }
+        var result: [UInt64: [LedgerHash]] = [:]
+        for r in slots.results { for (i, proof) in try r.get() { result[i] = proof } }
+        return result
+    }
+}
+
+/// One result slot per concurrent worker (each writes only its own slot).
+private final class ProofSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<[(UInt64, [LedgerHash])], any Error>]
+
+    init(count: Int) { slots = Array(repeating: .success([]), count: count) }
+
+    func set(_ i: Int, _ r: Result<[(UInt64, [LedgerHash])], any Error>) {
+        lock.lock()
+        slots[i] = r
+        lock.unlock()
+    }
+
+    var results: [Result<[(UInt64, [LedgerHash])], any Error>] { lock.withLock { slots } }
 }
