@@ -36,7 +36,7 @@ struct DisclosureTests {
         #expect(yodogawa["dates"] as? [String] == ["2013-11-14"])
         #expect(yodogawa["counts"] as? [String: Int] == ["current": 1, "heisei_original": 1])
         #expect(yodogawa["registers"] as? Int == 1)
-        // The generator plants no searches by the two clerks (see the report to the lead).
+        // The 2014 incident as issue 2 defines it is views only: the clerks made no searches.
         #expect(taisho["searches"] as? Int == 0)
         #expect(yodogawa["searches"] as? Int == 0)
         #expect((taisho["events"] as? [Any])?.count == 8)
