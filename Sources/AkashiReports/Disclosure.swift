@@ -514,7 +514,7 @@ extension DisclosureService {
         let unique = Array(Set(indexes)).sorted()
         guard !unique.isEmpty else { return [:] }
         let parts = min(ProcessInfo.processInfo.activeProcessorCount, max(1, unique.count / 16))
-        let slots = ProofSlots(count: parts)
+        let slots = SlotArray<Result<[(UInt64, [LedgerHash])], any Error>>(count: parts, initial: .success([]))
         DispatchQueue.concurrentPerform(iterations: parts) { p in
             let prover = LogProver(size: size, source: hashes)
             var out: [(UInt64, [LedgerHash])] = []
@@ -524,29 +524,13 @@ extension DisclosureService {
                     out.append((unique[k], try prover.inclusionProof(index: unique[k])))
                     k += parts
                 }
-                slots.set(p, .success(out))
+                slots[p] = .success(out)
             } catch {
-                slots.set(p, .failure(error))
+                slots[p] = .failure(error)
             }
         }
         var result: [UInt64: [LedgerHash]] = [:]
-        for r in slots.results { for (i, proof) in try r.get() { result[i] = proof } }
+        for r in slots.values { for (i, proof) in try r.get() { result[i] = proof } }
         return result
     }
-}
-
-/// One result slot per concurrent worker (each writes only its own slot).
-private final class ProofSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<[(UInt64, [LedgerHash])], any Error>]
-
-    init(count: Int) { slots = Array(repeating: .success([]), count: count) }
-
-    func set(_ i: Int, _ r: Result<[(UInt64, [LedgerHash])], any Error>) {
-        lock.lock()
-        slots[i] = r
-        lock.unlock()
-    }
-
-    var results: [Result<[(UInt64, [LedgerHash])], any Error>] { lock.withLock { slots } }
 }

@@ -235,11 +235,12 @@ private final class BatchWriter: @unchecked Sendable {
     }
 }
 
-/// Slots that concurrentPerform's iterations each write one of (disjoint indexes, so no lock is needed).
-final class SlotArray<T>: @unchecked Sendable {
+/// Slots that `DispatchQueue.concurrentPerform`'s iterations each write one of (disjoint indexes, so no lock is
+/// needed); read ``values`` after `concurrentPerform` returns.
+public final class SlotArray<T>: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<T>
 
-    init(count: Int, initial: T) {
+    public init(count: Int, initial: T) {
         slots = .allocate(capacity: count)
         slots.initialize(repeating: initial)
     }
@@ -249,10 +250,10 @@ final class SlotArray<T>: @unchecked Sendable {
         slots.deallocate()
     }
 
-    subscript(i: Int) -> T {
+    public subscript(i: Int) -> T {
         get { slots[i] }
         set { slots[i] = newValue }
     }
 
-    var values: [T] { Array(slots) }
+    public var values: [T] { Array(slots) }
 }

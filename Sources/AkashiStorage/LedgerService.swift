@@ -319,8 +319,6 @@ public struct LedgerService: Sendable {
             keys = [try NoteVerifier(text: recorded)]
         }
         report.verifier = keys.first?.text
-        let prover = LogProver(size: expected, source: hashes)
-        _ = prover
         for cp in try store.checkpoints() {
             guard !keys.isEmpty else { throw LedgerProblem("checkpoints are stored but no verifier key is known; pass --verifier-key") }
             let parsed: Checkpoint
