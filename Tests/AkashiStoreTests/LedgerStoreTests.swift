@@ -22,8 +22,12 @@ private func makeLedger(_ dir: String, events n: Int = 700) throws -> (String, N
 }
 
 /// Edits the store's database file directly, as someone with file access could: triggers dropped first.
+/// Waits for the lock like any second process would: the store's last connection may still be closing (its final
+/// WAL checkpoint runs when the importer's background writer lets go of it).
 private func tamper(_ storeDir: String, _ sql: String) throws {
-    let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite")
+    var config = Configuration()
+    config.busyMode = .timeout(10)
+    let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite", configuration: config)
     try q.writeWithoutTransaction { db in
         try db.execute(sql: """
             DROP TRIGGER IF EXISTS event_no_update; DROP TRIGGER IF EXISTS event_no_delete;
