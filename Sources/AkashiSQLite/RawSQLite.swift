@@ -52,23 +52,11 @@ final class RawStatement {
     }
 }
 
-/// One row of a lookup index side table.
-struct IndexRow {
-    var key: String
-    var at: Int64
-    var seq: Int64
-}
-
 /// Writes ingested records with raw prepared statements inside the caller's transaction.
 final class RawWriter {
     let event, eventEntry: RawStatement
+    /// Fill the lookup indexes from the event rows of a ledger range, each in key order (see ``indexLookups(_:)``).
     let ixStaff, ixRegister, ixPerson, ixCase, ixOffice: RawStatement
-    // Lookup-index rows of the events written, inserted in key order by ``flushIndexes()``.
-    private var staffRows: [IndexRow] = []
-    private var registerRows: [IndexRow] = []
-    private var personRows: [IndexRow] = []
-    private var caseRows: [IndexRow] = []
-    private var officeRows: [IndexRow] = []
     let office, officeDoc, staff, staffDoc, register, registerDoc, member, person, personDoc: RawStatement
     let protection, protectionDoc, caseRow, caseDoc, caseRegister, casePerson, caseStaff, selfReport, selfReportDoc: RawStatement
     let tile: RawStatement
@@ -83,11 +71,17 @@ final class RawWriter {
             VALUES (?1, ?2, 'access', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING
             """)
         eventEntry = try RawStatement(db, "SELECT entry FROM event WHERE id = ?1")
-        ixStaff = try RawStatement(db, "INSERT OR IGNORE INTO ix_staff(staff, at, seq) VALUES (?1, ?2, ?3)")
-        ixRegister = try RawStatement(db, "INSERT OR IGNORE INTO ix_register(register, at, seq) VALUES (?1, ?2, ?3)")
-        ixPerson = try RawStatement(db, "INSERT OR IGNORE INTO ix_person(person, at, seq) VALUES (?1, ?2, ?3)")
-        ixCase = try RawStatement(db, "INSERT OR IGNORE INTO ix_case(case_id, seq) VALUES (?1, ?3)")
-        ixOffice = try RawStatement(db, "INSERT OR IGNORE INTO ix_office(office, day, seq) VALUES (?1, ?2, ?3)")
+        func fill(_ table: String, _ columns: String, from: String, key: String) throws -> RawStatement {
+            try RawStatement(db, """
+                INSERT OR IGNORE INTO \(table)(\(columns)) SELECT \(from) FROM event
+                WHERE seq >= ?1 AND seq < ?2 AND \(key) IS NOT NULL ORDER BY \(from)
+                """)
+        }
+        ixStaff = try fill("ix_staff", "staff, at, seq", from: "staff, at, seq", key: "staff")
+        ixRegister = try fill("ix_register", "register, at, seq", from: "register, at, seq", key: "register")
+        ixPerson = try fill("ix_person", "person, at, seq", from: "person, at, seq", key: "person")
+        ixCase = try fill("ix_case", "case_id, seq", from: "case_id, seq", key: "case_id")
+        ixOffice = try fill("ix_office", "office, day, seq", from: "office, day, seq", key: "office")
         office = try RawStatement(db, "INSERT INTO office(code, doc) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
         officeDoc = try RawStatement(db, "SELECT doc FROM office WHERE code = ?1")
         staff = try RawStatement(db, "INSERT INTO staff(id, person, doc) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")
@@ -132,8 +126,6 @@ final class RawWriter {
             event.bind(9, a.caseID)
             event.bind(10, blob: doc)
             guard try event.run() == 1 else { return try compare(eventEntry, a.id, doc) }
-            indexEvent(seq: Int64(seq), at: a.at, staff: a.staff, office: a.office, register: a.register,
-                       person: a.person, caseID: a.caseID)
             return .inserted(ledgerIndex: seq)
         case let .office(o):
             office.bind(1, o.code)
@@ -203,42 +195,17 @@ final class RawWriter {
         }
     }
 
-    /// Queues the lookup-index rows of one stored event.
-    func indexEvent(seq: Int64, at: Timestamp, staff: String?, office: String?, register: String?, person: String?,
-                    caseID: String?) {
-        let ms = at.millis
-        if let staff { staffRows.append(IndexRow(key: staff, at: ms, seq: seq)) }
-        if let register { registerRows.append(IndexRow(key: register, at: ms, seq: seq)) }
-        if let person { personRows.append(IndexRow(key: person, at: ms, seq: seq)) }
-        if let caseID { caseRows.append(IndexRow(key: caseID, at: 0, seq: seq)) }
-        if let office { officeRows.append(IndexRow(key: office, at: Int64(at.jstDate.day), seq: seq)) }
-    }
-
-    /// Forgets queued lookup-index rows (call at the start of a transaction: a failed one may have left some).
-    func discardPending() {
-        staffRows = []
-        registerRows = []
-        personRows = []
-        caseRows = []
-        officeRows = []
-    }
-
-    /// Inserts the queued lookup-index rows, each table in key order.
-    func flushIndexes() throws {
-        for (stmt, rows) in [(ixStaff, staffRows), (ixRegister, registerRows), (ixPerson, personRows),
-                             (ixCase, caseRows), (ixOffice, officeRows)] {
-            for r in rows.sorted(by: { ($0.key, $0.at, $0.seq) < ($1.key, $1.at, $1.seq) }) {
-                stmt.bind(1, r.key)
-                stmt.bind(2, r.at)
-                stmt.bind(3, r.seq)
-                try stmt.run()
-            }
+    /// Adds the lookup-index rows (by staff, register, person, case, office and day) of the events with ledger index
+    /// in `range`, from the event rows' own columns. Each index is filled in key order, so a large range touches each
+    /// B-tree page once: indexing an import in a few large ranges instead of per batch is what keeps its write volume
+    /// proportional to the data (per-batch indexing rewrote nearly every index page on every batch).
+    func indexLookups(_ range: Range<UInt64>) throws {
+        guard !range.isEmpty else { return }
+        for stmt in [ixStaff, ixRegister, ixPerson, ixCase, ixOffice] {
+            stmt.bind(1, Int64(range.lowerBound))
+            stmt.bind(2, Int64(range.upperBound))
+            try stmt.run()
         }
-        staffRows = []
-        registerRows = []
-        personRows = []
-        caseRows = []
-        officeRows = []
     }
 
     private func compare(_ stmt: RawStatement, _ key: String, _ doc: [UInt8]) throws -> IngestOutcome {

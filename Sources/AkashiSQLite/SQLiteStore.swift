@@ -53,6 +53,43 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         try Schema.migrator.migrate(pool)
         checkpointer = Checkpointer(path: directory + "/akashi.sqlite")
         reloadSequencer()
+        // An import that stopped (or was killed) between its commits and its last indexing pass left events without
+        // lookup rows: add them before anyone reads through the indexes.
+        try catchUpLookupIndexes()
+    }
+
+    /// How many events a bulk import may leave without lookup-index rows before they are indexed: bounds the sorter's
+    /// memory (about 40 bytes an event per index) and how long another process waits to see an import's events in
+    /// per-person or per-register lookups. Indexing 1M events in one sorted pass writes each index page once, where
+    /// indexing every 8 MiB batch rewrote nearly all of them every time.
+    public static let maxDeferredLookupEvents: UInt64 = 1 << 20
+
+    /// Ledger index below which every event has its lookup-index rows.
+    private func lookupWatermark(_ db: Database) throws -> UInt64 {
+        try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'lookup_indexed'").flatMap { UInt64($0) } ?? 0
+    }
+
+    /// Indexes the events from the watermark up to `size` inside the caller's transaction.
+    private func indexLookups(_ db: Database, _ w: RawWriter, upTo size: UInt64) throws {
+        let from = try lookupWatermark(db)
+        guard from < size else { return }
+        try w.indexLookups(from..<size)
+        try db.execute(sql: """
+            INSERT INTO ledger_meta(key, value) VALUES ('lookup_indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value
+            """, arguments: [String(size)])
+    }
+
+    public func catchUpLookupIndexes() throws {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        let size = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") } ?? 0
+        guard try pool.read({ db in try lookupWatermark(db) }) < UInt64(size) else { return }
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try indexLookups(db, try writer(db), upTo: UInt64(size))
+                return .commit
+            }
+        }
     }
 
     private func reloadSequencer() {
@@ -68,7 +105,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
 
     // MARK: Ingest
 
-    public func ingest(_ items: [IngestItem]) throws -> [IngestOutcome] {
+    public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome] {
         writeLock.lock()
         defer { writeLock.unlock() }
         guard var seq = sequencer else {
@@ -78,7 +115,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 let w = try writer(db)
-                w.discardPending()
                 var entries: [[UInt8]] = []
                 var next = seq.size
                 for (k, item) in items.enumerated() {
@@ -88,7 +124,9 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                         next += 1
                     }
                 }
-                try w.flushIndexes()
+                if try !deferLookupIndexes || next - lookupWatermark(db) >= Self.maxDeferredLookupEvents {
+                    try indexLookups(db, w, upTo: next)
+                }
                 let (_, tiles) = try seq.append(entries)
                 for t in tiles { try w.putTile(t) }
                 return .commit
@@ -115,8 +153,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                     VALUES (?1, ?2, 'journal', ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7)
                     """)
                 var entries: [[UInt8]] = []
-                let w = try writer(db)
-                w.discardPending()
                 for (k, e) in events.enumerated() {
                     let entry = e.canonicalJSON
                     stmt.bind(1, Int64(first) + Int64(k))
@@ -127,11 +163,11 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                     stmt.bind(6, e.office)
                     stmt.bind(7, blob: entry)
                     try stmt.run()
-                    w.indexEvent(seq: Int64(first) + Int64(k), at: e.at, staff: e.staff, office: e.office, register: nil,
-                                 person: nil, caseID: nil)
                     entries.append(entry)
                 }
-                try w.flushIndexes()
+                // Also indexes anything a bulk import in this process left for later.
+                let w = try writer(db)
+                try indexLookups(db, w, upTo: first + UInt64(events.count))
                 for t in try seq.append(entries).tiles { try w.putTile(t) }
                 return .commit
             }
@@ -425,6 +461,7 @@ public final class PlainInserter {
         try Schema.migrator.migrate(pool)
     }
 
+    /// Inserts the rows of one batch in one transaction; the lookup indexes wait for ``finish()``, as in a bulk import.
     public func insert(_ items: [IngestItem]) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
@@ -433,7 +470,17 @@ public final class PlainInserter {
                 for item in items {
                     if case .inserted = try w.put(item, seq: seq) { seq += 1 }
                 }
-                try w.flushIndexes()
+                return .commit
+            }
+        }
+    }
+
+    /// Fills the lookup indexes of every inserted row in one sorted pass.
+    public func finish() throws {
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let size = UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") ?? 0)
+                try RawWriter(db.sqliteConnection!).indexLookups(0..<size)
                 return .commit
             }
         }

@@ -100,6 +100,13 @@ enum Schema {
         AuditSchema.register(&m)
         ReportSchema.register(&m)
         ConsoleSchema.register(&m)
+        m.registerMigration("v3-lookup-watermark") { db in
+            // Events below this ledger index have their lookup-index rows (until now every commit indexed its own).
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO ledger_meta(key, value)
+                SELECT 'lookup_indexed', CAST(coalesce(max(seq) + 1, 0) AS TEXT) FROM event
+                """)
+        }
         return m
     }
 }

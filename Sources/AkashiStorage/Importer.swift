@@ -99,6 +99,7 @@ public struct Importer: Sendable {
             }
         }
         try writer.waitAndMerge(into: &report, maxListed: maxListedProblems)
+        try store.catchUpLookupIndexes()
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         report.ledgerSizeAfter = try store.ledgerSize()
         report.dangling = try store.danglingReferences(fromLedgerIndex: report.ledgerSizeBefore, limit: 10)
@@ -195,7 +196,7 @@ private final class BatchWriter: @unchecked Sendable {
         queue.async { [self] in
             defer { group.leave() }
             do {
-                outcomes = try store.ingest(d.items)
+                outcomes = try store.ingest(d.items, deferLookupIndexes: true)
                 var d = d
                 for (k, o) in outcomes.enumerated() where o == .conflict {
                     let item = d.items[k]

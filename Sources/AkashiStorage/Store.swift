@@ -178,7 +178,13 @@ public struct StoredCheckpoint: Sendable, Equatable {
 /// No method can change or remove an event once stored.
 public protocol AkashiStore: AnyObject, Sendable {
     /// Stores a batch in one durable transaction and returns what happened to each item, in order.
-    func ingest(_ items: [IngestItem]) throws -> [IngestOutcome]
+    ///
+    /// With `deferLookupIndexes` (bulk import) the store may leave the new events' lookup-index rows (by staff,
+    /// register, person, case, office) for a later commit, up to a bound of its own, and fill them in one sorted pass;
+    /// ``catchUpLookupIndexes()`` fills whatever is left. The events themselves are durable either way.
+    func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome]
+    /// Adds every lookup-index row that a deferred ingest (or a crash after one) left out.
+    func catchUpLookupIndexes() throws
     /// Appends Akashi's own events (sign-ins, acknowledgements, auditor actions) to the ledger in one durable
     /// transaction; returns their ledger indexes.
     @discardableResult
@@ -223,6 +229,11 @@ public protocol AkashiStore: AnyObject, Sendable {
 }
 
 extension AkashiStore {
+    /// Stores a batch in one durable transaction, lookup indexes included; returns what happened to each item, in order.
+    public func ingest(_ items: [IngestItem]) throws -> [IngestOutcome] {
+        try ingest(items, deferLookupIndexes: false)
+    }
+
     /// Perfect-subtree hashes of this store's ledger, for proofs.
     public var subtreeHashes: TiledHashes { TiledHashes(source: StoreTileSource(store: self)) }
 }
