@@ -134,6 +134,13 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
         seq.commit()
         sequencer = seq
+        if deferLookupIndexes {
+            // A bulk import keeps the writer busy without pause, so the background checkpointer never catches up and
+            // the WAL grows without bound, making every page lookup slower (SQLite searches the WAL's hash index per
+            // page). Between two batches the writer checkpoints itself: nothing else writes meanwhile, so the whole
+            // WAL is copied back and the next transaction starts it again from the beginning.
+            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        }
         return outcomes
     }
 
