@@ -25,6 +25,22 @@ func peakRSSMiB() -> Double {
     return kb / 1024
 }
 
+/// CPU seconds (user + system) this process has used so far: unlike wall time, barely moved by other work on the machine.
+func cpuSeconds() -> Double {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+}
+
+/// The machine's 1-minute load average, printed with every benchmark so a reader can tell a quiet run from a busy one.
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)).flatMap { $0.split(separator: " ").first.map(String.init) } ?? "?"
+}
+
 /// Generates (or reuses) a benchmark city and returns its directory.
 func benchCity(scale: Double, seed: UInt64, workdir: String, misuse: Bool = false) throws -> String {
     let dir = workdir + "/city-\(scale)-\(seed)\(misuse ? "-misuse" : "")"
@@ -67,9 +83,11 @@ struct BenchImport: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: store2Dir)
         let store2 = try SQLiteStore(directory: store2Dir)
         _ = try Importer(store: store2).run(files: try cityFiles(city).filter { !$0.hasSuffix("/access.jsonl") })
+        let cpu0 = cpuSeconds()
         let r2 = try Importer(store: store2).run(files: [city + "/access.jsonl"])
+        let cpu = cpuSeconds() - cpu0
         let accessOnly = Double(r2.accessLines) / r2.seconds
-        print("akashi import access.jsonl: \(grouped(r2.accessLines)) access lines in \(String(format: "%.2f", r2.seconds)) s = \(grouped(Int(accessOnly))) access lines/s (parse, validate, canonicalise, 6 indexes, Merkle leaves + tiles, fsync per batch)")
+        print("akashi import access.jsonl: \(grouped(r2.accessLines)) access lines in \(String(format: "%.2f", r2.seconds)) s = \(grouped(Int(accessOnly))) access lines/s (parse, validate, canonicalise, 6 indexes, Merkle leaves + tiles, fsync per batch); CPU \(String(format: "%.2f", cpu)) s = \(String(format: "%.1f", cpu / Double(max(1, r2.accessLines)) * 1e6)) µs a line; load average \(loadAverage())")
 
         // Baseline: the same rows through the sqlite3 tool's CSV import.
         let csv = workdir + "/access.csv"
@@ -170,21 +188,25 @@ struct BenchLedger: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: dirA)
         let store = try SQLiteStore(directory: dirA)
         var t = now()
+        let cpu0 = cpuSeconds()
         for start in stride(from: 0, to: items.count, by: batch) {
             _ = try store.ingest(Array(items[start..<min(items.count, start + batch)]), deferLookupIndexes: true)
         }
         try store.catchUpLookupIndexes()
         let withLedger = Double(items.count) / (now() - t)
+        let ledgerCPU = (cpuSeconds() - cpu0) / Double(max(1, items.count)) * 1e6
         // Without: the same rows into the same table shape, same statement path, no hashing and no tiles.
         let dirB = workdir + "/plain-store"
         try? FileManager.default.removeItem(atPath: dirB)
         let plain = try PlainInserter(directory: dirB)
         t = now()
+        let cpu1 = cpuSeconds()
         for start in stride(from: 0, to: items.count, by: batch) {
             try plain.insert(Array(items[start..<min(items.count, start + batch)]))
         }
         try plain.finish()
         let withoutLedger = Double(items.count) / (now() - t)
+        let plainCPU = (cpuSeconds() - cpu1) / Double(max(1, items.count)) * 1e6
         // Hashing alone.
         let entries = items.map(\.canonical)
         t = now()
@@ -236,13 +258,14 @@ struct BenchLedger: AsyncParsableCommand {
         print("""
             | measure | value |
             |---|---|
-            | appends/s through the whole path (canonical entry, SHA-256 leaves, tiles, SQLite, fsync per \(grouped(batch))) | \(grouped(Int(withLedger))) |
-            | plain SQLite inserts of the same rows, no ledger (baseline) | \(grouped(Int(withoutLedger))) |
+            | appends/s through the whole path (canonical entry, SHA-256 leaves, tiles, SQLite, fsync per \(grouped(batch))) | \(grouped(Int(withLedger))) (CPU \(String(format: "%.1f", ledgerCPU)) µs an event) |
+            | plain SQLite inserts of the same rows, no ledger (baseline) | \(grouped(Int(withoutLedger))) (CPU \(String(format: "%.1f", plainCPU)) µs an event) |
             | hashing + tree only (both cores) | \(grouped(Int(hashingOnly))) |
             | built a \(grouped(proofLogSize))-entry log in memory | \(String(format: "%.1f", buildSecs)) s |
             | inclusion proof in the \(grouped(proofLogSize))-entry log, p50 / p99 / max | \(String(format: "%.0f / %.0f / %.0f", pct(times, 0.5), pct(times, 0.99), pct(times, 1))) µs |
             | inclusion proof from the SQLite store (\(grouped(size)) entries), p50 / p99 / max | \(String(format: "%.0f / %.0f / %.0f", pct(storeTimes, 0.5), pct(storeTimes, 0.99), pct(storeTimes, 1))) µs |
             | peak memory | \(String(format: "%.0f", peakRSSMiB())) MiB |
+            | load average (1 min) at the end | \(loadAverage()) |
             """)
         print("goal ≥ 1,000,000 appends/s: \(withLedger >= 1_000_000 ? "met" : "not met"); floor 300,000/s: \(withLedger >= 300_000 ? "met" : "NOT met"); proofs < 1 ms: \(pct(times, 0.99) < 1000 ? "met (p99)" : "NOT met")")
     }
