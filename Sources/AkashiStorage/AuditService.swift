@@ -286,10 +286,13 @@ public struct AuditService: Sendable {
                     let batch = try store.accessEvents(fromSeq: next, limit: batchSize)
                     guard let last = batch.last else { break }
                     next = last.seq + 1
-                    var events = Self.decodeParallel(batch)
-                    events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
+                    let events = Self.decodeParallel(batch)
+                    // Sort positions, not the (large) events themselves.
+                    let keys = events.map { ($0.1.at.millis, $0.0) }
+                    var order = Array(0..<Int32(events.count))
+                    order.sort { keys[Int($0)] < keys[Int($1)] }
                     decodeTime.add(seconds: Self.seconds() - t)
-                    guard decoded.offer(DecodedBatch(events: events, lastSeq: last.seq)) else { return }
+                    guard decoded.offer(DecodedBatch(events: events, order: order, lastSeq: last.seq)) else { return }
                 }
                 decoded.close()
             } catch {
@@ -326,7 +329,10 @@ public struct AuditService: Sendable {
                 let t = Self.seconds()
                 var out: [StoredFinding] = []
                 out.reserveCapacity(batch.events.count)
-                for (seq, e) in batch.events { out.append(StoredFinding(seq: seq, finding: engine.audit(e))) }
+                for k in batch.order {
+                    let (seq, e) = batch.events[Int(k)]
+                    out.append(StoredFinding(seq: seq, finding: engine.audit(e)))
+                }
                 summary.engineSeconds += Self.seconds() - t
                 // Revisions of accesses outside this batch read their stored findings: let the writer catch up first.
                 try applyRevisions(engine.takeRevisions(), to: &out) { try toSave.waitIdle() }
@@ -446,7 +452,7 @@ public struct AuditService: Sendable {
                             detail: detail)
     }
 
-    static func decode(_ batch: [LedgerAccess]) -> [(UInt64, AccessEvent)] {
+    static func decode(_ batch: some Collection<LedgerAccess>) -> [(UInt64, AccessEvent)] {
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
         for a in batch {
@@ -490,7 +496,7 @@ public struct AuditService: Sendable {
         let size = (batch.count + parts - 1) / parts
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             let lo = k * size, hi = min(batch.count, lo + size)
-            results.set(k, lo < hi ? decode(Array(batch[lo..<hi])) : [])
+            results.set(k, lo < hi ? decode(batch[lo..<hi]) : [])
         }
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
@@ -567,9 +573,10 @@ public struct AuditService: Sendable {
 
 // MARK: - Pipeline plumbing
 
-/// A decoded batch of new access events, in time order.
+/// A decoded batch of new access events (in ledger order) and the positions in time order.
 struct DecodedBatch: Sendable {
     var events: [(UInt64, AccessEvent)]
+    var order: [Int32]
     var lastSeq: UInt64
 }
 
