@@ -433,6 +433,8 @@ struct BenchAudit: AsyncParsableCommand {
         let s = try service.run { _ in anonPeak = max(anonPeak, Self.rssAnonMiB()) }
         let e2eSecs = now() - t
         let e2eRate = Double(s.audited) / e2eSecs
+        let sweepRate = Double(s.audited) / s.auditSeconds
+        let layout = try store.findingLayout()
         let e2eRSS = peakRSSMiB()
         anonPeak = max(anonPeak, Self.rssAnonMiB())
 
@@ -475,18 +477,22 @@ struct BenchAudit: AsyncParsableCommand {
             | measure | events/s | time | notes |
             |---|---|---|---|
             | engine alone (decoded events in time order, 1 core) | \(grouped(Int(engineRate))) | \(String(format: "%.2f", engineSecs)) s | \(grouped(flagged)) flagged |
-            | end to end from the store (read, decode, audit, write findings, journal) | \(grouped(Int(e2eRate))) | \(String(format: "%.2f", e2eSecs)) s | context load \(String(format: "%.2f", s.contextSeconds)) s |
+            | full sweep from the store (read, decode, audit, persist findings, journal), reference data loaded | \(grouped(Int(sweepRate))) | \(String(format: "%.2f", s.auditSeconds)) s | \(grouped(layout.rows)) finding rows + \(grouped(layout.plain)) plain explained; \(grouped(s.journaled)) journaled |
+            | … stage busy time in that sweep (pipelined, so they overlap): read + decode (2 cores) / engine / save + journal | | \(String(format: "%.2f / %.2f / %.2f", s.decodeSeconds, s.engineSeconds, s.saveSeconds)) s | |
+            | the same, including loading the reference data (context) | \(grouped(Int(e2eRate))) | \(String(format: "%.2f", e2eSecs)) s | context load \(String(format: "%.2f", s.contextSeconds)) s |
             | plain SQL join, direct-case explanation only (baseline) | \(grouped(Int(sqlRate))) | \(String(format: "%.2f", sqlSecs)) s | \(grouped(joined)) accesses matched |
 
             | memory | MiB |
             |---|---|
             | before (process, store open) | \(String(format: "%.0f", baseRSS)) |
-            | peak after the end-to-end sweep (context + one batch of \(grouped(service.batchSize)) events) | \(String(format: "%.0f", e2eRSS)) |
+            | peak after the end-to-end sweep (context + up to four batches of \(grouped(service.batchSize)) events in the pipeline) | \(String(format: "%.0f", e2eRSS)) |
             | peak of the whole run (+ a second context, loaded in \(String(format: "%.2f", contextSecs)) s, and all events decoded at once for the engine-alone run) | \(String(format: "%.0f", peak)) |
             | anonymous memory (RssAnon, excludes the store's mmapped file pages): before the sweep | \(String(format: "%.0f", anonBase)) |
             | anonymous memory: highest sampled during the end-to-end sweep (per batch) | \(String(format: "%.0f", anonPeak)) |
             | anonymous memory of one AuditContext (reference data) | \(String(format: "%.0f", contextAnon)) |
             """)
-        print("goal ≥ 1,000,000 events/s (engine): \(engineRate >= 1_000_000 ? "met" : "NOT met")")
+        print("goal ≥ 1,000,000 events/s: full sweep from the store \(sweepRate >= 1_000_000 ? "met" : "NOT met"), "
+            + "including the context load \(e2eRate >= 1_000_000 ? "met" : "NOT met"), "
+            + "engine alone \(engineRate >= 1_000_000 ? "met" : "NOT met")")
     }
 }

@@ -5,8 +5,15 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// The audit's tables: one finding per access (keyed by access ID) and the incremental checkpoint.
-/// Findings are derived data (the ledger keeps the `audit.finding` journal entries of flagged accesses).
+/// The audit's tables. Findings are derived data (the ledger keeps the `audit.finding` journal entries of flagged
+/// accesses), kept in two places, each access in exactly one:
+/// - `audit_finding`: one row per access that is not plainly explained (flagged, scored, weakly explained, or with
+///   reasons; any finding saved by a re-audit), with the indexes the worklist, journal and reads need;
+/// - `audit_plain`: the accesses a full sweep found strongly explained with no reason and score 0 (the vast majority),
+///   as a rowid table keyed by ledger index with no secondary index (appended in ledger order, so writing it is cheap).
+///   Reads by staff, register or person find its rows through the ledger's lookup tables (`ix_staff`, `ix_register`,
+///   `ix_person`).
+/// And the incremental checkpoint (`audit_state`).
 enum AuditSchema {
     static func register(_ m: inout DatabaseMigrator) {
         m.registerMigration("v4-audit-findings") { db in
@@ -38,6 +45,58 @@ enum AuditSchema {
                     last_seq INTEGER,
                     last_case_row INTEGER NOT NULL,
                     state TEXT NOT NULL);
+                """)
+        }
+        // Findings keyed by ledger index, plainly explained accesses of a sweep kept compactly. The findings stored so
+        // far move over as they are (all in `audit_finding`, journal marks kept), so the checkpoint stays valid.
+        m.registerMigration("v5-audit-compact") { db in
+            try db.execute(sql: """
+                ALTER TABLE audit_finding RENAME TO audit_finding_v4;
+                DROP INDEX audit_finding_worklist;
+                DROP INDEX audit_finding_staff_at;
+                DROP INDEX audit_finding_person;
+                DROP INDEX audit_finding_register;
+                DROP INDEX audit_finding_unjournaled;
+                CREATE TABLE audit_finding(
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    access TEXT NOT NULL,
+                    staff TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    at_text TEXT NOT NULL,
+                    person TEXT,
+                    register TEXT,
+                    office TEXT,
+                    explained INTEGER NOT NULL,
+                    rule TEXT,
+                    case_id TEXT,
+                    strength TEXT,
+                    score REAL NOT NULL,
+                    flagged INTEGER NOT NULL,
+                    reasons TEXT NOT NULL,
+                    journaled INTEGER NOT NULL DEFAULT 0);
+                INSERT INTO audit_finding(seq, access, staff, at, at_text, person, register, office, explained, rule,
+                    case_id, strength, score, flagged, reasons, journaled)
+                    SELECT seq, access, staff, at, at_text, person, register, office, explained, rule, case_id,
+                        strength, score, flagged, reasons, journaled FROM audit_finding_v4 ORDER BY seq;
+                DROP TABLE audit_finding_v4;
+                CREATE UNIQUE INDEX audit_finding_access ON audit_finding(access);
+                CREATE INDEX audit_finding_worklist ON audit_finding(flagged, score);
+                CREATE INDEX audit_finding_staff_at ON audit_finding(staff, at);
+                CREATE INDEX audit_finding_person ON audit_finding(person, at) WHERE person IS NOT NULL;
+                CREATE INDEX audit_finding_register ON audit_finding(register, at) WHERE register IS NOT NULL;
+                CREATE INDEX audit_finding_unjournaled ON audit_finding(seq) WHERE flagged = 1 AND journaled = 0;
+                CREATE TABLE audit_plain(
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    access TEXT NOT NULL,
+                    staff TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    at_text TEXT NOT NULL,
+                    person TEXT,
+                    register TEXT,
+                    office TEXT,
+                    rule TEXT NOT NULL,
+                    case_id TEXT);
+                CREATE INDEX audit_register_head ON register(head) WHERE head IS NOT NULL;
                 """)
         }
     }
@@ -161,40 +220,100 @@ extension SQLiteStore: FindingStore {
 
     // MARK: Findings
 
+    /// The upsert of a full finding row (by ledger index). A finding that becomes flagged is marked as not yet
+    /// journaled; one that stays flagged keeps its mark.
+    static let upsertFinding = """
+        INSERT INTO audit_finding(seq, access, staff, at, at_text, person, register, office, explained, rule,
+            case_id, strength, score, flagged, reasons, journaled)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0)
+        ON CONFLICT(seq) DO UPDATE SET access = excluded.access, staff = excluded.staff, at = excluded.at,
+            at_text = excluded.at_text, person = excluded.person, register = excluded.register,
+            office = excluded.office, explained = excluded.explained, rule = excluded.rule,
+            case_id = excluded.case_id, strength = excluded.strength, score = excluded.score,
+            flagged = excluded.flagged, reasons = excluded.reasons,
+            journaled = CASE WHEN excluded.flagged = 1 AND audit_finding.flagged = 1
+                             THEN audit_finding.journaled ELSE 0 END
+        """
+
+    static func bindFinding(_ stmt: RawStatement, _ s: StoredFinding) {
+        let f = s.finding
+        stmt.bind(1, Int64(clamping: s.seq))
+        stmt.bind(2, f.access)
+        stmt.bind(3, f.staff)
+        stmt.bind(4, f.at.millis)
+        stmt.bind(5, f.at.description)
+        stmt.bind(6, f.person)
+        stmt.bind(7, f.register)
+        stmt.bind(8, f.office)
+        stmt.bind(9, f.explained ? 1 : 0)
+        stmt.bind(10, f.explanation?.rule)
+        stmt.bind(11, f.explanation?.caseID)
+        stmt.bind(12, f.explanation?.strength.rawValue)
+        sqlite3_bind_double(stmt.handle, 13, f.score)
+        stmt.bind(14, f.flagged ? 1 : 0)
+        stmt.bind(15, f.reasons.isEmpty ? "[]" : f.reasonsJSON)
+    }
+
     public func saveFindings(_ findings: [StoredFinding]) throws {
         guard !findings.isEmpty else { return }
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                let stmt = try RawStatement(db.sqliteConnection!, """
-                    INSERT INTO audit_finding(access, seq, staff, at, at_text, person, register, office, explained, rule,
-                        case_id, strength, score, flagged, reasons, journaled)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0)
-                    ON CONFLICT(access) DO UPDATE SET seq = excluded.seq, staff = excluded.staff, at = excluded.at,
-                        at_text = excluded.at_text, person = excluded.person, register = excluded.register,
-                        office = excluded.office, explained = excluded.explained, rule = excluded.rule,
-                        case_id = excluded.case_id, strength = excluded.strength, score = excluded.score,
-                        flagged = excluded.flagged, reasons = excluded.reasons,
-                        journaled = CASE WHEN excluded.flagged = 1 AND audit_finding.flagged = 1
-                                         THEN audit_finding.journaled ELSE 0 END
-                    """)
+                let conn = db.sqliteConnection!
+                let unplain = try RawStatement(conn, "DELETE FROM audit_plain WHERE seq = ?1")
+                let upsert = try RawStatement(conn, Self.upsertFinding)
                 for s in findings {
+                    unplain.bind(1, Int64(clamping: s.seq))
+                    try unplain.run()
+                    Self.bindFinding(upsert, s)
+                    try upsert.run()
+                }
+                return .commit
+            }
+        }
+    }
+
+    /// Plainly explained findings go to `audit_plain` (appended in ledger order), the rest to `audit_finding`. An
+    /// access that already has a full row (a sweep resumed after a crash) keeps one.
+    public func saveSweepFindings(_ findings: [StoredFinding]) throws {
+        guard !findings.isEmpty else { return }
+        let sorted = findings.sorted { $0.seq < $1.seq }
+        try pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let conn = db.sqliteConnection!
+                var full = Set<UInt64>()
+                let existing = try RawStatement(conn, "SELECT seq FROM audit_finding WHERE seq BETWEEN ?1 AND ?2")
+                existing.bind(1, Int64(clamping: sorted.first!.seq))
+                existing.bind(2, Int64(clamping: sorted.last!.seq))
+                defer { sqlite3_reset(existing.handle) }
+                while sqlite3_step(existing.handle) == SQLITE_ROW {
+                    full.insert(UInt64(sqlite3_column_int64(existing.handle, 0)))
+                }
+                let plain = try RawStatement(conn, """
+                    INSERT OR REPLACE INTO audit_plain(seq, access, staff, at, at_text, person, register, office, rule,
+                        case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                    """)
+                let unplain = try RawStatement(conn, "DELETE FROM audit_plain WHERE seq = ?1")
+                let upsert = try RawStatement(conn, Self.upsertFinding)
+                for s in sorted {
                     let f = s.finding
-                    stmt.bind(1, f.access)
-                    stmt.bind(2, Int64(clamping: s.seq))
-                    stmt.bind(3, f.staff)
-                    stmt.bind(4, f.at.millis)
-                    stmt.bind(5, f.at.description)
-                    stmt.bind(6, f.person)
-                    stmt.bind(7, f.register)
-                    stmt.bind(8, f.office)
-                    stmt.bind(9, f.explained ? 1 : 0)
-                    stmt.bind(10, f.explanation?.rule)
-                    stmt.bind(11, f.explanation?.caseID)
-                    stmt.bind(12, f.explanation?.strength.rawValue)
-                    sqlite3_bind_double(stmt.handle, 13, f.score)
-                    stmt.bind(14, f.flagged ? 1 : 0)
-                    stmt.bind(15, f.reasons.isEmpty ? "[]" : f.reasonsJSON)
-                    try stmt.run()
+                    if f.isPlainlyExplained, !full.contains(s.seq) {
+                        plain.bind(1, Int64(clamping: s.seq))
+                        plain.bind(2, f.access)
+                        plain.bind(3, f.staff)
+                        plain.bind(4, f.at.millis)
+                        plain.bind(5, f.at.description)
+                        plain.bind(6, f.person)
+                        plain.bind(7, f.register)
+                        plain.bind(8, f.office)
+                        plain.bind(9, f.explanation?.rule)
+                        plain.bind(10, f.explanation?.caseID)
+                        try plain.run()
+                    } else {
+                        unplain.bind(1, Int64(clamping: s.seq))
+                        try unplain.run()
+                        Self.bindFinding(upsert, s)
+                        try upsert.run()
+                    }
                 }
                 return .commit
             }
@@ -225,47 +344,89 @@ extension SQLiteStore: FindingStore {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                 out += try Self.fetchFindings(db, where: "access IN (\(marks))", order: nil, limit: nil, offset: 0,
                                               arguments: StatementArguments(chunk))
+                let rows = try Row.fetchCursor(db, sql: Self.selectPlain + """
+                     WHERE seq IN (SELECT seq FROM event WHERE id IN (\(marks)))
+                    """, arguments: StatementArguments(chunk))
+                while let r = try rows.next() { out.append(try Self.finding(r)) }
             }
             return out.sorted { $0.seq < $1.seq }
         }
     }
 
-    public func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) throws {
-        var clauses: [String] = []
-        var args = StatementArguments()
-        if let s = filter.staff {
-            clauses.append("staff = ?")
-            args += [s]
-        }
-        if let p = filter.person {
-            clauses.append("person = ?")
-            args += [p]
-        }
-        if let r = filter.register {
-            clauses.append("register = ?")
-            args += [r]
-        }
-        if let o = filter.office {
-            clauses.append("office = ?")
-            args += [o]
-        }
+    /// The SQL of a filter over both tables: the union's text and its arguments.
+    static func findingsQuery(_ filter: FindingFilter) -> (String, StatementArguments) {
+        var full: [String] = [], plain: [String] = []
+        var fullArgs = StatementArguments(), plainArgs = StatementArguments()
+        // The plain rows have no index of their own: a subject narrows them through the ledger's lookup tables.
+        var range = ""
+        var rangeArgs = StatementArguments()
         if let f = filter.from {
-            clauses.append("at >= ?")
-            args += [f.millis]
+            full.append("at >= ?")
+            fullArgs += [f.millis]
+            plain.append("at >= ?")
+            plainArgs += [f.millis]
+            range += " AND at >= ?"
+            rangeArgs += [f.millis]
         }
         if let t = filter.to {
-            clauses.append("at < ?")
-            args += [t.millis]
+            full.append("at < ?")
+            fullArgs += [t.millis]
+            plain.append("at < ?")
+            plainArgs += [t.millis]
+            range += " AND at < ?"
+            rangeArgs += [t.millis]
         }
-        if filter.flaggedOnly { clauses.append("flagged = 1") }
-        let order = filter.order == .time ? "at, seq" : "score DESC, at, seq"
+        if let s = filter.staff {
+            full.append("staff = ?")
+            fullArgs += [s]
+            plain.append("staff = ? AND seq IN (SELECT seq FROM ix_staff WHERE staff = ?\(range))")
+            plainArgs += [s, s]
+            plainArgs += rangeArgs
+        }
+        if let r = filter.register {
+            full.append("register = ?")
+            fullArgs += [r]
+            plain.append("register = ? AND seq IN (SELECT seq FROM ix_register WHERE register = ?\(range))")
+            plainArgs += [r, r]
+            plainArgs += rangeArgs
+        }
+        if let p = filter.person {
+            // A finding's person is the access's person, or else the head of the register opened.
+            full.append("person = ?")
+            fullArgs += [p]
+            plain.append("""
+                person = ? AND seq IN (SELECT seq FROM ix_person WHERE person = ?\(range) UNION ALL
+                    SELECT seq FROM ix_register WHERE register IN (SELECT id FROM register WHERE head = ?)\(range))
+                """)
+            plainArgs += [p, p]
+            plainArgs += rangeArgs
+            plainArgs += [p]
+            plainArgs += rangeArgs
+        }
+        if let o = filter.office {
+            full.append("office = ?")
+            fullArgs += [o]
+            plain.append("office = ?")
+            plainArgs += [o]
+        }
+        if filter.flaggedOnly { full.append("flagged = 1") }
+        var sql = selectFindings + (full.isEmpty ? "" : " WHERE " + full.joined(separator: " AND "))
+        var args = fullArgs
+        if !filter.flaggedOnly {
+            sql += " UNION ALL " + selectPlain + (plain.isEmpty ? "" : " WHERE " + plain.joined(separator: " AND "))
+            args += plainArgs
+        }
+        sql += " ORDER BY " + (filter.order == .time ? "15, 2" : "12 DESC, 15, 2")
+        if let limit = filter.limit {
+            sql += " LIMIT ? OFFSET ?"
+            args += [max(0, limit), max(0, filter.offset)]
+        }
+        return (sql, args)
+    }
+
+    public func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) throws {
+        let (sql, args) = Self.findingsQuery(filter)
         try pool.read { db in
-            var sql = Self.selectFindings + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND "))
-                + " ORDER BY " + order
-            if let limit = filter.limit {
-                sql += " LIMIT ? OFFSET ?"
-                args += [max(0, limit), max(0, filter.offset)]
-            }
             let rows = try Row.fetchCursor(db, sql: sql, arguments: args)
             while let r = try rows.next() { try body(try Self.finding(r)) }
         }
@@ -286,9 +447,13 @@ extension SQLiteStore: FindingStore {
         let andSQL = clauses.isEmpty ? "" : " AND " + clauses.joined(separator: " AND ")
         return try pool.read { db in
             var byStaff: [String: StaffSummary] = [:]
+            // Plain rows: explained, not flagged, score 0, no reasons.
             let totals = try Row.fetchCursor(db, sql: """
                 SELECT staff, count(*), sum(explained), sum(flagged), max(score), sum(score),
-                    count(DISTINCT coalesce(person, register)) FROM audit_finding f\(whereSQL) GROUP BY staff
+                    count(DISTINCT coalesce(person, register)) FROM (
+                        SELECT staff, at, person, register, explained, flagged, score FROM audit_finding
+                        UNION ALL SELECT staff, at, person, register, 1, 0, 0.0 FROM audit_plain) f\(whereSQL)
+                GROUP BY staff
                 """, arguments: args)
             while let r = try totals.next() {
                 var s = StaffSummary(staff: r[0])
@@ -327,12 +492,14 @@ extension SQLiteStore: FindingStore {
         try pool.read { db in
             var c = FindingCounts()
             if let r = try Row.fetchOne(db, sql: """
-                SELECT count(*), coalesce(sum(explained), 0), (SELECT count(*) FROM audit_finding WHERE flagged = 1)
+                SELECT count(*), coalesce(sum(explained), 0), (SELECT count(*) FROM audit_finding WHERE flagged = 1),
+                    (SELECT count(*) FROM audit_plain)
                 FROM audit_finding
                 """) {
-                c.total = r[0]
-                c.explained = r[1]
-                c.flagged = r[2]
+                let rows: Int = r[0], explained: Int = r[1], flagged: Int = r[2], plain: Int = r[3]
+                c.total = rows + plain
+                c.explained = explained + plain
+                c.flagged = flagged
             }
             return c
         }
@@ -340,7 +507,7 @@ extension SQLiteStore: FindingStore {
 
     public func resetAudit() throws {
         try pool.write { db in
-            try db.execute(sql: "DELETE FROM audit_finding; DELETE FROM audit_state")
+            try db.execute(sql: "DELETE FROM audit_finding; DELETE FROM audit_plain; DELETE FROM audit_state")
         }
     }
 
@@ -349,6 +516,12 @@ extension SQLiteStore: FindingStore {
     static let selectFindings = """
         SELECT access, seq, staff, at_text, person, register, office, explained, rule, case_id, strength, score, flagged,
             reasons, at FROM audit_finding
+        """
+
+    /// A plain row in the columns of ``selectFindings``: strongly explained, score 0, not flagged, no reasons.
+    static let selectPlain = """
+        SELECT access, seq, staff, at_text, person, register, office, 1, rule, case_id, 'strong', 0.0, 0, '[]', at
+            FROM audit_plain
         """
 
     static func fetchFindings(_ db: Database, where clause: String, order: String?, limit: Int?, offset: Int,
@@ -386,6 +559,15 @@ extension SQLiteStore: FindingStore {
 }
 
 extension SQLiteStore {
+    /// How the findings are kept: full rows (`audit_finding`) and plain explained accesses (`audit_plain`).
+    public func findingLayout() throws -> (rows: Int, plain: Int) {
+        try pool.read { db in
+            let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_finding") ?? 0
+            let plain = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_plain") ?? 0
+            return (rows, plain)
+        }
+    }
+
     /// The benchmark baseline: how many accesses name a case that lists the opened register (the direct-case
     /// explanation alone, as one SQL join).
     public func directCaseJoinCount() throws -> Int {

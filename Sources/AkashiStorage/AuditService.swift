@@ -122,6 +122,10 @@ public protocol FindingStore: AnyObject, Sendable {
     /// Inserts or replaces findings (by access ID) in one transaction. A finding that becomes flagged is marked as
     /// not yet journaled; one that stays flagged keeps its journal mark.
     func saveFindings(_ findings: [StoredFinding]) throws
+    /// Saves the findings of accesses audited for the first time (a batch of new events, and revisions of earlier
+    /// ones), like ``saveFindings(_:)``. A store may keep the plainly explained ones
+    /// (``AccessFinding/isPlainlyExplained``) compactly, as long as every read returns them as saved.
+    func saveSweepFindings(_ findings: [StoredFinding]) throws
     /// Flagged findings not yet written to the ledger, oldest first.
     func unjournaledFindings(limit: Int) throws -> [StoredFinding]
     /// Marks findings as written to the ledger.
@@ -137,6 +141,19 @@ public protocol FindingStore: AnyObject, Sendable {
     func findingCounts() throws -> FindingCounts
     /// Forgets every finding and the checkpoint (the next run is a full sweep). Journal entries stay in the ledger.
     func resetAudit() throws
+}
+
+extension FindingStore {
+    /// By default a sweep's findings are saved like any others.
+    public func saveSweepFindings(_ findings: [StoredFinding]) throws { try saveFindings(findings) }
+}
+
+extension AccessFinding {
+    /// Strongly explained, with no reason, score 0 and not flagged: what most accesses are, and all a store needs to
+    /// keep of them is the explanation (rule and case) besides the access itself.
+    public var isPlainlyExplained: Bool {
+        explained && !flagged && score == 0 && reasons.isEmpty && explanation?.strength == .strong
+    }
 }
 
 // MARK: - The service
@@ -163,6 +180,11 @@ public struct AuditRunSummary: Sendable, Hashable, Codable {
     public var contextSeconds = 0.0
     /// Seconds spent auditing and storing (context excluded).
     public var auditSeconds = 0.0
+    /// Of the sweep over new accesses (step 2, a pipeline), seconds each stage was busy: reading and decoding the
+    /// events (wall time, the decoding split over the cores), the engine, saving findings and journaling.
+    public var decodeSeconds = 0.0
+    public var engineSeconds = 0.0
+    public var saveSeconds = 0.0
     public var seconds = 0.0
 
     public init() {}
@@ -197,19 +219,29 @@ public struct AuditService: Sendable {
     public func loadContext() throws -> AuditContext {
         var offices: [Office] = [], staff: [Staff] = [], registers: [Register] = [], persons: [Person] = []
         var protections: [Protection] = [], cases: [Case] = []
+        func add(_ r: Record) {
+            switch r {
+            case let .office(x): offices.append(x)
+            case let .staff(x): staff.append(x)
+            case let .register(x): registers.append(x)
+            case let .person(x): persons.append(x)
+            case let .protection(x): protections.append(x)
+            case let .case(x): cases.append(x)
+            default: break
+            }
+        }
+        // Decoded in chunks, each split over the cores, in the store's order.
+        var chunk: [[UInt8]] = []
+        func flush() throws {
+            for r in try Self.decodeRecords(chunk) { add(r) }
+            chunk.removeAll(keepingCapacity: true)
+        }
         for type in [RecordType.office, .staff, .register, .person, .protection, .case] {
             try store.forEachRecord(type) { bytes in
-                guard case let .record(r, _) = try RecordDecoder.decode(line: bytes) else { return }
-                switch r {
-                case let .office(x): offices.append(x)
-                case let .staff(x): staff.append(x)
-                case let .register(x): registers.append(x)
-                case let .person(x): persons.append(x)
-                case let .protection(x): protections.append(x)
-                case let .case(x): cases.append(x)
-                default: break
-                }
+                chunk.append(bytes)
+                if chunk.count >= 32_768 { try flush() }
             }
+            try flush()
         }
         return AuditContext(offices: offices, staff: staff, registers: registers, persons: persons,
                             protections: protections, cases: cases, config: config)
@@ -239,31 +271,88 @@ public struct AuditService: Sendable {
             progress?("re-audited \(summary.reaudited) earlier accesses for \(arrived.count) new cases")
         }
 
-        // 2. New access events, batch by batch, each batch in time order.
-        var next = lastSeq.map { $0 + 1 } ?? 0
-        var sinceCheckpoint = 0
-        while true {
-            let batch = try store.accessEvents(fromSeq: next, limit: batchSize)
-            guard let last = batch.last else { break }
-            next = last.seq + 1
-            var events = Self.decode(batch)
-            events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
-            var out: [StoredFinding] = []
-            out.reserveCapacity(events.count)
-            for (seq, e) in events { out.append(StoredFinding(seq: seq, finding: engine.audit(e))) }
-            try applyRevisions(engine.takeRevisions(), to: &out)
-            summary.newlyFlagged += out.count { $0.finding.flagged }
-            try store.saveFindings(out)
-            summary.audited += out.count
-            lastSeq = last.seq
-            sinceCheckpoint += out.count
-            if sinceCheckpoint >= checkpointEvery {
-                try store.saveAuditCheckpoint(AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state))
-                sinceCheckpoint = 0
+        // 2. New access events, batch by batch, each batch in time order: read and decoded on one thread (the
+        //    decoding split over the cores), audited on this one, saved and journaled on a third, so that the three
+        //    overlap.
+        let start = lastSeq.map { $0 + 1 } ?? 0
+        let decoded = BatchPipe<DecodedBatch>(capacity: 1)
+        let toSave = BatchPipe<SaveJob>(capacity: 1)
+        let decodeTime = Counter(), saveTime = Counter()
+        let reader = Thread { [store, batchSize] in
+            var next = start
+            do {
+                while true {
+                    let t = Self.seconds()
+                    let batch = try store.accessEvents(fromSeq: next, limit: batchSize)
+                    guard let last = batch.last else { break }
+                    next = last.seq + 1
+                    let events = Self.decodeParallel(batch)
+                    // Sort positions, not the (large) events themselves.
+                    let keys = events.map { ($0.1.at.millis, $0.0) }
+                    var order = Array(0..<Int32(events.count))
+                    order.sort { keys[Int($0)] < keys[Int($1)] }
+                    decodeTime.add(seconds: Self.seconds() - t)
+                    guard decoded.offer(DecodedBatch(events: events, order: order, lastSeq: last.seq)) else { return }
+                }
+                decoded.close()
+            } catch {
+                decoded.fail(error)
             }
-            summary.journaled += try journalPending()
-            progress?("audited \(summary.audited) access events")
         }
+        let writerService = self
+        let journaled = Counter()
+        let writer = Thread {
+            do {
+                while let job = try toSave.take() {
+                    let t = Self.seconds()
+                    try writerService.store.saveSweepFindings(job.findings)
+                    if let c = job.checkpoint { try writerService.store.saveAuditCheckpoint(c) }
+                    journaled.add(try writerService.journalPending())
+                    saveTime.add(seconds: Self.seconds() - t)
+                    toSave.done()
+                }
+            } catch {
+                toSave.fail(error)
+            }
+        }
+        reader.stackSize = 8 << 20
+        writer.stackSize = 8 << 20
+        reader.start()
+        writer.start()
+        var sinceCheckpoint = 0
+        do {
+            defer {
+                decoded.close()
+                toSave.close()
+            }
+            while let batch = try decoded.take() {
+                let t = Self.seconds()
+                var out: [StoredFinding] = []
+                out.reserveCapacity(batch.events.count)
+                for k in batch.order {
+                    let (seq, e) = batch.events[Int(k)]
+                    out.append(StoredFinding(seq: seq, finding: engine.audit(e)))
+                }
+                summary.engineSeconds += Self.seconds() - t
+                // Revisions of accesses outside this batch read their stored findings: let the writer catch up first.
+                try applyRevisions(engine.takeRevisions(), to: &out) { try toSave.waitIdle() }
+                summary.newlyFlagged += out.count { $0.finding.flagged }
+                summary.audited += batch.events.count
+                lastSeq = batch.lastSeq
+                sinceCheckpoint += batch.events.count
+                var checkpoint: AuditCheckpoint?
+                if sinceCheckpoint >= checkpointEvery {
+                    checkpoint = AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state)
+                    sinceCheckpoint = 0
+                }
+                try toSave.put(SaveJob(findings: out, checkpoint: checkpoint))
+                progress?("audited \(summary.audited) access events")
+            }
+            try toSave.waitIdle()
+        }
+        summary.journaled += journaled.value
+        summary.decodeSeconds = decodeTime.seconds
+        summary.saveSeconds = saveTime.seconds
         if lastSeq != saved?.lastSeq || caseRow != saved?.lastCaseRow || saved == nil {
             try store.saveAuditCheckpoint(AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state))
         }
@@ -276,7 +365,8 @@ public struct AuditService: Sendable {
 
     /// Applies the engine's revisions of earlier findings: to this batch's findings, or to stored ones (which are then
     /// appended to `out` to be saved again).
-    func applyRevisions(_ revisions: [FindingRevision], to out: inout [StoredFinding]) throws {
+    func applyRevisions(_ revisions: [FindingRevision], to out: inout [StoredFinding],
+                        beforeReading: () throws -> Void = {}) throws {
         guard !revisions.isEmpty else { return }
         var index: [String: Int] = [:]
         for (k, f) in out.enumerated() { index[f.finding.access] = k }
@@ -289,6 +379,7 @@ public struct AuditService: Sendable {
             }
         }
         guard !outside.isEmpty else { return }
+        try beforeReading()
         var stored: [String: StoredFinding] = [:]
         for f in try store.findings(accessIDs: outside.map(\.access)) { stored[f.finding.access] = f }
         for r in outside {
@@ -361,12 +452,55 @@ public struct AuditService: Sendable {
                             detail: detail)
     }
 
-    static func decode(_ batch: [LedgerAccess]) -> [(UInt64, AccessEvent)] {
+    static func decode(_ batch: some Collection<LedgerAccess>) -> [(UInt64, AccessEvent)] {
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
         for a in batch {
             if case let .record(.access(e), _)? = try? RecordDecoder.decode(line: a.entry) { out.append((a.seq, e)) }
         }
+        return out
+    }
+
+    /// Reference records decoded with the lines split over the machine's cores, in the lines' order (lines that are
+    /// not a record are skipped; a line that does not decode is an error, as when read one by one).
+    static func decodeRecords(_ lines: [[UInt8]]) throws -> [Record] {
+        @Sendable func one(_ part: ArraySlice<[UInt8]>) -> Result<[Record], any Error> {
+            Result {
+                var out: [Record] = []
+                out.reserveCapacity(part.count)
+                for line in part {
+                    if case let .record(r, _) = try RecordDecoder.decode(line: line) { out.append(r) }
+                }
+                return out
+            }
+        }
+        let parts = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, lines.count / 1024))
+        guard parts > 1 else { return try one(lines[...]).get() }
+        let results = Slots<Result<[Record], any Error>>(count: parts)
+        let size = (lines.count + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let lo = min(lines.count, k * size), hi = min(lines.count, lo + size)
+            results.set(k, one(lines[lo..<hi]))
+        }
+        var out: [Record] = []
+        out.reserveCapacity(lines.count)
+        for k in 0..<parts { out += try results.get(k).get() }
+        return out
+    }
+
+    /// ``decode(_:)`` with the batch split over the machine's cores, in the batch's order.
+    static func decodeParallel(_ batch: [LedgerAccess]) -> [(UInt64, AccessEvent)] {
+        let parts = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, batch.count / 4096))
+        guard parts > 1 else { return decode(batch) }
+        let results = Slots<[(UInt64, AccessEvent)]>(count: parts)
+        let size = (batch.count + parts - 1) / parts
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let lo = k * size, hi = min(batch.count, lo + size)
+            results.set(k, lo < hi ? decode(batch[lo..<hi]) : [])
+        }
+        var out: [(UInt64, AccessEvent)] = []
+        out.reserveCapacity(batch.count)
+        for k in 0..<parts { out += results.get(k) }
         return out
     }
 
@@ -435,4 +569,111 @@ public struct AuditService: Sendable {
 
     /// Totals over the stored findings.
     public func counts() throws -> FindingCounts { try store.findingCounts() }
+}
+
+// MARK: - Pipeline plumbing
+
+/// A decoded batch of new access events (in ledger order) and the positions in time order.
+struct DecodedBatch: Sendable {
+    var events: [(UInt64, AccessEvent)]
+    var order: [Int32]
+    var lastSeq: UInt64
+}
+
+/// A batch of findings to save, with the checkpoint to save after them (if due).
+struct SaveJob: Sendable {
+    var findings: [StoredFinding]
+    var checkpoint: AuditCheckpoint?
+}
+
+/// A bounded queue between two threads: `put` blocks while full, `take` while empty; `close` ends it (`take` then
+/// drains and returns `nil`), `fail` ends it with an error that the other side sees. `done` marks a taken item
+/// handled, for `waitIdle` (every item put so far has been handled).
+final class BatchPipe<T: Sendable>: @unchecked Sendable {
+    private let cond = NSCondition()
+    private var items: [T] = []
+    private let capacity: Int
+    private var closed = false
+    private var error: (any Error)?
+    private var pending = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Adds an item; `false` when the pipe is closed (the item is dropped). Throws the other side's error.
+    @discardableResult
+    func put(_ item: T) throws -> Bool {
+        cond.lock()
+        defer { cond.unlock() }
+        while items.count >= capacity && !closed && error == nil { cond.wait() }
+        if let error { throw error }
+        if closed { return false }
+        items.append(item)
+        pending += 1
+        cond.broadcast()
+        return true
+    }
+
+    /// Non-throwing ``put(_:)`` for a producer that learns of the consumer's end (or failure) by `false`.
+    func offer(_ item: T) -> Bool { (try? put(item)) ?? false }
+
+    /// The next item, or `nil` once closed and drained. Throws the other side's error.
+    func take() throws -> T? {
+        cond.lock()
+        defer { cond.unlock() }
+        while items.isEmpty && !closed && error == nil { cond.wait() }
+        if let error { throw error }
+        if items.isEmpty { return nil }
+        let item = items.removeFirst()
+        cond.broadcast()
+        return item
+    }
+
+    func done() {
+        cond.lock()
+        pending -= 1
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    /// Waits until every item put has been taken and handled. Throws the other side's error.
+    func waitIdle() throws {
+        cond.lock()
+        defer { cond.unlock() }
+        while pending > 0 && error == nil { cond.wait() }
+        if let error { throw error }
+    }
+
+    func close() {
+        cond.lock()
+        closed = true
+        cond.broadcast()
+        cond.unlock()
+    }
+
+    func fail(_ e: any Error) {
+        cond.lock()
+        if error == nil { error = e }
+        cond.broadcast()
+        cond.unlock()
+    }
+}
+
+/// Results written by concurrent workers, one slot each.
+final class Slots<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [T?]
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ k: Int, _ v: T) { lock.withLock { values[k] = v } }
+    func get(_ k: Int) -> T { lock.withLock { values[k]! } }
+}
+
+/// A count (and a time) shared between threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    private var t = 0.0
+    func add(_ k: Int) { lock.withLock { n += k } }
+    func add(seconds: Double) { lock.withLock { t += seconds } }
+    var value: Int { lock.withLock { n } }
+    var seconds: Double { lock.withLock { t } }
 }

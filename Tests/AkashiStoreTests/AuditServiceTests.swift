@@ -269,6 +269,125 @@ struct AuditServiceTests {
         }
     }
 
+    /// Everything the console, the CLI and the reports read, as comparable values.
+    private struct Reads: Equatable {
+        var all: [StoredFinding] = []
+        var timelines: [[StoredFinding]] = []
+        var byPerson: [[StoredFinding]] = []
+        var byRegister: [[StoredFinding]] = []
+        var byOffice: [StoredFinding] = []
+        var window: [StoredFinding] = []
+        var windowedTimeline: [StoredFinding] = []
+        var page: [StoredFinding] = []
+        var worklist: [StoredFinding] = []
+        var byID: [StoredFinding] = []
+        var counts = FindingCounts()
+        var ranking: [StaffSummary] = []
+        var subjects: [SubjectSummary] = []
+
+        init(_ service: AuditService, staff: [String], persons: [String], registers: [String], office: String,
+             ids: [String], from: Timestamp, to: Timestamp) throws {
+            all = try service.findings(FindingFilter())
+            timelines = try staff.map { try service.timeline(staff: $0) }
+            byPerson = try persons.map { try service.findings(person: $0) }
+            byRegister = try registers.map { try service.findings(register: $0) }
+            byOffice = try service.findings(FindingFilter(office: office))
+            window = try service.findings(FindingFilter(from: from, to: to))
+            windowedTimeline = try service.timeline(staff: staff[0], from: from, to: to)
+            page = try service.findings(FindingFilter(limit: 50, offset: 100))
+            worklist = try service.worklist(limit: 10_000)
+            byID = try service.findings(accessIDs: ids)
+            counts = try service.counts()
+            ranking = try service.staffRanking()
+            subjects = try persons.map { try service.subjectSummary(person: $0) }
+                + registers.map { try service.subjectSummary(register: $0) }
+        }
+    }
+
+    @Test("plainly explained accesses kept compactly read back exactly as full finding rows would")
+    func compactStorage() throws {
+        let city = try TinyCity.dir()
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            var service = AuditService(store: store)
+            service.batchSize = 997  // many batches: the pipeline, and revisions of findings saved in earlier batches
+            service.checkpointEvery = 3_000
+            let s = try service.run()
+            let layout = try store.findingLayout()
+            #expect(layout.plain > 0 && layout.rows > 0 && layout.plain + layout.rows == s.audited)
+            #expect(s.audited == (try store.stats().access))
+
+            // One sweep in one batch gives the same findings.
+            let other = try SQLiteStore(directory: dir + "/other")
+            _ = try Importer(store: other).run(files: try TinyCity.files(city))
+            try AuditService(store: other).run()
+            let one = try allFindings(other), many = try allFindings(store)
+            #expect(one.count == many.count && one.keys.filter { one[$0] != many[$0] }.isEmpty)
+
+            let all = try service.findings(FindingFilter())
+            let plain = all.filter(\.finding.isPlainlyExplained)
+            #expect(!plain.isEmpty && plain.count < all.count)
+            // Subjects mixing plain and full rows; persons reached only through the register's head too.
+            let staff = Array(Set(all.map(\.finding.staff))).sorted().prefix(8)
+            let persons = Array(Set(all.compactMap(\.finding.person))).sorted().prefix(40)
+            let registers = Array(Set(all.compactMap(\.finding.register))).sorted().prefix(40)
+            let office = try #require(all.compactMap(\.finding.office).first)
+            let ids = plain.prefix(30).map(\.finding.access) + all.filter(\.finding.flagged).prefix(30).map(\.finding.access)
+                + ["E_NO_SUCH_ACCESS"]
+            let from = all[all.count / 3].finding.at, to = all[2 * all.count / 3].finding.at
+            let compact = try Reads(service, staff: Array(staff), persons: Array(persons), registers: Array(registers),
+                                    office: office, ids: ids, from: from, to: to)
+            #expect(compact.all.count == s.audited && compact.byID.count == ids.count - 1)
+            #expect(compact.byPerson.contains { list in list.contains { $0.finding.isPlainlyExplained } })
+
+            // Rewrite every finding as a full row: every read gives the same answer.
+            try store.saveFindings(all)
+            #expect(try store.findingLayout().plain == 0)
+            let full = try Reads(service, staff: Array(staff), persons: Array(persons), registers: Array(registers),
+                                 office: office, ids: ids, from: from, to: to)
+            #expect(full.all == compact.all)
+            #expect(full.timelines == compact.timelines)
+            #expect(full.byPerson == compact.byPerson)
+            #expect(full.byRegister == compact.byRegister)
+            #expect(full.byOffice == compact.byOffice)
+            #expect(full.window == compact.window && full.windowedTimeline == compact.windowedTimeline)
+            #expect(full.page == compact.page && full.worklist == compact.worklist && full.byID == compact.byID)
+            #expect(full.counts == compact.counts)
+            #expect(full.ranking == compact.ranking)
+            #expect(full.subjects == compact.subjects)
+            // Each flagged access still journaled once; nothing new to do.
+            let journal = try auditJournal(store)
+            #expect(Set(journal.keys) == Set(compact.worklist.map(\.finding.access)) && journal.values.allSatisfy { $0 == 1 })
+            #expect(try store.unjournaledFindings(limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a re-audit that changes a plainly explained access moves it to a full row, once")
+    func plainRevised() throws {
+        let city = try TinyCity.dir()
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            try AuditService(store: store).run()
+            let before = try store.findingLayout()
+            let plain = try #require(try AuditService(store: store).findings(FindingFilter()).first { $0.finding.isPlainlyExplained })
+            var changed = plain
+            changed.finding.explanation = Explanation(rule: "namesake", caseID: plain.finding.explanation?.caseID,
+                                                      strength: .weak)
+            try store.saveFindings([changed])
+            let after = try store.findingLayout()
+            #expect(after.plain == before.plain - 1 && after.rows == before.rows + 1)
+            #expect(try store.findings(accessIDs: [plain.finding.access]) == [changed])
+            #expect(try store.findingCounts().total == before.plain + before.rows)
+            // A sweep's save over an access that has a full row keeps one row.
+            try store.saveSweepFindings([plain])
+            let resaved = try store.findingLayout()
+            #expect(resaved.rows == after.rows && resaved.plain == after.plain)
+            #expect(try store.findings(accessIDs: [plain.finding.access]) == [plain])
+        }
+    }
+
     /// The lines `akashi audit --store DIR --all --no-run` prints, when the built executable is beside the tests.
     private func cliLines(store: String) throws -> [String] {
         let candidates = [CommandLine.arguments.first, Bundle.main.executablePath].compactMap { $0 }.flatMap { path -> [String] in
