@@ -1,5 +1,6 @@
 import AkashiDomain
 import AkashiInterchange
+import AkashiLedger
 import AkashiStorage
 import Foundation
 import GRDB
@@ -146,33 +147,36 @@ extension SQLiteStore: ReportStore {
     public func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) throws
         -> [LedgerEntryRow] {
         try pool.read { db in
-            var out: [UInt64: [UInt8]] = [:]
+            // The matching ledger indexes first, from the covering lookup indexes (an access usually names both the
+            // person and their register: each entry is then read once), then the entries in ledger order.
+            var seqs = Set<Int64>()
             func collect(_ sql: String, _ key: String) throws {
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: [key, fromMillis, toMillis])
-                while let row = try rows.next() {
-                    let seq: Int64 = row[0]
-                    if out[UInt64(seq)] != nil { continue }
-                    let entry: Data = row[1]
-                    out[UInt64(seq)] = [UInt8](entry)
-                }
+                let rows = try Int64.fetchCursor(db, sql: sql, arguments: [key, fromMillis, toMillis])
+                while let seq = try rows.next() { seqs.insert(seq) }
             }
             for r in registers {
-                try collect("""
-                    SELECT e.seq, e.entry FROM ix_register x JOIN event e ON e.seq = x.seq
-                    WHERE x.register = ? AND x.at >= ? AND x.at < ? AND e.type = 'access'
-                    """, r)
-                try collect("""
-                    SELECT e.seq, e.entry FROM rp_search x JOIN event e ON e.seq = x.seq
-                    WHERE x.register = ? AND x.at >= ? AND x.at < ? AND e.type = 'access'
-                    """, r)
+                try collect("SELECT seq FROM ix_register WHERE register = ? AND at >= ? AND at < ?", r)
+                try collect("SELECT seq FROM rp_search WHERE register = ? AND at >= ? AND at < ?", r)
             }
             if let person {
-                try collect("""
-                    SELECT e.seq, e.entry FROM ix_person x JOIN event e ON e.seq = x.seq
-                    WHERE x.person = ? AND x.at >= ? AND x.at < ? AND e.type = 'access'
-                    """, person)
+                try collect("SELECT seq FROM ix_person WHERE person = ? AND at >= ? AND at < ?", person)
             }
-            return out.keys.sorted().map { LedgerEntryRow(seq: $0, entry: out[$0]!) }
+            let sorted = seqs.sorted()
+            var out: [LedgerEntryRow] = []
+            out.reserveCapacity(sorted.count)
+            for start in stride(from: 0, to: sorted.count, by: 500) {
+                let chunk = Array(sorted[start..<min(sorted.count, start + 500)])
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT seq, entry FROM event WHERE seq IN (\(Self.placeholders(chunk.count))) AND type = 'access'
+                    ORDER BY seq
+                    """, arguments: StatementArguments(chunk))
+                while let row = try rows.next() {
+                    let seq: Int64 = row[0]
+                    let entry: Data = row[1]
+                    out.append(LedgerEntryRow(seq: UInt64(seq), entry: [UInt8](entry)))
+                }
+            }
+            return out
         }
     }
 
@@ -191,6 +195,46 @@ extension SQLiteStore: ReportStore {
                 }
             }
             return out.keys.sorted().map { LedgerEntryRow(seq: $0, entry: out[$0]!) }
+        }
+    }
+
+    /// Only the two columns a disclosure needs (not the whole finding with its reasons), in chunks of bound
+    /// parameters. An explanation is recorded with its rule; `case_id` is null for one without a case.
+    public func explainingCases(accessIDs: [String]) throws -> [String: String] {
+        guard !accessIDs.isEmpty else { return [:] }
+        return try pool.read { db in
+            var out: [String: String] = [:]
+            for start in stride(from: 0, to: accessIDs.count, by: 500) {
+                let chunk = Array(accessIDs[start..<min(accessIDs.count, start + 500)])
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT access, case_id FROM audit_finding
+                    WHERE access IN (\(Self.placeholders(chunk.count))) AND rule IS NOT NULL AND case_id IS NOT NULL
+                    """, arguments: StatementArguments(chunk))
+                while let row = try rows.next() { out[row[0]] = row[1] }
+            }
+            return out
+        }
+    }
+
+    /// Hash tiles in one read transaction, 500 bound indexes per statement (a report's receipts need tiles from
+    /// all over the log).
+    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
+        guard !indexes.isEmpty else { return [] }
+        return try pool.read { db in
+            var out: [Tile] = []
+            out.reserveCapacity(indexes.count)
+            for start in stride(from: 0, to: indexes.count, by: 500) {
+                let chunk = indexes[start..<min(indexes.count, start + 500)].map { Int64(bitPattern: $0) }
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT idx, hashes FROM ledger_tile WHERE level = ? AND idx IN (\(Self.placeholders(chunk.count)))
+                    """, arguments: StatementArguments([Int64(level)] + chunk))
+                while let row = try rows.next() {
+                    let index: Int64 = row[0]
+                    let hashes: Data = row[1]
+                    out.append(Tile(level: level, index: UInt64(bitPattern: index), hashes: [UInt8](hashes)))
+                }
+            }
+            return out
         }
     }
 
