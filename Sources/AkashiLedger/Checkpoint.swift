@@ -89,11 +89,26 @@ public struct Receipt: Sendable, Equatable {
     /// The receipt text: header, optional `extra <base64>`, `index <N>`, one base64 hash per line, a blank line,
     /// then the signed checkpoint.
     public var text: String {
-        var out = Self.header + "\n"
-        if let extra { out += "extra " + Base64.encode(extra) + "\n" }
-        out += "index \(index)\n"
-        for hash in proof { out += hash.base64 + "\n" }
-        return out + "\n" + checkpoint
+        // Built as bytes in one buffer (a disclosure report makes one receipt per access).
+        var out: [UInt8] = []
+        out.reserveCapacity(48 + proof.count * 45 + (extra.map { $0.count / 3 * 4 + 12 } ?? 0) + checkpoint.utf8.count)
+        out.append(contentsOf: Self.header.utf8)
+        out.append(0x0A)
+        if let extra {
+            out.append(contentsOf: "extra ".utf8)
+            out.append(contentsOf: Base64.encode(extra).utf8)
+            out.append(0x0A)
+        }
+        out.append(contentsOf: "index ".utf8)
+        out.append(contentsOf: String(index).utf8)
+        out.append(0x0A)
+        for hash in proof {
+            hash.withUnsafeBytes { Base64.append($0, to: &out) }
+            out.append(0x0A)
+        }
+        out.append(0x0A)
+        out.append(contentsOf: checkpoint.utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses a receipt strictly (the signatures are checked by ``verify(entry:verifiers:)``, not here).

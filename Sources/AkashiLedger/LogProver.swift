@@ -46,6 +46,48 @@ public struct LogProver {
         return proof
     }
 
+    /// The audit paths of many leaves at once, keyed by leaf index: one walk down the tree shared by all of them, so
+    /// a subtree hash on several paths (the top of the tree, the ragged right edge) is computed once. Each path is
+    /// the same as ``inclusionProof(index:)`` gives. Duplicate indexes are answered once; an empty list gives `[:]`.
+    public func inclusionProofs(indexes: some Sequence<UInt64>) throws -> [UInt64: [LedgerHash]] {
+        let sorted = Array(Set(indexes)).sorted()
+        guard let last = sorted.last else { return [:] }
+        guard last < size else {
+            throw LedgerError(.indexOutOfRange, "leaf index \(last) is not inside a tree of size \(size)")
+        }
+        var proofs: [UInt64: [LedgerHash]] = [:]
+        proofs.reserveCapacity(sorted.count)
+        // The siblings from the root down to the current node; a leaf's audit path is this stack reversed.
+        var stack: [LedgerHash] = []
+        stack.reserveCapacity(64)
+        /// Proofs for `sorted[a..<b]`, all inside leaves `lo..<hi`.
+        func walk(_ lo: UInt64, _ hi: UInt64, _ a: Int, _ b: Int) throws {
+            if hi - lo == 1 {
+                proofs[sorted[a]] = stack.reversed()
+                return
+            }
+            let mid = lo + Self.largestPowerOfTwo(below: hi - lo)
+            // First position at or right of `mid` (binary search in the sorted slice).
+            var l = a, r = b
+            while l < r {
+                let m = (l + r) / 2
+                if sorted[m] < mid { l = m + 1 } else { r = m }
+            }
+            if a < l {
+                stack.append(try subtreeRoot(mid, hi))
+                try walk(lo, mid, a, l)
+                stack.removeLast()
+            }
+            if l < b {
+                stack.append(try subtreeRoot(lo, mid))
+                try walk(mid, hi, l, b)
+                stack.removeLast()
+            }
+        }
+        try walk(0, size, 0, sorted.count)
+        return proofs
+    }
+
     /// The consistency proof from the tree of `oldSize` leaves to this tree (RFC 9162 §2.1.4.1).
     /// `oldSize` must be in `1...size`; equal sizes give an empty proof.
     public func consistencyProof(from oldSize: UInt64) throws -> [LedgerHash] {

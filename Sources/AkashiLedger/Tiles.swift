@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Synchronization
 
 /// A C2SP tlog-tiles hash tile: up to 256 consecutive hashes at one tile level (height 8).
@@ -123,6 +125,15 @@ public enum TilePath {
 public protocol TileSource: Sendable {
     /// The tile at `level`, number `index`, as currently stored (full, or the latest partial), or nil if none is.
     func tile(level: Int, index: UInt64) throws -> Tile?
+    /// The stored tiles among `indexes` at `level` (missing ones left out), in one read where the source can.
+    func tiles(level: Int, indexes: [UInt64]) throws -> [Tile]
+}
+
+extension TileSource {
+    /// One ``tile(level:index:)`` per index.
+    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
+        try indexes.compactMap { try tile(level: level, index: $0) }
+    }
 }
 
 /// Answers perfect-subtree hashes from stored tiles; subtrees inside a tile are recomputed from the tile's hashes.
@@ -141,20 +152,53 @@ public struct TiledHashes: SubtreeHashSource, Sendable {
 
     /// The hash of the perfect subtree of `2^level` leaves starting at leaf `index * 2^level`.
     public func hash(level: Int, index: UInt64) throws -> LedgerHash {
+        let at = try Self.locate(level: level, index: index)
+        let expanded = try expandedTile(level: at.key.level, index: at.key.index, width: at.needed)
+        return expanded.levels[at.inner][at.offset >> at.inner]
+    }
+
+    /// A view for one request on one thread (e.g. all receipts of one report): it keeps every expanded tile it has
+    /// used, so each tile is looked up in the shared cache (under its lock) at most once per request.
+    public func requestView() -> RequestTiledHashes { RequestTiledHashes(self) }
+
+    /// Where the subtree hash lives: its tile, the level inside the tile, its first position, and the tile width it
+    /// needs.
+    static func locate(level: Int, index: UInt64) throws -> (key: TileKey, inner: Int, offset: Int, needed: Int) {
         guard level >= 0, level < 64, index >> (64 - level) == 0 else {
             throw LedgerError(.indexOutOfRange, "there is no subtree at level \(level), index \(index)")
         }
-        let tileLevel = level / 8
         let inner = level % 8
         let first = index << inner
-        let tileIndex = first >> 8
         let offset = Int(first & 255)
-        let needed = offset + (1 << inner)
-        let expanded = try expandedTile(level: tileLevel, index: tileIndex, width: needed)
-        return expanded.levels[inner][offset >> inner]
+        return (TileKey(level: level / 8, index: first >> 8), inner, offset, offset + (1 << inner))
     }
 
-    private func expandedTile(level: Int, index: UInt64, width: Int) throws -> ExpandedTile {
+    /// Reads the tiles at `level` among `indexes` that are not cached, in one read from the source, and caches
+    /// them expanded. Best effort: a tile that is missing or malformed is left for ``hash(level:index:)`` to report.
+    public func prefetch(level: Int, indexes: some Sequence<UInt64>) throws {
+        let missing = Set(indexes).filter { cache.get(TileKey(level: level, index: $0)) == nil }
+        guard !missing.isEmpty else { return }
+        let tiles = try source.tiles(level: level, indexes: missing.sorted()).filter { tile in
+            tile.level == level && missing.contains(tile.index) && tile.hashes.count % 32 == 0 && tile.width >= 1
+                && tile.width <= Tile.fullWidth
+        }
+        // Expanding a tile is 255 hashes; many of them are spread over the cores.
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, tiles.count / 8)
+        guard parts > 1 else {
+            for tile in tiles { cache.put(TileKey(level: level, index: tile.index), ExpandedTile(tile)) }
+            return
+        }
+        let shared = cache
+        DispatchQueue.concurrentPerform(iterations: parts) { p in
+            var k = p
+            while k < tiles.count {
+                shared.put(TileKey(level: level, index: tiles[k].index), ExpandedTile(tiles[k]))
+                k += parts
+            }
+        }
+    }
+
+    func expandedTile(level: Int, index: UInt64, width: Int) throws -> ExpandedTile {
         let key = TileKey(level: level, index: index)
         if let cached = cache.get(key), cached.width >= width { return cached }
         guard let tile = try source.tile(level: level, index: index) else {
@@ -171,6 +215,44 @@ public struct TiledHashes: SubtreeHashSource, Sendable {
         let expanded = ExpandedTile(tile)
         cache.put(key, expanded)
         return expanded
+    }
+}
+
+/// A ``TiledHashes`` view for one request on one thread (not `Sendable`): expanded tiles it has used are kept in the
+/// view, so repeated hashes from the same tile skip the shared cache and its lock. Make one per request and drop it.
+public final class RequestTiledHashes: SubtreeHashSource {
+    private let shared: TiledHashes
+    private var tiles: [TileKey: ExpandedTile] = [:]
+
+    init(_ shared: TiledHashes) {
+        self.shared = shared
+    }
+
+    /// Reads, in one batch per tile level, the tiles holding the audit paths of `leaves` in a tree of `size` that
+    /// the shared cache lacks (a report's receipts need tiles all over the log; one read each would dominate).
+    public func prefetch(leaves: some Sequence<UInt64>, size: UInt64) throws {
+        let leaves = Array(leaves)
+        var level = 0
+        // A tile at tile level t exists when the tree has at least one hash at tree level 8t.
+        while level < 8, size >> (8 * UInt64(level)) > 0 {
+            let shift = 8 * UInt64(level + 1)
+            let lastTile = ((size >> (8 * UInt64(level))) - 1) >> 8
+            try shared.prefetch(level: level, indexes: Set(leaves.lazy.map { $0 >> shift }.filter { $0 <= lastTile }))
+            level += 1
+        }
+    }
+
+    /// The hash of the perfect subtree of `2^level` leaves starting at leaf `index * 2^level`.
+    public func hash(level: Int, index: UInt64) throws -> LedgerHash {
+        let at = try TiledHashes.locate(level: level, index: index)
+        let expanded: ExpandedTile
+        if let kept = tiles[at.key], kept.width >= at.needed {
+            expanded = kept
+        } else {
+            expanded = try shared.expandedTile(level: at.key.level, index: at.key.index, width: at.needed)
+            tiles[at.key] = expanded
+        }
+        return expanded.levels[at.inner][at.offset >> at.inner]
     }
 }
 

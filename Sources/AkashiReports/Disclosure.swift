@@ -366,12 +366,7 @@ public struct DisclosureService: Sendable {
         // The subject's own certificate requests.
         let own = try ownCases(person: person?.id, registers: ids)
         let ownByID = Dictionary(own.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var explainedBy: [String: String] = [:]
-        if let findingStore = store as? any FindingStore, !events.isEmpty {
-            for f in try findingStore.findings(accessIDs: events.map(\.event.id)) {
-                if let c = f.finding.explanation?.caseID { explainedBy[f.finding.access] = c }
-            }
-        }
+        let explainedBy = events.isEmpty ? [:] : try store.explainingCases(accessIDs: events.map(\.event.id))
         var ownEvents: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
         var others: [(row: LedgerEntryRow, event: AccessEvent)] = []
         for item in events {
@@ -382,12 +377,15 @@ public struct DisclosureService: Sendable {
             }
         }
 
-        // Receipts: every event's inclusion proof, computed on all cores before the report is assembled.
+        // Receipts: every event's inclusion proof against the checkpoint, all in one walk down the tree (a subtree
+        // hash on several paths is computed once; each tile is taken from the shared cache once per report).
         let checkpoint = try store.latestCheckpoint()
         let proofs: [UInt64: [LedgerHash]]
         if q.receipts, let cp = checkpoint {
-            proofs = try Self.inclusionProofs(for: events.map(\.row.seq).filter { $0 < cp.size }, size: cp.size,
-                                              hashes: ledger.hashes)
+            let indexes = events.map(\.row.seq).filter { $0 < cp.size }
+            let view = ledger.hashes.requestView()
+            try view.prefetch(leaves: indexes, size: cp.size)
+            proofs = try LogProver(size: cp.size, source: view).inclusionProofs(indexes: indexes)
         } else {
             proofs = [:]
         }
@@ -409,7 +407,7 @@ public struct DisclosureService: Sendable {
         for item in others { byOffice[item.event.office ?? "", default: []].append(item) }
         var sections: [OfficeAccesses] = []
         for code in byOffice.keys.sorted() {
-            let list = byOffice[code]!.sorted { ($0.event.at.millis, $0.row.seq) < ($1.event.at.millis, $1.row.seq) }
+            let list = Self.inTimeOrder(byOffice[code]!)
             var counts: [String: Int] = [:]
             var touched = Set<String>()
             for (_, e) in list {
@@ -431,7 +429,7 @@ public struct DisclosureService: Sendable {
         let workspace = store as? any WorkspaceStore
         var issuances: [DisclosedIssuance] = []
         for c in own {
-            let list = (ownEvents[c.id] ?? []).sorted { ($0.event.at.millis, $0.row.seq) < ($1.event.at.millis, $1.row.seq) }
+            let list = Self.inTimeOrder(ownEvents[c.id] ?? [])
             let receivedDay = c.received.jstDate
             guard !list.isEmpty || (q.from <= receivedDay && receivedDay <= q.to) else { continue }
             let firstPrint = list.first { $0.event.action == .print }?.event.at.jstDate
@@ -458,6 +456,12 @@ public struct DisclosureService: Sendable {
         return DisclosureReport(subject: subject, period: DisclosurePeriod(from: q.from.description, to: q.to.description),
                                 offices: sections, issuances: issuances, checkpoint: checkpoint?.note,
                                 generated: Timestamp(millis: clock().millis).description, auditor: q.auditor)
+    }
+
+    /// Events by time, then ledger index (sorting keys, not the large event values).
+    static func inTimeOrder(_ items: [(row: LedgerEntryRow, event: AccessEvent)]) -> [(row: LedgerEntryRow, event: AccessEvent)] {
+        let keys = items.map { ($0.event.at.millis, $0.row.seq) }
+        return items.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
     }
 
     /// Certificate requests by the subject (or family) that name the subject.
@@ -503,34 +507,5 @@ extension DisclosureReport {
     /// Reads a report back (e.g. for `verify-receipt --report`).
     public static func parse(_ data: Data) throws -> DisclosureReport {
         try JSONDecoder().decode(DisclosureReport.self, from: data)
-    }
-}
-
-
-extension DisclosureService {
-    /// Inclusion proofs for ledger indexes in a tree of `size`, split over the machine's cores (a person's events lie
-    /// all over the log, so their proofs share little and the work divides evenly).
-    static func inclusionProofs(for indexes: [UInt64], size: UInt64, hashes: TiledHashes) throws -> [UInt64: [LedgerHash]] {
-        let unique = Array(Set(indexes)).sorted()
-        guard !unique.isEmpty else { return [:] }
-        let parts = min(ProcessInfo.processInfo.activeProcessorCount, max(1, unique.count / 16))
-        let slots = SlotArray<Result<[(UInt64, [LedgerHash])], any Error>>(count: parts, initial: .success([]))
-        DispatchQueue.concurrentPerform(iterations: parts) { p in
-            let prover = LogProver(size: size, source: hashes)
-            var out: [(UInt64, [LedgerHash])] = []
-            var k = p
-            do {
-                while k < unique.count {
-                    out.append((unique[k], try prover.inclusionProof(index: unique[k])))
-                    k += parts
-                }
-                slots[p] = .success(out)
-            } catch {
-                slots[p] = .failure(error)
-            }
-        }
-        var result: [UInt64: [LedgerHash]] = [:]
-        for r in slots.values { for (i, proof) in try r.get() { result[i] = proof } }
-        return result
     }
 }

@@ -1,5 +1,6 @@
 import AkashiDomain
 import AkashiInterchange
+import AkashiLedger
 import AkashiStorage
 import Foundation
 import GRDB
@@ -49,7 +50,7 @@ extension SQLiteStore: ReportStore {
     private func docs(_ sql: String, _ arguments: StatementArguments) throws -> [AkashiDomain.Record] {
         try pool.read { db in
             var out: [AkashiDomain.Record] = []
-            let rows = try Data.fetchCursor(db, sql: sql, arguments: arguments)
+            let rows = try Data.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
             while let d = try rows.next() {
                 if case let .record(r, _) = try RecordDecoder.decode(line: [UInt8](d)) { out.append(r) }
             }
@@ -57,39 +58,49 @@ extension SQLiteStore: ReportStore {
         }
     }
 
-    private static func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+    /// A list bound as one parameter: a JSON array for `IN (SELECT value FROM json_each(?))`, so each query has one
+    /// text whatever the list's length and its prepared statement is reused (preparing dominated short reports).
+    private static func jsonList(_ values: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(values), as: UTF8.self)
+    }
+
+    private static func jsonList(_ values: some Sequence<Int64>) -> String {
+        "[" + values.map(String.init).joined(separator: ",") + "]"
+    }
 
     public func reportRegisters(ids: [String]) throws -> [Register] {
         guard !ids.isEmpty else { return [] }
-        return try docs("SELECT doc FROM register WHERE id IN (\(Self.placeholders(ids.count))) ORDER BY id",
-                        StatementArguments(ids)).compactMap { if case let .register(r) = $0 { r } else { nil } }
+        return try docs("SELECT doc FROM register WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                        [try Self.jsonList(ids)]).compactMap { if case let .register(r) = $0 { r } else { nil } }
     }
 
     public func reportPersons(ids: [String]) throws -> [Person] {
         guard !ids.isEmpty else { return [] }
-        return try docs("SELECT doc FROM person WHERE id IN (\(Self.placeholders(ids.count))) ORDER BY id",
-                        StatementArguments(ids)).compactMap { if case let .person(p) = $0 { p } else { nil } }
+        return try docs("SELECT doc FROM person WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                        [try Self.jsonList(ids)]).compactMap { if case let .person(p) = $0 { p } else { nil } }
     }
 
     public func reportRegisterIDs(member person: String) throws -> [String] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT register FROM register_member WHERE person = ? ORDER BY register",
+            try String.fetchAll(db.cachedStatement(sql: "SELECT register FROM register_member WHERE person = ? ORDER BY register"),
                                 arguments: [person])
         }
     }
 
     public func reportCases(person: String?, registers: [String]) throws -> [Case] {
         var ids = Set<String>()
+        let list = try Self.jsonList(registers)
         try pool.read { db in
             if let person {
-                for id in try String.fetchAll(db, sql: "SELECT case_id FROM case_person WHERE person = ?", arguments: [person]) {
+                for id in try String.fetchAll(db.cachedStatement(sql: "SELECT case_id FROM case_person WHERE person = ?"),
+                                              arguments: [person]) {
                     ids.insert(id)
                 }
             }
-            for r in registers {
-                for id in try String.fetchAll(db, sql: "SELECT case_id FROM case_register WHERE register = ?", arguments: [r]) {
-                    ids.insert(id)
-                }
+            for id in try String.fetchAll(db.cachedStatement(sql: """
+                SELECT case_id FROM case_register WHERE register IN (SELECT value FROM json_each(?))
+                """), arguments: [list]) {
+                ids.insert(id)
             }
         }
         return try reportCases(ids: ids.sorted())
@@ -97,13 +108,8 @@ extension SQLiteStore: ReportStore {
 
     public func reportCases(ids: [String]) throws -> [Case] {
         guard !ids.isEmpty else { return [] }
-        var out: [Case] = []
-        for chunk in stride(from: 0, to: ids.count, by: 500) {
-            let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
-            out += try docs("SELECT doc FROM cases WHERE id IN (\(Self.placeholders(part.count))) ORDER BY id",
-                            StatementArguments(part)).compactMap { if case let .case(c) = $0 { c } else { nil } }
-        }
-        return out
+        return try docs("SELECT doc FROM cases WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+                        [try Self.jsonList(ids)]).compactMap { if case let .case(c) = $0 { c } else { nil } }
     }
 
     public func reportOffices() throws -> [Office] {
@@ -120,8 +126,8 @@ extension SQLiteStore: ReportStore {
     @discardableResult
     public func refreshReportIndex() throws -> Int {
         let (done, top) = try pool.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT value FROM rp_meta WHERE key = 'search_seq'") ?? -1,
-             try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq), -1) FROM event") ?? -1)
+            (try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM rp_meta WHERE key = 'search_seq'")) ?? -1,
+             try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq), -1) FROM event")) ?? -1)
         }
         guard top > done else { return 0 }
         return try pool.write { db in
@@ -146,33 +152,33 @@ extension SQLiteStore: ReportStore {
     public func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) throws
         -> [LedgerEntryRow] {
         try pool.read { db in
-            var out: [UInt64: [UInt8]] = [:]
+            // The matching ledger indexes first, from the covering lookup indexes (an access usually names both the
+            // person and their register: each entry is then read once), then the entries in ledger order.
+            var seqs = Set<Int64>()
             func collect(_ sql: String, _ key: String) throws {
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: [key, fromMillis, toMillis])
-                while let row = try rows.next() {
-                    let seq: Int64 = row[0]
-                    if out[UInt64(seq)] != nil { continue }
-                    let entry: Data = row[1]
-                    out[UInt64(seq)] = [UInt8](entry)
-                }
+                let rows = try Int64.fetchCursor(db.cachedStatement(sql: sql), arguments: [key, fromMillis, toMillis])
+                while let seq = try rows.next() { seqs.insert(seq) }
             }
             for r in registers {
-                try collect("""
-                    SELECT e.seq, e.entry FROM ix_register x JOIN event e ON e.seq = x.seq
-                    WHERE x.register = ? AND x.at >= ? AND x.at < ? AND e.type = 'access'
-                    """, r)
-                try collect("""
-                    SELECT e.seq, e.entry FROM rp_search x JOIN event e ON e.seq = x.seq
-                    WHERE x.register = ? AND x.at >= ? AND x.at < ? AND e.type = 'access'
-                    """, r)
+                try collect("SELECT seq FROM ix_register WHERE register = ? AND at >= ? AND at < ?", r)
+                try collect("SELECT seq FROM rp_search WHERE register = ? AND at >= ? AND at < ?", r)
             }
             if let person {
-                try collect("""
-                    SELECT e.seq, e.entry FROM ix_person x JOIN event e ON e.seq = x.seq
-                    WHERE x.person = ? AND x.at >= ? AND x.at < ? AND e.type = 'access'
-                    """, person)
+                try collect("SELECT seq FROM ix_person WHERE person = ? AND at >= ? AND at < ?", person)
             }
-            return out.keys.sorted().map { LedgerEntryRow(seq: $0, entry: out[$0]!) }
+            var out: [LedgerEntryRow] = []
+            out.reserveCapacity(seqs.count)
+            guard !seqs.isEmpty else { return out }
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT seq, entry FROM event WHERE seq IN (SELECT value FROM json_each(?)) AND type = 'access'
+                ORDER BY seq
+                """), arguments: [Self.jsonList(seqs.sorted())])
+            while let row = try rows.next() {
+                let seq: Int64 = row[0]
+                let entry: Data = row[1]
+                out.append(LedgerEntryRow(seq: UInt64(seq), entry: [UInt8](entry)))
+            }
+            return out
         }
     }
 
@@ -191,6 +197,42 @@ extension SQLiteStore: ReportStore {
                 }
             }
             return out.keys.sorted().map { LedgerEntryRow(seq: $0, entry: out[$0]!) }
+        }
+    }
+
+    /// Only the two columns a disclosure needs (not the whole finding with its reasons), in chunks of bound
+    /// parameters. An explanation is recorded with its rule; `case_id` is null for one without a case.
+    public func explainingCases(accessIDs: [String]) throws -> [String: String] {
+        guard !accessIDs.isEmpty else { return [:] }
+        let list = try Self.jsonList(accessIDs)
+        return try pool.read { db in
+            var out: [String: String] = [:]
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT access, case_id FROM audit_finding
+                WHERE access IN (SELECT value FROM json_each(?)) AND rule IS NOT NULL AND case_id IS NOT NULL
+                """), arguments: [list])
+            while let row = try rows.next() { out[row[0]] = row[1] }
+            return out
+        }
+    }
+
+    /// Hash tiles in one read transaction, 500 bound indexes per statement (a report's receipts need tiles from
+    /// all over the log).
+    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
+        guard !indexes.isEmpty else { return [] }
+        let list = Self.jsonList(indexes.map { Int64(bitPattern: $0) })
+        return try pool.read { db in
+            var out: [Tile] = []
+            out.reserveCapacity(indexes.count)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT idx, hashes FROM ledger_tile WHERE level = ? AND idx IN (SELECT value FROM json_each(?))
+                """), arguments: [Int64(level), list])
+            while let row = try rows.next() {
+                let index: Int64 = row[0]
+                let hashes: Data = row[1]
+                out.append(Tile(level: level, index: UInt64(bitPattern: index), hashes: [UInt8](hashes)))
+            }
+            return out
         }
     }
 

@@ -1,3 +1,4 @@
+import AkashiAudit
 import AkashiDomain
 
 /// A resident's standing request to be told when a certificate about them is issued to someone else
@@ -120,6 +121,9 @@ public protocol ReportStore: AkashiStore {
     func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) throws -> [LedgerEntryRow]
     /// Access events that name one of the cases, in ledger order.
     func caseEvents(caseIDs: [String]) throws -> [LedgerEntryRow]
+    /// For each of the accesses the audit explained by a case: access ID → that case's ID (accesses without a
+    /// finding, or explained without a case, are left out).
+    func explainingCases(accessIDs: [String]) throws -> [String: String]
     /// The plain-SQL baseline: `SELECT count(*)` over the person lookup index for one person and period.
     func personIndexCount(person: String, fromMillis: Int64, toMillis: Int64) throws -> Int
     /// Some person IDs (for benchmarks), at most `limit`, spread over the table.
@@ -146,6 +150,18 @@ public protocol ReportStore: AkashiStore {
     /// returns it (with `used` set), or `nil` when it cannot be used.
     func consumeAccessCode(hash: String, at: Timestamp) throws -> AccessCodeRecord?
     func accessCode(hash: String) throws -> AccessCodeRecord?
+}
+
+extension ReportStore {
+    /// Reads the audit findings through ``FindingStore`` when the store keeps them (no findings: `[:]`).
+    public func explainingCases(accessIDs: [String]) throws -> [String: String] {
+        guard let findings = self as? any FindingStore, !accessIDs.isEmpty else { return [:] }
+        var out: [String: String] = [:]
+        for f in try findings.findings(accessIDs: accessIDs) {
+            if let c = f.finding.explanation?.caseID { out[f.finding.access] = c }
+        }
+        return out
+    }
 }
 
 /// One ledger entry: its index and exact bytes.

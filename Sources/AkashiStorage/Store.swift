@@ -208,6 +208,8 @@ public protocol AkashiStore: AnyObject, Sendable {
     func ledgerIndex(ofEvent id: String) throws -> UInt64?
     /// A tile as stored (full or partial).
     func tile(level: Int, index: UInt64) throws -> Tile?
+    /// The stored tiles among `indexes` at `level` (missing ones left out), in one read where the store can.
+    func tiles(level: Int, indexes: [UInt64]) throws -> [Tile]
     /// The newest signed checkpoint.
     func latestCheckpoint() throws -> StoredCheckpoint?
     /// Every stored event in ledger order, with the columns the store indexes it by (for verification).
@@ -234,6 +236,11 @@ extension AkashiStore {
         try ingest(items, deferLookupIndexes: false)
     }
 
+    /// One ``tile(level:index:)`` per index (a store that can read them in one go replaces this).
+    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
+        try indexes.compactMap { try tile(level: level, index: $0) }
+    }
+
     /// Perfect-subtree hashes of this store's ledger, for proofs.
     public var subtreeHashes: TiledHashes { TiledHashes(source: StoreTileSource(store: self)) }
 }
@@ -243,4 +250,5 @@ public struct StoreTileSource: TileSource {
     let store: any AkashiStore
     public init(store: any AkashiStore) { self.store = store }
     public func tile(level: Int, index: UInt64) throws -> Tile? { try store.tile(level: level, index: index) }
+    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] { try store.tiles(level: level, indexes: indexes) }
 }

@@ -1,3 +1,4 @@
+import AkashiAudit
 import AkashiDomain
 import AkashiInterchange
 import AkashiLedger
@@ -125,6 +126,31 @@ struct DisclosureTests {
         #expect(throws: (any Error).self) {
             try ReceiptVerifier.verify(receipt: one.receipt!, entry: Array("{}".utf8), verifiers: [seed.test.verifier])
         }
+    }
+
+    @Test("the report's receipts (one shared proof walk) are byte for byte the single receipts `akashi receipt` gives")
+    func receiptsEqualSingleReceipts() throws {
+        let (seed, r) = try Self.seedReport()
+        let ledger = LedgerService(store: seed.store)
+        let events = r.allEvents
+        #expect(events.count > 1)
+        for e in events {
+            let receipt = try #require(e.receipt)
+            #expect(receipt == (try ledger.receipt(index: e.index)).receipt.text, "event \(e.id)")
+        }
+    }
+
+    @Test("the audit's case explanations read for a report equal the stored findings' explanations")
+    func explainingCasesMatchFindings() throws {
+        let (seed, r) = try Self.seedReport()
+        let ids = r.allEvents.map(\.id) + ["no-such-access"]
+        var expected: [String: String] = [:]
+        for f in try seed.store.findings(accessIDs: ids) {
+            if let c = f.finding.explanation?.caseID { expected[f.finding.access] = c }
+        }
+        #expect(!expected.isEmpty, "the seed city's audit explains the mayor's own requests by their cases")
+        #expect(try seed.store.explainingCases(accessIDs: ids) == expected)
+        #expect(try seed.store.explainingCases(accessIDs: []) == [:])
     }
 
     @Test("HTML: A4 print CSS, the 2014 layout, every string escaped")
