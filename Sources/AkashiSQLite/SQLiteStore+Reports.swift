@@ -207,9 +207,13 @@ extension SQLiteStore: ReportStore {
         let list = try Self.jsonList(accessIDs)
         return try pool.read { db in
             var out: [String: String] = [:]
+            // Full findings by access ID; plainly explained ones (`audit_plain`, keyed by ledger index) through the event.
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT access, case_id FROM audit_finding
-                WHERE access IN (SELECT value FROM json_each(?)) AND rule IS NOT NULL AND case_id IS NOT NULL
+                WHERE access IN (SELECT value FROM json_each(?1)) AND rule IS NOT NULL AND case_id IS NOT NULL
+                UNION ALL
+                SELECT p.access, p.case_id FROM event e JOIN audit_plain p ON p.seq = e.seq
+                WHERE e.id IN (SELECT value FROM json_each(?1)) AND p.case_id IS NOT NULL
                 """), arguments: [list])
             while let row = try rows.next() { out[row[0]] = row[1] }
             return out
