@@ -139,26 +139,30 @@ extension SQLiteStore: FindingStore {
 
     public func accessEvents(registers: [String], staff: [String], cases: [String], fromMillis: Int64, toMillis: Int64,
                              upToSeq: UInt64) throws -> [LedgerAccess] {
+        // Through the lookup indexes: a re-audit after a late case costs the events of its registers, staff and cases,
+        // not a scan of the whole log per register.
         try pool.read { db in
             var out: [UInt64: [UInt8]] = [:]
             let conn = db.sqliteConnection!
             let byRegister = try RawStatement(conn, """
-                SELECT seq, entry FROM event WHERE register = ?1 AND at >= ?2 AND at <= ?3 AND seq <= ?4 AND type = 'access'
+                SELECT e.seq, e.entry FROM ix_register x JOIN event e ON e.seq = x.seq
+                WHERE x.register = ?1 AND x.at >= ?2 AND x.at <= ?3 AND x.seq <= ?4 AND e.type = 'access'
                 """)
             for r in registers {
                 byRegister.bind(1, r)
                 try Self.collect(byRegister, from: fromMillis, to: toMillis, upTo: upToSeq, into: &out)
             }
             let byStaff = try RawStatement(conn, """
-                SELECT seq, entry FROM event WHERE staff = ?1 AND at >= ?2 AND at <= ?3 AND seq <= ?4 AND type = 'access'
-                    AND register IS NULL
+                SELECT e.seq, e.entry FROM ix_staff x JOIN event e ON e.seq = x.seq
+                WHERE x.staff = ?1 AND x.at >= ?2 AND x.at <= ?3 AND x.seq <= ?4 AND e.type = 'access' AND e.register IS NULL
                 """)
             for s in staff {
                 byStaff.bind(1, s)
                 try Self.collect(byStaff, from: fromMillis, to: toMillis, upTo: upToSeq, into: &out)
             }
             let byCase = try RawStatement(conn, """
-                SELECT seq, entry FROM event WHERE case_id = ?1 AND at >= ?2 AND at <= ?3 AND seq <= ?4 AND type = 'access'
+                SELECT e.seq, e.entry FROM ix_case x JOIN event e ON e.seq = x.seq
+                WHERE x.case_id = ?1 AND e.at >= ?2 AND e.at <= ?3 AND x.seq <= ?4 AND e.type = 'access'
                 """)
             for c in cases {
                 byCase.bind(1, c)
