@@ -36,6 +36,10 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         return w
     }
     private var sequencerError: (any Error)?
+    // Canonical bytes ingested in bulk since the writer last checkpointed the WAL (guarded by `writeLock`).
+    private var bulkBytesSinceCheckpoint = 0
+    /// Bulk input between two checkpoints by the writer (the WAL then stays within a few hundred MiB).
+    static let bulkCheckpointBytes = 64 << 20
 
     /// Opens (creating when needed) the store in `directory`.
     public init(directory: String) throws {
@@ -136,10 +140,15 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         sequencer = seq
         if deferLookupIndexes {
             // A bulk import keeps the writer busy without pause, so the background checkpointer never catches up and
-            // the WAL grows without bound, making every page lookup slower (SQLite searches the WAL's hash index per
-            // page). Between two batches the writer checkpoints itself: nothing else writes meanwhile, so the whole
-            // WAL is copied back and the next transaction starts it again from the beginning.
-            try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            // the WAL grows without bound (43 GB while importing a 10M-event city), making every page lookup slower
+            // (SQLite searches the WAL's hash index per page). Every `bulkCheckpointBytes` of input the writer
+            // checkpoints itself between two batches: nothing else writes meanwhile, so the whole WAL is copied back
+            // and the next transaction starts it again from the beginning.
+            bulkBytesSinceCheckpoint += items.reduce(0) { $0 + $1.canonical.count }
+            if bulkBytesSinceCheckpoint >= Self.bulkCheckpointBytes {
+                bulkBytesSinceCheckpoint = 0
+                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            }
         }
         return outcomes
     }
