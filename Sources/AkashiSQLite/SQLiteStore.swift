@@ -36,10 +36,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         return w
     }
     private var sequencerError: (any Error)?
-    // Canonical bytes ingested in bulk since the writer last checkpointed the WAL (guarded by `writeLock`).
-    private var bulkBytesSinceCheckpoint = 0
-    /// Bulk input between two checkpoints by the writer (the WAL then stays within a few hundred MiB).
-    static let bulkCheckpointBytes = 64 << 20
+    /// WAL frames (pages) after which a commit checkpoints the WAL itself (``walHook``): 16,384 pages = 64 MiB.
+    static let walRestartFrames: Int32 = 16_384
 
     /// Opens (creating when needed) the store in `directory`.
     public init(directory: String) throws {
@@ -50,8 +48,10 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // Durable commits: an acknowledged append survives power loss (WAL is fsynced on commit). The WAL is
-            // checkpointed in the background by `Checkpointer`, never inside a commit.
+            // checkpointed in the background by `Checkpointer`; a commit finishes the job only when the WAL is large.
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -262144; PRAGMA mmap_size = 17179869184; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0")
+            // After the pragma, which clears the hook.
+            sqlite3_wal_hook(db.sqliteConnection, walHook, nil)
         }
         pool = try DatabasePool(path: directory + "/akashi.sqlite", configuration: config)
         try Schema.migrator.migrate(pool)
@@ -138,18 +138,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
         seq.commit()
         sequencer = seq
-        if deferLookupIndexes {
-            // A bulk import keeps the writer busy without pause, so the background checkpointer never catches up and
-            // the WAL grows without bound (43 GB while importing a 10M-event city), making every page lookup slower
-            // (SQLite searches the WAL's hash index per page). Every `bulkCheckpointBytes` of input the writer
-            // checkpoints itself between two batches: nothing else writes meanwhile, so the whole WAL is copied back
-            // and the next transaction starts it again from the beginning.
-            bulkBytesSinceCheckpoint += items.reduce(0) { $0 + $1.canonical.count }
-            if bulkBytesSinceCheckpoint >= Self.bulkCheckpointBytes {
-                bulkBytesSinceCheckpoint = 0
-                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
-            }
-        }
         return outcomes
     }
 
@@ -443,6 +431,21 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                            arguments: [Int64(c.size), Data(c.root.bytes), c.note])
         }
     }
+}
+
+/// Keeps the WAL bounded under a writer that never pauses (a bulk import, or the workspace at thousands of requests a
+/// second). The background ``Checkpointer`` copies the WAL back while the writer goes on, but SQLite starts the WAL
+/// again from the beginning only when a write finds it fully copied, which a busy writer never lets happen: the WAL
+/// grew without bound (43 GB importing a 10M-event city) and every page lookup, which searches the WAL's hash index,
+/// got slower. So when a commit leaves more than ``SQLiteStore/walRestartFrames`` frames, that commit checkpoints on
+/// the writer connection itself: most frames are already copied back, so this copies the remainder, and the next
+/// write restarts the WAL.
+private let walHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
+    _, db, name, frames in
+    if frames >= SQLiteStore.walRestartFrames {
+        _ = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+    return SQLITE_OK
 }
 
 /// Store errors with a code and a plain message.
