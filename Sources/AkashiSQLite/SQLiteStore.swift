@@ -70,7 +70,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
 
     /// Ledger index below which every event has its lookup-index rows.
     private func lookupWatermark(_ db: Database) throws -> UInt64 {
-        try String.fetchOne(db, sql: "SELECT value FROM ledger_meta WHERE key = 'lookup_indexed'").flatMap { UInt64($0) } ?? 0
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = 'lookup_indexed'"))
+            .flatMap { UInt64($0) } ?? 0
     }
 
     /// Indexes the events from the watermark up to `size` inside the caller's transaction.
@@ -78,9 +79,9 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         let from = try lookupWatermark(db)
         guard from < size else { return }
         try w.indexLookups(from..<size)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO ledger_meta(key, value) VALUES ('lookup_indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value
-            """, arguments: [String(size)])
+            """).execute(arguments: [String(size)])
     }
 
     public func catchUpLookupIndexes() throws {
