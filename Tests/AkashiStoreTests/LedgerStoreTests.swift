@@ -156,6 +156,24 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("the background checkpointer copies the WAL back into the database file (it once silently did nothing)")
+    func backgroundCheckpoint() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            let items: [IngestItem] = try ([Sample.all] + [(10..<210).map { Sample.access($0) }]).joined().enumerated().map {
+                k, line in
+                guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else {
+                    throw LedgerProblem("not a record: \(line)")
+                }
+                return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
+            }
+            for item in items { _ = try store.ingest([item]) }  // one commit each, as the workspace makes them
+            let state = try #require(store.checkpointer?.checkpointForTesting(), "the checkpointer did not checkpoint")
+            #expect(state.log > 0, "the WAL holds the commits")
+            #expect(state.copied == state.log, "every frame is back in the database file")
+        }
+    }
+
     @Test("verify names the first bad entry when an entry is modified")
     func modified() throws {
         try withTempDir { dir in
