@@ -96,7 +96,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses RFC 3339 with a mandatory offset (`Z` or `±HH:MM`); `nil` otherwise.
     public init?(_ text: some StringProtocol) {
-        let u = Array(text.utf8)
+        guard let t = Array(text.utf8).withUnsafeBufferPointer({ Timestamp(utf8: $0) }) else { return nil }
+        self = t
+    }
+
+    /// Parses RFC 3339 from UTF-8 bytes, as ``init(_:)`` does (no copy of the bytes).
+    public init?(utf8 u: UnsafeBufferPointer<UInt8>) {
         guard u.count >= 20, u[4] == 0x2D, u[7] == 0x2D, u[10] == 0x54 || u[10] == 0x74,
               u[13] == 0x3A, u[16] == 0x3A,
               let y = Digits.parse(u, 0, 4), let mo = Digits.parse(u, 5, 2), let d = Digits.parse(u, 8, 2),
@@ -186,6 +191,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
 enum Digits {
     static func parse(_ u: [UInt8], _ start: Int, _ count: Int) -> Int? {
+        u.withUnsafeBufferPointer { parse($0, start, count) }
+    }
+    static func parse(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
         guard start + count <= u.count else { return nil }
         var v = 0
         for i in start..<(start + count) {

@@ -33,6 +33,17 @@ public struct JSONParser: ~Copyable {
         return v
     }
 
+    /// Parses one JSON value starting exactly at `start` (no white space skipped) and returns it with the index just
+    /// past it; what follows is the caller's. `depth` is how deeply the value is already nested (its nesting counts
+    /// against the same limit). The same strictness as ``parse(_:)-(UnsafeBufferPointer<UInt8>)``.
+    static func parseValue(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, depth: Int) throws(Failure) -> (JSONValue, end: Int) {
+        var p = JSONParser(bytes)
+        p.i = start
+        p.depth = depth
+        let v = try p.value()
+        return (v, p.i)
+    }
+
     /// Parses one JSON value from an array of bytes.
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
         let r: Result<JSONValue, Failure> = bytes.withUnsafeBufferPointer { buf in

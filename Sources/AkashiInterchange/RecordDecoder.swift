@@ -37,6 +37,14 @@ public enum RecordDecoder {
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF {
             throw RecordError("byte order mark (BOM) is not allowed")
         }
+        if line[0] == UInt8(ascii: "{"), let access = CanonicalAccessDecoder.decode(line) {
+            return .record(.access(access), unknownFields: [])
+        }
+        return try decodeGeneral(line: line)
+    }
+
+    /// The general path of ``decode(line:)-(UnsafeBufferPointer<UInt8>)``: a JSON tree, then the record's fields.
+    static func decodeGeneral(line: UnsafeBufferPointer<UInt8>) throws(RecordError) -> DecodedLine {
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
