@@ -163,15 +163,51 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// RFC 3339 rendered in another offset.
     public func format(offset: Int16) -> String {
         let local = localSeconds(offset: offset)
-        let date = LocalDate(day: Int32(Self.floorDiv(local, 86_400)))
+        let (year, month, day) = LocalDate.civil(fromDays: Int(Self.floorDiv(local, 86_400)))
         let sod = Int(Self.floorMod(local, 86_400))
         let ms = Int(Self.floorMod(millis, 1000))
-        var s = date.description + "T" + Digits.pad(sod / 3600, 2) + ":" + Digits.pad(sod / 60 % 60, 2) + ":"
-            + Digits.pad(sod % 60, 2)
-        if ms != 0 { s += "." + Digits.pad(ms, 3) }
         let o = Int(offset)
-        s += (o < 0 ? "-" : "+") + Digits.pad(abs(o) / 60, 2) + ":" + Digits.pad(abs(o) % 60, 2)
-        return s
+        let fourDigitYear = (0...9999).contains(year)
+        guard fourDigitYear else {
+            // Outside what RFC 3339 can write (not reachable from parsed input): the plain form.
+            return LocalDate(day: Int32(Self.floorDiv(local, 86_400))).description + "T" + Digits.pad(sod / 3600, 2)
+                + ":" + Digits.pad(sod / 60 % 60, 2) + ":" + Digits.pad(sod % 60, 2)
+                + (ms != 0 ? "." + Digits.pad(ms, 3) : "") + (o < 0 ? "-" : "+") + Digits.pad(abs(o) / 60, 2) + ":"
+                + Digits.pad(abs(o) % 60, 2)
+        }
+        // Written byte by byte into the string's own storage: this runs for every timestamp of every canonical line.
+        let count = ms != 0 ? 29 : 25
+        return String(unsafeUninitializedCapacity: count) { b in
+            func put(_ v: Int, _ width: Int, at i: Int) {
+                var v = v
+                for k in stride(from: i + width - 1, through: i, by: -1) {
+                    b[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            b[4] = 0x2D
+            put(month, 2, at: 5)
+            b[7] = 0x2D
+            put(day, 2, at: 8)
+            b[10] = 0x54
+            put(sod / 3600, 2, at: 11)
+            b[13] = 0x3A
+            put(sod / 60 % 60, 2, at: 14)
+            b[16] = 0x3A
+            put(sod % 60, 2, at: 17)
+            var i = 19
+            if ms != 0 {
+                b[19] = 0x2E
+                put(ms, 3, at: 20)
+                i = 23
+            }
+            b[i] = o < 0 ? 0x2D : 0x2B
+            put(abs(o) / 60, 2, at: i + 1)
+            b[i + 3] = 0x3A
+            put(abs(o) % 60, 2, at: i + 4)
+            return count
+        }
     }
 
     /// A JST timestamp from a date and a wall-clock time.

@@ -196,6 +196,31 @@ struct TimeTests {
         #expect(Timestamp("2011-03-11 10:15:00+09:00") == nil)
     }
 
+    @Test("timestamps written byte by byte match the field-by-field rendering and parse back, over many instants")
+    func timestampRendering() throws {
+        func pad(_ v: Int, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        var rng = SystemRandomNumberGenerator()
+        for k in 0..<20_000 {
+            // Years 0001–9998, any millisecond (every fourth whole seconds), offsets −12:00…+14:00 in quarter hours.
+            var millis = Int64.random(in: -62_135_596_800_000 + 86_400_000 ..< 253_370_764_800_000, using: &rng)
+            if k % 4 == 0 { millis -= millis % 1000 }
+            let offset = Int16(Int.random(in: -48...56, using: &rng) * 15)
+            let t = Timestamp(millis: millis, offsetMinutes: offset)
+            let local = millis + Int64(offset) * 60_000
+            let secs = local >= 0 ? local / 1000 : (local - 999) / 1000
+            let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+            let sod = Int(secs - days * 86_400)
+            let ms = Int(((millis % 1000) + 1000) % 1000)
+            var want = LocalDate(day: Int32(days)).description + "T" + pad(sod / 3600, 2) + ":" + pad(sod / 60 % 60, 2)
+                + ":" + pad(sod % 60, 2)
+            if ms != 0 { want += "." + pad(ms, 3) }
+            want += (offset < 0 ? "-" : "+") + pad(abs(Int(offset)) / 60, 2) + ":" + pad(abs(Int(offset)) % 60, 2)
+            #expect(t.description == want)
+            #expect(Timestamp(t.description) == t, "\(t.description) does not parse back")
+            if t.description != want { break }
+        }
+    }
+
     @Test("dates: leap years, weekdays, round trip")
     func dates() {
         #expect(LocalDate("2012-02-29") != nil)
