@@ -76,30 +76,31 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     /// indexing every 8 MiB batch rewrote nearly all of them every time.
     public static let maxDeferredLookupEvents: UInt64 = 1 << 20
 
-    /// Ledger index below which every event has its lookup-index rows.
-    private func lookupWatermark(_ db: Database) throws -> UInt64 {
-        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = 'lookup_indexed'"))
-            .flatMap { UInt64($0) } ?? 0
+    /// The first ledger index whose lookup-index rows a bulk import left for later (`ledger_meta.lookup_pending`),
+    /// or `nil` when every event has them. The marker is written once when an import starts deferring and removed by
+    /// the pass that catches up, so a workspace commit, which indexes its own events, writes no ledger_meta page.
+    private func lookupPending(_ db: Database) throws -> UInt64? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM ledger_meta WHERE key = 'lookup_pending'"))
+            .flatMap { UInt64($0) }
     }
 
-    /// Indexes the events from the watermark up to `size` inside the caller's transaction.
-    private func indexLookups(_ db: Database, _ w: RawWriter, upTo size: UInt64) throws {
-        let from = try lookupWatermark(db)
-        guard from < size else { return }
-        try w.indexLookups(from..<size)
-        try db.cachedStatement(sql: """
-            INSERT INTO ledger_meta(key, value) VALUES ('lookup_indexed', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value
-            """).execute(arguments: [String(size)])
+    /// Indexes this transaction's events (`from` up to `size`) and any an import left pending, inside the caller's
+    /// transaction, and clears the marker.
+    private func indexLookups(_ db: Database, _ w: RawWriter, from: UInt64, upTo size: UInt64) throws {
+        let pending = try lookupPending(db)
+        let start = min(pending ?? from, from)
+        if start < size { try w.indexLookups(start..<size) }
+        if pending != nil { try db.cachedStatement(sql: "DELETE FROM ledger_meta WHERE key = 'lookup_pending'").execute() }
     }
 
     public func catchUpLookupIndexes() throws {
         writeLock.lock()
         defer { writeLock.unlock() }
+        guard try pool.read({ db in try lookupPending(db) }) != nil else { return }
         let size = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") } ?? 0
-        guard try pool.read({ db in try lookupWatermark(db) }) < UInt64(size) else { return }
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                try indexLookups(db, try writer(db), upTo: UInt64(size))
+                try indexLookups(db, try writer(db), from: UInt64(size), upTo: UInt64(size))
                 return .commit
             }
         }
@@ -137,8 +138,16 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                         next += 1
                     }
                 }
-                if try !deferLookupIndexes || next - lookupWatermark(db) >= Self.maxDeferredLookupEvents {
-                    try indexLookups(db, w, upTo: next)
+                let first = seq.size
+                if deferLookupIndexes {
+                    if let pending = try lookupPending(db) {
+                        if next - pending >= Self.maxDeferredLookupEvents { try indexLookups(db, w, from: first, upTo: next) }
+                    } else if next > first {
+                        try db.cachedStatement(sql: "INSERT INTO ledger_meta(key, value) VALUES ('lookup_pending', ?)")
+                            .execute(arguments: [String(first)])
+                    }
+                } else {
+                    try indexLookups(db, w, from: first, upTo: next)
                 }
                 let (_, tiles) = try seq.append(entries)
                 for t in tiles { try w.putTile(t) }
@@ -180,7 +189,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                 }
                 // Also indexes anything a bulk import in this process left for later.
                 let w = try writer(db)
-                try indexLookups(db, w, upTo: first + UInt64(events.count))
+                try indexLookups(db, w, from: first, upTo: first + UInt64(events.count))
                 for t in try seq.append(entries).tiles { try w.putTile(t) }
                 return .commit
             }

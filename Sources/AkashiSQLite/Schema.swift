@@ -107,6 +107,16 @@ enum Schema {
                 SELECT 'lookup_indexed', CAST(coalesce(max(seq) + 1, 0) AS TEXT) FROM event
                 """)
         }
+        m.registerMigration("v6-lookup-pending") { db in
+            // The watermark, rewritten by every commit, becomes a marker present only while an import's events wait
+            // for their lookup rows.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO ledger_meta(key, value)
+                SELECT 'lookup_pending', value FROM ledger_meta WHERE key = 'lookup_indexed'
+                    AND CAST(value AS INTEGER) < (SELECT coalesce(max(seq) + 1, 0) FROM event);
+                DELETE FROM ledger_meta WHERE key = 'lookup_indexed';
+                """)
+        }
         return m
     }
 }

@@ -136,10 +136,15 @@ struct LedgerStoreTests {
                 #expect(out.allSatisfy { if case .inserted(ledgerIndex: .some) = $0 { true } else { false } })
                 #expect(try store.ledgerSize() == 302)
                 #expect(try lookupRows(store) == base)
+                func markers() throws -> [String] {
+                    try store.pool.read { db in try String.fetchAll(db, sql: "SELECT key || '=' || value FROM ledger_meta WHERE key LIKE 'lookup%'") }
+                }
+                #expect(try markers() == ["lookup_pending=2"], "the deferral is marked from its first event")
                 // A workspace append in the meantime indexes its own event and the import's.
                 try store.appendJournal([JournalEvent(id: "J1", at: Timestamp(millis: 1_300_000_000_000), kind: "signin",
                                                       staff: "S0001", office: "27128")])
                 #expect(try lookupRows(store) == base + 300 * 3 + 2)  // staff, register, office each; the sign-in: staff, office
+                #expect(try markers().isEmpty, "caught up: no marker, and later commits write none")
             }
             // Deferred again, then "killed": the next open fills the missing rows before anything reads them.
             do {
