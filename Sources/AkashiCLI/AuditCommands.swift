@@ -380,12 +380,7 @@ struct BenchAudit: AsyncParsableCommand {
     }
 
     /// Current anonymous resident memory in MiB (RssAnon: heap, not the store's mmapped file pages).
-    static func rssAnonMiB() -> Double {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb / 1024
-    }
+    static func rssAnonMiB() -> Double { procStatusMiB("RssAnon:") }
 
     /// Average precision of a ranking by descending score (ties broken pessimistically: negatives first).
     static func averagePrecision(_ scored: [(Double, Bool)]) -> Double {
@@ -487,7 +482,7 @@ struct BenchAudit: AsyncParsableCommand {
             | before (process, store open) | \(String(format: "%.0f", baseRSS)) |
             | peak after the end-to-end sweep (context + up to four batches of \(grouped(service.batchSize)) events in the pipeline) | \(String(format: "%.0f", e2eRSS)) |
             | peak of the whole run (+ a second context, loaded in \(String(format: "%.2f", contextSecs)) s, and all events decoded at once for the engine-alone run) | \(String(format: "%.0f", peak)) |
-            | anonymous memory (RssAnon, excludes the store's mmapped file pages): before the sweep | \(String(format: "%.0f", anonBase)) |
+            | anonymous memory (RssAnon: heap, not file pages): before the sweep | \(String(format: "%.0f", anonBase)) |
             | anonymous memory: highest sampled during the end-to-end sweep (per batch) | \(String(format: "%.0f", anonPeak)) |
             | anonymous memory of one AuditContext (reference data) | \(String(format: "%.0f", contextAnon)) |
             """)

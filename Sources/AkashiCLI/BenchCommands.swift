@@ -18,10 +18,14 @@ struct Bench: AsyncParsableCommand {
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
 /// Peak resident memory of this process, in MiB (from /proc/self/status VmHWM).
-func peakRSSMiB() -> Double {
+func peakRSSMiB() -> Double { procStatusMiB("VmHWM:") }
+
+/// A memory figure of /proc/self/status in MiB (`VmHWM:`, `RssAnon:` …), 0 when unreadable. The kernel pads the
+/// number to eight digits, so from 10,000,000 kB on there is only a tab before it: split on any white space.
+func procStatusMiB(_ key: String) -> Double {
     guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+          let kb = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") else { return 0 }
     return kb / 1024
 }
 
