@@ -7,7 +7,7 @@ enum Base64 {
         return t
     }()
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         let outCount = (input.count + 2) / 3 * 4
         return String(unsafeUninitializedCapacity: outCount) { out in
@@ -91,10 +91,11 @@ enum Base64 {
     }
 }
 
-enum Hex {
+/// Lowercase hexadecimal, as the ledger's formats and the stored token hashes write it.
+public enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
         for b in bytes {

@@ -1,3 +1,4 @@
+import AkashiLedger
 import Crypto
 import Foundation
 import _CryptoExtras
@@ -44,7 +45,7 @@ public enum Tokens {
 
     /// The form a token is stored in: lower-case hex SHA-256.
     public static func storedHash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(Array(SHA256.hash(data: Array(token.utf8))))
     }
 
     public static func base64URL(_ bytes: [UInt8]) -> String {
