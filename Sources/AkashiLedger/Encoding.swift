@@ -7,7 +7,7 @@ enum Base64 {
         return t
     }()
 
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+    static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         let outCount = (input.count + 2) / 3 * 4
         return String(unsafeUninitializedCapacity: outCount) { out in

@@ -45,7 +45,7 @@ public enum Tokens {
 
     /// The form a token is stored in: lower-case hex SHA-256.
     public static func storedHash(_ token: String) -> String {
-        Hex.encode(Array(SHA256.hash(data: Array(token.utf8))))
+        SHA256.hash(data: Array(token.utf8)).withUnsafeBytes { Hex.encode($0) }
     }
 
     public static func base64URL(_ bytes: [UInt8]) -> String {
