@@ -100,7 +100,10 @@ struct BenchServe: AsyncParsableCommand {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<PhaseResult, any Error>) in
             Thread {
                 c.resume(with: Result {
-                    try phase(port: port, path: path, headers: headers, rate: rate, seconds: seconds, connections: connections)
+                    let cpu0 = cpuSeconds()
+                    var r = try phase(port: port, path: path, headers: headers, rate: rate, seconds: seconds, connections: connections)
+                    r.cpu = cpuSeconds() - cpu0
+                    return r
                 })
             }.start()
         }
@@ -127,6 +130,8 @@ struct BenchServe: AsyncParsableCommand {
         var latencies: [Double]
         var errors: Int
         var elapsed: Double
+        /// Process CPU time (user + system, every thread: server, SQLite, load generator) over the phase.
+        var cpu: Double = 0
         var p50: Double { percentile(0.50) }
         var p99: Double { percentile(0.99) }
         func percentile(_ q: Double) -> Double {
@@ -134,8 +139,9 @@ struct BenchServe: AsyncParsableCommand {
             return latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]
         }
         func line(_ name: String) -> String {
-            String(format: "%@: %d requests, %d errors, %.0f req/s achieved, p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                   name, latencies.count, errors, Double(latencies.count) / elapsed, p50, p99, latencies.last ?? .nan)
+            String(format: "%@: %d requests, %d errors, %.0f req/s achieved, p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.0f µs a request (process, load generator included)",
+                   name, latencies.count, errors, Double(latencies.count) / elapsed, p50, p99, latencies.last ?? .nan,
+                   cpu / Double(max(1, latencies.count + errors)) * 1e6)
         }
     }
 

@@ -116,14 +116,19 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func session(tokenHash: String) throws -> WorkspaceSession? {
-        try pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: """
+        try points.with { c in
+            let s = try c.statement("""
                 SELECT token_hash, staff, kind, csrf, terminal, created, last_seen, banner_version
-                FROM ws_session WHERE token_hash = ?
-                """), arguments: [tokenHash]).map {
-                WorkspaceSession(tokenHash: $0[0], staff: $0[1], kind: $0[2], csrf: $0[3], terminal: $0[4],
-                                 created: $0[5], lastSeen: $0[6], bannerVersion: $0[7])
+                FROM ws_session WHERE token_hash = ?1
+                """)
+            s.bind(1, tokenHash)
+            var found: WorkspaceSession?
+            try c.rows(s) { r in
+                found = WorkspaceSession(tokenHash: r.text(0) ?? "", staff: r.text(1) ?? "", kind: r.text(2) ?? "",
+                                         csrf: r.text(3) ?? "", terminal: r.text(4) ?? "", created: r.int64(5),
+                                         lastSeen: r.int64(6), bannerVersion: r.text(7))
             }
+            return found
         }
     }
 
@@ -167,12 +172,33 @@ extension SQLiteStore: WorkspaceStore {
     // MARK: Reference records
 
     private func decoded(_ data: Data?) -> AkashiDomain.Record? {
-        guard let data, case let .record(r, _)? = try? RecordDecoder.decode(line: [UInt8](data)) else { return nil }
+        guard let data else { return nil }
+        return decoded([UInt8](data))
+    }
+
+    private func decoded(_ bytes: [UInt8]?) -> AkashiDomain.Record? {
+        guard let bytes, case let .record(r, _)? = try? RecordDecoder.decode(line: bytes) else { return nil }
         return r
     }
 
+    /// The documents of `table` with the given keys (`key IN` the list bound as one JSON array: one statement, one
+    /// snapshot), in the order of `ids`; missing ones left out.
+    private func docs(_ table: StaticString, key: StaticString, _ ids: [String]) throws -> [[UInt8]] {
+        guard !ids.isEmpty else { return [] }
+        var list = CanonicalWriter(capacity: ids.count * 16)
+        list.value(.array(ids.map { .string($0) }))
+        let json = String(decoding: list.bytes, as: UTF8.self)
+        var byID: [String: [UInt8]] = [:]
+        try points.with { c in
+            let s = try c.statement("SELECT \(key), doc FROM \(table) WHERE \(key) IN (SELECT value FROM json_each(?1))")
+            s.bind(1, json)
+            try c.rows(s) { r in byID[r.text(0) ?? ""] = r.bytes(1) }
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
     public func staffMember(id: String) throws -> Staff? {
-        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM staff WHERE id = ?"), arguments: [id]) }
+        let doc = try points.blob("SELECT doc FROM staff WHERE id = ?1", id)
         if case let .staff(s)? = decoded(doc) { return s }
         return nil
     }
@@ -188,37 +214,36 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     public func office(code: String) throws -> Office? {
-        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM office WHERE code = ?"), arguments: [code]) }
+        let doc = try points.blob("SELECT doc FROM office WHERE code = ?1", code)
         if case let .office(o)? = decoded(doc) { return o }
         return nil
     }
 
     public func register(id: String) throws -> Register? {
-        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM register WHERE id = ?"), arguments: [id]) }
+        let doc = try points.blob("SELECT doc FROM register WHERE id = ?1", id)
         if case let .register(r)? = decoded(doc) { return r }
         return nil
     }
 
     public func person(id: String) throws -> Person? {
-        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM person WHERE id = ?"), arguments: [id]) }
+        let doc = try points.blob("SELECT doc FROM person WHERE id = ?1", id)
         if case let .person(p)? = decoded(doc) { return p }
         return nil
     }
 
     public func persons(ids: [String]) throws -> [Person] {
-        guard !ids.isEmpty else { return [] }
-        let docs = try pool.read { db in
-            try ids.compactMap { try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM person WHERE id = ?"), arguments: [$0]) }
-        }
-        return docs.compactMap { d -> Person? in
+        try docs("person", key: "id", ids).compactMap { d -> Person? in
             if case let .person(p)? = decoded(d) { return p }
             return nil
         }
     }
 
     public func protections(person: String) throws -> [Protection] {
-        let docs = try pool.read { db in
-            try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM protection WHERE person = ?"), arguments: [person])
+        var docs: [[UInt8]] = []
+        try points.with { c in
+            let s = try c.statement("SELECT doc FROM protection WHERE person = ?1")
+            s.bind(1, person)
+            try c.rows(s) { r in docs.append(r.bytes(0)) }
         }
         return docs.compactMap { d -> Protection? in
             if case let .protection(p)? = decoded(d) { return p }
@@ -293,7 +318,7 @@ extension SQLiteStore: WorkspaceStore {
     // MARK: Cases
 
     public func caseRecord(id: String) throws -> Case? {
-        let doc = try pool.read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT doc FROM cases WHERE id = ?"), arguments: [id]) }
+        let doc = try points.blob("SELECT doc FROM cases WHERE id = ?1", id)
         if case let .case(c)? = decoded(doc) { return c }
         return nil
     }

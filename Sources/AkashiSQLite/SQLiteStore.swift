@@ -19,6 +19,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     public var quarantinePath: String { directory + "/quarantine.jsonl" }
 
     let pool: DatabasePool
+    /// Key lookups on the request path, outside GRDB's per-read transaction (see ``PointReads``).
+    let points: PointReads
     // Guards `sequencer`; held for the whole of a write so sequencing and the transaction are one step.
     private let writeLock = NSLock()
     private var sequencer: LedgerSequencer?
@@ -58,6 +60,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
         pool = try DatabasePool(path: directory + "/akashi.sqlite", configuration: config)
         try Schema.migrator.migrate(pool)
+        points = PointReads(path: directory + "/akashi.sqlite")
         checkpointer = Checkpointer(path: directory + "/akashi.sqlite")
         reloadSequencer()
         // An import that stopped (or was killed) between its commits and its last indexing pass left events without

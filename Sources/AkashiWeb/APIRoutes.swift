@@ -1,4 +1,5 @@
 import AkashiDomain
+import AkashiInterchange
 import AkashiStorage
 import Foundation
 import HTTPTypes
@@ -103,7 +104,7 @@ struct APIRoutes: Sendable {
             let a = try await registerActor(request, register: id, action: .view, record: record ?? .current,
                                             purpose: purpose, function: "register.view")
             let view = try await workspace.viewRegister(a, id: id, record: record, purpose: purpose, channel: .api)
-            return JSONBody.response(try Self.registerJSON(view, workspace: workspace))
+            return JSONBody.response(bytes: Self.registerJSON(view))
         }
         api.post("registers/:id/certificates") { request, context -> Response in
             let id = try context.parameters.require("id")
@@ -217,28 +218,46 @@ struct APIRoutes: Sendable {
          "status": a.status.rawValue, "approver": a.approver ?? NSNull(), "decided": a.decided?.description ?? NSNull()]
     }
 
-    static func registerJSON(_ v: RegisterView, workspace: Workspace) throws -> [String: Any] {
+    /// The register view's JSON, written field by field in key order (the shape `JSONBody` gives a dictionary,
+    /// absent values as `null`), without boxing every value in `Any`: this body is on every register view.
+    static func registerJSON(_ v: RegisterView) -> [UInt8] {
         let r = v.register
-        let byID = Dictionary(v.members.map { ($0.id, $0) }, uniquingKeysWith: { x, _ in x })
-        var o: [String: Any] = ["id": r.id, "kind": r.kind.rawValue, "record": v.record.rawValue, "honseki": r.honseki,
-                                "office": r.office, "predecessors": r.predecessors, "successors": r.successors,
-                                "event": v.eventID]
-        o["head"] = r.head ?? NSNull()
-        o["headName"] = r.head.flatMap { byID[$0]?.name } ?? NSNull()
-        o["opened"] = r.opened?.description ?? NSNull()
-        o["closed"] = r.closed?.description ?? NSNull()
-        o["members"] = v.members.map { p -> [String: Any] in
-            ["id": p.id, "name": p.name, "kana": p.kana ?? NSNull(), "birth": p.birth?.description ?? NSNull(),
-             "sex": p.sex ?? NSNull(), "died": p.died?.description ?? NSNull(),
-             "relations": p.relations.map { ["kind": $0.kind.rawValue, "person": $0.person] }]
-        }
+        var w = CanonicalWriter(capacity: 512 + 256 * v.members.count)
+        w.open()
         if v.record == .fuhyo {
-            o["addresses"] = v.members.map { p -> [String: Any] in
-                ["person": p.id, "name": p.name, "address": p.address ?? NSNull(),
-                 "since": p.addressSince?.description ?? NSNull()]
+            w.objects("addresses", v.members) { w, p in
+                w.nullable("address", p.address)
+                w.nullable("name", p.name)
+                w.nullable("person", p.id)
+                w.nullable("since", p.addressSince?.description)
             }
         }
-        if let c = v.caseRecord { o["case"] = c.id }
-        return o
+        if let c = v.caseRecord { w.nullable("case", c.id) }
+        w.nullable("closed", r.closed?.description)
+        w.nullable("event", v.eventID)
+        w.nullable("head", r.head)
+        w.nullable("headName", r.head.flatMap { h in v.members.first(where: { $0.id == h })?.name })
+        w.nullable("honseki", r.honseki)
+        w.nullable("id", r.id)
+        w.nullable("kind", r.kind.rawValue)
+        w.objects("members", v.members) { w, p in
+            w.nullable("birth", p.birth?.description)
+            w.nullable("died", p.died?.description)
+            w.nullable("id", p.id)
+            w.nullable("kana", p.kana)
+            w.nullable("name", p.name)
+            w.objects("relations", p.relations) { w, rel in
+                w.nullable("kind", rel.kind.rawValue)
+                w.nullable("person", rel.person)
+            }
+            w.nullable("sex", p.sex)
+        }
+        w.nullable("office", r.office)
+        w.nullable("opened", r.opened?.description)
+        w.field("predecessors", r.predecessors)
+        w.nullable("record", v.record.rawValue)
+        w.field("successors", r.successors)
+        w.close()
+        return w.bytes
     }
 }

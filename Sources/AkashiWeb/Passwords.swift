@@ -67,6 +67,6 @@ public enum Tokens {
 
     /// A new event ID: `W` + milliseconds + 12 random hex digits (well under the 64-byte limit).
     public static func eventID(millis: Int64) -> String {
-        "W" + String(millis) + "-" + randomBytes(6).map { String(format: "%02x", $0) }.joined()
+        "W" + String(millis) + "-" + Hex.encode(randomBytes(6))
     }
 }

@@ -112,6 +112,14 @@ enum HTML {
 }
 
 /// JSON bodies from plain dictionaries and arrays (keys sorted, so answers are stable).
+extension CanonicalWriter {
+    /// `"key":` and the string, or `null` when there is none (where an API answer keeps the key).
+    mutating func nullable(_ k: StaticString, _ s: String?) {
+        key(k)
+        if let s { string(s) } else { bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+    }
+}
+
 enum JSONBody {
     /// Encodes dictionaries, arrays, strings, numbers, booleans and nulls as JSON with sorted keys (the same
     /// escaping as Akashi's canonical JSON). Written by hand: Foundation's JSONSerialization cost a third of a
@@ -163,10 +171,17 @@ enum JSONBody {
     }
 
     static func response(_ value: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        var w = CanonicalWriter(capacity: 1024)
+        write(value, into: &w)
+        return response(bytes: w.bytes, status: status)
+    }
+
+    /// A JSON answer from bytes already written.
+    static func response(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: encode(value))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// Parses a JSON object body; a 400 for anything else.
