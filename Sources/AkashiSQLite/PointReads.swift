@@ -1,4 +1,6 @@
 import Foundation
+import AkashiDomain
+import AkashiInterchange
 import GRDBSQLite
 
 /// Read connections for the workspace's hot path: one-row lookups by key (session, staff member, register, persons,
@@ -112,4 +114,36 @@ extension RawStatement {
 
     /// Whether column `i` of the current row is NULL.
     func isNull(_ i: Int32) -> Bool { sqlite3_column_type(handle, i) == SQLITE_NULL }
+}
+
+/// Decoded reference records by their exact document bytes: the request path reads the same staff member, register,
+/// case and persons over and over, and decoding a document (JSON to a record) cost more than reading it (about a
+/// tenth of a register view's CPU under load). Keyed by the bytes, so a changed document is simply a new key:
+/// nothing to invalidate, and an answer is always what decoding those bytes gives. Bounded: emptied when full.
+final class DecodedRecords: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [[UInt8]: Record] = [:]
+    private let limit: Int
+
+    init(limit: Int = 8192) { self.limit = limit }
+
+    /// The record the document `bytes` holds (nil when it is not a record).
+    func record(_ bytes: [UInt8]) -> Record? {
+        lock.lock()
+        let hit = records[bytes]
+        lock.unlock()
+        if let hit { return hit }
+        guard case let .record(r, _)? = try? RecordDecoder.decode(line: bytes) else { return nil }
+        lock.lock()
+        if records.count >= limit { records.removeAll(keepingCapacity: true) }
+        records[bytes] = r
+        lock.unlock()
+        return r
+    }
+
+    var countForTesting: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return records.count
+    }
 }

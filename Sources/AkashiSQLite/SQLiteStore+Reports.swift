@@ -236,7 +236,15 @@ extension SQLiteStore: ReportStore {
                 let hashes: Data = row[1]
                 out.append(Tile(level: level, index: UInt64(bitPattern: index), hashes: [UInt8](hashes)))
             }
-            return out
+            guard level == 0 else { return out }
+            // A level-0 tile is stored once full; a partial one (or the rest of one) comes from the entries.
+            var complete: [Tile] = []
+            complete.reserveCapacity(out.count + 1)
+            let stored = Dictionary(out.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+            for index in Set(indexes) where stored[index]?.width ?? 0 < 256 {
+                if let t = try Self.completed(db, stored[index], index: index) { complete.append(t) }
+            }
+            return out.filter { $0.width == 256 } + complete
         }
     }
 

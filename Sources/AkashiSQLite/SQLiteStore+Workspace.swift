@@ -177,8 +177,8 @@ extension SQLiteStore: WorkspaceStore {
     }
 
     private func decoded(_ bytes: [UInt8]?) -> AkashiDomain.Record? {
-        guard let bytes, case let .record(r, _)? = try? RecordDecoder.decode(line: bytes) else { return nil }
-        return r
+        guard let bytes else { return nil }
+        return decodedRecords.record(bytes)
     }
 
     /// The documents of `table` with the given keys (`key IN` the list bound as one JSON array: one statement, one

@@ -206,7 +206,9 @@ public protocol AkashiStore: AnyObject, Sendable {
     func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]]
     /// The ledger index of the event with this ID.
     func ledgerIndex(ofEvent id: String) throws -> UInt64?
-    /// A tile as stored (full or partial).
+    /// A tile as of the last commit (full or partial). A store need not write a partial level-0 tile on every
+    /// commit: its hashes are the leaf hashes of the entries after the last full tile, and it may derive them from
+    /// the entries when the tile is read (the SQLite store does). Every other tile is stored when it changes.
     func tile(level: Int, index: UInt64) throws -> Tile?
     /// The stored tiles among `indexes` at `level` (missing ones left out), in one read where the store can.
     func tiles(level: Int, indexes: [UInt64]) throws -> [Tile]

@@ -259,6 +259,72 @@ struct LedgerStoreTests {
             #expect(throws: (any Error).self) { try LedgerService(store: store).verify(verifiers: [other.verifier]) }
         }
     }
+
+    @Test("a partial level-0 tile is derived from the entries, not rewritten by each commit; stored partial tiles from before still verify")
+    func derivedPartialTile() throws {
+        try withTempDir { dir in
+            let storeDir = dir + "/store"
+            func items(_ lines: [String]) throws -> [IngestItem] {
+                try lines.enumerated().map { k, line in
+                    guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else {
+                        throw LedgerProblem("not a record: \(line)")
+                    }
+                    return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
+                }
+            }
+            func storedLevel0() throws -> [Int64: Int] {
+                let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite")
+                return try q.read { db in
+                    Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT idx, length(hashes) FROM ledger_tile WHERE level = 0")
+                        .map { ($0[0] as Int64, $0[1] as Int) })
+                }
+            }
+            let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
+            do {
+                let store = try SQLiteStore(directory: storeDir)
+                _ = try store.ingest(try items(Sample.all + (10..<260).map { Sample.access($0) }))
+                // The workspace's way: one event a commit.
+                for item in try items((260..<300).map { Sample.access($0) }) { _ = try store.ingest([item]) }
+                #expect(try store.ledgerSize() == 292)
+                #expect(try storedLevel0() == [0: 256 * 32], "only the full level-0 tile is stored")
+                let t = try #require(try store.tile(level: 0, index: 1))
+                #expect(t.width == 36)
+                #expect(t.hashes == (try store.ledgerEntries(256..<292)).flatMap { MerkleHash.leaf($0).bytes })
+                #expect(try store.tiles(level: 0, indexes: [0, 1, 1, 2]).map(\.width).sorted() == [36, 256])
+                let service = LedgerService(store: store)
+                try service.signCheckpoint(with: signer)
+                let (receipt, entry) = try service.receipt(eventID: "E299")
+                #expect(try Receipt(parsing: receipt.text).verify(entry: entry, verifiers: [signer.verifier]).size == 292)
+                #expect(try service.verify(verifiers: [signer.verifier]).entries == 292)
+            }
+            // A store written before kept partial level-0 tiles: one with the first 10 hashes of tile 1.
+            let prefix = try #require(try SQLiteStore(directory: storeDir).tile(level: 0, index: 1)).hashes.prefix(320)
+            let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite")
+            try q.write { db in
+                try db.execute(sql: "INSERT INTO ledger_tile(level, idx, hashes) VALUES (0, 1, ?)", arguments: [Data(prefix)])
+            }
+            do {
+                let store = try SQLiteStore(directory: storeDir)
+                #expect(try store.tile(level: 0, index: 1)?.width == 36)
+                #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == 292)
+                // Filling the tile writes it whole over the old partial one (the grow-only trigger allows it).
+                _ = try store.ingest(try items((300..<600).map { Sample.access($0) }))
+                #expect(try storedLevel0() == [0: 8192, 1: 8192])
+                try LedgerService(store: store).signCheckpoint(with: signer)
+                #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == 592)
+            }
+            // A stored partial hash that does not match its entry is still caught.
+            try withTempDir { dir2 in
+                let (s, signer2) = try makeLedger(dir2, events: 300)
+                let store = try SQLiteStore(directory: s)
+                var bad = try #require(try store.tile(level: 0, index: 1)).hashes
+                bad[40] ^= 1
+                try tamper(s, "INSERT INTO ledger_tile(level, idx, hashes) VALUES (0, 1, x'\(bad.map { String(format: "%02x", $0) }.joined())')")
+                let p = try #require(try verifyError(s, signer2))
+                #expect(p.index == 257, "\(p)")
+            }
+        }
+    }
 }
 
 /// Finds the built `akashi` executable next to the tests.

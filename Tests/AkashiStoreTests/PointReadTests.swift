@@ -28,11 +28,17 @@ struct PointReadTests {
             #expect(try store.persons(ids: []).isEmpty)
             #expect(try store.protections(person: "P0092771").map(\.kind) == [.vip])
 
+            // Decoded once per document: reading again reuses it; a changed document is a new one.
+            let cached = store.decodedRecords.countForTesting
+            for _ in 0..<3 { _ = try store.persons(ids: ["P0092771", "P0092772"]) }
+            #expect(store.decodedRecords.countForTesting == cached)
+
             // A commit after the connection was opened is seen by the next lookup.
             var c = try #require(try store.caseRecord(id: "C2011-27108-001234"))
             c.status = .withdrawn
             try store.updateCase(c)
             #expect(try store.caseRecord(id: "C2011-27108-001234")?.status == .withdrawn)
+            #expect(store.decodedRecords.countForTesting == cached + 1)
 
             let s = WorkspaceSession(tokenHash: "ab", staff: "S0412", kind: "api", csrf: "x", terminal: "T1", created: 1,
                                      lastSeen: 2, bannerVersion: nil)
@@ -59,5 +65,22 @@ struct PointReadTests {
                 }
             }
         }
+    }
+}
+
+@Suite("decoded records")
+struct DecodedRecordsTests {
+    @Test("same bytes, same record; not a record, nil; bounded")
+    func cache() throws {
+        let cache = DecodedRecords(limit: 2)
+        let doc = Array(Sample.person.utf8)
+        guard case let .person(p)? = cache.record(doc) else { Issue.record("not decoded"); return }
+        #expect(p.id == "P0092771")
+        #expect(cache.record(doc) == cache.record(Array(Sample.person.utf8)))
+        #expect(cache.record(Array("{not json".utf8)) == nil)
+        _ = cache.record(Array(Sample.register.utf8))
+        #expect(cache.countForTesting == 2)
+        _ = cache.record(Array(Sample.staff.utf8))
+        #expect(cache.countForTesting == 1)
     }
 }
