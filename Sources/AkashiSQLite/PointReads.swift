@@ -122,7 +122,7 @@ extension RawStatement {
 /// nothing to invalidate, and an answer is always what decoding those bytes gives. Bounded: emptied when full.
 final class DecodedRecords: @unchecked Sendable {
     private let lock = NSLock()
-    private var records: [[UInt8]: Record] = [:]
+    private var records: [Document: Record] = [:]
     private let limit: Int
 
     init(limit: Int = 8192) { self.limit = limit }
@@ -130,15 +130,21 @@ final class DecodedRecords: @unchecked Sendable {
     /// The record the document `bytes` holds (nil when it is not a record).
     func record(_ bytes: [UInt8]) -> Record? {
         lock.lock()
-        let hit = records[bytes]
+        let hit = records[Document(bytes: bytes)]
         lock.unlock()
         if let hit { return hit }
         guard case let .record(r, _)? = try? RecordDecoder.decode(line: bytes) else { return nil }
         lock.lock()
         if records.count >= limit { records.removeAll(keepingCapacity: true) }
-        records[bytes] = r
+        records[Document(bytes: bytes)] = r
         lock.unlock()
         return r
+    }
+
+    /// Document bytes as a key, hashed as one block (an array of bytes hashes element by element).
+    private struct Document: Hashable {
+        let bytes: [UInt8]
+        func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
     }
 
     var countForTesting: Int {
