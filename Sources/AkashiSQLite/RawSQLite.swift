@@ -54,23 +54,34 @@ final class RawStatement {
 
 /// Writes ingested records with raw prepared statements inside the caller's transaction.
 final class RawWriter {
-    let event, eventEntry: RawStatement
+    let event, eventEntry, journalEvent: RawStatement
     /// Fill the lookup indexes from the event rows of a ledger range, each in key order (see ``indexLookups(_:)``).
     let ixStaff, ixRegister, ixPerson, ixCase, ixOffice: RawStatement
     let office, officeDoc, staff, staffDoc, register, registerDoc, member, person, personDoc: RawStatement
     let protection, protectionDoc, caseRow, caseDoc, caseRegister, casePerson, caseStaff, selfReport, selfReportDoc: RawStatement
     let tile: RawStatement
+    /// The transaction around a commit, and the lookup-pending marker: prepared once (through GRDB each was parsed
+    /// again on every commit of the workspace's one-event transactions).
+    let begin, commit, rollback, lookupPending: RawStatement
 
     /// The connection the statements belong to.
     let connection: OpaquePointer
 
     init(_ db: OpaquePointer) throws {
         connection = db
+        begin = try RawStatement(db, "BEGIN IMMEDIATE")
+        commit = try RawStatement(db, "COMMIT")
+        rollback = try RawStatement(db, "ROLLBACK")
+        lookupPending = try RawStatement(db, "SELECT value FROM ledger_meta WHERE key = 'lookup_pending'")
         event = try RawStatement(db, """
             INSERT INTO event(seq, id, type, at, day, staff, office, register, person, case_id, entry)
             VALUES (?1, ?2, 'access', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING
             """)
         eventEntry = try RawStatement(db, "SELECT entry FROM event WHERE id = ?1")
+        journalEvent = try RawStatement(db, """
+            INSERT INTO event(seq, id, type, at, day, staff, office, register, person, case_id, entry)
+            VALUES (?1, ?2, 'journal', ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7)
+            """)
         func fill(_ table: String, _ columns: String, from: String, key: String) throws -> RawStatement {
             try RawStatement(db, """
                 INSERT OR IGNORE INTO \(table)(\(columns)) SELECT \(from) FROM event
@@ -206,6 +217,23 @@ final class RawWriter {
             stmt.bind(2, Int64(range.upperBound))
             try stmt.run()
         }
+    }
+
+    /// Runs `body` in one immediate (write-locked) transaction: committed when it returns, rolled back when it throws.
+    func transaction(_ body: () throws -> Void) throws {
+        try begin.run()
+        do {
+            try body()
+            try commit.run()
+        } catch {
+            if sqlite3_get_autocommit(connection) == 0 { _ = try? rollback.run() }
+            throw error
+        }
+    }
+
+    /// The first ledger index an import left without lookup rows (`ledger_meta.lookup_pending`), if any.
+    func pendingLookups() throws -> UInt64? {
+        try lookupPending.firstBlob().flatMap { UInt64(String(decoding: $0, as: UTF8.self)) }
     }
 
     private func compare(_ stmt: RawStatement, _ key: String, _ doc: [UInt8]) throws -> IngestOutcome {

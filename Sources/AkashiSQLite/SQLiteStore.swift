@@ -92,7 +92,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     /// Indexes this transaction's events (`from` up to `size`) and any an import left pending, inside the caller's
     /// transaction, and clears the marker.
     private func indexLookups(_ db: Database, _ w: RawWriter, from: UInt64, upTo size: UInt64) throws {
-        let pending = try lookupPending(db)
+        let pending = try w.pendingLookups()
         let start = min(pending ?? from, from)
         if start < size { try w.indexLookups(start..<size) }
         if pending != nil { try db.cachedStatement(sql: "DELETE FROM ledger_meta WHERE key = 'lookup_pending'").execute() }
@@ -132,8 +132,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
         var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
         try pool.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let w = try writer(db)
+            let w = try writer(db)
+            try w.transaction {
                 var entries: [[UInt8]] = []
                 var next = seq.size
                 for (k, item) in items.enumerated() {
@@ -145,7 +145,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                 }
                 let first = seq.size
                 if deferLookupIndexes {
-                    if let pending = try lookupPending(db) {
+                    if let pending = try w.pendingLookups() {
                         if next - pending >= Self.maxDeferredLookupEvents { try indexLookups(db, w, from: first, upTo: next) }
                     } else if next > first {
                         try db.cachedStatement(sql: "INSERT INTO ledger_meta(key, value) VALUES ('lookup_pending', ?)")
@@ -156,7 +156,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                 }
                 let (_, tiles) = try seq.append(entries)
                 for t in tiles where Self.persisted(t) { try w.putTile(t) }
-                return .commit
             }
         }
         seq.commit()
@@ -174,11 +173,9 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
         let first = seq.size
         try pool.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let stmt = try RawStatement(db.sqliteConnection!, """
-                    INSERT INTO event(seq, id, type, at, day, staff, office, register, person, case_id, entry)
-                    VALUES (?1, ?2, 'journal', ?3, ?4, ?5, ?6, NULL, NULL, NULL, ?7)
-                    """)
+            let w = try writer(db)
+            try w.transaction {
+                let stmt = w.journalEvent
                 var entries: [[UInt8]] = []
                 for (k, e) in events.enumerated() {
                     let entry = e.canonicalJSON
@@ -193,10 +190,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                     entries.append(entry)
                 }
                 // Also indexes anything a bulk import in this process left for later.
-                let w = try writer(db)
                 try indexLookups(db, w, from: first, upTo: first + UInt64(events.count))
                 for t in try seq.append(entries).tiles where Self.persisted(t) { try w.putTile(t) }
-                return .commit
             }
         }
         seq.commit()

@@ -260,6 +260,35 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("a commit that fails part-way leaves nothing behind, and the ledger goes on from where it was")
+    func failedCommitRollsBack() throws {
+        try withTempDir { dir in
+            func items(_ lines: [String]) throws -> [IngestItem] {
+                try lines.enumerated().map { k, line in
+                    guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else {
+                        throw LedgerProblem("not a record: \(line)")
+                    }
+                    return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
+                }
+            }
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try store.ingest(try items(Sample.all))
+            let size = try store.ledgerSize()
+            try store.executeForTesting("""
+                CREATE TRIGGER refuse_e12 BEFORE INSERT ON event WHEN NEW.id = 'E12' BEGIN SELECT RAISE(ABORT, 'refused'); END
+                """)
+            #expect(throws: (any Error).self) { try store.ingest(try items((10..<14).map { Sample.access($0) })) }
+            #expect(try store.ledgerSize() == size)
+            #expect(try store.ledgerIndex(ofEvent: "E10") == nil)
+            try store.executeForTesting("DROP TRIGGER refuse_e12")
+            let outcomes = try store.ingest(try items((10..<14).map { Sample.access($0) }))
+            #expect(outcomes.map { if case let .inserted(i) = $0 { i } else { nil } } == (size..<(size + 4)).map { Optional($0) })
+            let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
+            try LedgerService(store: store).signCheckpoint(with: signer)
+            #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == size + 4)
+        }
+    }
+
     @Test("a partial level-0 tile is derived from the entries, not rewritten by each commit; stored partial tiles from before still verify")
     func derivedPartialTile() throws {
         try withTempDir { dir in
