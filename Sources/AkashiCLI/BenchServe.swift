@@ -101,8 +101,10 @@ struct BenchServe: AsyncParsableCommand {
             Thread {
                 c.resume(with: Result {
                     let cpu0 = cpuSeconds()
+                    let ticks0 = CPUTicks.read()
                     var r = try phase(port: port, path: path, headers: headers, rate: rate, seconds: seconds, connections: connections)
                     r.cpu = cpuSeconds() - cpu0
+                    if let a = ticks0, let b = CPUTicks.read() { r.steal = a.stealPercent(until: b) }
                     return r
                 })
             }.start()
@@ -132,6 +134,10 @@ struct BenchServe: AsyncParsableCommand {
         var elapsed: Double
         /// Process CPU time (user + system, every thread: server, SQLite, load generator) over the phase.
         var cpu: Double = 0
+        /// CPU time of the load generator's own threads.
+        var generatorCPU: Double = 0
+        /// The share of the machine's CPU time its host took away during the phase (per cent; nil off Linux).
+        var steal: Double?
         var p50: Double { percentile(0.50) }
         var p99: Double { percentile(0.99) }
         func percentile(_ q: Double) -> Double {
@@ -139,9 +145,11 @@ struct BenchServe: AsyncParsableCommand {
             return latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]
         }
         func line(_ name: String) -> String {
-            String(format: "%@: %d requests, %d errors, %.0f req/s achieved, p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU %.0f µs a request (process, load generator included)",
+            String(format: "%@: %d requests, %d errors, %.0f req/s achieved, p50 %.2f ms, p99 %.2f ms, max %.2f ms; CPU a request: %.0f µs in all, %.0f µs of it the load generator's; CPU stolen by the VM's host: %@",
                    name, latencies.count, errors, Double(latencies.count) / elapsed, p50, p99, latencies.last ?? .nan,
-                   cpu / Double(max(1, latencies.count + errors)) * 1e6)
+                   cpu / Double(max(1, latencies.count + errors)) * 1e6,
+                   generatorCPU / Double(max(1, latencies.count + errors)) * 1e6,
+                   steal.map { String(format: "%.1f %%", $0) } ?? "unknown")
         }
     }
 
@@ -158,6 +166,7 @@ struct BenchServe: AsyncParsableCommand {
             done.enter()
             let conn = conns[ci]
             let thread = Thread {
+                let cpu0 = threadCPUSeconds()
                 var mine: [Double] = []
                 var bad = 0
                 var k = ci
@@ -172,7 +181,7 @@ struct BenchServe: AsyncParsableCommand {
                     }
                     k += connections
                 }
-                collector.add(mine, bad)
+                collector.add(mine, bad, cpu: threadCPUSeconds() - cpu0)
                 done.leave()
             }
             thread.start()
@@ -180,8 +189,21 @@ struct BenchServe: AsyncParsableCommand {
         done.wait()
         let (latencies, errors) = collector.result
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return PhaseResult(latencies: latencies.sorted(), errors: errors, elapsed: elapsed)
+        var result = PhaseResult(latencies: latencies.sorted(), errors: errors, elapsed: elapsed)
+        result.generatorCPU = collector.cpu
+        return result
     }
+}
+
+/// CPU seconds (user + system) of the calling thread.
+func threadCPUSeconds() -> Double {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(1), &u)  // RUSAGE_THREAD
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    #endif
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// Latencies gathered from the load threads.
@@ -189,12 +211,21 @@ final class Collector: @unchecked Sendable {
     private let lock = NSLock()
     private var latencies: [Double] = []
     private var errors = 0
+    private var threadCPU = 0.0
 
-    func add(_ l: [Double], _ e: Int) {
+    func add(_ l: [Double], _ e: Int, cpu: Double) {
         lock.lock()
         latencies += l
         errors += e
+        threadCPU += cpu
         lock.unlock()
+    }
+
+    /// CPU seconds the load threads used.
+    var cpu: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return threadCPU
     }
 
     var result: ([Double], Int) {
