@@ -10,7 +10,9 @@ import GRDBSQLite
 /// - `audit_finding`: one row per access that is not plainly explained (flagged, scored, weakly explained, or with
 ///   reasons; any finding saved by a re-audit), with the indexes the worklist, journal and reads need;
 /// - `audit_plain`: the accesses a full sweep found strongly explained with no reason and score 0 (the vast majority),
-///   as a rowid table keyed by ledger index with no secondary index (appended in ledger order, so writing it is cheap).
+///   as a rowid table keyed by ledger index with no secondary index (appended in ledger order, so writing it is cheap),
+///   holding only what the sweep worked out (rule, case, person, office); ID, staff, time and register come from the
+///   event through the ledger index (`selectPlain`).
 ///   Reads by staff, register or person find its rows through the ledger's lookup tables (`ix_staff`, `ix_register`,
 ///   `ix_person`).
 /// And the incremental checkpoint (`audit_state`).
@@ -293,24 +295,19 @@ extension SQLiteStore: FindingStore {
                     full.insert(UInt64(sqlite3_column_int64(existing.handle, 0)))
                 }
                 let plain = try RawStatement(conn, """
-                    INSERT OR REPLACE INTO audit_plain(seq, access, staff, at, at_text, person, register, office, rule,
-                        case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                    INSERT OR REPLACE INTO audit_plain(seq, rule, case_id, person, office) VALUES (?1, ?2, ?3, ?4, ?5)
                     """)
                 let unplain = try RawStatement(conn, "DELETE FROM audit_plain WHERE seq = ?1")
                 let upsert = try RawStatement(conn, Self.upsertFinding)
                 for s in sorted {
                     let f = s.finding
                     if f.isPlainlyExplained, !full.contains(s.seq) {
+                        // The rest of the row (ID, staff, time, register) is the event's, read through `seq`.
                         plain.bind(1, Int64(clamping: s.seq))
-                        plain.bind(2, f.access)
-                        plain.bind(3, f.staff)
-                        plain.bind(4, f.at.millis)
-                        plain.bind(5, f.at.description)
-                        plain.bind(6, f.person)
-                        plain.bind(7, f.register)
-                        plain.bind(8, f.office)
-                        plain.bind(9, f.explanation?.rule)
-                        plain.bind(10, f.explanation?.caseID)
+                        plain.bind(2, f.explanation?.rule)
+                        plain.bind(3, f.explanation?.caseID)
+                        plain.bind(4, f.person)
+                        plain.bind(5, f.office)
                         try plain.run()
                     } else {
                         unplain.bind(1, Int64(clamping: s.seq))
@@ -456,7 +453,8 @@ extension SQLiteStore: FindingStore {
                 SELECT staff, count(*), sum(explained), sum(flagged), max(score), sum(score),
                     count(DISTINCT coalesce(person, register)) FROM (
                         SELECT staff, at, person, register, explained, flagged, score FROM audit_finding
-                        UNION ALL SELECT staff, at, person, register, 1, 0, 0.0 FROM audit_plain) f\(whereSQL)
+                        UNION ALL SELECT e.staff, e.at, p.person, e.register, 1, 0, 0.0
+                            FROM audit_plain p JOIN event e ON e.seq = p.seq) f\(whereSQL)
                 GROUP BY staff
                 """, arguments: args)
             while let r = try totals.next() {
@@ -523,9 +521,14 @@ extension SQLiteStore: FindingStore {
         """
 
     /// A plain row in the columns of ``selectFindings``: strongly explained, score 0, not flagged, no reasons.
+    /// (A plain row keeps only what the sweep worked out: the rule, the case, the person and office it settled on;
+    /// the rest is the event's. Filters name the derived table's columns.)
     static let selectPlain = """
-        SELECT access, seq, staff, at_text, person, register, office, 1, rule, case_id, 'strong', 0.0, 0, '[]', at
-            FROM audit_plain
+        SELECT access, seq, staff, at_text, person, register, office, 1, rule, case_id, 'strong', 0.0, 0, '[]', at FROM (
+            SELECT e.id AS access, p.seq AS seq, e.staff AS staff, json_extract(CAST(e.entry AS TEXT), '$.at') AS at_text,
+                p.person AS person, e.register AS register, p.office AS office, p.rule AS rule, p.case_id AS case_id,
+                e.at AS at
+            FROM audit_plain p JOIN event e ON e.seq = p.seq)
         """
 
     static func fetchFindings(_ db: Database, where clause: String, order: String?, limit: Int?, offset: Int,

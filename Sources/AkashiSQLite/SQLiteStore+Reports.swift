@@ -212,7 +212,7 @@ extension SQLiteStore: ReportStore {
                 SELECT access, case_id FROM audit_finding
                 WHERE access IN (SELECT value FROM json_each(?1)) AND rule IS NOT NULL AND case_id IS NOT NULL
                 UNION ALL
-                SELECT p.access, p.case_id FROM event e JOIN audit_plain p ON p.seq = e.seq
+                SELECT e.id, p.case_id FROM event e JOIN audit_plain p ON p.seq = e.seq
                 WHERE e.id IN (SELECT value FROM json_each(?1)) AND p.case_id IS NOT NULL
                 """), arguments: [list])
             while let row = try rows.next() { out[row[0]] = row[1] }

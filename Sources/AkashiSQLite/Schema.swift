@@ -117,6 +117,22 @@ enum Schema {
                 DELETE FROM ledger_meta WHERE key = 'lookup_indexed';
                 """)
         }
+        m.registerMigration("v7-audit-plain-slim") { db in
+            // A plain explained access keeps only what the sweep worked out (rule, case, the person and office it
+            // settled on); its ID, staff, time and register are the event's own, read through the ledger index.
+            try db.execute(sql: """
+                CREATE TABLE audit_plain_v7(
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    rule TEXT NOT NULL,
+                    case_id TEXT,
+                    person TEXT,
+                    office TEXT);
+                INSERT INTO audit_plain_v7(seq, rule, case_id, person, office)
+                    SELECT seq, rule, case_id, person, office FROM audit_plain ORDER BY seq;
+                DROP TABLE audit_plain;
+                ALTER TABLE audit_plain_v7 RENAME TO audit_plain;
+                """)
+        }
         return m
     }
 }

@@ -55,6 +55,38 @@ private func auditJournal(_ store: SQLiteStore) throws -> [String: Int] {
 
 @Suite("Audit service over the embedded store")
 struct AuditServiceTests {
+    @Test("plainly explained accesses read back with the event's own ID, staff, time and register")
+    func plainRowsFromEvents() throws {
+        let city = try TinyCity.dir()
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            _ = try AuditService(store: store).run()
+            #expect(try store.findingLayout().plain > 1000)
+            var events: [UInt64: StoredEvent] = [:]
+            try store.forEachEvent { e in if e.type == "access" { events[e.seq] = e } }
+            var plain: [StoredFinding] = []
+            try store.forEachFinding(FindingFilter()) { sf in
+                let f = sf.finding
+                if f.explained, f.score == 0, !f.flagged, f.reasons.isEmpty { plain.append(sf) }
+            }
+            #expect(plain.count >= 1000)
+            for sf in plain.prefix(3000) {
+                let f = sf.finding
+                let e = try #require(events[sf.seq])
+                #expect(f.access == e.id && f.staff == e.staff && f.register == e.register && f.at.millis == e.atMillis)
+                let entry = try #require(try JSONSerialization.jsonObject(with: Data(e.entry)) as? [String: Any])
+                #expect(f.at.description == entry["at"] as? String)
+                if let p = e.person { #expect(f.person == p) }
+                #expect(f.office == e.office || e.office == nil)
+            }
+            // The same rows by access ID.
+            let sample = plain.prefix(50)
+            let byID = try store.findings(accessIDs: sample.map(\.finding.access))
+            #expect(byID == Array(sample).sorted { $0.seq < $1.seq })
+        }
+    }
+
     @Test("osaka-2014 end to end: both clerks flagged vip, unexplained; nothing of the mayor's own request flagged")
     func osaka2014() throws {
         let city = try TinyCity.dir()
