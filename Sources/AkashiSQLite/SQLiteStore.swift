@@ -61,6 +61,9 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             sqlite3_wal_hook(db.sqliteConnection, walHook, nil)
         }
         pool = try DatabasePool(path: directory + "/akashi.sqlite", configuration: config)
+        // GRDB switches its writer to `synchronous = NORMAL` when it turns WAL on, after `prepareDatabase`: in WAL mode
+        // that skips the fsync at commit, so an acknowledged append could be lost in a power cut. Put FULL back.
+        try Self.requireFullSync(pool)
         try Schema.migrator.migrate(pool)
         points = PointReads(path: directory + "/akashi.sqlite")
         checkpointer = Checkpointer(path: directory + "/akashi.sqlite")
@@ -503,6 +506,21 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 }
 
 extension SQLiteStore {
+    /// Sets the pool's writer connection to `synchronous = FULL` (the WAL is fsynced at every commit) and checks it.
+    static func requireFullSync(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
+                throw StoreError(.sqlite, "the store's writer could not be set to synchronous = FULL")
+            }
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL): for the durability test.
+    func writerSynchronousForTesting() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
     /// Runs raw SQL against the store: for tests that prove the store refuses tampering. Not used by the product.
     func executeForTesting(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
@@ -519,6 +537,7 @@ public final class PlainInserter {
         var config = Configuration()
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         pool = try DatabasePool(path: directory + "/plain.sqlite", configuration: config)
+        try SQLiteStore.requireFullSync(pool)
         try Schema.migrator.migrate(pool)
     }
 

@@ -179,6 +179,26 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("commits are fsynced: the writer runs with synchronous = FULL, on a new store and on a reopened one")
+    func fullSync() throws {
+        // GRDB sets NORMAL when it turns WAL on (after our own pragmas); under NORMAL a WAL commit is not fsynced.
+        try withTempDir { dir in
+            do {
+                let store = try SQLiteStore(directory: dir + "/store")
+                #expect(try store.writerSynchronousForTesting() == 2)
+                _ = try store.ingest(try Sample.all.enumerated().map { k, line in
+                    guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else {
+                        throw LedgerProblem("not a record: \(line)")
+                    }
+                    return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
+                })
+                #expect(try store.writerSynchronousForTesting() == 2, "still FULL after a commit")
+            }
+            let reopened = try SQLiteStore(directory: dir + "/store")
+            #expect(try reopened.writerSynchronousForTesting() == 2)
+        }
+    }
+
     @Test("verify names the first bad entry when an entry is modified")
     func modified() throws {
         try withTempDir { dir in
