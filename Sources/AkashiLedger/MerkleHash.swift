@@ -49,7 +49,7 @@ public enum MerkleHash {
         if count == 0 { return [] }
         return [LedgerHash](unsafeUninitializedCapacity: count) { buffer, initialized in
             let out = SendablePointer(base: buffer.baseAddress!)
-            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let cores = Parallelism.cores
             if count < 1024 || cores < 2 {
                 for i in 0..<count {
                     (out.base + i).initialize(to: entries[i].withUnsafeBytes { leaf($0) })

@@ -183,7 +183,7 @@ public struct TiledHashes: SubtreeHashSource, Sendable {
                 && tile.width <= Tile.fullWidth
         }
         // Expanding a tile is 255 hashes; many of them are spread over the cores.
-        let parts = min(ProcessInfo.processInfo.activeProcessorCount, tiles.count / 8)
+        let parts = min(Parallelism.cores, tiles.count / 8)
         guard parts > 1 else {
             for tile in tiles { cache.put(TileKey(level: level, index: tile.index), ExpandedTile(tile)) }
             return

@@ -1,5 +1,6 @@
 import AkashiDomain
 import AkashiInterchange
+import AkashiLedger
 import Dispatch
 import Foundation
 
@@ -120,7 +121,7 @@ public struct Importer: Sendable {
 
     /// Decodes a batch of lines on all cores, keeping line order.
     static func decode(_ batch: LineBatch, file: String) -> Decoded {
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 512))
+        let parts = max(1, min(Parallelism.cores, batch.count / 512))
         let results = SlotArray<Decoded>(count: parts, initial: Decoded())
         let per = (batch.count + parts - 1) / parts
         DispatchQueue.concurrentPerform(iterations: parts) { p in
