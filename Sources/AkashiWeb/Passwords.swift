@@ -36,8 +36,13 @@ public enum PasswordHasher {
 public enum Tokens {
     /// `n` bytes from the system's secure random generator.
     public static func randomBytes(_ n: Int) -> [UInt8] {
+        // Eight bytes per draw from the system generator (one getrandom call each, not one per byte).
         var g = SystemRandomNumberGenerator()
-        return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+        var out = [UInt8]()
+        out.reserveCapacity(n + 8)
+        while out.count < n { withUnsafeBytes(of: g.next() as UInt64) { out.append(contentsOf: $0) } }
+        out.removeLast(out.count - n)
+        return out
     }
 
     /// A fresh 256-bit token, base64url without padding (safe in a cookie and a header).

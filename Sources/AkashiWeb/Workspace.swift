@@ -596,6 +596,17 @@ public final class Workspace: Sendable {
 }
 
 extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// Without leading and trailing white space (Unicode White_Space, so U+3000 too). Pure Swift: the Foundation
+    /// `trimmingCharacters(in:)` bridged through NSString on every request (about 2 % of a register view's CPU).
+    var trimmed: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.first, let last = scalars.last else { return self }
+        if !first.properties.isWhitespace, !last.properties.isWhitespace { return self }
+        var lo = scalars.startIndex
+        var hi = scalars.endIndex
+        while lo < hi, scalars[lo].properties.isWhitespace { lo = scalars.index(after: lo) }
+        while hi > lo, scalars[scalars.index(before: hi)].properties.isWhitespace { hi = scalars.index(before: hi) }
+        return String(scalars[lo..<hi])
+    }
     var nonEmpty: String? { isEmpty ? nil : self }
 }

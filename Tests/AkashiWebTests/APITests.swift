@@ -313,5 +313,29 @@ extension AllWebTests {
             #expect(try PasswordHasher.hash("secret password", logN: 10) != h)
             #expect(Tokens.storedHash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         }
+
+        @Test("random bytes come in the length asked for and differ between draws; tokens and event IDs keep their form")
+        func randomBytes() {
+            for n in [0, 1, 6, 8, 9, 32, 33] { #expect(Tokens.randomBytes(n).count == n) }
+            #expect(Tokens.randomBytes(32) != Tokens.randomBytes(32))
+            // Every byte value position gets used: over 64 draws of 8 bytes no position is constant.
+            let draws = (0..<64).map { _ in Tokens.randomBytes(8) }
+            for i in 0..<8 { #expect(Set(draws.map { $0[i] }).count > 1) }
+            let token = Tokens.newToken()
+            #expect(token.count == 43 && token.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+            let id = Tokens.eventID(millis: 1_700_000_000_123)
+            #expect(id.hasPrefix("W1700000000123-") && id.count == "W1700000000123-".count + 12)
+        }
+
+        @Test("trimming removes leading and trailing white space of every kind, U+3000 included, and nothing else")
+        func trimming() {
+            #expect("  abc \n".trimmed == "abc")
+            #expect("\u{3000}山田\u{3000}太郎\u{3000}".trimmed == "山田\u{3000}太郎")
+            #expect("\t\r\n".trimmed == "")
+            #expect("".trimmed == "")
+            #expect("C123".trimmed == "C123")
+            #expect(" a b ".trimmed == "a b")
+            #expect("é ".trimmed == "é")
+        }
     }
 }
