@@ -1,5 +1,7 @@
+import AkashiWeb
 import ArgumentParser
 import Foundation
+import Logging
 
 /// The `akashi` command tree.
 public struct Akashi: AsyncParsableCommand {
@@ -21,6 +23,7 @@ public struct Akashi: AsyncParsableCommand {
     /// Runs the command line with Akashi's exit statuses: 0 success, 1 the work was done but something was
     /// refused (e.g. rejected lines), 2 unusable arguments.
     public static func runMain() async {
+        LoggingSystem.bootstrap { AkashiLogHandler(label: $0) }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
