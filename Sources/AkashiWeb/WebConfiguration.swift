@@ -24,6 +24,10 @@ public struct WebConfiguration: Sendable {
     public var searchLimit = 50
     /// Minutes an approval (second approver) stays usable after it is granted.
     public var approvalMinutes: Int64 = 30
+    /// Microseconds a ledger commit waits for more events while commits run back to back (0: never; see
+    /// `GroupCommitter`). Off by default: at 2,000 views/s, 400 µs gave 2.3-2.9 events a commit instead of 1.1-1.3 and
+    /// 50-80 µs less CPU a view, but a p50 0.5-1 ms higher and no p99 gain that showed through the VM's noise.
+    public var commitLingerMicroseconds = 0
 
     /// 「業務以外での利用は禁止されています。…」
     public static let defaultBannerJapanese = "業務以外での利用は禁止されています。すべての操作は記録され、監査されます。"

@@ -103,7 +103,7 @@ public final class Workspace: Sendable {
     public init(store: any WorkspaceStore, config: WebConfiguration, committer: GroupCommitter? = nil,
                 logger: Logger = Logger(label: "akashi.web")) throws {
         self.store = store
-        self.committer = committer ?? GroupCommitter(store: store)
+        self.committer = committer ?? GroupCommitter(store: store, linger: .microseconds(max(0, config.commitLingerMicroseconds)))
         self.config = config
         self.logger = logger
         var current = try store.currentBanner()
