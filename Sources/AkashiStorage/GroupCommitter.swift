@@ -35,6 +35,7 @@ public final class GroupCommitter: @unchecked Sendable {
     private var running = false
     private var lastCommitEnd: ContinuousClock.Instant?
     private var batchCount = 0
+    private var lingerCount = 0
     private let worker = DispatchQueue(label: "akashi.ledger.group-commit")
 
     public init(store: any AkashiStore, maxBatch: Int = 256, linger: Duration = .zero,
@@ -50,6 +51,13 @@ public final class GroupCommitter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return batchCount
+    }
+
+    /// Batches that waited for more events before committing.
+    public var lingeredBatches: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lingerCount
     }
 
     /// Appends one access event; returns its ledger index once durable.
@@ -79,6 +87,7 @@ public final class GroupCommitter: @unchecked Sendable {
                 return
             }
             if linger > .zero, queue.count < maxBatch, let last = lastCommitEnd, last.duration(to: .now) < busyWindow {
+                lingerCount += 1
                 let deadline = Date(timeIntervalSinceNow: Self.seconds(linger))
                 while queue.count < maxBatch, lock.wait(until: deadline) {}
             }
