@@ -40,7 +40,30 @@ public struct AkashiLogHandler: LogHandler {
         if let given = event.metadata { all.merge(given) { _, new in new } }
         var line = Self.time.format(Date()) + " \(event.level) " + label + ":"
         for (key, value) in all.sorted(by: { $0.key < $1.key }) { line += " \(key)=\(value)" }
-        line += " [\(event.source)] \(event.message)\n"
-        write(line)
+        line += " [\(event.source)] \(event.message)"
+        write(Self.oneLine(line) + "\n")
     }
+
+    /// Control characters escaped (`\n` → `\u{0A}`), so that nothing logged, a typed value included, can start a
+    /// line of its own and pass for another entry.
+    static func oneLine(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if isControl(u) {
+                out.append(contentsOf: "\\u{\(String(u.value, radix: 16, uppercase: true).leftPadded(2))}".unicodeScalars)
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
+
+    private static func isControl(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

@@ -45,4 +45,20 @@ struct LogOutputTests {
         #expect(!out.all[1].contains("extra"))
         #expect(copy[metadataKey: "extra"] == "x")
     }
+
+    @Test("a typed value cannot start a log line of its own: control characters are escaped")
+    func oneLine() {
+        let out = Lines()
+        let logger = Logger(label: "akashi.test") { label in
+            AkashiLogHandler(label: label) { line in out.lines.withLock { $0.append(line) } }
+        }
+        logger.warning("refused", metadata: ["reason": "業務\n2026-12-04T00:00:00Z info akashi.web: forged\r\u{2028}"],
+                       source: "Test")
+        #expect(out.all.count == 1)
+        let line = out.all[0]
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
+        #expect(!line.contains("\r") && !line.contains("\u{2028}"))
+        #expect(line.contains("reason=業務\\u{0A}2026-12-04T00:00:00Z info akashi.web: forged\\u{0D}\\u{2028}"))
+        #expect(AkashiLogHandler.oneLine("山田 太郎") == "山田 太郎")
+    }
 }
