@@ -71,7 +71,7 @@ struct BenchServe: AsyncParsableCommand {
         let server = Task { try await group.run() }
         do {
             try await measure(port: config.port, store: store, clerk: clerk.id, password: password, register: register,
-                              linger: config.commitLingerMicroseconds, committer: workspace.committer)
+                              committer: workspace.committer)
         } catch {
             await group.triggerGracefulShutdown()
             try? await server.value
@@ -82,7 +82,7 @@ struct BenchServe: AsyncParsableCommand {
     }
 
     /// Signs in, opens a case, then runs the `/healthz` and register-view phases against the running server.
-    func measure(port: Int, store: SQLiteStore, clerk: String, password: String, register: Register, linger: Int,
+    func measure(port: Int, store: SQLiteStore, clerk: String, password: String, register: Register,
                  committer: GroupCommitter) async throws {
         // Wait for the server.
         var up = false
@@ -107,7 +107,7 @@ struct BenchServe: AsyncParsableCommand {
         guard check.status == 200 else { throw ValidationError("register view failed (\(check.status))") }
 
         print("rate \(rate)/s for \(seconds) s per phase over \(connections) keep-alive connections, 127.0.0.1:\(port); "
-              + "commit linger \(linger) µs")
+              + "commit linger \(Int(committer.linger / .microseconds(1))) µs")
         let base = try await Self.offPool(port: port, path: "/healthz", headers: [:], rate: rate, seconds: seconds,
                                   connections: connections)
         print(base.line("baseline GET /healthz"))

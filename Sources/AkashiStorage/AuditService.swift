@@ -475,7 +475,7 @@ public struct AuditService: Sendable {
                 return out
             }
         }
-        let parts = min(max(1, Parallelism.cores), max(1, lines.count / 1024))
+        let parts = min(Parallelism.cores, max(1, lines.count / 1024))
         guard parts > 1 else { return try one(lines[...]).get() }
         let results = Slots<Result<[Record], any Error>>(count: parts)
         let size = (lines.count + parts - 1) / parts
@@ -491,7 +491,7 @@ public struct AuditService: Sendable {
 
     /// ``decode(_:)`` with the batch split over the machine's cores, in the batch's order.
     static func decodeParallel(_ batch: [LedgerAccess]) -> [(UInt64, AccessEvent)] {
-        let parts = min(max(1, Parallelism.cores), max(1, batch.count / 4096))
+        let parts = min(Parallelism.cores, max(1, batch.count / 4096))
         guard parts > 1 else { return decode(batch) }
         let results = Slots<[(UInt64, AccessEvent)]>(count: parts)
         let size = (batch.count + parts - 1) / parts

@@ -11,9 +11,9 @@ import Foundation
 /// with concurrency. Runs its commits on a dedicated thread, never on the caller's.
 ///
 /// With a ``linger`` set (it is off by default) and commits running back to back (the previous one ended less than
-/// ``busyWindow`` ago), a commit first waits up to ``linger`` for more events, like PostgreSQL's `commit_delay`: under load a commit of one event costs about what a
-/// commit of several does (the same pages, one fsync), so fewer, larger commits save CPU that the requests queue
-/// for. An event that arrives when the log has been idle is committed at once.
+/// ``busyWindow`` ago), a commit first waits up to ``linger`` for more events, like PostgreSQL's `commit_delay`:
+/// under load a commit of one event costs about what a commit of several does (the same pages, one fsync), so fewer,
+/// larger commits save CPU that the requests queue for. An event that arrives when the log has been idle is committed at once.
 public final class GroupCommitter: @unchecked Sendable {
     /// One event waiting to be appended.
     public enum Pending: Sendable {
@@ -88,7 +88,7 @@ public final class GroupCommitter: @unchecked Sendable {
             }
             if linger > .zero, queue.count < maxBatch, let last = lastCommitEnd, last.duration(to: .now) < busyWindow {
                 lingerCount += 1
-                let deadline = Date(timeIntervalSinceNow: Self.seconds(linger))
+                let deadline = Date(timeIntervalSinceNow: linger / .seconds(1))
                 while queue.count < maxBatch, lock.wait(until: deadline) {}
             }
             let batch = Array(queue.prefix(maxBatch))
@@ -96,10 +96,6 @@ public final class GroupCommitter: @unchecked Sendable {
             lock.unlock()
             commit(batch)
         }
-    }
-
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     private func commit(_ batch: [(Pending, CheckedContinuation<UInt64, any Error>)]) {
