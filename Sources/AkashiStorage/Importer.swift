@@ -141,13 +141,25 @@ public struct Importer: Sendable {
                             continue
                         case let .record(record, unknown):
                             d.lineCount += 1
-                            if case .access = record { d.accessLines += 1 }
+                            let canonical = record.canonicalJSON
+                            if case .access = record {
+                                d.accessLines += 1
+                                // An event becomes a ledger entry, and a published entry bundle frames each entry with
+                                // a 16-bit length: a longer one could never be published, so it is refused here, alone.
+                                if canonical.count > EntryBundle.maxEntryLength {
+                                    let msg = "the access event's canonical entry has \(canonical.count) bytes, more than the \(EntryBundle.maxEntryLength) a ledger entry may have (C2SP entry bundles); shorten \"results\" or \"query\""
+                                    d.rejected += 1
+                                    d.problems.append(LineProblem(kind: .rejected, file: file, line: number, message: msg))
+                                    d.quarantine.append(QuarantineItem(file: file, line: number, reason: msg, raw: Array(line)))
+                                    continue
+                                }
+                            }
                             if !unknown.isEmpty {
                                 d.unknownFieldLines += 1
                                 d.problems.append(LineProblem(kind: .unknownField, file: file, line: number,
                                                               message: "skipped " + unknown.map { "\"\($0)\"" }.joined(separator: ", ")))
                             }
-                            d.items.append(IngestItem(record: record, canonical: record.canonicalJSON, raw: batch.bytes[r],
+                            d.items.append(IngestItem(record: record, canonical: canonical, raw: batch.bytes[r],
                                                       file: file, line: number))
                         case let .unknownType(t):
                             d.lineCount += 1

@@ -21,10 +21,15 @@ public struct LedgerSequencer: Sendable {
         saved = appender
     }
 
-    /// Appends entries; returns the index of the first and the tiles that changed.
+    /// Appends entries; returns the index of the first and the tiles that changed. Refuses the whole call, appending
+    /// nothing, when an entry is longer than an entry bundle can carry (``EntryBundle/maxEntryLength``): such a leaf
+    /// could never be published, so no verifier could rebuild the tree from the published files.
     public mutating func append(_ entries: [[UInt8]]) throws -> (first: UInt64, tiles: [Tile]) {
         let first = appender.size
         guard !entries.isEmpty else { return (first, []) }
+        if let k = entries.firstIndex(where: { $0.count > EntryBundle.maxEntryLength }) {
+            throw LedgerError(.entryTooLarge, "entry for ledger index \(first + UInt64(k)) has \(entries[k].count) bytes, more than the \(EntryBundle.maxEntryLength) an entry bundle allows; nothing was appended")
+        }
         let hashes = MerkleHash.leaves(entries)
         let tiles = try appender.append(hashes)
         return (first, tiles)

@@ -152,7 +152,7 @@ public struct LedgerService: Sendable {
         case let .entries(index, width):
             guard width == Self.width(level: 0, index: index, size: cp.size) else { return nil }
             let start = index * 256
-            return EntryBundle.encode(try store.ledgerEntries(start..<(start + UInt64(width))))
+            return try EntryBundle.checkedEncode(try store.ledgerEntries(start..<(start + UInt64(width))))
         }
     }
 
@@ -240,6 +240,10 @@ public struct LedgerService: Sendable {
             }
             if let problem = Self.columnProblem(e) {
                 firstBad = LedgerProblem(index: e.seq, eventID: e.id, problem)
+                return
+            }
+            if e.entry.count > EntryBundle.maxEntryLength {
+                firstBad = LedgerProblem(index: e.seq, eventID: e.id, "entry has \(e.entry.count) bytes, more than the \(EntryBundle.maxEntryLength) an entry bundle can publish")
                 return
             }
             for row in LookupRow.expected(for: e) {

@@ -85,6 +85,51 @@ struct ImportTests {
         }
     }
 
+    @Test("an access event too long for a ledger entry bundle (over 65,535 bytes) is rejected alone, named by line")
+    func oversizedEntryRejected() throws {
+        try withTempDir { dir in
+            // A search whose canonical form is just over the limit, and one just under it.
+            func search(_ id: String, results n: Int) -> String {
+                let results = (0..<n).map { String(format: "\"P%07d\"", $0) }.joined(separator: ",")
+                return #"{"type":"access","id":"\#(id)","at":"2011-03-11T10:00:00+09:00","staff":"S0412","office":"27108","action":"search","record":"current","query":{"name":"浪花"},"results":[\#(results)]}"#
+            }
+            let big = search("E900", results: 6_000)
+            let fits = search("E901", results: 5_900)
+            try writeLines(dir + "/a.jsonl", Sample.all + [big, fits, Sample.access(3)])
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(r.rejected == 1 && r.imported == 12 && !r.allTaken)
+            #expect(r.problems.count == 1 && r.problems[0].line == 11 && r.problems[0].kind == .rejected)
+            #expect(r.problems[0].message.contains("65535") || r.problems[0].message.contains("65,535"))
+            #expect(try store.ledgerIndex(ofEvent: "E900") == nil)
+            #expect(try store.ledgerIndex(ofEvent: "E901") != nil && store.ledgerSize() == 4)
+            #expect(try String(contentsOfFile: store.quarantinePath, encoding: .utf8) == big + "\n")
+            // Every entry the ledger took can be published: the bundle holding them encodes.
+            let entries = try store.ledgerEntries(0..<4)
+            #expect(entries.allSatisfy { $0.count <= EntryBundle.maxEntryLength })
+            #expect(entries.contains { $0.count > 60_000 })
+        }
+    }
+
+    @Test("the ledger's sequencer refuses an entry over 65,535 bytes and appends nothing of that batch")
+    func sequencerRefusesOversizedEntry() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            let items = try Sample.all.enumerated().map { k, line in
+                guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else { throw StoreError(.sqlite, "not a record") }
+                return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
+            }
+            _ = try store.ingest(items)
+            #expect(try store.ledgerSize() == 2)
+            let at = Timestamp(millis: 1_300_000_000_000)
+            let huge = JournalEvent(id: "J-huge", at: at, kind: "test.huge", staff: "S0412", subject: String(repeating: "x", count: 70_000))
+            let small = JournalEvent(id: "J-small", at: at, kind: "test.small", staff: "S0412", subject: "ok")
+            #expect(throws: LedgerError.self) { try store.appendJournal([small, huge]) }
+            #expect(try store.ledgerSize() == 2)
+            #expect(try store.appendJournal([small]) == [2])
+        }
+    }
+
     @Test("an unknown type alone does not fail the import")
     func unknownTypeIsNotRejection() throws {
         try withTempDir { dir in
