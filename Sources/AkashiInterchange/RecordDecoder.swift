@@ -71,7 +71,7 @@ public enum RecordDecoder {
         let record: Record
         switch type {
         case .office:
-            record = .office(Office(code: try f.id("code"), name: try f.required("name"),
+            record = .office(Office(code: try f.officeCode("code"), name: try f.required("name"),
                                     municipality: try f.string("municipality")))
         case .staff:
             record = .staff(Staff(
@@ -176,6 +176,15 @@ struct Fields {
         let s = try required(key)
         guard s.utf8.count <= RecordDecoder.maxIDBytes else {
             throw RecordError(field: name(key), "ID longer than \(RecordDecoder.maxIDBytes) bytes")
+        }
+        return s
+    }
+
+    /// An office's own `code`: the 5-digit local-government code of the ward, exactly five ASCII digits.
+    mutating func officeCode(_ key: String) throws(RecordError) -> String {
+        let s = try required(key)
+        guard s.utf8.count == 5, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw RecordError(field: name(key), "not a 5-digit local-government code (five ASCII digits): \"\(s)\"")
         }
         return s
     }

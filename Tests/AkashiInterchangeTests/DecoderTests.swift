@@ -127,6 +127,20 @@ struct DecoderTests {
         expectRejected("\u{FEFF}{\"type\":\"office\",\"code\":\"27108\",\"name\":\"x\"}", field: nil, "byte order mark")
     }
 
+    @Test("an office code is the 5-digit local-government code: exactly five ASCII digits")
+    func officeCode() throws {
+        for good in ["27108", "27100", "01100", "00000"] {
+            guard case let .office(o) = try record(#"{"type":"office","code":"\#(good)","name":"x"}"#) else {
+                Issue.record("not an office"); continue
+            }
+            #expect(o.code == good)
+        }
+        // Too short, too long, letters, white space, sign, full-width and other non-ASCII digits, an ID-like code.
+        for bad in ["2710", "271080", "27l08", " 27108", "27108 ", "+2710", "2710８", "２７１０８", "٢٧١٠٨", "O27108", "S0412"] {
+            expectRejected(#"{"type":"office","code":"\#(bad)","name":"x"}"#, field: "code", "5-digit local-government code")
+        }
+    }
+
     @Test("invalid UTF-8 is rejected, not repaired")
     func invalidUTF8() {
         var bytes = Array(#"{"type":"office","code":"27108","name":"x"#.utf8)
