@@ -164,20 +164,24 @@ public final class Workspace: Sendable {
 
     /// Checks a password and opens a session; every outcome goes to the ledger (never the password).
     /// Returns the session token (only its hash is stored).
+    ///
+    /// A failure for an unknown account is recorded without the typed ID (no `staff`, no `subject`, no hash of it):
+    /// people type their password into the ID box, and the ledger can never be edited. A known account's failure
+    /// keeps its staff ID.
     public func signIn(staffID rawID: String, password: String, kind: Via, terminal: String) async throws
         -> (token: String, session: WorkspaceSession) {
         let staffID = String(rawID.trimmed.prefix(64))
         let nowMs = Self.nowMillis()
-        func fail(_ reason: String, _ error: WorkspaceError) async throws -> Never {
-            _ = try await journal("signin.failed", actor: nil, staff: staffID.isEmpty ? nil : staffID, terminal: terminal,
-                                  subject: staffID.isEmpty ? nil : staffID,
+        func fail(_ reason: String, _ error: WorkspaceError, known: Bool = true) async throws -> Never {
+            let who = known && !staffID.isEmpty ? staffID : nil
+            _ = try await journal("signin.failed", actor: nil, staff: who, terminal: terminal, subject: who,
                                   detail: .object([("reason", .string(reason)), ("channel", .string(kind.rawValue))]))
             throw error
         }
         guard let account = try store.account(staff: staffID), let staff = try store.staffMember(id: staffID) else {
             // Spend the same time as a real check so that unknown IDs are not told apart by timing.
             _ = PasswordHasher.verify(password, hash: Self.dummyHash)
-            try await fail("unknown_account", .badCredentials)
+            try await fail("unknown_account", .badCredentials, known: false)
         }
         if let until = account.lockedUntil, until > nowMs {
             try await fail("locked", .locked)
