@@ -269,9 +269,10 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
     }
 
-    public func danglingReferences(fromLedgerIndex from: UInt64, limit: Int) throws
+    public func danglingReferences(fromLedgerIndex from: UInt64, referenceRecords: Bool, limit: Int) throws
         -> (count: Int, examples: [DanglingReference]) {
-        let sql = """
+        // From the new events (office, staff, register, person, case, a search's results).
+        let fromEvents = """
             SELECT 'access ' || e.id, 'staff', e.staff FROM event e WHERE e.seq >= ?1 AND e.type = 'access'
                 AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.id = e.staff)
             UNION ALL SELECT 'access ' || e.id, 'register', e.register FROM event e
@@ -283,13 +284,49 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             UNION ALL SELECT 'access ' || e.id, 'case', e.case_id FROM event e
                 WHERE e.seq >= ?1 AND e.type = 'access' AND e.case_id IS NOT NULL
                 AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = e.case_id)
-            UNION ALL SELECT 'person ' || p.id, 'register', p.register FROM person p
+            UNION ALL SELECT 'access ' || e.id, 'office', e.office FROM event e
+                WHERE e.seq >= ?1 AND e.type = 'access' AND e.office IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM office o WHERE o.code = e.office)
+            UNION ALL SELECT 'access ' || e.id, 'results', j.value FROM event e, json_each(CAST(e.entry AS TEXT), '$.results') j
+                WHERE e.seq >= ?1 AND e.type = 'access' AND j.type = 'text'
+                AND NOT EXISTS (SELECT 1 FROM register r WHERE r.id = j.value)
+            """
+        // From every reference record, to the records they name.
+        let fromRecords = """
+            SELECT 'person ' || p.id, 'register', p.register FROM person p
                 WHERE NOT EXISTS (SELECT 1 FROM register r WHERE r.id = p.register)
             UNION ALL SELECT 'case ' || c.case_id, 'registers', c.register FROM case_register c
                 WHERE NOT EXISTS (SELECT 1 FROM register r WHERE r.id = c.register)
             UNION ALL SELECT 'staff ' || s.id, 'person', s.person FROM staff s
                 WHERE s.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.id = s.person)
+            UNION ALL SELECT 'staff ' || s.id, 'assignments[].office', json_extract(j.value, '$.office')
+                FROM staff s, json_each(CAST(s.doc AS TEXT), '$.assignments') j
+                WHERE NOT EXISTS (SELECT 1 FROM office o WHERE o.code = json_extract(j.value, '$.office'))
+            UNION ALL SELECT 'register ' || r.id, 'office', r.office FROM register r
+                WHERE NOT EXISTS (SELECT 1 FROM office o WHERE o.code = r.office)
+            UNION ALL SELECT 'register ' || r.id, 'head', r.head FROM register r
+                WHERE r.head IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.id = r.head)
+            UNION ALL SELECT 'register ' || m.register, 'members', m.person FROM register_member m
+                WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.id = m.person)
+            UNION ALL SELECT 'register ' || r.id, 'predecessors', j.value FROM register r, json_each(CAST(r.doc AS TEXT), '$.predecessors') j
+                WHERE NOT EXISTS (SELECT 1 FROM register x WHERE x.id = j.value)
+            UNION ALL SELECT 'register ' || r.id, 'successors', j.value FROM register r, json_each(CAST(r.doc AS TEXT), '$.successors') j
+                WHERE NOT EXISTS (SELECT 1 FROM register x WHERE x.id = j.value)
+            UNION ALL SELECT 'person ' || p.id, 'relations[].person', json_extract(j.value, '$.person')
+                FROM person p, json_each(CAST(p.doc AS TEXT), '$.relations') j
+                WHERE NOT EXISTS (SELECT 1 FROM person x WHERE x.id = json_extract(j.value, '$.person'))
+            UNION ALL SELECT 'case ' || c.id, 'office', c.office FROM cases c
+                WHERE NOT EXISTS (SELECT 1 FROM office o WHERE o.code = c.office)
+            UNION ALL SELECT 'case ' || c.case_id, 'persons', c.person FROM case_person c
+                WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.id = c.person)
+            UNION ALL SELECT 'case ' || c.case_id, 'staff', c.staff FROM case_staff c
+                WHERE NOT EXISTS (SELECT 1 FROM staff s WHERE s.id = c.staff)
+            UNION ALL SELECT 'protection ' || x.key, 'person', x.person FROM protection x
+                WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.id = x.person)
+            UNION ALL SELECT 'self_report ' || x.key, 'staff', x.staff FROM self_report x
+                WHERE NOT EXISTS (SELECT 1 FROM staff s WHERE s.id = x.staff)
             """
+        let sql = referenceRecords ? fromEvents + "\nUNION ALL " + fromRecords : fromEvents
         return try pool.read { db in
             var count = 0
             var examples: [DanglingReference] = []

@@ -39,6 +39,8 @@ public struct ImportReport: Sendable {
     public var problemCount = 0
     /// References to IDs no record carries yet (kept; they resolve when the record arrives).
     public var dangling: (count: Int, examples: [DanglingReference]) = (0, [])
+    /// Whether any reference record (not an event) was newly stored.
+    public var referenceRecordsStored = false
     public var ledgerSizeBefore: UInt64 = 0
     public var ledgerSizeAfter: UInt64 = 0
     public var seconds: Double = 0
@@ -103,7 +105,8 @@ public struct Importer: Sendable {
         try store.catchUpLookupIndexes()
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         report.ledgerSizeAfter = try store.ledgerSize()
-        report.dangling = try store.danglingReferences(fromLedgerIndex: report.ledgerSizeBefore, limit: 10)
+        report.dangling = try store.danglingReferences(
+            fromLedgerIndex: report.ledgerSizeBefore, referenceRecords: report.referenceRecordsStored, limit: 10)
         return report
     }
 
@@ -237,7 +240,9 @@ private final class BatchWriter: @unchecked Sendable {
         report.unknownFieldLines += d.unknownFieldLines
         for o in outcomes {
             switch o {
-            case .inserted: report.imported += 1
+            case let .inserted(ledgerIndex):
+                report.imported += 1
+                if ledgerIndex == nil { report.referenceRecordsStored = true }
             case .duplicate: report.duplicates += 1
             case .conflict: report.conflicts += 1
             }

@@ -196,8 +196,11 @@ public protocol AkashiStore: AnyObject, Sendable {
     func stats() throws -> StoreStats
     /// Calls `body` with the canonical JSON of every record of a type (events in ledger order).
     func forEachRecord(_ type: RecordType, _ body: ([UInt8]) throws -> Void) throws
-    /// References from events with ledger index ≥ `fromIndex` (and all reference records) to IDs the store does not hold.
-    func danglingReferences(fromLedgerIndex: UInt64, limit: Int) throws -> (count: Int, examples: [DanglingReference])
+    /// References to IDs the store does not hold: from events with ledger index ≥ `fromLedgerIndex`, and, with
+    /// `referenceRecords`, from every reference record (staff, registers, persons, cases, protections, self-reports).
+    /// An import that stored no reference record passes `false`: new events cannot resolve or add such references.
+    func danglingReferences(fromLedgerIndex: UInt64, referenceRecords: Bool, limit: Int) throws
+        -> (count: Int, examples: [DanglingReference])
 
     // MARK: Ledger
     /// Entries in the ledger.

@@ -194,6 +194,43 @@ struct ImportTests {
         }
     }
 
+    @Test("a reference to an unknown ID is reported as dangling from every field that holds one, and kept")
+    func danglingFromEveryReferenceField() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            #expect(try Importer(store: store).run(files: [dir + "/a.jsonl"]).dangling.count == 0)
+            let lines = [
+                #"{"type":"staff","id":"S7","name":"x","role":"clerk","assignments":[{"office":"99901","duty":"koseki","from":"2009-04-01"}]}"#,
+                #"{"type":"register","id":"R7","kind":"current","honseki":"h","office":"99902","head":"P71","members":["P72"],"predecessors":["R73"],"successors":["R74"]}"#,
+                #"{"type":"person","id":"P7","name":"x","register":"R0031877","relations":[{"kind":"spouse","person":"P75"}]}"#,
+                #"{"type":"case","id":"C7","office":"99903","kind":"certificate.full","requester":"self","received":"2011-03-11T10:02:00+09:00","status":"done","staff":["S76"],"registers":[],"persons":["P77"]}"#,
+                #"{"type":"protection","person":"P78","kind":"vip","from":"2008-02-06"}"#,
+                #"{"type":"self_report","survey":"2014-02","staff":"S79","declares":"none"}"#,
+                #"{"type":"access","id":"E70","at":"2011-03-11T10:00:00+09:00","staff":"S0412","office":"99904","action":"search","record":"current","query":{"name":"x"},"results":["R0031877","R80"]}"#,
+            ]
+            try writeLines(dir + "/b.jsonl", lines)
+            let r = try Importer(store: store).run(files: [dir + "/b.jsonl"])
+            #expect(r.allTaken && r.imported == lines.count)
+            let all = try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 100)
+            let found = Set(all.examples.map { "\($0.from) \($0.field) \($0.id)" })
+            let want: Set<String> = [
+                "staff S7 assignments[].office 99901", "register R7 office 99902", "register R7 head P71",
+                "register R7 members P72", "register R7 predecessors R73", "register R7 successors R74",
+                "person P7 relations[].person P75", "case C7 office 99903", "case C7 persons P77", "case C7 staff S76",
+                "protection P78|vip|2008-02-06 person P78", "self_report 2014-02|S79 staff S79",
+                "access E70 office 99904", "access E70 results R80",
+            ]
+            #expect(found.subtracting(want).isEmpty, "unexpected: \(found.subtracting(want))")
+            #expect(want.subtracting(found).isEmpty, "missing: \(want.subtracting(found))")
+            #expect(all.count == want.count && r.dangling.count == want.count)
+            // An import of events alone reports only its own events' references (the records' were reported before).
+            try writeLines(dir + "/c.jsonl", [Sample.access(40)])
+            let rc = try Importer(store: store).run(files: [dir + "/c.jsonl"])
+            #expect(rc.allTaken && rc.imported == 1 && rc.dangling.count == 0)
+        }
+    }
+
     @Test("import(export(x)) = x, byte for byte, with the same ledger root")
     func exportRoundTrip() throws {
         try withTempDir { dir in
