@@ -338,6 +338,10 @@ public final class Workspace: Sendable {
     }
 
     /// Closes a case: status (done, rejected or withdrawn) and time on the stored record, and `case.close` in the ledger.
+    ///
+    /// The closer is recorded by the `case.close` event (its `staff`), never added to the case's handlers: a
+    /// supervisor may close any open case of the office, and the audit's `own_case` rule explains a handler's accesses
+    /// from receipt until days after closing, so joining the handlers would explain the closer's own earlier accesses.
     public func closeCase(_ actor: Actor, id: String, status: CaseStatus, channel: Via) async throws -> Case {
         try require(actor, .business, "案件の完了")
         guard var c = try store.caseRecord(id: id) else { throw WorkspaceError.notFound("案件 \(id) ") }
@@ -350,7 +354,6 @@ public final class Workspace: Sendable {
         guard status != .open else { throw WorkspaceError.invalid("完了の区分が正しくありません。", "Bad status.") }
         c.status = status
         c.closed = now
-        if !c.staff.contains(actor.staff.id) { c.staff.append(actor.staff.id) }
         try store.updateCase(c)
         _ = try await journal("case.close", actor: actor, subject: id,
                               detail: .object([("status", .string(status.rawValue)), ("channel", .string(channel.rawValue))]))
