@@ -152,7 +152,12 @@ extension LedgerCommand {
 
     struct TilesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "tiles", abstract: "Write the log as C2SP tlog-tiles static files (checkpoint, tile/…).")
+            commandName: "tiles", abstract: "Write the log as C2SP tlog-tiles static files (checkpoint, tile/…).",
+            discussion: """
+                tile/entries/ holds the entries themselves (clerks' search queries, case details, reasons, residents' \
+                IP addresses): keep it for operators and auditors and never put it on a public host. The checkpoint and \
+                the hash tiles tile/<L>/… are all an inclusion or consistency proof needs and may be published.
+                """)
         @OptionGroup var options: StoreOptions
         @Option(help: "Directory to write to.")
         var out: String
@@ -161,6 +166,7 @@ extension LedgerCommand {
             let store = try SQLiteStore(directory: options.store)
             let (files, size) = try LedgerService(store: store).writeTiles(to: out)
             print("wrote \(grouped(files)) files for \(grouped(size)) entries to \(out)")
+            warn("note: \(out)/tile/entries holds personal data: do not publish it (only checkpoint and tile/<L>/ are public; docs/ledger.md)")
         }
     }
 

@@ -24,7 +24,7 @@ public struct WebRequestContext: RequestContext, RemoteAddressRequestContext {
 }
 
 /// Builds the web app: the clerk workspace (HTML), the JSON API under `/api/v1`, the published ledger under
-/// `/ledger/`, `/healthz` and `/metrics`; with a signer, a service that signs checkpoints while serving.
+/// `/ledger/` (checkpoint and hash tiles public, entry bundles for auditors only), `/healthz` and `/metrics`; with a signer, a service that signs checkpoints while serving.
 public enum WebApp {
     /// The directory of the bundled templates and static files.
     static var resourceDirectory: String { Bundle.module.resourcePath ?? "." }
@@ -51,6 +51,14 @@ public enum WebApp {
         let ledger = LedgerService(store: workspace.store)
         router.get("/ledger/**") { request, _ -> Response in
             let path = String(request.uri.path.dropFirst("/ledger/".count))
+            // Entry bundles hold the entries themselves (queries, reasons, addresses): auditors only. The checkpoint
+            // and the hash tiles, all a proof needs, stay public. Classified by the parser publishedFile uses.
+            if case .entries? = try? TilePath.parse(path) {
+                try await Self.entryReader(request, workspace: workspace, path: path)
+                var r = try Self.published(ledger, path)
+                r.headers[.cacheControl] = "private, no-store"
+                return r
+            }
             return try Self.published(ledger, path)
         }
         router.get("/static/akashi.css") { _, _ -> Response in
@@ -66,6 +74,30 @@ public enum WebApp {
             SurveyRoutes(pages: pages, console: console).add(to: router)
         }
         return router
+    }
+
+    /// The signed-in auditor allowed to read an entry bundle (`tile/entries/...`), journaled as `console.view`
+    /// before anything is read; 401 without a session, 403 (journaled as `console.denied`) for any other role, 428
+    /// before the banner is acknowledged.
+    @discardableResult
+    static func entryReader(_ request: Request, workspace: Workspace, path: String) async throws -> Actor {
+        guard let token = request.cookies[Pages.sessionCookie]?.value,
+              let a = try workspace.actor(token: token, kind: .web) else {
+            throw WorkspaceError(.unauthorized, "unauthenticated",
+                                 "台帳のエントリ（tile/entries）は個人情報を含むため、監査担当としてサインインした場合だけ取得できます。チェックポイントとハッシュのタイル（tile/<L>/<N>）は公開されています。",
+                                 "Ledger entry bundles (tile/entries) hold personal data: sign in as an auditor to fetch them. The checkpoint and the hash tiles (tile/<L>/<N>) are public.")
+        }
+        guard a.can(.audit) else {
+            _ = try await workspace.journal("console.denied", actor: a, subject: request.uri.path,
+                                            detail: .object([("role", .string(a.staff.role.rawValue))]))
+            throw WorkspaceError(.forbidden, "role_forbidden",
+                                 "台帳のエントリ（tile/entries）は個人情報を含むため、監査担当だけが取得できます。",
+                                 "Ledger entry bundles (tile/entries) hold personal data: only auditors may fetch them.")
+        }
+        guard workspace.hasAcknowledged(a) else { throw WorkspaceError.bannerRequired }
+        _ = try await workspace.journal("console.view", actor: a, subject: "ledger:" + path,
+                                        detail: .object([("path", .string(String(request.uri.path.prefix(300))))]))
+        return a
     }
 
     /// A tlog-tiles file as the newest checkpoint publishes it (404 when there is none).
