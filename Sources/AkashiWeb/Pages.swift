@@ -15,7 +15,7 @@ struct Redirect: HTTPResponseError {
 }
 
 /// The clerk workspace's server-rendered pages (Japanese, English beside; no JavaScript). Every form carries the
-/// session's CSRF token and every POST checks it.
+/// session's CSRF token and every POST checks it, as does the search (a GET that is recorded in the ledger).
 struct Pages: Sendable {
     let workspace: Workspace
     let templates: MustacheLibrary
@@ -224,6 +224,9 @@ struct Pages: Sendable {
             v["q"] = ["name": query.name ?? "", "kana": query.kana ?? "", "birth": query.birth ?? "", "honseki": query.honseki ?? ""]
             v["case"] = q.get("case") ?? ""
             if !query.isEmpty {
+                // A search is recorded against the clerk, so another page must not be able to make one: the form
+                // carries the session's CSRF token (a GET, so the token is a query parameter).
+                guard let t = q.get("csrf"), Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
                 let found = try await workspace.search(a, query, channel: .web)
                 let heads = Dictionary(try workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
                                        uniquingKeysWith: { x, _ in x })

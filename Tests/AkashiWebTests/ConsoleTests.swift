@@ -68,7 +68,7 @@ extension AllWebTests {
                 #expect(views.contains { $0.1 == "staff:\(f.clerk.id)" })
                 #expect(views.contains { $0.1 == "person:\(f.registerA.members[0])" })
                 // The auditor has no business permissions.
-                let search = try await aud.get(client, "/search?name=a")
+                let search = try await aud.get(client, "/search?name=a&csrf=\(percentEncode(aud.csrf))")
                 #expect(search.status == .forbidden)
             }
         }

@@ -10,7 +10,7 @@ import Testing
 @testable import AkashiWeb
 
 extension AllWebTests {
-    /// Defects of the 2026-12 security review: entry bundles were public.
+    /// Defects of the 2026-12 security review: entry bundles were public, a search needed no CSRF token.
     @Suite("Security review fixes")
     struct SecurityFixTests {
         func journal(_ f: Fixture, since: UInt64) throws -> [[String: Any]] {
@@ -79,6 +79,40 @@ extension AllWebTests {
                     #expect(r.status == .ok, "\(path)")
                     #expect(Array(r.body.readableBytesView) == (try ledger.publishedFile(path: path)), "\(path)")
                 }
+            }
+        }
+
+        @Test("a search without the session's CSRF token, or with a wrong one, answers 403 and records nothing; with it, it works")
+        func searchNeedsCSRF() async throws {
+            let f = try await Fixture.shared.value
+            let person = try #require(try f.store.person(id: f.registerA.members[0]))
+            let name = percentEncode(person.surname)
+            try await f.app().test(.router) { client in
+                var b = Browser()
+                try await b.signIn(client, f.clerk.id)
+                // The form (and the links to it) need no token and carry it in a hidden input.
+                let form = try await b.get(client, "/search")
+                #expect(form.status == .ok)
+                let search = try #require(form.text.range(of: "role=\"search\"").map { form.text[$0.upperBound...] })
+                let inForm = search[..<(search.range(of: "</form>")?.lowerBound ?? search.endIndex)]
+                #expect(!b.csrf.isEmpty)
+                #expect(inForm.contains("name=\"csrf\" value=\"\(b.csrf)\""))
+                #expect(try await b.get(client, "/search?case=X").status == .ok)
+                let before = try f.store.ledgerSize()
+                for token in [nil, "", "x" + b.csrf, String(b.csrf.dropLast()), "forged"] {
+                    let uri = "/search?name=\(name)" + (token.map { "&csrf=\(percentEncode($0))" } ?? "")
+                    let r = try await client.get(uri, b.headers)
+                    #expect(r.status == .forbidden, "\(uri)")
+                    #expect(r.text.contains("csrf_token_invalid"))
+                    #expect(!r.text.contains(f.registerA.id))
+                }
+                #expect(try f.store.ledgerSize() == before)
+                let ok = try await b.get(client, "/search?name=\(name)&csrf=\(percentEncode(b.csrf))")
+                #expect(ok.status == .ok)
+                #expect(ok.text.contains(f.registerA.id))
+                let recorded = try f.entries(since: before).filter { $0["action"] as? String == "search" }
+                #expect(recorded.count == 1)
+                #expect((recorded.first?["query"] as? [String: Any])?["name"] as? String == person.surname)
             }
         }
     }
