@@ -1,8 +1,10 @@
 import AkashiAudit
 import AkashiDomain
 import AkashiInterchange
+import AkashiLedger
 import AkashiReports
 import AkashiStorage
+import Crypto
 import Foundation
 import Synchronization
 
@@ -201,14 +203,19 @@ final class Console: Sendable {
                                                            text: s.id, journal: j), file: nil)
     }
 
-    /// A note or an interview record (事情聴取), with an optional file; the ledger keeps the text's SHA-256.
+    /// A note or an interview record (事情聴取), with an optional file; the ledger keeps the SHA-256 of the text (its
+    /// UTF-8) and of the file's raw bytes.
     func addEntry(_ a: Actor, _ id: String, kind: String, text: String, file: (String, [UInt8])?) async throws {
         _ = try investigation(id)
         guard let t = text.trimmed.nonEmpty, t.count <= 10_000 else {
             throw WorkspaceError.invalid("内容を入力してください（10000文字以内）。", "Write the text (up to 10,000 characters).")
         }
         var d: [(String, JSONValue)] = [("kind", .string(kind)), ("sha256", .string(Tokens.storedHash(t)))]
-        if let file { d.append(("file", .string(file.0))); d.append(("file_sha256", .string(Tokens.storedHash(String(decoding: file.1, as: UTF8.self))))) }
+        if let file {
+            // The raw bytes: decoding them as UTF-8 first would map different binary files to the same hash.
+            d.append(("file", .string(file.0)))
+            d.append(("file_sha256", .string(SHA256.hash(data: file.1).withUnsafeBytes { Hex.encode($0) })))
+        }
         let j = try await journal(kind == "interview" ? "investigation.interview" : "investigation.note", a, subject: id, d)
         try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: kind, author: a.staff.id, at: now, text: t,
                                                            fileName: file?.0, fileSize: file?.1.count, journal: j),

@@ -10,7 +10,8 @@ import Testing
 @testable import AkashiWeb
 
 extension AllWebTests {
-    /// Defects of the 2026-12 security review: entry bundles were public, a search needed no CSRF token.
+    /// The three defects of the 2026-12 security review: entry bundles were public, a search needed no CSRF token,
+    /// and an interview file's hash was taken over its UTF-8 decoding.
     @Suite("Security review fixes")
     struct SecurityFixTests {
         func journal(_ f: Fixture, since: UInt64) throws -> [[String: Any]] {
@@ -113,6 +114,48 @@ extension AllWebTests {
                 let recorded = try f.entries(since: before).filter { $0["action"] as? String == "search" }
                 #expect(recorded.count == 1)
                 #expect((recorded.first?["query"] as? [String: Any])?["name"] as? String == person.surname)
+            }
+        }
+
+        @Test("an interview file's recorded SHA-256 is over its raw bytes (files differing only in invalid UTF-8 differ)")
+        func interviewFileHash() async throws {
+            let f = try await Fixture.shared.value
+            // Both decode as UTF-8 to U+FFFD U+FFFD 00 01 U+FFFD "A"; their SHA-256 (computed with hashlib) differ.
+            let files: [([UInt8], String)] = [
+                ([0xFF, 0xFE, 0x00, 0x01, 0x80, 0x41], "dcfff280f87a29d87ca9fc62b233ece47470847dddc4e4db3c4c0d2741bda473"),
+                ([0xFE, 0xFF, 0x00, 0x01, 0x81, 0x41], "3608403ace7f4f663d2786d01b16808828988c03bf4b916b9a1b5441eac32c18"),
+            ]
+            #expect(String(decoding: files[0].0, as: UTF8.self) == String(decoding: files[1].0, as: UTF8.self))
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let open = try await aud.post(client, "/console/investigations", ["staff": f.clerk.id, "title": "ファイルのハッシュ"])
+                #expect(open.status == .seeOther)
+                let loc = try #require(open.headers[.location])
+                let id = String(loc.dropFirst("/console/investigations/".count))
+                for (bytes, sha) in files {
+                    let boundary = "b0undary7"
+                    var body: [UInt8] = []
+                    for (k, v) in [("csrf", aud.csrf), ("kind", "interview"), ("text", "聴取の録音")] {
+                        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8)
+                    }
+                    body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"rec.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+                    body += bytes
+                    body += Array("\r\n--\(boundary)--\r\n".utf8)
+                    var h = aud.headers
+                    h[.contentType] = "multipart/form-data; boundary=\(boundary)"
+                    let before = try f.store.ledgerSize()
+                    let up = try await client.execute(uri: loc + "/entries", method: .post, headers: h, body: ByteBuffer(bytes: body))
+                    #expect(up.status == .seeOther)
+                    let entry = try #require(try journal(f, since: before).first { $0["kind"] as? String == "investigation.interview" })
+                    #expect(entry["subject"] as? String == id)
+                    let detail = entry["detail"] as? [String: Any]
+                    #expect(detail?["file"] as? String == "rec.bin")
+                    #expect(detail?["file_sha256"] as? String == sha)
+                }
+                // The stored file is the raw bytes too.
+                let stored = try f.store.investigationEntries(investigation: id).filter { $0.kind == "interview" }
+                #expect(stored.map(\.fileSize) == [6, 6])
             }
         }
     }
