@@ -22,6 +22,7 @@ enum CanonicalAccessDecoder {
 
     static func decode(_ b: UnsafeBufferPointer<UInt8>) -> AccessEvent? {
         let n = b.count
+        let maxID = RecordDecoder.maxIDBytes
         guard n > 2, b[0] == UInt8(ascii: "{"), b[n - 1] == UInt8(ascii: "}") else { return nil }
         var i = 1
         var nextKey = 0
@@ -78,7 +79,7 @@ enum CanonicalAccessDecoder {
                     i += 1
                 } else {
                     while true {
-                        guard let s = string(&i), !s.isEmpty, i < n else { return nil }
+                        guard let s = string(&i), !s.isEmpty, s.utf8.count <= maxID, i < n else { return nil }
                         list.append(s)
                         if b[i] == UInt8(ascii: ",") { i += 1; continue }
                         guard b[i] == UInt8(ascii: "]") else { return nil }
@@ -117,8 +118,10 @@ enum CanonicalAccessDecoder {
             guard b[i] == UInt8(ascii: "}"), i == n - 1 else { return nil }
             break
         }
-        guard sawType, let id, !id.isEmpty, id.utf8.count <= RecordDecoder.maxIDBytes, let at,
-              let staff, !staff.isEmpty, let action, let record else { return nil }
+        // Every ID-valued field within the format's limit; anything longer is the general path's to reject.
+        func fits(_ s: String?) -> Bool { (s?.utf8.count ?? 0) <= maxID }
+        guard sawType, let id, !id.isEmpty, fits(id), let at, let staff, !staff.isEmpty, fits(staff),
+              fits(office), fits(register), fits(person), fits(caseID), let action, let record else { return nil }
         return AccessEvent(id: id, at: at, staff: staff, office: office, terminal: terminal, action: action,
                            record: record, register: register, person: person, caseID: caseID, reason: reason,
                            outcome: outcome ?? .ok, query: query, results: results, function: function, screen: screen)

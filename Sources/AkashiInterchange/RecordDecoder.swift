@@ -77,52 +77,52 @@ public enum RecordDecoder {
             record = .staff(Staff(
                 id: try f.id("id"), name: try f.string("name"), role: try f.requiredEnum("role"),
                 assignments: try f.objects("assignments", required: true) { (g: inout Fields) throws(RecordError) in
-                    Assignment(office: try g.required("office"), duty: try g.required("duty"),
+                    Assignment(office: try g.id("office"), duty: try g.required("duty"),
                                from: try g.requiredDate("from"), to: try g.date("to"))
                 },
-                person: try f.string("person"), address: try f.string("address")))
+                person: try f.idRef("person"), address: try f.string("address")))
         case .register:
             record = .register(Register(
                 id: try f.id("id"), kind: try f.requiredEnum("kind"), honseki: try f.required("honseki"),
-                office: try f.required("office"), head: try f.string("head"),
-                members: try f.strings("members") ?? [], opened: try f.date("opened"), closed: try f.date("closed"),
-                predecessors: try f.strings("predecessors") ?? [], successors: try f.strings("successors") ?? []))
+                office: try f.id("office"), head: try f.idRef("head"),
+                members: try f.ids("members") ?? [], opened: try f.date("opened"), closed: try f.date("closed"),
+                predecessors: try f.ids("predecessors") ?? [], successors: try f.ids("successors") ?? []))
         case .person:
             record = .person(Person(
                 id: try f.id("id"), name: try f.required("name"), kana: try f.string("kana"),
-                birth: try f.date("birth"), sex: try f.string("sex"), register: try f.required("register"),
+                birth: try f.date("birth"), sex: try f.string("sex"), register: try f.id("register"),
                 address: try f.string("address"), addressSince: try f.date("addressSince"),
                 relations: try f.objects("relations", required: false) { (g: inout Fields) throws(RecordError) in
-                    Relation(kind: try g.requiredEnum("kind"), person: try g.required("person"))
+                    Relation(kind: try g.requiredEnum("kind"), person: try g.id("person"))
                 },
                 died: try f.date("died")))
         case .protection:
             record = .protection(Protection(
-                person: try f.required("person"), kind: try f.requiredEnum("kind"), from: try f.requiredDate("from"),
+                person: try f.id("person"), kind: try f.requiredEnum("kind"), from: try f.requiredDate("from"),
                 to: try f.date("to"), note: try f.string("note")))
         case .case:
             record = .case(Case(
-                id: try f.id("id"), number: try f.string("number"), office: try f.required("office"),
+                id: try f.id("id"), number: try f.string("number"), office: try f.id("office"),
                 kind: try f.requiredEnum("kind"), requester: try f.enumValue("requester"),
                 received: try f.requiredTimestamp("received"), closed: try f.timestamp("closed"),
                 status: try f.enumValue("status"),
-                staff: try f.requiredStrings("staff"), registers: try f.requiredStrings("registers"),
-                persons: try f.strings("persons") ?? []))
+                staff: try f.requiredIDs("staff"), registers: try f.requiredIDs("registers"),
+                persons: try f.ids("persons") ?? []))
         case .access:
             let action: AccessAction = try f.requiredEnum("action")
             record = .access(AccessEvent(
-                id: try f.id("id"), at: try f.requiredTimestamp("at"), staff: try f.required("staff"),
-                office: try f.string("office"), terminal: try f.string("terminal"), action: action,
-                record: try f.requiredEnum("record"), register: try f.string("register"),
-                person: try f.string("person"), caseID: try f.string("case"), reason: try f.string("reason"),
-                outcome: try f.enumValue("outcome") ?? .ok, query: f.any("query"), results: try f.strings("results"),
+                id: try f.id("id"), at: try f.requiredTimestamp("at"), staff: try f.id("staff"),
+                office: try f.idRef("office"), terminal: try f.string("terminal"), action: action,
+                record: try f.requiredEnum("record"), register: try f.idRef("register"),
+                person: try f.idRef("person"), caseID: try f.idRef("case"), reason: try f.string("reason"),
+                outcome: try f.enumValue("outcome") ?? .ok, query: f.any("query"), results: try f.ids("results"),
                 function: try f.string("function"), screen: try f.string("screen")))
         case .self_report:
             record = .selfReport(SelfReport(
-                survey: try f.required("survey"), staff: try f.required("staff"),
+                survey: try f.required("survey"), staff: try f.id("staff"),
                 submitted: try f.timestamp("submitted"), declares: try f.requiredEnum("declares"),
                 items: try f.objects("items", required: false) { (g: inout Fields) throws(RecordError) in
-                    SelfReport.Item(person: try g.string("person"), name: try g.string("name"),
+                    SelfReport.Item(person: try g.idRef("person"), name: try g.string("name"),
                                     from: try g.date("from"), to: try g.date("to"), count: try g.int("count"),
                                     note: try g.string("note"))
                 }))
@@ -172,12 +172,24 @@ struct Fields {
         return s
     }
 
+    /// A required ID: a record's own `id`, or a required reference to one (non-empty, at most 64 bytes).
     mutating func id(_ key: String) throws(RecordError) -> String {
         let s = try required(key)
-        guard s.utf8.count <= RecordDecoder.maxIDBytes else {
-            throw RecordError(field: name(key), "ID longer than \(RecordDecoder.maxIDBytes) bytes")
-        }
+        try Self.checkIDLength(s, field: name(key))
         return s
+    }
+
+    /// An optional reference to an ID (at most 64 bytes; `nil` when absent or `null`).
+    mutating func idRef(_ key: String) throws(RecordError) -> String? {
+        guard let s = try string(key) else { return nil }
+        try Self.checkIDLength(s, field: name(key))
+        return s
+    }
+
+    private static func checkIDLength(_ s: String, field: String) throws(RecordError) {
+        guard s.utf8.count <= RecordDecoder.maxIDBytes else {
+            throw RecordError(field: field, "ID longer than \(RecordDecoder.maxIDBytes) bytes")
+        }
     }
 
     /// An office's own `code`: the 5-digit local-government code of the ward, exactly five ASCII digits.
@@ -234,7 +246,8 @@ struct Fields {
         return i
     }
 
-    mutating func strings(_ key: String) throws(RecordError) -> [String]? {
+    /// A list of ID references: each a non-empty string of at most 64 bytes, named `key[n]` when at fault.
+    mutating func ids(_ key: String) throws(RecordError) -> [String]? {
         guard let v = any(key) else { return nil }
         guard case let .array(items) = v else { throw RecordError(field: name(key), "must be a list of strings") }
         var out: [String] = []
@@ -243,13 +256,14 @@ struct Fields {
             guard case let .string(s) = item, !s.isEmpty else {
                 throw RecordError(field: "\(name(key))[\(n)]", "must be a non-empty string")
             }
+            try Self.checkIDLength(s, field: "\(name(key))[\(n)]")
             out.append(s)
         }
         return out
     }
 
-    mutating func requiredStrings(_ key: String) throws(RecordError) -> [String] {
-        guard let list = try strings(key) else { throw RecordError(field: name(key), "missing (may be empty: [])") }
+    mutating func requiredIDs(_ key: String) throws(RecordError) -> [String] {
+        guard let list = try ids(key) else { throw RecordError(field: name(key), "missing (may be empty: [])") }
         return list
     }
 

@@ -1,4 +1,5 @@
 import AkashiDomain
+import Foundation
 import Testing
 
 @testable import AkashiInterchange
@@ -138,6 +139,56 @@ struct DecoderTests {
         // Too short, too long, letters, white space, sign, full-width and other non-ASCII digits, an ID-like code.
         for bad in ["2710", "271080", "27l08", " 27108", "27108 ", "+2710", "2710８", "２７１０８", "٢٧١٠٨", "O27108", "S0412"] {
             expectRejected(#"{"type":"office","code":"\#(bad)","name":"x"}"#, field: "code", "5-digit local-government code")
+        }
+    }
+
+    /// Every ID-valued field of the spec, as a line with `@@` where the ID goes, and the field name a rejection gives.
+    static let idFields: [(line: String, field: String)] = {
+        let at = #""at":"2011-03-11T10:15:00+09:00""#
+        let received = #""received":"2011-03-11T10:02:00+09:00""#
+        return [
+            (#"{"type":"staff","id":"@@","role":"clerk","assignments":[]}"#, "id"),
+            (#"{"type":"staff","id":"S1","role":"clerk","assignments":[{"office":"27108","duty":"tax","from":"2009-04-01"},{"office":"@@","duty":"koseki","from":"2010-04-01"}]}"#, "assignments[1].office"),
+            (#"{"type":"staff","id":"S1","role":"clerk","assignments":[],"person":"@@"}"#, "person"),
+            (#"{"type":"register","id":"@@","kind":"current","honseki":"x","office":"27127"}"#, "id"),
+            (#"{"type":"register","id":"R1","kind":"current","honseki":"x","office":"@@"}"#, "office"),
+            (#"{"type":"register","id":"R1","kind":"current","honseki":"x","office":"27127","head":"@@"}"#, "head"),
+            (#"{"type":"register","id":"R1","kind":"current","honseki":"x","office":"27127","members":["P1","@@"]}"#, "members[1]"),
+            (#"{"type":"register","id":"R1","kind":"current","honseki":"x","office":"27127","predecessors":["@@"]}"#, "predecessors[0]"),
+            (#"{"type":"register","id":"R1","kind":"current","honseki":"x","office":"27127","successors":["R2","@@"]}"#, "successors[1]"),
+            (#"{"type":"person","id":"@@","name":"x","register":"R1"}"#, "id"),
+            (#"{"type":"person","id":"P1","name":"x","register":"@@"}"#, "register"),
+            (#"{"type":"person","id":"P1","name":"x","register":"R1","relations":[{"kind":"spouse","person":"@@"}]}"#, "relations[0].person"),
+            (#"{"type":"protection","person":"@@","kind":"vip","from":"2011-12-19"}"#, "person"),
+            (#"{"type":"case","id":"@@","office":"27108","kind":"other",\#(received),"staff":[],"registers":[]}"#, "id"),
+            (#"{"type":"case","id":"C1","office":"@@","kind":"other",\#(received),"staff":[],"registers":[]}"#, "office"),
+            (#"{"type":"case","id":"C1","office":"27108","kind":"other",\#(received),"staff":["@@"],"registers":[]}"#, "staff[0]"),
+            (#"{"type":"case","id":"C1","office":"27108","kind":"other",\#(received),"staff":[],"registers":["R1","@@"]}"#, "registers[1]"),
+            (#"{"type":"case","id":"C1","office":"27108","kind":"other",\#(received),"staff":[],"registers":[],"persons":["@@"]}"#, "persons[0]"),
+            (#"{"type":"access","id":"@@",\#(at),"staff":"S1","action":"view","record":"current"}"#, "id"),
+            (#"{"type":"access","id":"E1",\#(at),"staff":"@@","action":"view","record":"current"}"#, "staff"),
+            (#"{"type":"access","id":"E1",\#(at),"staff":"S1","office":"@@","action":"view","record":"current"}"#, "office"),
+            (#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"view","record":"current","register":"@@"}"#, "register"),
+            (#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"view","record":"current","person":"@@"}"#, "person"),
+            (#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"view","record":"current","case":"@@"}"#, "case"),
+            (#"{"type":"access","id":"E1",\#(at),"staff":"S1","action":"search","record":"current","results":["R1","@@"]}"#, "results[1]"),
+            (#"{"type":"self_report","survey":"2014-02","staff":"@@","declares":"none"}"#, "staff"),
+            (#"{"type":"self_report","survey":"2014-02","staff":"S1","declares":"some","items":[{"count":1},{"person":"@@"}]}"#, "items[1].person"),
+        ]
+    }()
+
+    @Test("every ID-valued field, a record's own ID or a reference, is at most 64 bytes (counted in UTF-8)",
+          arguments: idFields)
+    func idLength(_ c: (line: String, field: String)) throws {
+        func with(_ id: String) -> String { c.line.replacingOccurrences(of: "@@", with: id) }
+        // At the limit: 64 ASCII bytes, or 21 three-byte characters and one ASCII byte.
+        for id in [String(repeating: "A", count: 64), String(repeating: "戸", count: 21) + "A"] {
+            guard case let .record(_, unknown) = try decode(with(id)) else { Issue.record("not a record"); continue }
+            #expect(unknown.isEmpty)
+        }
+        // One byte over: 65 ASCII bytes, or 22 characters (22 characters but 66 bytes).
+        for id in [String(repeating: "A", count: 65), String(repeating: "戸", count: 22)] {
+            expectRejected(with(id), field: c.field, "ID longer than 64 bytes")
         }
     }
 

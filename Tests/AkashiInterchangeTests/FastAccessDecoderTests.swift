@@ -84,6 +84,19 @@ struct FastAccessDecoderTests {
             swap("\"person\":\"P1\"", "\"person\":\"P1\",\"query\":null"),
             swap("\"person\":\"P1\"", "\"person\":\"P1\",\"query\":{\"a\":1,\"a\":2}"),
             swap("\"person\":\"P1\"", "\"person\":\"P1\",\"query\":{\"a\":}"),
+            // Every ID-valued reference at the 64-byte limit and one byte over (in bytes, not characters).
+            swap("\"staff\":\"S1\"", "\"staff\":\"\(String(repeating: "S", count: 64))\""),
+            swap("\"staff\":\"S1\"", "\"staff\":\"\(String(repeating: "S", count: 65))\""),
+            swap("\"office\":\"27108\"", "\"office\":\"\(String(repeating: "7", count: 64))\""),
+            swap("\"office\":\"27108\"", "\"office\":\"\(String(repeating: "7", count: 65))\""),
+            swap("\"R1\"", "\"\(String(repeating: "R", count: 64))\""),
+            swap("\"R1\"", "\"\(String(repeating: "R", count: 65))\""),
+            swap("\"P1\"", "\"\(String(repeating: "戸", count: 21))P\""),
+            swap("\"P1\"", "\"\(String(repeating: "戸", count: 22))\""),
+            swap("\"C1\"", "\"\(String(repeating: "C", count: 64))\""),
+            swap("\"C1\"", "\"\(String(repeating: "C", count: 65))\""),
+            swap("\"register\":\"R1\"", "\"register\":\"R1\",\"results\":[\"R1\",\"\(String(repeating: "R", count: 64))\"]"),
+            swap("\"register\":\"R1\"", "\"register\":\"R1\",\"results\":[\"R1\",\"\(String(repeating: "R", count: 65))\"]"),
             String(c.dropLast()),                                        // truncated
             "{}",
         ]
