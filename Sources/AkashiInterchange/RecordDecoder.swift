@@ -116,7 +116,7 @@ public enum RecordDecoder {
                 record: try f.requiredEnum("record"), register: try f.idRef("register"),
                 person: try f.idRef("person"), caseID: try f.idRef("case"), reason: try f.string("reason"),
                 outcome: try f.enumValue("outcome") ?? .ok, query: f.any("query"), results: try f.ids("results"),
-                function: try f.string("function"), screen: try f.string("screen")))
+                function: f.extensionString("function"), screen: f.extensionString("screen")))
         case .self_report:
             record = .selfReport(SelfReport(
                 survey: try f.required("survey"), staff: try f.id("staff"),
@@ -156,6 +156,20 @@ struct Fields {
             used[k] = true
             if case .null = members[k].1 { return nil }
             return members[k].1
+        }
+        return nil
+    }
+
+    /// An Akashi extension field outside akashi-interchange/1 (`function`, `screen` on access): taken when it is a
+    /// string. Any other value is left unread, so it is reported and skipped like an unknown field, never fatal;
+    /// `null` is the same as absent.
+    mutating func extensionString(_ key: String) -> String? {
+        for k in members.indices where members[k].0 == key {
+            switch members[k].1 {
+            case let .string(s): used[k] = true; return s
+            case .null: used[k] = true; return nil
+            default: return nil
+            }
         }
         return nil
     }

@@ -78,6 +78,28 @@ struct DecoderTests {
         #expect(!String(decoding: r.canonicalJSON, as: UTF8.self).contains("badge"))
     }
 
+    @Test("function and screen (Akashi extensions) are kept as strings; any other value is an unknown field, skipped")
+    func extensionFields() throws {
+        let base = #"{"type":"access","id":"E1","at":"2011-03-11T10:15:00+09:00","staff":"S1","action":"view","record":"current""#
+        guard case let .record(.access(a), unknown) = try decode(base + #","function":"certificate.issue","screen":"koseki"}"#) else {
+            Issue.record("not access"); return
+        }
+        #expect(a.function == "certificate.issue" && a.screen == "koseki" && unknown.isEmpty)
+        guard case let .record(.access(null), nullUnknown) = try decode(base + #","function":null,"screen":null}"#) else {
+            Issue.record("not access"); return
+        }
+        #expect(null.function == nil && null.screen == nil && nullUnknown.isEmpty)
+        for (value, other) in [("7", "\"koseki\""), ("true", "[\"a\"]"), ("{\"id\":\"koseki\"}", "false"), ("[]", "1.5")] {
+            let line = base + #","function":\#(value),"screen":\#(other)}"#
+            guard case let .record(.access(e), unknown) = try decode(line) else { Issue.record("not access: \(line)"); continue }
+            #expect(e.function == nil && e.screen == (other == "\"koseki\"" ? "koseki" : nil), "\(line)")
+            #expect(Set(unknown) == (other == "\"koseki\"" ? ["function"] : ["function", "screen"]), "\(line)")
+            // Neither a skipped value nor its key reaches the canonical form.
+            let canonical = String(decoding: Record.access(e).canonicalJSON, as: UTF8.self)
+            #expect(!canonical.contains("function"), "\(canonical)")
+        }
+    }
+
     @Test("an unknown type is reported and skipped, not rejected")
     func unknownType() throws {
         guard case let .unknownType(t) = try decode(#"{"type":"vehicle","id":"V1"}"#) else { Issue.record("expected unknownType"); return }

@@ -97,6 +97,13 @@ struct FastAccessDecoderTests {
             swap("\"C1\"", "\"\(String(repeating: "C", count: 65))\""),
             swap("\"register\":\"R1\"", "\"register\":\"R1\",\"results\":[\"R1\",\"\(String(repeating: "R", count: 64))\"]"),
             swap("\"register\":\"R1\"", "\"register\":\"R1\",\"results\":[\"R1\",\"\(String(repeating: "R", count: 65))\"]"),
+            // The Akashi extensions function and screen with a value that is not a string: skipped, reported.
+            swap("\"screen\":\"koseki\"", "\"screen\":7"),
+            swap("\"screen\":\"koseki\"", "\"screen\":null"),
+            swap("\"screen\":\"koseki\"", "\"screen\":{\"name\":\"koseki\"}"),
+            swap("\"function\":\"certificate.issue\"", "\"function\":[\"certificate.issue\"]"),
+            swap("\"function\":\"certificate.issue\"", "\"function\":false"),
+            swap("\"function\":\"certificate.issue\"", "\"function\":\"\""),
             String(c.dropLast()),                                        // truncated
             "{}",
         ]
