@@ -396,8 +396,11 @@ public final class Workspace: Sendable {
         return false
     }
 
-    /// Checks the purpose of an operation on a register. Returns the case named, if any. Throws the refusal.
-    func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) throws -> Case? {
+    /// Checks the purpose of an operation on a register. Returns the case named, if any, and the approval the
+    /// operation spends (the 附票 of a register with a person under DV support): mark that one, and only that one,
+    /// `.used` once the operation is recorded. Throws the refusal.
+    func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) throws
+        -> (case: Case?, approval: ApprovalRequest?) {
         var c: Case?
         if let caseID = purpose.caseID {
             let found = try usableCase(actor, caseID)
@@ -412,13 +415,36 @@ public final class Workspace: Sendable {
         } else {
             throw WorkspaceError.purposeRequired
         }
+        let named = try namedApproval(actor, purpose: purpose)
         if record == .fuhyo, try hasDVSupport(r) {
-            guard let aid = purpose.approvalID, let a = try store.approval(id: aid), a.status == .approved,
-                  a.staff == actor.staff.id, a.register == r.id, a.record == RecordKind.fuhyo.rawValue,
+            guard let a = named, a.status == .approved, a.register == r.id, a.record == RecordKind.fuhyo.rawValue,
                   let decided = a.decided, now.millis - decided.millis <= config.approvalMinutes * 60_000
             else { throw WorkspaceError.approvalRequired }
+            return (c, a)
         }
-        return c
+        return (c, nil)
+    }
+
+    /// The approval a purpose names, if it exists: refused unless the actor asked for it, and unless it is used for
+    /// what it was asked for (the case it names; or, when it names no case, the same stated reason and no case).
+    func namedApproval(_ actor: Actor, purpose: Purpose) throws -> ApprovalRequest? {
+        guard let aid = purpose.approvalID, let a = try store.approval(id: aid) else { return nil }
+        guard a.staff == actor.staff.id else { throw WorkspaceError.approvalNotYours }
+        if let caseID = a.caseID {
+            guard purpose.caseID == caseID else { throw WorkspaceError.approvalPurposeMismatch }
+        } else if let reason = a.reason {
+            guard purpose.caseID == nil, purpose.reason.map({ String($0.prefix(500)) }) == reason else {
+                throw WorkspaceError.approvalPurposeMismatch
+            }
+        }
+        return a
+    }
+
+    /// Marks an approval spent.
+    func spend(_ approval: ApprovalRequest?) throws {
+        guard var a = approval else { return }
+        a.status = .used
+        try store.saveApproval(a)
     }
 
     /// Opens a register for a purpose. The view (or its refusal) is recorded before anything is shown.
@@ -438,17 +464,15 @@ public final class Workspace: Sendable {
         guard rec == .fuhyo || rec.rawValue == r.kind.rawValue else {
             try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。", "This register is of kind \(r.kind.rawValue)."), .not_found)
         }
-        let c: Case?
+        let checked: (case: Case?, approval: ApprovalRequest?)
         do {
-            c = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
+            checked = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
         } catch { try await deny(error) }
+        let c = checked.case
         let eventID = try await access(actor, .view, rec, register: r.id, purpose: purpose,
                                        function: rec == .fuhyo ? "fuhyo.view" : "register.view", channel: channel,
                                        screen: screen)
-        if let aid = purpose.approvalID, rec == .fuhyo, var a = try store.approval(id: aid), a.status == .approved {
-            a.status = .used
-            try store.saveApproval(a)
-        }
+        try spend(checked.approval)
         return RegisterView(register: r, record: rec, members: try store.persons(ids: r.members), caseRecord: c,
                             eventID: eventID)
     }
@@ -500,14 +524,15 @@ public final class Workspace: Sendable {
             try await deny(WorkspaceError.invalid("通数は1から10までです。", "Copies must be 1 to 10."))
         }
         let c: Case
+        let approval: ApprovalRequest?
         do {
-            guard let found = try checkPurpose(actor, register: r, record: rec, purpose: purpose) else {
-                throw WorkspaceError.purposeRequired
-            }
+            let checked = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
+            guard let found = checked.case else { throw WorkspaceError.purposeRequired }
             guard found.kind.isCertificate else {
                 throw WorkspaceError(.forbidden, "case_kind", "この案件は交付請求ではありません。", "The case is not a certificate request.")
             }
             c = found
+            approval = checked.approval
         } catch { try await deny(error) }
         let at = now
         let year = at.jstDate.parts.year
@@ -523,10 +548,7 @@ public final class Workspace: Sendable {
                                       copies: copies, requester: c.requester?.rawValue, at: at, staff: actor.staff.id,
                                       office: actor.office, eventID: eventID)
         try store.saveIssuance(issuance)
-        if let approvalID, rec == .fuhyo, var a = try store.approval(id: approvalID), a.status == .approved {
-            a.status = .used
-            try store.saveApproval(a)
-        }
+        try spend(approval)
         return issuance
     }
 
@@ -543,7 +565,7 @@ public final class Workspace: Sendable {
         do { try require(actor, .update, "異動入力") } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
         do {
-            guard caseID != nil, let c = try checkPurpose(actor, register: r, record: rec, purpose: purpose) else {
+            guard caseID != nil, let c = try checkPurpose(actor, register: r, record: rec, purpose: purpose).case else {
                 throw WorkspaceError(.forbidden, "case_required", "異動入力には届出の案件が必要です。", "An update needs the notification (case).")
             }
             guard c.kind.isNotification || c.kind == .correction else {
@@ -600,6 +622,17 @@ public final class Workspace: Sendable {
                                                ("record", .string(a.record))]))
         return a
     }
+}
+
+extension WorkspaceError {
+    /// An approval named by a clerk other than the one who asked for it.
+    static let approvalNotYours = WorkspaceError(.forbidden, "approval_not_yours",
+                                                 "指定された承認はあなたが依頼したものではありません。承認は依頼した職員だけが使えます。",
+                                                 "The approval given was requested by someone else; only its requester may use it.")
+    /// An approval used for another purpose than the one it was asked (and approved) for.
+    static let approvalPurposeMismatch = WorkspaceError(.forbidden, "approval_purpose_mismatch",
+                                                        "指定された承認は別の目的のためのものです。依頼したときと同じ案件（案件がなければ同じ理由）で使ってください。",
+                                                        "The approval was given for another purpose: use it with the case (or, without a case, the reason) it was requested for.")
 }
 
 extension String {
