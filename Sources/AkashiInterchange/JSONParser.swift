@@ -3,7 +3,8 @@ import AkashiDomain
 /// A strict RFC 8259 JSON parser over UTF-8 bytes, built for the import hot path.
 ///
 /// It rejects what a lenient parser would silently repair: invalid UTF-8, duplicate object keys, lone
-/// surrogate escapes, trailing garbage, control characters in strings. Errors carry the byte column.
+/// surrogate escapes, trailing garbage, control characters in strings. Errors carry the byte column. Keys are compared
+/// as UTF-8 bytes, never by Unicode canonical equivalence.
 public struct JSONParser: ~Copyable {
     /// Why a line is not JSON, and where (1-based byte column).
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -99,7 +100,9 @@ public struct JSONParser: ~Copyable {
             guard i < end, base[i] == UInt8(ascii: "\"") else { throw fail("expected a field name") }
             let keyStart = i
             let key = try string()
-            for m in members where m.0 == key {
+            // Byte for byte: Swift's `String ==` treats canonically equivalent keys (NFC "é", NFD "e\u{301}") as equal,
+            // but they are distinct JSON keys.
+            for m in members where m.0.utf8.elementsEqual(key.utf8) {
                 i = keyStart
                 throw fail("duplicate field \"\(key)\"")
             }

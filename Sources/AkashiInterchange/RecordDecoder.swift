@@ -150,9 +150,13 @@ struct Fields {
 
     private func name(_ key: String) -> String { prefix + key }
 
+    /// Whether a member's key is `key`, byte for byte (as the parser tells keys apart; not `String ==`, which treats
+    /// canonically equivalent keys as equal).
+    private static func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+
     /// The value of `key`, `nil` when absent or `null`.
     mutating func any(_ key: String) -> JSONValue? {
-        for k in members.indices where members[k].0 == key {
+        for k in members.indices where Self.same(members[k].0, key) {
             used[k] = true
             if case .null = members[k].1 { return nil }
             return members[k].1
@@ -164,7 +168,7 @@ struct Fields {
     /// string. Any other value is left unread, so it is reported and skipped like an unknown field, never fatal;
     /// `null` is the same as absent.
     mutating func extensionString(_ key: String) -> String? {
-        for k in members.indices where members[k].0 == key {
+        for k in members.indices where Self.same(members[k].0, key) {
             switch members[k].1 {
             case let .string(s): used[k] = true; return s
             case .null: used[k] = true; return nil

@@ -214,6 +214,23 @@ struct DecoderTests {
         }
     }
 
+    @Test("keys are told apart byte for byte: NFC and NFD forms of a key are two fields, not a duplicate")
+    func keysByBytes() throws {
+        let nfc = "\u{E9}", nfd = "e\u{301}"   // "é" precomposed and decomposed: equal as Swift Strings
+        #expect(nfc == nfd)
+        let v = try JSONParser.parse(Array(#"{"\#(nfc)":1,"\#(nfd)":2}"#.utf8))
+        guard case let .object(m) = v else { Issue.record("not an object"); return }
+        #expect(m.map { Array($0.0.utf8) } == [Array(nfc.utf8), Array(nfd.utf8)])
+        // On a record both are unknown fields, reported and skipped.
+        guard case let .record(_, unknown) = try decode(#"{"type":"office","code":"27108","name":"x","\#(nfc)":1,"\#(nfd)":2}"#) else {
+            Issue.record("not a record"); return
+        }
+        #expect(unknown.map { Array($0.utf8) } == [Array(nfc.utf8), Array(nfd.utf8)])
+        // The same bytes, escaped or not, are still a duplicate.
+        expectRejected(#"{"type":"office","code":"27108","name":"x","\#(nfc)":1,"\u00e9":2}"#, field: nil, "duplicate field")
+        expectRejected(#"{"type":"office","code":"27108","name":"x","\#(nfd)":1,"e\u0301":2}"#, field: nil, "duplicate field")
+    }
+
     @Test("invalid UTF-8 is rejected, not repaired")
     func invalidUTF8() {
         var bytes = Array(#"{"type":"office","code":"27108","name":"x"#.utf8)

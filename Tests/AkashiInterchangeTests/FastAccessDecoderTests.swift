@@ -104,6 +104,10 @@ struct FastAccessDecoderTests {
             swap("\"function\":\"certificate.issue\"", "\"function\":[\"certificate.issue\"]"),
             swap("\"function\":\"certificate.issue\"", "\"function\":false"),
             swap("\"function\":\"certificate.issue\"", "\"function\":\"\""),
+            // NFC and NFD forms of one key: two distinct keys, in the query or as unknown fields of the record.
+            swap("\"person\":\"P1\"", "\"person\":\"P1\",\"query\":{\"\u{E9}\":1,\"e\u{301}\":2}"),
+            swap("\"person\":\"P1\"", "\"person\":\"P1\",\"query\":{\"\u{E9}\":1,\"\\u00e9\":2}"),
+            swap("\"type\":\"access\"", "\"type\":\"access\",\"\u{E9}\":1,\"e\u{301}\":2"),
             String(c.dropLast()),                                        // truncated
             "{}",
         ]
