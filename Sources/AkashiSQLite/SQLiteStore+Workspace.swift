@@ -417,6 +417,15 @@ extension SQLiteStore: WorkspaceStore {
         }
     }
 
+    public func spendApproval(id: String, staff: String) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE ws_approval SET status = ? WHERE id = ? AND staff = ? AND status = ?
+                """, arguments: [ApprovalRequest.Status.used.rawValue, id, staff, ApprovalRequest.Status.approved.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
     public func pendingApprovals(office: String) throws -> [ApprovalRequest] {
         try pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: """

@@ -209,5 +209,8 @@ public protocol WorkspaceStore: AkashiStore {
     func issuances(caseID: String) throws -> [IssuanceRecord]
     func saveApproval(_ approval: ApprovalRequest) throws
     func approval(id: String) throws -> ApprovalRequest?
+    /// Marks an approval used if, and only if, it is still approved and was asked for by `staff`, in one conditional
+    /// write: of two simultaneous uses only one spends it. Returns whether this call spent it.
+    func spendApproval(id: String, staff: String) throws -> Bool
     func pendingApprovals(office: String) throws -> [ApprovalRequest]
 }

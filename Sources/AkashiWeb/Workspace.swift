@@ -397,8 +397,8 @@ public final class Workspace: Sendable {
     }
 
     /// Checks the purpose of an operation on a register. Returns the case named, if any, and the approval the
-    /// operation spends (the 附票 of a register with a person under DV support): mark that one, and only that one,
-    /// `.used` once the operation is recorded. Throws the refusal.
+    /// operation spends (the 附票 of a register with a person under DV support): ``spend(_:by:)`` that one, and only
+    /// that one, before the operation is recorded as done. Throws the refusal.
     func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) throws
         -> (case: Case?, approval: ApprovalRequest?) {
         var c: Case?
@@ -440,11 +440,13 @@ public final class Workspace: Sendable {
         return a
     }
 
-    /// Marks an approval spent.
-    func spend(_ approval: ApprovalRequest?) throws {
-        guard var a = approval else { return }
-        a.status = .used
-        try store.saveApproval(a)
+    /// Spends the approval an operation needs, before the operation is recorded as done. The store marks it used
+    /// only while it is still approved and the actor's, in one conditional write: ``checkPurpose`` read it earlier,
+    /// so a simultaneous use may have spent it since. Then the approval is no longer usable and the operation is
+    /// refused (`approval_required`, as for any approval already used).
+    func spend(_ approval: ApprovalRequest?, by actor: Actor) throws {
+        guard let a = approval else { return }
+        guard try store.spendApproval(id: a.id, staff: actor.staff.id) else { throw WorkspaceError.approvalRequired }
     }
 
     /// Opens a register for a purpose. The view (or its refusal) is recorded before anything is shown.
@@ -467,12 +469,12 @@ public final class Workspace: Sendable {
         let checked: (case: Case?, approval: ApprovalRequest?)
         do {
             checked = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
+            try spend(checked.approval, by: actor)
         } catch { try await deny(error) }
         let c = checked.case
         let eventID = try await access(actor, .view, rec, register: r.id, purpose: purpose,
                                        function: rec == .fuhyo ? "fuhyo.view" : "register.view", channel: channel,
                                        screen: screen)
-        try spend(checked.approval)
         return RegisterView(register: r, record: rec, members: try store.persons(ids: r.members), caseRecord: c,
                             eventID: eventID)
     }
@@ -524,15 +526,14 @@ public final class Workspace: Sendable {
             try await deny(WorkspaceError.invalid("通数は1から10までです。", "Copies must be 1 to 10."))
         }
         let c: Case
-        let approval: ApprovalRequest?
         do {
             let checked = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
             guard let found = checked.case else { throw WorkspaceError.purposeRequired }
             guard found.kind.isCertificate else {
                 throw WorkspaceError(.forbidden, "case_kind", "この案件は交付請求ではありません。", "The case is not a certificate request.")
             }
+            try spend(checked.approval, by: actor)
             c = found
-            approval = checked.approval
         } catch { try await deny(error) }
         let at = now
         let year = at.jstDate.parts.year
@@ -548,7 +549,6 @@ public final class Workspace: Sendable {
                                       copies: copies, requester: c.requester?.rawValue, at: at, staff: actor.staff.id,
                                       office: actor.office, eventID: eventID)
         try store.saveIssuance(issuance)
-        try spend(approval)
         return issuance
     }
 

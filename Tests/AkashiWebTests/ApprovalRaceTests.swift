@@ -1,0 +1,95 @@
+import AkashiDomain
+import AkashiSQLite
+import AkashiStorage
+import Foundation
+import Testing
+@testable import AkashiWeb
+
+extension AllWebTests {
+    @Suite("Spending an approval (承認) once, even when two uses race")
+    struct ApprovalRaceTests {
+        /// A signed-in actor of the workspace (API channel).
+        func actor(_ f: Fixture, _ staff: Staff) async throws -> Actor {
+            let t = try await f.workspace.signIn(staffID: staff.id, password: Fixture.password, kind: .api, terminal: "race-test")
+            return try #require(try f.workspace.actor(token: t.token, kind: .api))
+        }
+
+        /// Asks for an approval of the DV register's 附票 for `purpose` and has the supervisor grant it.
+        func approved(_ f: Fixture, _ clerk: Actor, _ sup: Actor, _ purpose: Purpose) async throws -> String {
+            let a = try await f.workspace.requestApproval(clerk, register: f.dvRegister.id, purpose: purpose)
+            _ = try await f.workspace.decideApproval(sup, id: a.id, approve: true)
+            return a.id
+        }
+
+        /// The outcomes of a group of operations run at once: `nil` for a success, the error code of a refusal.
+        func race(_ n: Int, _ op: @escaping @Sendable () async throws -> Void) async -> [String?] {
+            await withTaskGroup(of: String?.self) { group in
+                for _ in 0..<n {
+                    group.addTask {
+                        do {
+                            try await op()
+                            return nil
+                        } catch let e as WorkspaceError {
+                            return e.code
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+
+        @Test("two simultaneous views of the 附票 with one approval: one is shown, the other refused and recorded")
+        func concurrentViews() async throws {
+            let f = try await Fixture.shared.value
+            let clerk = try await actor(f, f.clerk)
+            let sup = try await actor(f, f.supervisor)
+            let reason = "DV相談窓口からの緊急の安否確認（同時使用の試験）"
+            let aid = try await approved(f, clerk, sup, Purpose(reason: reason))
+            let before = try f.store.ledgerSize()
+            let ws = f.workspace
+            let reg = f.dvRegister.id
+            let outcomes = await race(2) {
+                _ = try await ws.viewRegister(clerk, id: reg, record: .fuhyo, purpose: Purpose(reason: reason, approvalID: aid),
+                                              channel: .api)
+            }
+            #expect(outcomes.filter { $0 == nil }.count == 1, "outcomes: \(outcomes)")
+            #expect(outcomes.filter { $0 == WorkspaceError.approvalRequired.code }.count == 1, "outcomes: \(outcomes)")
+            #expect(try f.store.approval(id: aid)?.status == .used)
+            let fuhyo = try f.entries(since: before).filter {
+                $0["type"] as? String == "access" && $0["record"] as? String == "fuhyo" && $0["register"] as? String == reg
+                    && $0["staff"] as? String == f.clerk.id && $0["reason"] as? String == reason
+            }
+            #expect(fuhyo.count == 2)
+            #expect(fuhyo.filter { $0["outcome"] as? String == "ok" }.count == 1)
+            #expect(fuhyo.filter { $0["outcome"] as? String == "denied" }.count == 1)
+        }
+
+        @Test("two simultaneous issuances with one approval: one certificate, the other refused and recorded")
+        func concurrentIssuances() async throws {
+            let f = try await Fixture.shared.value
+            let clerk = try await actor(f, f.clerk)
+            let sup = try await actor(f, f.supervisor)
+            let ws = f.workspace
+            let reg = f.dvRegister.id
+            let c = try await ws.openCase(clerk, kind: .certificate_fuhyo, requester: .own, registers: [reg], persons: [],
+                                          details: ["requesterName": "山田 太郎"], channel: .api)
+            let aid = try await approved(f, clerk, sup, Purpose(caseID: c.id))
+            let before = try f.store.ledgerSize()
+            let outcomes = await race(2) {
+                _ = try await ws.issueCertificate(clerk, register: reg, caseID: c.id, copies: 1, approvalID: aid, channel: .api)
+            }
+            #expect(outcomes.filter { $0 == nil }.count == 1, "outcomes: \(outcomes)")
+            #expect(outcomes.filter { $0 == WorkspaceError.approvalRequired.code }.count == 1, "outcomes: \(outcomes)")
+            #expect(try f.store.approval(id: aid)?.status == .used)
+            #expect(try f.store.issuances(caseID: c.id).count == 1)
+            let prints = try f.entries(since: before).filter {
+                $0["type"] as? String == "access" && $0["action"] as? String == "print" && $0["case"] as? String == c.id
+            }
+            #expect(prints.count == 2)
+            #expect(prints.filter { $0["outcome"] as? String == "ok" }.count == 1)
+            #expect(prints.filter { $0["outcome"] as? String == "denied" }.count == 1)
+        }
+    }
+}
