@@ -140,17 +140,25 @@ public struct LedgerService: Sendable {
 
     /// The bytes served at a tlog-tiles path (`checkpoint`, `tile/<L>/<N>[.p/<W>]`, `tile/entries/<N>[.p/<W>]`),
     /// as of the newest checkpoint; `nil` for a path that does not exist.
+    ///
+    /// A partial tile `.p/W` is served for any W up to the tile's width at the newest checkpoint, not only for that
+    /// width: a client that read an older checkpoint asks for the width of its own size, and a partial tile of width W
+    /// is the first W hashes (entries) of every wider version of the same tile, so the answer is the same bytes it would
+    /// have got then. Without this, each new checkpoint (every few seconds while serving) made the partial tiles of the
+    /// previous one disappear before their full tile existed.
     public func publishedFile(path: String) throws -> [UInt8]? {
         guard let cp = try store.latestCheckpoint() else { return nil }
         if path == "checkpoint" { return Array(cp.note.utf8) }
         guard let address = try? TilePath.parse(path) else { return nil }
+        /// Whether a tile of `width` can be served when the tile has `current` hashes at the newest checkpoint.
+        func servable(_ width: Int, _ current: Int) -> Bool { width == 256 ? current == 256 : width >= 1 && width <= current }
         switch address {
         case let .hashes(level, index, width):
-            guard width == Self.width(level: level, index: index, size: cp.size) else { return nil }
+            guard servable(width, Self.width(level: level, index: index, size: cp.size)) else { return nil }
             guard let tile = try store.tile(level: level, index: index), tile.width >= width else { return nil }
             return Array(tile.hashes.prefix(width * 32))
         case let .entries(index, width):
-            guard width == Self.width(level: 0, index: index, size: cp.size) else { return nil }
+            guard servable(width, Self.width(level: 0, index: index, size: cp.size)) else { return nil }
             let start = index * 256
             return try EntryBundle.checkedEncode(try store.ledgerEntries(start..<(start + UInt64(width))))
         }

@@ -110,6 +110,36 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("a partial tile of an older checkpoint is still served, as the prefix of the tile as it is now")
+    func olderPartialTiles() throws {
+        try withTempDir { dir in
+            let (storeDir, signer) = try makeLedger(dir, events: 600)
+            let store = try SQLiteStore(directory: storeDir)
+            let service = LedgerService(store: store)
+            // At 602 entries: tile 2 holds 90 hashes, level 1 two.
+            let old = try ["tile/0/002.p/90", "tile/entries/002.p/90", "tile/1/000.p/2"].map { try service.publishedFile(path: $0) }
+            #expect(old.allSatisfy { $0 != nil })
+            // The log grows to 902 entries (tile 2 full, tile 3 of width 134; level 1 of width 3) and signs again.
+            try writeLines(dir + "/b.jsonl", (700..<1000).map { Sample.access($0) })
+            _ = try Importer(store: store).run(files: [dir + "/b.jsonl"])
+            try service.signCheckpoint(with: signer)
+            #expect(try store.ledgerSize() == 902)
+            // A client still on the 602-entry checkpoint gets exactly the bytes it would have got then.
+            let again = try ["tile/0/002.p/90", "tile/entries/002.p/90", "tile/1/000.p/2"].map { try service.publishedFile(path: $0) }
+            let unchanged = again == old
+            #expect(unchanged, "the 602-entry checkpoint's partial tiles are no longer served as they were")
+            let fullPrefix = try service.publishedFile(path: "tile/0/002").map { Array($0.prefix(90 * 32)) }
+            #expect(fullPrefix != nil && fullPrefix == old[0], "the old partial tile is not the prefix of the full one")
+            // Any narrower width is a prefix too; a width beyond the current one, or a full tile not yet full, is not served.
+            #expect(try service.publishedFile(path: "tile/0/003.p/1")?.count == 32)
+            #expect(try service.publishedFile(path: "tile/0/003.p/134")?.count == 134 * 32)
+            #expect(try service.publishedFile(path: "tile/0/003.p/135") == nil)
+            #expect(try service.publishedFile(path: "tile/0/003") == nil)
+            #expect(try service.publishedFile(path: "tile/entries/003.p/135") == nil)
+            #expect(try service.publishedFile(path: "tile/0/004.p/1") == nil)
+        }
+    }
+
     @Test("an import's deferred lookup rows are filled at its end, and by the next open after a crash in between")
     func deferredLookupIndexes() throws {
         try withTempDir { dir in
