@@ -62,10 +62,30 @@ public enum RecordDecoder {
         return try r.get()
     }
 
-    /// Decodes a parsed JSON value.
-    public static func decode(_ value: JSONValue) throws(RecordError) -> DecodedLine {
+    /// Decodes bytes a store accepted when they were written (a record's document, a ledger entry), to read them back.
+    ///
+    /// Structure and types are checked as on import, but not the format rules an import applies to incoming data (the
+    /// 64-byte ID limit, an office's 5-digit code): a record or entry stored before such a rule existed, or written by
+    /// Akashi itself, must never be dropped or refused when it is read again (entries cannot be changed), while new
+    /// input still meets every rule.
+    public static func decodeStored(line: [UInt8]) throws(RecordError) -> DecodedLine {
+        if let first = line.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }), first == UInt8(ascii: "{") {
+            let fast: AccessEvent? = line.withUnsafeBufferPointer { CanonicalAccessDecoder.decode($0) }
+            if let fast { return .record(.access(fast), unknownFields: []) }
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            throw RecordError("not valid JSON: \(error)")
+        }
+        return try decode(value, stored: true)
+    }
+
+    /// Decodes a parsed JSON value (`stored`: see ``decodeStored(line:)``).
+    public static func decode(_ value: JSONValue, stored: Bool = false) throws(RecordError) -> DecodedLine {
         guard case let .object(members) = value else { throw RecordError("a line must be a JSON object") }
-        var f = Fields(members)
+        var f = Fields(members, stored: stored)
         guard let typeName = try f.string("type") else { throw RecordError(field: "type", "missing") }
         guard let type = RecordType(rawValue: typeName) else { return .unknownType(typeName) }
         let record: Record
@@ -136,11 +156,14 @@ struct Fields {
     private var members: [(String, JSONValue)]
     private var used: [Bool]
     private var prefix: String
+    /// Reading back stored bytes: the format rules for incoming data (ID length, office code) are not applied.
+    private let stored: Bool
 
-    init(_ members: [(String, JSONValue)], prefix: String = "") {
+    init(_ members: [(String, JSONValue)], prefix: String = "", stored: Bool = false) {
         self.members = members
         self.used = Array(repeating: false, count: members.count)
         self.prefix = prefix
+        self.stored = stored
     }
 
     /// Field names present but never read.
@@ -193,19 +216,20 @@ struct Fields {
     /// A required ID: a record's own `id`, or a required reference to one (non-empty, at most 64 bytes).
     mutating func id(_ key: String) throws(RecordError) -> String {
         let s = try required(key)
-        try Self.checkIDLength(s, field: name(key))
+        try checkIDLength(s, field: name(key))
         return s
     }
 
     /// An optional reference to an ID (at most 64 bytes; `nil` when absent or `null`).
     mutating func idRef(_ key: String) throws(RecordError) -> String? {
         guard let s = try string(key) else { return nil }
-        try Self.checkIDLength(s, field: name(key))
+        try checkIDLength(s, field: name(key))
         return s
     }
 
-    private static func checkIDLength(_ s: String, field: String) throws(RecordError) {
-        guard s.utf8.count <= RecordDecoder.maxIDBytes else {
+    /// The 64-byte ID limit, for incoming data only (see ``RecordDecoder/decodeStored(line:)``).
+    private func checkIDLength(_ s: String, field: String) throws(RecordError) {
+        if !stored && s.utf8.count > RecordDecoder.maxIDBytes {
             throw RecordError(field: field, "ID longer than \(RecordDecoder.maxIDBytes) bytes")
         }
     }
@@ -213,7 +237,7 @@ struct Fields {
     /// An office's own `code`: the 5-digit local-government code of the ward, exactly five ASCII digits.
     mutating func officeCode(_ key: String) throws(RecordError) -> String {
         let s = try required(key)
-        guard s.utf8.count == 5, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+        guard stored || (s.utf8.count == 5 && s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })) else {
             throw RecordError(field: name(key), "not a 5-digit local-government code (five ASCII digits): \"\(s)\"")
         }
         return s
@@ -274,7 +298,7 @@ struct Fields {
             guard case let .string(s) = item, !s.isEmpty else {
                 throw RecordError(field: "\(name(key))[\(n)]", "must be a non-empty string")
             }
-            try Self.checkIDLength(s, field: "\(name(key))[\(n)]")
+            try checkIDLength(s, field: "\(name(key))[\(n)]")
             out.append(s)
         }
         return out
@@ -298,7 +322,7 @@ struct Fields {
             guard case let .object(m) = item else {
                 throw RecordError(field: "\(name(key))[\(n)]", "must be an object")
             }
-            var inner = Fields(m, prefix: "\(name(key))[\(n)].")
+            var inner = Fields(m, prefix: "\(name(key))[\(n)].", stored: stored)
             out.append(try body(&inner))
             nested.append(contentsOf: inner.unused)
         }

@@ -45,7 +45,7 @@ public struct NoticeService: Sendable {
             }
             for c in cases {
                 let prints = try store.caseEvents(caseIDs: [c.id]).compactMap { row -> AccessEvent? in
-                    guard case let .record(.access(e), _)? = try? RecordDecoder.decode(line: row.entry), e.action == .print
+                    guard case let .record(.access(e), _)? = try? RecordDecoder.decodeStored(line: row.entry), e.action == .print
                     else { return nil }
                     return e
                 }.sorted { $0.at.millis < $1.at.millis }

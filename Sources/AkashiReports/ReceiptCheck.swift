@@ -48,7 +48,7 @@ public enum ReceiptVerifier {
         } catch {
             return fail("receipt does not verify: \(error)")
         }
-        guard case let .record(.access(e), _)? = try? RecordDecoder.decode(line: entry) else {
+        guard case let .record(.access(e), _)? = try? RecordDecoder.decodeStored(line: entry) else {
             return fail("the entry is not an access event")
         }
         if e.id != d.id || e.at.description != d.at || e.action.rawValue != d.action || e.record.rawValue != d.record

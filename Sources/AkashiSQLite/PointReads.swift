@@ -133,7 +133,7 @@ final class DecodedRecords: @unchecked Sendable {
         let hit = records[Document(bytes: bytes)]
         lock.unlock()
         if let hit { return hit }
-        guard case let .record(r, _)? = try? RecordDecoder.decode(line: bytes) else { return nil }
+        guard case let .record(r, _)? = try? RecordDecoder.decodeStored(line: bytes) else { return nil }
         lock.lock()
         if records.count >= limit { records.removeAll(keepingCapacity: true) }
         records[Document(bytes: bytes)] = r

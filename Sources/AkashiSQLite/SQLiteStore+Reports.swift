@@ -52,7 +52,7 @@ extension SQLiteStore: ReportStore {
             var out: [AkashiDomain.Record] = []
             let rows = try Data.fetchCursor(try db.cachedStatement(sql: sql), arguments: arguments)
             while let d = try rows.next() {
-                if case let .record(r, _) = try RecordDecoder.decode(line: [UInt8](d)) { out.append(r) }
+                if case let .record(r, _) = try RecordDecoder.decodeStored(line: [UInt8](d)) { out.append(r) }
             }
             return out
         }

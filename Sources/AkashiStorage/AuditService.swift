@@ -79,6 +79,17 @@ public struct FindingCounts: Sendable, Hashable, Codable {
     public init() {}
 }
 
+/// A stored ledger entry that cannot be read back as what it is filed as (a damaged or tampered store).
+public struct StoredEntryError: Error, CustomStringConvertible, Sendable {
+    public var seq: UInt64
+    public var message: String
+    public init(seq: UInt64, _ message: String) {
+        self.seq = seq
+        self.message = message
+    }
+    public var description: String { "ledger entry \(seq): \(message)" }
+}
+
 /// A raw stored access event: its ledger index and canonical entry.
 public struct LedgerAccess: Sendable {
     public var seq: UInt64
@@ -287,7 +298,7 @@ public struct AuditService: Sendable {
                     let batch = try store.accessEvents(fromSeq: next, limit: batchSize)
                     guard let last = batch.last else { break }
                     next = last.seq + 1
-                    let events = Self.decodeParallel(batch)
+                    let events = try Self.decodeParallel(batch)
                     // Sort positions, not the (large) events themselves.
                     let keys = events.map { ($0.1.at.millis, $0.0) }
                     var order = Array(0..<Int32(events.count))
@@ -396,11 +407,11 @@ public struct AuditService: Sendable {
         var seen = Set<UInt64>()
         var events: [(UInt64, AccessEvent)] = []
         for a in arrived {
-            guard case let .record(.case(c), _) = try RecordDecoder.decode(line: a.doc) else { continue }
+            guard case let .record(.case(c), _) = try RecordDecoder.decodeStored(line: a.doc) else { continue }
             let w = engine.explainableWindow(for: c)
             let found = try store.accessEvents(registers: w.registers, staff: w.staff, cases: [c.id],
                                                fromMillis: w.from.millis, toMillis: w.to.millis, upToSeq: upTo)
-            for (seq, e) in Self.decode(found) where seen.insert(seq).inserted { events.append((seq, e)) }
+            for (seq, e) in try Self.decode(found) where seen.insert(seq).inserted { events.append((seq, e)) }
         }
         events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
         summary.reaudited = events.count
@@ -453,11 +464,22 @@ public struct AuditService: Sendable {
                             detail: detail)
     }
 
-    static func decode(_ batch: some Collection<LedgerAccess>) -> [(UInt64, AccessEvent)] {
+    /// Decodes stored access entries. One that does not decode is an error naming its ledger index, never skipped: a
+    /// skipped access would go unaudited for good, as the audit's position moves past it.
+    static func decode(_ batch: some Collection<LedgerAccess>) throws -> [(UInt64, AccessEvent)] {
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
         for a in batch {
-            if case let .record(.access(e), _)? = try? RecordDecoder.decode(line: a.entry) { out.append((a.seq, e)) }
+            let decoded: DecodedLine
+            do {
+                decoded = try RecordDecoder.decodeStored(line: a.entry)
+            } catch {
+                throw StoredEntryError(seq: a.seq, "the stored access entry does not decode (\(error)); run `akashi ledger verify`")
+            }
+            guard case let .record(.access(e), _) = decoded else {
+                throw StoredEntryError(seq: a.seq, "the stored entry is filed as an access but is not one")
+            }
+            out.append((a.seq, e))
         }
         return out
     }
@@ -470,7 +492,7 @@ public struct AuditService: Sendable {
                 var out: [Record] = []
                 out.reserveCapacity(part.count)
                 for line in part {
-                    if case let .record(r, _) = try RecordDecoder.decode(line: line) { out.append(r) }
+                    if case let .record(r, _) = try RecordDecoder.decodeStored(line: line) { out.append(r) }
                 }
                 return out
             }
@@ -490,18 +512,18 @@ public struct AuditService: Sendable {
     }
 
     /// ``decode(_:)`` with the batch split over the machine's cores, in the batch's order.
-    static func decodeParallel(_ batch: [LedgerAccess]) -> [(UInt64, AccessEvent)] {
+    static func decodeParallel(_ batch: [LedgerAccess]) throws -> [(UInt64, AccessEvent)] {
         let parts = min(Parallelism.cores, max(1, batch.count / 4096))
-        guard parts > 1 else { return decode(batch) }
-        let results = Slots<[(UInt64, AccessEvent)]>(count: parts)
+        guard parts > 1 else { return try decode(batch) }
+        let results = Slots<Result<[(UInt64, AccessEvent)], any Error>>(count: parts)
         let size = (batch.count + parts - 1) / parts
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             let lo = k * size, hi = min(batch.count, lo + size)
-            results.set(k, lo < hi ? decode(batch[lo..<hi]) : [])
+            results.set(k, Result { lo < hi ? try decode(batch[lo..<hi]) : [] })
         }
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
-        for k in 0..<parts { out += results.get(k) }
+        for k in 0..<parts { out += try results.get(k).get() }
         return out
     }
 

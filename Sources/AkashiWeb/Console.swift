@@ -93,7 +93,7 @@ final class Console: Sendable {
     /// The access event behind a finding (or any access ID).
     func accessEvent(_ id: String) throws -> (UInt64, AccessEvent)? {
         guard let idx = try store.ledgerIndex(ofEvent: id), let bytes = try store.ledgerEntries(idx..<(idx + 1)).first,
-              case let .record(.access(e), _) = try RecordDecoder.decode(line: bytes) else { return nil }
+              case let .record(.access(e), _) = try RecordDecoder.decodeStored(line: bytes) else { return nil }
         return (idx, e)
     }
 
@@ -282,7 +282,7 @@ final class Console: Sendable {
             guard let last = batch.last else { break }
             var out: [ConsoleAlert] = []
             for a in batch {
-                guard case let .record(.access(e), _)? = try? RecordDecoder.decode(line: a.entry) else { continue }
+                guard case let .record(.access(e), _)? = try? RecordDecoder.decodeStored(line: a.entry) else { continue }
                 let seq = a.seq
                 var kinds: [String] = []
                 if e.reason != nil && e.caseID == nil { kinds.append("break_glass") }

@@ -334,3 +334,26 @@ struct TimeTests {
         #expect(LocalDate("1900-01-01")!.adding(days: 1).description == "1900-01-02")
     }
 }
+
+@Suite("Reading stored bytes back")
+struct StoredDecodeTests {
+    @Test("decodeStored reads back what the format rules for new input refuse, and nothing structurally wrong")
+    func lenientOnlyForNewRules() throws {
+        let sixDigitOffice = #"{"type":"office","code":"271004","name":"北区役所"}"#
+        let longRef = #"{"type":"access","id":"E1","at":"2011-03-11T10:00:00+09:00","staff":"S1","action":"view","record":"current","register":"\#(String(repeating: "R", count: 70))"}"#
+        for line in [sixDigitOffice, longRef] {
+            #expect(throws: RecordError.self) { try RecordDecoder.decode(line: Array(line.utf8)) }
+            guard case .record = try RecordDecoder.decodeStored(line: Array(line.utf8)) else {
+                Issue.record("not read back: \(line)")
+                continue
+            }
+        }
+        // Still refused when stored: broken JSON, a missing required field, a wrong type, an unknown enum value.
+        for bad in [#"{"type":"access","id":"E1""#,
+                    #"{"type":"access","id":"E1","at":"2011-03-11T10:00:00+09:00","action":"view","record":"current"}"#,
+                    #"{"type":"access","id":"E1","at":"2011-03-11T10:00:00+09:00","staff":5,"action":"view","record":"current"}"#,
+                    #"{"type":"access","id":"E1","at":"2011-03-11T10:00:00+09:00","staff":"S1","action":"peek","record":"current"}"#] {
+            #expect(throws: RecordError.self) { try RecordDecoder.decodeStored(line: Array(bad.utf8)) }
+        }
+    }
+}

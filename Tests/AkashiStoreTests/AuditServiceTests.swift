@@ -206,6 +206,49 @@ struct AuditServiceTests {
         }
     }
 
+    @Test("stored entries an import would now refuse (a 65-byte case ID, a 6-digit office) are still audited, never dropped")
+    func storedEntriesReadBackLeniently() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            try writeLines(dir + "/a.jsonl", [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person, Sample.protection])
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            // Written straight to the store, as an older version or the workspace's refusal path could have: a denied
+            // view naming a 65-byte case ID, from a 6-digit office code. The import's rules refuse both today.
+            let longCase = String(repeating: "C", count: 65)
+            let line = #"{"type":"access","id":"E_OLD","at":"2011-03-11T10:00:00+09:00","staff":"S0412","office":"271080","action":"view","record":"current","register":"R0031877","case":"\#(longCase)","outcome":"denied"}"#
+            #expect(throws: RecordError.self) { try RecordDecoder.decode(line: Array(line.utf8)) }
+            guard case let .record(r, _) = try RecordDecoder.decodeStored(line: Array(line.utf8)) else {
+                Issue.record("not read back")
+                return
+            }
+            _ = try store.ingest([IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: 1)])
+            let s = try AuditService(store: store).run()
+            #expect(s.audited == 1)
+            let f = try #require(try AuditService(store: store).findings(accessIDs: ["E_OLD"]).first?.finding)
+            #expect(f.flagged && f.reasonCodes.contains("vip"))
+        }
+    }
+
+    @Test("an access entry that does not decode stops the audit, naming its ledger index, instead of being skipped")
+    func undecodableEntryIsAnError() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            // Someone with file access breaks the second access entry (triggers dropped first, as an attacker would).
+            try store.executeForTesting("""
+                DROP TRIGGER IF EXISTS event_no_update;
+                UPDATE event SET entry = CAST('{"type":"access","id":"E2"' AS BLOB) WHERE id = 'E2';
+                """)
+            #expect {
+                try AuditService(store: store).run()
+            } throws: { error in
+                guard let e = error as? StoredEntryError else { return false }
+                return e.seq == 1 && e.description.contains("ledger entry 1")
+            }
+        }
+    }
+
     @Test("flagged findings are written to the ledger once, with score, reason codes and rule")
     func journal() throws {
         try withTempDir { dir in
