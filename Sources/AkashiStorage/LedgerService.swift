@@ -375,6 +375,14 @@ public struct LedgerService: Sendable {
         if s("staff") != e.staff { return "column staff differs from the entry" }
         if s("office") != e.office { return "column office differs from the entry" }
         if e.type == "access" {
+            // What the audit, disclosure reports and notices read: an entry they cannot read back would be missing there.
+            do throws(RecordError) {
+                guard case .record(.access, _) = try RecordDecoder.decodeStored(line: e.entry) else {
+                    return "entry is filed as an access but is not one"
+                }
+            } catch {
+                return "entry does not read back as an access event: \(error)"
+            }
             if s("register") != e.register { return "column register differs from the entry" }
             if s("person") != e.person { return "column person differs from the entry" }
             if s("case") != e.caseID { return "column case differs from the entry" }

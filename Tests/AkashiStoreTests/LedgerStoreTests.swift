@@ -239,6 +239,16 @@ struct LedgerStoreTests {
         }
     }
 
+    @Test("verify names an access entry that no longer reads back as an access event (what the audit would stop at)")
+    func unreadableAccess() throws {
+        try withTempDir { dir in
+            let (s, signer) = try makeLedger(dir)
+            try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"peek\"') AS BLOB) WHERE id = 'E123'")
+            let p = try #require(try verifyError(s, signer))
+            #expect(p.eventID == "E123" && p.index == 115 && "\(p)".contains("does not read back"), "\(p)")
+        }
+    }
+
     @Test("verify catches a changed lookup column (entry untouched)")
     func column() throws {
         try withTempDir { dir in
