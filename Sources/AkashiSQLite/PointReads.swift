@@ -127,13 +127,21 @@ final class DecodedRecords: @unchecked Sendable {
 
     init(limit: Int = 8192) { self.limit = limit }
 
-    /// The record the document `bytes` holds (nil when it is not a record).
-    func record(_ bytes: [UInt8]) -> Record? {
+    /// The record the document `bytes` holds (nil when it is of a type this version does not know). A document that
+    /// does not decode is an error, never "no record": a protection (DV support) read as absent would let its 附票 be
+    /// shown without the second approval.
+    func record(_ bytes: [UInt8]) throws -> Record? {
         lock.lock()
         let hit = records[Document(bytes: bytes)]
         lock.unlock()
         if let hit { return hit }
-        guard case let .record(r, _)? = try? RecordDecoder.decodeStored(line: bytes) else { return nil }
+        let line: DecodedLine
+        do {
+            line = try RecordDecoder.decodeStored(line: bytes)
+        } catch {
+            throw StoreError(.sqlite, "a stored record does not decode (\(error)); the store may be damaged: run `akashi ledger verify`")
+        }
+        guard case let .record(r, _) = line else { return nil }
         lock.lock()
         if records.count >= limit { records.removeAll(keepingCapacity: true) }
         records[Document(bytes: bytes)] = r

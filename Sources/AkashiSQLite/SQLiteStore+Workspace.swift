@@ -171,14 +171,14 @@ extension SQLiteStore: WorkspaceStore {
 
     // MARK: Reference records
 
-    private func decoded(_ data: Data?) -> AkashiDomain.Record? {
+    private func decoded(_ data: Data?) throws -> AkashiDomain.Record? {
         guard let data else { return nil }
-        return decoded([UInt8](data))
+        return try decoded([UInt8](data))
     }
 
-    private func decoded(_ bytes: [UInt8]?) -> AkashiDomain.Record? {
+    private func decoded(_ bytes: [UInt8]?) throws -> AkashiDomain.Record? {
         guard let bytes else { return nil }
-        return decodedRecords.record(bytes)
+        return try decodedRecords.record(bytes)
     }
 
     /// The documents of `table` with the given keys (`key IN` the list bound as one JSON array: one statement, one
@@ -199,14 +199,14 @@ extension SQLiteStore: WorkspaceStore {
 
     public func staffMember(id: String) throws -> Staff? {
         let doc = try points.blob("SELECT doc FROM staff WHERE id = ?1", id)
-        if case let .staff(s)? = decoded(doc) { return s }
+        if case let .staff(s)? = try decoded(doc) { return s }
         return nil
     }
 
     public func staffMembers(office: String?, role: StaffRole?) throws -> [Staff] {
         let docs = try pool.read { db in try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM staff ORDER BY id")) }
-        return docs.compactMap { d -> Staff? in
-            guard case let .staff(s)? = decoded(d) else { return nil }
+        return try docs.compactMap { d -> Staff? in
+            guard case let .staff(s)? = try decoded(d) else { return nil }
             if let role, s.role != role { return nil }
             if let office, s.assignments.last?.office != office { return nil }
             return s
@@ -215,25 +215,25 @@ extension SQLiteStore: WorkspaceStore {
 
     public func office(code: String) throws -> Office? {
         let doc = try points.blob("SELECT doc FROM office WHERE code = ?1", code)
-        if case let .office(o)? = decoded(doc) { return o }
+        if case let .office(o)? = try decoded(doc) { return o }
         return nil
     }
 
     public func register(id: String) throws -> Register? {
         let doc = try points.blob("SELECT doc FROM register WHERE id = ?1", id)
-        if case let .register(r)? = decoded(doc) { return r }
+        if case let .register(r)? = try decoded(doc) { return r }
         return nil
     }
 
     public func person(id: String) throws -> Person? {
         let doc = try points.blob("SELECT doc FROM person WHERE id = ?1", id)
-        if case let .person(p)? = decoded(doc) { return p }
+        if case let .person(p)? = try decoded(doc) { return p }
         return nil
     }
 
     public func persons(ids: [String]) throws -> [Person] {
         try docs("person", key: "id", ids).compactMap { d -> Person? in
-            if case let .person(p)? = decoded(d) { return p }
+            if case let .person(p)? = try decoded(d) { return p }
             return nil
         }
     }
@@ -245,8 +245,8 @@ extension SQLiteStore: WorkspaceStore {
             s.bind(1, person)
             try c.rows(s) { r in docs.append(r.bytes(0)) }
         }
-        return docs.compactMap { d -> Protection? in
-            if case let .protection(p)? = decoded(d) { return p }
+        return try docs.compactMap { d -> Protection? in
+            if case let .protection(p)? = try decoded(d) { return p }
             return nil
         }
     }
@@ -309,8 +309,8 @@ extension SQLiteStore: WorkspaceStore {
             _ = args.append(contentsOf: [limit])
             return try Data.fetchAll(db, sql: sql, arguments: args)
         }
-        return docs.compactMap { d -> Register? in
-            if case let .register(r)? = decoded(d) { return r }
+        return try docs.compactMap { d -> Register? in
+            if case let .register(r)? = try decoded(d) { return r }
             return nil
         }
     }
@@ -319,7 +319,7 @@ extension SQLiteStore: WorkspaceStore {
 
     public func caseRecord(id: String) throws -> Case? {
         let doc = try points.blob("SELECT doc FROM cases WHERE id = ?1", id)
-        if case let .case(c)? = decoded(doc) { return c }
+        if case let .case(c)? = try decoded(doc) { return c }
         return nil
     }
 
@@ -330,8 +330,8 @@ extension SQLiteStore: WorkspaceStore {
                 WHERE s.staff = ? ORDER BY c.received DESC LIMIT ?
                 """), arguments: [staff, limit * 4])
         }
-        let open = docs.compactMap { d -> Case? in
-            guard case let .case(c)? = decoded(d), c.closed == nil, c.status == nil || c.status == .open else { return nil }
+        let open = try docs.compactMap { d -> Case? in
+            guard case let .case(c)? = try decoded(d), c.closed == nil, c.status == nil || c.status == .open else { return nil }
             return c
         }
         return Array(open.prefix(limit))

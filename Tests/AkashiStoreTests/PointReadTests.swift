@@ -70,17 +70,20 @@ struct PointReadTests {
 
 @Suite("decoded records")
 struct DecodedRecordsTests {
-    @Test("same bytes, same record; not a record, nil; bounded")
+    @Test("same bytes, same record; an unknown type, nil; a document that does not decode, an error; bounded")
     func cache() throws {
         let cache = DecodedRecords(limit: 2)
         let doc = Array(Sample.person.utf8)
-        guard case let .person(p)? = cache.record(doc) else { Issue.record("not decoded"); return }
+        guard case let .person(p)? = try cache.record(doc) else { Issue.record("not decoded"); return }
         #expect(p.id == "P0092771")
-        #expect(cache.record(doc) == cache.record(Array(Sample.person.utf8)))
-        #expect(cache.record(Array("{not json".utf8)) == nil)
-        _ = cache.record(Array(Sample.register.utf8))
+        #expect(try cache.record(doc) == cache.record(Array(Sample.person.utf8)))
+        #expect(try cache.record(Array(#"{"type":"vehicle","id":"V1"}"#.utf8)) == nil)
+        // A damaged document is never "no record" (a protection read as absent would drop the DV check).
+        #expect(throws: StoreError.self) { try cache.record(Array("{not json".utf8)) }
+        #expect(throws: StoreError.self) { try cache.record(Array(#"{"type":"protection","person":"P1"}"#.utf8)) }
+        _ = try cache.record(Array(Sample.register.utf8))
         #expect(cache.countForTesting == 2)
-        _ = cache.record(Array(Sample.staff.utf8))
+        _ = try cache.record(Array(Sample.staff.utf8))
         #expect(cache.countForTesting == 1)
     }
 }
