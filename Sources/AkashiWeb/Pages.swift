@@ -95,6 +95,29 @@ struct Pages: Sendable {
 
     static let recordKinds: [RecordKind] = [.current, .removed, .heisei_original, .showa_original, .fuhyo]
 
+    /// A value percent-encoded for a URL's query: every byte of its UTF-8 but the unreserved ASCII ones
+    /// (`A-Z a-z 0-9 - . _ ~`) as `%XX`, so `&`, `=`, `+`, `#`, `%` and spaces stay data. (Foundation's
+    /// `.alphanumerics` set would let non-ASCII letters through.) With `path`, for a path segment: the other bytes a
+    /// segment may hold as they are (`! $ & ' ( ) * + , ; = : @`) are kept too, since the router does not decode
+    /// path parameters.
+    static func urlEncoded(_ s: String, path: Bool = false) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            case _ where path && "!$&'()*+,;=:@".utf8.contains(b):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += String(format: "%%%02X", b)
+            }
+        }
+        return out
+    }
+
     // MARK: Routes
 
     func add(to router: Router<WebRequestContext>) {
@@ -256,6 +279,9 @@ struct Pages: Sendable {
             }
             v["breakGlass"] = a.can(.breakGlass)
             v["approval"] = q.get("approval") ?? ""
+            // The reason of an approval asked with a reason and no case (from the link on approval_requested): it
+            // must be given again, the same, to use the approval.
+            v["reason"] = q.get("reason").map { String($0.prefix(500)) } ?? ""
             return html("open", v)
         }
         router.post("/registers/:id/view") { request, context -> Response in
@@ -328,7 +354,19 @@ struct Pages: Sendable {
             let r = try await workspace.requestApproval(a, register: f["register"] ?? "",
                                                         purpose: Purpose(caseID: f["case"], reason: f["reason"]))
             var v = base(a, title: "承認を依頼しました")
-            v["approval"] = ["id": r.id, "register": r.register, "case": r.caseID ?? ""]
+            // The link to open the 附票 once approved carries the purpose the approval is for: its case, or (asked
+            // with a reason and no case) its reason, which must be the same to use it. Percent-encoded here, and
+            // HTML-escaped by the template like every value.
+            var open = "/registers/\(Self.urlEncoded(r.register, path: true))/open?record=fuhyo"
+            if let c = r.caseID {
+                open += "&case=" + Self.urlEncoded(c)
+            } else if let reason = r.reason {
+                open += "&reason=" + Self.urlEncoded(reason)
+            }
+            open += "&approval=" + Self.urlEncoded(r.id)
+            var shown: [String: Any] = ["id": r.id, "register": r.register, "case": r.caseID ?? "", "openLink": open]
+            if r.caseID == nil, let reason = r.reason { shown["reason"] = reason }
+            v["approval"] = shown
             return html("approval_requested", v)
         }
         router.get("/approvals") { request, _ -> Response in
