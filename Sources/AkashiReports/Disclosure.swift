@@ -355,7 +355,7 @@ public struct DisclosureService: Sendable {
         var events: [(row: LedgerEntryRow, event: AccessEvent)] = []
         events.reserveCapacity(rows.count)
         for row in rows {
-            guard case let .record(.access(e), _)? = try? RecordDecoder.decodeStored(line: row.entry) else { continue }
+            let e = try StoredEntryError.access(seq: row.seq, entry: row.entry)
             if e.action == .search, e.register == nil {
                 let named = person != nil && e.person == person?.id
                 guard named || e.results?.contains(where: idSet.contains) == true else { continue }

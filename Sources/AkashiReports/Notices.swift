@@ -45,9 +45,8 @@ public struct NoticeService: Sendable {
             }
             for c in cases {
                 let prints = try store.caseEvents(caseIDs: [c.id]).compactMap { row -> AccessEvent? in
-                    guard case let .record(.access(e), _)? = try? RecordDecoder.decodeStored(line: row.entry), e.action == .print
-                    else { return nil }
-                    return e
+                    let e = try StoredEntryError.access(seq: row.seq, entry: row.entry)
+                    return e.action == .print ? e : nil
                 }.sorted { $0.at.millis < $1.at.millis }
                 let issued: Timestamp
                 if let first = prints.first {

@@ -88,6 +88,22 @@ public struct StoredEntryError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
     public var description: String { "ledger entry \(seq): \(message)" }
+
+    /// The access event a stored access entry holds. One that does not read back as an access is an error naming its
+    /// ledger index, never skipped: a skipped access would be missing from the audit, a disclosure report, a notice
+    /// or an alert without anyone being told.
+    public static func access(seq: UInt64, entry: [UInt8]) throws -> AccessEvent {
+        let decoded: DecodedLine
+        do {
+            decoded = try RecordDecoder.decodeStored(line: entry)
+        } catch {
+            throw StoredEntryError(seq: seq, "the stored access entry does not decode (\(error)); run `akashi ledger verify`")
+        }
+        guard case let .record(.access(e), _) = decoded else {
+            throw StoredEntryError(seq: seq, "the stored entry is filed as an access but is not one")
+        }
+        return e
+    }
 }
 
 /// A raw stored access event: its ledger index and canonical entry.
@@ -464,23 +480,12 @@ public struct AuditService: Sendable {
                             detail: detail)
     }
 
-    /// Decodes stored access entries. One that does not decode is an error naming its ledger index, never skipped: a
-    /// skipped access would go unaudited for good, as the audit's position moves past it.
+    /// Decodes stored access entries (see ``StoredEntryError/access(seq:entry:)``): a skipped access would go
+    /// unaudited for good, as the audit's position moves past it.
     static func decode(_ batch: some Collection<LedgerAccess>) throws -> [(UInt64, AccessEvent)] {
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
-        for a in batch {
-            let decoded: DecodedLine
-            do {
-                decoded = try RecordDecoder.decodeStored(line: a.entry)
-            } catch {
-                throw StoredEntryError(seq: a.seq, "the stored access entry does not decode (\(error)); run `akashi ledger verify`")
-            }
-            guard case let .record(.access(e), _) = decoded else {
-                throw StoredEntryError(seq: a.seq, "the stored entry is filed as an access but is not one")
-            }
-            out.append((a.seq, e))
-        }
+        for a in batch { out.append((a.seq, try StoredEntryError.access(seq: a.seq, entry: a.entry))) }
         return out
     }
 

@@ -282,7 +282,7 @@ final class Console: Sendable {
             guard let last = batch.last else { break }
             var out: [ConsoleAlert] = []
             for a in batch {
-                guard case let .record(.access(e), _)? = try? RecordDecoder.decodeStored(line: a.entry) else { continue }
+                let e = try StoredEntryError.access(seq: a.seq, entry: a.entry)
                 let seq = a.seq
                 var kinds: [String] = []
                 if e.reason != nil && e.caseID == nil { kinds.append("break_glass") }
