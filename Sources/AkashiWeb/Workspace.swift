@@ -150,6 +150,18 @@ public final class Workspace: Sendable {
                 person: String? = nil, purpose: Purpose = Purpose(), outcome: AccessOutcome = .ok,
                 query: JSONValue? = nil, results: [String]? = nil, function: String, channel: Via,
                 screen: String) async throws -> String {
+        // A register in a URL or a typed case number is carried onto the access as sent. No such ID can be longer than
+        // the format's 64 bytes, and an access naming one would be an entry that an export could not import again: the
+        // attempt is recorded as `access.invalid` (the value cut to 100 characters) and refused.
+        for (field, value) in [("register", register), ("person", person), ("case", purpose.caseID)] {
+            guard let value, value.utf8.count > RecordDecoder.maxIDBytes else { continue }
+            _ = try await journal("access.invalid", actor: actor, detail: .object([
+                ("field", .string(field)), ("value", .string(String(value.prefix(100)))),
+                ("action", .string(action.rawValue)), ("function", .string(function)), ("channel", .string(channel.rawValue)),
+            ]))
+            throw WorkspaceError.invalid("\(field) の ID が長すぎます（\(RecordDecoder.maxIDBytes) バイトまで）。",
+                                         "The \(field) ID is longer than \(RecordDecoder.maxIDBytes) bytes.")
+        }
         let at = now
         let id = Tokens.eventID(millis: at.millis)
         let e = AccessEvent(id: id, at: at, staff: actor.staff.id, office: actor.office, terminal: actor.session.terminal,
