@@ -636,17 +636,6 @@ public final class Workspace: Sendable {
     }
 }
 
-extension WorkspaceError {
-    /// An approval named by a clerk other than the one who asked for it.
-    static let approvalNotYours = WorkspaceError(.forbidden, "approval_not_yours",
-                                                 "指定された承認はあなたが依頼したものではありません。承認は依頼した職員だけが使えます。",
-                                                 "The approval given was requested by someone else; only its requester may use it.")
-    /// An approval used for another purpose than the one it was asked (and approved) for.
-    static let approvalPurposeMismatch = WorkspaceError(.forbidden, "approval_purpose_mismatch",
-                                                        "指定された承認は別の目的のためのものです。依頼したときと同じ案件（案件がなければ同じ理由）で使ってください。",
-                                                        "The approval was given for another purpose: use it with the case (or, without a case, the reason) it was requested for.")
-}
-
 extension String {
     /// Without leading and trailing white space (Unicode White_Space, so U+3000 too). Pure Swift: the Foundation
     /// `trimmingCharacters(in:)` bridged through NSString on every request (about 2 % of a register view's CPU).

@@ -68,6 +68,14 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     static let purposeRequired = WorkspaceError(.forbidden, "purpose_required",
                                                 "戸籍を開くには、業務の案件（受付番号）か利用理由が必要です。",
                                                 "Opening a register needs the case it serves or a stated reason.")
+    /// An approval named by a clerk other than the one who asked for it.
+    static let approvalNotYours = WorkspaceError(.forbidden, "approval_not_yours",
+                                                 "指定された承認はあなたが依頼したものではありません。承認は依頼した職員だけが使えます。",
+                                                 "The approval given was requested by someone else; only its requester may use it.")
+    /// An approval used for another purpose than the one it was asked (and approved) for.
+    static let approvalPurposeMismatch = WorkspaceError(.forbidden, "approval_purpose_mismatch",
+                                                        "指定された承認は別の目的のためのものです。依頼したときと同じ案件（案件がなければ同じ理由）で使ってください。",
+                                                        "The approval was given for another purpose: use it with the case (or, without a case, the reason) it was requested for.")
     static let caseMismatch = WorkspaceError(.forbidden, "case_mismatch",
                                              "指定された案件はこの戸籍に関するものではありません。",
                                              "The case given does not concern this register.")
