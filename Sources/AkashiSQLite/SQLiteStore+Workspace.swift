@@ -426,6 +426,15 @@ extension SQLiteStore: WorkspaceStore {
         }
     }
 
+    public func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE ws_approval SET status = ?, approver = ?, decided = ? WHERE id = ? AND status = ?
+                """, arguments: [status.rawValue, approver, decided.description, id, ApprovalRequest.Status.pending.rawValue])
+            return db.changesCount == 1
+        }
+    }
+
     public func pendingApprovals(office: String) throws -> [ApprovalRequest] {
         try pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: """

@@ -212,5 +212,9 @@ public protocol WorkspaceStore: AkashiStore {
     /// Marks an approval used if, and only if, it is still approved and was asked for by `staff`, in one conditional
     /// write: of two simultaneous uses only one spends it. Returns whether this call spent it.
     func spendApproval(id: String, staff: String) throws -> Bool
+    /// Records a decision on an approval if, and only if, it is still pending, in one conditional write: of two
+    /// simultaneous decisions (two supervisors, or a grant and a denial) only one takes effect. Returns whether this
+    /// call decided it.
+    func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) throws -> Bool
     func pendingApprovals(office: String) throws -> [ApprovalRequest]
 }

@@ -623,12 +623,17 @@ public final class Workspace: Sendable {
             throw WorkspaceError(.forbidden, "other_office", "他の事務所の依頼は承認できません。", "The request is from another office.")
         }
         guard a.status == .pending else {
-            throw WorkspaceError(.conflict, "approval_decided", "この依頼は処理済みです。", "The request was already decided.")
+            throw WorkspaceError.approvalDecided
         }
         a.status = approve ? .approved : .denied
         a.approver = actor.staff.id
-        a.decided = now
-        try store.saveApproval(a)
+        let decided = now
+        a.decided = decided
+        // One conditional write: of two decisions made at once (two supervisors, or a grant and a denial), only one
+        // takes effect and is journaled; the other is told the request was already decided.
+        guard try store.decideApproval(id: a.id, status: a.status, approver: actor.staff.id, decided: decided) else {
+            throw WorkspaceError.approvalDecided
+        }
         _ = try await journal(approve ? "approval.grant" : "approval.deny", actor: actor, subject: a.register,
                               detail: .object([("approval", .string(a.id)), ("requester", .string(a.staff)),
                                                ("record", .string(a.record))]))

@@ -68,6 +68,9 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     static let purposeRequired = WorkspaceError(.forbidden, "purpose_required",
                                                 "戸籍を開くには、業務の案件（受付番号）か利用理由が必要です。",
                                                 "Opening a register needs the case it serves or a stated reason.")
+    /// A decision on an approval request that another decision (or an earlier one) already settled.
+    static let approvalDecided = WorkspaceError(.conflict, "approval_decided", "この依頼は処理済みです。",
+                                                "The request was already decided.")
     /// An approval named by a clerk other than the one who asked for it.
     static let approvalNotYours = WorkspaceError(.forbidden, "approval_not_yours",
                                                  "指定された承認はあなたが依頼したものではありません。承認は依頼した職員だけが使えます。",

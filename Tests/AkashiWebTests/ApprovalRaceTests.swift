@@ -40,6 +40,60 @@ extension AllWebTests {
             }
         }
 
+        @Test("a grant and a denial of one request at the same moment: one decides it, the other is told it was decided")
+        func concurrentDecisions() async throws {
+            let f = try await Fixture.shared.value
+            let clerk = try await actor(f, f.clerk)
+            let sup = try await actor(f, f.supervisor)
+            let a = try await f.workspace.requestApproval(clerk, register: f.dvRegister.id,
+                                                          purpose: Purpose(reason: "同時の承認と却下の試験"))
+            let before = try f.store.ledgerSize()
+            let ws = f.workspace
+            let outcomes = await withTaskGroup(of: (Bool, String?).self) { group in
+                for approve in [true, false] {
+                    group.addTask {
+                        do {
+                            _ = try await ws.decideApproval(sup, id: a.id, approve: approve)
+                            return (approve, nil)
+                        } catch let e as WorkspaceError {
+                            return (approve, e.code)
+                        } catch {
+                            return (approve, "\(error)")
+                        }
+                    }
+                }
+                return await group.reduce(into: [(Bool, String?)]()) { $0.append($1) }
+            }
+            let winners = outcomes.filter { $0.1 == nil }
+            #expect(winners.count == 1, "outcomes: \(outcomes)")
+            #expect(outcomes.filter { $0.1 == WorkspaceError.approvalDecided.code }.count == 1, "outcomes: \(outcomes)")
+            let stored = try #require(try f.store.approval(id: a.id))
+            #expect(stored.status == (winners.first?.0 == true ? .approved : .denied))
+            let decisions = try f.entries(since: before).filter {
+                ["approval.grant", "approval.deny"].contains($0["kind"] as? String ?? "")
+            }
+            #expect(decisions.count == 1)
+            #expect(decisions.first?["kind"] as? String == (winners.first?.0 == true ? "approval.grant" : "approval.deny"))
+        }
+
+        @Test("the store decides a request once: a second conditional decision (another server, say) changes nothing")
+        func storeDecidesOnce() async throws {
+            let f = try await Fixture.shared.value
+            let clerk = try await actor(f, f.clerk)
+            let a = try await f.workspace.requestApproval(clerk, register: f.dvRegister.id,
+                                                          purpose: Purpose(reason: "二重の決定の試験"))
+            let at = Timestamp(millis: 1_700_000_000_000)
+            #expect(try f.store.decideApproval(id: a.id, status: .denied, approver: f.supervisor.id, decided: at))
+            #expect(try !f.store.decideApproval(id: a.id, status: .approved, approver: "S-OTHER", decided: at))
+            let stored = try #require(try f.store.approval(id: a.id))
+            #expect(stored.status == .denied && stored.approver == f.supervisor.id)
+            // And through the workspace: a decision on a decided request is refused.
+            let sup = try await actor(f, f.supervisor)
+            await #expect { _ = try await f.workspace.decideApproval(sup, id: a.id, approve: true) } throws: {
+                ($0 as? WorkspaceError)?.code == "approval_decided"
+            }
+        }
+
         @Test("two simultaneous views of the 附票 with one approval: one is shown, the other refused and recorded")
         func concurrentViews() async throws {
             let f = try await Fixture.shared.value
