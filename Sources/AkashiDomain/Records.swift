@@ -282,8 +282,20 @@ public struct SelfReport: Hashable, Sendable {
         self.items = items
     }
 
-    /// The identity of an answer: one per staff member and survey.
-    public var key: String { survey + "|" + staff }
+    /// The identity of an answer: one per staff member and survey. `|` and `\` inside either part are escaped with
+    /// `\`, so two different pairs never share a key (`A|B` + `C` and `A` + `B|C` did); keys of IDs without them are
+    /// `survey|staff` as before.
+    public var key: String { Self.keyPart(survey) + "|" + Self.keyPart(staff) }
+
+    static func keyPart(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "\\") }) else { return s }
+        var out = ""
+        for c in s {
+            if c == "|" || c == "\\" { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
 }
 
 /// Any record of the interchange format.

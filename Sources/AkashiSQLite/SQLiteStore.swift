@@ -558,6 +558,11 @@ extension SQLiteStore {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
+    /// Every self-report key, for the key-migration test.
+    func selfReportKeysForTesting() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT key FROM self_report") }
+    }
+
     /// Runs raw SQL against the store: for tests that prove the store refuses tampering. Not used by the product.
     func executeForTesting(_ sql: String) throws {
         try pool.writeWithoutTransaction { db in try db.execute(sql: sql) }

@@ -133,6 +133,15 @@ enum Schema {
                 ALTER TABLE audit_plain_v7 RENAME TO audit_plain;
                 """)
         }
+        m.registerMigration("v8-self-report-key") { db in try db.execute(sql: selfReportKeys) }
         return m
     }
+
+    /// Rewrites self-report keys as `SelfReport.key` makes them now, escaping `|` and `\` inside the survey and staff
+    /// IDs: "A|B" + "C" and "A" + "B|C" shared the key "A|B|C". Only keys of IDs holding either character change.
+    static let selfReportKeys = #"""
+        UPDATE self_report SET key =
+            replace(replace(survey, '\', '\\'), '|', '\|') || '|' || replace(replace(staff, '\', '\\'), '|', '\|')
+        WHERE instr(survey, '|') > 0 OR instr(survey, '\') > 0 OR instr(staff, '|') > 0 OR instr(staff, '\') > 0
+        """#
 }

@@ -130,6 +130,34 @@ struct ImportTests {
         }
     }
 
+    @Test("self-reports whose IDs hold `|` keep distinct keys: A|B + C and A + B|C are two answers, not a conflict")
+    func selfReportKeysDoNotCollide() throws {
+        try withTempDir { dir in
+            let a = #"{"type":"self_report","survey":"A|B","staff":"C","declares":"none"}"#
+            let b = #"{"type":"self_report","survey":"A","staff":"B|C","declares":"some"}"#
+            let c = #"{"type":"self_report","survey":"A\\","staff":"|C","declares":"none"}"#
+            try writeLines(dir + "/a.jsonl", [a, b, c])
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(r.allTaken && r.imported == 3 && r.conflicts == 0)
+            #expect(try store.stats().selfReports == 3)
+            // Re-importing is still idempotent.
+            let again = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            #expect(again.duplicates == 3 && again.imported == 0 && again.allTaken)
+            // A store keyed the old way is rewritten by the migration's statement to the keys the records give now.
+            try store.executeForTesting("UPDATE self_report SET key = 'old-' || hex(randomblob(8))")
+            try store.executeForTesting(Schema.selfReportKeys)
+            let keys = Set(try store.selfReportKeysForTesting())
+            var want: Set<String> = []
+            for line in [a, b, c] {
+                guard case let .record(.selfReport(s), _) = try RecordDecoder.decode(line: Array(line.utf8)) else { continue }
+                want.insert(s.key)
+            }
+            #expect(keys == want && want.count == 3)
+            #expect(try Importer(store: store).run(files: [dir + "/a.jsonl"]).duplicates == 3)
+        }
+    }
+
     @Test("an unknown type alone does not fail the import")
     func unknownTypeIsNotRejection() throws {
         try withTempDir { dir in
