@@ -42,10 +42,38 @@ public struct Akashi: AsyncParsableCommand {
     }
 }
 
-/// `--store DIR`, shared by every command that works on a store.
+/// `--store DIR` for every command that works on an existing store. A directory that holds no store is an argument
+/// error: opening would create an empty store there, so a mistyped path would print empty results with success (and
+/// `export` would overwrite its output with empty files).
 struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The store directory (an existing Akashi store; `akashi import` creates one).")
+    var store: String
+
+    func validate() throws { try StorePath.check(store, mayCreate: false) }
+}
+
+/// `--store DIR` for the commands that create the store when it is missing (import).
+struct NewStoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store directory (created when missing).")
     var store: String
+
+    func validate() throws { try StorePath.check(store, mayCreate: true) }
+}
+
+enum StorePath {
+    /// The database file that marks a directory as an Akashi store.
+    static let marker = "akashi.sqlite"
+
+    static func check(_ path: String, mayCreate: Bool) throws {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists && !isDirectory.boolValue {
+            throw ValidationError("--store \(path): is a file, not a store directory")
+        }
+        if !mayCreate && !FileManager.default.fileExists(atPath: path + "/" + marker) {
+            throw ValidationError("--store \(path): no Akashi store there (a store is made by `akashi import FILE... --store \(path)`)")
+        }
+    }
 }
 
 /// Writes a line to standard error.

@@ -19,7 +19,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "Interchange files to import.")
     var files: [String]
 
-    @OptionGroup var options: StoreOptions
+    @OptionGroup var options: NewStoreOptions
 
     @Flag(help: "Print nothing but the summary.")
     var quiet = false

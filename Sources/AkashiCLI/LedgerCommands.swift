@@ -227,7 +227,7 @@ extension LedgerCommand {
         static let configuration = CommandConfiguration(
             commandName: "stress-append", abstract: "Append test events in durable batches, printing each acknowledged size.",
             shouldDisplay: false)
-        @OptionGroup var options: StoreOptions
+        @OptionGroup var options: NewStoreOptions
         @Option var batches = 1000
         @Option var batchSize = 50
 

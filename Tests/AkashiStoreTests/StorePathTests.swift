@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// Runs the built `akashi` with `args`; returns (exit status, standard error).
+private func akashi(_ args: [String]) throws -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try akashiExecutable())
+    p.arguments = args
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let data = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+@Suite("--store paths")
+struct StorePathTests {
+    @Test("a mistyped store is an argument error (exit 2) that creates nothing, and export overwrites nothing")
+    func missingStore() throws {
+        try withTempDir { dir in
+            let out = dir + "/out"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try "kept\n".write(toFile: out + "/office.jsonl", atomically: true, encoding: .utf8)
+            let typo = dir + "/typo"
+            for args in [["export", "--store", typo, "--out", out], ["stats", "--store", typo],
+                         ["audit", "--store", typo], ["ledger", "verify", "--store", typo]] {
+                let (status, err) = try akashi(args)
+                #expect(status == 2, "\(args): \(status) \(err)")
+                #expect(err.contains("--store \(typo): no Akashi store there"), "\(args): \(err)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: typo))
+            #expect(try String(contentsOfFile: out + "/office.jsonl", encoding: .utf8) == "kept\n")
+            // A file given as the store: named as such, for import too, with no Foundation error text.
+            let file = dir + "/afile"
+            try "x".write(toFile: file, atomically: true, encoding: .utf8)
+            for args in [["stats", "--store", file], ["import", out + "/office.jsonl", "--store", file]] {
+                let (status, err) = try akashi(args)
+                #expect(status == 2 && err.contains("is a file, not a store directory") && !err.contains("NSCocoaErrorDomain"),
+                        "\(args): \(status) \(err)")
+            }
+            // import still creates a store where there is none.
+            try writeLines(dir + "/a.jsonl", [Sample.office])
+            let (status, err) = try akashi(["import", dir + "/a.jsonl", "--store", dir + "/new"])
+            #expect(status == 0, "\(err)")
+            #expect(try akashi(["stats", "--store", dir + "/new"]).0 == 0)
+        }
+    }
+}
