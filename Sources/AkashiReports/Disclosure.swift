@@ -246,30 +246,40 @@ public struct DisclosureService: Sendable {
 
     // MARK: Lineage
 
-    /// The subject's registers: a person's registers (their own, every register listing them, and the pre-reform
-    /// and reformed forms of those); a register with its pre-reform / reformed forms and its direct predecessors and
-    /// successors (with theirs).
+    /// The subject's registers. A person: every register that lists them (as member or 筆頭者), found from their
+    /// own register and the member index and by following predecessor/successor links (転籍, 分籍, marriage …) to
+    /// registers that list them, transitively; with the pre-reform forms (改製原戸籍) of those, and a reformed form only
+    /// when it lists them too (a register reformed after the person left it holds only the family that stayed, e.g. a
+    /// former spouse). Never another family's register: the marriage, divorce and 分籍 links share the same fields,
+    /// so only links ``isReform(_:_:)`` accepts count as the same register. A register: itself with its pre-reform /
+    /// reformed forms and its direct predecessors and successors (with theirs).
     public func lineage(of subject: DisclosureQuery.Subject) throws -> (registers: [Register], person: Person?) {
         var known: [String: Register] = [:]
         func load(_ ids: [String]) throws {
             let missing = ids.filter { known[$0] == nil }
+            guard !missing.isEmpty else { return }
             for r in try store.reportRegisters(ids: Array(Set(missing))) { known[r.id] = r }
+        }
+        func links(_ ids: some Sequence<String>) -> [String] {
+            ids.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] }
         }
         /// Adds the reform forms (改製原戸籍 ↔ reformed register) reachable from `start`, transitively.
         func reformClosure(_ start: Set<String>) throws -> Set<String> {
             var have = start
             var frontier = Array(start)
             while !frontier.isEmpty, have.count < Self.lineageLimit {
-                try load(frontier.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] })
+                try load(links(frontier))
                 var next: [String] = []
                 for id in frontier {
                     guard let r = known[id] else { continue }
-                    for p in r.predecessors where known[p].map(Self.isOriginal) == true && !have.contains(p) {
-                        have.insert(p)
-                        next.append(p)
+                    for p in r.predecessors where !have.contains(p) {
+                        if let o = known[p], Self.isReform(o, r) {
+                            have.insert(p)
+                            next.append(p)
+                        }
                     }
-                    if Self.isOriginal(r) {
-                        for s in r.successors where known[s] != nil && !have.contains(s) {
+                    for s in r.successors where !have.contains(s) {
+                        if let n = known[s], Self.isReform(r, n) {
                             have.insert(s)
                             next.append(s)
                         }
@@ -284,29 +294,41 @@ public struct DisclosureService: Sendable {
             guard let person = try store.reportPersons(ids: [pid]).first else {
                 throw ReportError("no person with ID \(pid)")
             }
+            func lists(_ r: Register) -> Bool { r.members.contains(pid) || r.head == pid }
             var seeds = Set([person.register])
             for r in try store.reportRegisterIDs(member: pid) { seeds.insert(r) }
             try load(Array(seeds))
-            var have = try reformClosure(seeds)
-            // Follow predecessor/successor links to registers that list the person (転籍, 分籍 …), transitively.
+            var have = seeds.filter { known[$0] != nil }
             var frontier = Array(have)
             while !frontier.isEmpty, have.count < Self.lineageLimit {
-                let links = frontier.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] }
-                try load(links)
-                var next: Set<String> = []
-                for id in links where !have.contains(id) {
-                    if let r = known[id], r.members.contains(pid) || r.head == pid { next.insert(id) }
+                try load(links(frontier))
+                var next: [String] = []
+                func add(_ id: String) {
+                    guard !have.contains(id) else { return }
+                    have.insert(id)
+                    next.append(id)
                 }
-                let closed = try reformClosure(next)
-                frontier = Array(closed.subtracting(have))
-                have.formUnion(closed)
+                for id in frontier {
+                    guard let r = known[id] else { continue }
+                    for p in r.predecessors {
+                        guard let o = known[p] else { continue }
+                        // The same register before its reform, or a register that lists the person (転籍 …).
+                        if Self.isReform(o, r) || lists(o) { add(p) }
+                    }
+                    for s in r.successors {
+                        guard let n = known[s] else { continue }
+                        // Only registers that list the person: a reformed form without them is the others' register.
+                        if lists(n) { add(s) }
+                    }
+                }
+                frontier = next
             }
             return (have.sorted().compactMap { known[$0] }, person)
         case let .register(rid):
             try load([rid])
             guard known[rid] != nil else { throw ReportError("no register with ID \(rid)") }
             var have = try reformClosure([rid])
-            let direct = Set(have.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] })
+            let direct = Set(links(have))
             try load(Array(direct))
             have.formUnion(try reformClosure(Set(direct.filter { known[$0] != nil })))
             return (have.sorted().compactMap { known[$0] }, nil)
@@ -314,6 +336,25 @@ public struct DisclosureService: Sendable {
     }
 
     static func isOriginal(_ r: Register) -> Bool { r.kind == .heisei_original || r.kind == .showa_original }
+
+    /// Whether `reformed` is `original` rewritten by a reform (改製): a 昭和 pre-reform register followed by the 平成
+    /// pre-reform, current or removed register, or a 平成 pre-reform register followed by the current or removed one,
+    /// linked both ways, with the same 本籍, office and 筆頭者 (a register without a recorded 筆頭者 is never taken
+    /// as a reform form). The predecessor/successor fields also carry marriage, divorce, 分籍 and 転籍 links: the new
+    /// family's register has another 筆頭者 (a 転籍 keeps the 筆頭者 but changes the 本籍).
+    public static func isReform(_ original: Register, _ reformed: Register) -> Bool {
+        switch (original.kind, reformed.kind) {
+        case (.showa_original, .heisei_original), (.showa_original, .current), (.showa_original, .removed),
+             (.heisei_original, .current), (.heisei_original, .removed):
+            break
+        default:
+            return false
+        }
+        guard original.id != reformed.id, original.successors.contains(reformed.id),
+              reformed.predecessors.contains(original.id) else { return false }
+        guard let head = original.head, !head.isEmpty, reformed.head == head else { return false }
+        return original.honseki == reformed.honseki && original.office == reformed.office
+    }
 
     /// Groups registers so that a register and its 改製原戸籍 share one key (for 対象戸籍数).
     static func reformGroups(_ registers: [Register]) -> [String: String] {
@@ -331,8 +372,8 @@ public struct DisclosureService: Sendable {
         }
         let byID = Dictionary(registers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for r in registers {
-            if isOriginal(r) { for s in r.successors { union(r.id, s) } }
-            for p in r.predecessors where byID[p].map(isOriginal) == true { union(r.id, p) }
+            for s in r.successors { if let n = byID[s], isReform(r, n) { union(r.id, s) } }
+            for p in r.predecessors { if let o = byID[p], isReform(o, r) { union(r.id, p) } }
         }
         var out: [String: String] = [:]
         for r in registers { out[r.id] = find(r.id) }

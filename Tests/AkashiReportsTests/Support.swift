@@ -91,10 +91,13 @@ enum Lines {
     static func staff(_ id: String, _ name: String, office: String = "27108") -> String {
         #"{"type":"staff","id":"\#(id)","name":"\#(name)","role":"clerk","assignments":[{"office":"\#(office)","duty":"koseki","from":"2009-04-01","to":null}]}"#
     }
-    static func register(_ id: String, kind: String = "current", members: [String], predecessors: [String] = [],
+    /// A register; the 筆頭者 is the first member unless `head` is given, and every register has the same 本籍 unless
+    /// `honseki` is given (families often keep their parents' 本籍, so only the 筆頭者 tells the registers apart).
+    static func register(_ id: String, kind: String = "current", members: [String], head: String? = nil,
+                         honseki: String = "大阪市北区西天満二丁目1番", predecessors: [String] = [],
                          successors: [String] = []) -> String {
         func list(_ a: [String]) -> String { "[" + a.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
-        return #"{"type":"register","id":"\#(id)","kind":"\#(kind)","honseki":"大阪市北区西天満二丁目1番","office":"27127","head":"\#(members.first ?? "")","members":\#(list(members)),"predecessors":\#(list(predecessors)),"successors":\#(list(successors))}"#
+        return #"{"type":"register","id":"\#(id)","kind":"\#(kind)","honseki":"\#(honseki)","office":"27127","head":"\#(head ?? members.first ?? "")","members":\#(list(members)),"predecessors":\#(list(predecessors)),"successors":\#(list(successors))}"#
     }
     static func person(_ id: String, _ name: String, register: String) -> String {
         #"{"type":"person","id":"\#(id)","name":"\#(name)","register":"\#(register)"}"#

@@ -1,0 +1,118 @@
+import AkashiDomain
+import AkashiInterchange
+import AkashiLedger
+import AkashiReports
+import AkashiSQLite
+import AkashiStorage
+import Foundation
+import Testing
+
+/// What a resident's report must not show about other people (the privacy review of the disclosure).
+@Suite("Disclosure privacy (開示と他人の情報)")
+struct DisclosurePrivacyTests {
+    static func disclose(_ t: TestStore, _ subject: DisclosureQuery.Subject, auditor: Bool = false) throws -> DisclosureReport {
+        try DisclosureService(store: t.store).disclose(DisclosureQuery(subject: subject, from: day("2009-01-01"),
+                                                                        to: day("2014-12-31"), auditor: auditor))
+    }
+
+    /// The marriage link: P1 married P2 before the reform; their register's first form (MH) is a successor of P2's
+    /// parents' 改製原戸籍 (SPH), which also has its own reformed form (SPX) and P2's sister's marital register (S5H →
+    /// S5X) as successors. P1's parents' 改製原戸籍 (PPH) lists P1; its reformed form (PPX, made after P1 left) does not.
+    @Test("a person's report covers their own registers and true reform forms, never the in-laws' or siblings' registers")
+    func noInLawRegisters() throws {
+        let t = try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"), Lines.staff("S1", "甲"),
+            // P1's parents.
+            Lines.register("PPH", kind: "heisei_original", members: ["P8", "P1"], successors: ["PPX", "MH"]),
+            Lines.register("PPX", members: ["P8"], predecessors: ["PPH"]),
+            // P2's parents: the reformed form and two marriages out of it (P2 with P1; P5).
+            Lines.register("SPH", kind: "heisei_original", members: ["P3", "P4", "P2", "P5"], successors: ["SPX", "MH", "S5H"]),
+            Lines.register("SPX", members: ["P3", "P4"], predecessors: ["SPH"]),
+            Lines.register("S5H", kind: "heisei_original", members: ["P5"], predecessors: ["SPH"], successors: ["S5X"]),
+            Lines.register("S5X", members: ["P5"], predecessors: ["S5H"]),
+            // P1 and P2: married before the reform.
+            Lines.register("MH", kind: "heisei_original", members: ["P1", "P2"], predecessors: ["PPH", "SPH"], successors: ["MX"]),
+            Lines.register("MX", members: ["P1", "P2"], predecessors: ["MH"]),
+            Lines.person("P1", "浪花 一郎", register: "MX"), Lines.person("P2", "浪花 花子", register: "MX"),
+            Lines.person("P3", "難波 太郎", register: "SPX"), Lines.person("P5", "堺 桜", register: "S5X"),
+            Lines.person("P8", "浪花 父", register: "PPX"),
+            // Accesses to P1's registers.
+            Lines.access("E1", at: "2011-03-11T10:00:00+09:00", register: "MX"),
+            Lines.access("E2", at: "2011-03-11T10:01:00+09:00", record: "heisei_original", register: "MH"),
+            Lines.access("E3", at: "2011-03-11T10:02:00+09:00", record: "heisei_original", register: "PPH"),
+            // Accesses to the others' registers (by another office).
+            Lines.access("X1", at: "2011-04-01T10:00:00+09:00", office: "27127", record: "fuhyo", register: "SPX"),
+            Lines.access("X2", at: "2011-04-01T10:01:00+09:00", office: "27127", record: "heisei_original", register: "SPH"),
+            Lines.access("X3", at: "2011-04-01T10:02:00+09:00", office: "27127", record: "fuhyo", register: "S5X"),
+            Lines.access("X4", at: "2011-04-01T10:03:00+09:00", office: "27127", record: "heisei_original", register: "S5H"),
+            Lines.access("X5", at: "2011-04-01T10:04:00+09:00", office: "27127", record: "fuhyo", register: "PPX"),
+        ])
+        let r = try Self.disclose(t, .person("P1"))
+        #expect(r.subject.registers == ["MH", "MX", "PPH"])
+        #expect(r.offices.map(\.office) == ["27108"])
+        #expect(r.allEvents.map(\.id) == ["E1", "E2", "E3"])
+        // MH and MX are one register; PPH another.
+        #expect(r.offices[0].registers == 2)
+        #expect(ReceiptVerifier.verify(report: r, verifiers: [t.verifier]).allSatisfy { $0.ok })
+
+        // The spouse's report: her parents' 改製原戸籍 lists her; its reformed form and her sister's registers do not.
+        let spouse = try Self.disclose(t, .person("P2"))
+        #expect(spouse.subject.registers == ["MH", "MX", "SPH"])
+        #expect(Set(spouse.allEvents.map(\.id)) == ["E1", "E2", "X2"])
+
+        // By register (documented): MX with its 改製原戸籍 and their direct predecessors with their reform forms, not the
+        // predecessors' other successors (S5H, S5X).
+        let byRegister = try Self.disclose(t, .register("MX"))
+        #expect(byRegister.subject.registers == ["MH", "MX", "PPH", "PPX", "SPH", "SPX"])
+        #expect(Reg.isReform(t, "MH", "MX"))
+        #expect(!Reg.isReform(t, "SPH", "MH"))
+        #expect(!Reg.isReform(t, "SPH", "S5H"))
+        #expect(Reg.isReform(t, "SPH", "SPX"))
+    }
+
+    /// Divorces before the reform. P12 stays in the register (QH → QX) and the former spouse P13 leaves for her own
+    /// register (P13H → P13X); P10 leaves the former spouse P11's register (EXH), which is then reformed without him (EXX).
+    @Test("after a divorce before the reform, the former spouse's registers (and their 附票 accesses) are not in the report")
+    func noFormerSpouseRegisters() throws {
+        let t = try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"), Lines.staff("S1", "甲"),
+            Lines.register("QH", kind: "heisei_original", members: ["P12", "P13"], successors: ["QX", "P13H"]),
+            Lines.register("QX", members: ["P12"], predecessors: ["QH"]),
+            Lines.register("P13H", kind: "heisei_original", members: ["P13"], predecessors: ["QH"], successors: ["P13X"]),
+            Lines.register("P13X", members: ["P13"], predecessors: ["P13H"]),
+            Lines.register("EXH", kind: "heisei_original", members: ["P11", "P10"], successors: ["EXX", "P10H"]),
+            Lines.register("EXX", members: ["P11"], predecessors: ["EXH"]),
+            Lines.register("P10H", kind: "heisei_original", members: ["P10"], predecessors: ["EXH"], successors: ["P10X"]),
+            Lines.register("P10X", members: ["P10"], predecessors: ["P10H"]),
+            Lines.person("P12", "元夫", register: "QX"), Lines.person("P13", "元妻", register: "P13X"),
+            Lines.person("P10", "元夫二", register: "P10X"), Lines.person("P11", "元妻二", register: "EXX"),
+            Lines.access("E1", at: "2012-01-10T10:00:00+09:00", register: "QX"),
+            Lines.access("E2", at: "2012-01-10T10:01:00+09:00", record: "heisei_original", register: "QH"),
+            Lines.access("E3", at: "2012-01-10T10:02:00+09:00", register: "P10X"),
+            Lines.access("E4", at: "2012-01-10T10:03:00+09:00", record: "heisei_original", register: "EXH"),
+            // Where the former spouses live now: their registers' 附票, opened by the office of their new address.
+            Lines.access("X1", at: "2012-02-01T10:00:00+09:00", office: "27123", record: "fuhyo", register: "P13X"),
+            Lines.access("X2", at: "2012-02-01T10:01:00+09:00", office: "27123", record: "heisei_original", register: "P13H"),
+            Lines.access("X3", at: "2012-02-01T10:02:00+09:00", office: "27123", record: "fuhyo", register: "EXX"),
+        ])
+        let stayed = try Self.disclose(t, .person("P12"))
+        #expect(stayed.subject.registers == ["QH", "QX"])
+        #expect(stayed.allEvents.map(\.id) == ["E1", "E2"])
+        #expect(stayed.offices.map(\.office) == ["27108"])
+        #expect(stayed.offices[0].registers == 1)
+
+        let left = try Self.disclose(t, .person("P10"))
+        #expect(left.subject.registers == ["EXH", "P10H", "P10X"])
+        #expect(left.allEvents.map(\.id) == ["E3", "E4"])
+        #expect(!left.offices.contains { $0.office == "27123" })
+    }
+}
+
+/// Reads two registers of a test store and asks ``DisclosureService/isReform(_:_:)``.
+enum Reg {
+    static func isReform(_ t: TestStore, _ a: String, _ b: String) -> Bool {
+        let rs = (try? t.store.reportRegisters(ids: [a, b])) ?? []
+        guard let ra = rs.first(where: { $0.id == a }), let rb = rs.first(where: { $0.id == b }) else { return false }
+        return DisclosureService.isReform(ra, rb)
+    }
+}
