@@ -44,10 +44,16 @@ func loadSigner(path: String, store: String?) throws -> NoteSigner {
 func loadVerifiers(_ keys: [String]) throws -> [NoteVerifier] {
     try keys.map { k in
         var text = k
-        if FileManager.default.fileExists(atPath: k) {
+        let isFile = FileManager.default.fileExists(atPath: k)
+        if isFile {
             text = try String(contentsOfFile: k, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        do { return try NoteVerifier(text: text) } catch { throw ValidationError("--verifier-key: \(error)") }
+        do {
+            return try NoteVerifier(text: text)
+        } catch let e as LedgerError {
+            // The message never quotes the key text (it may be a private key given by mistake); a file is named.
+            throw ValidationError("--verifier-key\(isFile ? " " + k : ""): \(e.message)")
+        }
     }
 }
 

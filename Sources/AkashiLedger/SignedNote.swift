@@ -35,8 +35,18 @@ public struct NoteVerifier: Sendable {
 
     /// Parses a verifier key. Splits on the first two `+` only; refuses bad names, bad base64, a type byte other
     /// than 0x01, a key that is not 32 bytes, and a key ID that does not match the name and key.
+    ///
+    /// The errors never quote the text: it may be a private signing key given by mistake (`PRIVATE+KEY+…`), which
+    /// is refused as such.
     public init(text: String) throws {
-        func fail(_ why: String) -> LedgerError { LedgerError(.malformedKey, "verifier key \"\(text)\" is malformed: \(why)") }
+        func fail(_ why: String) -> LedgerError { LedgerError(.malformedKey, "verifier key is malformed: \(why)") }
+        guard !text.hasPrefix("PRIVATE+KEY") else {
+            throw LedgerError(
+                .malformedKey,
+                "this is a private signing key (PRIVATE+KEY+…), not a verifier key: give the log's public verifier key "
+                    + "(<name>+<key ID>+<key>, as printed by akashi ledger keygen), and keep the private key secret")
+        }
+        guard !text.isEmpty else { throw fail("it is empty") }
         guard let plus1 = text.firstIndex(of: "+") else { throw fail("it has no +") }
         let name = text[..<plus1]
         let rest = text[text.index(after: plus1)...]

@@ -1,0 +1,85 @@
+import AkashiLedger
+import AkashiSQLite
+import AkashiStorage
+import Foundation
+import Testing
+
+/// Runs the built `akashi` with `args` and `stdin`; returns (exit status, standard output, standard error).
+private func runAkashi(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try akashiExecutable())
+    p.arguments = args
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    input.fileHandleForWriting.write(stdin ?? Data())
+    try input.fileHandleForWriting.close()
+    // Read both pipes at once so that neither can fill up and block the child.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+/// A small store with a signed checkpoint, its signing key file (mode 0600) and verifier key text.
+private struct CLIFixture {
+    let dir: String
+    let store: String
+    let keyFile: String
+    let signer: NoteSigner
+
+    init(_ dir: String) throws {
+        self.dir = dir
+        store = dir + "/store"
+        let input = dir + "/input.jsonl"
+        try writeLines(input, Sample.all)
+        let s = try SQLiteStore(directory: store)
+        _ = try Importer(store: s).run(files: [input])
+        signer = try NoteSigner.generate(name: "cli.akashi.example/ledger")
+        try LedgerService(store: s).signCheckpoint(with: signer)
+        keyFile = dir + "/k.key"
+        guard FileManager.default.createFile(atPath: keyFile, contents: Data((signer.privateKeyText + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw LedgerProblem("cannot write \(keyFile)")
+        }
+    }
+
+    /// The private key's base64 part (after `PRIVATE+KEY+<name>+<key ID>+`).
+    var secret: String {
+        String(signer.privateKeyText.dropFirst(12).split(separator: "+", maxSplits: 2).last!)
+    }
+}
+
+@Suite("Command-line argument errors")
+struct CLIArgumentErrorTests {
+    @Test("the private key file given as --verifier-key: refused as a private key, its text never shown")
+    func privateKeyAsVerifier() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            let checkpoint = dir + "/cp.txt"
+            let cp = try runAkashi(["ledger", "checkpoint", "--store", f.store])
+            #expect(cp.status == 0, "\(cp.err)")
+            try cp.out.write(toFile: checkpoint, atomically: true, encoding: .utf8)
+            for args in [
+                ["ledger", "verify", "--store", f.store, "--verifier-key", f.keyFile],
+                ["ledger", "check", "--store", f.store, "--old", checkpoint, "--verifier-key", f.keyFile],
+                ["verify-receipt", "--receipt", checkpoint, "--entry", checkpoint, "--verifier-key", f.keyFile],
+                ["ledger", "verify", "--store", f.store, "--verifier-key", f.signer.privateKeyText],
+            ] {
+                let r = try runAkashi(args)
+                #expect(r.status == 2, "\(args): \(r.status) \(r.err)")
+                #expect(!(r.out + r.err).contains(f.secret), "\(args): \(r.err)")
+                #expect(r.err.contains("--verifier-key") && r.err.contains("private signing key"), "\(args): \(r.err)")
+            }
+        }
+    }
+}
