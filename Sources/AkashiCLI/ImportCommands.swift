@@ -71,10 +71,12 @@ enum ImportRunner {
             let ex = report.dangling.examples.map { "\($0.from) → \($0.field) \($0.id)" }.joined(separator: "; ")
             warn("warning: \(grouped(report.dangling.count)) references to IDs not (yet) imported, kept: \(ex)")
         }
+        let partial = report.filesReadInPart.count
+        let readInPart = partial == 0 ? "" : " (including \(partial) file\(partial == 1 ? "" : "s") read only in part)"
         print("""
             imported \(grouped(report.imported)) records from \(grouped(report.lines)) lines in \(String(format: "%.2f", report.seconds)) s \
             (\(grouped(Int(report.accessLinesPerSecond))) access lines/s); duplicates \(grouped(report.duplicates)), \
-            rejected \(grouped(report.rejected)), conflicts \(grouped(report.conflicts)), unknown types \(grouped(report.unknownTypes)), \
+            rejected \(grouped(report.rejected))\(readInPart), conflicts \(grouped(report.conflicts)), unknown types \(grouped(report.unknownTypes)), \
             lines with unknown fields \(grouped(report.unknownFieldLines)); ledger \(grouped(report.ledgerSizeBefore)) → \(grouped(report.ledgerSizeAfter)) entries
             """)
         return report

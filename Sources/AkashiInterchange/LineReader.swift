@@ -53,6 +53,13 @@ public final class LineReader {
     public let fileSize: Int64
     /// Bytes of the file consumed so far (compressed bytes for gzip), for progress.
     public private(set) var consumed: Int64 = 0
+    /// The error that stopped reading part-way (damaged or truncated gzip data, a failed read), once met.
+    /// ``next(targetBytes:)`` first returns every complete line read before it, then throws it (on every later call too).
+    public private(set) var failure: FileError?
+    /// The number of the last line returned so far (0 before the first batch).
+    public var lastLine: Int { nextLine - 1 }
+    /// After a ``failure``: the bytes of the line that was being read when it happened, incomplete (empty if none).
+    public var incompleteLine: [UInt8] { failure == nil ? [] : pending }
 
     /// Opens a file for reading.
     public init(path: String) throws(FileError) {
@@ -78,24 +85,23 @@ public final class LineReader {
     }
 
     /// Reads up to about `targetBytes` of whole lines; `nil` at the end of the file.
+    ///
+    /// When reading fails part-way (see ``failure``), the complete lines read before the failure still come back
+    /// as a last batch; the call after it throws the failure, and ``incompleteLine`` holds the line it cut off.
     public func next(targetBytes: Int = 4 << 20) throws(FileError) -> LineBatch? {
+        if let failure { throw failure }
         while !eof && pending.count < targetBytes {
-            let n = try readRaw()
-            if consumed == Int64(n), n >= 2, raw[0] == 0x1F, raw[1] == 0x8B {
-                inflater = try Inflater(path: path)
-            }
-            if n == 0 {
-                eof = true
-                if let inflater { try inflater.finish() }
+            do {
+                try fill()
+            } catch {
+                failure = error
                 break
             }
-            if let inflater {
-                try raw.withUnsafeBufferPointer { (b) throws(FileError) in
-                    try inflater.inflate(UnsafeBufferPointer(rebasing: b[0..<n]), into: &pending)
-                }
-            } else {
-                pending.append(contentsOf: raw[0..<n])
-            }
+        }
+        if let failure {
+            // Only whole lines: the bytes after the last newline are a line the failure cut off.
+            guard let last = pending.lastIndex(of: 0x0A) else { throw failure }
+            return take(last + 1)
         }
         guard !pending.isEmpty else { return nil }
         // Cut at the last newline (or take everything at EOF).
@@ -107,6 +113,31 @@ public final class LineReader {
             }
             cut = last + 1
         }
+        return take(cut)
+    }
+
+    /// Reads one chunk of the file into ``pending`` (decompressed when gzip); sets `eof` at the end.
+    private func fill() throws(FileError) {
+        let n = try readRaw()
+        if consumed == Int64(n), n >= 2, raw[0] == 0x1F, raw[1] == 0x8B {
+            inflater = try Inflater(path: path)
+        }
+        if n == 0 {
+            eof = true
+            if let inflater { try inflater.finish() }
+            return
+        }
+        if let inflater {
+            try raw.withUnsafeBufferPointer { (b) throws(FileError) in
+                try inflater.inflate(UnsafeBufferPointer(rebasing: b[0..<n]), into: &pending)
+            }
+        } else {
+            pending.append(contentsOf: raw[0..<n])
+        }
+    }
+
+    /// Takes the first `cut` bytes of ``pending`` as a batch of lines.
+    private func take(_ cut: Int) -> LineBatch {
         var bytes = Array(pending[0..<cut])
         pending.removeFirst(cut)
         var starts: [Int] = [0]

@@ -27,14 +27,18 @@ public struct ImportReport: Sendable {
     public var duplicates = 0
     /// Same type and ID with other content: quarantined, first version kept.
     public var conflicts = 0
-    /// Lines that broke a rule: quarantined.
+    /// Lines that broke a rule: quarantined. A file that could not be read to its end (damaged or truncated gzip,
+    /// an I/O error) counts here once too; its complete lines before the damage are imported as usual.
     public var rejected = 0
     /// Lines of a type this version does not know: reported, kept in the quarantine, not an error.
     public var unknownTypes = 0
     /// Lines imported with fields this version does not know (the fields were skipped).
     public var unknownFieldLines = 0
-    /// The first problems, in order (all of them are in the quarantine).
+    /// The first problems, in order (all of them are in the quarantine), and every file read only in part.
     public var problems: [LineProblem] = []
+    /// Files that could not be read to their end (damaged or truncated gzip, an I/O error); each is one problem
+    /// and one of ``rejected``, and its complete lines before the failure were imported.
+    public var filesReadInPart: [String] = []
     /// How many problems there were in all.
     public var problemCount = 0
     /// References to IDs no record carries yet (kept; they resolve when the record arrives).
@@ -71,7 +75,9 @@ public struct Importer: Sendable {
 
     public init(store: any AkashiStore) { self.store = store }
 
-    /// Imports the files in the order given. Throws only for unusable files (missing, unreadable); bad lines are reported.
+    /// Imports the files in the order given. Throws only for unusable files (missing, unreadable) and store failures;
+    /// bad lines are reported, and so is a file that fails part-way (its complete lines before the failure are
+    /// imported, and the import goes on with the next file).
     public func run(files: [String], progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportReport {
         var report = ImportReport()
         report.files = files
@@ -82,7 +88,18 @@ public struct Importer: Sendable {
             let reader = try LineReader(path: path)
             let name = path
             var lastTick = DispatchTime.now().uptimeNanoseconds
-            while let batch = try reader.next(targetBytes: batchBytes) {
+            while true {
+                let next: LineBatch?
+                do {
+                    next = try reader.next(targetBytes: batchBytes)
+                } catch {
+                    // Every complete line before the failure came back in the batches already submitted; the
+                    // failure is one more rejected problem of this file, stored in turn like a batch.
+                    try writer.waitAndMerge(into: &report, maxListed: maxListedProblems)
+                    writer.submit(Self.unreadable(reader, error: error, file: name))
+                    break
+                }
+                guard let batch = next else { break }
                 let decoded = Self.decode(batch, file: name)
                 // Store the previous batch while this one was decoded; wait for it before queueing the next.
                 try writer.waitAndMerge(into: &report, maxListed: maxListedProblems)
@@ -120,6 +137,28 @@ public struct Importer: Sendable {
         var rejected = 0
         var unknownTypes = 0
         var unknownFieldLines = 0
+        /// The failure that ended a file's reading part-way: always listed, whatever the limit.
+        var unreadable: LineProblem?
+    }
+
+    /// The rest of a file its reader could not read (``LineReader/failure``): one rejected problem naming the file
+    /// and the last line read, and the line the failure cut off, kept verbatim in the quarantine.
+    static func unreadable(_ reader: LineReader, error: FileError, file: String) -> Decoded {
+        var d = Decoded()
+        let last = reader.lastLine
+        let cut = reader.incompleteLine
+        var msg = last > 0
+            ? "\(error.message) after line \(last); lines 1–\(last) were read and imported as usual"
+            : "\(error.message) before line 1; nothing of the file could be read"
+        let blank = cut.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A }
+        if !blank {
+            msg += "; the incomplete line \(last + 1) (\(cut.count) bytes) is kept in the quarantine"
+            d.lineCount = 1
+            d.quarantine.append(QuarantineItem(file: file, line: last + 1, reason: msg, raw: cut))
+        }
+        d.rejected = 1
+        d.unreadable = LineProblem(kind: .rejected, file: file, line: last, message: msg)
+        return d
     }
 
     /// Decodes a batch of lines on all cores, keeping line order.
@@ -251,6 +290,11 @@ private final class BatchWriter: @unchecked Sendable {
         report.problemCount += problems.count
         let room = max(0, maxListed - report.problems.count)
         report.problems += problems.prefix(room)
+        if let u = d.unreadable {
+            report.problemCount += 1
+            report.problems.append(u)
+            report.filesReadInPart.append(u.file)
+        }
     }
 }
 

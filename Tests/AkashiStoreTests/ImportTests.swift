@@ -184,15 +184,99 @@ struct ImportTests {
         }
     }
 
-    @Test("a truncated gzip file is reported, naming the file")
+    @Test("a truncated gzip file between two good files: its complete lines and both good files are imported, the damage is reported by file and line")
     func truncatedGzip() throws {
         try withTempDir { dir in
-            try writeLines(dir + "/a.jsonl.gz", (0..<2000).map { Sample.access($0) })
-            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.jsonl.gz"))
-            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/t.jsonl.gz"))
+            let a = dir + "/a.jsonl", t = dir + "/t.jsonl.gz", b = dir + "/b.jsonl"
+            try writeLines(a, [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person])
+            try writeLines(dir + "/full.jsonl.gz", (0..<2000).map { Sample.access($0) })
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/full.jsonl.gz"))
+            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: t))
+            try writeLines(b, [Sample.protection, Sample.kase, Sample.selfReport, Sample.access(5000)])
             let store = try SQLiteStore(directory: dir + "/store")
-            #expect { try Importer(store: store).run(files: [dir + "/t.jsonl.gz"]) } throws: { error in
-                "\(error)".contains("t.jsonl.gz") && "\(error)".contains("truncated")
+            let r = try Importer(store: store).run(files: [a, t, b])
+            #expect(!r.allTaken && r.rejected == 1 && r.conflicts == 0 && r.filesReadInPart == [t])
+            let damage = try #require(r.problems.first { $0.file == t })
+            let n = damage.line
+            #expect(n > 0 && n < 2000 && damage.kind == .rejected)
+            #expect(damage.description.hasPrefix(t + ":\(n): rejected: gzip data ends early (truncated file) after line \(n)"))
+            // Every complete line before the damage, and everything of both good files, is stored.
+            let s = try store.stats()
+            #expect(s.offices == 2 && s.staff == 1 && s.registers == 1 && s.persons == 1)
+            #expect(s.protections == 1 && s.cases == 1 && s.selfReports == 1 && s.access == n + 1)
+            var ids: Set<String> = []
+            try store.forEachRecord(.access) { raw in
+                let object = try JSONSerialization.jsonObject(with: Data(raw)) as? [String: Any]
+                ids.insert(object?["id"] as? String ?? "?")
+            }
+            #expect(ids.symmetricDifference((0..<n).map { "E\($0)" } + ["E5000"]).isEmpty)
+            // The line the damage cut off, if any bytes of it were read, is kept verbatim in the quarantine.
+            let cutOff = damage.message.contains("incomplete line \(n + 1)")
+            #expect(r.lines == 5 + n + (cutOff ? 1 : 0) + 4 && r.imported == 5 + n + 4)
+            if cutOff {
+                let q = try String(contentsOfFile: store.quarantinePath, encoding: .utf8)
+                #expect(q.hasSuffix("\n") && !q.dropLast().contains("\n") && Sample.access(n).hasPrefix(String(q.dropLast())))
+                #expect(s.quarantined == 1)
+            }
+            // In small batches (many batches before the damage) the outcome is the same.
+            var small = Importer(store: try SQLiteStore(directory: dir + "/small"))
+            small.batchBytes = 4096
+            let rs = try small.run(files: [a, t, b])
+            #expect(rs.imported == r.imported && rs.lines == r.lines && rs.rejected == 1 && rs.problems.contains { $0 == damage })
+            #expect(try small.store.stats() == s)
+            // Importing the same files again changes nothing and reports the same damage.
+            let again = try Importer(store: store).run(files: [a, t, b])
+            #expect(again.imported == 0 && again.duplicates == 5 + n + 4 && again.rejected == 1)
+            #expect(again.problems.contains { $0 == damage })
+            #expect(try store.stats() == s)
+        }
+    }
+
+    @Test("a corrupt first file does not lose the later files: nothing of it can be read, and that is reported")
+    func corruptGzipFirst() throws {
+        try withTempDir { dir in
+            let c = dir + "/c.jsonl.gz", a = dir + "/a.jsonl"
+            // A gzip header with an unknown compression method: zlib refuses the first bytes.
+            try Data([0x1F, 0x8B, 0xFF] + [UInt8](repeating: 0, count: 64)).write(to: URL(fileURLWithPath: c))
+            try writeLines(a, Sample.all)
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [c, a])
+            #expect(r.imported == 10 && r.rejected == 1 && !r.allTaken && r.filesReadInPart == [c])
+            #expect(r.problems.count == 1 && r.problems[0].file == c && r.problems[0].line == 0)
+            #expect(r.problems[0].message.contains("gzip data is corrupt") && r.problems[0].message.contains("before line 1"))
+            #expect(try store.stats().quarantined == 0)
+        }
+    }
+
+    @Test("gzip data damaged in the middle: the file is reported as corrupt and the next file is still imported")
+    func corruptGzipMiddle() throws {
+        try withTempDir { dir in
+            let t = dir + "/m.jsonl.gz", b = dir + "/b.jsonl"
+            try writeLines(dir + "/full.jsonl.gz", (0..<2000).map { Sample.access($0) })
+            var data = try Data(contentsOf: URL(fileURLWithPath: dir + "/full.jsonl.gz"))
+            let mid = data.count / 2
+            data.replaceSubrange(mid..<mid + 64, with: [UInt8](repeating: 0xFF, count: 64))
+            try data.write(to: URL(fileURLWithPath: t))
+            try writeLines(b, Sample.all)
+            let store = try SQLiteStore(directory: dir + "/store")
+            let r = try Importer(store: store).run(files: [t, b])
+            #expect(!r.allTaken && r.filesReadInPart == [t])
+            #expect(r.problems.contains { $0.file == t && $0.kind == .rejected && $0.message.contains("gzip data is corrupt") })
+            // Whatever came out before the damage was checked line by line like any other input.
+            #expect(r.imported + r.duplicates + r.rejected + r.unknownTypes >= 10 && r.imported >= 10)
+            var all: [String] = []
+            try store.forEachRecord(.office) { all.append(String(decoding: $0, as: UTF8.self)) }
+            #expect(all.count == 2)
+        }
+    }
+
+    @Test("a file that cannot be opened is still an error, naming the file")
+    func missingFileThrows() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            let store = try SQLiteStore(directory: dir + "/store")
+            #expect { try Importer(store: store).run(files: [dir + "/a.jsonl", dir + "/missing.jsonl"]) } throws: { error in
+                "\(error)".contains("missing.jsonl") && "\(error)".contains("cannot open")
             }
         }
     }
