@@ -156,13 +156,19 @@ struct Reconcile: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(directory: options.store)
-        if !noRun { try AuditService(store: store).run() }
         var service = ReconcileService(store: store)
         service.minimumFlagged = max(1, minFlagged)
-        let r = try service.reconcile(survey: survey)
-        switch format {
-        case .json: print(String(decoding: try r.jsonData(), as: UTF8.self))
-        case .table: print(r.table, terminator: "")
+        do {
+            // A survey without answers is refused before the (possibly long) audit.
+            _ = try service.answers(survey: survey)
+            if !noRun { try AuditService(store: store).run() }
+            let r = try service.reconcile(survey: survey)
+            switch format {
+            case .json: print(String(decoding: try r.jsonData(), as: UTF8.self))
+            case .table: print(r.table, terminator: "")
+            }
+        } catch let e as ReportError {
+            throw ValidationError("--survey \(survey): \(e.message)")
         }
     }
 }

@@ -143,8 +143,21 @@ public struct ReconcileService: Sendable {
         self.store = store
     }
 
-    public func reconcile(survey: String) throws -> Reconciliation {
+    /// The survey's answers; a survey with no answers in the store is a ``ReportError`` (a mistyped survey ID
+    /// would otherwise list every flagged staff member as undeclared but found).
+    public func answers(survey: String) throws -> [SelfReport] {
         let answers = try store.selfReports(survey: survey)
+        guard answers.isEmpty else { return answers }
+        let total = try store.stats().selfReports
+        throw ReportError(
+            "no self-report answers for survey \(survey) in the store"
+                + (total == 0 ? " (it holds no self-report answers at all)"
+                    : " (it holds \(total) \(total == 1 ? "answer" : "answers") to other surveys)"))
+    }
+
+    /// Reconciles one survey; throws a ``ReportError`` when the store has no answers to it.
+    public func reconcile(survey: String) throws -> Reconciliation {
+        let answers = try answers(survey: survey)
         var byStaff: [String: SelfReport] = [:]
         for a in answers { byStaff[a.staff] = a }
         // The survey's cut-off: flagged accesses after the latest answer cannot have been declared.

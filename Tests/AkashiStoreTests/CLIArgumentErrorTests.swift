@@ -83,3 +83,19 @@ struct CLIArgumentErrorTests {
         }
     }
 }
+
+@Suite("Command-line argument errors: reports")
+struct CLIReportArgumentTests {
+    @Test("reconcile --survey with no answers in the store: exit 2 naming the survey, before auditing")
+    func reconcileUnknownSurvey() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            let r = try runAkashi(["reconcile", "--store", f.store, "--survey", "NOSUCH"])
+            #expect(r.status == 2, "\(r.status) \(r.out) \(r.err)")
+            #expect(r.err.contains("no self-report answers for survey NOSUCH in the store"), "\(r.err)")
+            #expect(r.out.isEmpty)
+            let ok = try runAkashi(["reconcile", "--store", f.store, "--survey", "2014-02", "--format", "table"])
+            #expect(ok.status == 0, "\(ok.err)")
+        }
+    }
+}
