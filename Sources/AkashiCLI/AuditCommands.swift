@@ -48,6 +48,9 @@ struct AuditCommand: AsyncParsableCommand {
         }
         if let from, Self.instant(from, endOfDay: false) == nil { throw ValidationError("--from: not a date: \(from)") }
         if let to, Self.instant(to, endOfDay: true) == nil { throw ValidationError("--to: not a date: \(to)") }
+        if let from, let to, let f = Self.instant(from, endOfDay: false), let t = Self.instant(to, endOfDay: true), f > t {
+            throw ValidationError("--from \(from) is after --to \(to)")
+        }
         guard limit > 0 else { throw ValidationError("--limit must be positive") }
     }
 

@@ -99,3 +99,21 @@ struct CLIReportArgumentTests {
         }
     }
 }
+
+@Suite("Command-line argument errors: audit")
+struct CLIAuditArgumentTests {
+    @Test("audit --from after --to is an argument error (exit 2); a one-day period is fine")
+    func fromAfterTo() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            for (from, to) in [("2014-02-01", "2014-01-01"), ("2014-01-02T00:00:01+09:00", "2014-01-01")] {
+                let r = try runAkashi(["audit", "--store", f.store, "--from", from, "--to", to])
+                #expect(r.status == 2, "\(from) \(to): \(r.status) \(r.err)")
+                #expect(r.err.contains("--from \(from) is after --to \(to)"), "\(r.err)")
+            }
+            let ok = try runAkashi(["audit", "--store", f.store, "--from", "2011-03-11", "--to", "2011-03-11", "--all"])
+            #expect(ok.status == 0, "\(ok.err)")
+            #expect(!ok.out.isEmpty)
+        }
+    }
+}
