@@ -57,11 +57,29 @@ func loadVerifiers(_ keys: [String]) throws -> [NoteVerifier] {
     }
 }
 
-/// Reads a file argument, `-` for standard input.
-func readArgumentFile(_ path: String) throws -> String {
-    if path == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
-    guard let s = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("\(path): cannot read") }
-    return s
+/// Reads the file an option names (`-` for standard input when `stdin` is allowed); a missing file, a directory or
+/// an unreadable file is an argument error naming the option and the file, never Foundation's error text.
+func readFileArgument(_ path: String, option: String, stdin: Bool = false) throws -> Data {
+    if stdin && path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw ValidationError("\(option) \(path): no such file")
+    }
+    guard !isDirectory.boolValue else { throw ValidationError("\(option) \(path): is a directory, not a file") }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw ValidationError("\(option) \(path): cannot read the file (permissions?)")
+    }
+    return data
+}
+
+/// Reads a text file an option names (`-` for standard input when `stdin` is allowed), as ``readFileArgument``;
+/// text that is not UTF-8 is an argument error too.
+func readTextArgument(_ path: String, option: String, stdin: Bool = false) throws -> String {
+    let data = try readFileArgument(path, option: option, stdin: stdin)
+    guard let text = String(validating: data, as: UTF8.self) else {
+        throw ValidationError("\(option) \(path): not a text file (not UTF-8)")
+    }
+    return text
 }
 
 extension LedgerCommand {
@@ -217,8 +235,16 @@ extension LedgerCommand {
             let store = try SQLiteStore(directory: options.store)
             var verifiers = try loadVerifiers(verifierKey)
             if verifiers.isEmpty, let k = try store.recordedVerifierKey() { verifiers = [try NoteVerifier(text: k)] }
+            // An --old that cannot be read or is no signed checkpoint is an unusable argument (exit 2); exit 1 is
+            // kept for a log that fails the check (a bad signature, a shrunk or forked log).
+            let oldNote = try readTextArgument(old, option: "--old", stdin: true)
             do {
-                let (o, n) = try LedgerService(store: store).check(old: try readArgumentFile(old), verifiers: verifiers)
+                _ = try Checkpoint(text: try SignedNote(parsing: oldNote).text)
+            } catch let e as LedgerError {
+                throw ValidationError("--old \(old): not a signed checkpoint note: \(e.message)")
+            }
+            do {
+                let (o, n) = try LedgerService(store: store).check(old: oldNote, verifiers: verifiers)
                 print("ok: checkpoint \(grouped(o.size)) is extended by the current checkpoint \(grouped(n.size))")
             } catch {
                 warn("check FAILED: \(error)")

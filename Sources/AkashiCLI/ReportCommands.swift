@@ -122,7 +122,7 @@ struct VerifyReceipt: AsyncParsableCommand {
             print("\(checks.count - bad.count) of \(checks.count) events verified" + (bad.isEmpty ? "" : "; \(bad.count) FAILED"))
             if !bad.isEmpty { throw ExitCode(1) }
         } else if let receipt, let entry {
-            let text = try readArgumentFile(receipt)
+            let text = try readTextArgument(receipt, option: "--receipt", stdin: true)
             guard let bytes = FileManager.default.contents(atPath: entry) else { throw ValidationError("\(entry): cannot read") }
             do {
                 let cp = try ReceiptVerifier.verify(receipt: text, entry: [UInt8](bytes), verifiers: verifiers)

@@ -117,3 +117,47 @@ struct CLIAuditArgumentTests {
         }
     }
 }
+
+@Suite("Command-line argument errors: ledger check --old")
+struct CLICheckOldTests {
+    @Test("an unreadable or non-checkpoint --old is an argument error (exit 2); a failing log still exits 1")
+    func oldFile() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            let cp = try runAkashi(["ledger", "checkpoint", "--store", f.store])
+            #expect(cp.status == 0, "\(cp.err)")
+            let good = dir + "/cp.txt", text = dir + "/text.txt", binary = dir + "/bin", forged = dir + "/forged.txt"
+            try cp.out.write(toFile: good, atomically: true, encoding: .utf8)
+            try "hello\n".write(toFile: text, atomically: true, encoding: .utf8)
+            try Data([0xFF, 0xFE, 0x00, 0x0A]).write(to: URL(fileURLWithPath: binary))
+            // The same note with another root hash: well-formed, but its signature no longer verifies.
+            var lines = cp.out.components(separatedBy: "\n")
+            lines[2] = String(repeating: "A", count: 43) + "="
+            try lines.joined(separator: "\n").write(toFile: forged, atomically: true, encoding: .utf8)
+            let verifier = f.signer.verifier.text
+            func check(_ old: String, stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+                try runAkashi(["ledger", "check", "--store", f.store, "--old", old, "--verifier-key", verifier], stdin: stdin)
+            }
+            #expect(try check(good).status == 0)
+            #expect(try check("-", stdin: Data(cp.out.utf8)).status == 0)
+            for (old, message) in [
+                (dir + "/nosuch", "--old \(dir)/nosuch: no such file"),
+                (dir, "--old \(dir): is a directory"),
+                (binary, "--old \(binary): not a text file"),
+                (text, "--old \(text): not a signed checkpoint note"),
+                (f.keyFile, "--old \(f.keyFile): not a signed checkpoint note"),
+            ] {
+                let r = try check(old)
+                #expect(r.status == 2, "\(old): \(r.status) \(r.err)")
+                #expect(r.err.contains(message), "\(old): \(r.err)")
+                #expect(!r.err.contains("check FAILED") && !r.err.contains("NSCocoaErrorDomain"), "\(old): \(r.err)")
+                #expect(!r.err.contains(f.secret))
+            }
+            let r = try check("-", stdin: Data("not a note".utf8))
+            #expect(r.status == 2 && r.err.contains("--old -: not a signed checkpoint note"), "\(r.err)")
+            let bad = try check(forged)
+            #expect(bad.status == 1, "\(bad.status) \(bad.err)")
+            #expect(bad.err.contains("check FAILED"), "\(bad.err)")
+        }
+    }
+}
