@@ -18,6 +18,10 @@ public struct DisclosureReport: Codable, Sendable, Equatable {
     public var offices: [OfficeAccesses]
     /// Certificates requested by the subject themselves (or their family, 本人等), with the accesses they explain.
     public var issuances: [DisclosedIssuance]
+    /// The resident's form only: accesses whose office would locate another person under DV support (支援措置), with
+    /// no office, staff, case or entry bytes (dates, action, record and receipt stay; the receipt checks against
+    /// ``DisclosedEvent/leaf``). Left out when there are none.
+    public var withheld: [DisclosedEvent]?
     /// The signed checkpoint every receipt is against (C2SP signed note), when the ledger has one.
     public var checkpoint: String?
     /// When the report was produced (RFC 3339, JST).
@@ -26,13 +30,14 @@ public struct DisclosureReport: Codable, Sendable, Equatable {
     public var auditor: Bool
 
     public init(format: String = DisclosureReport.formatName, subject: DisclosureSubject, period: DisclosurePeriod,
-                offices: [OfficeAccesses], issuances: [DisclosedIssuance], checkpoint: String?, generated: String,
-                auditor: Bool) {
+                offices: [OfficeAccesses], issuances: [DisclosedIssuance], withheld: [DisclosedEvent]? = nil,
+                checkpoint: String?, generated: String, auditor: Bool) {
         self.format = format
         self.subject = subject
         self.period = period
         self.offices = offices
         self.issuances = issuances
+        self.withheld = withheld
         self.checkpoint = checkpoint
         self.generated = generated
         self.auditor = auditor
@@ -40,8 +45,8 @@ public struct DisclosureReport: Codable, Sendable, Equatable {
 
     public static let formatName = "akashi-disclosure/1"
 
-    /// Every event of the report (offices first, then issuances).
-    public var allEvents: [DisclosedEvent] { offices.flatMap(\.events) + issuances.flatMap(\.events) }
+    /// Every event of the report (offices first, then issuances, then the withheld ones).
+    public var allEvents: [DisclosedEvent] { offices.flatMap(\.events) + issuances.flatMap(\.events) + (withheld ?? []) }
 }
 
 /// Whose records the report is about.
@@ -126,11 +131,15 @@ public struct DisclosedEvent: Codable, Sendable, Equatable {
     public var staff: String?
     /// C2SP tlog-proof text against ``DisclosureReport/checkpoint`` (`nil` when the event is newer than it).
     public var receipt: String?
-    /// The exact ledger entry bytes, base64.
-    public var entry: String
+    /// The exact ledger entry bytes, base64 — left out of the resident's form when the entry holds what the
+    /// resident may not see (then ``leaf`` is given instead).
+    public var entry: String?
+    /// Lower-case hex of the entry's leaf hash, SHA-256(0x00 || entry), when the entry bytes are withheld: the
+    /// receipt still proves that this leaf is in the log.
+    public var leaf: String?
 
     public init(id: String, index: UInt64, at: String, date: String, action: String, record: String, register: String?,
-                outcome: String, staff: String?, receipt: String?, entry: String) {
+                outcome: String, staff: String?, receipt: String?, entry: String?, leaf: String? = nil) {
         self.id = id
         self.index = index
         self.at = at
@@ -142,6 +151,7 @@ public struct DisclosedEvent: Codable, Sendable, Equatable {
         self.staff = staff
         self.receipt = receipt
         self.entry = entry
+        self.leaf = leaf
     }
 }
 
@@ -404,15 +414,23 @@ public struct DisclosureService: Sendable {
             events.append((row, e))
         }
 
-        // The subject's own certificate requests.
-        let own = try ownCases(person: person?.id, registers: ids)
+        // DV support (支援措置): in the resident's form nothing may locate another person under DV support.
+        let dv = q.auditor ? nil : try DVGuard(service: self, subject: person?.id, registers: registers, events: events.map(\.event),
+                                               today: clock().jstDate)
+
+        // The subject's own certificate requests (never a protected person's request).
+        var own = try ownCases(person: person?.id, registers: ids)
+        if let dv { own.removeAll { dv.isProtectedRequest($0, on: $0.received.jstDate) } }
         let ownByID = Dictionary(own.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let explainedBy = events.isEmpty ? [:] : try store.explainingCases(accessIDs: events.map(\.event.id))
         var ownEvents: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
         var others: [(row: LedgerEntryRow, event: AccessEvent)] = []
+        var hidden: [(row: LedgerEntryRow, event: AccessEvent)] = []
         for item in events {
             if let c = attribute(item.event, own: own, ownByID: ownByID, explainedBy: explainedBy, groups: groups) {
                 ownEvents[c, default: []].append(item)
+            } else if let dv, dv.locates(item.event) {
+                hidden.append(item)
             } else {
                 others.append(item)
             }
@@ -430,16 +448,18 @@ public struct DisclosureService: Sendable {
         } else {
             proofs = [:]
         }
-        func disclosed(_ item: (row: LedgerEntryRow, event: AccessEvent)) throws -> DisclosedEvent {
+        func disclosed(_ item: (row: LedgerEntryRow, event: AccessEvent), withholdEntry: Bool = false) throws -> DisclosedEvent {
             let e = item.event
             var receipt: String?
             if let cp = checkpoint, let proof = proofs[item.row.seq] {
                 receipt = Receipt(index: item.row.seq, proof: proof, checkpoint: cp.note).text
             }
+            let withhold = withholdEntry && !q.auditor
             return DisclosedEvent(id: e.id, index: item.row.seq, at: e.at.description, date: e.at.jstDate.description,
                                   action: e.action.rawValue, record: e.record.rawValue, register: e.register,
                                   outcome: e.outcome.rawValue, staff: q.auditor ? e.staff : nil, receipt: receipt,
-                                  entry: Data(item.row.entry).base64EncodedString())
+                                  entry: withhold ? nil : Data(item.row.entry).base64EncodedString(),
+                                  leaf: withhold ? MerkleHash.leaf(item.row.entry).hex : nil)
         }
 
         let officeNames = Dictionary(try store.reportOffices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -463,7 +483,7 @@ public struct DisclosureService: Sendable {
                 searches: list.count { $0.event.action == .search },
                 prints: list.count { $0.event.action == .print },
                 registers: touched.count,
-                events: try list.map(disclosed)))
+                events: try list.map { try disclosed($0) }))
         }
 
         // Issuances.
@@ -482,9 +502,12 @@ public struct DisclosureService: Sendable {
                 caseID: c.id, number: c.number, date: (firstPrint ?? receivedDay).description, office: c.office,
                 name: officeNames[c.office] ?? c.office, certificate: c.kind.rawValue, copies: copies,
                 requester: c.requester?.rawValue ?? "self", issued: firstPrint != nil || c.status == .done,
-                events: try list.map(disclosed)))
+                events: try list.map { try disclosed($0) }))
         }
         issuances.sort { ($0.date, $0.caseID) < ($1.date, $1.caseID) }
+
+        // Withheld (DV support): no office, staff, case or entry bytes.
+        let withheld = try Self.inTimeOrder(hidden).map { try disclosed($0, withholdEntry: true) }
 
         let subject: DisclosureSubject
         switch q.subject {
@@ -495,7 +518,8 @@ public struct DisclosureService: Sendable {
             subject = DisclosureSubject(type: "register", id: rid, name: r?.honseki, kind: r?.kind.rawValue, registers: ids)
         }
         return DisclosureReport(subject: subject, period: DisclosurePeriod(from: q.from.description, to: q.to.description),
-                                offices: sections, issuances: issuances, checkpoint: checkpoint?.note,
+                                offices: sections, issuances: issuances, withheld: withheld.isEmpty ? nil : withheld,
+                                checkpoint: checkpoint?.note,
                                 generated: Timestamp(millis: clock().millis).description, auditor: q.auditor)
     }
 
@@ -532,6 +556,90 @@ public struct DisclosureService: Sendable {
             if e.action == .search, e.results?.contains(where: { caseGroups.contains(groups[$0] ?? $0) }) == true { return c.id }
         }
         return nil
+    }
+}
+
+// MARK: - DV support (支援措置)
+
+/// Decides, for the resident's form, which accesses would locate another person under DV support (支援措置) and which
+/// certificate requests are such a person's: their office must not reach the subject's report.
+struct DVGuard {
+    /// The subject person (`nil` for a register: then everyone named is "another person").
+    let subject: String?
+    /// DV-support protections of the persons concerned.
+    let protections: [String: [Protection]]
+    let registers: [String: Register]
+    let cases: [String: Case]
+    /// The day the report is made: a protection in force today protects even older accesses (they may still locate).
+    let today: LocalDate
+
+    init(service: DisclosureService, subject: String?, registers lineage: [Register], events: [AccessEvent],
+         today: LocalDate) throws {
+        let store = service.store
+        self.subject = subject
+        self.today = today
+        var regs = Dictionary(lineage.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let named = Set(events.compactMap(\.register)).subtracting(regs.keys)
+        for r in try store.reportRegisters(ids: Array(named)) { regs[r.id] = r }
+        var cases: [String: Case] = [:]
+        for c in try store.reportCases(ids: Array(Set(events.compactMap(\.caseID)))) { cases[c.id] = c }
+        var persons = Set(events.compactMap(\.person))
+        for r in regs.values { persons.formUnion(r.members); if let h = r.head { persons.insert(h) } }
+        for c in cases.values { persons.formUnion(c.persons) }
+        if let subject { persons.remove(subject) }
+        self.registers = regs
+        self.cases = cases
+        self.protections = try Self.dvProtections(store: store, persons: persons)
+    }
+
+    /// DV-support protections of the given persons, by person.
+    static func dvProtections(store: any ReportStore, persons: Set<String>) throws -> [String: [Protection]] {
+        guard !persons.isEmpty else { return [:] }
+        var out: [String: [Protection]] = [:]
+        if let workspace = store as? any WorkspaceStore {
+            for p in persons.sorted() {
+                let list = try workspace.protections(person: p).filter { $0.kind == .dv_support }
+                if !list.isEmpty { out[p] = list }
+            }
+        } else {
+            try store.forEachRecord(.protection) { bytes in
+                guard case let .record(.protection(p), _)? = try? RecordDecoder.decodeStored(line: bytes),
+                      p.kind == .dv_support, persons.contains(p.person) else { return }
+                out[p.person, default: []].append(p)
+            }
+        }
+        return out
+    }
+
+    /// Whether `person` is someone other than the subject under DV support in force on `date` or today.
+    func isProtectedOther(_ person: String, on date: LocalDate) -> Bool {
+        guard person != subject, let list = protections[person] else { return false }
+        return list.contains { $0.covers(date) || $0.covers(today) }
+    }
+
+    /// Whether another member (or the 筆頭者) of the register is under DV support.
+    func registerShelters(_ id: String, on date: LocalDate) -> Bool {
+        guard let r = registers[id] else { return false }
+        return (r.members + (r.head.map { [$0] } ?? [])).contains { isProtectedOther($0, on: date) }
+    }
+
+    /// Whether the case may be a protected person's own request: it names one, or it names no person and is about a
+    /// register where one is recorded.
+    func isProtectedRequest(_ c: Case, on date: LocalDate) -> Bool {
+        if c.persons.contains(where: { isProtectedOther($0, on: date) }) { return true }
+        return c.persons.isEmpty && c.registers.contains { registerShelters($0, on: date) }
+    }
+
+    /// Whether the access's office would locate a protected person: it names one, it belongs to a protected person's
+    /// request, or it is a 附票 access or a certificate issuance on a register where one is recorded.
+    func locates(_ e: AccessEvent) -> Bool {
+        let day = e.at.jstDate
+        if let p = e.person, isProtectedOther(p, on: day) { return true }
+        let kase = e.caseID.flatMap { cases[$0] }
+        if let kase, isProtectedRequest(kase, on: day) { return true }
+        let issuance = e.action == .print || kase?.kind.isCertificate == true
+        if e.record == .fuhyo || issuance, let r = e.register, registerShelters(r, on: day) { return true }
+        return false
     }
 }
 

@@ -119,7 +119,7 @@ extension DisclosureReport {
         s += "</table>\n"
 
         s += "<h2>1. 区役所等ごとの閲覧状況 <span class=\"en\">Accesses by office</span></h2>\n"
-        if offices.isEmpty {
+        if offices.isEmpty && (withheld ?? []).isEmpty {
             s += "<p>この期間に、ご本人等の請求によるもの以外の閲覧はありません。<br><span class=\"en\">No access in this period other than for your own requests.</span></p>\n"
         }
         for (k, o) in offices.enumerated() {
@@ -140,6 +140,14 @@ extension DisclosureReport {
             s += "<tr><th>対象戸籍数 <span class=\"en\">Registers</span></th><td>\(o.registers)</td></tr>\n"
             s += "</table>\n"
             s += eventsTable(o.events)
+        }
+        if let withheld, !withheld.isEmpty {
+            s += "<h3>非開示（支援措置） <span class=\"en\">Withheld (DV support)</span></h3>\n"
+            s += "<p>次の\(withheld.count)件は、支援措置を受けている方の所在が分からないよう、区役所等を開示しません"
+                + "（日時・操作・記録と受領証は載せます）。<br><span class=\"en\">The office of these \(withheld.count) "
+                + "access(es) is withheld so as not to reveal where a person under DV support lives (time, action, record "
+                + "and receipt are shown).</span></p>\n"
+            s += eventsTable(withheld)
         }
 
         s += "<h2>2. ご本人等の請求による証明書の発行 <span class=\"en\">Certificates issued on your own (or your family's) requests</span></h2>\n"
@@ -212,7 +220,8 @@ extension DisclosureReport {
         return s
     }
 
-    /// Every event as CSV: `section` is `office` or `issuance`; `staff` only in the auditor's form.
+    /// Every event as CSV: `section` is `office`, `issuance` or `withheld` (no office, DV support); `staff` only in
+    /// the auditor's form.
     public func eventsCSV(bom: Bool = true) -> String {
         var s = bom ? ReportText.bom : ""
         var header = ["section", "office", "case", "event", "index", "at", "date", "action", "record", "register", "outcome"]
@@ -225,6 +234,7 @@ extension DisclosureReport {
         }
         for o in offices { for e in o.events { row("office", o.office, "", e) } }
         for i in issuances { for e in i.events { row("issuance", i.office, i.caseID, e) } }
+        for e in withheld ?? [] { row("withheld", "", "", e) }
         return s
     }
 }

@@ -53,9 +53,12 @@ struct ResidentRoutes: Sendable {
             _ = try await console.journal("resident.view", nil, subject: report.subject.id,
                                           [("from", .string(report.period.from)), ("to", .string(report.period.to)),
                                            ("events", .number(String(report.allEvents.count))), ("client", .string(who))])
+            // The resident's form already has no staff, no office for DV-withheld accesses and no withheld entry bytes;
+            // clear staff again in case the form ever changes.
             var safe = report
             for k in safe.offices.indices { for j in safe.offices[k].events.indices { safe.offices[k].events[j].staff = nil } }
             for k in safe.issuances.indices { for j in safe.issuances[k].events.indices { safe.issuances[k].events[j].staff = nil } }
+            if let w = safe.withheld { safe.withheld = w.map { var e = $0; e.staff = nil; return e } }
             let token = console.keepResidentReport(try safe.jsonData())
             func ev(_ e: DisclosedEvent) -> [String: Any] {
                 ["at": e.at, "date": ReportText.wareki(e.date), "action": ReportText.actionJa(e.action), "actionEn": e.action,
@@ -71,7 +74,8 @@ struct ResidentRoutes: Sendable {
                                ["date": i.date, "name": i.name, "certificate": ReportText.certificateJa(i.certificate),
                                 "requester": ReportText.requesterJa(i.requester), "events": i.events.map(ev)]
                            },
-                           "none": safe.offices.isEmpty && safe.issuances.isEmpty] as [String: Any]
+                           "withheld": (safe.withheld ?? []).isEmpty ? [] : [["events": (safe.withheld ?? []).map(ev)]] as [[String: Any]],
+                           "none": safe.offices.isEmpty && safe.issuances.isEmpty && (safe.withheld ?? []).isEmpty] as [String: Any]
             var r = pages.html("resident", v)
             r.setCookie(Cookie(name: Self.reportCookie, value: token, maxAge: 900, path: "/resident",
                                secure: pages.workspace.config.secureCookies, httpOnly: true, sameSite: .strict))

@@ -116,3 +116,82 @@ enum Reg {
         return DisclosureService.isReform(ra, rb)
     }
 }
+
+/// DV support (支援措置): the abuser's report must not locate the victim who shares (or shared) the register.
+@Suite("Disclosure and DV support (開示と支援措置)")
+struct DisclosureDVTests {
+    /// PA and PV share register R; PV is under DV support from 2012 and lives in 淀川区 now. Her new office opens R's
+    /// 附票 and R, and issues her certificates (her own request naming her; a family request naming no person).
+    static func store() throws -> TestStore {
+        try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"),
+            Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27123"),
+            Lines.register("R", members: ["PA", "PV"]),
+            Lines.person("PA", "加害 太郎", register: "R"), Lines.person("PV", "被害 花子", register: "R"),
+            Lines.protection("PV", from: "2012-01-01"),
+            Lines.access("E1", at: "2012-03-01T10:00:00+09:00", register: "R", person: "PA"),
+            Lines.access("V1", at: "2012-03-05T10:00:00+09:00", staff: "S2", office: "27123", record: "fuhyo", register: "R"),
+            Lines.access("V2", at: "2012-03-05T10:01:00+09:00", staff: "S2", office: "27123", register: "R", person: "PV"),
+            Lines.kase("CV", office: "27123", requester: "self", received: "2012-03-05T10:00:00+09:00", staff: ["S2"],
+                       registers: ["R"], persons: ["PV"]),
+            Lines.access("V3", at: "2012-03-05T10:02:00+09:00", staff: "S2", office: "27123", action: "print", register: "R",
+                         person: "PV", caseID: "CV"),
+            Lines.kase("CF", office: "27123", requester: "family", received: "2012-03-06T10:00:00+09:00", staff: ["S2"],
+                       registers: ["R"], persons: []),
+            Lines.access("V4", at: "2012-03-06T10:02:00+09:00", staff: "S2", office: "27123", action: "print", register: "R",
+                         caseID: "CF"),
+        ])
+    }
+
+    @Test("the abuser's report shows neither the protected member's office nor her requests; the auditor's form does")
+    func abuserSeesNoOffice() throws {
+        let t = try Self.store()
+        let r = try DisclosurePrivacyTests.disclose(t, .person("PA"))
+        #expect(r.offices.map(\.office) == ["27108"])
+        #expect(r.offices[0].events.map(\.id) == ["E1"])
+        #expect(r.issuances.isEmpty)
+        let withheld = r.withheld ?? []
+        #expect(withheld.map(\.id) == ["V1", "V2", "V3", "V4"])
+        #expect(withheld.map(\.date) == ["2012-03-05", "2012-03-05", "2012-03-05", "2012-03-06"])
+        #expect(withheld.allSatisfy { $0.staff == nil && $0.entry == nil && $0.leaf?.count == 64 && $0.receipt != nil })
+        let texts = [String(decoding: try r.jsonData(), as: UTF8.self), r.html(), r.officesCSV(), r.eventsCSV()]
+        for text in texts {
+            // (Two-letter IDs could occur by chance in base64; the office code and the names cannot.)
+            for secret in ["27123", "淀川", "乙"] { #expect(!text.contains(secret), "\(secret)") }
+        }
+        #expect(r.html().contains("非開示（支援措置）"))
+        let checks = ReceiptVerifier.verify(report: try DisclosureReport.parse(try r.jsonData()), verifiers: [t.verifier])
+        #expect(checks.count == 5)
+        #expect(checks.allSatisfy { $0.ok })
+        #expect(checks.filter { $0.note == ReceiptCheck.contentWithheld }.map(\.eventID) == ["V1", "V2", "V3", "V4"])
+
+        // The auditor's form keeps everything.
+        let audited = try DisclosurePrivacyTests.disclose(t, .person("PA"), auditor: true)
+        #expect(audited.withheld == nil)
+        #expect(audited.offices.map(\.office) == ["27108", "27123"])
+        #expect(audited.offices[1].events.map(\.id) == ["V1", "V2", "V3"])
+        #expect(audited.issuances.map(\.caseID) == ["CF"])
+        #expect(audited.allEvents.allSatisfy { $0.entry != nil && $0.staff != nil })
+
+        // The protected person's own report is not withheld from her.
+        let own = try DisclosurePrivacyTests.disclose(t, .person("PV"))
+        #expect(own.withheld == nil)
+        #expect(Set(own.issuances.map(\.caseID)) == ["CV", "CF"])
+        #expect(own.allEvents.count == 5)
+    }
+
+    @Test("a protection that ended before the access and before today withholds nothing")
+    func endedProtection() throws {
+        let t = try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"),
+            Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27123"),
+            Lines.register("R", members: ["PA", "PV"]),
+            Lines.person("PA", "加害 太郎", register: "R"), Lines.person("PV", "被害 花子", register: "R"),
+            Lines.protection("PV", from: "2008-01-01", to: "2010-12-31"),
+            Lines.access("V1", at: "2012-03-05T10:00:00+09:00", staff: "S2", office: "27123", record: "fuhyo", register: "R"),
+        ])
+        let r = try DisclosurePrivacyTests.disclose(t, .person("PA"))
+        #expect(r.withheld == nil)
+        #expect(r.offices.map(\.office) == ["27123"])
+    }
+}

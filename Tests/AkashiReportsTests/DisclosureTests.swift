@@ -105,7 +105,7 @@ struct DisclosureTests {
         // A tampered entry: 現在戸籍 → 附票 in the entry bytes.
         var bad = r
         let e = bad.offices[0].events[0]
-        var entry = String(decoding: Data(base64Encoded: e.entry)!, as: UTF8.self)
+        var entry = String(decoding: Data(base64Encoded: e.entry!)!, as: UTF8.self)
         entry = entry.replacingOccurrences(of: "\"record\":\"current\"", with: "\"record\":\"fuhyo\"")
         bad.offices[0].events[0].entry = Data(entry.utf8).base64EncodedString()
         let failed = ReceiptVerifier.verify(report: bad, verifiers: [seed.test.verifier]).filter { !$0.ok }
@@ -120,7 +120,7 @@ struct DisclosureTests {
         #expect(ReceiptVerifier.verify(report: r, verifiers: [other]).allSatisfy { !$0.ok })
         // A single receipt with its entry bytes.
         let one = r.offices[1].events[0]
-        let cp = try ReceiptVerifier.verify(receipt: one.receipt!, entry: [UInt8](Data(base64Encoded: one.entry)!),
+        let cp = try ReceiptVerifier.verify(receipt: one.receipt!, entry: [UInt8](Data(base64Encoded: one.entry!)!),
                                             verifiers: [seed.test.verifier])
         #expect(cp.size > one.index)
         #expect(throws: (any Error).self) {

@@ -99,6 +99,9 @@ enum Lines {
         func list(_ a: [String]) -> String { "[" + a.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
         return #"{"type":"register","id":"\#(id)","kind":"\#(kind)","honseki":"\#(honseki)","office":"27127","head":"\#(head ?? members.first ?? "")","members":\#(list(members)),"predecessors":\#(list(predecessors)),"successors":\#(list(successors))}"#
     }
+    static func protection(_ person: String, kind: String = "dv_support", from: String, to: String? = nil) -> String {
+        #"{"type":"protection","person":"\#(person)","kind":"\#(kind)","from":"\#(from)""# + (to.map { #","to":"\#($0)""# } ?? "") + "}"
+    }
     static func person(_ id: String, _ name: String, register: String) -> String {
         #"{"type":"person","id":"\#(id)","name":"\#(name)","register":"\#(register)"}"#
     }
