@@ -88,11 +88,32 @@ struct AccountCommand: AsyncParsableCommand {
             guard try store.staffMember(id: staff) != nil else {
                 throw ValidationError("--staff \(staff): no such staff member in \(options.store)")
             }
-            let data = FileHandle.standardInput.readDataToEndOfFile()
-            let password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-            guard password.count >= 10 else { throw ValidationError("the password must have at least 10 characters") }
+            let password = try Self.password(from: FileHandle.standardInput.readDataToEndOfFile())
             try store.setPasswordHash(staff: staff, hash: try PasswordHasher.hash(password))
             print("password set for \(staff)")
+        }
+
+        /// The password read from standard input, without its final line end (`\n` or `\r\n`). Refuses text that
+        /// is not UTF-8 (it would be stored with U+FFFD in place of the bad bytes, and never match what is typed), a
+        /// line break or other control character inside (it cannot be typed into the sign-in form), a password of
+        /// only spaces, and fewer than 10 characters. Inner spaces and any script (Japanese too) are fine.
+        static func password(from data: Data) throws -> String {
+            guard var password = String(validating: data, as: UTF8.self) else {
+                throw ValidationError("the password on standard input is not valid UTF-8 text")
+            }
+            if let last = password.last, last == "\n" || last == "\r\n" { password.removeLast() }
+            guard !password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control
+                || $0.properties.generalCategory == .lineSeparator || $0.properties.generalCategory == .paragraphSeparator
+            }) else {
+                throw ValidationError(
+                    "the password must be one line without control characters (give it on one line of standard input)")
+            }
+            guard !password.allSatisfy(\.isWhitespace) else {
+                throw ValidationError(password.isEmpty ? "the password is empty (give it on standard input)"
+                                      : "the password must not be only spaces")
+            }
+            guard password.count >= 10 else { throw ValidationError("the password must have at least 10 characters") }
+            return password
         }
     }
 }
