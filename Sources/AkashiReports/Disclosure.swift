@@ -454,7 +454,7 @@ public struct DisclosureService: Sendable {
             if let cp = checkpoint, let proof = proofs[item.row.seq] {
                 receipt = Receipt(index: item.row.seq, proof: proof, checkpoint: cp.note).text
             }
-            let withhold = withholdEntry && !q.auditor
+            let withhold = !q.auditor && (withholdEntry || Self.entryIsPrivate(e, subject: person?.id))
             return DisclosedEvent(id: e.id, index: item.row.seq, at: e.at.description, date: e.at.jstDate.description,
                                   action: e.action.rawValue, record: e.record.rawValue, register: e.register,
                                   outcome: e.outcome.rawValue, staff: q.auditor ? e.staff : nil, receipt: receipt,
@@ -521,6 +521,15 @@ public struct DisclosureService: Sendable {
                                 offices: sections, issuances: issuances, withheld: withheld.isEmpty ? nil : withheld,
                                 checkpoint: checkpoint?.note,
                                 generated: Timestamp(millis: clock().millis).description, auditor: q.auditor)
+    }
+
+    /// Whether the resident's form gives only the leaf hash of this access's entry, not its bytes: a search (the
+    /// query holds someone's name and birth date, the results other registers), an access naming another person than
+    /// the subject (for a register: any person), or one with a free-text reason (break-glass).
+    static func entryIsPrivate(_ e: AccessEvent, subject: String?) -> Bool {
+        if e.action == .search || e.query != nil || e.results != nil || e.reason != nil { return true }
+        if let p = e.person { return p != subject }
+        return false
     }
 
     /// Events by time, then ledger index (sorting keys, not the large event values).

@@ -195,3 +195,62 @@ struct DisclosureDVTests {
         #expect(r.offices.map(\.office) == ["27123"])
     }
 }
+
+/// What the resident's JSON carries of each ledger entry.
+@Suite("Disclosure entries in the resident's form (住民向けの台帳エントリ)")
+struct DisclosureEntryTests {
+    @Test("searches, accesses naming another person and break-glass reasons give the leaf hash, not the entry; receipts still verify")
+    func privateEntries() throws {
+        let t = try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
+            Lines.register("R1", members: ["P1", "P2"]), Lines.register("R9", members: ["P9"]),
+            Lines.person("P1", "浪花 一郎", register: "R1"), Lines.person("P2", "浪花 次郎", register: "R1"),
+            Lines.person("P9", "他人", register: "R9"),
+            Lines.access("N1", at: "2011-03-11T10:00:00+09:00", register: "R1", person: "P1"),
+            Lines.access("N2", at: "2011-03-11T10:01:00+09:00", record: "fuhyo", register: "R1"),
+            Lines.access("Q1", at: "2011-03-11T10:02:00+09:00", action: "search", register: nil, results: ["R9", "R1"]),
+            Lines.access("O1", at: "2011-03-11T10:03:00+09:00", register: "R1", person: "P2"),
+            Lines.access("B1", at: "2011-03-11T10:04:00+09:00", register: "R1", person: "P1", reason: "知人に頼まれたため"),
+        ])
+        let r = try DisclosurePrivacyTests.disclose(t, .person("P1"))
+        let json = try r.jsonData()
+        let parsed = try DisclosureReport.parse(json)
+        let byID = Dictionary(parsed.allEvents.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(Set(byID.keys) == ["N1", "N2", "Q1", "O1", "B1"])
+        for id in ["N1", "N2"] {
+            #expect(byID[id]?.entry != nil && byID[id]?.leaf == nil, "\(id)")
+        }
+        for id in ["Q1", "O1", "B1"] {
+            let e = try #require(byID[id])
+            #expect(e.entry == nil, "\(id)")
+            let bytes = try #require(try t.store.ledgerEntries(e.index..<(e.index + 1)).first)
+            #expect(e.leaf == MerkleHash.leaf(bytes).hex, "\(id)")
+        }
+        // Nothing of the query, the other person or the reason is in the resident's JSON.
+        for e in parsed.allEvents {
+            guard let entry = e.entry else { continue }
+            let text = String(decoding: Data(base64Encoded: entry)!, as: UTF8.self)
+            for secret in ["\"query\"", "\"results\"", "\"reason\"", "P2", "R9"] { #expect(!text.contains(secret), "\(e.id): \(secret)") }
+        }
+        #expect(!String(decoding: json, as: UTF8.self).contains("知人"))
+        // Receipts: all verify; those three by the leaf hash, saying so.
+        let checks = ReceiptVerifier.verify(report: parsed, verifiers: [t.verifier])
+        #expect(checks.allSatisfy { $0.ok })
+        #expect(Set(checks.filter { $0.note == ReceiptCheck.contentWithheld }.map(\.eventID)) == ["Q1", "O1", "B1"])
+        // A wrong leaf fails; so does a leaf that is not the given entry's.
+        var bad = parsed
+        let k = try #require(bad.offices[0].events.firstIndex { $0.id == "Q1" })
+        let n = try #require(bad.offices[0].events.firstIndex { $0.id == "N1" })
+        bad.offices[0].events[k].leaf = bad.offices[0].events[n].entry.map { MerkleHash.leaf([UInt8](Data(base64Encoded: $0)!)).hex }
+        bad.offices[0].events[n].leaf = String(repeating: "0", count: 64)
+        #expect(Set(ReceiptVerifier.verify(report: bad, verifiers: [t.verifier]).filter { !$0.ok }.map(\.eventID)) == ["Q1", "N1"])
+        // One receipt with its leaf hash (what `akashi verify-receipt` checks for such an event).
+        let q = try #require(byID["Q1"])
+        #expect(try ReceiptVerifier.verify(receipt: q.receipt!, leaf: q.leaf!, verifiers: [t.verifier]).size > q.index)
+
+        // The auditor's form keeps every entry.
+        let audited = try DisclosurePrivacyTests.disclose(t, .person("P1"), auditor: true)
+        #expect(audited.allEvents.allSatisfy { $0.entry != nil && $0.leaf == nil })
+        #expect(ReceiptVerifier.verify(report: audited, verifiers: [t.verifier]).allSatisfy { $0.ok && $0.note.isEmpty })
+    }
+}

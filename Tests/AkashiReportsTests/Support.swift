@@ -113,11 +113,12 @@ enum Lines {
     }
     static func access(_ id: String, at: String, staff: String = "S1", office: String = "27108", action: String = "view",
                        record: String = "current", register: String?, person: String? = nil, caseID: String? = nil,
-                       results: [String]? = nil) -> String {
+                       results: [String]? = nil, reason: String? = nil) -> String {
         var s = #"{"type":"access","id":"\#(id)","at":"\#(at)","staff":"\#(staff)","office":"\#(office)","action":"\#(action)","record":"\#(record)""#
         if let register { s += #","register":"\#(register)""# }
         if let person { s += #","person":"\#(person)""# }
         if let caseID { s += #","case":"\#(caseID)""# }
+        if let reason { s += #","reason":"\#(reason)""# }
         if let results {
             s += #","query":{"name":"x"},"results":["# + results.map { "\"\($0)\"" }.joined(separator: ",") + "]"
         }
