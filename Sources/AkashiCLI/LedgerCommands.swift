@@ -25,13 +25,22 @@ func loadSigner(path: String, store: String?) throws -> NoteSigner {
             throw ValidationError("--key \(path): the signing key must not be kept inside the store directory")
         }
     }
-    guard let attrs = try? FileManager.default.attributesOfItem(atPath: keyURL.path) else {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: keyURL.path, isDirectory: &isDirectory),
+          let attrs = try? FileManager.default.attributesOfItem(atPath: keyURL.path) else {
         throw ValidationError("--key \(path): no such file")
     }
+    guard !isDirectory.boolValue else { throw ValidationError("--key \(path): is a directory, not a key file") }
     if let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 {
         throw ValidationError("--key \(path): readable by others (mode \(String(mode, radix: 8))); run chmod 600 on it")
     }
-    let text = try String(contentsOfFile: keyURL.path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard let data = FileManager.default.contents(atPath: keyURL.path) else {
+        throw ValidationError("--key \(path): cannot read the file (permissions?)")
+    }
+    guard let raw = String(validating: data, as: UTF8.self) else {
+        throw ValidationError("--key \(path): not an Akashi signing key (the file is not text)")
+    }
+    let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
     do {
         return try NoteSigner(privateKeyText: text)
     } catch {
@@ -44,9 +53,14 @@ func loadSigner(path: String, store: String?) throws -> NoteSigner {
 func loadVerifiers(_ keys: [String]) throws -> [NoteVerifier] {
     try keys.map { k in
         var text = k
-        let isFile = FileManager.default.fileExists(atPath: k)
+        var isDirectory: ObjCBool = false
+        let isFile = FileManager.default.fileExists(atPath: k, isDirectory: &isDirectory)
         if isFile {
-            text = try String(contentsOfFile: k, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !isDirectory.boolValue else { throw ValidationError("--verifier-key \(k): is a directory, not a key file") }
+            text = try readTextArgument(k, option: "--verifier-key").trimmingCharacters(in: .whitespacesAndNewlines)
+        } else if !k.contains("+") {
+            // Neither a file nor key text (every key has a +, so this quotes no key).
+            throw ValidationError("--verifier-key \(k): no such file, and not a verifier key (<name>+<key ID>+<key>)")
         }
         do {
             return try NoteVerifier(text: text)

@@ -110,11 +110,14 @@ struct VerifyReceipt: AsyncParsableCommand {
     func run() async throws {
         let verifiers = try loadVerifiers(verifierKeys)
         if let report {
+            let data = try readFileArgument(report, option: "--report")
             let parsed: DisclosureReport
             do {
-                parsed = try DisclosureReport.parse(try Data(contentsOf: URL(fileURLWithPath: report)))
+                parsed = try DisclosureReport.parse(data)
+            } catch let e as DecodingError {
+                throw ValidationError("--report \(report): not a disclosure report (\(Self.describe(e)))")
             } catch {
-                throw ValidationError("\(report): not a disclosure report: \(error)")
+                throw ValidationError("--report \(report): not a disclosure report")
             }
             let checks = ReceiptVerifier.verify(report: parsed, verifiers: verifiers)
             let bad = checks.filter { !$0.ok }
@@ -123,7 +126,7 @@ struct VerifyReceipt: AsyncParsableCommand {
             if !bad.isEmpty { throw ExitCode(1) }
         } else if let receipt, let entry {
             let text = try readTextArgument(receipt, option: "--receipt", stdin: true)
-            guard let bytes = FileManager.default.contents(atPath: entry) else { throw ValidationError("\(entry): cannot read") }
+            let bytes = try readFileArgument(entry, option: "--entry")
             do {
                 let cp = try ReceiptVerifier.verify(receipt: text, entry: [UInt8](bytes), verifiers: verifiers)
                 print("OK: the entry is in \(cp.origin) at the receipt's index, under a checkpoint of size \(cp.size)")
@@ -131,6 +134,42 @@ struct VerifyReceipt: AsyncParsableCommand {
                 print("FAIL: \(error)")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+extension VerifyReceipt {
+    /// A decoding error in plain words, naming the JSON field: `field "offices[0].events": missing`.
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            var s = ""
+            for key in path {
+                if let i = key.intValue { s += "[\(i)]" } else { s += (s.isEmpty ? "" : ".") + key.stringValue }
+            }
+            return "field \"\(s)\""
+        }
+        func kind(_ type: Any.Type) -> String {
+            switch type {
+            case is String.Type: "a string"
+            case is Bool.Type: "true or false"
+            case is any BinaryInteger.Type: "a whole number"
+            case is any BinaryFloatingPoint.Type: "a number"
+            case is [String: Any].Type: "an object"
+            case is [Any].Type: "an array"
+            default: "an object"
+            }
+        }
+        switch error {
+        case let .keyNotFound(key, context):
+            return "\(field(context.codingPath + [key])): missing"
+        case let .valueNotFound(type, context):
+            return "\(field(context.codingPath)): null, expected \(kind(type))"
+        case let .typeMismatch(type, context):
+            return "\(field(context.codingPath)): expected \(kind(type))"
+        case let .dataCorrupted(context):
+            return context.codingPath.isEmpty ? "not valid JSON" : "\(field(context.codingPath)): invalid value"
+        @unknown default:
+            return "unreadable"
         }
     }
 }

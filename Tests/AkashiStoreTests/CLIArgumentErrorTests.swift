@@ -161,3 +161,65 @@ struct CLICheckOldTests {
         }
     }
 }
+
+@Suite("Command-line argument errors: unusable files")
+struct CLIFileArgumentTests {
+    @Test("key files, verifier key files and reports that are missing, directories, binary or damaged: exit 2, plain words")
+    func unusableFiles() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            let directory = dir + "/adir", binary = dir + "/binary"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o700])
+            guard FileManager.default.createFile(atPath: binary, contents: Data([0xFF, 0xFE, 0x00, 0x80]),
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw LedgerProblem("cannot write \(binary)")
+            }
+            let verifier = f.signer.verifier.text
+            let disclosed = try runAkashi(["disclose", "--store", f.store, "--person", "P0092771",
+                                           "--from", "2011-01-01", "--to", "2011-12-31"])
+            #expect(disclosed.status == 0, "\(disclosed.err)")
+            var json = try #require(try JSONSerialization.jsonObject(with: Data(disclosed.out.utf8)) as? [String: Any])
+            json["period"] = nil
+            let report = dir + "/report.json", damaged = dir + "/damaged.json", wrongType = dir + "/wrong-type.json"
+            let truncated = dir + "/truncated.json"
+            try disclosed.out.write(toFile: report, atomically: true, encoding: .utf8)
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: damaged))
+            json = try #require(try JSONSerialization.jsonObject(with: Data(disclosed.out.utf8)) as? [String: Any])
+            json["subject"] = ["type": 1]
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: wrongType))
+            try String(disclosed.out.prefix(80)).write(toFile: truncated, atomically: true, encoding: .utf8)
+            #expect(try runAkashi(["verify-receipt", "--report", report, "--verifier-key", verifier]).status == 0)
+
+            for (args, message) in [
+                (["ledger", "checkpoint", "--store", f.store, "--key", directory], "--key \(directory): is a directory"),
+                (["ledger", "checkpoint", "--store", f.store, "--key", binary], "--key \(binary): not an Akashi signing key"),
+                (["ledger", "verify", "--store", f.store, "--verifier-key", directory], "--verifier-key \(directory): is a directory"),
+                (["ledger", "verify", "--store", f.store, "--verifier-key", binary], "--verifier-key \(binary): not a text file"),
+                (["ledger", "verify", "--store", f.store, "--verifier-key", dir + "/nosuch.pub"],
+                 "--verifier-key \(dir)/nosuch.pub: no such file"),
+                (["verify-receipt", "--report", dir + "/nosuch.json", "--verifier-key", verifier],
+                 "--report \(dir)/nosuch.json: no such file"),
+                (["verify-receipt", "--report", directory, "--verifier-key", verifier], "--report \(directory): is a directory"),
+                (["verify-receipt", "--report", damaged, "--verifier-key", verifier],
+                 "--report \(damaged): not a disclosure report (field \"period\": missing)"),
+                (["verify-receipt", "--report", wrongType, "--verifier-key", verifier],
+                 "--report \(wrongType): not a disclosure report (field \"subject.type\": expected a string)"),
+                (["verify-receipt", "--report", truncated, "--verifier-key", verifier],
+                 "--report \(truncated): not a disclosure report (not valid JSON)"),
+                (["verify-receipt", "--report", binary, "--verifier-key", verifier], "--report \(binary): not a disclosure report"),
+                (["verify-receipt", "--receipt", directory, "--entry", report, "--verifier-key", verifier],
+                 "--receipt \(directory): is a directory"),
+                (["verify-receipt", "--receipt", report, "--entry", dir + "/nosuch", "--verifier-key", verifier],
+                 "--entry \(dir)/nosuch: no such file"),
+            ] {
+                let r = try runAkashi(args)
+                #expect(r.status == 2, "\(args): \(r.status) \(r.err)")
+                #expect(r.err.contains(message), "\(args): \(r.err)")
+                for raw in ["NSCocoaErrorDomain", "DecodingError", "CodingKeys", "Debug description"] {
+                    #expect(!r.err.contains(raw), "\(args): \(r.err)")
+                }
+            }
+        }
+    }
+}
