@@ -548,23 +548,31 @@ public struct DisclosureService: Sendable {
         }.sorted { $0.received.millis < $1.received.millis }
     }
 
-    /// The own case an access belongs to: the case it names, else the case the audit explained it by, else (when the
-    /// audit gave no explanation) a case of the same office, handled by the same staff member, within its window and
-    /// about the same register.
+    /// The own case an access belongs to: the case it names, when that case explains it (same office, handled by the
+    /// same staff member, within its window); else the case the audit explained it by; else (when the access names no
+    /// case and the audit gave no explanation) a case that explains it and is about the same register. An access that
+    /// names an own case it does not fit (another office, another clerk, years later) stays in the office table.
     func attribute(_ e: AccessEvent, own: [Case], ownByID: [String: Case], explainedBy: [String: String],
                    groups: [String: String]) -> String? {
-        if let c = e.caseID { return ownByID[c] != nil ? c : nil }
+        if let c = e.caseID {
+            guard let kase = ownByID[c], explains(kase, e) else { return nil }
+            return c
+        }
         if let c = explainedBy[e.id] { return ownByID[c] != nil ? c : nil }
-        let slack = windowSlackSeconds * 1000
-        for c in own where c.office == e.office && c.staff.contains(e.staff) {
-            let lo = c.received.millis - slack
-            let hi = (c.closed ?? c.received).millis + slack
-            guard e.at.millis >= lo, e.at.millis <= hi else { continue }
+        for c in own where explains(c, e) {
             let caseGroups = Set(c.registers.map { groups[$0] ?? $0 })
             if let r = e.register, caseGroups.contains(groups[r] ?? r) { return c.id }
             if e.action == .search, e.results?.contains(where: { caseGroups.contains(groups[$0] ?? $0) }) == true { return c.id }
         }
         return nil
+    }
+
+    /// Whether the case can explain the access: the same office, a member of staff who handled it, within received …
+    /// closed (or received) ± ``windowSlackSeconds``.
+    func explains(_ c: Case, _ e: AccessEvent) -> Bool {
+        guard c.office == e.office, c.staff.contains(e.staff) else { return false }
+        let slack = windowSlackSeconds * 1000
+        return e.at.millis >= c.received.millis - slack && e.at.millis <= (c.closed ?? c.received).millis + slack
     }
 }
 

@@ -254,3 +254,36 @@ struct DisclosureEntryTests {
         #expect(ReceiptVerifier.verify(report: audited, verifiers: [t.verifier]).allSatisfy { $0.ok && $0.note.isEmpty })
     }
 }
+
+@Suite("Disclosure attribution of named cases (事件の名指し)")
+struct DisclosureNamedCaseTests {
+    @Test("an access naming the resident's own case goes under issuances only when the case explains it (office, staff, window)")
+    func namedCaseMustFit() throws {
+        let t = try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"),
+            Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27127"), Lines.staff("S4", "丁", office: "27127"),
+            Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
+            Lines.kase("C1", office: "27127", requester: "self", received: "2011-05-02T10:00:00+09:00", staff: ["S2"],
+                       registers: ["R1"], persons: ["P1"]),
+            // The request itself.
+            Lines.access("E1", at: "2011-05-02T10:05:00+09:00", staff: "S2", office: "27127", action: "print",
+                         register: "R1", person: "P1", caseID: "C1"),
+            // Another clerk of the same office, the same day, naming the case.
+            Lines.access("X1", at: "2011-05-02T10:30:00+09:00", staff: "S4", office: "27127", register: "R1",
+                         person: "P1", caseID: "C1"),
+            // A clerk of another office, years later, naming the resident's old case.
+            Lines.access("X2", at: "2013-08-01T15:00:00+09:00", staff: "S1", office: "27108", record: "fuhyo",
+                         register: "R1", person: "P1", caseID: "C1"),
+            // The case's own clerk, years later.
+            Lines.access("X3", at: "2013-08-02T15:00:00+09:00", staff: "S2", office: "27127", register: "R1",
+                         person: "P1", caseID: "C1"),
+        ])
+        let r = try DisclosurePrivacyTests.disclose(t, .person("P1"))
+        #expect(r.issuances.map(\.caseID) == ["C1"])
+        #expect(r.issuances[0].events.map(\.id) == ["E1"])
+        #expect(r.offices.map(\.office) == ["27108", "27127"])
+        #expect(r.offices[0].events.map(\.id) == ["X2"])
+        #expect(r.offices[1].events.map(\.id) == ["X1", "X3"])
+        #expect(r.offices[1].accessors == 2)
+    }
+}
