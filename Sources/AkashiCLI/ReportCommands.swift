@@ -122,7 +122,9 @@ struct VerifyReceipt: AsyncParsableCommand {
             let checks = ReceiptVerifier.verify(report: parsed, verifiers: verifiers)
             let bad = checks.filter { !$0.ok }
             for b in bad { print("FAIL \(b.eventID): \(b.problem)") }
+            let withheld = checks.filter { $0.ok && $0.note == ReceiptCheck.contentWithheld }.count
             print("\(checks.count - bad.count) of \(checks.count) events verified" + (bad.isEmpty ? "" : "; \(bad.count) FAILED"))
+            if withheld > 0 { print("\(withheld) of them by leaf hash only: \(ReceiptCheck.contentWithheld)") }
             if !bad.isEmpty { throw ExitCode(1) }
         } else if let receipt, let entry {
             let text = try readTextArgument(receipt, option: "--receipt", stdin: true)
