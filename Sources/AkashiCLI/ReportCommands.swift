@@ -51,6 +51,9 @@ struct Disclose: AsyncParsableCommand {
         guard (person == nil) != (register == nil) else { throw ValidationError("give exactly one of --person and --register") }
         guard from <= to else { throw ValidationError("--from \(from) is after --to \(to)") }
         if letter && person == nil { throw ValidationError("--letter needs --person") }
+        if letter && auditor {
+            throw ValidationError("--letter makes the resident's letter, which never names staff: it cannot go with --auditor")
+        }
     }
 
     func run() async throws {
@@ -65,7 +68,15 @@ struct Disclose: AsyncParsableCommand {
             throw ValidationError(e.message)
         }
         var code: IssuedAccessCode?
-        if letter, let person { code = try AccessCodeService(store: store).create(person: person, from: from, to: to) }
+        if letter, let person {
+            let issued = try AccessCodeService(store: store).create(person: person, from: from, to: to)
+            // Recorded like a code made in the console (there, with the auditor's staff ID; here, the command line).
+            try store.appendJournal([JournalEvent(
+                id: "CLI-" + UUID().uuidString, at: JournalEventFactory.now, kind: "access_code.create", subject: person,
+                detail: .object([("from", .string(from.description)), ("to", .string(to.description)),
+                                 ("expires", .string(issued.record.expires.description)), ("channel", .string("cli"))]))])
+            code = issued
+        }
         switch format {
         case .json:
             try emit(String(decoding: try report.jsonData(), as: UTF8.self) + "\n", to: out)

@@ -98,6 +98,25 @@ struct CLIReportArgumentTests {
             #expect(ok.status == 0, "\(ok.err)")
         }
     }
+
+    @Test("disclose --letter: refused with --auditor (the letter never names staff); recorded in the ledger when made")
+    func letterFromTheCommandLine() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            let base = ["disclose", "--store", f.store, "--person", "P0092771", "--from", "2011-01-01", "--to", "2011-12-31",
+                        "--format", "html", "--letter"]
+            let refused = try runAkashi(base + ["--auditor"])
+            #expect(refused.status == 2 && refused.err.contains("cannot go with --auditor"), "\(refused.status) \(refused.err)")
+            let store = try SQLiteStore(directory: f.store)
+            let before = try store.ledgerSize()
+            let made = try runAkashi(base)
+            #expect(made.status == 0, "\(made.err)")
+            let after = try SQLiteStore(directory: f.store)
+            let entries = try after.ledgerEntries(before..<(try after.ledgerSize())).map { String(decoding: $0, as: UTF8.self) }
+            #expect(entries.count == 1)
+            #expect(entries.first?.contains("\"kind\":\"access_code.create\"") == true && entries.first?.contains("P0092771") == true)
+        }
+    }
 }
 
 @Suite("Command-line argument errors: audit")
