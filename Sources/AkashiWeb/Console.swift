@@ -18,13 +18,10 @@ final class Console: Sendable {
     let workspace: Workspace
     let store: any ConsoleBackend
     let audit: AuditService
-    /// Wrong resident codes per client: (failures, window start millis).
-    let failures = Mutex<[String: (Int, Int64)]>([:])
+    /// Wrong resident codes per client address: 5 per 15 minutes (see `ResidentLimiter`).
+    let residentLimiter = ResidentLimiter()
     /// Redeemed resident reports kept for the JSON download: token hash → (JSON, expiry millis).
     let residentReports = Mutex<[String: (Data, Int64)]>([:])
-    /// Wrong codes a client may try per window.
-    let maxFailures = 5
-    let failureWindowMillis: Int64 = 15 * 60_000
 
     init?(workspace: Workspace) {
         guard let s = workspace.store as? any ConsoleBackend else { return nil }
@@ -343,23 +340,6 @@ final class Console: Sendable {
 
     // MARK: Resident
 
-    /// Whether a client may try another code; counts a failure when `failed`.
-    func residentAllowed(_ client: String) -> Bool {
-        let nowMs = Workspace.nowMillis()
-        return failures.withLock { m in
-            guard let (n, start) = m[client] else { return true }
-            if nowMs - start > failureWindowMillis { m[client] = nil; return true }
-            return n < maxFailures
-        }
-    }
-
-    func residentFailed(_ client: String) {
-        let nowMs = Workspace.nowMillis()
-        failures.withLock { m in
-            if let (n, start) = m[client], nowMs - start <= failureWindowMillis { m[client] = (n + 1, start) } else { m[client] = (1, nowMs) }
-        }
-    }
-
     func keepResidentReport(_ data: Data) -> String {
         let token = Tokens.newToken()
         let nowMs = Workspace.nowMillis()
@@ -376,5 +356,99 @@ final class Console: Sendable {
             guard let (d, exp) = m[Tokens.storedHash(token)], exp > nowMs else { return nil }
             return d
         }
+    }
+}
+
+/// Wrong resident codes per client address (5 per 15 minutes by default): the check and the count are one step under
+/// the lock, so concurrent requests cannot all pass the check before any of them is counted. An attempt takes one of
+/// the client's tries when it is allowed; a right code gives it back (`giveBack`), so only wrong codes use them up.
+/// The window starts with the client's first counted try and is fixed (not sliding).
+///
+/// The map is bounded: entries whose window has ended are dropped (swept once a window and whenever the map is full),
+/// and when a full map is swept, the entries with the oldest windows are then dropped until it is at three quarters of
+/// `capacity`. An address that is dropped starts afresh; someone who can send from that many addresses within
+/// one window gets around a per-address limit anyway. The key is the socket's address: behind a reverse proxy every
+/// resident shares the proxy's address, and so one limit (headers such as `X-Forwarded-For` are not trusted).
+final class ResidentLimiter: Sendable {
+    /// What `attempt` decided.
+    enum Verdict: Equatable, Sendable {
+        /// The client may try a code; one try is counted (in the window that started at `window`).
+        case allowed(window: Int64)
+        /// Over the limit. `first` is true for the first refusal in the client's window (the one to journal) and false
+        /// for every later one until the window ends.
+        case refused(first: Bool, until: Int64)
+    }
+
+    struct Entry: Sendable {
+        var tries: Int
+        var start: Int64
+        /// Whether a refusal was already reported in this window.
+        var refused: Bool
+    }
+
+    struct State: Sendable {
+        var entries: [String: Entry] = [:]
+        var lastSweep: Int64 = 0
+    }
+
+    /// Wrong codes a client may try per window (5, as before).
+    let limit: Int
+    let windowMillis: Int64
+    /// Most client addresses kept at once.
+    let capacity: Int
+    private let state = Mutex(State())
+
+    init(limit: Int = 5, windowMillis: Int64 = 15 * 60_000, capacity: Int = 10_000) {
+        self.limit = limit
+        self.windowMillis = windowMillis
+        self.capacity = max(4, capacity)
+    }
+
+    /// Checks and counts one try, atomically.
+    func attempt(_ client: String, now: Int64 = Workspace.nowMillis()) -> Verdict {
+        state.withLock { s in
+            if var e = s.entries[client], now - e.start <= windowMillis {
+                guard e.tries < limit else {
+                    let first = !e.refused
+                    e.refused = true
+                    s.entries[client] = e
+                    return .refused(first: first, until: e.start + windowMillis)
+                }
+                e.tries += 1
+                s.entries[client] = e
+                return .allowed(window: e.start)
+            }
+            s.entries[client] = nil
+            if s.entries.count >= capacity {
+                sweep(&s, now, to: capacity * 3 / 4)
+            } else if now - s.lastSweep > windowMillis {
+                sweep(&s, now, to: nil)
+            }
+            s.entries[client] = Entry(tries: 1, start: now, refused: false)
+            return .allowed(window: now)
+        }
+    }
+
+    /// Gives back the try counted by an allowed attempt (the code was right, or it could not be checked).
+    func giveBack(_ client: String, _ verdict: Verdict) {
+        guard case let .allowed(window) = verdict else { return }
+        state.withLock { s in
+            guard var e = s.entries[client], e.start == window else { return }
+            e.tries -= 1
+            if e.tries <= 0 && !e.refused { s.entries[client] = nil } else { s.entries[client] = e }
+        }
+    }
+
+    /// Client addresses held now.
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// Drops the entries whose window has ended and, with `keep`, then the oldest until at most `keep` are left (so a
+    /// full map is swept once per quarter of `capacity` new clients, not for every one).
+    private func sweep(_ s: inout State, _ now: Int64, to keep: Int?) {
+        s.lastSweep = now
+        s.entries = s.entries.filter { now - $0.value.start <= windowMillis }
+        guard let keep, s.entries.count > keep else { return }
+        let oldest = s.entries.sorted { $0.value.start < $1.value.start }.prefix(s.entries.count - keep).map(\.key)
+        for k in oldest { s.entries[k] = nil }
     }
 }

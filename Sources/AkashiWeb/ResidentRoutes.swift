@@ -36,7 +36,9 @@ struct ResidentRoutes: Sendable {
                 throw WorkspaceError.csrf
             }
             let who = client(request, context)
-            guard console.residentAllowed(who) else {
+            // Checks and counts the try in one step; a right code gives it back below.
+            let verdict = console.residentLimiter.attempt(who)
+            guard case .allowed = verdict else {
                 _ = try await console.journal("resident.denied", nil, subject: "rate-limited", [("client", .string(who))])
                 return form(error: "確認コードの誤りが続いたため、しばらくお待ちください。 / Too many wrong codes; try again later.",
                             status: .tooManyRequests)
@@ -46,10 +48,13 @@ struct ResidentRoutes: Sendable {
             do {
                 report = try AccessCodeService(store: console.store).redeem(code)
             } catch let e as AccessCodeError {
-                console.residentFailed(who)
                 _ = try await console.journal("resident.denied", nil, subject: "code", [("why", .string(e.description)), ("client", .string(who))])
                 return form(error: AccessCodeError.publicMessage, status: .forbidden)
+            } catch {
+                console.residentLimiter.giveBack(who, verdict)
+                throw error
             }
+            console.residentLimiter.giveBack(who, verdict)
             _ = try await console.journal("resident.view", nil, subject: report.subject.id,
                                           [("from", .string(report.period.from)), ("to", .string(report.period.to)),
                                            ("events", .number(String(report.allEvents.count))), ("client", .string(who))])
