@@ -20,6 +20,8 @@ final class Console: Sendable {
     let audit: AuditService
     /// Wrong resident codes per client address: 5 per 15 minutes (see `ResidentLimiter`).
     let residentLimiter = ResidentLimiter()
+    /// Resident refusals journaled per minute, across all clients (see `RefusalJournalCap`).
+    let refusalJournal = RefusalJournalCap()
     /// Redeemed resident reports kept for the JSON download: token hash → (JSON, expiry millis).
     let residentReports = Mutex<[String: (Data, Int64)]>([:])
 
@@ -451,4 +453,41 @@ final class ResidentLimiter: Sendable {
         let oldest = s.entries.sorted { $0.value.start < $1.value.start }.prefix(s.entries.count - keep).map(\.key)
         for k in oldest { s.entries[k] = nil }
     }
+}
+
+/// How many refused resident attempts (`resident.denied`) go into the append-only ledger: at most
+/// `RefusalJournalCap.perMinute` a minute across all clients, so that no crowd of clients can grow the ledger faster
+/// than that (86,400 entries a day at most). Each client adds at most its limit + 1 a window itself: its wrong codes and
+/// the first refusal over the limit (`ResidentLimiter`). A refusal that is not journaled is still refused; the next one
+/// that is journaled says how many were not (`not_journaled`).
+final class RefusalJournalCap: Sendable {
+    /// Refusals journaled per minute (a fixed minute of the clock), across all clients.
+    static let perMinute = 60
+
+    struct State: Sendable {
+        var minute: Int64 = .min
+        var journaled = 0
+        var skipped = 0
+    }
+
+    let perMinute: Int
+    private let state = Mutex(State())
+
+    init(perMinute: Int = RefusalJournalCap.perMinute) { self.perMinute = perMinute }
+
+    /// Whether to journal a refusal now: nil if not (it is counted as skipped), else the refusals skipped since the
+    /// last one journaled.
+    func admit(now: Int64 = Workspace.nowMillis()) -> Int? {
+        let minute = now >= 0 ? now / 60_000 : (now - 59_999) / 60_000
+        return state.withLock { s in
+            if s.minute != minute { s.minute = minute; s.journaled = 0 }
+            guard s.journaled < perMinute else { s.skipped += 1; return nil }
+            s.journaled += 1
+            defer { s.skipped = 0 }
+            return s.skipped
+        }
+    }
+
+    /// Counts a refusal that is not journaled at all (a client already over its limit).
+    func skip() { state.withLock { $0.skipped += 1 } }
 }

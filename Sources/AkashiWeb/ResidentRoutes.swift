@@ -8,7 +8,8 @@ import Hummingbird
 
 /// The resident's access history (like Estonia's Data Tracker): no staff session; a one-time code printed on the
 /// disclosure letter shows the person's accesses once (no staff names), with receipts to download as JSON. Wrong
-/// codes are rate-limited per client; every visit is journaled (`resident.view` / `resident.denied`).
+/// codes are rate-limited per client; every view is journaled (`resident.view`), and refusals (`resident.denied`) are
+/// too, but a client's only up to the first one over its limit, and at most `RefusalJournalCap.perMinute` a minute.
 struct ResidentRoutes: Sendable {
     let pages: Pages
     let console: Console
@@ -28,6 +29,14 @@ struct ResidentRoutes: Sendable {
         return r
     }
 
+    /// Journals a refusal (`resident.denied`) unless the cap on refusals journaled per minute is reached.
+    func refused(_ subject: String, _ who: String, _ detail: [(String, JSONValue)]) async throws {
+        guard let skipped = console.refusalJournal.admit() else { return }
+        var d = detail + [("client", .string(who))]
+        if skipped > 0 { d.append(("not_journaled", .number(String(skipped)))) }
+        _ = try await console.journal("resident.denied", nil, subject: subject, d)
+    }
+
     func add(to router: Router<WebRequestContext>) {
         router.get("/resident") { _, _ -> Response in form() }
         router.post("/resident") { request, context -> Response in
@@ -38,8 +47,15 @@ struct ResidentRoutes: Sendable {
             let who = client(request, context)
             // Checks and counts the try in one step; a right code gives it back below.
             let verdict = console.residentLimiter.attempt(who)
-            guard case .allowed = verdict else {
-                _ = try await console.journal("resident.denied", nil, subject: "rate-limited", [("client", .string(who))])
+            if case let .refused(first, until) = verdict {
+                // Only the refusal that puts the client over its limit is journaled; later ones until its window ends
+                // are not (they would let anyone grow the ledger without bound).
+                if first {
+                    try await refused("rate-limited", who, [("why", .string("rate_limited")),
+                                                            ("until", .string(Timestamp(millis: until).description))])
+                } else {
+                    console.refusalJournal.skip()
+                }
                 return form(error: "確認コードの誤りが続いたため、しばらくお待ちください。 / Too many wrong codes; try again later.",
                             status: .tooManyRequests)
             }
@@ -48,7 +64,7 @@ struct ResidentRoutes: Sendable {
             do {
                 report = try AccessCodeService(store: console.store).redeem(code)
             } catch let e as AccessCodeError {
-                _ = try await console.journal("resident.denied", nil, subject: "code", [("why", .string(e.description)), ("client", .string(who))])
+                try await refused("code", who, [("why", .string(e.description))])
                 return form(error: AccessCodeError.publicMessage, status: .forbidden)
             } catch {
                 console.residentLimiter.giveBack(who, verdict)

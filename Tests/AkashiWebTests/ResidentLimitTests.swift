@@ -17,6 +17,32 @@ extension AllWebTests {
             try f.entries(since: since).filter { $0["type"] as? String == "journal" && $0["kind"] as? String == "resident.denied" }
         }
 
+        @Test("refused attempts past the limit add at most limit + 1 ledger entries (then nothing until the window ends)")
+        func refusalsPastTheLimitAreNotAllJournaled() async throws {
+            let f = try await Fixture.shared.value
+            let limit = 5
+            // A fresh app: its own limiter, so no earlier test's attempts count.
+            try await f.app().test(.router) { client in
+                var b = Browser()
+                _ = try await b.get(client, "/resident")
+                let before = try f.store.ledgerSize()
+                var statuses: [HTTPResponse.Status] = []
+                for _ in 0..<40 {
+                    statuses.append(try await b.post(client, "/resident", ["code": Self.wrongCode]).status)
+                }
+                #expect(statuses.prefix(limit).allSatisfy { $0 == .forbidden })
+                #expect(statuses.dropFirst(limit).allSatisfy { $0 == .tooManyRequests })
+                let entries = try denied(f, since: before)
+                #expect(entries.count <= limit + 1, "\(entries.count) refusals journaled for 40 attempts")
+                #expect(entries.filter { $0["subject"] as? String == "code" }.count == limit)
+                // The refusal that put the client over the limit is recorded, once, with its reason.
+                let limited = entries.filter { $0["subject"] as? String == "rate-limited" }
+                #expect(limited.count == 1)
+                #expect((limited.first?["detail"] as? [String: Any])?["why"] as? String == "rate_limited")
+                #expect(try f.store.ledgerSize() - before == UInt64(limit + 1))
+            }
+        }
+
         @Test("concurrent wrong codes from one address cannot get past the limit")
         func concurrentAttemptsStayWithinTheLimit() async throws {
             let f = try await Fixture.shared.value
@@ -42,8 +68,24 @@ extension AllWebTests {
                 #expect(statuses.allSatisfy { $0 == .forbidden || $0 == .tooManyRequests })
                 #expect(statuses.filter { $0 == .forbidden }.count <= limit, "\(statuses.filter { $0 == .forbidden }.count) codes checked")
                 #expect(try denied(f, since: before).filter { $0["subject"] as? String == "code" }.count <= limit)
+                #expect(try denied(f, since: before).count <= limit + 1)
             }
         }
+
+        @Test("at most RefusalJournalCap.perMinute refusals are journaled a minute across all clients; the next says how many were not")
+        func globalCap() {
+            #expect(RefusalJournalCap.perMinute == 60)
+            let c = RefusalJournalCap(perMinute: 60)
+            let t0: Int64 = 1_800_000_000_000 - 1_800_000_000_000 % 60_000
+            var journaled = 0
+            for i in 0..<1000 where c.admit(now: t0 + Int64(i * 50)) != nil { journaled += 1 }
+            #expect(journaled == 60)
+            c.skip()
+            // The next minute: journaled again, with the 940 + 1 refusals that were not.
+            #expect(c.admit(now: t0 + 60_000) == 941)
+            #expect(c.admit(now: t0 + 60_001) == 0)
+        }
+
         @Test("the limiter's map stays within its cap while many addresses come and go, and drops ended windows")
         func limiterMapIsBounded() {
             let cap = 100
