@@ -4,32 +4,6 @@ import AkashiStorage
 import Foundation
 import Testing
 
-/// Runs the built `akashi` with `args` and `stdin`; returns (exit status, standard output, standard error).
-private func runAkashi(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try akashiExecutable())
-    p.arguments = args
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = input
-    try p.run()
-    input.fileHandleForWriting.write(stdin ?? Data())
-    try input.fileHandleForWriting.close()
-    // Read both pipes at once so that neither can fill up and block the child.
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
-
 /// A small store with a signed checkpoint, its signing key file (mode 0600) and verifier key text.
 private struct CLIFixture {
     let dir: String

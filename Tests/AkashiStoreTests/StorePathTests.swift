@@ -1,20 +1,6 @@
 import Foundation
 import Testing
 
-/// Runs the built `akashi` with `args`; returns (exit status, standard error).
-private func akashi(_ args: [String]) throws -> (Int32, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try akashiExecutable())
-    p.arguments = args
-    let err = Pipe()
-    p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let data = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
 @Suite("--store paths")
 struct StorePathTests {
     @Test("a mistyped store is an argument error (exit 2) that creates nothing, and export overwrites nothing")
@@ -26,7 +12,7 @@ struct StorePathTests {
             let typo = dir + "/typo"
             for args in [["export", "--store", typo, "--out", out], ["stats", "--store", typo],
                          ["audit", "--store", typo], ["ledger", "verify", "--store", typo]] {
-                let (status, err) = try akashi(args)
+                let (status, _, err) = try runAkashi(args)
                 #expect(status == 2, "\(args): \(status) \(err)")
                 #expect(err.contains("--store \(typo): no Akashi store there"), "\(args): \(err)")
             }
@@ -36,15 +22,15 @@ struct StorePathTests {
             let file = dir + "/afile"
             try "x".write(toFile: file, atomically: true, encoding: .utf8)
             for args in [["stats", "--store", file], ["import", out + "/office.jsonl", "--store", file]] {
-                let (status, err) = try akashi(args)
+                let (status, _, err) = try runAkashi(args)
                 #expect(status == 2 && err.contains("is a file, not a store directory") && !err.contains("NSCocoaErrorDomain"),
                         "\(args): \(status) \(err)")
             }
             // import still creates a store where there is none.
             try writeLines(dir + "/a.jsonl", [Sample.office])
-            let (status, err) = try akashi(["import", dir + "/a.jsonl", "--store", dir + "/new"])
+            let (status, _, err) = try runAkashi(["import", dir + "/a.jsonl", "--store", dir + "/new"])
             #expect(status == 0, "\(err)")
-            #expect(try akashi(["stats", "--store", dir + "/new"]).0 == 0)
+            #expect(try runAkashi(["stats", "--store", dir + "/new"]).status == 0)
         }
     }
 }

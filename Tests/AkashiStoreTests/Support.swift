@@ -39,3 +39,29 @@ enum Sample {
     static let selfReport = #"{"type":"self_report","survey":"2014-02","staff":"S0412","declares":"none"}"#
     static var all: [String] { [office, office2, staff, register, person, protection, kase, access(1), access(2), selfReport] }
 }
+
+/// Runs the built `akashi` with `args` and `stdin`; returns (exit status, standard output, standard error).
+func runAkashi(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try akashiExecutable())
+    p.arguments = args
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    input.fileHandleForWriting.write(stdin ?? Data())
+    try input.fileHandleForWriting.close()
+    // Read both pipes at once so that neither can fill up and block the child.
+    nonisolated(unsafe) var errData = Data()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
