@@ -345,8 +345,6 @@ public struct DisclosureService: Sendable {
         }
     }
 
-    static func isOriginal(_ r: Register) -> Bool { r.kind == .heisei_original || r.kind == .showa_original }
-
     /// Whether `reformed` is `original` rewritten by a reform (改製): a 昭和 pre-reform register followed by the 平成
     /// pre-reform, current or removed register, or a 平成 pre-reform register followed by the current or removed one,
     /// linked both ways, with the same 本籍, office and 筆頭者 (a register without a recorded 筆頭者 is never taken
@@ -620,8 +618,14 @@ struct DVGuard {
             }
         } else {
             try store.forEachRecord(.protection) { bytes in
-                guard case let .record(.protection(p), _)? = try? RecordDecoder.decodeStored(line: bytes),
-                      p.kind == .dv_support, persons.contains(p.person) else { return }
+                // Fail closed: a protection that does not read back must not count as "no DV support".
+                let decoded: DecodedLine
+                do {
+                    decoded = try RecordDecoder.decodeStored(line: bytes)
+                } catch {
+                    throw ReportError("a stored protection record does not decode (\(error)); the store may be damaged: run `akashi ledger verify`")
+                }
+                guard case let .record(.protection(p), _) = decoded, p.kind == .dv_support, persons.contains(p.person) else { return }
                 out[p.person, default: []].append(p)
             }
         }
