@@ -420,10 +420,7 @@ public final class Workspace: Sendable {
             c = found
         } else if let reason = purpose.reason {
             guard actor.can(.breakGlass) else { throw WorkspaceError.forbiddenRole("理由による閲覧（緊急時）") }
-            guard reason.count >= 4, reason.count <= 500 else {
-                throw WorkspaceError(.forbidden, "reason_too_short", "利用理由を具体的に（4文字以上500文字以内で）記入してください。",
-                                     "State the reason in 4 to 500 characters.")
-            }
+            try Self.checkReasonLength(reason)
         } else {
             throw WorkspaceError.purposeRequired
         }
@@ -437,6 +434,15 @@ public final class Workspace: Sendable {
         return (c, nil)
     }
 
+    /// A stated reason is 4 to 500 characters (after trimming), wherever it is given: the same reason then reads the
+    /// same when an approval asked for with it is used (a reason cut to 500 could end in a space that the use trims).
+    static func checkReasonLength(_ reason: String) throws {
+        guard reason.count >= 4, reason.count <= 500 else {
+            throw WorkspaceError(.forbidden, "reason_too_short", "利用理由を具体的に（4文字以上500文字以内で）記入してください。",
+                                 "State the reason in 4 to 500 characters.")
+        }
+    }
+
     /// The approval a purpose names, if it exists: refused unless the actor asked for it, and unless it is used for
     /// what it was asked for (the case it names; or, when it names no case, the same stated reason and no case).
     func namedApproval(_ actor: Actor, purpose: Purpose) throws -> ApprovalRequest? {
@@ -445,7 +451,7 @@ public final class Workspace: Sendable {
         if let caseID = a.caseID {
             guard purpose.caseID == caseID else { throw WorkspaceError.approvalPurposeMismatch }
         } else if let reason = a.reason {
-            guard purpose.caseID == nil, purpose.reason.map({ String($0.prefix(500)) }) == reason else {
+            guard purpose.caseID == nil, purpose.reason == reason else {
                 throw WorkspaceError.approvalPurposeMismatch
             }
         }
@@ -597,13 +603,15 @@ public final class Workspace: Sendable {
         if let caseID = purpose.caseID {
             let c = try usableCase(actor, caseID)
             guard try caseConcerns(c, register: r) else { throw WorkspaceError.caseMismatch }
-        } else if purpose.reason == nil {
+        } else if let reason = purpose.reason {
+            try Self.checkReasonLength(reason)
+        } else {
             throw WorkspaceError.purposeRequired
         }
         let at = now
         let a = ApprovalRequest(id: "A" + String(at.millis) + "-" + Tokens.randomBytes(4).map { String(format: "%02x", $0) }.joined(),
                                 staff: actor.staff.id, office: actor.office, register: r.id, record: RecordKind.fuhyo.rawValue,
-                                caseID: purpose.caseID, reason: purpose.reason.map { String($0.prefix(500)) }, requested: at)
+                                caseID: purpose.caseID, reason: purpose.reason, requested: at)
         try store.saveApproval(a)
         var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("record", .string("fuhyo"))]
         if let c = a.caseID { d.append(("case", .string(c))) }

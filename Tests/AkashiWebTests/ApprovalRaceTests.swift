@@ -76,6 +76,22 @@ extension AllWebTests {
             #expect(decisions.first?["kind"] as? String == (winners.first?.0 == true ? "approval.grant" : "approval.deny"))
         }
 
+        @Test("a reason approval reads the same when used: over 500 characters is refused when asked, 500 works")
+        func reasonLengthRoundTrip() async throws {
+            let f = try await Fixture.shared.value
+            let clerk = try await actor(f, f.clerk)
+            let sup = try await actor(f, f.supervisor)
+            // 501 characters whose 500th is a space: cut to 500 it ended in a space that the use trimmed away.
+            let long = String(repeating: "理", count: 499) + " " + "由"
+            await #expect { _ = try await f.workspace.requestApproval(clerk, register: f.dvRegister.id, purpose: Purpose(reason: long)) }
+                throws: { ($0 as? WorkspaceError)?.code == "reason_too_short" }
+            let exact = String(repeating: "理", count: 500)
+            let aid = try await approved(f, clerk, sup, Purpose(reason: exact))
+            _ = try await f.workspace.viewRegister(clerk, id: f.dvRegister.id, record: .fuhyo,
+                                                   purpose: Purpose(reason: exact, approvalID: aid), channel: .api)
+            #expect(try f.store.approval(id: aid)?.status == .used)
+        }
+
         @Test("the store decides a request once: a second conditional decision (another server, say) changes nothing")
         func storeDecidesOnce() async throws {
             let f = try await Fixture.shared.value
