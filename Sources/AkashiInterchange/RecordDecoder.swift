@@ -29,8 +29,9 @@ public enum RecordDecoder {
     /// The longest ID the format allows, in bytes.
     public static let maxIDBytes = 64
 
-    /// Decodes one line (without its `\n`). Throws ``RecordError`` for anything the format rejects.
-    public static func decode(line: UnsafeBufferPointer<UInt8>) throws(RecordError) -> DecodedLine {
+    /// Decodes one line (without its `\n`). Throws ``RecordError`` for anything the format rejects (`stored`: see
+    /// ``decodeStored(line:)``).
+    public static func decode(line: UnsafeBufferPointer<UInt8>, stored: Bool = false) throws(RecordError) -> DecodedLine {
         var k = 0
         while k < line.count, line[k] == 0x20 || line[k] == 0x09 || line[k] == 0x0D { k += 1 }
         if k == line.count { return .blank }
@@ -40,24 +41,24 @@ public enum RecordDecoder {
         if line[0] == UInt8(ascii: "{"), let access = CanonicalAccessDecoder.decode(line) {
             return .record(.access(access), unknownFields: [])
         }
-        return try decodeGeneral(line: line)
+        return try decodeGeneral(line: line, stored: stored)
     }
 
-    /// The general path of ``decode(line:)-(UnsafeBufferPointer<UInt8>)``: a JSON tree, then the record's fields.
-    static func decodeGeneral(line: UnsafeBufferPointer<UInt8>) throws(RecordError) -> DecodedLine {
+    /// The general path of ``decode(line:stored:)-(UnsafeBufferPointer<UInt8>,_)``: a JSON tree, then the record's fields.
+    static func decodeGeneral(line: UnsafeBufferPointer<UInt8>, stored: Bool = false) throws(RecordError) -> DecodedLine {
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
         } catch {
             throw RecordError("not valid JSON: \(error)")
         }
-        return try decode(value)
+        return try decode(value, stored: stored)
     }
 
     /// Decodes one line given as bytes.
-    public static func decode(line: [UInt8]) throws(RecordError) -> DecodedLine {
+    public static func decode(line: [UInt8], stored: Bool = false) throws(RecordError) -> DecodedLine {
         let r: Result<DecodedLine, RecordError> = line.withUnsafeBufferPointer { buf in
-            do throws(RecordError) { return .success(try decode(line: buf)) } catch { return .failure(error) }
+            do throws(RecordError) { return .success(try decode(line: buf, stored: stored)) } catch { return .failure(error) }
         }
         return try r.get()
     }
@@ -68,19 +69,7 @@ public enum RecordDecoder {
     /// 64-byte ID limit, an office's 5-digit code): a record or entry stored before such a rule existed, or written by
     /// Akashi itself, must never be dropped or refused when it is read again (entries cannot be changed), while new
     /// input still meets every rule.
-    public static func decodeStored(line: [UInt8]) throws(RecordError) -> DecodedLine {
-        if let first = line.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }), first == UInt8(ascii: "{") {
-            let fast: AccessEvent? = line.withUnsafeBufferPointer { CanonicalAccessDecoder.decode($0) }
-            if let fast { return .record(.access(fast), unknownFields: []) }
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(line)
-        } catch {
-            throw RecordError("not valid JSON: \(error)")
-        }
-        return try decode(value, stored: true)
-    }
+    public static func decodeStored(line: [UInt8]) throws(RecordError) -> DecodedLine { try decode(line: line, stored: true) }
 
     /// Decodes a parsed JSON value (`stored`: see ``decodeStored(line:)``).
     public static func decode(_ value: JSONValue, stored: Bool = false) throws(RecordError) -> DecodedLine {

@@ -377,7 +377,7 @@ public struct LedgerService: Sendable {
         if e.type == "access" {
             // What the audit, disclosure reports and notices read: an entry they cannot read back would be missing there.
             do throws(RecordError) {
-                guard case .record(.access, _) = try RecordDecoder.decodeStored(line: e.entry) else {
+                guard case .record(.access, _) = try RecordDecoder.decode(v, stored: true) else {
                     return "entry is filed as an access but is not one"
                 }
             } catch {
