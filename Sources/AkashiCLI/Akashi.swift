@@ -1,3 +1,4 @@
+import AkashiSQLite
 import AkashiWeb
 import ArgumentParser
 import Foundation
@@ -61,16 +62,13 @@ struct NewStoreOptions: ParsableArguments {
 }
 
 enum StorePath {
-    /// The database file that marks a directory as an Akashi store.
-    static let marker = "akashi.sqlite"
-
     static func check(_ path: String, mayCreate: Bool) throws {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if exists && !isDirectory.boolValue {
             throw ValidationError("--store \(path): is a file, not a store directory")
         }
-        if !mayCreate && !FileManager.default.fileExists(atPath: path + "/" + marker) {
+        if !mayCreate && !FileManager.default.fileExists(atPath: path + "/" + SQLiteStore.databaseFile) {
             throw ValidationError("--store \(path): no Akashi store there (a store is made by `akashi import FILE... --store \(path)`)")
         }
     }

@@ -218,9 +218,6 @@ extension LedgerCommand {
         var verifierKey: [String] = []
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: options.store + "/akashi.sqlite") else {
-                throw ValidationError("--store \(options.store): no Akashi store there")
-            }
             let verifiers = try loadVerifiers(verifierKey)
             let store = try SQLiteStore(directory: options.store)
             do {

@@ -14,7 +14,9 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     /// The store directory.
     public let directory: String
     /// The database file.
-    public var databasePath: String { directory + "/akashi.sqlite" }
+    public var databasePath: String { directory + "/" + Self.databaseFile }
+    /// The database file's name inside a store directory (its presence marks the directory as a store).
+    public static let databaseFile = "akashi.sqlite"
     /// The quarantine file (rejected lines kept verbatim).
     public var quarantinePath: String { directory + "/quarantine.jsonl" }
 
@@ -60,13 +62,13 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             // After the pragma, which clears the hook.
             sqlite3_wal_hook(db.sqliteConnection, walHook, nil)
         }
-        pool = try DatabasePool(path: directory + "/akashi.sqlite", configuration: config)
+        pool = try DatabasePool(path: directory + "/" + Self.databaseFile, configuration: config)
         // GRDB switches its writer to `synchronous = NORMAL` when it turns WAL on, after `prepareDatabase`: in WAL mode
         // that skips the fsync at commit, so an acknowledged append could be lost in a power cut. Put FULL back.
         try Self.requireFullSync(pool)
         try Schema.migrator.migrate(pool)
-        points = PointReads(path: directory + "/akashi.sqlite")
-        checkpointer = Checkpointer(path: directory + "/akashi.sqlite")
+        points = PointReads(path: directory + "/" + Self.databaseFile)
+        checkpointer = Checkpointer(path: directory + "/" + Self.databaseFile)
         reloadSequencer()
         // An import that stopped (or was killed) between its commits and its last indexing pass left events without
         // lookup rows: add them before anyone reads through the indexes.
