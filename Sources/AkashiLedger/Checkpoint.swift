@@ -153,10 +153,16 @@ public struct Receipt: Sendable, Equatable {
     /// at ``index`` of the checkpointed tree. Returns the checkpoint.
     @discardableResult
     public func verify(entry: [UInt8], verifiers: [NoteVerifier]) throws -> Checkpoint {
+        try verify(leafHash: MerkleHash.leaf(entry), verifiers: verifiers)
+    }
+
+    /// Verifies the receipt for a leaf hash (SHA-256(0x00 || entry)) when the entry itself is not at hand: the
+    /// checkpoint's signature, then the inclusion proof of the leaf at ``index``. Returns the verified checkpoint.
+    @discardableResult
+    public func verify(leafHash: LedgerHash, verifiers: [NoteVerifier]) throws -> Checkpoint {
         let checkpoint = try Checkpoint.verified(note: self.checkpoint, verifiers: verifiers)
-        try MerkleProof.verifyInclusion(
-            leafHash: MerkleHash.leaf(entry), index: index, treeSize: checkpoint.size, proof: proof,
-            root: checkpoint.root)
+        try MerkleProof.verifyInclusion(leafHash: leafHash, index: index, treeSize: checkpoint.size, proof: proof,
+                                        root: checkpoint.root)
         return checkpoint
     }
 }

@@ -105,21 +105,30 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Parses lowercase hex (an even number of digits, nothing else); nil otherwise.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        func digit(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        for k in stride(from: 0, to: utf8.count, by: 2) {
+            guard let hi = digit(utf8[k]), let lo = digit(utf8[k + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+        }
+        return out
+    }
+
     /// Parses exactly eight lowercase hex digits.
     static func parseUInt32(_ text: some StringProtocol) -> UInt32? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == 8 else { return nil }
-        var v: UInt32 = 0
-        for c in utf8 {
-            let d: UInt8
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-            v = v << 4 | UInt32(d)
-        }
-        return v
+        guard text.utf8.count == 8, let bytes = decode(text) else { return nil }
+        return bytes.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     static func hex8(_ v: UInt32) -> String {

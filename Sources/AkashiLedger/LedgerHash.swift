@@ -39,6 +39,12 @@ public struct LedgerHash: Hashable, Sendable, CustomStringConvertible {
         self.init(bytes: bytes)
     }
 
+    /// Creates a hash from 64 lowercase hex digits (as ``hex`` writes it); nil otherwise.
+    public init?(hex: some StringProtocol) {
+        guard let bytes = Hex.decode(hex) else { return nil }
+        self.init(bytes: bytes)
+    }
+
     /// The 32 bytes.
     public var bytes: [UInt8] {
         withUnsafeBytes { Array($0) }

@@ -37,32 +37,12 @@ public enum ReceiptVerifier {
     /// withheld; returns the verified checkpoint.
     @discardableResult
     public static func verify(receipt text: String, leaf: String, verifiers: [NoteVerifier]) throws -> Checkpoint {
-        guard let hash = leafHash(hex: leaf) else { throw ReportError("the leaf hash is not 64 lower-case hex digits") }
-        let receipt = try Receipt(parsing: text)
-        let checkpoint = try Checkpoint.verified(note: receipt.checkpoint, verifiers: verifiers)
-        try MerkleProof.verifyInclusion(leafHash: hash, index: receipt.index, treeSize: checkpoint.size, proof: receipt.proof,
-                                        root: checkpoint.root)
-        return checkpoint
+        try Receipt(parsing: text).verify(leafHash: try leafHash(leaf), verifiers: verifiers)
     }
 
-    /// Parses 64 lower-case hex digits.
-    static func leafHash(hex: String) -> LedgerHash? {
-        let digits = Array(hex.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-            default: nil
-            }
-        }
-        for k in stride(from: 0, to: 64, by: 2) {
-            guard let hi = value(digits[k]), let lo = value(digits[k + 1]) else { return nil }
-            bytes.append(hi << 4 | lo)
-        }
-        return LedgerHash(bytes: bytes)
+    static func leafHash(_ hex: String) throws -> LedgerHash {
+        guard let hash = LedgerHash(hex: hex) else { throw ReportError("the leaf hash is not 64 lower-case hex digits") }
+        return hash
     }
 
     /// Checks every event of a report: the receipt proves the entry is in the log whose checkpoint the key signed,
@@ -85,7 +65,7 @@ public enum ReceiptVerifier {
         guard let entryText = d.entry else {
             guard let leaf = d.leaf else { return fail("neither the entry nor its leaf hash is given") }
             do {
-                try verify(receipt: receiptText, leaf: leaf, verifiers: verifiers)
+                try receipt.verify(leafHash: try leafHash(leaf), verifiers: verifiers)
             } catch {
                 return fail("receipt does not verify: \(error)")
             }
