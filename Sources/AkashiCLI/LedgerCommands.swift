@@ -25,17 +25,10 @@ func loadSigner(path: String, store: String?) throws -> NoteSigner {
             throw ValidationError("--key \(path): the signing key must not be kept inside the store directory")
         }
     }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: keyURL.path, isDirectory: &isDirectory),
-          let attrs = try? FileManager.default.attributesOfItem(atPath: keyURL.path) else {
-        throw ValidationError("--key \(path): no such file")
-    }
-    guard !isDirectory.boolValue else { throw ValidationError("--key \(path): is a directory, not a key file") }
-    if let mode = attrs[.posixPermissions] as? Int, mode & 0o077 != 0 {
+    let data = try readFileArgument(path, option: "--key")
+    if let mode = (try? FileManager.default.attributesOfItem(atPath: keyURL.path))?[.posixPermissions] as? Int,
+       mode & 0o077 != 0 {
         throw ValidationError("--key \(path): readable by others (mode \(String(mode, radix: 8))); run chmod 600 on it")
-    }
-    guard let data = FileManager.default.contents(atPath: keyURL.path) else {
-        throw ValidationError("--key \(path): cannot read the file (permissions?)")
     }
     guard let raw = String(validating: data, as: UTF8.self) else {
         throw ValidationError("--key \(path): not an Akashi signing key (the file is not text)")
@@ -53,10 +46,8 @@ func loadSigner(path: String, store: String?) throws -> NoteSigner {
 func loadVerifiers(_ keys: [String]) throws -> [NoteVerifier] {
     try keys.map { k in
         var text = k
-        var isDirectory: ObjCBool = false
-        let isFile = FileManager.default.fileExists(atPath: k, isDirectory: &isDirectory)
+        let isFile = FileManager.default.fileExists(atPath: k)
         if isFile {
-            guard !isDirectory.boolValue else { throw ValidationError("--verifier-key \(k): is a directory, not a key file") }
             text = try readTextArgument(k, option: "--verifier-key").trimmingCharacters(in: .whitespacesAndNewlines)
         } else if !k.contains("+") {
             // Neither a file nor key text (every key has a +, so this quotes no key).
