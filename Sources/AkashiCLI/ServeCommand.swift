@@ -32,6 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark cookies Secure (when the server is reached over TLS, e.g. behind a proxy).")
     var secureCookies = false
 
+    @Flag(help: "Serve a non-loopback --host without --secure-cookies (plain HTTP: passwords and sessions cross the network in the clear; a test network only).")
+    var allowPlainHttp = false
+
     @Option(help: "Warning banner text in Japanese (a new version when it changes).")
     var bannerJa: String?
 
@@ -40,6 +43,20 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        // Akashi speaks plain HTTP: reached from other machines it must sit behind a TLS proxy, and then its cookies
+        // must be Secure. A non-loopback address without --secure-cookies would send passwords and session cookies
+        // across the network in the clear.
+        if !Self.isLoopback(host) && !secureCookies && !allowPlainHttp {
+            throw ValidationError("""
+                --host \(host) is reachable from other machines, but Akashi speaks plain HTTP: put it behind a TLS proxy \
+                and pass --secure-cookies (or, on a test network only, --allow-plain-http)
+                """)
+        }
+    }
+
+    /// Whether `host` is a loopback address or name (reachable from this machine only).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     func run() async throws {

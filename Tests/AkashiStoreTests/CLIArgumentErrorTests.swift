@@ -73,6 +73,15 @@ struct CLIReportArgumentTests {
         }
     }
 
+    @Test("serve on a non-loopback host needs --secure-cookies (or --allow-plain-http): Akashi itself speaks plain HTTP")
+    func servePlainHTTPRefused() throws {
+        try withTempDir { dir in
+            let f = try CLIFixture(dir)
+            let r = try runAkashi(["serve", "--store", f.store, "--host", "0.0.0.0", "--port", "0"])
+            #expect(r.status == 2 && r.err.contains("--host 0.0.0.0 is reachable from other machines"), "\(r.status) \(r.err)")
+        }
+    }
+
     @Test("disclose --letter: refused with --auditor (the letter never names staff); recorded in the ledger when made")
     func letterFromTheCommandLine() throws {
         try withTempDir { dir in
