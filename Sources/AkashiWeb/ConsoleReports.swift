@@ -248,7 +248,7 @@ extension ConsoleRoutes {
         case let .person(p): p
         case let .register(r): r
         }
-        return id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id
+        return Pages.urlEncoded(id)
     }
 
     static func fileSafe(_ s: String) -> String {

@@ -124,7 +124,7 @@ struct ConsoleRoutes: Sendable {
             let q = request.uri.queryParameters
             if let id = q.get("id")?.trimmed.nonEmpty {
                 let kind = q.get("kind") == "register" ? "registers" : "persons"
-                throw Redirect(location: "/console/\(kind)/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)")
+                throw Redirect(location: "/console/\(kind)/\(Pages.urlEncoded(id, path: true))")
             }
             let a = try await view(request, "person-form")
             return pages.html("console_person", base(a, "人・戸籍の閲覧履歴"))

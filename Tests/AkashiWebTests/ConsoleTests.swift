@@ -37,6 +37,20 @@ extension AllWebTests {
                 .map { ($0["kind"] as? String ?? "", $0["subject"] as? String ?? "") }
         }
 
+        @Test("the console's person/register lookup redirects to a path the router reads back (IDs with - . _ ~ kept)")
+        func lookupRedirectKeepsIDs() async throws {
+            let f = try await Fixture.shared.value
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let r = try await aud.get(client, "/console/persons?id=R-2011.01_x~&kind=register")
+                #expect(r.status == .seeOther || r.status == .found, "\(r.status)")
+                #expect(r.headers[.location] == "/console/registers/R-2011.01_x~")
+                let p = try await aud.get(client, "/console/persons?id=\(f.registerA.members[0])")
+                #expect(p.headers[.location] == "/console/persons/\(f.registerA.members[0])")
+            }
+        }
+
         @Test("a clerk cannot open the console; every auditor page view is journaled")
         func roleGateAndJournal() async throws {
             let f = try await Fixture.shared.value
