@@ -212,9 +212,9 @@ struct Reconcile: AsyncParsableCommand {
         service.minimumFlagged = max(1, minFlagged)
         do {
             // A survey without answers is refused before the (possibly long) audit.
-            _ = try service.answers(survey: survey)
+            let answers = try service.answers(survey: survey)
             if !noRun { try AuditService(store: store).run() }
-            let r = try service.reconcile(survey: survey)
+            let r = try service.reconcile(survey: survey, answers: answers)
             switch format {
             case .json: print(String(decoding: try r.jsonData(), as: UTF8.self))
             case .table: print(r.table, terminator: "")

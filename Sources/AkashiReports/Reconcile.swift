@@ -157,7 +157,12 @@ public struct ReconcileService: Sendable {
 
     /// Reconciles one survey; throws a ``ReportError`` when the store has no answers to it.
     public func reconcile(survey: String) throws -> Reconciliation {
-        let answers = try answers(survey: survey)
+        try reconcile(survey: survey, answers: try answers(survey: survey))
+    }
+
+    /// Reconciles one survey's `answers`, as ``answers(survey:)`` read them (a caller that checked them first need not
+    /// read them again).
+    public func reconcile(survey: String, answers: [SelfReport]) throws -> Reconciliation {
         var byStaff: [String: SelfReport] = [:]
         for a in answers { byStaff[a.staff] = a }
         // The survey's cut-off: flagged accesses after the latest answer cannot have been declared.
