@@ -213,7 +213,7 @@ final class Console: Sendable {
         if let file {
             // The raw bytes: decoding them as UTF-8 first would map different binary files to the same hash.
             d.append(("file", .string(file.0)))
-            d.append(("file_sha256", .string(SHA256.hash(data: file.1).withUnsafeBytes { Hex.encode($0) })))
+            d.append(("file_sha256", .string(Tokens.sha256Hex(file.1))))
         }
         let j = try await journal(kind == "interview" ? "investigation.interview" : "investigation.note", a, subject: id, d)
         try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: kind, author: a.staff.id, at: now, text: t,

@@ -49,8 +49,11 @@ public enum Tokens {
     public static func newToken() -> String { base64URL(randomBytes(32)) }
 
     /// The form a token is stored in: lower-case hex SHA-256.
-    public static func storedHash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).withUnsafeBytes { Hex.encode($0) }
+    public static func storedHash(_ token: String) -> String { sha256Hex(Array(token.utf8)) }
+
+    /// Lower-case hex SHA-256 of raw bytes.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).withUnsafeBytes { Hex.encode($0) }
     }
 
     public static func base64URL(_ bytes: [UInt8]) -> String {
