@@ -73,8 +73,7 @@ struct Disclose: AsyncParsableCommand {
             // Recorded like a code made in the console (there, with the auditor's staff ID; here, the command line).
             try store.appendJournal([JournalEvent(
                 id: "CLI-" + UUID().uuidString, at: JournalEventFactory.now, kind: "access_code.create", subject: person,
-                detail: .object([("from", .string(from.description)), ("to", .string(to.description)),
-                                 ("expires", .string(issued.record.expires.description)), ("channel", .string("cli"))]))])
+                detail: .object(issued.journalDetail + [("channel", .string("cli"))]))])
             code = issued
         }
         switch format {

@@ -28,6 +28,12 @@ public struct IssuedAccessCode: Sendable, Equatable {
     /// `XXXX-XXXX-XXXX-XXXX` (80 bits from a 32-symbol alphabet without 0/O and 1/I).
     public var code: String
     public var record: AccessCodeRecord
+
+    /// The detail of the `access_code.create` journal event that records the code's creation (never the code).
+    public var journalDetail: [(String, JSONValue)] {
+        [("from", .string(record.from.description)), ("to", .string(record.to.description)),
+         ("expires", .string(record.expires.description))]
+    }
 }
 
 /// One-time codes printed on a disclosure letter (like Estonia's Data Tracker): a code shows the person's

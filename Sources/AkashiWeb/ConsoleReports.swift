@@ -159,9 +159,7 @@ extension ConsoleRoutes {
             do { issued = try AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
                 throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
             }
-            _ = try await console.journal("access_code.create", a, subject: person,
-                                          [("from", .string(q.from.description)), ("to", .string(q.to.description)),
-                                           ("expires", .string(issued.record.expires.description))])
+            _ = try await console.journal("access_code.create", a, subject: person, issued.journalDetail)
             _ = try await console.journal("console.view", a, subject: "letter:\(person)", [("path", .string("/console/disclosure/letter"))])
             return Self.raw(r.html(code: issued.code, codeExpires: issued.record.expires.jstDate.description), type: "text/html; charset=utf-8",
                             inlineStyle: true)
