@@ -48,12 +48,33 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Add a known incident: osaka-2014.")
     var scenario: CityScenario?
 
+    @Option(help: ArgumentHelp(
+        "Generate a site with these habits instead of the whole city (\(SiteProfile.all.map(\.name).joined(separator: ", "))).",
+        discussion: "2–6 ward offices; --misuse plants misuse as behaviour; --from, --to and --scenario do not apply."))
+    var profile: String?
+
     func validate() throws {
         guard scale > 0, scale <= 4 else { throw ValidationError("--scale must be in (0, 4]") }
         if let from, let to, from > to { throw ValidationError("--from \(from) is after --to \(to)") }
+        if let profile {
+            let clash = [from != nil ? "--from" : nil, to != nil ? "--to" : nil, scenario != nil ? "--scenario" : nil]
+                .compactMap { $0 }
+            if !clash.isEmpty {
+                throw ValidationError("--profile cannot be combined with \(clash.joined(separator: ", ")) (a site profile has its own period and no scenario)")
+            }
+            if SiteProfile.named(profile) == nil {
+                throw ValidationError("unknown profile '\(profile)'; known profiles: \(SiteProfile.all.map(\.name).joined(separator: ", "))")
+            }
+        }
     }
 
     func run() async throws {
+        if let name = profile, let site = SiteProfile.named(name) {
+            let start = Date()
+            let summary = try SiteCityGenerator(profile: site, seed: seed, scale: scale, misuse: misuse).write(to: out)
+            print("generated site '\(name)' into \(out) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s: \(summary.line)")
+            return
+        }
         var config = CityConfig()
         config.scale = scale
         config.seed = seed

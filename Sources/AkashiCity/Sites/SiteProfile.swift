@@ -1,0 +1,241 @@
+import AkashiDomain
+
+/// The habits of one synthetic site (a municipality's register offices and the vendor system they use).
+///
+/// Written without reading the audit engine: the habits come from how register counters work (and from
+/// vendor exports), not from what the audit expects. Shares are means at scale 1.0; clerks vary around them.
+public struct SiteProfile: Sendable {
+    /// English name used on the command line (`--profile tidy-ward`).
+    public let name: String
+    /// One line in English.
+    public let summary: String
+    /// One line in Japanese.
+    public let summaryJa: String
+
+    // MARK: Size (scale 1.0)
+    /// Number of ward offices.
+    let officeCount: ClosedRange<Int>
+    /// Staff with an account per office (before scaling).
+    let staffPerOffice: ClosedRange<Int>
+    /// Persons recorded per office (before scaling).
+    let personsPerOffice: Int
+    /// Legitimate access events per year over the whole site (before scaling).
+    let eventsPerYear: Int
+    /// First month of the period (year, month) and its length in months.
+    let periodStart: (year: Int, month: Int)
+    let periodMonths: Int
+
+    // MARK: Data habits of the vendor export
+    /// Share of persons whose `kana` is filled in, and share where it is present but `""` (the rest: absent).
+    let kanaFilled: Double
+    let kanaEmpty: Double
+    /// Share of persons whose `address` is `""`, and share where it is left out.
+    let addressEmpty: Double
+    let addressAbsent: Double
+    /// Whether views and prints carry the `person` of an individual certificate.
+    let personOnEvents: Double
+
+    // MARK: Working habits
+    /// Mean share of case work in which the clerk names the case on the operation.
+    let caseNaming: Double
+    /// Spread of that habit between clerks.
+    let caseNamingSpread: Double
+    /// Searches: share by surname only, share by kana (the rest by full name in kanji).
+    let searchSurnameOnly: Double
+    let searchKana: Double
+    /// The query key a kana search is written under (`name` or `kana`).
+    let kanaQueryKey: String
+    /// Share of searches that also give a birth year.
+    let searchWithBirth: Double
+    /// Share of case sessions that open the register directly from the document (本籍・筆頭者 or number), no search.
+    let directOpen: Double
+    /// Share of cases keyed in after the work, and the longest delay (minutes).
+    let lateFiling: Double
+    let lateFilingMaxMinutes: Int
+    /// Share of official inquiries taken by phone (looked up at once, the written request filed days later).
+    let phoneInquiry: Double
+    /// Share of cases that are official inquiries.
+    let inquiryShare: Double
+    /// Number of offices with a Saturday morning counter; whether those also open on Sundays.
+    let saturdayOffices: Int
+    let sundayCounter: Bool
+    /// Evening counter on Tuesdays and Thursdays until this minute of the day (0 = none).
+    let eveningUntil: Int
+    /// A night and weekend desk (宿日直) that keys death and birth notifications when they come in.
+    let nightDesk: Bool
+    /// The surname pool.
+    let surnamePool: SurnamePool
+    /// Counter consultations (search and view, no request) per certificate request.
+    let consultations: Double
+    /// Share of case sessions in which a colleague does part of the work.
+    let colleagueHelp: Double
+    /// Share of cases a supervisor checks afterwards; whether the supervisor is then listed on the case.
+    let supervisorCheck: Double
+    let supervisorOnCase: Bool
+    /// Share of notifications received at another office than the one keeping the register.
+    let forwarded: Double
+    /// Share of staff who live in the city and are in the registers.
+    let residentStaff: Double
+    /// Share of staff who are contractors (委託).
+    let contractorShare: Double
+    /// Share of case sessions with a slip onto a namesake's register (when one exists).
+    let namesakeSlip: Double
+    /// Relative weights of the misuse behaviours (by behaviour name).
+    let behaviourWeights: [(String, Double)]
+    /// ID spelling of the vendor system.
+    let ids: SiteIDStyle
+}
+
+/// How common the surnames of a site are.
+enum SurnamePool: Sendable {
+    /// Only the 30 commonest surnames: namesakes everywhere.
+    case commonOnly
+    /// Common-heavy: the 100 commonest carry about two thirds of people.
+    case commonHeavy
+    /// A realistic long tail: the 100 commonest carry about a third of people.
+    case realistic
+}
+
+/// ID prefixes and widths of a vendor system.
+struct SiteIDStyle: Sendable {
+    var person: String
+    var register: String
+    var staff: String
+    var access: String
+    var kase: String
+    var width: Int
+}
+
+extension SiteProfile {
+    /// All the profiles, in the order the documentation lists them.
+    public static let all: [SiteProfile] = [tidyWard, paperHabits, phoneInquiries, weekendCounter, longTailNames, commonNames]
+
+    /// The profile with this name.
+    public static func named(_ n: String) -> SiteProfile? { all.first { $0.name == n } }
+
+    /// A disciplined office: nearly every operation names its case, full data, full-name searches.
+    static let tidyWard = SiteProfile(
+        name: "tidy-ward",
+        summary: "A disciplined ward: ~90 % of case work names the case, kana and addresses always filled, full-name searches, weekdays only.",
+        summaryJa: "規律のよい区：案件作業の約9割で案件番号を指定、かな・住所は常に記入、氏名（姓名）で検索、平日のみ。",
+        officeCount: 2...3, staffPerOffice: 28...40, personsPerOffice: 14_000, eventsPerYear: 55_000,
+        periodStart: (2012, 1), periodMonths: 12,
+        kanaFilled: 0.995, kanaEmpty: 0.0, addressEmpty: 0.0, addressAbsent: 0.01, personOnEvents: 0.8,
+        caseNaming: 0.96, caseNamingSpread: 0.03, searchSurnameOnly: 0.05, searchKana: 0.1, kanaQueryKey: "name",
+        searchWithBirth: 0.5, directOpen: 0.08, lateFiling: 0.03, lateFilingMaxMinutes: 40, phoneInquiry: 0.05,
+        inquiryShare: 0.05, saturdayOffices: 0, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .commonHeavy, consultations: 0.04, colleagueHelp: 0.05, supervisorCheck: 0.25,
+        supervisorOnCase: true, forwarded: 0.1, residentStaff: 0.45, contractorShare: 0.15, namesakeSlip: 0.01,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 1),
+                           ("neighbour-nosiness", 1), ("colleague-peek", 1), ("romantic-interest", 1), ("broker-sale", 1),
+                           ("own-case-as-cover", 2), ("extra-register-in-session", 2), ("fabricated-case", 2),
+                           ("slow-drip-searches", 1), ("borrowed-terminal", 1), ("extra-print-in-request", 1),
+                           ("namesake-cover", 1)],
+        ids: SiteIDStyle(person: "P", register: "R", staff: "S", access: "E", kase: "C", width: 8))
+
+    /// A counter that still works from paper: cases keyed late or never linked, data fields left empty.
+    static let paperHabits = SiteProfile(
+        name: "paper-habits",
+        summary: "Paper first: ~15 % of operations name a case, registers opened straight from the form, surname-only searches, kana mostly missing, cases keyed hours to days later.",
+        summaryJa: "紙が先：案件番号の指定は約15%、届書・請求書から戸籍を直接開く、姓だけの検索、かなはほぼ欠落、案件の入力は数時間〜数日後。",
+        officeCount: 4...6, staffPerOffice: 14...26, personsPerOffice: 9_000, eventsPerYear: 100_000,
+        periodStart: (2013, 4), periodMonths: 12,
+        kanaFilled: 0.25, kanaEmpty: 0.12, addressEmpty: 0.18, addressAbsent: 0.1, personOnEvents: 0.0,
+        caseNaming: 0.25, caseNamingSpread: 0.08, searchSurnameOnly: 0.6, searchKana: 0.05, kanaQueryKey: "name",
+        searchWithBirth: 0.1, directOpen: 0.55, lateFiling: 0.5, lateFilingMaxMinutes: 5 * 1440, phoneInquiry: 0.2,
+        inquiryShare: 0.06, saturdayOffices: 0, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .commonHeavy, consultations: 0.08, colleagueHelp: 0.2, supervisorCheck: 0.1,
+        supervisorOnCase: false, forwarded: 0.25, residentStaff: 0.55, contractorShare: 0.3, namesakeSlip: 0.03,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 3),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 2),
+                           ("neighbour-nosiness", 2), ("colleague-peek", 1), ("romantic-interest", 1), ("broker-sale", 1),
+                           ("own-case-as-cover", 1), ("extra-register-in-session", 3), ("fabricated-case", 1),
+                           ("slow-drip-searches", 1), ("borrowed-terminal", 1), ("extra-print-in-request", 2),
+                           ("namesake-cover", 1)],
+        ids: SiteIDStyle(person: "KJ", register: "KS", staff: "U", access: "L", kase: "J", width: 9))
+
+    /// Official inquiries by phone (police, welfare, tax, pension offices): lookups now, the paper days later.
+    static let phoneInquiries = SiteProfile(
+        name: "phone-inquiries",
+        summary: "Many official inquiries taken by phone and filed days later by the same clerk; kana searches under a `kana` key; kana present but empty for a quarter of people.",
+        summaryJa: "電話での公用照会が多く、照会文書は数日後に同じ職員が受付入力。かな検索（`kana` キー）、4分の1の人はかなが空文字。",
+        officeCount: 3...4, staffPerOffice: 18...30, personsPerOffice: 11_000, eventsPerYear: 70_000,
+        periodStart: (2014, 10), periodMonths: 12,
+        kanaFilled: 0.7, kanaEmpty: 0.25, addressEmpty: 0.05, addressAbsent: 0.02, personOnEvents: 0.4,
+        caseNaming: 0.45, caseNamingSpread: 0.12, searchSurnameOnly: 0.2, searchKana: 0.5, kanaQueryKey: "kana",
+        searchWithBirth: 0.3, directOpen: 0.15, lateFiling: 0.12, lateFilingMaxMinutes: 600, phoneInquiry: 0.75,
+        inquiryShare: 0.2, saturdayOffices: 0, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .commonHeavy, consultations: 0.05, colleagueHelp: 0.1, supervisorCheck: 0.15,
+        supervisorOnCase: true, forwarded: 0.15, residentStaff: 0.4, contractorShare: 0.2, namesakeSlip: 0.02,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 1),
+                           ("dv-address-leak", 3), ("ex-spouse-check", 1), ("inheritance-peek", 1),
+                           ("neighbour-nosiness", 1), ("colleague-peek", 1), ("romantic-interest", 1), ("broker-sale", 2),
+                           ("own-case-as-cover", 2), ("extra-register-in-session", 1), ("fabricated-case", 3),
+                           ("slow-drip-searches", 2), ("borrowed-terminal", 1), ("extra-print-in-request", 1),
+                           ("namesake-cover", 1)],
+        ids: SiteIDStyle(person: "p-", register: "r-", staff: "u-", access: "ev-", kase: "case-", width: 7))
+
+    /// Weekend and evening counters, a night desk, contractors and colleagues sharing the work.
+    static let weekendCounter = SiteProfile(
+        name: "weekend-counter",
+        summary: "Saturday and Sunday counters at some offices, evening counters to 20:00, a night desk keying death notifications, many contractors, colleagues finishing each other's work.",
+        summaryJa: "一部の区で土日窓口、火・木は20時まで夜間窓口、宿日直が死亡届を夜間に入力、委託業者が多く、同僚が互いの作業を仕上げる。",
+        officeCount: 2...4, staffPerOffice: 20...34, personsPerOffice: 12_000, eventsPerYear: 75_000,
+        periodStart: (2015, 4), periodMonths: 12,
+        kanaFilled: 0.9, kanaEmpty: 0.05, addressEmpty: 0.02, addressAbsent: 0.0, personOnEvents: 0.5,
+        caseNaming: 0.6, caseNamingSpread: 0.15, searchSurnameOnly: 0.25, searchKana: 0.2, kanaQueryKey: "name",
+        searchWithBirth: 0.3, directOpen: 0.2, lateFiling: 0.15, lateFilingMaxMinutes: 2 * 1440, phoneInquiry: 0.1,
+        inquiryShare: 0.05, saturdayOffices: 2, sundayCounter: true, eveningUntil: 20 * 60, nightDesk: true,
+        surnamePool: .commonHeavy, consultations: 0.06, colleagueHelp: 0.35, supervisorCheck: 0.15,
+        supervisorOnCase: false, forwarded: 0.15, residentStaff: 0.35, contractorShare: 0.4, namesakeSlip: 0.02,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 1),
+                           ("neighbour-nosiness", 1), ("colleague-peek", 2), ("romantic-interest", 2), ("broker-sale", 1),
+                           ("own-case-as-cover", 1), ("extra-register-in-session", 1), ("fabricated-case", 1),
+                           ("slow-drip-searches", 1), ("borrowed-terminal", 3), ("extra-print-in-request", 1),
+                           ("namesake-cover", 1)],
+        ids: SiteIDStyle(person: "P", register: "KR", staff: "ST", access: "AC", kase: "UK", width: 8))
+
+    /// Realistic surnames (a third of people carry the 100 commonest), many offices, forwarded notifications.
+    static let longTailNames = SiteProfile(
+        name: "long-tail-names",
+        summary: "A realistic long tail of surnames (about a third of people carry the 100 commonest), 5–6 offices, notifications received at one ward and keyed at the ward keeping the register.",
+        summaryJa: "現実的な姓の裾野（上位100姓は約3分の1）、5〜6区、住所地の区で受理し本籍地の区で入力する届出が多い。",
+        officeCount: 5...6, staffPerOffice: 10...24, personsPerOffice: 8_000, eventsPerYear: 90_000,
+        periodStart: (2016, 1), periodMonths: 12,
+        kanaFilled: 0.85, kanaEmpty: 0.0, addressEmpty: 0.03, addressAbsent: 0.05, personOnEvents: 0.3,
+        caseNaming: 0.35, caseNamingSpread: 0.1, searchSurnameOnly: 0.15, searchKana: 0.15, kanaQueryKey: "name",
+        searchWithBirth: 0.6, directOpen: 0.25, lateFiling: 0.2, lateFilingMaxMinutes: 240, phoneInquiry: 0.1,
+        inquiryShare: 0.06, saturdayOffices: 0, sundayCounter: false, eveningUntil: 19 * 60, nightDesk: false,
+        surnamePool: .realistic, consultations: 0.05, colleagueHelp: 0.15, supervisorCheck: 0.2,
+        supervisorOnCase: true, forwarded: 0.45, residentStaff: 0.4, contractorShare: 0.25, namesakeSlip: 0.01,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 2),
+                           ("neighbour-nosiness", 1), ("colleague-peek", 1), ("romantic-interest", 1), ("broker-sale", 2),
+                           ("own-case-as-cover", 1), ("extra-register-in-session", 1), ("fabricated-case", 2),
+                           ("slow-drip-searches", 1), ("borrowed-terminal", 1), ("extra-print-in-request", 1),
+                           ("namesake-cover", 1)],
+        ids: SiteIDStyle(person: "P", register: "R", staff: "S", access: "E", kase: "C", width: 9))
+
+    /// A downtown where a few surnames fill the registers: surname searches list dozens, namesakes are daily.
+    static let commonNames = SiteProfile(
+        name: "common-names",
+        summary: "Only the 30 commonest surnames: surname searches return dozens of registers, genuine slips onto namesakes, insiders hiding behind namesakes.",
+        summaryJa: "上位30姓のみ：姓の検索は数十件を返し、同姓同名への取り違えが日常的、内部者は同姓同名を隠れみのにする。",
+        officeCount: 2...3, staffPerOffice: 24...36, personsPerOffice: 12_000, eventsPerYear: 60_000,
+        periodStart: (2013, 1), periodMonths: 12,
+        kanaFilled: 0.95, kanaEmpty: 0.0, addressEmpty: 0.0, addressAbsent: 0.0, personOnEvents: 0.6,
+        caseNaming: 0.7, caseNamingSpread: 0.1, searchSurnameOnly: 0.35, searchKana: 0.15, kanaQueryKey: "name",
+        searchWithBirth: 0.35, directOpen: 0.1, lateFiling: 0.08, lateFilingMaxMinutes: 120, phoneInquiry: 0.1,
+        inquiryShare: 0.05, saturdayOffices: 1, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .commonOnly, consultations: 0.05, colleagueHelp: 0.1, supervisorCheck: 0.2,
+        supervisorOnCase: true, forwarded: 0.1, residentStaff: 0.45, contractorShare: 0.25, namesakeSlip: 0.06,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 1),
+                           ("neighbour-nosiness", 1), ("colleague-peek", 1), ("romantic-interest", 1), ("broker-sale", 1),
+                           ("own-case-as-cover", 1), ("extra-register-in-session", 1), ("fabricated-case", 1),
+                           ("slow-drip-searches", 1), ("borrowed-terminal", 1), ("extra-print-in-request", 1),
+                           ("namesake-cover", 4)],
+        ids: SiteIDStyle(person: "PN", register: "RG", staff: "SF", access: "EV", kase: "CS", width: 8))
+}
