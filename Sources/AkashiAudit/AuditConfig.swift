@@ -12,6 +12,10 @@ public struct AuditConfig: Sendable {
     /// A case received up to this many minutes AFTER an access still explains it (cases keyed in after the
     /// counter work was done). Also the slack before `received` for every case-based rule.
     public var lateKeyingMinutes: Int = 24 * 60
+    /// A case about the very register opened, handled by the accessor, explains the access when it was filed up to
+    /// this many days AFTER it (work done first, filed later: an official inquiry taken by phone, a request keyed in
+    /// at the end of the week). Other links keep `lateKeyingMinutes`.
+    public var ownLateFilingDays: Int = 14
     /// A case explains accesses up to this many days after it was closed (follow-up, 審査, 決裁).
     public var closedSlackDays: Int = 3
     /// A case with no `closed` time counts as active this many days after `received`.
@@ -77,6 +81,8 @@ public struct AuditConfig: Sendable {
     public var weakDamping: Double = 0.5
     /// A finding is flagged when its score reaches this.
     public var flagThreshold: Double = 0.5
+    /// Learn the weight of the contextual reasons from this site's own explained work (``SiteCalibration``).
+    public var calibrate: Bool = true
 
     public init() {}
 

@@ -169,18 +169,20 @@ public final class AuditContext: Sendable {
             let i = Int(pt.lookup(p.id))
             pKnown[i] = true
             pReg[i] = rt.lookup(p.register)
-            if let a = p.address, let c = AuditContext.chome(of: a) { pChome[i] = chomes.intern(c) }
-            let n = AuditContext.normalize(p.name)
-            pSearchName[i] = n
-            pName[i] = names.intern(n)
-            if let k = p.kana {
-                let nk = AuditContext.normalize(k)
+            // Empty is unknown: an empty (or blank) name, kana, surname or address gets no ID, so it matches nothing.
+            let address = AuditContext.known(p.address)
+            if let a = address, let c = AuditContext.chome(of: a) { pChome[i] = chomes.intern(c) }
+            if let n = AuditContext.known(p.name) {
+                pSearchName[i] = n
+                pName[i] = names.intern(n)
+            }
+            if let nk = AuditContext.known(p.kana) {
                 pSearchKana[i] = nk
                 pKana[i] = names.intern(nk)
             }
             relationsOf[i] = p.relations
-            surnameOf[i] = p.surname
-            addressOf[i] = p.address
+            surnameOf[i] = AuditContext.known(p.surname)
+            addressOf[i] = address
         }
         personKnown = pKnown
         personRegister = pReg
@@ -279,14 +281,14 @@ public final class AuditContext: Sendable {
         for s in staff {
             let i = Int(st.lookup(s.id))
             let person = pt.lookup(s.person)
-            info[i].name = s.name
+            info[i].name = AuditContext.known(s.name)
             info[i].role = s.role
             info[i].person = person
             assignRows[i] = s.assignments.map {
                 Assign(office: ot.lookup($0.office), koseki: $0.duty == Assignment.registerDuty, from: $0.from.day,
                        to: $0.to?.day ?? Int32.max)
             }
-            let address = s.address ?? (person >= 0 ? addressOf[Int(person)] : nil)
+            let address = AuditContext.known(s.address) ?? (person >= 0 ? addressOf[Int(person)] : nil)
             if let a = address, let c = AuditContext.chome(of: a) { info[i].chome = chomes.intern(c) }
             if person >= 0 {
                 pStaff[Int(person)] = Int32(i)
@@ -312,19 +314,21 @@ public final class AuditContext: Sendable {
                 own.remove(-1)
                 ownRegRows[i] = Array(own)
             }
-            if let a = address { addressStaff[AuditContext.normalize(a), default: []].append(Int32(i)) }
+            if let a = address { addressStaff[a, default: []].append(Int32(i)) }
         }
         // Same surname at the same address: household relatives.
         if !addressStaff.isEmpty {
             for p in persons {
-                guard let a = p.address, let ss = addressStaff[AuditContext.normalize(a)] else { continue }
+                guard let a = AuditContext.known(p.address), let ss = addressStaff[a] else { continue }
                 let q = pt.lookup(p.id)
                 for s in ss {
                     let si = Int(s)
                     guard q != info[si].person, !info[si].relatives.contains(where: { $0.person == q }) else { continue }
                     let surname = info[si].person >= 0 ? surnameOf[Int(info[si].person)]
                         : info[si].name.map { Person(id: "", name: $0, register: "").surname }
-                    if let surname, surname == p.surname { info[si].relatives.append((q, nil)) }
+                    if let surname = surname.flatMap(AuditContext.known), surname == AuditContext.known(p.surname) {
+                        info[si].relatives.append((q, nil))
+                    }
                 }
             }
         }
@@ -404,7 +408,7 @@ public final class AuditContext: Sendable {
     // MARK: Helpers
 
     /// The 町丁目 of an address: up to and including `丁目`, or the 町名 (up to the first digit or `番`) when
-    /// there is no 丁目. `nil` when nothing is left.
+    /// there is no 丁目. `nil` when nothing is left or what is left ends at a prefecture, city, ward or county.
     public static func chome(of address: String) -> String? {
         let a = normalize(address)
         let chars = Array(a)
@@ -419,18 +423,34 @@ public final class AuditContext: Sendable {
             if ("０"..."９").contains(ch) || ch == "番" || ch == "-" || ch == "－" { break }
             out.append(ch)
         }
-        return out.isEmpty ? nil : out
+        // Empty is unknown, and so is an address that stops at the city or ward: it names no neighbourhood.
+        guard let last = out.last, !"都道府県市区郡".contains(last) else { return nil }
+        return out
     }
 
-    /// Removes half- and full-width spaces (names and addresses are compared without them).
+    /// Removes white space (half- and full-width spaces, tabs, line breaks, no-break spaces): names and addresses
+    /// are compared without them.
     static func normalize(_ s: String) -> String {
         var hasSpace = false
-        for u in s.unicodeScalars where u == " " || u == "\u{3000}" {
+        for u in s.unicodeScalars where isBlank(u) {
             hasSpace = true
             break
         }
         guard hasSpace else { return s }
-        return String(String.UnicodeScalarView(s.unicodeScalars.filter { $0 != " " && $0 != "\u{3000}" }))
+        return String(String.UnicodeScalarView(s.unicodeScalars.filter { !isBlank($0) }))
+    }
+
+    @inline(__always) static func isBlank(_ u: Unicode.Scalar) -> Bool {
+        u == " " || u == "\u{3000}" || u == "\t" || u == "\n" || u == "\r" || u == "\u{00A0}"
+    }
+
+    /// Empty is unknown: the normalised value, or nil when the value is missing, empty or only white space.
+    /// Every comparison the audit makes on names, kana, surnames, addresses and optional references goes through
+    /// this, so two blanks never match each other.
+    public static func known(_ s: String?) -> String? {
+        guard let s else { return nil }
+        let n = normalize(s)
+        return n.isEmpty ? nil : n
     }
 
     /// Whether two staff members were ever assigned to the same office (at any time, per HR history).

@@ -17,7 +17,17 @@ public final class AuditEngine {
         var rule: Rule
         var c: Int32
         var strong: Bool
-        var selfMade: Bool = false
+        /// Why the case is in doubt as this access's explanation (nil: it is not).
+        var doubt: Doubt? = nil
+        var selfMade: Bool { doubt != nil }
+    }
+
+    /// Why a case handled by the accessor alone is no strong explanation.
+    enum Doubt {
+        /// Withdrawn.
+        case withdrawn
+        /// Left open and never completed.
+        case stale
     }
 
     /// One access, resolved to dense indexes.
@@ -34,7 +44,7 @@ public final class AuditEngine {
     }
 
     let closedDays: ClosedDays
-    let lateMs: Int64, closedSlackMs: Int64, lookbackMs: Int64, namedSlackMs: Int64, forwardMs: Int64
+    let lateMs: Int64, ownLateMs: Int64, closedSlackMs: Int64, lookbackMs: Int64, namedSlackMs: Int64, forwardMs: Int64
     let inquiryMs: Int64, sessionMs: Int64, nightWindowMs: Int64, staleMs: Int64
     static let dayMs: Int64 = 86_400_000
 
@@ -67,6 +77,8 @@ public final class AuditEngine {
     var lastOpenedAt: [Int64]
     var bulkDay: [Int32]
     var revisions: [FindingRevision] = []
+    /// What ordinary work looks like here (learned in event order; part of ``state``).
+    var calibration: SiteCalibration
 
     /// A fresh engine.
     public init(context: AuditContext, config: AuditConfig = AuditConfig()) {
@@ -76,6 +88,7 @@ public final class AuditEngine {
                                 extra: config.extraHolidays)
         let m: Int64 = 60_000
         lateMs = Int64(config.lateKeyingMinutes) * m
+        ownLateMs = max(lateMs, Int64(config.ownLateFilingDays) * Self.dayMs)
         closedSlackMs = Int64(config.closedSlackDays) * Self.dayMs
         lookbackMs = Int64(config.maxCaseLookbackDays) * Self.dayMs
         namedSlackMs = Int64(config.namedCaseSlackDays) * Self.dayMs
@@ -97,6 +110,7 @@ public final class AuditEngine {
         recentViews = [[RecentSearch]](repeating: [], count: nS)
         lastOpenedAt = [Int64](repeating: Int64.min, count: nS)
         bulkDay = [Int32](repeating: Int32.min, count: nS)
+        calibration = SiteCalibration(offices: nO)
     }
 
     /// An engine that continues from a saved state (IDs unknown to `context` are dropped).
@@ -142,6 +156,7 @@ public final class AuditEngine {
             if let t = m.lastOpenedAt { lastOpenedAt[Int(s)] = t }
             if let d = m.bulkDay { bulkDay[Int(s)] = d }
         }
+        if let c = state.calibration { calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) }) }
         lastEventAt = state.lastEventAt
         eventCount = state.events
     }
@@ -198,6 +213,7 @@ public final class AuditEngine {
         }
         st.recentSearches = searches
         st.staffMarks = marks
+        st.calibration = calibration.saved(officeIDs: ctx.officeTable.ids)
         st.lastEventAt = lastEventAt
         st.events = eventCount
         return st
@@ -250,7 +266,7 @@ public final class AuditEngine {
         let reach = max(closedSlackMs, namedSlackMs, forwardMs, inquiryMs, sessionMs)
         let names = regs.map { ctx.registerTable.ids[Int($0)] } + unknown
         return (names.sorted(), Array(Set(newCase.staff)).sorted(),
-                Timestamp(millis: newCase.received.millis - lateMs - sessionMs),
+                Timestamp(millis: newCase.received.millis - ownLateMs - sessionMs),
                 Timestamp(millis: end + reach))
     }
 
@@ -259,12 +275,13 @@ public final class AuditEngine {
         let s = ctx.staffTable.lookup(e.staff)
         var x = ctx.registerTable.lookup(e.register)
         let p = ctx.personTable.lookup(e.person)
-        if x < 0, e.register == nil, p >= 0 { x = ctx.personRegister[Int(p)] }
+        // Empty is unknown: "" names no register, person, office or case (the lookups answer -1 for it).
+        if x < 0, AuditContext.known(e.register) == nil, p >= 0 { x = ctx.personRegister[Int(p)] }
         let t = e.at.millis
         let day = e.at.jstDate.day
         var o = ctx.officeTable.lookup(e.office)
         if o < 0 { o = ctx.officeOn(s, day) }
-        return Ev(s: s, x: x, p: p, o: o, c: ctx.caseTable.lookup(e.caseID), namedGiven: e.caseID != nil, t: t,
+        return Ev(s: s, x: x, p: p, o: o, c: ctx.caseTable.lookup(e.caseID), namedGiven: AuditContext.known(e.caseID) != nil, t: t,
                   day: day, minute: e.at.jstMinuteOfDay)
     }
 
@@ -276,7 +293,8 @@ public final class AuditEngine {
     func evaluate(_ e: AccessEvent, update: Bool) -> AccessFinding {
         let ctx = context
         let ev = resolve(e)
-        let isSearch = e.action == .search || (e.register == nil && e.person == nil)
+        let isSearch = e.action == .search
+            || (AuditContext.known(e.register) == nil && AuditContext.known(e.person) == nil)
         var mismatch = false
         var found: Found?
         if isSearch {
@@ -295,28 +313,35 @@ public final class AuditEngine {
         var mismatchSlip = false
         let strong = found?.strong == true
         let w = config.weights
+        let calibrate = config.calibrate
         func add(_ code: ReasonCode, _ ja: String, _ en: String, fuhyo: Bool = false) {
-            reasons.append((code, w.weight(code, fuhyo: fuhyo), Reason(code: code.rawValue, ja: ja, en: en)))
+            let w0 = w.weight(code, fuhyo: fuhyo)
+            reasons.append((code, calibrate ? calibration.weight(w0, code, office: ev.o) : w0,
+                            Reason(code: code.rawValue, ja: ja, en: en)))
         }
+        if update, calibrate, strong, !isSearch, ev.s >= 0 { learn(ev) }
         let action = e.action.ja
         // A namesake slip under the named case explains the mismatch; a named case still active in the accessor's
-        // own hands is more likely a slip than laundering (weight × weakDamping).
+        // own hands is more likely a slip than laundering (weight × weakDamping), but only when something corroborates
+        // the slip: the register opened was a row of a result list the accessor saw in this session. Naming one's own
+        // active case on a register reached any other way is how a clerk who has read this would hide.
         let slip = ev.c >= 0 && handles(ev.c, ev.s) && ctx.caseCore[Int(ev.c)].received - lateMs <= ev.t
-            && ev.t <= ctx.caseCore[Int(ev.c)].end + closedSlackMs
+            && ev.t <= ctx.caseCore[Int(ev.c)].end + closedSlackMs && (isSearch || listedInSession(ev) != nil)
         if mismatch, !strong, ev.c >= 0, !(found?.rule == .namesake && found?.c == ev.c) {
             let cid = ctx.caseTable.ids[Int(ev.c)]
             mismatchSlip = slip
             add(.case_mismatch, "指定された業務文書（\(cid)）は開いた戸籍（\(e.register ?? "検索")）に関係しないか期間外",
                 "The named case \(cid) does not concern the register opened (\(e.register ?? "search")) or is out of its time window")
         }
-        if let f = found, f.selfMade {
+        if let f = found, let doubt = f.doubt {
             let cid = ctx.caseTable.ids[Int(f.c)]
-            add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(ctx.caseStatus[Int(f.c)]?.rawValue ?? "不明")）",
-                "The only document (\(cid)) was handled by the accessor alone and never completed (status \(ctx.caseStatus[Int(f.c)]?.rawValue ?? "unknown"))")
+            let status = ctx.caseStatus[Int(f.c)]?.rawValue
+            add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(status ?? "不明")）",
+                "The only document (\(cid)) was handled by the accessor alone and never completed (status \(status ?? "unknown"))")
             // Left open for weeks (never withdrawn, never completed) weighs more than a withdrawal, a normal outcome.
-            if ctx.caseCore[Int(f.c)].status == .open { reasons[reasons.count - 1].weight = w.selfMadeOpenCase }
+            if doubt == .stale { reasons[reasons.count - 1].weight = w.selfMadeOpenCase }
         }
-        if let r = e.reason, e.caseID == nil, !r.isEmpty {
+        if let r = e.reason, AuditContext.known(r) != nil, AuditContext.known(e.caseID) == nil {
             add(.break_glass, "業務文書の代わりに理由を入力して\(action)（「\(r)」）",
                 "\(Self.pastTense(e.action)) with a free-text reason instead of a case (\"\(r)\")")
         }
@@ -463,6 +488,25 @@ public final class AuditEngine {
                              office: e.office ?? (ev.o >= 0 ? ctx.officeTable.ids[Int(ev.o)] : nil))
     }
 
+    /// Counts a strongly explained register access for the site calibration: which contextual reasons would hold
+    /// on it if it had no document.
+    func learn(_ ev: Ev) {
+        let ctx = context
+        var mask = 0
+        if !searchedFor(ev) { mask |= 1 << 0 }
+        if isNightOrHoliday(ev), !officeWorking(ev) { mask |= 1 << 1 }
+        let info = ctx.staffInfo[Int(ev.s)]
+        if info.role != nil, !ctx.kosekiOn(ev.s, ev.day) { mask |= 1 << 2 }
+        if info.role == .contractor { mask |= 1 << 3 }
+        if info.chome >= 0, ev.x >= 0 {
+            for m in ctx.registerMembers.row(ev.x) where m >= 0 && m != info.person && ctx.personChome[Int(m)] == info.chome {
+                mask |= 1 << 4
+                break
+            }
+        }
+        calibration.count(office: ev.o, mask: mask)
+    }
+
     // MARK: Explanation rules
 
     @inline(__always) func concerns(_ c: Int32, _ x: Int32) -> Bool {
@@ -482,16 +526,19 @@ public final class AuditEngine {
         return false
     }
 
-    func selfMade(_ c: Int32, _ s: Int32) -> Bool {
+    /// Whether case `c`, handled by accessor `s` alone, is in doubt as an explanation: withdrawn, or left open and
+    /// never completed. A second member of staff on it clears the doubt.
+    func selfMade(_ c: Int32, _ s: Int32) -> Doubt? {
         let ctx = context
         let core = ctx.caseCore[Int(c)]
-        guard core.status == .withdrawn || core.status == .open, core.staff0 == s else { return false }
-        guard ctx.caseStaff.row(c).allSatisfy({ $0 == s }) else { return false }
+        guard s >= 0, core.staff0 == s else { return nil }
+        if core.staffCount > 1 { guard ctx.caseStaff.row(c).allSatisfy({ $0 == s }) else { return nil } }
         switch core.status {
-        case .withdrawn: return true
-        case .open: return core.received < ctx.latestCaseReceived - staleMs
-        default: return false
+        case .withdrawn: return .withdrawn
+        case .open: if core.received < ctx.latestCaseReceived - staleMs { return .stale }
+        default: break
         }
+        return nil
     }
 
     func colleagueHandles(_ c: Int32, _ ev: Ev) -> Bool {
@@ -501,24 +548,30 @@ public final class AuditEngine {
         return false
     }
 
-    func namedWindow(_ c: Int32, _ t: Int64) -> Bool {
+    /// Whether an access at `t` by staff `s` falls in the window of the case it names: from received − late keying
+    /// (− `ownLateFilingDays` when the accessor handles the case) to closed + `namedCaseSlackDays`.
+    func namedWindow(_ c: Int32, _ t: Int64, _ s: Int32 = -1) -> Bool {
         let ctx = context
         let core = ctx.caseCore[Int(c)]
-        return core.received - lateMs <= t && t <= core.end + namedSlackMs
+        let late = s >= 0 && handles(c, s) ? ownLateMs : lateMs
+        return core.received - late <= t && t <= core.end + namedSlackMs
     }
 
     /// Rank of case `c` as an explanation of a register access (lower is better), or nil.
-    @inline(__always) func classify(_ c: Int32, _ ev: Ev, _ x: Int32) -> Found? {
+    /// `same`: the case is about the opened register itself (not only a related one).
+    @inline(__always) func classify(_ c: Int32, _ ev: Ev, _ x: Int32, same: Bool = false) -> Found? {
         let ctx = context
         let core = ctx.caseCore[Int(c)]
         let recv = core.received, end = core.end
-        guard recv - lateMs <= ev.t else { return nil }
         let mine = handles(c, ev.s)
+        // A case about this very register, handled by this very clerk, filed up to `ownLateFilingDays` after the work
+        // (an inquiry taken by phone, filed days later) still explains it: such a coincidence is rare by chance.
+        guard recv - (same && mine ? ownLateMs : lateMs) <= ev.t else { return nil }
         let kind = core.kind
         if mine, ev.t <= end + closedSlackMs {
             let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
             let sm = selfMade(c, ev.s)
-            return Found(rule: rule, c: c, strong: !sm, selfMade: sm)
+            return Found(rule: rule, c: c, strong: sm == nil, doubt: sm)
         }
         if kind == .inquiry || kind == .correction, ev.t <= end + inquiryMs,
            mine || (ev.o >= 0 && (core.office == ev.o || ctx.registerOffice[Int(x)] == ev.o)) {
@@ -550,9 +603,9 @@ public final class AuditEngine {
         let x = ev.x
         if ev.c >= 0 {
             if x >= 0 {
-                if concerns(ev.c, x), namedWindow(ev.c, ev.t) {
+                if concerns(ev.c, x), namedWindow(ev.c, ev.t, ev.s) {
                     let sm = selfMade(ev.c, ev.s)
-                    return Found(rule: .named_case, c: ev.c, strong: !sm, selfMade: sm)
+                    return Found(rule: .named_case, c: ev.c, strong: sm == nil, doubt: sm)
                 }
                 mismatch = true
             } else {
@@ -571,11 +624,11 @@ public final class AuditEngine {
             let r = ri < related.lowerBound ? x : ctx.registerRelated.values[ri]
             if ri >= related.lowerBound && r == x { continue }
             let start = ctx.casesByRegister.range(r).lowerBound
-            var j = ctx.upperBound(ctx.casesByRegister, r, ev.t + lateMs) - 1
+            var j = ctx.upperBound(ctx.casesByRegister, r, ev.t + (r == x ? ownLateMs : lateMs)) - 1
             while j >= start {
                 if ctx.casesByRegister.times[j] < lo { break }
                 let c = ctx.casesByRegister.values[j]
-                if let f = classify(c, ev, x) {
+                if let f = classify(c, ev, x, same: r == x) {
                     let k = Self.rank(f)
                     if k < bestRank {
                         best = f
@@ -590,9 +643,15 @@ public final class AuditEngine {
     }
 
     /// A register opened in the same session as a case for a person of the same name: weakly explained.
+    ///
+    /// A slip needs corroboration: the register must be a row of a result list the accessor saw in this session
+    /// (one cannot pick the wrong row of a list one never saw). Then it is the wrong row of a search that served a
+    /// case, or it lists a person whose real (non-empty) name or kana is that of a person of the case the accessor
+    /// was working in the session or of an active case in their hands.
     func namesake(_ ev: Ev) -> Found? {
         let ctx = context
-        guard ev.s >= 0, ev.x >= 0 else { return nil }
+        guard ev.s >= 0, ev.x >= 0, let listed = listedInSession(ev) else { return nil }
+        if listed >= 0 { return Found(rule: .namesake, c: listed, strong: false) }
         func sameName(_ c: Int32) -> Bool {
             for q in ctx.casePersons.row(c) where q >= 0 {
                 let n = ctx.personNameID[Int(q)], k = ctx.personKanaID[Int(q)]
@@ -607,10 +666,6 @@ public final class AuditEngine {
         if sc >= 0, ev.t - sessionAt[Int(ev.s)] <= sessionMs, ev.t >= sessionAt[Int(ev.s)] - sessionMs, sameName(sc) {
             return Found(rule: .namesake, c: sc, strong: false)
         }
-        // The wrong row of the result list of a search that served a case in this session.
-        for r in recent[Int(ev.s)].reversed() where r.c >= 0 && ev.t - r.t <= sessionMs && ev.t >= r.t {
-            if r.results.contains(ev.x) { return Found(rule: .namesake, c: r.c, strong: false) }
-        }
         let start = ctx.casesByStaff.range(ev.s).lowerBound
         var j = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + sessionMs) - 1
         while j >= start {
@@ -622,6 +677,18 @@ public final class AuditEngine {
             j -= 1
         }
         return nil
+    }
+
+    /// Whether the register was a row of a result list the accessor saw in this session: the case the newest such
+    /// search served (≥ 0), -1 when only searches that served no case listed it, nil when none did.
+    func listedInSession(_ ev: Ev) -> Int32? {
+        guard ev.s >= 0, ev.x >= 0 else { return nil }
+        var found: Int32?
+        for r in recent[Int(ev.s)].reversed() where ev.t - r.t <= sessionMs && ev.t >= r.t && r.results.contains(ev.x) {
+            if r.c >= 0 { return r.c }
+            found = -1
+        }
+        return found
     }
 
     /// Whether case `c` is what a search served: its registers among the results, or its persons' names in the query.
@@ -643,7 +710,7 @@ public final class AuditEngine {
     static func queryName(_ q: JSONValue?) -> String? {
         guard let q else { return nil }
         for key in ["name", "kana", "氏名"] {
-            if let v = q[key]?.stringValue, !v.isEmpty { return AuditContext.normalize(v) }
+            if let v = AuditContext.known(q[key]?.stringValue) { return v }
         }
         return nil
     }
@@ -670,7 +737,7 @@ public final class AuditEngine {
         if ev.c >= 0 {
             if namedWindow(ev.c, ev.t), (results.isEmpty && e.query == nil) || matches(ev.c, prefix: true) {
                 let sm = selfMade(ev.c, ev.s)
-                return Found(rule: .named_case, c: ev.c, strong: !sm, selfMade: sm)
+                return Found(rule: .named_case, c: ev.c, strong: sm == nil, doubt: sm)
             }
             mismatch = true
         }
@@ -678,7 +745,8 @@ public final class AuditEngine {
         // Own cases in the window: results first (integers), then names.
         var selfMadeHit: Found?
         let start = ctx.casesByStaff.range(ev.s).lowerBound
-        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + lateMs) - 1
+        // The accessor's own cases, filed up to `ownLateFilingDays` after the search.
+        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + ownLateMs) - 1
         for pass in 0..<2 {
             var j = top
             while j >= start {
@@ -697,7 +765,7 @@ public final class AuditEngine {
                     if hit {
                         let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
                         let sm = selfMade(c, ev.s)
-                        let f = Found(rule: rule, c: c, strong: !sm, selfMade: sm)
+                        let f = Found(rule: rule, c: c, strong: sm == nil, doubt: sm)
                         if !f.selfMade { return f }
                         if selfMadeHit == nil { selfMadeHit = f }
                     }

@@ -68,6 +68,8 @@ public struct AuditState: Codable, Sendable, Hashable {
     public var searchDays: [SearchDay] = []
     public var baselines: [OfficeBaseline] = []
     public var sessions: [Session] = []
+    /// The site calibration's counts (absent in states saved before it existed: it starts afresh).
+    public var calibration: Calibration? = nil
     /// Milliseconds since the epoch of the newest event audited (`nil` before any).
     public var lastEventAt: Int64?
     /// Events audited so far.

@@ -115,7 +115,9 @@ struct Interner: Sendable {
         }
     }
 
+    /// Interns an ID and returns its dense index; "" is never interned (-1): empty is unknown.
     @discardableResult mutating func intern(_ s: String) -> Int32 {
+        guard !s.isEmpty else { return -1 }
         let h = Self.hash(s)
         let (slot, found) = find(s, h)
         if found >= 0 { return found }
@@ -137,8 +139,9 @@ struct Interner: Sendable {
         slots = n
     }
 
+    /// The dense index of an ID, or -1. Empty is unknown: `nil` and "" never match anything.
     @inline(__always) func lookup(_ s: String?) -> Int32 {
-        guard let s else { return -1 }
+        guard let s, !s.isEmpty else { return -1 }
         return find(s, Self.hash(s)).index
     }
 

@@ -24,7 +24,9 @@ struct AuditCommand: AsyncParsableCommand {
               --register ID      every access to a register, likewise.
             JSONL: one object per access, exactly {access, staff, at, explained, explanation, score, flagged, reasons}.
             Table: the staff ranking and the ranked worklist (Japanese headers, English beside).
-            """
+            `akashi audit calibrate` prints what the audit has learned about this site (docs/audit.md §4a).
+            """,
+        subcommands: [AuditCalibrate.self]
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, table }
@@ -195,6 +197,53 @@ final class OutputBuffer {
         guard !buf.isEmpty else { return }
         FileHandle.standardOutput.write(Data(buf))
         buf.removeAll(keepingCapacity: true)
+    }
+}
+
+// MARK: - akashi audit calibrate
+
+struct AuditCalibrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calibrate",
+        abstract: "Print what the audit has learned about this site: each contextual reason's rate in explained work and its weight here.",
+        discussion: """
+            Runs the incremental audit first (as `akashi audit` does), then prints, for the site and for each office,             how often each calibrated reason (no_search, night_holiday, off_duty, contractor, neighbour) holds on             accesses a business document explains, the reference rate at which its default weight was set, and the             weight it gets here: the default's odds × reference rate / rate here (docs/audit.md §4a).
+            """)
+
+    @OptionGroup var options: StoreOptions
+    @Flag(help: "Print what is stored without auditing new events first.") var noRun = false
+
+    func run() async throws {
+        let store = try SQLiteStore(directory: options.store)
+        let service = AuditService(store: store)
+        if !noRun {
+            let s = try service.run()
+            warn("audit: \(grouped(s.audited)) new accesses audited; \(grouped(s.counts.total)) accesses, \(grouped(s.counts.flagged)) flagged")
+        }
+        let rows = try service.calibrationTable()
+        let out = OutputBuffer()
+        defer { out.flush() }
+        out.line("## この庁での理由の重み / What each reason weighs here")
+        out.line("")
+        out.line("説明できた（業務文書のある）アクセスのうち、その理由が当てはまる割合が基準より高いほど、その理由は「ここでは普通」なので軽くなります。")
+        out.line("The more often a reason holds on accesses a document explains (ordinary work here) compared with the reference rate, the less it weighs.")
+        out.line("")
+        out.line("| 庁 office | 理由 reason | 説明済アクセス explained | 当てはまる holds | 割合 rate here | 基準 reference | 既定の重み default | ここでの重み weight here | なぜ why |")
+        out.line("|---|---|---|---|---|---|---|---|---|")
+        for r in rows {
+            let office = r.office.map { "\($0) \(r.officeName ?? "")" } ?? "全体 site"
+            let why: String
+            if r.weight < r.defaultWeight - 0.005 {
+                why = "ここでは普通の業務にも多い（基準の\(String(format: "%.1f", r.rate / max(r.referenceRate, 1e-9)))倍） / common in ordinary work here"
+            } else if r.weight > r.defaultWeight + 0.005 {
+                why = "ここでは普通の業務にまれ / rare in ordinary work here"
+            } else {
+                why = "基準どおり / as the reference"
+            }
+            out.line("| \(office) | \(r.reason.rawValue) | \(grouped(r.explained)) | \(grouped(r.holds)) | "
+                + "\(String(format: "%.4f", r.rate)) | \(String(format: "%.4f", r.referenceRate)) | "
+                + "\(String(format: "%.2f", r.defaultWeight)) | \(String(format: "%.2f", r.weight)) | \(why) |")
+        }
     }
 }
 

@@ -275,6 +275,16 @@ public struct AuditService: Sendable {
                             protections: protections, cases: cases, config: config)
     }
 
+    /// What the audit has learned about this site so far (``SiteCalibration``): for the site and each office, each
+    /// calibrated reason's rate among explained work and the weight it gets here. Run the audit first to bring it
+    /// up to date; before any run it is the defaults.
+    public func calibrationTable() throws -> [CalibrationRow] {
+        let context = try loadContext()
+        let engine = try store.auditCheckpoint().map { AuditEngine(context: context, config: config, state: $0.state) }
+            ?? AuditEngine(context: context, config: config)
+        return engine.calibrationTable()
+    }
+
     /// Audits what is new since the last run and returns what it did. The first run is a full sweep.
     @discardableResult
     public func run(progress: ((String) -> Void)? = nil) throws -> AuditRunSummary {

@@ -62,11 +62,22 @@ struct ExplanationTests {
         let e = W.engine([late])
         let f = e.audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A"))
         #expect(f.rule == "own_case" && f.explanation?.caseID == "C_LATE")
-        // Keyed three days later is too late.
+        // Filed three days later by the same clerk, about the same register (an inquiry taken by phone): still
+        // explained (ownLateFilingDays), since such a coincidence is rare by chance.
         let late3 = W.kase("C_LATE3", office: "27108", received: "2012-05-13T13:00:00+09:00",
                            closed: "2012-05-13T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A"])
         let g = W.engine([late3]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A"))
-        #expect(!g.explained)
+        #expect(g.rule == "own_case" && g.explanation?.caseID == "C_LATE3" && !g.flagged)
+        // … but not by another clerk's case, nor for a related register only, nor when filed weeks later.
+        let other = W.kase("C_LATE3B", office: "27108", received: "2012-05-13T13:00:00+09:00",
+                           closed: "2012-05-13T13:10:00+09:00", staff: ["S_T2"], registers: ["R_A"])
+        #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).explained)
+        let related = W.kase("C_LATE3C", office: "27108", received: "2012-05-13T13:00:00+09:00",
+                             closed: "2012-05-13T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A_CHILD"])
+        #expect(!W.engine([related]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).explained)
+        let weeks = W.kase("C_LATE20", office: "27108", received: "2012-05-30T13:00:00+09:00",
+                           closed: "2012-05-30T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A"])
+        #expect(!W.engine([weeks]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).explained)
     }
 
     @Test func explainableWindowOfALateCaseCoversTheEarlierView() {
@@ -160,11 +171,12 @@ struct ExplanationTests {
         #expect(f.rule == "namesake" && f.explanation?.strength == .weak && f.explanation?.caseID == "C_A")
         #expect(f.explained && !f.flagged)
         #expect(f.score < AuditConfig().unexplainedBase)
-        // The same slip with no search that showed R_B (reached directly) still ranks, damped, and does not flag.
+        // The same name with no result list that showed R_B (reached directly) is no slip: nothing corroborates it,
+        // and a shared name is how an insider would hide. Unexplained, opened directly: flagged.
         let e2 = W.engine([certA])
         _ = e2.audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A"))
         let d = e2.audit(W.access("S_TAISHO", "2012-05-10T10:10:00+09:00", register: "R_B"))
-        #expect(d.rule == "namesake" && d.has("no_search") && !d.flagged && d.score > f.score)
+        #expect(!d.explained && d.has("no_search") && d.flagged && d.score > f.score)
         // A day later it is not a slip in the same session.
         let g = e.audit(W.access("S_TAISHO", "2012-05-11T15:10:00+09:00", register: "R_B"))
         #expect(!g.explained)

@@ -1,0 +1,188 @@
+import AkashiDomain
+
+/// What ordinary work looks like at this site, learned from the store's own accesses while auditing them.
+///
+/// A reason such as "opened directly, with no search" or "weekend" means little where that is how the site works
+/// (registers opened from a document number, a weekend counter) and much where it never happens in legitimate work.
+/// The engine counts, per office, how often each *contextual* reason would hold on accesses that a business
+/// document explains strongly (legitimate work labels itself that way), and turns the rate into evidence: a reason's
+/// odds are multiplied by `referenceRate / rateHere`, the likelihood ratio of that reason at this site against the
+/// reference rate at which its default weight was set. Rates are shrunk towards the site's rate, and the site's rate
+/// towards the reference, by pseudo-counts, so an office with little data keeps the defaults.
+///
+/// Deterministic (counts in event order), incremental (the counts are part of ``AuditState``), and cheap (a few
+/// checks per explained access).
+public struct SiteCalibration: Sendable, Hashable {
+    /// The reasons whose weight is learned from the site's own work. Reasons about *who* was looked at (VIP, DV,
+    /// own register, relatives, former spouse) are not: their legitimate undocumented rate is near zero everywhere.
+    public static let reasons: [ReasonCode] = [.no_search, .night_holiday, .off_duty, .contractor, .neighbour]
+
+    /// How often each reason holds on strongly explained register accesses where the default weights were set
+    /// (docs/audit.md §4): the rate at which a reason keeps its default weight.
+    public static func referenceRate(_ code: ReasonCode) -> Double {
+        switch code {
+        case .no_search: 0.05
+        case .night_holiday: 0.01
+        case .off_duty: 0.01
+        case .contractor: 0.25
+        case .neighbour: 0.01
+        default: 0
+        }
+    }
+
+    /// Pseudo-counts: an office's rate counts as this many accesses at the site's rate …
+    public var officePrior: Double = 300
+    /// … and the site's rate as this many accesses at the reference rate.
+    public var sitePrior: Double = 1000
+    /// The learned odds factor is kept within these bounds (a reason is never more than doubled, nor ignored).
+    public var minFactor: Double = 0.02
+    public var maxFactor: Double = 2
+
+    /// Strongly explained register accesses seen, per office (index = office), and the site's total.
+    var explained: [Int] = []
+    /// Per office, per reason (index into ``reasons``): how many of them the reason would hold on.
+    var holds: [[Int]] = []
+    var siteExplained = 0
+    var siteHolds: [Int] = Array(repeating: 0, count: SiteCalibration.reasons.count)
+
+    public init() {}
+
+    init(offices: Int) {
+        explained = Array(repeating: 0, count: offices)
+        holds = Array(repeating: Array(repeating: 0, count: Self.reasons.count), count: offices)
+    }
+
+    @inline(__always) static func index(_ code: ReasonCode) -> Int? {
+        switch code {
+        case .no_search: 0
+        case .night_holiday: 1
+        case .off_duty: 2
+        case .contractor: 3
+        case .neighbour: 4
+        default: nil
+        }
+    }
+
+    /// Counts one strongly explained access at office `o` on which the reasons in `mask` (bit = index) would hold.
+    mutating func count(office o: Int32, mask: Int) {
+        siteExplained += 1
+        for k in 0..<Self.reasons.count where mask & (1 << k) != 0 { siteHolds[k] += 1 }
+        guard o >= 0, Int(o) < explained.count else { return }
+        explained[Int(o)] += 1
+        for k in 0..<Self.reasons.count where mask & (1 << k) != 0 { holds[Int(o)][k] += 1 }
+    }
+
+    /// The rate of reason `k` among explained accesses at the site (shrunk to the reference).
+    func siteRate(_ k: Int) -> Double {
+        let p0 = Self.referenceRate(Self.reasons[k])
+        return (Double(siteHolds[k]) + sitePrior * p0) / (Double(siteExplained) + sitePrior)
+    }
+
+    /// The rate of reason `k` among explained accesses at office `o` (shrunk to the site's rate).
+    func rate(_ k: Int, office o: Int32) -> Double {
+        let site = siteRate(k)
+        guard o >= 0, Int(o) < explained.count else { return site }
+        return (Double(holds[Int(o)][k]) + officePrior * site) / (Double(explained[Int(o)]) + officePrior)
+    }
+
+    /// The likelihood-ratio factor for a reason at an office: reference rate / rate here, bounded.
+    public func factor(_ code: ReasonCode, office o: Int32) -> Double {
+        guard let k = Self.index(code) else { return 1 }
+        let here = rate(k, office: o)
+        guard here > 0 else { return maxFactor }
+        return min(max(Self.referenceRate(code) / here, minFactor), maxFactor)
+    }
+
+    /// A default weight turned into this site's: its odds times ``factor(_:office:)``.
+    public func weight(_ w: Double, _ code: ReasonCode, office o: Int32) -> Double {
+        guard Self.index(code) != nil, w > 0, w < 1 else { return w }
+        let odds = w / (1 - w) * factor(code, office: o)
+        return min(odds / (1 + odds), 0.95)
+    }
+
+    // MARK: State
+
+    /// The counts in a form ``AuditState`` keeps (office codes, not indexes).
+    func saved(officeIDs: [String]) -> AuditState.Calibration {
+        var rows: [AuditState.Calibration.Office] = []
+        for o in explained.indices where explained[o] > 0 {
+            rows.append(.init(office: officeIDs[o], explained: explained[o], holds: holds[o]))
+        }
+        return AuditState.Calibration(reasons: Self.reasons.map(\.rawValue), siteExplained: siteExplained,
+                                      siteHolds: siteHolds, offices: rows)
+    }
+
+    /// Restores counts saved with the same reason list (a different list starts afresh).
+    mutating func restore(_ c: AuditState.Calibration, officeIndex: (String) -> Int32) {
+        guard c.reasons == Self.reasons.map(\.rawValue), c.siteHolds.count == Self.reasons.count else { return }
+        siteExplained = c.siteExplained
+        siteHolds = c.siteHolds
+        for row in c.offices where row.holds.count == Self.reasons.count {
+            let o = officeIndex(row.office)
+            guard o >= 0, Int(o) < explained.count else { continue }
+            explained[Int(o)] = row.explained
+            holds[Int(o)] = row.holds
+        }
+    }
+}
+
+extension AuditState {
+    /// The site calibration's counts (``SiteCalibration``).
+    public struct Calibration: Codable, Sendable, Hashable {
+        /// The reason codes the counts are in the order of.
+        public var reasons: [String]
+        public var siteExplained: Int
+        public var siteHolds: [Int]
+        public var offices: [Office]
+
+        public struct Office: Codable, Sendable, Hashable {
+            public var office: String
+            public var explained: Int
+            public var holds: [Int]
+        }
+    }
+}
+
+/// One row of the learned table `akashi audit calibrate` prints.
+public struct CalibrationRow: Sendable, Hashable {
+    public var office: String?
+    public var officeName: String?
+    public var reason: ReasonCode
+    /// Strongly explained accesses seen (at the office, or at the site when `office` is nil).
+    public var explained: Int
+    /// How many of them the reason would hold on.
+    public var holds: Int
+    /// The rate used (shrunk), the reference rate, and the weight before and after.
+    public var rate: Double
+    public var referenceRate: Double
+    public var defaultWeight: Double
+    public var weight: Double
+}
+
+extension AuditEngine {
+    /// The learned table: for the site and each office, each calibrated reason's rate among explained work here,
+    /// the reference rate, and the weight it gets here.
+    public func calibrationTable() -> [CalibrationRow] {
+        let ctx = context
+        let cal = calibration
+        var rows: [CalibrationRow] = []
+        for (k, code) in SiteCalibration.reasons.enumerated() {
+            let w0 = config.weights.weight(code)
+            rows.append(CalibrationRow(office: nil, officeName: nil, reason: code, explained: cal.siteExplained,
+                                       holds: cal.siteHolds[k], rate: cal.siteRate(k),
+                                       referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
+                                       weight: cal.weight(w0, code, office: -1)))
+        }
+        for o in cal.explained.indices where cal.explained[o] > 0 {
+            for (k, code) in SiteCalibration.reasons.enumerated() {
+                let w0 = config.weights.weight(code)
+                rows.append(CalibrationRow(office: ctx.officeTable.ids[o], officeName: ctx.officeNames[o], reason: code,
+                                           explained: cal.explained[o], holds: cal.holds[o][k],
+                                           rate: cal.rate(k, office: Int32(o)),
+                                           referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
+                                           weight: cal.weight(w0, code, office: Int32(o))))
+            }
+        }
+        return rows
+    }
+}
