@@ -28,6 +28,8 @@ public final class AuditEngine {
         case withdrawn
         /// Left open and never completed.
         case stale
+        /// The address (附票) of a person under DV support, issued on a case no second member of staff checked.
+        case dvAddressAlone
     }
 
     /// One access, resolved to dense indexes.
@@ -41,6 +43,8 @@ public final class AuditEngine {
         var t: Int64
         var day: Int32
         var minute: Int
+        /// The address attachment (附票) was opened.
+        var fuhyo = false
     }
 
     let closedDays: ClosedDays
@@ -282,7 +286,7 @@ public final class AuditEngine {
         var o = ctx.officeTable.lookup(e.office)
         if o < 0 { o = ctx.officeOn(s, day) }
         return Ev(s: s, x: x, p: p, o: o, c: ctx.caseTable.lookup(e.caseID), namedGiven: AuditContext.known(e.caseID) != nil, t: t,
-                  day: day, minute: e.at.jstMinuteOfDay)
+                  day: day, minute: e.at.jstMinuteOfDay, fuhyo: e.record == .fuhyo)
     }
 
     @inline(__always) static func jstDay(_ ms: Int64) -> Int32 {
@@ -336,8 +340,13 @@ public final class AuditEngine {
         if let f = found, let doubt = f.doubt {
             let cid = ctx.caseTable.ids[Int(f.c)]
             let status = ctx.caseStatus[Int(f.c)]?.rawValue
-            add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(status ?? "不明")）",
-                "The only document (\(cid)) was handled by the accessor alone and never completed (status \(status ?? "unknown"))")
+            if doubt == .dvAddressAlone {
+                add(.self_made_case, "DV等支援措置の対象者の附票（住所）を、本人だけが扱った業務文書（\(cid)）で\(action)（他の職員の確認なし）",
+                    "\(Self.pastTense(e.action)) the address attachment of a person under DV support on a document (\(cid)) the accessor alone handled, with no second member of staff")
+            } else {
+                add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(status ?? "不明")）",
+                    "The only document (\(cid)) was handled by the accessor alone and never completed (status \(status ?? "unknown"))")
+            }
             // Left open for weeks (never withdrawn, never completed) weighs more than a withdrawal, a normal outcome.
             if doubt == .stale { reasons[reasons.count - 1].weight = w.selfMadeOpenCase }
         }
@@ -541,6 +550,22 @@ public final class AuditEngine {
         return nil
     }
 
+    /// The address attachment (附票) of a person under DV support on the access's day, opened on a case that only the
+    /// accessor handled: the harm Akashi exists to prevent (a DV victim's new address handed out), so a single pair
+    /// of hands is no strong explanation; a second member of staff on the case (the supervisor's check) is.
+    func dvAddressAlone(_ c: Int32, _ ev: Ev, _ x: Int32) -> Doubt? {
+        guard ev.fuhyo, x >= 0, ev.s >= 0, handles(c, ev.s) else { return nil }
+        let ctx = context
+        guard ctx.caseStaff.row(c).allSatisfy({ $0 == ev.s }), !ctx.protectedPersons.isEmpty else { return nil }
+        for m in ctx.registerMembers.row(x) where m >= 0 {
+            for i in Int(ctx.personProtOffsets[Int(m)])..<Int(ctx.personProtOffsets[Int(m) + 1]) {
+                let pr = ctx.prots[i]
+                if pr.kind == .dv_support, pr.from <= ev.day, ev.day <= pr.to { return .dvAddressAlone }
+            }
+        }
+        return nil
+    }
+
     func colleagueHandles(_ c: Int32, _ ev: Ev) -> Bool {
         guard ev.o >= 0 else { return false }
         let ctx = context
@@ -570,7 +595,7 @@ public final class AuditEngine {
         let kind = core.kind
         if mine, ev.t <= end + closedSlackMs {
             let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
-            let sm = selfMade(c, ev.s)
+            let sm = selfMade(c, ev.s) ?? dvAddressAlone(c, ev, x)
             return Found(rule: rule, c: c, strong: sm == nil, doubt: sm)
         }
         if kind == .inquiry || kind == .correction, ev.t <= end + inquiryMs,
@@ -604,7 +629,7 @@ public final class AuditEngine {
         if ev.c >= 0 {
             if x >= 0 {
                 if concerns(ev.c, x), namedWindow(ev.c, ev.t, ev.s) {
-                    let sm = selfMade(ev.c, ev.s)
+                    let sm = selfMade(ev.c, ev.s) ?? dvAddressAlone(ev.c, ev, x)
                     return Found(rule: .named_case, c: ev.c, strong: sm == nil, doubt: sm)
                 }
                 mismatch = true
@@ -737,7 +762,8 @@ public final class AuditEngine {
         if ev.c >= 0 {
             if namedWindow(ev.c, ev.t), (results.isEmpty && e.query == nil) || matches(ev.c, prefix: true) {
                 let sm = selfMade(ev.c, ev.s)
-                return Found(rule: .named_case, c: ev.c, strong: sm == nil, doubt: sm)
+                // A view or print that names no register (empty is unknown) cannot be checked against the case.
+                return Found(rule: .named_case, c: ev.c, strong: sm == nil && e.action == .search, doubt: sm)
             }
             mismatch = true
         }

@@ -42,8 +42,17 @@ struct ReasonTests {
         let g = e.audit(view("S_T3", "R_DV", .current))
         #expect(f.has("dv_support") && f.flagged && g.has("dv_support"))
         #expect(f.score > g.score)
-        let h = W.engine([cert("C_DV", "R_DV", kind: .certificate_fuhyo)]).audit(view("S_TAISHO", "R_DV", .fuhyo))
+        // Her 附票 request, checked by a second member of staff: explained.
+        let h = W.engine([cert("C_DV", "R_DV", staff: ["S_TAISHO", "S_T3"], kind: .certificate_fuhyo)])
+            .audit(view("S_TAISHO", "R_DV", .fuhyo))
         #expect(!h.has("dv_support") && !h.flagged)
+        // The same request in one pair of hands only is no strong explanation of her address (a made-up request
+        // closed as done would look exactly like this): weak, and flagged.
+        let alone = W.engine([cert("C_DV1", "R_DV", kind: .certificate_fuhyo)]).audit(view("S_TAISHO", "R_DV", .fuhyo))
+        #expect(alone.explanation?.strength == .weak && alone.has("self_made_case") && alone.has("dv_support") && alone.flagged)
+        // Her current register (not the address) on a request one clerk handled stays explained.
+        let current = W.engine([cert("C_DV2", "R_DV")]).audit(view("S_TAISHO", "R_DV", .current))
+        #expect(!current.flagged && current.explanation?.strength == .strong)
     }
 
     @Test func ownRegister() {
