@@ -117,6 +117,22 @@ struct SiteCity {
         for c in cases { for r in c.registers { m[r, default: []].append(c) } }
         return m
     }
+    /// Views of a register by a clerk who made no search in the 15 minutes before (opened from the document).
+    var directShare: Double {
+        var lastSearch: [String: Int64] = [:]
+        var views = 0, direct = 0
+        for a in access {
+            if a.action == .search {
+                lastSearch[a.staff] = a.at.millis
+                continue
+            }
+            guard a.action == .view, a.record != .form else { continue }
+            views += 1
+            if let t = lastSearch[a.staff], a.at.millis - t < 15 * 60_000 { continue }
+            direct += 1
+        }
+        return Double(direct) / Double(max(1, views))
+    }
     /// Share of persons whose surname is among the 100 commonest (the order of `surnameRank`).
     func top100Share(_ top: Set<String>) -> Double { share(persons) { top.contains($0.surname) } }
 
@@ -270,7 +286,7 @@ struct SiteProfileTests {
             print("site \(name): accesses \(c.access.count), with case \(pct(c.caseShare)), kana filled \(pct(c.kanaFilledShare)), "
                 + "kana \"\" \(pct(c.kanaEmptyShare)), kana absent \(pct(c.kanaAbsentShare)), address \"\" \(pct(c.addressEmptyShare)), "
                 + "surname-only searches \(pct(c.surnameOnlyShare)), kana searches \(pct(c.kanaSearchShare)), "
-                + "off-hours \(pct(c.offHoursShare)), late cases \(pct(c.lateCaseShare)), top-100 surnames \(pct(c.top100Share(commonSurnames))), "
+                + "direct opens \(pct(c.directShare)), off-hours \(pct(c.offHoursShare)), late cases \(pct(c.lateCaseShare)), top-100 surnames \(pct(c.top100Share(commonSurnames))), "
                 + "misuse \(c.array("misuse").count) by \(c.strings("misusers").count)")
         }
         let tidy = measured["tidy-ward"]!, paper = measured["paper-habits"]!, phone = measured["phone-inquiries"]!
@@ -293,6 +309,8 @@ struct SiteProfileTests {
         #expect(phone.kanaSearchShare > 0.35)
         #expect(phone.searches.contains { $0.query?["kana"] != nil })
         #expect(!tidy.searches.contains { $0.query?["kana"] != nil })
+        // Registers opened straight from the document, no search first.
+        #expect(paper.directShare > 2 * tidy.directShare)
         // Late filing: paper offices key cases after the work.
         #expect(paper.lateCaseShare > 0.3)
         #expect(tidy.lateCaseShare < 0.1)
