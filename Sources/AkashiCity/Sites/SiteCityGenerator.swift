@@ -193,7 +193,7 @@ struct SiteWriter {
         let top: [(String, JSONValue)] = [
             ("generator", .string("akashi-site/1")),
             ("profile", .string(e.profile.name)),
-            ("seed", .number(String(e.seed))),
+            ("seed", .number(String(e.givenSeed))),
             ("scale", .number(String(e.scale))),
             ("from", .string(LocalDate(day: w.p0).description)),
             ("to", .string(LocalDate(day: w.p1).description)),

@@ -84,12 +84,19 @@ final class SiteEngine {
     var residentsOf: [[Int32]] = []
     var oldRegistersOf: [[Int32]] = []
 
+    /// The seed as given (written to truth.json).
+    let givenSeed: UInt64
+
     init(profile: SiteProfile, seed: UInt64, scale: Double, misuse: Bool) {
         self.profile = profile
-        self.seed = seed
+        givenSeed = seed
+        // Salted with the profile's name (FNV-1a) so that two profiles with one seed draw differently.
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in profile.name.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        self.seed = seed ^ h
         self.scale = scale
         self.misuse = misuse
-        world = SiteWorld(profile: profile, seed: seed, scale: scale)
+        world = SiteWorld(profile: profile, seed: self.seed, scale: scale)
         calendar = OfficeCalendar(from: profile.periodStart.year - 1, to: profile.periodStart.year + 3)
     }
 

@@ -13,18 +13,22 @@ extension SiteEngine {
         let wanted = max(5, Int(Double(rng.int(15...40)) * size))
         var pool = eligible
         rng.shuffle(&pool)
-        let misusers = Array(pool.prefix(min(wanted, max(3, eligible.count * 3 / 10)))).sorted()
+        let misusers = Array(pool.prefix(min(wanted, max(3, eligible.count * 35 / 100)))).sorted()
         var ctx = SitePlanting(bySession: bySession, size: size)
         var uses: [String: Int] = [:]
         func run(_ s: Int32) {
             var options: [(String, Double)] = []
             for (name, weight) in profile.behaviourWeights where possible(name, s, ctx) {
+                // One spree searcher and one broker per city at most; the insiders' tricks may repeat.
+                if name == "celebrity-search-spree" || name == "broker-sale", uses[name] != nil { continue }
+                if name == "mayor-register-curiosity", (uses[name] ?? 0) >= 4 { continue }
                 options.append((name, weight / Double(1 + (uses[name] ?? 0) * 2)))
             }
             guard !options.isEmpty else { return }
             let table = WeightedTable(options.map(\.1))
             let name = options[table.pick(&rng)].0
             let before = truth.count
+            ctx.remaining = budget - truth.count
             perform(name, s, &ctx, &rng)
             if truth.count > before {
                 uses[name, default: 0] += 1
@@ -189,7 +193,7 @@ extension SiteEngine {
                 lookUp(name, s, p: mayor, t: t, office: o, search: rng.chance(0.4), records: recs, &rng)
             }
         case "celebrity-search-spree":
-            let n = max(12, Int(Double(rng.int(40...110)) * sz))
+            let n = max(12, min(ctx.remaining, Int(Double(rng.int(30...80)) * sz)))
             let famous = vips + (mayor >= 0 ? [mayor] : [])
             var done = 0
             while done < n {
@@ -290,7 +294,7 @@ extension SiteEngine {
                 (t, o) = laterMoment(s, after: t1, busyShare: 0.3, ctx, &rng)
             }
         case "broker-sale":
-            let n = max(6, Int(Double(rng.int(15...35)) * sz))
+            let n = max(6, min(ctx.remaining / 2, Int(Double(rng.int(10...24)) * sz)))
             let first = busyMoment(s, ctx, &rng).0
             let span = Int64(rng.int(20...55)) * 86_400
             let window = ctx.bySession[Int(s)].filter { sessions[$0].start >= first && sessions[$0].start <= first + span }
@@ -311,7 +315,7 @@ extension SiteEngine {
             }
         case "own-case-as-cover":
             let mine = ctx.bySession[Int(s)].filter { sessions[$0].named }
-            for _ in 0..<rng.int(1...3) {
+            for _ in 0..<rng.int(2...5) {
                 let x = sessions[mine[rng.int(mine.count)]]
                 let p = rng.chance(0.3) && !vips.isEmpty ? vips[rng.int(vips.count)] : acquaintance(of: s, &rng)
                 let t = x.start + Int64(rng.int(0...Int(max(1, x.end - x.start))))
@@ -320,7 +324,7 @@ extension SiteEngine {
             }
         case "extra-register-in-session":
             let mine = ctx.bySession[Int(s)]
-            for _ in 0..<rng.int(1...3) {
+            for _ in 0..<rng.int(2...5) {
                 let x = sessions[mine[rng.int(mine.count)]]
                 let p = acquaintance(of: s, &rng)
                 let t = x.start + Int64(rng.int(0...Int(max(1, x.end - x.start))))
@@ -367,7 +371,7 @@ extension SiteEngine {
             let me = staff[Int(s)].person
             let p: Int32 = me >= 0 && w.persons[Int(me)].former >= 0 && rng.chance(0.5) ? w.persons[Int(me)].former
                 : (!dvVictims.isEmpty && rng.chance(0.3) ? dvVictims[rng.int(dvVictims.count)] : acquaintance(of: s, &rng))
-            for _ in 0..<rng.int(1...2) {
+            for _ in 0..<rng.int(1...3) {
                 var (t, o) = quietMoment(s, ctx, &rng)
                 if !theirs.isEmpty {
                     let x = sessions[theirs[rng.int(theirs.count)]]
@@ -378,7 +382,7 @@ extension SiteEngine {
             }
         case "extra-print-in-request":
             let mine = ctx.bySession[Int(s)].filter { sessions[$0].certificate && sessions[$0].named }
-            for _ in 0..<rng.int(1...3) {
+            for _ in 0..<rng.int(2...5) {
                 let x = sessions[mine[rng.int(mine.count)]]
                 let p = rng.chance(0.5) ? acquaintance(of: s, &rng) : livingAdult(&rng)
                 let r = w.persons[Int(p)].register
@@ -392,7 +396,7 @@ extension SiteEngine {
             }
         case "namesake-cover":
             let mine = ctx.bySession[Int(s)].filter { i in sessions[i].persons.contains { namesake(of: $0) != nil } }
-            for _ in 0..<rng.int(1...2) {
+            for _ in 0..<rng.int(1...3) {
                 let x = sessions[mine[rng.int(mine.count)]]
                 guard let real = x.persons.first(where: { namesake(of: $0) != nil }), let p = namesake(of: real) else { continue }
                 let t = x.start + Int64(rng.int(0...Int(max(1, x.end - x.start))))
@@ -411,4 +415,6 @@ struct SitePlanting {
     /// Per staff member: indices of their sessions.
     var bySession: [[Int]]
     var size: Double
+    /// Events still to plant before the city's budget is reached.
+    var remaining = 0
 }

@@ -76,7 +76,7 @@ extension SiteEngine {
             notifByDay[filed, default: []].append((office, i, night))
         }
         let notifCount = notifByDay.values.reduce(0) { $0 + $1.count }
-        let certCases = max(target * 0.3, target - Double(notifCount) * 7.5) / 6.2
+        let certCases = max(target * 0.3, target - Double(notifCount) * 7.5) / 4.2
         var openWeight = 0.0
         for d in w.p0...w.p1 {
             for o in w.offices.indices {
@@ -101,9 +101,9 @@ extension SiteEngine {
                     if m != .weekday { return 9 * 3600 + rng.int(0...(counterEnd - 9 * 3600 - 300)) }
                     // Busy at opening and after lunch.
                     let x = rng.double()
-                    if x < 0.55 { return 8 * 3600 + 45 * 60 + Int(Double(3 * 3600 + 15 * 60) * rng.double()) }
-                    if x < 0.63 { return 12 * 3600 + rng.int(0...3599) }
-                    return 13 * 3600 + Int(Double(counterEnd - 13 * 3600 - 300) * rng.double().squareRoot())
+                    if x < 0.45 { return 8 * 3600 + 45 * 60 + Int(Double(3 * 3600 + 15 * 60) * rng.double()) }
+                    if x < 0.53 { return 12 * 3600 + rng.int(0...3599) }
+                    return 13 * 3600 + Int(Double(counterEnd - 13 * 3600 - 300) * rng.double())
                 }
                 func backOffice() -> Int { 13 * 3600 + 30 * 60 + rng.int(0...(3 * 3600 + 30 * 60)) }
                 for _ in 0..<rng.poisson(lambda) {
@@ -224,7 +224,7 @@ extension SiteEngine {
             emit(SiteEvent(t: c.step(&rng, 15, 50), staff: c.staff, office: c.office, terminal: c.terminal,
                            action: .search, record: .current, kase: caseFor(c, &rng), query: q2, results: r2))
         }
-        if let other = namesake(of: p), rng.chance(profile.namesakeSlip * 4) {
+        if let other = namesake(of: p), rng.chance(profile.namesakeSlip) {
             let r = world.persons[Int(other)].register
             let e = emit(SiteEvent(t: c.step(&rng), staff: c.staff, office: c.office, terminal: c.terminal, action: .view,
                                    record: recordKind(r), register: r, kase: caseFor(c, &rng)))
