@@ -121,9 +121,12 @@ final class SiteEngine {
             bySurnameKana[w.surnameKana(id), default: []].append(id)
             byFullKana[w.fullKana(id), default: []].append(id)
             let r = w.registers[Int(p.register)]
-            if r.kind == .current, w.alive(id, on: w.p0) { residentsOf[r.office].append(id) }
+            // Registers that exist for the whole period (one opened mid-period is asked for only through its notification).
+            if r.kind == .current, r.opened <= w.p0, w.alive(id, on: w.p0) { residentsOf[r.office].append(id) }
         }
-        for (i, r) in w.registers.enumerated() where r.kind != .current { oldRegistersOf[r.office].append(Int32(i)) }
+        for (i, r) in w.registers.enumerated() where r.kind != .current && r.closed < w.p0 {
+            oldRegistersOf[r.office].append(Int32(i))
+        }
     }
 
     // MARK: Time
@@ -196,7 +199,10 @@ final class SiteEngine {
     func namesake(of p: Int32) -> Int32? {
         let q = world.persons[Int(p)]
         let list = byFull[Int64(q.sur) << 32 | Int64(q.given)] ?? []
-        return list.first { $0 != p && world.persons[Int($0)].register != q.register }
+        return list.first {
+            $0 != p && world.persons[Int($0)].register != q.register
+                && world.registers[Int(world.persons[Int($0)].register)].opened <= world.p0
+        }
     }
 }
 

@@ -51,8 +51,10 @@ extension SiteEngine {
         switch name {
         case "mayor-register-curiosity": return mayor >= 0
         case "dv-address-leak": return !dvVictims.isEmpty
-        case "ex-spouse-check": return me >= 0 && world.persons[Int(me)].former >= 0
-            && world.persons[Int(world.persons[Int(me)].former)].register >= 0
+        case "ex-spouse-check":
+            guard me >= 0, case let f = world.persons[Int(me)].former, f >= 0 else { return false }
+            let r = world.persons[Int(f)].register
+            return r >= 0 && world.registers[Int(r)].opened <= world.p0
         case "inheritance-peek": return me >= 0 && deceasedParent(me) != nil
         case "neighbour-nosiness": return st.home != nil && st.home!.ward >= 0
         case "colleague-peek", "borrowed-terminal":
@@ -112,7 +114,8 @@ extension SiteEngine {
         let w = world
         for _ in 0..<2000 {
             let p = Int32(rng.int(w.persons.count))
-            if w.persons[Int(p)].register >= 0, w.alive(p, on: w.p1), w.age(p, on: w.p0) >= 18, ok(p) { return p }
+            let r = w.persons[Int(p)].register
+            if r >= 0, w.registers[Int(r)].opened <= w.p0, w.alive(p, on: w.p1), w.age(p, on: w.p0) >= 18, ok(p) { return p }
         }
         return residentsOf.first { !$0.isEmpty }!.first!
     }
@@ -269,6 +272,7 @@ extension SiteEngine {
             let me = staff[Int(s)].person
             var near: [Int32] = []
             for (i, p) in w.persons.enumerated() where p.register >= 0 && p.addr.sameBlock(h) && Int32(i) != me
+                && w.registers[Int(p.register)].opened <= w.p0
                 && w.alive(Int32(i), on: w.p1) && (me < 0 || !sameFamily(Int32(i), me)) { near.append(Int32(i)) }
             if near.isEmpty { near = [acquaintance(of: s, &rng)] }
             for _ in 0..<rng.int(1...3) {

@@ -45,7 +45,8 @@ extension SiteEngine {
         func living(_ p: Int32, _ lo: Int, _ hi: Int) -> Bool {
             let q = w.persons[Int(p)]
             return q.register >= 0 && w.alive(p, on: w.p1) && (lo...hi).contains(w.age(p, on: w.p0))
-                && w.registers[Int(q.register)].kind == .current && q.addr.ward >= 0
+                && w.registers[Int(q.register)].kind == .current && w.registers[Int(q.register)].opened <= w.p0
+                && q.addr.ward >= 0
         }
         // The mayor: a register with its Heisei original, at a site office.
         if let m = pick({ p in
