@@ -257,6 +257,18 @@ extension SiteEngine {
         return list[rng.int(list.count)]
     }
 
+    /// The clerk's spouse or a parent, when the clerk is a resident and they are alive with a register.
+    func ownFamily(of s: Int32, on d: Int32) -> Int32? {
+        let me = staff[Int(s)].person
+        guard me >= 0 else { return nil }
+        let q = world.persons[Int(me)]
+        return [q.spouse, q.father, q.mother].first { p in
+            p >= 0 && world.alive(p, on: d) && world.persons[Int(p)].register >= 0
+                && world.registers[Int(world.persons[Int(p)].register)].opened <= world.p0
+                && world.registers[Int(world.persons[Int(p)].register)].kind == .current
+        }
+    }
+
     /// A colleague at the same office (not the clerk), or the clerk when alone.
     func colleague(of s: Int32, office o: Int, day d: Int32, _ rng: inout CityRandom) -> Int32 {
         let list = staffOfOffice[o].filter { $0 != s && onDuty($0, d) }
@@ -296,7 +308,9 @@ extension SiteEngine {
             p = w.registers[Int(r0)].head
             kind = w.registers[Int(r0)].kind == .removed ? .certificate_removed : .certificate_original
         } else {
-            p = requestTarget(office: c.office, &rng)
+            // Now and then the clerk's own family comes to the counter and the clerk serves them (documented).
+            p = rng.chance(0.005) ? (ownFamily(of: c.staff, on: dayOf(c.t)) ?? requestTarget(office: c.office, &rng))
+                : requestTarget(office: c.office, &rng)
             let r = w.persons[Int(p)].register
             let y = rng.double()
             if y < 0.5 {
