@@ -217,8 +217,11 @@ struct SiteProfileTests {
             #expect(c.registers.allSatisfy { regs.contains($0) })
             #expect(c.persons.allSatisfy { persons.contains($0) })
         }
+        let caseByID = Dictionary(uniqueKeysWithValues: city.cases.map { ($0.id, $0) })
         for a in city.access {
             #expect(staff.contains(a.staff))
+            // No operation names a case before it was keyed in (late filing keeps the case off the operations).
+            if let c = a.caseID, let k = caseByID[c] { #expect(k.received <= a.at, "\(a.id) names \(c) before it was received") }
             #expect(a.office.map { offices.contains($0) } ?? false)
             if let r = a.register { #expect(regs.contains(r)) }
             if let c = a.caseID { #expect(cases.contains(c)) }

@@ -137,8 +137,10 @@ struct SiteWriter {
         var caseID = [String](repeating: "", count: e.cases.count)
         var counters: [String: Int] = [:]
         let caseW = try LineWriter(path: path("cases.jsonl"))
-        for k in caseOrder {
+        var casesWritten = 0
+        for k in caseOrder where !e.droppedCases.contains(Int32(k)) {
             let c = e.cases[k]
+            casesWritten += 1
             let code = officeCode(c.office)
             let year = LocalDate(day: e.dayOf(c.received)).parts.year
             let key = code + "-" + String(year)
@@ -153,7 +155,7 @@ struct SiteWriter {
             try caseW.write(line: Record.case(rec).canonicalJSON)
         }
         try caseW.close()
-        summary.cases = e.cases.count
+        summary.cases = casesWritten
 
         // Access events in time order.
         let order = e.events.indices.sorted { (e.events[$0].t, $0) < (e.events[$1].t, $1) }

@@ -73,6 +73,10 @@ final class SiteEngine {
     var truth: [SiteTruth] = []
     var unexplained: [Int32] = []
     var namesakes: [Int32] = []
+    /// Cases keyed in after the work: no operation can name them before they exist.
+    var lateCases = Set<Int32>()
+    /// Phone inquiries whose written request never came: no case is written.
+    var droppedCases = Set<Int32>()
     var behavioursUsed: [String] = []
     let calendar: OfficeCalendar
     // Search indexes.

@@ -170,7 +170,7 @@ extension SiteEngine {
 
     /// Names the case on an operation as this clerk usually does.
     func caseFor(_ c: SiteCursor, _ rng: inout CityRandom) -> Int32 {
-        guard c.kase >= 0 else { return -1 }
+        guard c.kase >= 0, !lateCases.contains(c.kase) else { return -1 }
         return c.named ? (rng.chance(0.97) ? c.kase : -1) : (rng.chance(0.02) ? c.kase : -1)
     }
 
@@ -186,6 +186,7 @@ extension SiteEngine {
         c.kase = newCase(SiteCase(office: c.office, kind: kind, requester: requester, received: received, closed: nil,
                                   status: .done, staff: [c.staff], registers: registers, persons: persons))
         c.named = !late && rng.chance(staff[Int(c.staff)].naming)
+        if late { lateCases.insert(c.kase) }
     }
 
     /// Closes the case after the work; a late-filed case gets its `received` now.
@@ -390,11 +391,16 @@ extension SiteEngine {
         let r = w.persons[Int(p)].register
         let phone = rng.chance(profile.phoneInquiry)
         openCase(&c, kind: .inquiry, requester: .official, registers: [r], persons: [p], late: phone, &rng)
+        let first = Int32(events.count)
         find(&c, p, direct: !phone && rng.chance(0.5), &rng)
         view(&c, r, &rng)
         if rng.chance(0.65) { view(&c, r, as: .fuhyo, &rng) }
         if !phone || rng.chance(0.3) { printOut(&c, r, as: rng.chance(0.5) ? RecordKind.fuhyo : recordKind(r), &rng) }
-        if phone {
+        if phone, rng.chance(0.05) {
+            // The caller never sent the written request: genuine work that no document stands behind.
+            droppedCases.insert(c.kase)
+            unexplained += Array(first..<Int32(events.count))
+        } else if phone {
             // The written request arrives days later; the same clerk keys it in.
             var d = dayOf(c.t) + Int32(rng.int(1...6))
             d = calendar.nextBusinessDay(onOrAfter: d)
