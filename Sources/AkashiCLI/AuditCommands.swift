@@ -260,7 +260,7 @@ struct BenchAudit: AsyncParsableCommand {
     @Option(help: "Working directory (cities and stores are kept and reused).") var workdir = "./bench-out"
     @Flag(help: "Measure the full-sweep speed instead (engine alone, end to end from the store, SQL baseline).")
     var sweep = false
-    @Option(help: "Calibration overrides, comma-separated name=value: a weight by reason code (no_search=0.4), unexplainedBase, weakDamping, flagThreshold, bulkMemoryDays, bulkMinSearches, bulkFactor, sessionGapMinutes.")
+    @Option(help: "Calibration overrides, comma-separated name=value: a weight by reason code (no_search=0.4), unexplainedBase, weakDamping, flagThreshold, bulkMemoryDays, bulkMinSearches, bulkFactor, sessionGapMinutes, ownLateFilingDays, calibrate (0 = off).")
     var set: String = ""
     @Flag(help: "Also print the reason combinations of missed misuse events and of flagged legitimate accesses.")
     var diagnose = false
@@ -279,6 +279,8 @@ struct BenchAudit: AsyncParsableCommand {
             case "bulkMinSearches": c.bulkMinSearches = Int(v)
             case "bulkFactor": c.bulkFactor = v
             case "sessionGapMinutes": c.sessionGapMinutes = Int(v)
+            case "calibrate": c.calibrate = v != 0
+            case "ownLateFilingDays": c.ownLateFilingDays = Int(v)
             default:
                 guard let code = ReasonCode(rawValue: kv[0]), c.weights.set(code, v) else {
                     throw ValidationError("--set: unknown name \(kv[0])")
