@@ -66,6 +66,9 @@ public struct AuditConfig: Sendable {
     public var bulkMemoryDays: Int = 0
     /// The peer mean is used only after this many staff-days have been seen in the office.
     public var bulkMinPeerDays: Int = 5
+    /// `search_protected`: a query of a protected person's surname alone names them only when at most this many
+    /// persons carry that surname (a full name, or a name reaching past the surname, always does).
+    public var rareSurnamePersons: Int = 20
     /// `self_made_case`: an open case counts as never completed when it was received this many days before the
     /// newest case in the data.
     public var selfMadeStaleDays: Int = 14

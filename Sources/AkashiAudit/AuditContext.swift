@@ -67,6 +67,11 @@ public final class AuditContext: Sendable {
     /// Names normalised for search matching (spaces removed).
     let personSearchName: [String]
     let personSearchKana: [String]
+    /// Characters of the surname (the name up to its first space; the whole name when it has none), in name and kana.
+    let personSurnameLength: [Int]
+    let personKanaSurnameLength: [Int]
+    /// How many persons carry each surname (in name and in kana, normalised).
+    let surnameCount: [String: Int]
     let personProtOffsets: [Int32]
     let prots: [Prot]
     /// Persons with any vip / dv_support protection (for `search_protected`).
@@ -162,6 +167,9 @@ public final class AuditContext: Sendable {
         var pKana = [Int32](repeating: -1, count: nP)
         var pSearchName = [String](repeating: "", count: nP)
         var pSearchKana = [String](repeating: "", count: nP)
+        var pSurnameLen = [Int](repeating: Int.max, count: nP)
+        var pKanaSurnameLen = [Int](repeating: Int.max, count: nP)
+        var surnames: [String: Int] = [:]
         var relationsOf = [[Relation]](repeating: [], count: nP)
         var surnameOf = [String?](repeating: nil, count: nP)
         var addressOf = [String?](repeating: nil, count: nP)
@@ -175,10 +183,14 @@ public final class AuditContext: Sendable {
             if let n = AuditContext.known(p.name) {
                 pSearchName[i] = n
                 pName[i] = names.intern(n)
+                pSurnameLen[i] = AuditContext.surnameLength(p.name)
+                surnames[String(n.prefix(pSurnameLen[i])), default: 0] += 1
             }
-            if let nk = AuditContext.known(p.kana) {
+            if let k = p.kana, let nk = AuditContext.known(k) {
                 pSearchKana[i] = nk
                 pKana[i] = names.intern(nk)
+                pKanaSurnameLen[i] = AuditContext.surnameLength(k)
+                surnames[String(nk.prefix(pKanaSurnameLen[i])), default: 0] += 1
             }
             relationsOf[i] = p.relations
             surnameOf[i] = AuditContext.known(p.surname)
@@ -191,6 +203,9 @@ public final class AuditContext: Sendable {
         personKanaID = pKana
         personSearchName = pSearchName
         personSearchKana = pSearchKana
+        personSurnameLength = pSurnameLen
+        personKanaSurnameLength = pKanaSurnameLen
+        surnameCount = surnames
 
         // Protections.
         var protRows = [[Prot]](repeating: [], count: nP)
@@ -438,6 +453,13 @@ public final class AuditContext: Sendable {
         }
         guard hasSpace else { return s }
         return String(String.UnicodeScalarView(s.unicodeScalars.filter { !isBlank($0) }))
+    }
+
+    /// Characters before the first space of a name (the surname), or the whole name's length when it has no space.
+    static func surnameLength(_ s: String) -> Int {
+        let trimmed = s.drop { isBlank($0.unicodeScalars.first!) }
+        let head = trimmed.prefix { !isBlank($0.unicodeScalars.first!) }
+        return head.count == trimmed.count ? normalize(s).count : head.count
     }
 
     @inline(__always) static func isBlank(_ u: Unicode.Scalar) -> Bool {

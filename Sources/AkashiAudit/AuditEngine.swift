@@ -73,6 +73,10 @@ public final class AuditEngine {
         var flagged: Bool
         /// The case that explained the search strongly (−1: none).
         var c: Int32 = -1
+        /// The name or kana the search asked for, as a name ID (−1: none, or a name nobody has).
+        var q: Int32 = -1
+        /// The office the access was made at (for the site calibration of later revisions).
+        var o: Int32 = -1
     }
     static let recentLimit = 8
     var recent: [[RecentSearch]]
@@ -151,7 +155,8 @@ public final class AuditEngine {
             guard s >= 0 else { continue }
             let item = RecentSearch(access: r.access, t: r.at, results: r.results.map { ctx.registerTable.lookup($0) },
                                     unexplained: r.unexplained, flagged: r.flagged,
-                                    c: r.caseID.map { ctx.caseTable.lookup($0) } ?? -1)
+                                    c: r.caseID.map { ctx.caseTable.lookup($0) } ?? -1,
+                                    q: ctx.nameIDs.lookup(r.query), o: ctx.officeTable.lookup(r.office))
             if r.view == true { recentViews[Int(s)].append(item) } else { recent[Int(s)].append(item) }
         }
         for m in state.staffMarks ?? [] {
@@ -207,7 +212,9 @@ public final class AuditEngine {
                     searches.append(.init(staff: ctx.staffTable.ids[s], access: r.access, at: r.t,
                                           results: r.results.map { $0 >= 0 ? ctx.registerTable.ids[Int($0)] : "" },
                                           unexplained: r.unexplained, flagged: r.flagged,
-                                          caseID: r.c >= 0 ? ctx.caseTable.ids[Int(r.c)] : nil, view: view ? true : nil))
+                                          caseID: r.c >= 0 ? ctx.caseTable.ids[Int(r.c)] : nil, view: view ? true : nil,
+                                          query: r.q >= 0 ? ctx.nameIDs.ids[Int(r.q)] : nil,
+                                          office: r.o >= 0 ? ctx.officeTable.ids[Int(r.o)] : nil))
                 }
             }
             if lastOpenedAt[s] != Int64.min || bulkDay[s] != Int32.min {
@@ -330,7 +337,8 @@ public final class AuditEngine {
         // the slip: the register opened was a row of a result list the accessor saw in this session. Naming one's own
         // active case on a register reached any other way is how a clerk who has read this would hide.
         let slip = ev.c >= 0 && handles(ev.c, ev.s) && ctx.caseCore[Int(ev.c)].received - lateMs <= ev.t
-            && ev.t <= ctx.caseCore[Int(ev.c)].end + closedSlackMs && (isSearch || listedInSession(ev) != nil)
+            && ev.t <= ctx.caseCore[Int(ev.c)].end + closedSlackMs
+            && (isSearch || listedInSession(ev) != nil || (queriedInSession(ev) && sharesName(ev.c, ev.x)))
         if mismatch, !strong, ev.c >= 0, !(found?.rule == .namesake && found?.c == ev.c) {
             let cid = ctx.caseTable.ids[Int(ev.c)]
             mismatchSlip = slip
@@ -443,7 +451,8 @@ public final class AuditEngine {
                     var list = recent[si].filter { ev.t - $0.t <= sessionMs }
                     list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
                                              unexplained: found == nil, flagged: score >= config.flagThreshold,
-                                             c: strong ? found!.c : -1))
+                                             c: strong ? found!.c : -1, q: ctx.nameIDs.lookup(Self.queryName(e.query)),
+                                             o: ev.o))
                     if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
                     recent[si] = list
                 } else {
@@ -513,7 +522,7 @@ public final class AuditEngine {
                 break
             }
         }
-        calibration.count(office: ev.o, mask: mask)
+        calibration.count(office: ev.o, applies: SiteCalibration.registerMask, mask: mask)
     }
 
     // MARK: Explanation rules
@@ -675,18 +684,13 @@ public final class AuditEngine {
     /// was working in the session or of an active case in their hands.
     func namesake(_ ev: Ev) -> Found? {
         let ctx = context
-        guard ev.s >= 0, ev.x >= 0, let listed = listedInSession(ev) else { return nil }
-        if listed >= 0 { return Found(rule: .namesake, c: listed, strong: false) }
-        func sameName(_ c: Int32) -> Bool {
-            for q in ctx.casePersons.row(c) where q >= 0 {
-                let n = ctx.personNameID[Int(q)], k = ctx.personKanaID[Int(q)]
-                for m in ctx.registerMembers.row(ev.x) where m >= 0 {
-                    if n >= 0 && ctx.personNameID[Int(m)] == n { return true }
-                    if k >= 0 && ctx.personKanaID[Int(m)] == k { return true }
-                }
-            }
-            return false
-        }
+        guard ev.s >= 0, ev.x >= 0 else { return nil }
+        let listed = listedInSession(ev)
+        if let listed, listed >= 0 { return Found(rule: .namesake, c: listed, strong: false) }
+        // Or the accessor typed, in this session, the real name of a person the register lists (a search log may
+        // keep only the row chosen, but a name search shows every namesake).
+        guard listed != nil || queriedInSession(ev) else { return nil }
+        func sameName(_ c: Int32) -> Bool { sharesName(c, ev.x) }
         let sc = sessionCase[Int(ev.s)]
         if sc >= 0, ev.t - sessionAt[Int(ev.s)] <= sessionMs, ev.t >= sessionAt[Int(ev.s)] - sessionMs, sameName(sc) {
             return Found(rule: .namesake, c: sc, strong: false)
@@ -702,6 +706,33 @@ public final class AuditEngine {
             j -= 1
         }
         return nil
+    }
+
+    /// Whether register `x` lists a person whose real name or kana is that of a person of case `c`.
+    func sharesName(_ c: Int32, _ x: Int32) -> Bool {
+        guard c >= 0, x >= 0 else { return false }
+        let ctx = context
+        for q in ctx.casePersons.row(c) where q >= 0 {
+            let n = ctx.personNameID[Int(q)], k = ctx.personKanaID[Int(q)]
+            for m in ctx.registerMembers.row(x) where m >= 0 && m != q {
+                if n >= 0 && ctx.personNameID[Int(m)] == n { return true }
+                if k >= 0 && ctx.personKanaID[Int(m)] == k { return true }
+            }
+        }
+        return false
+    }
+
+    /// Whether a search of the accessor's in this session asked for the real (non-empty) name or kana of a person
+    /// the register lists.
+    func queriedInSession(_ ev: Ev) -> Bool {
+        guard ev.s >= 0, ev.x >= 0 else { return false }
+        let ctx = context
+        for r in recent[Int(ev.s)] where r.q >= 0 && ev.t - r.t <= sessionMs && ev.t >= r.t {
+            for m in ctx.registerMembers.row(ev.x) where m >= 0 {
+                if ctx.personNameID[Int(m)] == r.q || ctx.personKanaID[Int(m)] == r.q { return true }
+            }
+        }
+        return false
     }
 
     /// Whether the register was a row of a result list the accessor saw in this session: the case the newest such
@@ -961,13 +992,26 @@ public final class AuditEngine {
                     }
                 }
             }
+            // The query: the protected person's full name or kana, or the start of it past the surname. A query of
+            // the surname alone names them only when few people carry that surname here (`rareSurnamePersons`): a
+            // surname shared with hundreds of people says nothing about whom the clerk was after.
             if hit == nil, let q, !q.isEmpty {
+                let qid = ctx.nameIDs.lookup(q)
                 for p in ctx.protectedPersons {
                     guard let k = protectedNow(p) else { continue }
-                    if ctx.personSearchName[Int(p)].hasPrefix(q) || ctx.personSearchKana[Int(p)].hasPrefix(q) {
+                    if qid >= 0, ctx.personNameID[Int(p)] == qid || ctx.personKanaID[Int(p)] == qid {
                         hit = (p, k)
                         break
                     }
+                    for (full, surname) in [(ctx.personSearchName[Int(p)], ctx.personSurnameLength[Int(p)]),
+                                            (ctx.personSearchKana[Int(p)], ctx.personKanaSurnameLength[Int(p)])]
+                    where !full.isEmpty && full.hasPrefix(q) {
+                        let n = q.count
+                        if n > surname || (n == surname && ctx.surnameCount[q, default: 0] <= config.rareSurnamePersons) {
+                            hit = (p, k)
+                        }
+                    }
+                    if hit != nil { break }
                 }
             }
         }
@@ -989,13 +1033,22 @@ public final class AuditEngine {
     func closeSessions(_ si: Int, at t: Int64) {
         guard recent[si].contains(where: { t - $0.t > sessionMs }) else { return }
         let opened = lastOpenedAt[si]
+        // Site calibration: how often documented searches that listed results end with nothing opened here.
+        if config.calibrate {
+            for r in recent[si] where t - r.t > sessionMs && r.c >= 0 && !r.results.isEmpty {
+                calibration.count(office: r.o, applies: SiteCalibration.searchMask,
+                                  mask: opened < r.t ? SiteCalibration.searchMask : 0)
+            }
+        }
         for r in recent[si] where t - r.t > sessionMs && r.unexplained && !r.flagged && !r.results.isEmpty && opened < r.t {
             revisions.append(FindingRevision(
                 access: r.access,
                 reason: Reason(code: ReasonCode.search_nothing_opened.rawValue,
                                ja: "業務文書のない検索で結果一覧（\(r.results.count)件）を見たが、何も開かずにセッションを終えた",
                                en: "A search with no business document listed \(r.results.count) result(s) and nothing was opened from them in the session"),
-                weight: config.weights.searchNothingOpened))
+                weight: config.calibrate
+                    ? calibration.weight(config.weights.searchNothingOpened, .search_nothing_opened, office: r.o)
+                    : config.weights.searchNothingOpened))
         }
         recent[si].removeAll { t - $0.t > sessionMs }
     }

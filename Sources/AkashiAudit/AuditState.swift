@@ -50,6 +50,10 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var caseID: String? = nil
         /// True for an undocumented register access kept for `session_led_to_flag` (`results` = its register).
         public var view: Bool? = nil
+        /// The name or kana the search asked for (normalised), when it is some person's.
+        public var query: String? = nil
+        /// The office of the access.
+        public var office: String? = nil
     }
 
     /// The last register access of a staff member and the last day over the bulk threshold.

@@ -15,7 +15,8 @@ import AkashiDomain
 public struct SiteCalibration: Sendable, Hashable {
     /// The reasons whose weight is learned from the site's own work. Reasons about *who* was looked at (VIP, DV,
     /// own register, relatives, former spouse) are not: their legitimate undocumented rate is near zero everywhere.
-    public static let reasons: [ReasonCode] = [.no_search, .night_holiday, .off_duty, .contractor, .neighbour]
+    public static let reasons: [ReasonCode] = [.no_search, .night_holiday, .off_duty, .contractor, .neighbour,
+                                               .search_nothing_opened]
 
     /// How often each reason holds on strongly explained register accesses where the default weights were set: the
     /// rate at which a reason keeps its default weight. Measured with `akashi audit calibrate` on `akashi generate
@@ -29,30 +30,39 @@ public struct SiteCalibration: Sendable, Hashable {
         case .off_duty: 0.0005
         case .contractor: 0.22
         case .neighbour: 0.002
+        case .search_nothing_opened: 0.05
         default: 0
         }
     }
+
+    /// The register reasons (bits 0–4) are counted on strongly explained register accesses; `search_nothing_opened`
+    /// (bit 5) on strongly explained searches that listed results, when their session ends.
+    static let registerMask = 0b011111
+    static let searchMask = 0b100000
 
     /// Pseudo-counts: an office's rate counts as this many accesses at the site's rate …
     public var officePrior: Double = 300
     /// … and the site's rate as this many accesses at the reference rate.
     public var sitePrior: Double = 1000
-    /// The learned odds factor is kept within these bounds (a reason is never more than doubled, nor ignored).
+    /// The learned odds factor is kept within these bounds: a reason that is ordinary here weighs less, down to
+    /// 2 % of its odds; one that is rarer here than the reference keeps its default (rarity in documented work does
+    /// not make undocumented work more suspect: contractors, say, may do little documented work and much counter
+    /// consultation).
     public var minFactor: Double = 0.02
-    public var maxFactor: Double = 2
+    public var maxFactor: Double = 1
 
-    /// Strongly explained register accesses seen, per office (index = office), and the site's total.
-    var explained: [Int] = []
-    /// Per office, per reason (index into ``reasons``): how many of them the reason would hold on.
+    /// Per office (index = office), per reason (index into ``reasons``): strongly explained accesses the reason
+    /// applies to, and how many of them it would hold on; and the site's totals.
+    var explained: [[Int]] = []
     var holds: [[Int]] = []
-    var siteExplained = 0
+    var siteExplained: [Int] = Array(repeating: 0, count: SiteCalibration.reasons.count)
     var siteHolds: [Int] = Array(repeating: 0, count: SiteCalibration.reasons.count)
 
     public init() {}
 
     init(offices: Int) {
-        explained = Array(repeating: 0, count: offices)
-        holds = Array(repeating: Array(repeating: 0, count: Self.reasons.count), count: offices)
+        explained = Array(repeating: Array(repeating: 0, count: Self.reasons.count), count: offices)
+        holds = explained
     }
 
     @inline(__always) static func index(_ code: ReasonCode) -> Int? {
@@ -62,30 +72,35 @@ public struct SiteCalibration: Sendable, Hashable {
         case .off_duty: 2
         case .contractor: 3
         case .neighbour: 4
+        case .search_nothing_opened: 5
         default: nil
         }
     }
 
-    /// Counts one strongly explained access at office `o` on which the reasons in `mask` (bit = index) would hold.
-    mutating func count(office o: Int32, mask: Int) {
-        siteExplained += 1
-        for k in 0..<Self.reasons.count where mask & (1 << k) != 0 { siteHolds[k] += 1 }
-        guard o >= 0, Int(o) < explained.count else { return }
-        explained[Int(o)] += 1
-        for k in 0..<Self.reasons.count where mask & (1 << k) != 0 { holds[Int(o)][k] += 1 }
+    /// Counts one strongly explained access at office `o` for the reasons in `applies` (bit = index), of which those
+    /// in `mask` would hold on it.
+    mutating func count(office o: Int32, applies: Int, mask: Int) {
+        let known = o >= 0 && Int(o) < explained.count
+        for k in 0..<Self.reasons.count where applies & (1 << k) != 0 {
+            siteExplained[k] += 1
+            if known { explained[Int(o)][k] += 1 }
+            guard mask & (1 << k) != 0 else { continue }
+            siteHolds[k] += 1
+            if known { holds[Int(o)][k] += 1 }
+        }
     }
 
     /// The rate of reason `k` among explained accesses at the site (shrunk to the reference).
     func siteRate(_ k: Int) -> Double {
         let p0 = Self.referenceRate(Self.reasons[k])
-        return (Double(siteHolds[k]) + sitePrior * p0) / (Double(siteExplained) + sitePrior)
+        return (Double(siteHolds[k]) + sitePrior * p0) / (Double(siteExplained[k]) + sitePrior)
     }
 
     /// The rate of reason `k` among explained accesses at office `o` (shrunk to the site's rate).
     func rate(_ k: Int, office o: Int32) -> Double {
         let site = siteRate(k)
         guard o >= 0, Int(o) < explained.count else { return site }
-        return (Double(holds[Int(o)][k]) + officePrior * site) / (Double(explained[Int(o)]) + officePrior)
+        return (Double(holds[Int(o)][k]) + officePrior * site) / (Double(explained[Int(o)][k]) + officePrior)
     }
 
     /// The likelihood-ratio factor for a reason at an office: reference rate / rate here, bounded.
@@ -108,7 +123,7 @@ public struct SiteCalibration: Sendable, Hashable {
     /// The counts in a form ``AuditState`` keeps (office codes, not indexes).
     func saved(officeIDs: [String]) -> AuditState.Calibration {
         var rows: [AuditState.Calibration.Office] = []
-        for o in explained.indices where explained[o] > 0 {
+        for o in explained.indices where explained[o].contains(where: { $0 > 0 }) {
             rows.append(.init(office: officeIDs[o], explained: explained[o], holds: holds[o]))
         }
         return AuditState.Calibration(reasons: Self.reasons.map(\.rawValue), siteExplained: siteExplained,
@@ -117,10 +132,11 @@ public struct SiteCalibration: Sendable, Hashable {
 
     /// Restores counts saved with the same reason list (a different list starts afresh).
     mutating func restore(_ c: AuditState.Calibration, officeIndex: (String) -> Int32) {
-        guard c.reasons == Self.reasons.map(\.rawValue), c.siteHolds.count == Self.reasons.count else { return }
+        let n = Self.reasons.count
+        guard c.reasons == Self.reasons.map(\.rawValue), c.siteHolds.count == n, c.siteExplained.count == n else { return }
         siteExplained = c.siteExplained
         siteHolds = c.siteHolds
-        for row in c.offices where row.holds.count == Self.reasons.count {
+        for row in c.offices where row.holds.count == n && row.explained.count == n {
             let o = officeIndex(row.office)
             guard o >= 0, Int(o) < explained.count else { continue }
             explained[Int(o)] = row.explained
@@ -134,13 +150,14 @@ extension AuditState {
     public struct Calibration: Codable, Sendable, Hashable {
         /// The reason codes the counts are in the order of.
         public var reasons: [String]
-        public var siteExplained: Int
+        /// Per reason: strongly explained accesses it applies to, and how many it would hold on.
+        public var siteExplained: [Int]
         public var siteHolds: [Int]
         public var offices: [Office]
 
         public struct Office: Codable, Sendable, Hashable {
             public var office: String
-            public var explained: Int
+            public var explained: [Int]
             public var holds: [Int]
         }
     }
@@ -171,16 +188,16 @@ extension AuditEngine {
         var rows: [CalibrationRow] = []
         for (k, code) in SiteCalibration.reasons.enumerated() {
             let w0 = config.weights.weight(code)
-            rows.append(CalibrationRow(office: nil, officeName: nil, reason: code, explained: cal.siteExplained,
+            rows.append(CalibrationRow(office: nil, officeName: nil, reason: code, explained: cal.siteExplained[k],
                                        holds: cal.siteHolds[k], rate: cal.siteRate(k),
                                        referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
                                        weight: cal.weight(w0, code, office: -1)))
         }
-        for o in cal.explained.indices where cal.explained[o] > 0 {
+        for o in cal.explained.indices where cal.explained[o].contains(where: { $0 > 0 }) {
             for (k, code) in SiteCalibration.reasons.enumerated() {
                 let w0 = config.weights.weight(code)
                 rows.append(CalibrationRow(office: ctx.officeTable.ids[o], officeName: ctx.officeNames[o], reason: code,
-                                           explained: cal.explained[o], holds: cal.holds[o][k],
+                                           explained: cal.explained[o][k], holds: cal.holds[o][k],
                                            rate: cal.rate(k, office: Int32(o)),
                                            referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
                                            weight: cal.weight(w0, code, office: Int32(o))))
