@@ -86,6 +86,8 @@ public struct AuditConfig: Sendable {
     public var flagThreshold: Double = 0.5
     /// Learn the weight of the contextual reasons from this site's own explained work (``SiteCalibration``).
     public var calibrate: Bool = true
+    /// Auditors' decisions on earlier findings (``AuditFeedback``), applied to the reasons of new accesses.
+    public var feedback: AuditFeedback = AuditFeedback()
 
     public init() {}
 

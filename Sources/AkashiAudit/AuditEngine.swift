@@ -87,6 +87,8 @@ public final class AuditEngine {
     var revisions: [FindingRevision] = []
     /// What ordinary work looks like here (learned in event order; part of ``state``).
     var calibration: SiteCalibration
+    /// What auditors have decided about earlier findings (``AuditFeedback``); set it before auditing new events.
+    public var feedback: AuditFeedback
 
     /// A fresh engine.
     public init(context: AuditContext, config: AuditConfig = AuditConfig()) {
@@ -119,6 +121,7 @@ public final class AuditEngine {
         lastOpenedAt = [Int64](repeating: Int64.min, count: nS)
         bulkDay = [Int32](repeating: Int32.min, count: nS)
         calibration = SiteCalibration(offices: nO)
+        feedback = config.feedback
     }
 
     /// An engine that continues from a saved state (IDs unknown to `context` are dropped).
@@ -325,10 +328,13 @@ public final class AuditEngine {
         let strong = found?.strong == true
         let w = config.weights
         let calibrate = config.calibrate
+        let officeID = ev.o >= 0 ? ctx.officeTable.ids[Int(ev.o)] : nil
+        let taught = !feedback.isEmpty
         func add(_ code: ReasonCode, _ ja: String, _ en: String, fuhyo: Bool = false) {
-            let w0 = w.weight(code, fuhyo: fuhyo)
-            reasons.append((code, calibrate ? calibration.weight(w0, code, office: ev.o) : w0,
-                            Reason(code: code.rawValue, ja: ja, en: en)))
+            var wt = w.weight(code, fuhyo: fuhyo)
+            if calibrate { wt = calibration.weight(wt, code, office: ev.o) }
+            if taught { wt = feedback.weight(wt, code, office: officeID) }
+            reasons.append((code, wt, Reason(code: code.rawValue, ja: ja, en: en)))
         }
         if update, calibrate, strong, !isSearch, ev.s >= 0 { learn(ev) }
         let action = e.action.ja

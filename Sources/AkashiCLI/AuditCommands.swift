@@ -64,7 +64,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(directory: options.store)
-        let service = AuditService(store: store)
+        let service = try AuditService.taught(store: store)
         if rebuild { try store.resetAudit() }
         if !noRun {
             let tty = stderrIsTTY
@@ -215,7 +215,7 @@ struct AuditCalibrate: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(directory: options.store)
-        let service = AuditService(store: store)
+        let service = try AuditService.taught(store: store)
         if !noRun {
             let s = try service.run()
             warn("audit: \(grouped(s.audited)) new accesses audited; \(grouped(s.counts.total)) accesses, \(grouped(s.counts.flagged)) flagged")

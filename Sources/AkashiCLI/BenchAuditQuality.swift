@@ -33,6 +33,9 @@ struct BenchAuditQuality: AsyncParsableCommand {
     var fitSeeds: String = ""
     @Flag(help: "Audit without the site calibration (the default weights everywhere), for comparison.")
     var noCalibration = false
+    @Flag(help: "Also measure auditor feedback: an auditor reviews the top 50 flagged findings each week and disposes them as the truth says; the later weeks are scored with and without those decisions.")
+    var feedback = false
+    @Option(help: "Findings the simulated auditor reviews each week (with --feedback).") var reviewPerWeek = 50
     @Flag(help: "Also print the reason combinations of missed misuse and of flagged legitimate accesses (of the fit runs only when --fit is given, so that held-out runs are never looked into).")
     var diagnose = false
 
@@ -45,6 +48,8 @@ struct BenchAuditQuality: AsyncParsableCommand {
         var innocentFlagged = 0, innocent = 0
         var misusers = 0, misusersInTop = 0
         var perKind: [String: (events: Int, flagged: Int)] = [:]
+        /// With --feedback: the weeks after the first, scored without and with the auditor's decisions.
+        var taught: FeedbackResult?
 
         var recall: Double { Double(misuseFlagged) / Double(max(1, misuse)) }
         var precision: Double { Double(misuseFlagged) / Double(max(1, flagged)) }
@@ -132,6 +137,10 @@ struct BenchAuditQuality: AsyncParsableCommand {
                 let ranking = try service.staffRanking(limit: nil)
                 r.misusers = misusers.count
                 r.misusersInTop = Set(ranking.prefix(misusers.count).map(\.staff)).intersection(misusers).count
+                if feedback {
+                    r.taught = try Self.simulateFeedback(store: store, service: service, truth: truth,
+                                                          perWeek: reviewPerWeek, config: config)
+                }
                 runs.append(r)
                 print(Self.row(r, held: !isFit(profile.name, seed)))
             }
@@ -172,6 +181,16 @@ struct BenchAuditQuality: AsyncParsableCommand {
         for (k, v) in kinds.sorted(by: { $0.key < $1.key }) {
             print("| \(k) | \(v.events) | \(v.flagged) | \(f3(Double(v.flagged) / Double(max(1, v.events)))) |")
         }
+        if feedback {
+            print("")
+            print("Auditor feedback: each week the auditor disposes the top \(reviewPerWeek) flagged findings as the truth says (業務外 / 業務上); the accesses after the first week are scored without and with those decisions.")
+            print("")
+            print("| profile | seed | set | decisions | precision without → with | AP without → with | recall without → with |")
+            print("|---|---|---|---|---|---|---|")
+            for r in runs { if let t = r.taught {
+                print("| \(r.profile) | \(r.seed) | \(isFit(r.profile, r.seed) ? "fit" : "held out") | \(t.decisions) | \(f3(t.without.precision)) → \(f3(t.with.precision)) | \(f3(t.without.ap)) → \(f3(t.with.ap)) | \(f3(t.without.recall)) → \(f3(t.with.recall)) |")
+            } }
+        }
         print("")
         let met = worst.recall >= 0.9 && worst.precision >= 0.5 && worst.ap >= 0.75 && worst.explained >= 0.98
         print("goals on the worst held-out profile (recall ≥ 0.9, precision ≥ 0.5, AP ≥ 0.75, legitimate explained ≥ 0.98): \(met ? "met" : "NOT met")")
@@ -181,6 +200,72 @@ struct BenchAuditQuality: AsyncParsableCommand {
             print("\nflagged legitimate (profile rule [reasons] score):")
             for (k, v) in falseFlags.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }).prefix(50) { print("  \(v)  \(k)") }
         }
+    }
+
+    struct Scores {
+        var precision = 0.0, recall = 0.0, ap = 0.0
+    }
+
+    struct FeedbackResult {
+        var decisions = 0
+        var without = Scores()
+        var with = Scores()
+    }
+
+    /// Replays the store's accesses through two engines in time order. At the end of each week (JST, Monday to
+    /// Sunday) an auditor reviews the week's top `perWeek` flagged findings of the taught engine and disposes each as
+    /// the truth says; the decisions go into that engine's ``AuditFeedback``. Both engines score every access; the
+    /// accesses after the first week are compared. Revisions (reasons added afterwards) are left out in both.
+    static func simulateFeedback(store: SQLiteStore, service: AuditService, truth: BenchAudit.Truth, perWeek: Int,
+                                 config: AuditConfig) throws -> FeedbackResult {
+        let context = try service.loadContext()
+        var events: [(AccessEvent, UInt64)] = []
+        var seq: UInt64 = 0
+        while true {
+            let batch = try store.accessEvents(fromSeq: seq, limit: 50_000)
+            if batch.isEmpty { break }
+            for a in batch { events.append((try StoredEntryError.access(seq: a.seq, entry: a.entry), a.seq)) }
+            seq = batch.last!.seq + 1
+        }
+        events.sort { $0.0.at.millis != $1.0.at.millis ? $0.0.at.millis < $1.0.at.millis : $0.1 < $1.1 }
+        let plain = AuditEngine(context: context, config: config)
+        let taught = AuditEngine(context: context, config: config)
+        var result = FeedbackResult()
+        var week: [AccessFinding] = []
+        var currentWeek: Int32?
+        var first: Int32?
+        var without: [(Double, Bool, Bool)] = [], with: [(Double, Bool, Bool)] = []
+        func review() {
+            let top = week.filter(\.flagged).sorted { $0.score > $1.score }.prefix(perWeek)
+            for f in top {
+                taught.feedback.record(office: f.office, reasons: f.reasons.map(\.code), misuse: truth.kind[f.access] != nil)
+                result.decisions += 1
+            }
+            week.removeAll(keepingCapacity: true)
+        }
+        for (e, _) in events {
+            // Weeks start on Monday: day 0 (1970-01-01) was a Thursday.
+            let w = (e.at.jstDate.day + 3) / 7
+            if let c = currentWeek, w != c { review() }
+            currentWeek = w
+            if first == nil { first = w }
+            let a = plain.audit(e), b = taught.audit(e)
+            _ = plain.takeRevisions()
+            _ = taught.takeRevisions()
+            week.append(b)
+            guard w != first else { continue }
+            let misuse = truth.kind[e.id] != nil
+            without.append((a.score, a.flagged, misuse))
+            with.append((b.score, b.flagged, misuse))
+        }
+        func scores(_ xs: [(Double, Bool, Bool)]) -> Scores {
+            let flagged = xs.filter(\.1).count, hits = xs.filter { $0.1 && $0.2 }.count, positives = xs.filter(\.2).count
+            return Scores(precision: Double(hits) / Double(max(1, flagged)), recall: Double(hits) / Double(max(1, positives)),
+                          ap: BenchAudit.averagePrecision(xs.map { ($0.0, $0.2) }))
+        }
+        result.without = scores(without)
+        result.with = scores(with)
+        return result
     }
 
     static func combo(_ f: AccessFinding) -> String {

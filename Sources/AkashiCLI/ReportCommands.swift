@@ -58,7 +58,7 @@ struct Disclose: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(directory: options.store)
-        if runAudit { try AuditService(store: store).run() }
+        if runAudit { try AuditService.taught(store: store).run() }
         let service = DisclosureService(store: store)
         let subject: DisclosureQuery.Subject = person.map { .person($0) } ?? .register(register!)
         let report: DisclosureReport
@@ -212,7 +212,7 @@ struct Reconcile: AsyncParsableCommand {
         do {
             // A survey without answers is refused before the (possibly long) audit.
             let answers = try service.answers(survey: survey)
-            if !noRun { try AuditService(store: store).run() }
+            if !noRun { try AuditService.taught(store: store).run() }
             let r = try service.reconcile(survey: survey, answers: answers)
             switch format {
             case .json: print(String(decoding: try r.jsonData(), as: UTF8.self))
@@ -322,7 +322,7 @@ struct BenchDisclose: AsyncParsableCommand {
             let signer = try NoteSigner.generate(name: "bench.akashi.example/ledger")
             try LedgerService(store: store).signCheckpoint(with: signer)
             t = now()
-            let a = try AuditService(store: store).run()
+            let a = try AuditService.taught(store: store).run()
             print("audited \(grouped(a.audited)) accesses in \(String(format: "%.1f", now() - t)) s")
         }
         let t0 = now()

@@ -488,3 +488,42 @@ struct AuditServiceTests {
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 }
+
+@Suite("Auditor decisions feed the audit")
+struct AuditDecisionTests {
+    @Test("a disposed investigation counts its finding's reasons at the finding's office; open ones and 要聴取 teach nothing")
+    func decisionsFromTheConsole() throws {
+        let city = try TinyCity.dir()
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            _ = try AuditService(store: store).run()
+            var flagged: [AccessFinding] = []
+            try store.forEachFinding(FindingFilter(flaggedOnly: true)) { flagged.append($0.finding) }
+            let withOffice = flagged.filter { $0.office != nil && !$0.reasons.isEmpty }
+            #expect(withOffice.count >= 4)
+            let (a, b, c, d) = (withOffice[0], withOffice[1], withOffice[2], withOffice[3])
+            let now = Timestamp("2014-03-01T10:00:00+09:00")!
+            func inv(_ id: String, _ f: AccessFinding, _ disposition: Disposition?, status: String) -> Investigation {
+                Investigation(id: id, finding: f.access, staff: f.staff, register: f.register,
+                              reasonCodes: f.reasonCodes.sorted(), title: id, status: status, openedBy: "S_AUD",
+                              opened: now, disposition: disposition)
+            }
+            try store.saveInvestigation(inv("I1", a, .nonBusiness, status: "closed"))
+            try store.saveInvestigation(inv("I2", b, .business, status: "closed"))
+            try store.saveInvestigation(inv("I3", c, .interview, status: "open"))
+            try store.saveInvestigation(inv("I4", d, nil, status: "open"))
+            let fb = try AuditFeedback.decisions(in: store)
+            for code in Set(a.reasonCodes) {
+                #expect(fb.confirmed[AuditFeedback.Key(office: a.office!, reason: ReasonCode(rawValue: code)!)] ?? 0 >= 1)
+            }
+            for code in Set(b.reasonCodes) {
+                #expect(fb.dismissed[AuditFeedback.Key(office: b.office!, reason: ReasonCode(rawValue: code)!)] ?? 0 >= 1)
+            }
+            let total = fb.confirmed.values.reduce(0, +) + fb.dismissed.values.reduce(0, +)
+            #expect(total == Set(a.reasonCodes).count + Set(b.reasonCodes).count)
+            // The service built from the console carries them.
+            #expect(try AuditService.taught(store: store).config.feedback == fb)
+        }
+    }
+}
