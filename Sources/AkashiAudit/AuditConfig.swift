@@ -16,6 +16,10 @@ public struct AuditConfig: Sendable {
     /// this many days AFTER it (work done first, filed later: an official inquiry taken by phone, a request keyed in
     /// at the end of the week). Other links keep `lateKeyingMinutes`.
     public var ownLateFilingDays: Int = 14
+    /// `late_filed`: a request about the very register opened, received at the accessor's office up to this many days
+    /// AFTER the access (paper forms keyed in later by another member of staff) explains it. At most
+    /// `ownLateFilingDays`.
+    public var officeLateFilingDays: Int = 7
     /// A case explains accesses up to this many days after it was closed (follow-up, 審査, 決裁).
     public var closedSlackDays: Int = 3
     /// A case with no `closed` time counts as active this many days after `received`.
@@ -120,7 +124,7 @@ public struct AuditConfig: Sendable {
         public var searchSeries: Double = 0.5
         public var searchLedToFlag: Double = 0.5
         public var sessionLedToFlag: Double = 0.5
-        public var searchNothingOpened: Double = 0.45
+        public var searchNothingOpened: Double = 0.4
 
         public init() {}
 

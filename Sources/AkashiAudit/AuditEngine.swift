@@ -10,7 +10,7 @@ public final class AuditEngine {
     public let config: AuditConfig
 
     enum Rule: String {
-        case named_case, own_case, colleague_case, forwarded_case, inquiry, correction, namesake
+        case named_case, own_case, colleague_case, forwarded_case, late_filed, inquiry, correction, namesake
     }
 
     struct Found {
@@ -48,7 +48,7 @@ public final class AuditEngine {
     }
 
     let closedDays: ClosedDays
-    let lateMs: Int64, ownLateMs: Int64, closedSlackMs: Int64, lookbackMs: Int64, namedSlackMs: Int64, forwardMs: Int64
+    let lateMs: Int64, ownLateMs: Int64, officeLateMs: Int64, closedSlackMs: Int64, lookbackMs: Int64, namedSlackMs: Int64, forwardMs: Int64
     let inquiryMs: Int64, sessionMs: Int64, nightWindowMs: Int64, staleMs: Int64
     static let dayMs: Int64 = 86_400_000
 
@@ -87,6 +87,9 @@ public final class AuditEngine {
     var revisions: [FindingRevision] = []
     /// What ordinary work looks like here (learned in event order; part of ``state``).
     var calibration: SiteCalibration
+    /// Undocumented accesses counted for the calibration per staff member on their latest day (the cap).
+    var uDay: [Int32]
+    var uCount: [Int32]
     /// What auditors have decided about earlier findings (``AuditFeedback``); set it before auditing new events.
     public var feedback: AuditFeedback
 
@@ -99,6 +102,7 @@ public final class AuditEngine {
         let m: Int64 = 60_000
         lateMs = Int64(config.lateKeyingMinutes) * m
         ownLateMs = max(lateMs, Int64(config.ownLateFilingDays) * Self.dayMs)
+        officeLateMs = min(ownLateMs, max(lateMs, Int64(config.officeLateFilingDays) * Self.dayMs))
         closedSlackMs = Int64(config.closedSlackDays) * Self.dayMs
         lookbackMs = Int64(config.maxCaseLookbackDays) * Self.dayMs
         namedSlackMs = Int64(config.namedCaseSlackDays) * Self.dayMs
@@ -121,6 +125,8 @@ public final class AuditEngine {
         lastOpenedAt = [Int64](repeating: Int64.min, count: nS)
         bulkDay = [Int32](repeating: Int32.min, count: nS)
         calibration = SiteCalibration(offices: nO)
+        uDay = [Int32](repeating: Int32.min, count: nS)
+        uCount = [Int32](repeating: 0, count: nS)
         feedback = config.feedback
     }
 
@@ -168,7 +174,7 @@ public final class AuditEngine {
             if let t = m.lastOpenedAt { lastOpenedAt[Int(s)] = t }
             if let d = m.bulkDay { bulkDay[Int(s)] = d }
         }
-        if let c = state.calibration { calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) }) }
+        if let c = state.siteCalibration { calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) }) }
         lastEventAt = state.lastEventAt
         eventCount = state.events
     }
@@ -227,7 +233,7 @@ public final class AuditEngine {
         }
         st.recentSearches = searches
         st.staffMarks = marks
-        st.calibration = calibration.saved(officeIDs: ctx.officeTable.ids)
+        st.siteCalibration = calibration.saved(officeIDs: ctx.officeTable.ids)
         st.lastEventAt = lastEventAt
         st.events = eventCount
         return st
@@ -337,6 +343,15 @@ public final class AuditEngine {
             reasons.append((code, wt, Reason(code: code.rawValue, ja: ja, en: en)))
         }
         if update, calibrate, strong, !isSearch, ev.s >= 0 { learn(ev) }
+        if update, calibrate, found == nil, ev.s >= 0 {
+            let contractor = ctx.staffInfo[Int(ev.s)].role == .contractor ? 0b010 : 0
+            if isSearch {
+                learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b010, mask: contractor)
+            } else {
+                learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b011,
+                                  mask: contractor | (e.record == .fuhyo ? 0b001 : 0))
+            }
+        }
         let action = e.action.ja
         // A namesake slip under the named case explains the mismatch; a named case still active in the accessor's
         // own hands is more likely a slip than laundering (weight × weakDamping), but only when something corroborates
@@ -531,6 +546,17 @@ public final class AuditEngine {
         calibration.count(office: ev.o, applies: SiteCalibration.registerMask, mask: mask)
     }
 
+    /// Counts an undocumented access of staff member `s` for the calibration, at most `perStaffDay` a day.
+    func learnUndocumented(_ s: Int, day: Int32, office: Int32, applies: Int, mask: Int) {
+        if uDay[s] != day {
+            uDay[s] = day
+            uCount[s] = 0
+        }
+        guard uCount[s] < Int32(calibration.perStaffDay) else { return }
+        uCount[s] += 1
+        calibration.countUndocumented(office: office, applies: applies, mask: mask)
+    }
+
     // MARK: Explanation rules
 
     @inline(__always) func concerns(_ c: Int32, _ x: Int32) -> Bool {
@@ -606,6 +632,14 @@ public final class AuditEngine {
         let mine = handles(c, ev.s)
         // A case about this very register, handled by this very clerk, filed up to `ownLateFilingDays` after the work
         // (an inquiry taken by phone, filed days later) still explains it: such a coincidence is rare by chance.
+        if same, !mine, recv > ev.t {
+            // A request about this very register, received at the accessor's office within `officeLateFilingDays`
+            // after the work: the paper form keyed in later by whoever does the keying (a back office).
+            if recv - officeLateMs <= ev.t, ev.o >= 0, core.office == ev.o {
+                return Found(rule: .late_filed, c: c, strong: true)
+            }
+            guard recv - lateMs <= ev.t else { return nil }
+        }
         guard recv - (same && mine ? ownLateMs : lateMs) <= ev.t else { return nil }
         let kind = core.kind
         if mine, ev.t <= end + closedSlackMs {
@@ -633,7 +667,7 @@ public final class AuditEngine {
         case .named_case, .own_case: return 0
         case .inquiry, .correction: return 1
         case .colleague_case: return 2
-        case .forwarded_case: return 3
+        case .forwarded_case, .late_filed: return 3
         case .namesake: return 5
         }
     }
@@ -1041,9 +1075,13 @@ public final class AuditEngine {
         let opened = lastOpenedAt[si]
         // Site calibration: how often documented searches that listed results end with nothing opened here.
         if config.calibrate {
-            for r in recent[si] where t - r.t > sessionMs && r.c >= 0 && !r.results.isEmpty {
-                calibration.count(office: r.o, applies: SiteCalibration.searchMask,
-                                  mask: opened < r.t ? SiteCalibration.searchMask : 0)
+            for r in recent[si] where t - r.t > sessionMs && !r.results.isEmpty {
+                if r.c >= 0 {
+                    calibration.count(office: r.o, applies: SiteCalibration.searchMask,
+                                      mask: opened < r.t ? SiteCalibration.searchMask : 0)
+                } else if r.unexplained {
+                    learnUndocumented(si, day: Self.jstDay(r.t), office: r.o, applies: 0b100, mask: opened < r.t ? 0b100 : 0)
+                }
             }
         }
         for r in recent[si] where t - r.t > sessionMs && r.unexplained && !r.flagged && !r.results.isEmpty && opened < r.t {

@@ -72,8 +72,10 @@ public struct AuditState: Codable, Sendable, Hashable {
     public var searchDays: [SearchDay] = []
     public var baselines: [OfficeBaseline] = []
     public var sessions: [Session] = []
-    /// The site calibration's counts (absent in states saved before it existed: it starts afresh).
-    public var calibration: Calibration? = nil
+    /// The site calibration's counts (absent in states saved before it existed: it starts afresh). Kept under a key
+    /// of its own form's name: a state written by an earlier form of the counts (key `calibration`) is ignored, and
+    /// the counts start afresh, rather than failing to decode.
+    public var siteCalibration: Calibration? = nil
     /// Milliseconds since the epoch of the newest event audited (`nil` before any).
     public var lastEventAt: Int64?
     /// Events audited so far.

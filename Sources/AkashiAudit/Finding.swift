@@ -50,7 +50,7 @@ public enum ExplanationStrength: String, Sendable, Hashable, Codable {
 
 /// The business document (case) that explains an access, and the rule that matched.
 public struct Explanation: Sendable, Hashable, Codable {
-    /// `named_case`, `own_case`, `colleague_case`, `forwarded_case`, `inquiry`, `correction` or `namesake`.
+    /// `named_case`, `own_case`, `colleague_case`, `forwarded_case`, `late_filed`, `inquiry`, `correction` or `namesake`.
     public var rule: String
     /// The case ID.
     public var caseID: String?

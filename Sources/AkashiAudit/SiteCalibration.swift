@@ -51,6 +51,42 @@ public struct SiteCalibration: Sendable, Hashable {
     public var minFactor: Double = 0.02
     public var maxFactor: Double = 1
 
+    /// Reasons also weighed against this site's *undocumented* work: how often they hold on accesses no document
+    /// explains. Most undocumented work is ordinary (counter consultations), so where a reason is common there it is
+    /// common in ordinary work; a misuser's own accesses count at most ``perStaffDay`` a day, so one busy insider
+    /// cannot make their own pattern look ordinary.
+    public static let undocumentedReasons: [ReasonCode] = [.fuhyo_no_case, .contractor, .search_nothing_opened]
+
+    /// How often each holds on undocumented legitimate work where the defaults were set: measured with `akashi audit
+    /// calibrate` on `akashi generate --scale 0.02 --seed 3` without misuse (1,229 undocumented accesses: contractor
+    /// 0.33; no 附票 and no search that opened nothing, so those two take a floor of 0.05: where more than one in
+    /// twenty undocumented accesses does it, it is ordinary there).
+    public static func undocumentedReference(_ code: ReasonCode) -> Double {
+        switch code {
+        case .fuhyo_no_case: 0.05
+        case .contractor: 0.33
+        case .search_nothing_opened: 0.05
+        default: 0
+        }
+    }
+
+    @inline(__always) static func undocumentedIndex(_ code: ReasonCode) -> Int? {
+        switch code {
+        case .fuhyo_no_case: 0
+        case .contractor: 1
+        case .search_nothing_opened: 2
+        default: nil
+        }
+    }
+
+    /// Undocumented accesses of one staff member counted per day, at most.
+    public var perStaffDay = 20
+    /// Per office, per undocumented reason: undocumented accesses it applies to and how many it holds on.
+    var uSeen: [[Int]] = []
+    var uHolds: [[Int]] = []
+    var uSiteSeen: [Int] = Array(repeating: 0, count: SiteCalibration.undocumentedReasons.count)
+    var uSiteHolds: [Int] = Array(repeating: 0, count: SiteCalibration.undocumentedReasons.count)
+
     /// Per office (index = office), per reason (index into ``reasons``): strongly explained accesses the reason
     /// applies to, and how many of them it would hold on; and the site's totals.
     var explained: [[Int]] = []
@@ -63,6 +99,8 @@ public struct SiteCalibration: Sendable, Hashable {
     init(offices: Int) {
         explained = Array(repeating: Array(repeating: 0, count: Self.reasons.count), count: offices)
         holds = explained
+        uSeen = Array(repeating: Array(repeating: 0, count: Self.undocumentedReasons.count), count: offices)
+        uHolds = uSeen
     }
 
     @inline(__always) static func index(_ code: ReasonCode) -> Int? {
@@ -90,6 +128,27 @@ public struct SiteCalibration: Sendable, Hashable {
         }
     }
 
+    /// Counts one undocumented access at office `o` for the undocumented reasons in `applies` (bit = index into
+    /// ``undocumentedReasons``), of which those in `mask` hold on it. The caller enforces ``perStaffDay``.
+    mutating func countUndocumented(office o: Int32, applies: Int, mask: Int) {
+        let known = o >= 0 && Int(o) < uSeen.count
+        for k in 0..<Self.undocumentedReasons.count where applies & (1 << k) != 0 {
+            uSiteSeen[k] += 1
+            if known { uSeen[Int(o)][k] += 1 }
+            guard mask & (1 << k) != 0 else { continue }
+            uSiteHolds[k] += 1
+            if known { uHolds[Int(o)][k] += 1 }
+        }
+    }
+
+    /// The rate of undocumented reason `k` at office `o` (shrunk to the site's, and that to the reference).
+    func undocumentedRate(_ k: Int, office o: Int32) -> Double {
+        let p0 = Self.undocumentedReference(Self.undocumentedReasons[k])
+        let site = (Double(uSiteHolds[k]) + sitePrior * p0) / (Double(uSiteSeen[k]) + sitePrior)
+        guard o >= 0, Int(o) < uSeen.count else { return site }
+        return (Double(uHolds[Int(o)][k]) + officePrior * site) / (Double(uSeen[Int(o)][k]) + officePrior)
+    }
+
     /// The rate of reason `k` among explained accesses at the site (shrunk to the reference).
     func siteRate(_ k: Int) -> Double {
         let p0 = Self.referenceRate(Self.reasons[k])
@@ -105,15 +164,22 @@ public struct SiteCalibration: Sendable, Hashable {
 
     /// The likelihood-ratio factor for a reason at an office: reference rate / rate here, bounded.
     public func factor(_ code: ReasonCode, office o: Int32) -> Double {
-        guard let k = Self.index(code) else { return 1 }
-        let here = rate(k, office: o)
-        guard here > 0 else { return maxFactor }
-        return min(max(Self.referenceRate(code) / here, minFactor), maxFactor)
+        var f = 1.0
+        if let k = Self.index(code) {
+            let here = rate(k, office: o)
+            f = here > 0 ? min(max(Self.referenceRate(code) / here, minFactor), maxFactor) : maxFactor
+        }
+        if let k = Self.undocumentedIndex(code) {
+            let here = undocumentedRate(k, office: o)
+            let u = here > 0 ? min(max(Self.undocumentedReference(code) / here, minFactor), maxFactor) : maxFactor
+            f = min(f, u)
+        }
+        return f
     }
 
     /// A default weight turned into this site's: its odds times ``factor(_:office:)``.
     public func weight(_ w: Double, _ code: ReasonCode, office o: Int32) -> Double {
-        guard Self.index(code) != nil, w > 0, w < 1 else { return w }
+        guard Self.index(code) != nil || Self.undocumentedIndex(code) != nil, w > 0, w < 1 else { return w }
         let odds = w / (1 - w) * factor(code, office: o)
         return min(odds / (1 + odds), 0.95)
     }
@@ -126,8 +192,15 @@ public struct SiteCalibration: Sendable, Hashable {
         for o in explained.indices where explained[o].contains(where: { $0 > 0 }) {
             rows.append(.init(office: officeIDs[o], explained: explained[o], holds: holds[o]))
         }
+        var uRows: [AuditState.Calibration.Office] = []
+        for o in uSeen.indices where uSeen[o].contains(where: { $0 > 0 }) {
+            uRows.append(.init(office: officeIDs[o], explained: uSeen[o], holds: uHolds[o]))
+        }
         return AuditState.Calibration(reasons: Self.reasons.map(\.rawValue), siteExplained: siteExplained,
-                                      siteHolds: siteHolds, offices: rows)
+                                      siteHolds: siteHolds, offices: rows,
+                                      undocumented: .init(reasons: Self.undocumentedReasons.map(\.rawValue),
+                                                          siteExplained: uSiteSeen, siteHolds: uSiteHolds,
+                                                          offices: uRows))
     }
 
     /// Restores counts saved with the same reason list (a different list starts afresh).
@@ -142,6 +215,18 @@ public struct SiteCalibration: Sendable, Hashable {
             explained[Int(o)] = row.explained
             holds[Int(o)] = row.holds
         }
+        let m = Self.undocumentedReasons.count
+        if let u = c.undocumented, u.reasons == Self.undocumentedReasons.map(\.rawValue), u.siteHolds.count == m,
+           u.siteExplained.count == m {
+            uSiteSeen = u.siteExplained
+            uSiteHolds = u.siteHolds
+            for row in u.offices where row.holds.count == m && row.explained.count == m {
+                let o = officeIndex(row.office)
+                guard o >= 0, Int(o) < uSeen.count else { continue }
+                uSeen[Int(o)] = row.explained
+                uHolds[Int(o)] = row.holds
+            }
+        }
     }
 }
 
@@ -154,6 +239,16 @@ extension AuditState {
         public var siteExplained: [Int]
         public var siteHolds: [Int]
         public var offices: [Office]
+        /// The same counts over undocumented accesses (``SiteCalibration/undocumentedReasons``); `explained` there
+        /// counts undocumented accesses.
+        public var undocumented: Undocumented? = nil
+
+        public struct Undocumented: Codable, Sendable, Hashable {
+            public var reasons: [String]
+            public var siteExplained: [Int]
+            public var siteHolds: [Int]
+            public var offices: [Office]
+        }
 
         public struct Office: Codable, Sendable, Hashable {
             public var office: String
@@ -177,6 +272,8 @@ public struct CalibrationRow: Sendable, Hashable {
     public var referenceRate: Double
     public var defaultWeight: Double
     public var weight: Double
+    /// Counted over undocumented accesses (`explained` then counts those) rather than explained ones.
+    public var undocumented: Bool = false
 }
 
 extension AuditEngine {
@@ -193,6 +290,13 @@ extension AuditEngine {
                                        referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
                                        weight: cal.weight(w0, code, office: -1)))
         }
+        for (k, code) in SiteCalibration.undocumentedReasons.enumerated() {
+            let w0 = config.weights.weight(code)
+            rows.append(CalibrationRow(office: nil, officeName: nil, reason: code, explained: cal.uSiteSeen[k],
+                                       holds: cal.uSiteHolds[k], rate: cal.undocumentedRate(k, office: -1),
+                                       referenceRate: SiteCalibration.undocumentedReference(code), defaultWeight: w0,
+                                       weight: cal.weight(w0, code, office: -1), undocumented: true))
+        }
         for o in cal.explained.indices where cal.explained[o].contains(where: { $0 > 0 }) {
             for (k, code) in SiteCalibration.reasons.enumerated() {
                 let w0 = config.weights.weight(code)
@@ -201,6 +305,14 @@ extension AuditEngine {
                                            rate: cal.rate(k, office: Int32(o)),
                                            referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
                                            weight: cal.weight(w0, code, office: Int32(o))))
+            }
+            for (k, code) in SiteCalibration.undocumentedReasons.enumerated() {
+                let w0 = config.weights.weight(code)
+                rows.append(CalibrationRow(office: ctx.officeTable.ids[o], officeName: ctx.officeNames[o], reason: code,
+                                           explained: cal.uSeen[o][k], holds: cal.uHolds[o][k],
+                                           rate: cal.undocumentedRate(k, office: Int32(o)),
+                                           referenceRate: SiteCalibration.undocumentedReference(code), defaultWeight: w0,
+                                           weight: cal.weight(w0, code, office: Int32(o)), undocumented: true))
             }
         }
         return rows

@@ -231,7 +231,8 @@ struct AuditCalibrate: AsyncParsableCommand {
         out.line("| 庁 office | 理由 reason | 説明済アクセス explained | 当てはまる holds | 割合 rate here | 基準 reference | 既定の重み default | ここでの重み weight here | なぜ why |")
         out.line("|---|---|---|---|---|---|---|---|---|")
         for r in rows {
-            let office = r.office.map { "\($0) \(r.officeName ?? "")" } ?? "全体 site"
+            let office = (r.office.map { "\($0) \(r.officeName ?? "")" } ?? "全体 site")
+                + (r.undocumented ? "（文書なしの業務で / over undocumented work）" : "")
             let why: String
             if r.weight < r.defaultWeight - 0.005 {
                 why = "ここでは普通の業務にも多い（基準の\(String(format: "%.1f", r.rate / max(r.referenceRate, 1e-9)))倍） / common in ordinary work here"
@@ -266,7 +267,10 @@ struct BenchAudit: AsyncParsableCommand {
     var diagnose = false
 
     /// The configuration with `--set` applied.
-    func config() throws -> AuditConfig {
+    func config() throws -> AuditConfig { try Self.config(set: set) }
+
+    /// A configuration with calibration overrides (`name=value,…`) applied.
+    static func config(set: String) throws -> AuditConfig {
         var c = AuditConfig()
         for item in set.split(separator: ",") {
             let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }

@@ -33,6 +33,8 @@ struct BenchAuditQuality: AsyncParsableCommand {
     var fitSeeds: String = ""
     @Flag(help: "Audit without the site calibration (the default weights everywhere), for comparison.")
     var noCalibration = false
+    @Option(help: "Calibration overrides, as for `akashi bench audit --set` (name=value, comma-separated).")
+    var set: String = ""
     @Flag(help: "Also measure auditor feedback: an auditor reviews the top 50 flagged findings each week and disposes them as the truth says; the later weeks are scored with and without those decisions.")
     var feedback = false
     @Option(help: "Findings the simulated auditor reviews each week (with --feedback).") var reviewPerWeek = 50
@@ -82,8 +84,8 @@ struct BenchAuditQuality: AsyncParsableCommand {
         func isFit(_ profile: String, _ seed: UInt64) -> Bool {
             fitSet.contains(profile) && (fitSeedSet.isEmpty || fitSeedSet.contains(seed))
         }
-        var config = AuditConfig()
-        config.calibrate = !noCalibration
+        var config = try BenchAudit.config(set: set)
+        if noCalibration { config.calibrate = false }
         var runs: [Run] = []
         var missed: [String: Int] = [:], falseFlags: [String: Int] = [:]
         for profile in chosen {

@@ -68,9 +68,10 @@ struct ExplanationTests {
                            closed: "2012-05-13T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A"])
         let g = W.engine([late3]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A"))
         #expect(g.rule == "own_case" && g.explanation?.caseID == "C_LATE3" && !g.flagged)
-        // … but not by another clerk's case, nor for a related register only, nor when filed weeks later.
-        let other = W.kase("C_LATE3B", office: "27108", received: "2012-05-13T13:00:00+09:00",
-                           closed: "2012-05-13T13:10:00+09:00", staff: ["S_T2"], registers: ["R_A"])
+        // … but not by another office's case, nor for a related register only, nor when filed weeks later (a
+        // colleague's request at the same office within a week is `late_filed`: LateFiledTests).
+        let other = W.kase("C_LATE3B", office: "27123", received: "2012-05-13T13:00:00+09:00",
+                           closed: "2012-05-13T13:10:00+09:00", staff: ["S_YODO"], registers: ["R_A"])
         #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).explained)
         let related = W.kase("C_LATE3C", office: "27108", received: "2012-05-13T13:00:00+09:00",
                              closed: "2012-05-13T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A_CHILD"])
@@ -180,5 +181,33 @@ struct ExplanationTests {
         // A day later it is not a slip in the same session.
         let g = e.audit(W.access("S_TAISHO", "2012-05-11T15:10:00+09:00", register: "R_B"))
         #expect(!g.explained)
+    }
+}
+
+@Suite("Late filing at the office")
+struct LateFiledTests {
+    func req(_ id: String, office: String, received: String, staff: [String], registers: [String]) -> Case {
+        W.kase(id, office: office, received: received, closed: received, staff: staff, registers: registers)
+    }
+
+    @Test func aRequestKeyedInDaysLaterAtTheSameOfficeExplainsThePrint() {
+        // Printed at the 大正区 counter on the 10th; the paper request keyed in by a colleague on the 14th.
+        let later = req("C_PAPER", office: "27108", received: "2012-05-14T09:00:00+09:00", staff: ["S_T2"],
+                        registers: ["R_A"])
+        let f = W.engine([later]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A"))
+        #expect(f.rule == "late_filed" && f.explanation?.caseID == "C_PAPER" && !f.flagged && f.reasons.isEmpty)
+        // Not from another office, not for a related register only, not three weeks later, not before the work.
+        let other = req("C_OTHER", office: "27123", received: "2012-05-14T09:00:00+09:00", staff: ["S_YODO"],
+                        registers: ["R_A"])
+        #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A")).explained)
+        let related = req("C_REL", office: "27108", received: "2012-05-14T09:00:00+09:00", staff: ["S_T2"],
+                          registers: ["R_A_CHILD"])
+        #expect(!W.engine([related]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A")).explained)
+        let weeks = req("C_WEEKS", office: "27108", received: "2012-05-31T09:00:00+09:00", staff: ["S_T2"],
+                        registers: ["R_A"])
+        #expect(!W.engine([weeks]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A")).explained)
+        // A protected person's register is still flagged when only a later request explains nothing of hers.
+        let vip = W.engine([later]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_MAYOR"))
+        #expect(vip.flagged && vip.reasonCodes.contains("vip"))
     }
 }

@@ -122,7 +122,10 @@ struct SessionReasonTests {
         _ = e.audit(search("S_T3", "14:00:00", [], name: "y"))
         let r = e.takeRevisions()
         #expect(r.map(\.access) == [a.access] && r.first?.reason.code == "search_nothing_opened")
-        #expect(r.first.map { $0.applied(to: a, threshold: AuditConfig().flagThreshold).flagged } == true)
+        // It ranks the search higher but does not flag it alone (0.40 with search_no_case: consultations that end
+        // without opening anything are ordinary at many counters); with one more reason it flags.
+        let applied = r.first.map { $0.applied(to: a, threshold: AuditConfig().flagThreshold) }
+        #expect(applied.map { $0.score > a.score && !$0.flagged } == true)
     }
 
     @Test func searchNothingOpenedNotRaisedForNotFoundOrUsedOrDocumentedSearches() {
