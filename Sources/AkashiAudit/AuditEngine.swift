@@ -763,7 +763,8 @@ public final class AuditEngine {
     }
 
     /// Whether a search of the accessor's in this session asked for the real (non-empty) name or kana of a person
-    /// the register lists.
+    /// the register lists. (Requiring the query's year of birth to match as well was tried: on the fit profiles it
+    /// dismissed genuine slips, whose logs give the intended person's birth year, and cost more than it caught.)
     func queriedInSession(_ ev: Ev) -> Bool {
         guard ev.s >= 0, ev.x >= 0 else { return false }
         let ctx = context
@@ -774,6 +775,7 @@ public final class AuditEngine {
         }
         return false
     }
+
 
     /// Whether the register was a row of a result list the accessor saw in this session: the case the newest such
     /// search served (≥ 0), -1 when only searches that served no case listed it, nil when none did.
@@ -788,15 +790,28 @@ public final class AuditEngine {
     }
 
     /// Whether case `c` is what a search served: its registers among the results, or its persons' names in the query.
+    /// A long result list says little: a related register among dozens of surname hits is chance. Related registers
+    /// count only in lists up to this long; the case's own register counts in any list.
+    static let relatedResultLimit = 5
+
     func searchMatches(_ c: Int32, results: [Int32], query: String?, queryID: Int32, prefix: Bool) -> Bool {
         let ctx = context
+        let rows = ctx.caseRegisters.row(c)
         for r in results where r >= 0 {
-            for cr in ctx.caseRegisters.row(c) where ctx.registerRelated.contains(r, cr) { return true }
+            for cr in rows where cr == r { return true }
+        }
+        if results.count <= Self.relatedResultLimit {
+            for r in results where r >= 0 {
+                for cr in rows where ctx.registerRelated.contains(r, cr) { return true }
+            }
         }
         guard let q = query, !q.isEmpty else { return false }
         for p in ctx.casePersons.row(c) where p >= 0 {
             if queryID >= 0, ctx.personNameID[Int(p)] == queryID || ctx.personKanaID[Int(p)] == queryID { return true }
-            if prefix, ctx.personSearchName[Int(p)].hasPrefix(q) || ctx.personSearchKana[Int(p)].hasPrefix(q) {
+            // A prefix of the case person's name serves the case when it reaches past the surname (a surname alone
+            // is shared by many; then the result list must show the case's register).
+            if prefix, (ctx.personSearchName[Int(p)].hasPrefix(q) && q.count > ctx.personSurnameLength[Int(p)])
+                || (ctx.personSearchKana[Int(p)].hasPrefix(q) && q.count > ctx.personKanaSurnameLength[Int(p)]) {
                 return true
             }
         }

@@ -211,3 +211,31 @@ struct LateFiledTests {
         #expect(vip.flagged && vip.reasonCodes.contains("vip"))
     }
 }
+
+@Suite("What a search served")
+struct SearchServedTests {
+    let certA = W.kase("C_A", office: "27108", received: "2012-05-10T10:00:00+09:00",
+                       closed: "2012-05-10T10:30:00+09:00", staff: ["S_TAISHO"], registers: ["R_A"], persons: ["P_A"])
+
+    func search(_ query: String, _ results: [String]) -> AccessEvent {
+        W.access("S_TAISHO", "2012-05-10T10:04:00+09:00", .search, .current, query: W.nameQuery(query), results: results)
+    }
+
+    @Test func aLongSurnameListServesACaseOnlyThroughTheCasesOwnRegister() {
+        // R_A_CHILD is related to the case's R_A (the case person's child): in a short list it counts …
+        #expect(W.engine([certA]).audit(search("x", ["R_A_CHILD", "R_B"])).rule == "own_case")
+        // … among dozens of surname hits it is chance.
+        let long = ["R_A_CHILD", "R_B", "R_N", "R_FAR", "R_K", "R_TH"]
+        #expect(!W.engine([certA]).audit(search("x", long)).explained)
+        // The case's own register counts in any list.
+        #expect(W.engine([certA]).audit(search("x", long + ["R_A"])).rule == "own_case")
+    }
+
+    @Test func aSurnameAloneServesACaseOnlyWithTheRegisterInTheList() {
+        // 田中 alone is the surname of the case person 田中 一郎 (and of many): no result shows R_A.
+        #expect(!W.engine([certA]).audit(search("たなか", ["R_B"])).explained)
+        // Reaching into the given name, or the full name, serves it.
+        #expect(W.engine([certA]).audit(search("たなか い", [])).rule == "own_case")
+        #expect(W.engine([certA]).audit(search("たなか いちろう", [])).rule == "own_case")
+    }
+}
