@@ -180,6 +180,10 @@ public final class AuditEngine {
     }
 
     private func subjectCode(_ text: String) -> Int32? {
+        if text.hasPrefix("name:") {
+            let n = context.nameIDs.lookup(String(text.dropFirst(5)))
+            return n >= 0 ? Int32(context.personTable.count + context.registerTable.count) + n : nil
+        }
         if text.hasPrefix("register:") {
             let x = context.registerTable.lookup(String(text.dropFirst(9)))
             return x >= 0 ? Int32(context.personTable.count) + x : nil
@@ -195,8 +199,10 @@ public final class AuditEngine {
         let nP = Int32(ctx.personTable.count)
         for (key, v) in repeats {
             let s = Int32(truncatingIfNeeded: key >> 32), subj = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
+            let nR = Int32(ctx.registerTable.count)
             let subject = subj < nP ? ctx.personTable.ids[Int(subj)]
-                : "register:" + ctx.registerTable.ids[Int(subj - nP)]
+                : subj < nP + nR ? "register:" + ctx.registerTable.ids[Int(subj - nP)]
+                : "name:" + ctx.nameIDs.ids[Int(subj - nP - nR)]
             st.repeats.append(.init(staff: ctx.staffTable.ids[Int(s)], subject: subject, days: v.days, count: v.count))
         }
         st.repeats.sort { ($0.staff, $0.subject) < ($1.staff, $1.subject) }
@@ -392,7 +398,7 @@ public final class AuditEngine {
         }
         if !strong {
             if isSearch {
-                searchReasons(ev, e, documented: found != nil, add: add)
+                searchReasons(ev, e, documented: found != nil, update: update, add: add)
             } else {
                 registerReasons(ev, e, update: update, add: add)
             }
@@ -1020,12 +1026,35 @@ public final class AuditEngine {
         }
     }
 
-    func searchReasons(_ ev: Ev, _ e: AccessEvent, documented: Bool, add: (ReasonCode, String, String, Bool) -> Void) {
+    func searchReasons(_ ev: Ev, _ e: AccessEvent, documented: Bool, update: Bool,
+                       add: (ReasonCode, String, String, Bool) -> Void) {
         let ctx = context
         let q = Self.queryName(e.query)
         let shown = q ?? (e.results.map { "\($0.count)件" } ?? "")
         if !documented {
             add(.search_no_case, "業務文書なしで検索（\(shown)）", "Searched with no business document (\(shown))", false)
+        }
+        // The same full name or kana (some person's), asked with no document on other days: a search kept up over
+        // days (a surname alone is no one's name and is not followed). Three days at least.
+        if !documented, ev.s >= 0, let q, case let qid = ctx.nameIDs.lookup(q), qid >= 0 {
+            let subject = Int64(ctx.personTable.count + ctx.registerTable.count) + Int64(qid)
+            let key = (Int64(ev.s) << 32) | subject
+            var entry = repeats[key] ?? ([], 0)
+            let since = ev.day - Int32(config.repeatedWindowDays)
+            let prior = entry.days.filter { $0 >= since && $0 != ev.day }
+            if prior.count >= max(2, config.repeatedMinPriorDays) {
+                let first = LocalDate(day: prior.first!).description
+                add(.repeated, "同じ名前（\(q)）を業務文書なしに\(first)以降\(prior.count + 1)日目の検索（計\(entry.count + 1)回）",
+                    "The same name (\(q)) searched with no business document on day \(prior.count + 1) since \(first), \(entry.count + 1) searches in all", false)
+            }
+            if update {
+                if entry.days.last != ev.day {
+                    entry.days.append(ev.day)
+                    if entry.days.count > 16 { entry.days.removeFirst(entry.days.count - 16) }
+                }
+                entry.count += 1
+                repeats[key] = entry
+            }
         }
         // Protected persons in the results or the query.
         var hit: (Int32, ProtectionKind)?

@@ -294,3 +294,25 @@ struct SessionReasonTests {
         #expect(!g.has("coworker") && !g.flagged)
     }
 }
+
+@Suite("Searches kept up over days")
+struct RepeatedSearchTests {
+    func search(_ day: String, _ name: String) -> AccessEvent {
+        W.access("S_T2", "2012-05-\(day)T15:00:00+09:00", .search, .current, query: W.nameQuery(name), results: [])
+    }
+
+    @Test func theSameFullNameOnAThirdDayIsRepeatedASurnameIsNot() {
+        let e = W.engine()
+        #expect(!e.audit(search("07", "たなか いちろう")).reasonCodes.contains("repeated"))
+        #expect(!e.audit(search("08", "たなか　いちろう")).reasonCodes.contains("repeated"))  // spaces do not matter
+        let third = e.audit(search("10", "たなか いちろう"))
+        #expect(third.reasonCodes.contains("repeated") && third.flagged)
+        let e2 = W.engine()
+        for day in ["07", "08", "10", "11"] {
+            #expect(!e2.audit(search(day, "たなか")).reasonCodes.contains("repeated"))
+        }
+        // The state carries it across runs.
+        let restored = AuditEngine(context: e.context, state: e.state)
+        #expect(restored.audit(search("11", "たなか いちろう")).reasonCodes.contains("repeated"))
+    }
+}
