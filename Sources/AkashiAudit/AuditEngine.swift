@@ -73,8 +73,8 @@ public final class AuditEngine {
         var flagged: Bool
         /// The case that explained the search strongly (−1: none).
         var c: Int32 = -1
-        /// The name or kana the search asked for, as a name ID (−1: none, or a name nobody has).
-        var q: Int32 = -1
+        /// The name or kana the search asked for (normalised; nil: none).
+        var q: String? = nil
         /// The office the access was made at (for the site calibration of later revisions).
         var o: Int32 = -1
     }
@@ -87,6 +87,9 @@ public final class AuditEngine {
     var revisions: [FindingRevision] = []
     /// What ordinary work looks like here (learned in event order; part of ``state``).
     var calibration: SiteCalibration
+    /// Strongly explained register accesses seen, for the calibration's sampling (part of ``state``).
+    var learnTick = 0
+    static let learnStride = 4
     /// Undocumented accesses counted for the calibration per staff member on their latest day (the cap).
     var uDay: [Int32]
     var uCount: [Int32]
@@ -165,7 +168,7 @@ public final class AuditEngine {
             let item = RecentSearch(access: r.access, t: r.at, results: r.results.map { ctx.registerTable.lookup($0) },
                                     unexplained: r.unexplained, flagged: r.flagged,
                                     c: r.caseID.map { ctx.caseTable.lookup($0) } ?? -1,
-                                    q: ctx.nameIDs.lookup(r.query), o: ctx.officeTable.lookup(r.office))
+                                    q: AuditContext.known(r.query), o: ctx.officeTable.lookup(r.office))
             if r.view == true { recentViews[Int(s)].append(item) } else { recent[Int(s)].append(item) }
         }
         for m in state.staffMarks ?? [] {
@@ -174,7 +177,10 @@ public final class AuditEngine {
             if let t = m.lastOpenedAt { lastOpenedAt[Int(s)] = t }
             if let d = m.bulkDay { bulkDay[Int(s)] = d }
         }
-        if let c = state.siteCalibration { calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) }) }
+        if let c = state.siteCalibration {
+            calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) })
+            learnTick = c.tick ?? 0
+        }
         lastEventAt = state.lastEventAt
         eventCount = state.events
     }
@@ -228,7 +234,7 @@ public final class AuditEngine {
                                           results: r.results.map { $0 >= 0 ? ctx.registerTable.ids[Int($0)] : "" },
                                           unexplained: r.unexplained, flagged: r.flagged,
                                           caseID: r.c >= 0 ? ctx.caseTable.ids[Int(r.c)] : nil, view: view ? true : nil,
-                                          query: r.q >= 0 ? ctx.nameIDs.ids[Int(r.q)] : nil,
+                                          query: r.q,
                                           office: r.o >= 0 ? ctx.officeTable.ids[Int(r.o)] : nil))
                 }
             }
@@ -240,6 +246,7 @@ public final class AuditEngine {
         st.recentSearches = searches
         st.staffMarks = marks
         st.siteCalibration = calibration.saved(officeIDs: ctx.officeTable.ids)
+        st.siteCalibration?.tick = learnTick
         st.lastEventAt = lastEventAt
         st.events = eventCount
         return st
@@ -302,14 +309,18 @@ public final class AuditEngine {
         var x = ctx.registerTable.lookup(e.register)
         let p = ctx.personTable.lookup(e.person)
         // Empty is unknown: "" names no register, person, office or case (the lookups answer -1 for it).
-        if x < 0, AuditContext.known(e.register) == nil, p >= 0 { x = ctx.personRegister[Int(p)] }
+        if x < 0, Self.absent(e.register), p >= 0 { x = ctx.personRegister[Int(p)] }
         let t = e.at.millis
         let day = e.at.jstDate.day
         var o = ctx.officeTable.lookup(e.office)
         if o < 0 { o = ctx.officeOn(s, day) }
-        return Ev(s: s, x: x, p: p, o: o, c: ctx.caseTable.lookup(e.caseID), namedGiven: AuditContext.known(e.caseID) != nil, t: t,
+        return Ev(s: s, x: x, p: p, o: o, c: ctx.caseTable.lookup(e.caseID), namedGiven: !Self.absent(e.caseID), t: t,
                   day: day, minute: e.at.jstMinuteOfDay, fuhyo: e.record == .fuhyo)
     }
+
+    /// An optional ID that is missing or empty (empty is unknown). IDs are compared whole, so no normalising here:
+    /// the hot path stays free of string scans.
+    @inline(__always) static func absent(_ s: String?) -> Bool { s?.isEmpty ?? true }
 
     @inline(__always) static func jstDay(_ ms: Int64) -> Int32 {
         let v = ms + 9 * 3_600_000
@@ -320,11 +331,13 @@ public final class AuditEngine {
         let ctx = context
         let ev = resolve(e)
         let isSearch = e.action == .search
-            || (AuditContext.known(e.register) == nil && AuditContext.known(e.person) == nil)
+            || (Self.absent(e.register) && Self.absent(e.person))
         var mismatch = false
         var found: Found?
+        // A search's name is parsed once (explanation, reasons and the session all use it).
+        let qName = isSearch ? Self.queryName(e.query) : nil
         if isSearch {
-            found = explainSearch(ev, e, mismatch: &mismatch)
+            found = explainSearch(ev, e, query: qName, mismatch: &mismatch)
         } else {
             found = explainRegister(ev, e.register != nil, mismatch: &mismatch)
         }
@@ -340,15 +353,20 @@ public final class AuditEngine {
         let strong = found?.strong == true
         let w = config.weights
         let calibrate = config.calibrate
-        let officeID = ev.o >= 0 ? ctx.officeTable.ids[Int(ev.o)] : nil
         let taught = !feedback.isEmpty
+        let officeID = taught && ev.o >= 0 ? ctx.officeTable.ids[Int(ev.o)] : nil
         func add(_ code: ReasonCode, _ ja: String, _ en: String, fuhyo: Bool = false) {
             var wt = w.weight(code, fuhyo: fuhyo)
             if calibrate { wt = calibration.weight(wt, code, office: ev.o) }
             if taught { wt = feedback.weight(wt, code, office: officeID) }
             reasons.append((code, wt, Reason(code: code.rawValue, ja: ja, en: en)))
         }
-        if update, calibrate, strong, !isSearch, ev.s >= 0 { learn(ev) }
+        // Every `learnStride`-th strongly explained register access is counted (with that weight): the rates are the
+        // same in expectation, at a fraction of the cost, and deterministic (event order).
+        if update, calibrate, strong, !isSearch, ev.s >= 0 {
+            learnTick &+= 1
+            if learnTick % Self.learnStride == 0 { learn(ev) }
+        }
         if update, calibrate, found == nil, ev.s >= 0 {
             let contractor = ctx.staffInfo[Int(ev.s)].role == .contractor ? 0b010 : 0
             if isSearch {
@@ -385,7 +403,7 @@ public final class AuditEngine {
             // Left open for weeks (never withdrawn, never completed) weighs more than a withdrawal, a normal outcome.
             if doubt == .stale { reasons[reasons.count - 1].weight = w.selfMadeOpenCase }
         }
-        if let r = e.reason, AuditContext.known(r) != nil, AuditContext.known(e.caseID) == nil {
+        if let r = e.reason, AuditContext.known(r) != nil, Self.absent(e.caseID) {
             add(.break_glass, "業務文書の代わりに理由を入力して\(action)（「\(r)」）",
                 "\(Self.pastTense(e.action)) with a free-text reason instead of a case (\"\(r)\")")
         }
@@ -398,7 +416,7 @@ public final class AuditEngine {
         }
         if !strong {
             if isSearch {
-                searchReasons(ev, e, documented: found != nil, update: update, add: add)
+                searchReasons(ev, e, query: qName, documented: found != nil, update: update, add: add)
             } else {
                 registerReasons(ev, e, update: update, add: add)
             }
@@ -478,7 +496,7 @@ public final class AuditEngine {
                     var list = recent[si].filter { ev.t - $0.t <= sessionMs }
                     list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
                                              unexplained: found == nil, flagged: score >= config.flagThreshold,
-                                             c: strong ? found!.c : -1, q: ctx.nameIDs.lookup(Self.queryName(e.query)),
+                                             c: strong ? found!.c : -1, q: qName,
                                              o: ev.o))
                     if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
                     recent[si] = list
@@ -549,7 +567,9 @@ public final class AuditEngine {
                 break
             }
         }
-        calibration.count(office: ev.o, applies: SiteCalibration.registerMask, mask: mask)
+        for _ in 0..<Self.learnStride {
+            calibration.count(office: ev.o, applies: SiteCalibration.registerMask, mask: mask)
+        }
     }
 
     /// Counts an undocumented access of staff member `s` for the calibration, at most `perStaffDay` a day.
@@ -774,9 +794,10 @@ public final class AuditEngine {
     func queriedInSession(_ ev: Ev) -> Bool {
         guard ev.s >= 0, ev.x >= 0 else { return false }
         let ctx = context
-        for r in recent[Int(ev.s)] where r.q >= 0 && ev.t - r.t <= sessionMs && ev.t >= r.t {
+        for r in recent[Int(ev.s)] where ev.t - r.t <= sessionMs && ev.t >= r.t {
+            guard let q = r.q, !q.isEmpty else { continue }
             for m in ctx.registerMembers.row(ev.x) where m >= 0 {
-                if ctx.personNameID[Int(m)] == r.q || ctx.personKanaID[Int(m)] == r.q { return true }
+                if ctx.personSearchName[Int(m)] == q || ctx.personSearchKana[Int(m)] == q { return true }
             }
         }
         return false
@@ -832,18 +853,16 @@ public final class AuditEngine {
         return nil
     }
 
-    func explainSearch(_ ev: Ev, _ e: AccessEvent, mismatch: inout Bool) -> Found? {
+    func explainSearch(_ ev: Ev, _ e: AccessEvent, query: String?, mismatch: inout Bool) -> Found? {
         let ctx = context
         let results = (e.results ?? []).map { ctx.registerTable.lookup($0) }
-        // The query is parsed only when the results alone do not settle it.
-        var parsed = false
-        var query: String?
+        // The name's ID is looked up only when the results alone do not settle it.
+        var looked = false
         var queryID: Int32 = -1
         func parse() {
-            guard !parsed else { return }
-            parsed = true
-            query = Self.queryName(e.query)
-            queryID = query.map { ctx.nameIDs.lookup($0) } ?? -1
+            guard !looked else { return }
+            looked = true
+            queryID = ctx.nameIDs.lookup(query)
         }
         func matches(_ c: Int32, prefix: Bool) -> Bool {
             if searchMatches(c, results: results, query: nil, queryID: -1, prefix: false) { return true }
@@ -877,7 +896,6 @@ public final class AuditEngine {
                     if pass == 0 {
                         hit = searchMatches(c, results: results, query: nil, queryID: -1, prefix: false)
                     } else {
-                        parse()
                         hit = searchMatches(c, results: [], query: query, queryID: queryID, prefix: true)
                     }
                     if hit {
@@ -1026,10 +1044,9 @@ public final class AuditEngine {
         }
     }
 
-    func searchReasons(_ ev: Ev, _ e: AccessEvent, documented: Bool, update: Bool,
+    func searchReasons(_ ev: Ev, _ e: AccessEvent, query q: String?, documented: Bool, update: Bool,
                        add: (ReasonCode, String, String, Bool) -> Void) {
         let ctx = context
-        let q = Self.queryName(e.query)
         let shown = q ?? (e.results.map { "\($0.count)件" } ?? "")
         if !documented {
             add(.search_no_case, "業務文書なしで検索（\(shown)）", "Searched with no business document (\(shown))", false)

@@ -239,6 +239,8 @@ extension AuditState {
         public var siteExplained: [Int]
         public var siteHolds: [Int]
         public var offices: [Office]
+        /// Strongly explained register accesses seen so far (the calibration counts every fourth).
+        public var tick: Int? = nil
         /// The same counts over undocumented accesses (``SiteCalibration/undocumentedReasons``); `explained` there
         /// counts undocumented accesses.
         public var undocumented: Undocumented? = nil
