@@ -1021,27 +1021,36 @@ public final class AuditEngine {
                 let h = ctx.registerHead[Int(ev.x)]
                 subject = h >= 0 ? h : Int32(ctx.personTable.count) + ev.x
             }
-            if subject >= 0 {
-                let key = (Int64(s) << 32) | Int64(subject)
-                var entry = repeats[key] ?? ([], 0)
-                let since = ev.day - Int32(config.repeatedWindowDays)
-                let prior = entry.days.filter { $0 >= since && $0 != ev.day }
-                if prior.count >= config.repeatedMinPriorDays {
-                    let first = LocalDate(day: prior.first!).description
-                    let name = subject < ctx.personTable.count ? ctx.personTable.ids[Int(subject)] : reg
-                    once(.repeated, "同じ人（\(name)）への説明のない\(action)が\(first)以降\(prior.count + 1)日目（計\(entry.count + 1)回）",
-                         "Repeated unexplained access to the same person (\(name)): day \(prior.count + 1) since \(first), \(entry.count + 1) accesses in all")
-                }
-                if update {
-                    if entry.days.last != ev.day {
-                        entry.days.append(ev.day)
-                        if entry.days.count > 16 { entry.days.removeFirst(entry.days.count - 16) }
-                    }
-                    entry.count += 1
-                    repeats[key] = entry
-                }
+            if subject >= 0,
+               let r = returnVisit(staff: s, subject: Int64(subject), day: ev.day, minPrior: config.repeatedMinPriorDays,
+                              update: update) {
+                let name = subject < ctx.personTable.count ? ctx.personTable.ids[Int(subject)] : reg
+                once(.repeated, "同じ人（\(name)）への説明のない\(action)が\(r.first)以降\(r.days)日目（計\(r.count)回）",
+                     "Repeated unexplained access to the same person (\(name)): day \(r.days) since \(r.first), \(r.count) accesses in all")
             }
         }
+    }
+
+    /// The repeat record of staff `s` and a subject (person, register or searched name): when the staff member
+    /// already came back to it on at least `minPrior` other days in the window, the first of those days, how many days
+    /// with this one and how many accesses in all; nil otherwise. With `update`, this day and access are recorded.
+    func returnVisit(staff s: Int32, subject: Int64, day: Int32, minPrior: Int, update: Bool)
+        -> (first: String, days: Int, count: Int)? {
+        let key = (Int64(s) << 32) | subject
+        var entry = repeats[key] ?? ([], 0)
+        let since = day - Int32(config.repeatedWindowDays)
+        let prior = entry.days.filter { $0 >= since && $0 != day }
+        let result = prior.count >= minPrior
+            ? (LocalDate(day: prior.first!).description, prior.count + 1, entry.count + 1) : nil
+        if update {
+            if entry.days.last != day {
+                entry.days.append(day)
+                if entry.days.count > 16 { entry.days.removeFirst(entry.days.count - 16) }
+            }
+            entry.count += 1
+            repeats[key] = entry
+        }
+        return result
     }
 
     func searchReasons(_ ev: Ev, _ e: AccessEvent, query q: String?, documented: Bool, update: Bool,
@@ -1053,25 +1062,11 @@ public final class AuditEngine {
         }
         // The same full name or kana (some person's), asked with no document on other days: a search kept up over
         // days (a surname alone is no one's name and is not followed). Three days at least.
-        if !documented, ev.s >= 0, let q, case let qid = ctx.nameIDs.lookup(q), qid >= 0 {
-            let subject = Int64(ctx.personTable.count + ctx.registerTable.count) + Int64(qid)
-            let key = (Int64(ev.s) << 32) | subject
-            var entry = repeats[key] ?? ([], 0)
-            let since = ev.day - Int32(config.repeatedWindowDays)
-            let prior = entry.days.filter { $0 >= since && $0 != ev.day }
-            if prior.count >= max(2, config.repeatedMinPriorDays) {
-                let first = LocalDate(day: prior.first!).description
-                add(.repeated, "同じ名前（\(q)）を業務文書なしに\(first)以降\(prior.count + 1)日目の検索（計\(entry.count + 1)回）",
-                    "The same name (\(q)) searched with no business document on day \(prior.count + 1) since \(first), \(entry.count + 1) searches in all", false)
-            }
-            if update {
-                if entry.days.last != ev.day {
-                    entry.days.append(ev.day)
-                    if entry.days.count > 16 { entry.days.removeFirst(entry.days.count - 16) }
-                }
-                entry.count += 1
-                repeats[key] = entry
-            }
+        if !documented, ev.s >= 0, let q, case let qid = ctx.nameIDs.lookup(q), qid >= 0,
+           let r = returnVisit(staff: ev.s, subject: Int64(ctx.personTable.count + ctx.registerTable.count) + Int64(qid),
+                          day: ev.day, minPrior: max(2, config.repeatedMinPriorDays), update: update) {
+            add(.repeated, "同じ名前（\(q)）を業務文書なしに\(r.first)以降\(r.days)日目の検索（計\(r.count)回）",
+                "The same name (\(q)) searched with no business document on day \(r.days) since \(r.first), \(r.count) searches in all", false)
         }
         // Protected persons in the results or the query.
         var hit: (Int32, ProtectionKind)?

@@ -143,23 +143,26 @@ public struct SiteCalibration: Sendable, Hashable {
 
     /// The rate of undocumented reason `k` at office `o` (shrunk to the site's, and that to the reference).
     func undocumentedRate(_ k: Int, office o: Int32) -> Double {
-        let p0 = Self.undocumentedReference(Self.undocumentedReasons[k])
-        let site = (Double(uSiteHolds[k]) + sitePrior * p0) / (Double(uSiteSeen[k]) + sitePrior)
-        guard o >= 0, Int(o) < uSeen.count else { return site }
-        return (Double(uHolds[Int(o)][k]) + officePrior * site) / (Double(uSeen[Int(o)][k]) + officePrior)
+        shrunk(siteHolds: uSiteHolds[k], siteSeen: uSiteSeen[k], reference: Self.undocumentedReference(Self.undocumentedReasons[k]),
+               office: o, holds: { self.uHolds[$0][k] }, seen: { self.uSeen[$0][k] }, offices: uSeen.count)
+    }
+
+    /// An office's rate shrunk to the site's by `officePrior` pseudo-counts, and the site's to `reference` by
+    /// `sitePrior` (the site's rate when the office is unknown).
+    func shrunk(siteHolds: Int, siteSeen: Int, reference: Double, office o: Int32, holds: (Int) -> Int,
+                seen: (Int) -> Int, offices: Int) -> Double {
+        let site = (Double(siteHolds) + sitePrior * reference) / (Double(siteSeen) + sitePrior)
+        guard o >= 0, Int(o) < offices else { return site }
+        return (Double(holds(Int(o))) + officePrior * site) / (Double(seen(Int(o))) + officePrior)
     }
 
     /// The rate of reason `k` among explained accesses at the site (shrunk to the reference).
-    func siteRate(_ k: Int) -> Double {
-        let p0 = Self.referenceRate(Self.reasons[k])
-        return (Double(siteHolds[k]) + sitePrior * p0) / (Double(siteExplained[k]) + sitePrior)
-    }
+    func siteRate(_ k: Int) -> Double { rate(k, office: -1) }
 
     /// The rate of reason `k` among explained accesses at office `o` (shrunk to the site's rate).
     func rate(_ k: Int, office o: Int32) -> Double {
-        let site = siteRate(k)
-        guard o >= 0, Int(o) < explained.count else { return site }
-        return (Double(holds[Int(o)][k]) + officePrior * site) / (Double(explained[Int(o)][k]) + officePrior)
+        shrunk(siteHolds: siteHolds[k], siteSeen: siteExplained[k], reference: Self.referenceRate(Self.reasons[k]),
+               office: o, holds: { self.holds[$0][k] }, seen: { self.explained[$0][k] }, offices: explained.count)
     }
 
     /// The likelihood-ratio factor for a reason at an office: reference rate / rate here, bounded.
