@@ -446,13 +446,39 @@ public final class AuditContext: Sendable {
     /// Removes white space (half- and full-width spaces, tabs, line breaks, no-break spaces): names and addresses
     /// are compared without them.
     static func normalize(_ s: String) -> String {
-        var hasSpace = false
-        for u in s.unicodeScalars where isBlank(u) {
-            hasSpace = true
-            break
+        // On UTF-8 bytes: the blanks are ASCII (space, tab, line breaks), U+00A0 (C2 A0) and U+3000 (E3 80 80).
+        let utf8 = s.utf8
+        let found: Bool? = utf8.withContiguousStorageIfAvailable { b in
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return true }
+                if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { return true }
+                if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { return true }
+                i += 1
+            }
+            return false
         }
-        guard hasSpace else { return s }
-        return String(String.UnicodeScalarView(s.unicodeScalars.filter { !isBlank($0) }))
+        if found == nil {
+            var copy = s
+            copy.makeContiguousUTF8()
+            return normalize(copy)
+        }
+        guard found == true else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        utf8.withContiguousStorageIfAvailable { b in
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
+                if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { i += 2; continue }
+                if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { i += 3; continue }
+                out.append(c)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Characters before the first space of a name (the surname), or the whole name's length when it has no space.

@@ -89,7 +89,7 @@ public final class AuditEngine {
     var calibration: SiteCalibration
     /// Strongly explained register accesses seen, for the calibration's sampling (part of ``state``).
     var learnTick = 0
-    static let learnStride = 4
+    static let learnStride = 8
     /// Undocumented accesses counted for the calibration per staff member on their latest day (the cap).
     var uDay: [Int32]
     var uCount: [Int32]

@@ -242,7 +242,7 @@ extension AuditState {
         public var siteExplained: [Int]
         public var siteHolds: [Int]
         public var offices: [Office]
-        /// Strongly explained register accesses seen so far (the calibration counts every fourth).
+        /// Strongly explained register accesses seen so far (the calibration counts every eighth).
         public var tick: Int? = nil
         /// The same counts over undocumented accesses (``SiteCalibration/undocumentedReasons``); `explained` there
         /// counts undocumented accesses.

@@ -130,3 +130,17 @@ struct InfrastructureTests {
         #expect(r.subjects["P1"]?.flagged == ["E0", "E1"])
     }
 }
+
+@Suite("Name normalisation")
+struct NormaliseTests {
+    @Test func blanksGoEverythingElseStays() {
+        #expect(AuditContext.known("山田　花子") == "山田花子")
+        #expect(AuditContext.known(" 山田\t花子\r\n") == "山田花子")
+        #expect(AuditContext.known("やまだ\u{00A0}はなこ") == "やまだはなこ")
+        // Neighbours of the blanks' bytes are not blanks: 、(E3 80 81), ¡ (C2 A1), É, ー.
+        #expect(AuditContext.known("山田、花子") == "山田、花子")
+        #expect(AuditContext.known("¡É ー") == "¡Éー")
+        #expect(AuditContext.known(" \u{3000}\u{00A0}\t") == nil)
+        #expect(AuditContext.known("") == nil && AuditContext.known(nil) == nil)
+    }
+}
