@@ -118,26 +118,25 @@ public struct SiteCalibration: Sendable, Hashable {
     /// Counts one strongly explained access at office `o` for the reasons in `applies` (bit = index), of which those
     /// in `mask` would hold on it.
     mutating func count(office o: Int32, applies: Int, mask: Int) {
-        let known = o >= 0 && Int(o) < explained.count
-        for k in 0..<Self.reasons.count where applies & (1 << k) != 0 {
-            siteExplained[k] += 1
-            if known { explained[Int(o)][k] += 1 }
-            guard mask & (1 << k) != 0 else { continue }
-            siteHolds[k] += 1
-            if known { holds[Int(o)][k] += 1 }
-        }
+        Self.tally(&siteExplained, &siteHolds, &explained, &holds, office: o, applies: applies, mask: mask)
     }
 
     /// Counts one undocumented access at office `o` for the undocumented reasons in `applies` (bit = index into
     /// ``undocumentedReasons``), of which those in `mask` hold on it. The caller enforces ``perStaffDay``.
     mutating func countUndocumented(office o: Int32, applies: Int, mask: Int) {
-        let known = o >= 0 && Int(o) < uSeen.count
-        for k in 0..<Self.undocumentedReasons.count where applies & (1 << k) != 0 {
-            uSiteSeen[k] += 1
-            if known { uSeen[Int(o)][k] += 1 }
+        Self.tally(&uSiteSeen, &uSiteHolds, &uSeen, &uHolds, office: o, applies: applies, mask: mask)
+    }
+
+    /// Adds one access to the site's and the office's counts: seen for each reason in `applies`, held for each in `mask`.
+    static func tally(_ siteSeen: inout [Int], _ siteHolds: inout [Int], _ seen: inout [[Int]], _ holds: inout [[Int]],
+                      office o: Int32, applies: Int, mask: Int) {
+        let known = o >= 0 && Int(o) < seen.count
+        for k in siteSeen.indices where applies & (1 << k) != 0 {
+            siteSeen[k] += 1
+            if known { seen[Int(o)][k] += 1 }
             guard mask & (1 << k) != 0 else { continue }
-            uSiteHolds[k] += 1
-            if known { uHolds[Int(o)][k] += 1 }
+            siteHolds[k] += 1
+            if known { holds[Int(o)][k] += 1 }
         }
     }
 

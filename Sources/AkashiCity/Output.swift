@@ -208,7 +208,7 @@ extension Engine {
             ])))
         }
         var out: [UInt8] = []
-        pretty(.object(top), indent: 0, into: &out)
+        PrettyJSON.write(.object(top), indent: 0, into: &out)
         out.append(0x0A)
         let w = try LineWriter(path: path("truth.json"))
         try w.write(bytes: out)
@@ -217,9 +217,13 @@ extension Engine {
         summary.misuseEvents = misuseTruth.count
         summary.legitUnexplained = unexplained.count
     }
+}
 
-    /// Pretty JSON with sorted keys; short arrays of scalars stay on one line.
-    func pretty(_ v: JSONValue, indent: Int, into out: inout [UInt8]) {
+/// The pretty JSON form of `truth.json`.
+enum PrettyJSON {
+    /// Writes `v` with sorted keys, one member or item a line; objects from the third level down stay on one
+    /// line (canonical). The form of `truth.json`, for the city and for the site generator alike.
+    static func write(_ v: JSONValue, indent: Int, into out: inout [UInt8]) {
         let pad = [UInt8](repeating: 0x20, count: indent + 2)
         let padEnd = [UInt8](repeating: 0x20, count: indent)
         switch v {
@@ -239,7 +243,7 @@ extension Engine {
                 w.string(key)
                 out += w.bytes
                 out += Array(": ".utf8)
-                pretty(value, indent: indent + 2, into: &out)
+                write(value, indent: indent + 2, into: &out)
                 if k < sorted.count - 1 { out.append(UInt8(ascii: ",")) }
                 out.append(0x0A)
             }
@@ -250,7 +254,7 @@ extension Engine {
             out += Array("[\n".utf8)
             for (k, item) in items.enumerated() {
                 out += pad
-                pretty(item, indent: indent + 2, into: &out)
+                write(item, indent: indent + 2, into: &out)
                 if k < items.count - 1 { out.append(UInt8(ascii: ",")) }
                 out.append(0x0A)
             }

@@ -207,7 +207,7 @@ struct SiteWriter {
             ("behaviours_planted", strings(e.behavioursUsed.sorted())),
         ]
         var out: [UInt8] = []
-        SiteWriter.pretty(.object(top), indent: 0, into: &out)
+        PrettyJSON.write(.object(top), indent: 0, into: &out)
         out.append(0x0A)
         let tw = try LineWriter(path: path("truth.json"))
         try tw.write(bytes: out)
@@ -216,42 +216,5 @@ struct SiteWriter {
         summary.misuseEvents = e.truth.count
         summary.legitUnexplained = e.unexplained.count
         return summary
-    }
-
-    /// Pretty JSON, keys sorted; objects below the second level on one line.
-    static func pretty(_ v: JSONValue, indent: Int, into out: inout [UInt8]) {
-        let pad = [UInt8](repeating: 0x20, count: indent + 2)
-        let padEnd = [UInt8](repeating: 0x20, count: indent)
-        switch v {
-        case let .object(members) where indent < 4 && !members.isEmpty:
-            let sorted = members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-            out += Array("{\n".utf8)
-            for (k, (key, value)) in sorted.enumerated() {
-                out += pad
-                var cw = CanonicalWriter()
-                cw.string(key)
-                out += cw.bytes
-                out += Array(": ".utf8)
-                pretty(value, indent: indent + 2, into: &out)
-                if k < sorted.count - 1 { out.append(UInt8(ascii: ",")) }
-                out.append(0x0A)
-            }
-            out += padEnd
-            out.append(UInt8(ascii: "}"))
-        case let .array(items) where !items.isEmpty:
-            out += Array("[\n".utf8)
-            for (k, item) in items.enumerated() {
-                out += pad
-                pretty(item, indent: indent + 2, into: &out)
-                if k < items.count - 1 { out.append(UInt8(ascii: ",")) }
-                out.append(0x0A)
-            }
-            out += padEnd
-            out.append(UInt8(ascii: "]"))
-        default:
-            var cw = CanonicalWriter()
-            cw.value(v)
-            out += cw.bytes
-        }
     }
 }
