@@ -207,27 +207,30 @@ public struct SiteCalibration: Sendable, Hashable {
 
     /// Restores counts saved with the same reason list (a different list starts afresh).
     mutating func restore(_ c: AuditState.Calibration, officeIndex: (String) -> Int32) {
-        let n = Self.reasons.count
-        guard c.reasons == Self.reasons.map(\.rawValue), c.siteHolds.count == n, c.siteExplained.count == n else { return }
-        siteExplained = c.siteExplained
-        siteHolds = c.siteHolds
-        for row in c.offices where row.holds.count == n && row.explained.count == n {
-            let o = officeIndex(row.office)
-            guard o >= 0, Int(o) < explained.count else { continue }
-            explained[Int(o)] = row.explained
-            holds[Int(o)] = row.holds
+        Self.restore(reasons: c.reasons, expected: Self.reasons, siteSeen: c.siteExplained, siteHolds: c.siteHolds,
+                     offices: c.offices, officeIndex: officeIndex,
+                     into: &siteExplained, &siteHolds, &explained, &holds)
+        if let u = c.undocumented {
+            Self.restore(reasons: u.reasons, expected: Self.undocumentedReasons, siteSeen: u.siteExplained,
+                         siteHolds: u.siteHolds, offices: u.offices, officeIndex: officeIndex,
+                         into: &uSiteSeen, &uSiteHolds, &uSeen, &uHolds)
         }
-        let m = Self.undocumentedReasons.count
-        if let u = c.undocumented, u.reasons == Self.undocumentedReasons.map(\.rawValue), u.siteHolds.count == m,
-           u.siteExplained.count == m {
-            uSiteSeen = u.siteExplained
-            uSiteHolds = u.siteHolds
-            for row in u.offices where row.holds.count == m && row.explained.count == m {
-                let o = officeIndex(row.office)
-                guard o >= 0, Int(o) < uSeen.count else { continue }
-                uSeen[Int(o)] = row.explained
-                uHolds[Int(o)] = row.holds
-            }
+    }
+
+    /// Copies one family of saved counts back when it was saved for the same reasons in the same order.
+    static func restore(reasons: [String], expected: [ReasonCode], siteSeen savedSeen: [Int], siteHolds savedHolds: [Int],
+                        offices: [AuditState.Calibration.Office], officeIndex: (String) -> Int32,
+                        into siteSeen: inout [Int], _ siteHolds: inout [Int], _ seen: inout [[Int]],
+                        _ holds: inout [[Int]]) {
+        let n = expected.count
+        guard reasons == expected.map(\.rawValue), savedSeen.count == n, savedHolds.count == n else { return }
+        siteSeen = savedSeen
+        siteHolds = savedHolds
+        for row in offices where row.holds.count == n && row.explained.count == n {
+            let o = officeIndex(row.office)
+            guard o >= 0, Int(o) < seen.count else { continue }
+            seen[Int(o)] = row.explained
+            holds[Int(o)] = row.holds
         }
     }
 }
