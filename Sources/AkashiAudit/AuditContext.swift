@@ -72,6 +72,8 @@ public final class AuditContext: Sendable {
     let personKanaSurnameLength: [Int]
     /// How many persons carry each surname (in name and in kana, normalised).
     let surnameCount: [String: Int]
+    /// Per name ID: the one person whose name or kana it is, or −1 when several persons carry it.
+    let nameOwner: [Int32]
     let personProtOffsets: [Int32]
     let prots: [Prot]
     /// Persons with any vip / dv_support protection (for `search_protected`).
@@ -206,6 +208,15 @@ public final class AuditContext: Sendable {
         personSurnameLength = pSurnameLen
         personKanaSurnameLength = pKanaSurnameLen
         surnameCount = surnames
+        // The one person each name or kana belongs to (−1: several persons carry it).
+        var owner = [Int32](repeating: -2, count: names.ids.count)
+        for i in 0..<nP {
+            for id in [pName[i], pKana[i]] where id >= 0 {
+                let o = owner[Int(id)]
+                owner[Int(id)] = o == -2 || o == Int32(i) ? Int32(i) : -1
+            }
+        }
+        nameOwner = owner.map { max($0, -1) }
 
         // Protections.
         var protRows = [[Prot]](repeating: [], count: nP)
@@ -499,6 +510,16 @@ public final class AuditContext: Sendable {
         guard let s else { return nil }
         let n = normalize(s)
         return n.isEmpty ? nil : n
+    }
+
+    /// Whether person `m`'s surname, in name or kana (the part before the first blank; the whole when it has none), is
+    /// `surname` (normalised). An unknown name or kana has no surname: empty is unknown.
+    func hasSurname(_ m: Int32, _ surname: String) -> Bool {
+        guard m >= 0, !surname.isEmpty else { return false }
+        let i = Int(m), len = surname.count
+        if personSurnameLength[i] == len, personSearchName[i].hasPrefix(surname) { return true }
+        if personKanaSurnameLength[i] == len, personSearchKana[i].hasPrefix(surname) { return true }
+        return false
     }
 
     /// Whether two staff members were ever assigned to the same office (at any time, per HR history).

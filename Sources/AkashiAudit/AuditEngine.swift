@@ -75,6 +75,8 @@ public final class AuditEngine {
         var c: Int32 = -1
         /// The name or kana the search asked for (normalised; nil: none).
         var q: String? = nil
+        /// The surname part of that name or kana (normalised; nil: none or no blank in the query).
+        var qs: String? = nil
         /// The office the access was made at (for the site calibration of later revisions).
         var o: Int32 = -1
     }
@@ -168,7 +170,8 @@ public final class AuditEngine {
             let item = RecentSearch(access: r.access, t: r.at, results: r.results.map { ctx.registerTable.lookup($0) },
                                     unexplained: r.unexplained, flagged: r.flagged,
                                     c: r.caseID.map { ctx.caseTable.lookup($0) } ?? -1,
-                                    q: AuditContext.known(r.query), o: ctx.officeTable.lookup(r.office))
+                                    q: AuditContext.known(r.query), qs: AuditContext.known(r.querySurname),
+                                    o: ctx.officeTable.lookup(r.office))
             if r.view == true { recentViews[Int(s)].append(item) } else { recent[Int(s)].append(item) }
         }
         for m in state.staffMarks ?? [] {
@@ -234,7 +237,7 @@ public final class AuditEngine {
                                           results: r.results.map { $0 >= 0 ? ctx.registerTable.ids[Int($0)] : "" },
                                           unexplained: r.unexplained, flagged: r.flagged,
                                           caseID: r.c >= 0 ? ctx.caseTable.ids[Int(r.c)] : nil, view: view ? true : nil,
-                                          query: r.q,
+                                          query: r.q, querySurname: r.qs,
                                           office: r.o >= 0 ? ctx.officeTable.ids[Int(r.o)] : nil))
                 }
             }
@@ -299,7 +302,7 @@ public final class AuditEngine {
         let reach = max(closedSlackMs, namedSlackMs, forwardMs, inquiryMs, sessionMs)
         let names = regs.map { ctx.registerTable.ids[Int($0)] } + unknown
         return (names.sorted(), Array(Set(newCase.staff)).sorted(),
-                Timestamp(millis: newCase.received.millis - ownLateMs - sessionMs),
+                Timestamp(millis: newCase.received.millis - max(ownLateMs, Self.lagHorizonMs / 2) - sessionMs),
                 Timestamp(millis: end + reach))
     }
 
@@ -341,7 +344,7 @@ public final class AuditEngine {
         } else {
             found = explainRegister(ev, e.register != nil, mismatch: &mismatch)
         }
-        if found == nil, !isSearch { found = namesake(ev) }
+        if found == nil, !isSearch { found = namesake(ev, print: e.action == .print) }
         if update, let f = found, f.strong, ev.s >= 0 {
             sessionCase[Int(ev.s)] = f.c
             sessionAt[Int(ev.s)] = ev.t
@@ -366,6 +369,9 @@ public final class AuditEngine {
         if update, calibrate, strong, !isSearch, ev.s >= 0 {
             learnTick &+= 1
             if learnTick % Self.learnStride == 0 { learn(ev) }
+        }
+        if update, calibrate, !isSearch, ev.s >= 0, ev.x >= 0, ev.t + Self.lagHorizonMs <= ctx.latestCaseReceived {
+            observeLags(ev)
         }
         if update, calibrate, found == nil, ev.s >= 0 {
             let contractor = ctx.staffInfo[Int(ev.s)].role == .contractor ? 0b010 : 0
@@ -496,7 +502,7 @@ public final class AuditEngine {
                     var list = recent[si].filter { ev.t - $0.t <= sessionMs }
                     list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
                                              unexplained: found == nil, flagged: score >= config.flagThreshold,
-                                             c: strong ? found!.c : -1, q: qName,
+                                             c: strong ? found!.c : -1, q: qName, qs: Self.querySurname(e.query),
                                              o: ev.o))
                     if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
                     recent[si] = list
@@ -549,6 +555,47 @@ public final class AuditEngine {
                              score: score, flagged: score >= config.flagThreshold, reasons: reasons.map(\.reason),
                              register: e.register, person: person,
                              office: e.office ?? (ev.o >= 0 ? ctx.officeTable.ids[Int(ev.o)] : nil))
+    }
+
+    static let lagHorizonMs = Int64(FilingLags.horizonDays) * dayMs
+
+    /// Notes, for the learned filing windows, the lag to the next case about this very register received after the
+    /// access: one the accessor handled, and one received at the accessor's office or about a register it keeps.
+    func observeLags(_ ev: Ev) {
+        let ctx = context
+        let x = ev.x
+        let range = ctx.casesByRegister.range(x)
+        var j = ctx.upperBound(ctx.casesByRegister, x, ev.t)
+        var own: Int?, office: Int?
+        let keeps = ev.o >= 0 && ctx.registerOffice[Int(x)] == ev.o
+        while j < range.upperBound, own == nil || office == nil {
+            let recv = ctx.casesByRegister.times[j]
+            if recv - ev.t >= Self.lagHorizonMs { break }
+            let c = ctx.casesByRegister.values[j]
+            let d = Int((recv - ev.t) / Self.dayMs)
+            if handles(c, ev.s) {
+                if own == nil { own = d }
+            } else if office == nil, keeps || (ev.o >= 0 && ctx.caseCore[Int(c)].office == ev.o) {
+                office = d
+            }
+            j += 1
+        }
+        calibration.lags.observe(office: ev.o, own: own, office: office)
+    }
+
+    /// How long after an access its own late-filed case may arrive at office `o`: `ownLateFilingDays`, or longer where
+    /// this site's own links say so (``FilingLags``). The window only grows with evidence: a chance link on a
+    /// legitimate access costs nothing, a missing link flags it.
+    @inline(__always) func ownLate(_ o: Int32) -> Int64 {
+        guard config.calibrate, let d = calibration.lags.days(.own, office: o) else { return ownLateMs }
+        return max(ownLateMs, Int64(d) * Self.dayMs)
+    }
+
+    /// Likewise for a colleague's request at the office (`late_filed`): `officeLateFilingDays`, or the learned window
+    /// when longer.
+    @inline(__always) func officeLate(_ o: Int32) -> Int64 {
+        guard config.calibrate, let d = calibration.lags.days(.office, office: o) else { return officeLateMs }
+        return max(officeLateMs, Int64(d) * Self.dayMs)
     }
 
     /// Counts a strongly explained register access for the site calibration: which contextual reasons would hold
@@ -642,10 +689,10 @@ public final class AuditEngine {
 
     /// Whether an access at `t` by staff `s` falls in the window of the case it names: from received − late keying
     /// (− `ownLateFilingDays` when the accessor handles the case) to closed + `namedCaseSlackDays`.
-    func namedWindow(_ c: Int32, _ t: Int64, _ s: Int32 = -1) -> Bool {
+    func namedWindow(_ c: Int32, _ t: Int64, _ s: Int32 = -1, office o: Int32 = -1) -> Bool {
         let ctx = context
         let core = ctx.caseCore[Int(c)]
-        let late = s >= 0 && handles(c, s) ? ownLateMs : lateMs
+        let late = s >= 0 && handles(c, s) ? ownLate(o) : lateMs
         return core.received - late <= t && t <= core.end + namedSlackMs
     }
 
@@ -659,14 +706,16 @@ public final class AuditEngine {
         // A case about this very register, handled by this very clerk, filed up to `ownLateFilingDays` after the work
         // (an inquiry taken by phone, filed days later) still explains it: such a coincidence is rare by chance.
         if same, !mine, recv > ev.t {
-            // A request about this very register, received at the accessor's office within `officeLateFilingDays`
-            // after the work: the paper form keyed in later by whoever does the keying (a back office).
-            if recv - officeLateMs <= ev.t, ev.o >= 0, core.office == ev.o {
+            // A request about this very register, received within `officeLateFilingDays` after the work at the
+            // accessor's office (the paper form keyed in later by whoever does the keying, a back office) or at
+            // another office when the accessor's office keeps the register (a notification filed elsewhere reaches
+            // the keeping office, which enters it before the filing office has keyed its receipt).
+            if recv - officeLate(ev.o) <= ev.t, ev.o >= 0, core.office == ev.o || ctx.registerOffice[Int(x)] == ev.o {
                 return Found(rule: .late_filed, c: c, strong: true)
             }
             guard recv - lateMs <= ev.t else { return nil }
         }
-        guard recv - (same && mine ? ownLateMs : lateMs) <= ev.t else { return nil }
+        guard recv - (same && mine ? ownLate(ev.o) : lateMs) <= ev.t else { return nil }
         let kind = core.kind
         if mine, ev.t <= end + closedSlackMs {
             let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
@@ -703,7 +752,7 @@ public final class AuditEngine {
         let x = ev.x
         if ev.c >= 0 {
             if x >= 0 {
-                if concerns(ev.c, x), namedWindow(ev.c, ev.t, ev.s) {
+                if concerns(ev.c, x), namedWindow(ev.c, ev.t, ev.s, office: ev.o) {
                     let sm = selfMade(ev.c, ev.s) ?? dvAddressAlone(ev.c, ev, x)
                     return Found(rule: .named_case, c: ev.c, strong: sm == nil, doubt: sm)
                 }
@@ -718,13 +767,14 @@ public final class AuditEngine {
         var best: Found?
         var bestRank = Int.max
         let lo = ev.t - lookbackMs
+        let reach = max(ownLate(ev.o), officeLate(ev.o))
         // The register itself first (most explanations), then the related ones.
         let related = ctx.registerRelated.range(x)
         for ri in (related.lowerBound - 1)..<related.upperBound {
             let r = ri < related.lowerBound ? x : ctx.registerRelated.values[ri]
             if ri >= related.lowerBound && r == x { continue }
             let start = ctx.casesByRegister.range(r).lowerBound
-            var j = ctx.upperBound(ctx.casesByRegister, r, ev.t + (r == x ? ownLateMs : lateMs)) - 1
+            var j = ctx.upperBound(ctx.casesByRegister, r, ev.t + (r == x ? reach : lateMs)) - 1
             while j >= start {
                 if ctx.casesByRegister.times[j] < lo { break }
                 let c = ctx.casesByRegister.values[j]
@@ -748,14 +798,17 @@ public final class AuditEngine {
     /// (one cannot pick the wrong row of a list one never saw). Then it is the wrong row of a search that served a
     /// case, or it lists a person whose real (non-empty) name or kana is that of a person of the case the accessor
     /// was working in the session or of an active case in their hands.
-    func namesake(_ ev: Ev) -> Found? {
+    ///
+    /// A slip is one look at the wrong row: printing that register, or opening it (or its 附票) again in the session,
+    /// is not a slip.
+    func namesake(_ ev: Ev, print: Bool) -> Found? {
         let ctx = context
-        guard ev.s >= 0, ev.x >= 0 else { return nil }
+        guard ev.s >= 0, ev.x >= 0, !print, !openedInSession(ev) else { return nil }
         let listed = listedInSession(ev)
         if let listed, listed >= 0 { return Found(rule: .namesake, c: listed, strong: false) }
         // Or the accessor typed, in this session, the real name of a person the register lists (a search log may
         // keep only the row chosen, but a name search shows every namesake).
-        guard listed != nil || queriedInSession(ev) else { return nil }
+        guard listed != nil || queriedInSession(ev) else { return surnameSlip(ev) }
         func sameName(_ c: Int32) -> Bool { sharesName(c, ev.x) }
         let sc = sessionCase[Int(ev.s)]
         if sc >= 0, ev.t - sessionAt[Int(ev.s)] <= sessionMs, ev.t >= sessionAt[Int(ev.s)] - sessionMs, sameName(sc) {
@@ -771,7 +824,27 @@ public final class AuditEngine {
             }
             j -= 1
         }
+        return surnameSlip(ev)
+    }
+
+    /// The wrong row of a name search that served a case, when the logged result list (often narrowed, for example by
+    /// the year of birth) does not show it: the register lists a person whose surname (name or kana) is the one the
+    /// accessor searched for in this session. Only a search that served a case gives this cover: a search with no
+    /// document behind it explains nothing.
+    func surnameSlip(_ ev: Ev) -> Found? {
+        let ctx = context
+        for r in recent[Int(ev.s)].reversed() where r.c >= 0 && ev.t - r.t <= sessionMs && ev.t >= r.t {
+            guard let qs = r.qs else { continue }
+            for m in ctx.registerMembers.row(ev.x) where m >= 0 && ctx.hasSurname(m, qs) {
+                return Found(rule: .namesake, c: r.c, strong: false)
+            }
+        }
         return nil
+    }
+
+    /// Whether the accessor already opened this register, with no strong explanation, earlier in the session.
+    func openedInSession(_ ev: Ev) -> Bool {
+        recentViews[Int(ev.s)].contains { ev.t - $0.t <= sessionMs && ev.t >= $0.t && $0.results.first == ev.x }
     }
 
     /// Whether register `x` lists a person whose real name or kana is that of a person of case `c`.
@@ -845,6 +918,19 @@ public final class AuditEngine {
         return false
     }
 
+    /// The surname part (before the first blank) of the name or kana a search asked for, normalised: the whole query
+    /// when it has no blank (a surname alone); nil when it asks for no name.
+    static func querySurname(_ q: JSONValue?) -> String? {
+        guard let q else { return nil }
+        for key in ["name", "kana", "氏名"] {
+            guard let v = q[key]?.stringValue, AuditContext.known(v) != nil else { continue }
+            let trimmed = v.drop { AuditContext.isBlank($0.unicodeScalars.first!) }
+            let head = trimmed.prefix { !AuditContext.isBlank($0.unicodeScalars.first!) }
+            return head.count == trimmed.count ? AuditContext.known(v) : AuditContext.known(String(head))
+        }
+        return nil
+    }
+
     static func queryName(_ q: JSONValue?) -> String? {
         guard let q else { return nil }
         for key in ["name", "kana", "氏名"] {
@@ -883,7 +969,7 @@ public final class AuditEngine {
         var selfMadeHit: Found?
         let start = ctx.casesByStaff.range(ev.s).lowerBound
         // The accessor's own cases, filed up to `ownLateFilingDays` after the search.
-        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + ownLateMs) - 1
+        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + ownLate(ev.o)) - 1
         for pass in 0..<2 {
             var j = top
             while j >= start {
@@ -1061,10 +1147,15 @@ public final class AuditEngine {
             add(.search_no_case, "業務文書なしで検索（\(shown)）", "Searched with no business document (\(shown))", false)
         }
         // The same full name or kana (some person's), asked with no document on other days: a search kept up over
-        // days (a surname alone is no one's name and is not followed). Three days at least.
+        // days (a surname alone is no one's name and is not followed). Three days at least. A name or kana that only
+        // one person carries is that person: asking for 中西 麻衣 one day and なかにし まい another, or opening her
+        // register, is coming back to the same person.
         if !documented, ev.s >= 0, let q, case let qid = ctx.nameIDs.lookup(q), qid >= 0,
-           let r = returnVisit(staff: ev.s, subject: Int64(ctx.personTable.count + ctx.registerTable.count) + Int64(qid),
-                          day: ev.day, minPrior: max(2, config.repeatedMinPriorDays), update: update) {
+           case let owner = ctx.nameOwner[Int(qid)],
+           let r = returnVisit(staff: ev.s,
+                               subject: owner >= 0 ? Int64(owner)
+                                   : Int64(ctx.personTable.count + ctx.registerTable.count) + Int64(qid),
+                               day: ev.day, minPrior: max(2, config.repeatedMinPriorDays), update: update) {
             add(.repeated, "同じ名前（\(q)）を業務文書なしに\(r.first)以降\(r.days)日目の検索（計\(r.count)回）",
                 "The same name (\(q)) searched with no business document on day \(r.days) since \(r.first), \(r.count) searches in all", false)
         }

@@ -52,6 +52,8 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var view: Bool? = nil
         /// The name or kana the search asked for (normalised), when it is some person's.
         public var query: String? = nil
+        /// The surname part of that query (normalised), for slips the logged result list does not show.
+        public var querySurname: String? = nil
         /// The office of the access.
         public var office: String? = nil
     }

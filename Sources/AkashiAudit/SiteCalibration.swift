@@ -94,9 +94,13 @@ public struct SiteCalibration: Sendable, Hashable {
     var siteExplained: [Int] = Array(repeating: 0, count: SiteCalibration.reasons.count)
     var siteHolds: [Int] = Array(repeating: 0, count: SiteCalibration.reasons.count)
 
+    /// How late documents are filed here (the explanation windows of late-filed work).
+    public var lags = FilingLags()
+
     public init() {}
 
     init(offices: Int) {
+        lags = FilingLags(offices: offices)
         explained = Array(repeating: Array(repeating: 0, count: Self.reasons.count), count: offices)
         holds = explained
         uSeen = Array(repeating: Array(repeating: 0, count: Self.undocumentedReasons.count), count: offices)
@@ -202,7 +206,8 @@ public struct SiteCalibration: Sendable, Hashable {
                                       siteHolds: siteHolds, offices: rows,
                                       undocumented: .init(reasons: Self.undocumentedReasons.map(\.rawValue),
                                                           siteExplained: uSiteSeen, siteHolds: uSiteHolds,
-                                                          offices: uRows))
+                                                          offices: uRows),
+                                      lags: lags.saved(officeIDs: officeIDs))
     }
 
     /// Restores counts saved with the same reason list (a different list starts afresh).
@@ -215,6 +220,7 @@ public struct SiteCalibration: Sendable, Hashable {
                          siteHolds: u.siteHolds, offices: u.offices, officeIndex: officeIndex,
                          into: &uSiteSeen, &uSiteHolds, &uSeen, &uHolds)
         }
+        if let l = c.lags { lags.restore(l, officeIndex: officeIndex) }
     }
 
     /// Copies one family of saved counts back when it was saved for the same reasons in the same order.
@@ -249,6 +255,8 @@ extension AuditState {
         /// The same counts over undocumented accesses (``SiteCalibration/undocumentedReasons``); `explained` there
         /// counts undocumented accesses.
         public var undocumented: Undocumented? = nil
+        /// How late documents are filed here (``FilingLags``).
+        public var lags: Lags? = nil
 
         public struct Undocumented: Codable, Sendable, Hashable {
             public var reasons: [String]

@@ -220,7 +220,7 @@ struct AuditCalibrate: AsyncParsableCommand {
             let s = try service.run()
             warn("audit: \(grouped(s.audited)) new accesses audited; \(grouped(s.counts.total)) accesses, \(grouped(s.counts.flagged)) flagged")
         }
-        let rows = try service.calibrationTable()
+        let (rows, windows) = try service.calibration()
         let out = OutputBuffer()
         defer { out.flush() }
         out.line("## この庁での理由の重み / What each reason weighs here")
@@ -244,6 +244,28 @@ struct AuditCalibrate: AsyncParsableCommand {
             out.line("| \(office) | \(r.reason.rawValue) | \(grouped(r.explained)) | \(grouped(r.holds)) | "
                 + "\(String(format: "%.4f", r.rate)) | \(String(format: "%.4f", r.referenceRate)) | "
                 + "\(String(format: "%.2f", r.defaultWeight)) | \(String(format: "%.2f", r.weight)) | \(why) |")
+        }
+        out.line("")
+        out.line("## 後日の文書の受付までの期間 / How late documents are filed here")
+        out.line("")
+        out.line("アクセスの後\(FilingLags.horizonDays)日以内に同じ戸籍の業務文書が受け付けられるまでの日数を数え、後半\(FilingLags.horizonDays / 2)日の件数を偶然の水準とします。偶然の\(Int(FilingLags.minRatio))倍以上の日数までを、後日受付の文書が説明する期間とします。")
+        out.line("For each access, the days until the next case about the very register is received (within \(FilingLags.horizonDays) days) are counted; links in the second half count as chance. A late case explains an access up to the last lag where links are at least \(Int(FilingLags.minRatio)) times chance.")
+        out.line("")
+        out.line("| 庁 office | 文書 link | 件数 links (≤\(FilingLags.horizonDays / 2) d) | 偶然/日 chance per day | 学習 learned | 既定 default | 使用 used | なぜ why |")
+        out.line("|---|---|---|---|---|---|---|---|")
+        for w in windows {
+            let office = w.office.map { "\($0) \(w.officeName ?? "")" } ?? "全体 site"
+            let link = w.link == .own ? "本人が扱う文書 own case" : "庁の受付 office request (late_filed)"
+            let why: String
+            if let d = w.learnedDays {
+                why = w.office != nil || w.usedDays == d
+                    ? "\(d)日までは偶然より多い / links exceed chance up to \(d) days"
+                    : "庁の学習値を使用 / an office's own window is used"
+            } else {
+                why = "件数不足（\(FilingLags.minLinks)件未満）のため\(w.office == nil ? "既定" : "全体")の値 / fewer than \(FilingLags.minLinks) links: \(w.office == nil ? "the default" : "the site's")"
+            }
+            out.line("| \(office) | \(link) | \(grouped(w.links)) | \(String(format: "%.2f", w.chancePerDay)) | "
+                + "\(w.learnedDays.map { "\($0) d" } ?? "—") | \(w.defaultDays) d | \(w.usedDays) d | \(why) |")
         }
     }
 }

@@ -279,10 +279,16 @@ public struct AuditService: Sendable {
     /// calibrated reason's rate among explained work and the weight it gets here. Run the audit first to bring it
     /// up to date; before any run it is the defaults.
     public func calibrationTable() throws -> [CalibrationRow] {
+        try calibration().reasons
+    }
+
+    /// What the audit has learned about this site so far: the reasons' weights (``calibrationTable()``) and the
+    /// filing windows (``FilingLags``).
+    public func calibration() throws -> (reasons: [CalibrationRow], windows: [FilingWindowRow]) {
         let context = try loadContext()
         let engine = try store.auditCheckpoint().map { AuditEngine(context: context, config: config, state: $0.state) }
             ?? AuditEngine(context: context, config: config)
-        return engine.calibrationTable()
+        return (engine.calibrationTable(), engine.filingWindowTable())
     }
 
     /// Audits what is new since the last run and returns what it did. The first run is a full sweep.

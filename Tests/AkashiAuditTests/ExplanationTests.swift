@@ -68,11 +68,12 @@ struct ExplanationTests {
                            closed: "2012-05-13T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A"])
         let g = W.engine([late3]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A"))
         #expect(g.rule == "own_case" && g.explanation?.caseID == "C_LATE3" && !g.flagged)
-        // … but not by another office's case, nor for a related register only, nor when filed weeks later (a
-        // colleague's request at the same office within a week is `late_filed`: LateFiledTests).
-        let other = W.kase("C_LATE3B", office: "27123", received: "2012-05-13T13:00:00+09:00",
-                           closed: "2012-05-13T13:10:00+09:00", staff: ["S_YODO"], registers: ["R_A"])
-        #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).explained)
+        // … but not by another office's case about a register another office keeps, nor for a related register
+        // only, nor when filed weeks later (a request at the accessor's office, or at any office about a register
+        // the accessor's office keeps, within a week is `late_filed`: LateFiledTests).
+        let other = W.kase("C_LATE3B", office: "27127", received: "2012-05-13T13:00:00+09:00",
+                           closed: "2012-05-13T13:10:00+09:00", staff: ["S_KITA"], registers: ["R_TX"])
+        #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_TX")).explained)
         let related = W.kase("C_LATE3C", office: "27108", received: "2012-05-13T13:00:00+09:00",
                              closed: "2012-05-13T13:10:00+09:00", staff: ["S_TAISHO"], registers: ["R_A_CHILD"])
         #expect(!W.engine([related]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", register: "R_A")).explained)
@@ -196,10 +197,17 @@ struct LateFiledTests {
                         registers: ["R_A"])
         let f = W.engine([later]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A"))
         #expect(f.rule == "late_filed" && f.explanation?.caseID == "C_PAPER" && !f.flagged && f.reasons.isEmpty)
-        // Not from another office, not for a related register only, not three weeks later, not before the work.
+        // A notification filed at another office about a register this office keeps: the keeping office may enter
+        // it before the filing office has keyed its receipt.
+        let filedElsewhere = req("C_ELSEWHERE", office: "27123", received: "2012-05-14T09:00:00+09:00",
+                                 staff: ["S_YODO"], registers: ["R_A"])
+        let g = W.engine([filedElsewhere]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .update, register: "R_A"))
+        #expect(g.rule == "late_filed" && g.explanation?.caseID == "C_ELSEWHERE" && !g.flagged)
+        // Not from another office about a register another office keeps (R_TX is 淀川区's), not for a related register
+        // only, not three weeks later, not before the work.
         let other = req("C_OTHER", office: "27123", received: "2012-05-14T09:00:00+09:00", staff: ["S_YODO"],
-                        registers: ["R_A"])
-        #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A")).explained)
+                        registers: ["R_TX"])
+        #expect(!W.engine([other]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_TX")).explained)
         let related = req("C_REL", office: "27108", received: "2012-05-14T09:00:00+09:00", staff: ["S_T2"],
                           registers: ["R_A_CHILD"])
         #expect(!W.engine([related]).audit(W.access("S_TAISHO", "2012-05-10T10:05:00+09:00", .print, register: "R_A")).explained)
