@@ -76,6 +76,11 @@ public struct AuditConfig: Sendable {
     /// `self_made_case`: an open case counts as never completed when it was received this many days before the
     /// newest case in the data.
     public var selfMadeStaleDays: Int = 14
+    /// `staff_pattern`: raised on an unexplained register access (or an unexplained search with a reason besides
+    /// `search_no_case`) when the same staff member had at least `patternMinFlags` flagged accesses in the
+    /// `patternDays` days before.
+    public var patternDays: Int = 60
+    public var patternMinFlags: Int = 5
 
     // MARK: Scoring
 
@@ -125,6 +130,7 @@ public struct AuditConfig: Sendable {
         public var searchLedToFlag: Double = 0.5
         public var sessionLedToFlag: Double = 0.5
         public var searchNothingOpened: Double = 0.4
+        public var staffPattern: Double = 0.15
 
         public init() {}
 
@@ -155,6 +161,7 @@ public struct AuditConfig: Sendable {
             case .search_led_to_flag: searchLedToFlag
             case .session_led_to_flag: sessionLedToFlag
             case .search_nothing_opened: searchNothingOpened
+            case .staff_pattern: staffPattern
             }
         }
 
@@ -187,6 +194,7 @@ public struct AuditConfig: Sendable {
             case .search_led_to_flag: searchLedToFlag = v
             case .session_led_to_flag: sessionLedToFlag = v
             case .search_nothing_opened: searchNothingOpened = v
+            case .staff_pattern: staffPattern = v
             }
             return true
         }

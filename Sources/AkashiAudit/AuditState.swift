@@ -65,6 +65,8 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var lastOpenedAt: Int64?
         /// JST day number of the last day over the `bulk_search` threshold.
         public var bulkDay: Int32?
+        /// JST day numbers of the staff member's latest flagged accesses (`staff_pattern`).
+        public var flagDays: [Int32]? = nil
     }
 
     public var version: Int = 2

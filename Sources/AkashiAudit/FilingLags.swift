@@ -35,6 +35,8 @@ public struct FilingLags: Sendable, Hashable {
     public static let minBinLinks = 5
     /// Links within half the horizon needed before a window is learned (for the site, or for one office).
     public static let minLinks = 50
+    /// The windows are recomputed after this many accesses noted.
+    static let refreshEvery = 64
 
     /// Per office, per link kind, links by whole days of lag (`horizonDays` entries).
     var office: [[[Int]]] = []
@@ -62,7 +64,7 @@ public struct FilingLags: Sendable, Hashable {
             if known { self.office[Int(o)][k][d] += 1 }
         }
         sinceRefresh += 1
-        if sinceRefresh >= 512 { refresh() }
+        if sinceRefresh >= Self.refreshEvery { refresh() }
     }
 
     /// Recomputes the learned windows from the counts.

@@ -17,6 +17,8 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable {
     case session_led_to_flag
     /// A search with no document that listed results, with nothing opened from it before its session ended (set afterwards).
     case search_nothing_opened
+    /// An unexplained access by a staff member with several flagged accesses in the days before it.
+    case staff_pattern
 
     /// Reasons that count even when the access is explained by a case (they put the case itself in doubt).
     public var survivesExplanation: Bool {
