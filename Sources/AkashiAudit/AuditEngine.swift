@@ -344,7 +344,7 @@ public final class AuditEngine {
         var mismatch = false
         var found: Found?
         // A search's name is parsed once (explanation, reasons and the session all use it).
-        let qName = isSearch ? Self.queryName(e.query) : nil
+        let (qName, qSurname) = isSearch ? Self.queryNameAndSurname(e.query) : (nil, nil)
         if isSearch {
             found = explainSearch(ev, e, query: qName, mismatch: &mismatch)
         } else {
@@ -527,7 +527,7 @@ public final class AuditEngine {
                     var list = recent[si].filter { ev.t - $0.t <= sessionMs }
                     list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
                                              unexplained: found == nil, flagged: score >= config.flagThreshold,
-                                             c: strong ? found!.c : -1, q: qName, qs: Self.querySurname(e.query),
+                                             c: strong ? found!.c : -1, q: qName, qs: strong ? qSurname : nil,
                                              o: ev.o))
                     if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
                     recent[si] = list
@@ -943,17 +943,35 @@ public final class AuditEngine {
         return false
     }
 
-    /// The surname part (before the first blank) of the name or kana a search asked for, normalised: the whole query
-    /// when it has no blank (a surname alone); nil when it asks for no name.
-    static func querySurname(_ q: JSONValue?) -> String? {
-        guard let q else { return nil }
+    /// The name or kana a search asked for, normalised (see ``queryName(_:)``), and its surname part: up to the first
+    /// blank, or the whole when it has none (a surname alone). On UTF-8 bytes: this runs for every search.
+    static func queryNameAndSurname(_ q: JSONValue?) -> (String?, String?) {
+        guard let q else { return (nil, nil) }
         for key in ["name", "kana", "氏名"] {
-            guard let v = q[key]?.stringValue, AuditContext.known(v) != nil else { continue }
-            let trimmed = v.drop { AuditContext.isBlank($0.unicodeScalars.first!) }
-            let head = trimmed.prefix { !AuditContext.isBlank($0.unicodeScalars.first!) }
-            return head.count == trimmed.count ? AuditContext.known(v) : AuditContext.known(String(head))
+            guard var v = q[key]?.stringValue, let whole = AuditContext.known(v) else { continue }
+            v.makeContiguousUTF8()
+            // Skip leading blanks, then stop at the first blank (ASCII white space, C2 A0, E3 80 80).
+            let cut: (Int, Int)? = v.utf8.withContiguousStorageIfAvailable { b in
+                func blank(_ i: Int) -> Int {
+                    let c = b[i]
+                    if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return 1 }
+                    if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { return 2 }
+                    if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { return 3 }
+                    return 0
+                }
+                var i = 0
+                while i < b.count, case let n = blank(i), n > 0 { i += n }
+                let start = i
+                while i < b.count, blank(i) == 0 { i += 1 }
+                var rest = i
+                while rest < b.count, case let n = blank(rest), n > 0 { rest += n }
+                return rest < b.count ? (start, i) : nil  // nothing after the first word: a surname alone
+            } ?? nil
+            guard let (a, z) = cut else { return (whole, whole) }
+            let u = v.utf8
+            return (whole, String(decoding: u[u.index(u.startIndex, offsetBy: a)..<u.index(u.startIndex, offsetBy: z)], as: UTF8.self))
         }
-        return nil
+        return (nil, nil)
     }
 
     static func queryName(_ q: JSONValue?) -> String? {

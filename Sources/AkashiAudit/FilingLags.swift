@@ -58,22 +58,32 @@ public struct FilingLags: Sendable, Hashable {
     /// horizon).
     mutating func observe(office o: Int32, own: Int?, office: Int?) {
         let known = o >= 0 && Int(o) < self.office.count
-        for (k, lag) in [own, office].enumerated() {
-            guard let d = lag, d >= 0, d < Self.horizonDays else { continue }
-            site[k][d] += 1
-            if known { self.office[Int(o)][k][d] += 1 }
-        }
+        if let d = own { note(0, d, known ? Int(o) : -1) }
+        if let d = office { note(1, d, known ? Int(o) : -1) }
         sinceRefresh += 1
         if sinceRefresh >= Self.refreshEvery { refresh() }
     }
 
-    /// Recomputes the learned windows from the counts.
+    private mutating func note(_ k: Int, _ d: Int, _ o: Int) {
+        guard d >= 0, d < Self.horizonDays else { return }
+        site[k][d] += 1
+        if o >= 0 {
+            self.office[o][k][d] += 1
+            if !dirty.contains(o) { dirty.append(o) }
+        }
+    }
+
+    /// Offices whose counts changed since the last refresh.
+    var dirty: [Int] = []
+
+    /// Recomputes the learned windows from the counts (the site's, and the offices whose counts changed).
     mutating func refresh() {
         sinceRefresh = 0
-        for k in Link.allCases.map(\.rawValue) {
+        for k in 0..<2 {
             siteWindow[k] = Self.window(site[k])
-            for o in office.indices { officeWindow[o][k] = Self.window(office[o][k]) }
+            for o in dirty { officeWindow[o][k] = Self.window(office[o][k]) }
         }
+        dirty.removeAll(keepingCapacity: true)
     }
 
     /// The learned window in days for a link kind at office `o` (the office's, else the site's), or nil.
@@ -115,7 +125,7 @@ public struct FilingLags: Sendable, Hashable {
             rows.append(.init(office: officeIDs[o], own: office[o][0], atOffice: office[o][1], windows: officeWindow[o]))
         }
         return .init(horizonDays: Self.horizonDays, siteOwn: site[0], siteOffice: site[1], offices: rows,
-                     sinceRefresh: sinceRefresh, siteWindows: siteWindow)
+                     sinceRefresh: sinceRefresh, siteWindows: siteWindow, changed: dirty.map { officeIDs[$0] })
     }
 
     /// Restores counts saved with the same horizon (another horizon starts afresh).
@@ -132,6 +142,7 @@ public struct FilingLags: Sendable, Hashable {
             officeWindow[Int(o)] = row.windows.count == 2 ? row.windows : [nil, nil]
         }
         sinceRefresh = s.sinceRefresh
+        dirty = (s.changed ?? []).map { Int(officeIndex($0)) }.filter { $0 >= 0 && $0 < office.count }
     }
 }
 
@@ -147,6 +158,8 @@ extension AuditState.Calibration {
         public var sinceRefresh: Int
         /// The windows in use (days; own, office; null: not learned).
         public var siteWindows: [Int?]
+        /// Offices whose counts changed since the windows were last recomputed.
+        public var changed: [String]? = nil
 
         public struct Office: Codable, Sendable, Hashable {
             public var office: String

@@ -46,6 +46,8 @@ struct BenchAuditQuality: AsyncParsableCommand {
         var seed: UInt64
         var misuse = 0, misuseFlagged = 0, flagged = 0
         var legit = 0, legitExplained = 0
+        /// Legitimate accesses the generator made with no document at all (`legit_unexplained` in truth.json).
+        var legitNoDocument = 0
         var ap = 0.0
         var innocentFlagged = 0, innocent = 0
         var misusers = 0, misusersInTop = 0
@@ -56,6 +58,8 @@ struct BenchAuditQuality: AsyncParsableCommand {
         var recall: Double { Double(misuseFlagged) / Double(max(1, misuse)) }
         var precision: Double { Double(misuseFlagged) / Double(max(1, flagged)) }
         var explained: Double { Double(legitExplained) / Double(max(1, legit)) }
+        /// The legitimate share that has some document: what explanation from documents can reach.
+        var ceiling: Double { 1 - Double(legitNoDocument) / Double(max(1, legit)) }
         var innocentShare: Double { Double(innocentFlagged) / Double(max(1, innocent)) }
     }
 
@@ -127,6 +131,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
                     } else {
                         r.legit += 1
                         if f.explained { r.legitExplained += 1 }
+                        if truth.legitUnexplained.contains(f.access) { r.legitNoDocument += 1 }
                         if look, f.flagged { falseFlags["\(profile.name) " + Self.combo(f), default: 0] += 1 }
                     }
                 }
@@ -148,12 +153,14 @@ struct BenchAuditQuality: AsyncParsableCommand {
             }
         }
         print("")
-        print("| profile | seed | set | misuse | recall | precision | AP | legit explained | innocent staff flagged | misusers in top N |")
+        print("legit explained (ceiling): the ceiling is the share of legitimate accesses the generator gave some document; the rest (truth.json `legit_unexplained`) no document can explain.")
+        print("")
+        print("| profile | seed | set | misuse | recall | precision | AP | legit explained (ceiling) | innocent staff flagged | misusers in top N |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for r in runs { print(Self.row(r, held: !isFit(r.profile, r.seed))) }
         // Per profile: its worst seed on each measure.
         print("")
-        print("| profile (worst held-out seed on each measure) | recall | precision | AP | legit explained | innocent staff flagged | misusers in top N |")
+        print("| profile (worst held-out seed on each measure) | recall | precision | AP | legit explained (ceiling) | innocent staff flagged | misusers in top N |")
         print("|---|---|---|---|---|---|---|")
         var worst: (recall: Double, precision: Double, ap: Double, explained: Double, innocent: Double, top: Double)
             = (1, 1, 1, 1, 0, 1)
@@ -163,8 +170,9 @@ struct BenchAuditQuality: AsyncParsableCommand {
             guard !rs.isEmpty else { continue }
             let recall = rs.map(\.recall).min()!, precision = rs.map(\.precision).min()!, ap = rs.map(\.ap).min()!
             let explained = rs.map(\.explained).min()!, innocent = rs.map(\.innocentShare).max()!
+            let ceiling = rs.min { $0.explained < $1.explained }!.ceiling
             let top = rs.map { Double($0.misusersInTop) / Double(max(1, $0.misusers)) }.min()!
-            print("| \(profile.name) | \(f3(recall)) | \(f3(precision)) | \(f3(ap)) | \(f3(explained)) | \(pct(innocent)) | \(pct(top)) |")
+            print("| \(profile.name) | \(f3(recall)) | \(f3(precision)) | \(f3(ap)) | \(f3(explained)) (ceiling \(f3(ceiling))) | \(pct(innocent)) | \(pct(top)) |")
             func note(_ key: String, _ better: Bool) { if better { worstWho[key] = profile.name } }
             note("recall", recall < worst.recall); worst.recall = min(worst.recall, recall)
             note("precision", precision < worst.precision); worst.precision = min(worst.precision, precision)
@@ -275,7 +283,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
     }
 
     static func row(_ r: Run, held: Bool) -> String {
-        "| \(r.profile) | \(r.seed) | \(held ? "held out" : "fit") | \(r.misuse) | \(f3(r.recall)) | \(f3(r.precision)) (\(r.flagged) flagged) | \(f3(r.ap)) | \(f3(r.explained)) | \(r.innocentFlagged) of \(r.innocent) | \(r.misusersInTop) of \(r.misusers) |"
+        "| \(r.profile) | \(r.seed) | \(held ? "held out" : "fit") | \(r.misuse) | \(f3(r.recall)) | \(f3(r.precision)) (\(r.flagged) flagged) | \(f3(r.ap)) | \(f3(r.explained)) (ceiling \(f3(r.ceiling))) | \(r.innocentFlagged) of \(r.innocent) | \(r.misusersInTop) of \(r.misusers) |"
     }
 
     func importedStore(city: String, dir: String) throws -> SQLiteStore {
