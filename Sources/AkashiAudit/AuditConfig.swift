@@ -129,7 +129,7 @@ public struct AuditConfig: Sendable {
         public var searchSeries: Double = 0.5
         public var searchLedToFlag: Double = 0.5
         public var sessionLedToFlag: Double = 0.5
-        public var searchNothingOpened: Double = 0.4
+        public var searchNothingOpened: Double = 0.3
         public var staffPattern: Double = 0.15
 
         public init() {}
