@@ -129,43 +129,69 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
 
     // MARK: Ingest
 
+    /// Another writer (a second process on the same store) appended since this store's sequencer last looked.
+    private struct StaleSequencer: Error { let stored: UInt64 }
+
+    /// Runs `body` in one write transaction with the ledger sequencer: lock (this process's `writeLock`, held by the
+    /// caller, then SQLite's write lock by `BEGIN IMMEDIATE`) → read the stored ledger size → assign indexes from it
+    /// → persist tiles (in `body`) → commit → publish the sequencer. When another process appended since, the
+    /// transaction stops before writing, the sequencer is rebuilt from the stored tiles, and the write is tried again:
+    /// a routine `akashi audit` in another shell can no longer make a running server's appends collide.
+    private func sequencedWrite<T>(_ body: (Database, RawWriter, inout LedgerSequencer) throws -> T) throws -> T {
+        for _ in 0..<8 {
+            guard var seq = sequencer else {
+                throw StoreError(.ledgerUnreadable, "the ledger cannot be extended: \(sequencerError.map { "\($0)" } ?? "unknown")")
+            }
+            var result: T?
+            do {
+                try pool.writeWithoutTransaction { db in
+                    let w = try writer(db)
+                    try w.transaction {
+                        let stored = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM event")) ?? 0)
+                        if stored != seq.size { throw StaleSequencer(stored: stored) }
+                        result = try body(db, w, &seq)
+                    }
+                }
+            } catch is StaleSequencer {
+                reloadSequencer()
+                continue
+            }
+            seq.commit()
+            sequencer = seq
+            return result!
+        }
+        throw StoreError(.ledgerUnreadable, "another writer kept appending to the ledger; nothing was written, try again")
+    }
+
     public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome] {
         writeLock.lock()
         defer { writeLock.unlock() }
-        guard var seq = sequencer else {
-            throw StoreError(.ledgerUnreadable, "the ledger cannot be extended: \(sequencerError.map { "\($0)" } ?? "unknown")")
-        }
-        var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
-        try pool.writeWithoutTransaction { db in
-            let w = try writer(db)
-            try w.transaction {
-                var entries: [[UInt8]] = []
-                var next = seq.size
-                for (k, item) in items.enumerated() {
-                    outcomes[k] = try w.put(item, seq: next)
-                    if case .inserted(ledgerIndex: .some) = outcomes[k] {
-                        entries.append(item.canonical)
-                        next += 1
-                    }
+        return try sequencedWrite { db, w, seq in
+            var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
+            var entries: [[UInt8]] = []
+            var next = seq.size
+            for (k, item) in items.enumerated() {
+                outcomes[k] = try w.put(item, seq: next)
+                if case .inserted(ledgerIndex: .some) = outcomes[k] {
+                    entries.append(item.canonical)
+                    next += 1
                 }
-                let first = seq.size
-                if deferLookupIndexes {
-                    if let pending = try w.pendingLookups() {
-                        if next - pending >= Self.maxDeferredLookupEvents { try indexLookups(db, w, from: first, upTo: next) }
-                    } else if next > first {
-                        try db.cachedStatement(sql: "INSERT INTO ledger_meta(key, value) VALUES ('lookup_pending', ?)")
-                            .execute(arguments: [String(first)])
-                    }
-                } else {
-                    try indexLookups(db, w, from: first, upTo: next)
-                }
-                let (_, tiles) = try seq.append(entries)
-                for t in tiles where Self.persisted(t) { try w.putTile(t) }
             }
+            let first = seq.size
+            if deferLookupIndexes {
+                if let pending = try w.pendingLookups() {
+                    if next - pending >= Self.maxDeferredLookupEvents { try indexLookups(db, w, from: first, upTo: next) }
+                } else if next > first {
+                    try db.cachedStatement(sql: "INSERT INTO ledger_meta(key, value) VALUES ('lookup_pending', ?)")
+                        .execute(arguments: [String(first)])
+                }
+            } else {
+                try indexLookups(db, w, from: first, upTo: next)
+            }
+            let (_, tiles) = try seq.append(entries)
+            for t in tiles where Self.persisted(t) { try w.putTile(t) }
+            return outcomes
         }
-        seq.commit()
-        sequencer = seq
-        return outcomes
     }
 
     @discardableResult
@@ -173,35 +199,27 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         guard !events.isEmpty else { return [] }
         writeLock.lock()
         defer { writeLock.unlock() }
-        guard var seq = sequencer else {
-            throw StoreError(.ledgerUnreadable, "the ledger cannot be extended: \(sequencerError.map { "\($0)" } ?? "unknown")")
-        }
-        let first = seq.size
-        try pool.writeWithoutTransaction { db in
-            let w = try writer(db)
-            try w.transaction {
-                let stmt = w.journalEvent
-                var entries: [[UInt8]] = []
-                for (k, e) in events.enumerated() {
-                    let entry = e.canonicalJSON
-                    stmt.bind(1, Int64(first) + Int64(k))
-                    stmt.bind(2, e.id)
-                    stmt.bind(3, e.at.millis)
-                    stmt.bind(4, Int64(e.at.jstDate.day))
-                    stmt.bind(5, e.staff)
-                    stmt.bind(6, e.office)
-                    stmt.bind(7, blob: entry)
-                    try stmt.run()
-                    entries.append(entry)
-                }
-                // Also indexes anything a bulk import in this process left for later.
-                try indexLookups(db, w, from: first, upTo: first + UInt64(events.count))
-                for t in try seq.append(entries).tiles where Self.persisted(t) { try w.putTile(t) }
+        return try sequencedWrite { db, w, seq in
+            let first = seq.size
+            let stmt = w.journalEvent
+            var entries: [[UInt8]] = []
+            for (k, e) in events.enumerated() {
+                let entry = e.canonicalJSON
+                stmt.bind(1, Int64(first) + Int64(k))
+                stmt.bind(2, e.id)
+                stmt.bind(3, e.at.millis)
+                stmt.bind(4, Int64(e.at.jstDate.day))
+                stmt.bind(5, e.staff)
+                stmt.bind(6, e.office)
+                stmt.bind(7, blob: entry)
+                try stmt.run()
+                entries.append(entry)
             }
+            // Also indexes anything a bulk import in this process left for later.
+            try indexLookups(db, w, from: first, upTo: first + UInt64(events.count))
+            for t in try seq.append(entries).tiles where Self.persisted(t) { try w.putTile(t) }
+            return (0..<UInt64(events.count)).map { first + $0 }
         }
-        seq.commit()
-        sequencer = seq
-        return (0..<UInt64(events.count)).map { first + $0 }
     }
 
     @discardableResult
@@ -345,10 +363,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
 
     // MARK: Ledger
 
+    /// The stored ledger size, as committed by any process on this store.
     public func ledgerSize() throws -> UInt64 {
-        writeLock.lock()
-        defer { writeLock.unlock() }
-        if let s = sequencer { return s.size }
         let n = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") } ?? 0
         return UInt64(n)
     }

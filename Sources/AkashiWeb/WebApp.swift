@@ -203,6 +203,13 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
+        } catch {
+            // Anything else is a 500, logged with its cause at the default level (the path only: never the query
+            // string, a form or a cookie).
+            context.logger.error("500 Internal Server Error", metadata: ["method": "\(request.method)",
+                                                                      "path": "\(request.uri.path)", "error": "\(error)"])
+            response = Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(string: "内部エラーが発生しました。管理者に連絡してください。\nInternal error: please tell the administrator.\n")))
         }
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
