@@ -51,6 +51,9 @@ struct StoreOptions: ParsableArguments {
     var store: String
 
     func validate() throws { try StorePath.check(store, mayCreate: false) }
+
+    /// The store `--store` names: the one place commands open it.
+    func open() throws -> SQLiteStore { try StorePath.open(store) }
 }
 
 /// `--store DIR` for the commands that create the store when it is missing (import).
@@ -59,10 +62,39 @@ struct NewStoreOptions: ParsableArguments {
     var store: String
 
     func validate() throws { try StorePath.check(store, mayCreate: true) }
+
+    /// The store `--store` names (created when missing).
+    func open() throws -> SQLiteStore { try StorePath.open(store) }
 }
 
 enum StorePath {
+    /// The scheme of a `--store` value that looks like a URL (`postgres://…`, `file:…`), or nil for a path. Such a
+    /// value must never become a directory named after it.
+    static func scheme(_ value: String) -> String? {
+        guard let colon = value.firstIndex(of: ":") else { return nil }
+        let head = value[..<colon]
+        guard let first = head.first, first.isASCII, first.isLetter,
+              head.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }) else { return nil }
+        // A one-letter "scheme" is a Windows drive (C:\…), not a URL.
+        return head.count > 1 ? head.lowercased() : nil
+    }
+
+    /// Opens the store a checked `--store` value names (see ``check(_:mayCreate:)``).
+    static func open(_ value: String) throws -> SQLiteStore {
+        if let s = scheme(value) { throw ValidationError(unsupported(s)) }
+        return try SQLiteStore(directory: value)
+    }
+
+    /// The message for a URL-like store value: the scheme only (a URL may carry a user name or a password).
+    static func unsupported(_ scheme: String) -> String {
+        if scheme == "postgres" || scheme == "postgresql" {
+            return "--store \(scheme)://…: PostgreSQL stores are not available in this build yet (issue 17); give a store directory. Nothing was created."
+        }
+        return "--store \(scheme):…: not a store directory and not a known kind of store URL; give a store directory. Nothing was created."
+    }
+
     static func check(_ path: String, mayCreate: Bool) throws {
+        if let s = scheme(path) { throw ValidationError(unsupported(s)) }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if exists && !isDirectory.boolValue {

@@ -63,7 +63,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         let service = try AuditService.taught(store: store)
         if rebuild { try store.resetAudit() }
         if !noRun {
@@ -174,7 +174,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     private func eachFinding(_ filter: FindingFilter, _ body: (AccessFinding) -> Void) throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         try store.forEachFinding(filter) { body($0.finding) }
     }
 
@@ -219,7 +219,7 @@ struct AuditCalibrate: AsyncParsableCommand {
     @Flag(help: "Print what is stored without auditing new events first.") var noRun = false
 
     func run() async throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         let service = try AuditService.taught(store: store)
         if !noRun {
             let s = try service.run()

@@ -41,7 +41,7 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         let signer = try key.map { try loadSigner(path: $0, store: options.store) }
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         let report = try ImportRunner.run(files: files, store: store, quiet: quiet)
         if let signer {
             let cp = try LedgerService(store: store).signCheckpoint(with: signer)
@@ -96,7 +96,7 @@ struct Export: AsyncParsableCommand {
     var gzip = false
 
     func run() async throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         for (file, lines) in try Exporter(store: store).run(to: out, gzip: gzip) {
             print("\(file): \(grouped(lines)) lines")
         }
@@ -114,7 +114,7 @@ struct Stats: AsyncParsableCommand {
     var format: Format = .table
 
     func run() async throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         let s = try store.stats()
         print(Self.render(s, format: format))
     }

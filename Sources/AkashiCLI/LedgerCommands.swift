@@ -121,7 +121,7 @@ extension LedgerCommand {
         var key: String?
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             let service = LedgerService(store: store)
             if let key { try service.signCheckpoint(with: loadSigner(path: key, store: options.store)) }
             guard let cp = try store.latestCheckpoint() else {
@@ -139,7 +139,7 @@ extension LedgerCommand {
         var event: String
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             do {
                 print(try LedgerService(store: store).receipt(eventID: event).receipt.text, terminator: "")
             } catch let p as LedgerProblem {
@@ -155,7 +155,7 @@ extension LedgerCommand {
         var event: String
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             guard let index = try store.ledgerIndex(ofEvent: event) else { throw ValidationError("no event with ID \(event)") }
             FileHandle.standardOutput.write(Data(try store.ledgerEntries(index..<(index + 1))[0]))
         }
@@ -169,7 +169,7 @@ extension LedgerCommand {
         var fromSize: UInt64
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             do {
                 let (proof, _) = try LedgerService(store: store).consistencyProof(from: fromSize)
                 for h in proof { print(h.base64) }
@@ -192,7 +192,7 @@ extension LedgerCommand {
         var out: String
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             let (files, size) = try LedgerService(store: store).writeTiles(to: out)
             print("wrote \(grouped(files)) files for \(grouped(size)) entries to \(out)")
             warn("note: \(out)/tile/entries holds personal data: do not publish it (only checkpoint and tile/<L>/ are public; docs/ledger.md)")
@@ -210,7 +210,7 @@ extension LedgerCommand {
 
         func run() async throws {
             let verifiers = try loadVerifiers(verifierKey)
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             do {
                 let r = try LedgerService(store: store).verify(verifiers: verifiers)
                 print("ok: \(grouped(r.entries)) entries, \(grouped(r.tiles)) tiles, \(r.checkpoints) checkpoints; root \(r.root.base64) (\(String(format: "%.2f", r.seconds)) s)")
@@ -234,7 +234,7 @@ extension LedgerCommand {
         var verifierKey: [String] = []
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             var verifiers = try loadVerifiers(verifierKey)
             if verifiers.isEmpty, let k = try store.recordedVerifierKey() { verifiers = [try NoteVerifier(text: k)] }
             // An --old that cannot be read or is no signed checkpoint is an unusable argument (exit 2); exit 1 is
@@ -266,7 +266,7 @@ extension LedgerCommand {
         @Option var batchSize = 50
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             let tag = UUID().uuidString.prefix(8)
             for b in 0..<batches {
                 let events = (0..<batchSize).map { k in

@@ -57,7 +57,7 @@ struct Disclose: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         if runAudit { try AuditService.taught(store: store).run() }
         let service = DisclosureService(store: store)
         let subject: DisclosureQuery.Subject = person.map { .person($0) } ?? .register(register!)
@@ -206,7 +206,7 @@ struct Reconcile: AsyncParsableCommand {
     @Flag(name: .customLong("no-run"), help: "Use the stored findings without auditing new events first.") var noRun = false
 
     func run() async throws {
-        let store = try SQLiteStore(directory: options.store)
+        let store = try options.open()
         var service = ReconcileService(store: store)
         service.minimumFlagged = max(1, minFlagged)
         do {
@@ -238,7 +238,7 @@ struct Notices: AsyncParsableCommand {
         @Option(help: "Registration date (default: today, JST).") var date: LocalDate?
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             let day = date ?? Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
             do { try NoticeService(store: store).register(person: person, address: address, on: day) } catch let e as ReportError {
                 throw ValidationError(e.message)
@@ -252,7 +252,7 @@ struct Notices: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             let fresh = try NoticeService(store: store).produce()
             print("produced \(fresh.count) new notices")
         }
@@ -267,7 +267,7 @@ struct Notices: AsyncParsableCommand {
         @Option(help: "Write to this file (default: standard output).") var out: String?
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             let service = NoticeService(store: store)
             try service.produce()
             let list = try service.list(pendingOnly: pending)
@@ -285,7 +285,7 @@ struct Notices: AsyncParsableCommand {
         @Option(help: "Notice number.") var id: Int64
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             guard try NoticeService(store: store).markSent(id: id) else {
                 throw ValidationError("no unsent notice \(id)")
             }

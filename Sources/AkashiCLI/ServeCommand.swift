@@ -73,7 +73,7 @@ struct Serve: AsyncParsableCommand {
     static func serve(store storeDir: String, key: String?, config: WebConfiguration, onReady: (@Sendable () -> Void)? = nil)
         async throws {
         let signer = try key.map { try loadSigner(path: $0, store: storeDir) }
-        let store = try SQLiteStore(directory: storeDir)
+        let store = try StorePath.open(storeDir)
         var logger = Logger(label: "akashi.web")
         logger.logLevel = ProcessInfo.processInfo.environment["AKASHI_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let workspace = try Workspace(store: store, config: config, logger: logger)
@@ -101,7 +101,7 @@ struct AccountCommand: AsyncParsableCommand {
         var staff: String
 
         func run() async throws {
-            let store = try SQLiteStore(directory: options.store)
+            let store = try options.open()
             guard try store.staffMember(id: staff) != nil else {
                 throw ValidationError("--staff \(staff): no such staff member in \(options.store)")
             }

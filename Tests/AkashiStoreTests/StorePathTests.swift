@@ -33,4 +33,30 @@ struct StorePathTests {
             #expect(try runAkashi(["stats", "--store", dir + "/new"]).status == 0)
         }
     }
+
+    @Test("a store that looks like a URL never becomes a directory: exit 2, the scheme named, no password echoed")
+    func urlStores() throws {
+        try withTempDir { dir in
+            let cwd = FileManager.default.currentDirectoryPath
+            let before = Set(try FileManager.default.contentsOfDirectory(atPath: cwd))
+            try writeLines(dir + "/a.jsonl", [Sample.office])
+            for url in ["postgres://postgres@127.0.0.1:55432/akashi", "postgresql://clerk:s3cretpw@db.example/akashi",
+                        "file:store", "https://example.org/store"] {
+                for args in [["import", dir + "/a.jsonl", "--store", url], ["stats", "--store", url],
+                             ["audit", "--store", url], ["ledger", "verify", "--store", url]] {
+                    let (status, _, err) = try runAkashi(args)
+                    #expect(status == 2, "\(args): \(status) \(err)")
+                    #expect(err.contains("Nothing was created") && !err.contains("s3cretpw") && !err.contains("clerk:"),
+                            "\(args): \(err)")
+                    if url.hasPrefix("postgres") { #expect(err.contains("PostgreSQL"), "\(err)") }
+                }
+            }
+            let after = Set(try FileManager.default.contentsOfDirectory(atPath: cwd))
+            #expect(after.subtracting(before).filter { $0.contains(":") }.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: cwd + "/postgres:"))
+            // A path with a colon further in is still a path.
+            let odd = dir + "/store:2026"
+            #expect(try runAkashi(["import", dir + "/a.jsonl", "--store", odd]).status == 0)
+        }
+    }
 }
