@@ -59,4 +59,33 @@ struct TwoWriterTests {
         let report = try LedgerService(store: try SQLiteStore(directory: dir)).verify()
         #expect(report.entries == 400)
     }
+
+    @Test("two akashi processes appending to one store at once both finish; every entry is in the ledger once",
+          .timeLimit(.minutes(2)))
+    func twoProcesses() throws {
+        let bin = try akashiExecutable()
+        try withTempDir { dir in
+            let storeDir = dir + "/store"
+            #expect(try runAkashi(["ledger", "stress-append", "--store", storeDir, "--batches", "1", "--batch-size", "3"]).status == 0)
+            func start() throws -> (Process, Pipe) {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: bin)
+                p.arguments = ["ledger", "stress-append", "--store", storeDir, "--batches", "250", "--batch-size", "7"]
+                let err = Pipe()
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = err
+                try p.run()
+                return (p, err)
+            }
+            let (a, errA) = try start(), (b, errB) = try start()
+            let messageA = String(decoding: errA.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let messageB = String(decoding: errB.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            a.waitUntilExit()
+            b.waitUntilExit()
+            #expect(a.terminationStatus == 0 && b.terminationStatus == 0, "\(messageA) \(messageB)")
+            let store = try SQLiteStore(directory: storeDir)
+            #expect(try store.ledgerSize() == 3 + 2 * 250 * 7)
+            #expect(try LedgerService(store: store).verify().entries == 3 + 2 * 250 * 7)
+        }
+    }
 }
