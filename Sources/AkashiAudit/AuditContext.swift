@@ -462,10 +462,7 @@ public final class AuditContext: Sendable {
         let found: Bool? = utf8.withContiguousStorageIfAvailable { b in
             var i = 0
             while i < b.count {
-                let c = b[i]
-                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return true }
-                if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { return true }
-                if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { return true }
+                if blankBytes(b, at: i) > 0 { return true }
                 i += 1
             }
             return false
@@ -481,15 +478,23 @@ public final class AuditContext: Sendable {
         utf8.withContiguousStorageIfAvailable { b in
             var i = 0
             while i < b.count {
-                let c = b[i]
-                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { i += 1; continue }
-                if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { i += 2; continue }
-                if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { i += 3; continue }
-                out.append(c)
+                let n = blankBytes(b, at: i)
+                if n > 0 { i += n; continue }
+                out.append(b[i])
                 i += 1
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The length in bytes of the blank that starts at `i` in UTF-8 `b` (ASCII space, tab or line break: 1; U+00A0,
+    /// C2 A0: 2; U+3000, E3 80 80: 3), or 0 when none does.
+    @inline(__always) static func blankBytes(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+        let c = b[i]
+        if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return 1 }
+        if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { return 2 }
+        if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { return 3 }
+        return 0
     }
 
     /// Characters before the first space of a name (the surname), or the whole name's length when it has no space.

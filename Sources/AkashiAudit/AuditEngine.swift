@@ -75,7 +75,8 @@ public final class AuditEngine {
         var c: Int32 = -1
         /// The name or kana the search asked for (normalised; nil: none).
         var q: String? = nil
-        /// The surname part of that name or kana (normalised; nil: none or no blank in the query).
+        /// The surname part of that name or kana (normalised; the whole when it has no blank), kept only for a search
+        /// that served a case (surname slips); nil otherwise.
         var qs: String? = nil
         /// The office the access was made at (for the site calibration of later revisions).
         var o: Int32 = -1
@@ -943,8 +944,9 @@ public final class AuditEngine {
         return false
     }
 
-    /// The name or kana a search asked for, normalised (see ``queryName(_:)``), and its surname part: up to the first
-    /// blank, or the whole when it has none (a surname alone). On UTF-8 bytes: this runs for every search.
+    /// The name or kana a search asked for (the first of `name`, `kana`, `氏名` with a known value), normalised, and
+    /// its surname part: up to the first blank, or the whole when it has none (a surname alone). On UTF-8 bytes: this
+    /// runs for every search.
     static func queryNameAndSurname(_ q: JSONValue?) -> (String?, String?) {
         guard let q else { return (nil, nil) }
         for key in ["name", "kana", "氏名"] {
@@ -952,13 +954,7 @@ public final class AuditEngine {
             v.makeContiguousUTF8()
             // Skip leading blanks, then stop at the first blank (ASCII white space, C2 A0, E3 80 80).
             let cut: (Int, Int)? = v.utf8.withContiguousStorageIfAvailable { b in
-                func blank(_ i: Int) -> Int {
-                    let c = b[i]
-                    if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { return 1 }
-                    if c == 0xC2, i + 1 < b.count, b[i + 1] == 0xA0 { return 2 }
-                    if c == 0xE3, i + 2 < b.count, b[i + 1] == 0x80, b[i + 2] == 0x80 { return 3 }
-                    return 0
-                }
+                func blank(_ i: Int) -> Int { AuditContext.blankBytes(b, at: i) }
                 var i = 0
                 while i < b.count, case let n = blank(i), n > 0 { i += n }
                 let start = i
@@ -972,14 +968,6 @@ public final class AuditEngine {
             return (whole, String(decoding: u[u.index(u.startIndex, offsetBy: a)..<u.index(u.startIndex, offsetBy: z)], as: UTF8.self))
         }
         return (nil, nil)
-    }
-
-    static func queryName(_ q: JSONValue?) -> String? {
-        guard let q else { return nil }
-        for key in ["name", "kana", "氏名"] {
-            if let v = AuditContext.known(q[key]?.stringValue) { return v }
-        }
-        return nil
     }
 
     func explainSearch(_ ev: Ev, _ e: AccessEvent, query: String?, mismatch: inout Bool) -> Found? {
