@@ -47,8 +47,13 @@ public struct Akashi: AsyncParsableCommand {
 /// error: opening would create an empty store there, so a mistyped path would print empty results with success (and
 /// `export` would overwrite its output with empty files).
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The store directory (an existing Akashi store; `akashi import` creates one).")
-    var store: String
+    @Option(name: .customLong("store"),
+            help: ArgumentHelp("The store directory (an existing Akashi store; `akashi import` creates one). Default: $AKASHI_STORE.",
+                               valueName: "dir"))
+    var given: String?
+
+    /// `--store`, else `AKASHI_STORE` (empty is unset).
+    var store: String { StorePath.resolve(given) }
 
     func validate() throws { try StorePath.check(store, mayCreate: false) }
 
@@ -58,8 +63,12 @@ struct StoreOptions: ParsableArguments {
 
 /// `--store DIR` for the commands that create the store when it is missing (import).
 struct NewStoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The store directory (created when missing).")
-    var store: String
+    @Option(name: .customLong("store"),
+            help: ArgumentHelp("The store directory (created when missing). Default: $AKASHI_STORE.", valueName: "dir"))
+    var given: String?
+
+    /// `--store`, else `AKASHI_STORE` (empty is unset).
+    var store: String { StorePath.resolve(given) }
 
     func validate() throws { try StorePath.check(store, mayCreate: true) }
 
@@ -68,6 +77,13 @@ struct NewStoreOptions: ParsableArguments {
 }
 
 enum StorePath {
+    /// The store a command works on: `--store` when given (and not empty), else the `AKASHI_STORE` environment
+    /// variable, else "" (which ``check(_:mayCreate:)`` refuses).
+    static func resolve(_ given: String?) -> String {
+        if let g = given, !g.isEmpty { return g }
+        return ProcessInfo.processInfo.environment["AKASHI_STORE"] ?? ""
+    }
+
     /// The scheme of a `--store` value that looks like a URL (`postgres://…`, `file:…`), or nil for a path. Such a
     /// value must never become a directory named after it.
     static func scheme(_ value: String) -> String? {
@@ -94,6 +110,9 @@ enum StorePath {
     }
 
     static func check(_ path: String, mayCreate: Bool) throws {
+        guard !path.isEmpty else {
+            throw ValidationError("--store is missing: give the store directory (--store DIR), or set AKASHI_STORE")
+        }
         if let s = scheme(path) { throw ValidationError(unsupported(s)) }
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)

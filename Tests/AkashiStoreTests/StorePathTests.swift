@@ -59,4 +59,26 @@ struct StorePathTests {
             #expect(try runAkashi(["import", dir + "/a.jsonl", "--store", odd]).status == 0)
         }
     }
+
+    @Test("AKASHI_STORE names the store when --store is not given; --store wins; neither is an argument error (exit 2)")
+    func storeFromEnvironment() throws {
+        try withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", [Sample.office])
+            let store = dir + "/store"
+            #expect(try runAkashi(["import", dir + "/a.jsonl"], environment: ["AKASHI_STORE": store]).status == 0)
+            #expect(FileManager.default.fileExists(atPath: store))
+            #expect(try runAkashi(["stats"], environment: ["AKASHI_STORE": store]).status == 0)
+            // --store wins over the environment.
+            let other = try runAkashi(["stats", "--store", dir + "/typo"], environment: ["AKASHI_STORE": store])
+            #expect(other.status == 2 && other.err.contains("--store \(dir)/typo: no Akashi store there"), "\(other.err)")
+            // Neither (an empty AKASHI_STORE is unset): exit 2, saying how to give one.
+            for env in [["AKASHI_STORE": nil], ["AKASHI_STORE": ""]] as [[String: String?]] {
+                let none = try runAkashi(["stats"], environment: env)
+                #expect(none.status == 2 && none.err.contains("--store is missing"), "\(none.err)")
+            }
+            // A URL in the environment is refused like one on the command line, naming only its scheme.
+            let url = try runAkashi(["stats"], environment: ["AKASHI_STORE": "postgres://clerk:s3cretpw@db/akashi"])
+            #expect(url.status == 2 && url.err.contains("PostgreSQL") && !url.err.contains("s3cretpw"), "\(url.err)")
+        }
+    }
 }

@@ -41,10 +41,16 @@ enum Sample {
 }
 
 /// Runs the built `akashi` with `args` and `stdin`; returns (exit status, standard output, standard error).
-func runAkashi(_ args: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+func runAkashi(_ args: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws
+    -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: try akashiExecutable())
     p.arguments = args
+    if !environment.isEmpty {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+    }
     let out = Pipe(), err = Pipe(), input = Pipe()
     p.standardOutput = out
     p.standardError = err
