@@ -107,19 +107,23 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         writeLock.lock()
         defer { writeLock.unlock() }
         guard try pool.read({ db in try lookupPending(db) }) != nil else { return }
-        let size = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") } ?? 0
+        let size = try pool.read(Self.storedSize)
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                try indexLookups(db, try writer(db), from: UInt64(size), upTo: UInt64(size))
+                try indexLookups(db, try writer(db), from: size, upTo: size)
                 return .commit
             }
         }
     }
 
+    /// The stored ledger size (the next index), as of `db`'s snapshot or transaction.
+    static func storedSize(_ db: Database) throws -> UInt64 {
+        UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM event")) ?? 0)
+    }
+
     private func reloadSequencer() {
         do {
-            let size = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") } ?? 0
-            sequencer = try LedgerSequencer(size: UInt64(size), tiles: StoreTileSource(store: self))
+            sequencer = try LedgerSequencer(size: try pool.read(Self.storedSize), tiles: StoreTileSource(store: self))
             sequencerError = nil
         } catch {
             sequencer = nil
@@ -147,7 +151,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                 try pool.writeWithoutTransaction { db in
                     let w = try writer(db)
                     try w.transaction {
-                        let stored = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM event")) ?? 0)
+                        let stored = try Self.storedSize(db)
                         if stored != seq.size { throw StaleSequencer(stored: stored) }
                         result = try body(db, w, &seq)
                     }
@@ -365,8 +369,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
 
     /// The stored ledger size, as committed by any process on this store.
     public func ledgerSize() throws -> UInt64 {
-        let n = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") } ?? 0
-        return UInt64(n)
+        try pool.read(Self.storedSize)
     }
 
     public func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]] {
@@ -606,7 +609,7 @@ public final class PlainInserter {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 let w = try RawWriter(db.sqliteConnection!)
-                var seq = UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") ?? 0)
+                var seq = try SQLiteStore.storedSize(db)
                 for item in items {
                     if case .inserted = try w.put(item, seq: seq) { seq += 1 }
                 }
@@ -619,7 +622,7 @@ public final class PlainInserter {
     public func finish() throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                let size = UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(seq) + 1, 0) FROM event") ?? 0)
+                let size = try SQLiteStore.storedSize(db)
                 try RawWriter(db.sqliteConnection!).indexLookups(0..<size)
                 return .commit
             }
