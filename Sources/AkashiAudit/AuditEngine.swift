@@ -609,19 +609,14 @@ public final class AuditEngine {
         calibration.lags.observe(office: ev.o, own: own, office: office)
     }
 
-    /// How long after an access its own late-filed case may arrive at office `o`: `ownLateFilingDays`, or longer where
-    /// this site's own links say so (``FilingLags``). The window only grows with evidence: a chance link on a
+    /// How long after an access a late-filed case may arrive at office `o`: the configured default
+    /// (`ownLateFilingDays` for the accessor's own case, `officeLateFilingDays` for a request at the office), or longer
+    /// where this site's own links say so (``FilingLags``). The window only grows with evidence: a chance link on a
     /// legitimate access costs nothing, a missing link flags it.
-    @inline(__always) func ownLate(_ o: Int32) -> Int64 {
-        guard config.calibrate, let d = calibration.lags.days(.own, office: o) else { return ownLateMs }
-        return max(ownLateMs, Int64(d) * Self.dayMs)
-    }
-
-    /// Likewise for a colleague's request at the office (`late_filed`): `officeLateFilingDays`, or the learned window
-    /// when longer.
-    @inline(__always) func officeLate(_ o: Int32) -> Int64 {
-        guard config.calibrate, let d = calibration.lags.days(.office, office: o) else { return officeLateMs }
-        return max(officeLateMs, Int64(d) * Self.dayMs)
+    @inline(__always) func late(_ link: FilingLags.Link, _ o: Int32) -> Int64 {
+        let def = link == .own ? ownLateMs : officeLateMs
+        guard config.calibrate, let d = calibration.lags.days(link, office: o) else { return def }
+        return max(def, Int64(d) * Self.dayMs)
     }
 
     /// Counts a strongly explained register access for the site calibration: which contextual reasons would hold
@@ -718,7 +713,7 @@ public final class AuditEngine {
     func namedWindow(_ c: Int32, _ t: Int64, _ s: Int32 = -1, office o: Int32 = -1) -> Bool {
         let ctx = context
         let core = ctx.caseCore[Int(c)]
-        let late = s >= 0 && handles(c, s) ? ownLate(o) : lateMs
+        let late = s >= 0 && handles(c, s) ? late(.own, o) : lateMs
         return core.received - late <= t && t <= core.end + namedSlackMs
     }
 
@@ -736,12 +731,12 @@ public final class AuditEngine {
             // accessor's office (the paper form keyed in later by whoever does the keying, a back office) or at
             // another office when the accessor's office keeps the register (a notification filed elsewhere reaches
             // the keeping office, which enters it before the filing office has keyed its receipt).
-            if recv - officeLate(ev.o) <= ev.t, ev.o >= 0, core.office == ev.o || ctx.registerOffice[Int(x)] == ev.o {
+            if recv - late(.office, ev.o) <= ev.t, ev.o >= 0, core.office == ev.o || ctx.registerOffice[Int(x)] == ev.o {
                 return Found(rule: .late_filed, c: c, strong: true)
             }
             guard recv - lateMs <= ev.t else { return nil }
         }
-        guard recv - (same && mine ? ownLate(ev.o) : lateMs) <= ev.t else { return nil }
+        guard recv - (same && mine ? late(.own, ev.o) : lateMs) <= ev.t else { return nil }
         let kind = core.kind
         if mine, ev.t <= end + closedSlackMs {
             let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
@@ -793,7 +788,7 @@ public final class AuditEngine {
         var best: Found?
         var bestRank = Int.max
         let lo = ev.t - lookbackMs
-        let reach = max(ownLate(ev.o), officeLate(ev.o))
+        let reach = max(late(.own, ev.o), late(.office, ev.o))
         // The register itself first (most explanations), then the related ones.
         let related = ctx.registerRelated.range(x)
         for ri in (related.lowerBound - 1)..<related.upperBound {
@@ -1001,7 +996,7 @@ public final class AuditEngine {
         var selfMadeHit: Found?
         let start = ctx.casesByStaff.range(ev.s).lowerBound
         // The accessor's own cases, filed up to `ownLateFilingDays` after the search.
-        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + ownLate(ev.o)) - 1
+        let top = ctx.upperBound(ctx.casesByStaff, ev.s, ev.t + late(.own, ev.o)) - 1
         for pass in 0..<2 {
             var j = top
             while j >= start {

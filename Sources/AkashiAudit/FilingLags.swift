@@ -195,7 +195,7 @@ extension AuditEngine {
             let learned = o.map { Int($0) < lags.officeWindow.count ? lags.officeWindow[Int($0)][link.rawValue] : nil }
                 ?? lags.siteWindow[link.rawValue]
             let def = link == .own ? config.ownLateFilingDays : config.officeLateFilingDays
-            let used = Int((link == .own ? ownLate(o ?? -1) : officeLate(o ?? -1)) / Self.dayMs)
+            let used = Int(late(link, o ?? -1) / Self.dayMs)
             return FilingWindowRow(office: o.map { ctx.officeTable.ids[Int($0)] }, officeName: o.flatMap { ctx.officeNames[Int($0)] },
                                    link: link, links: ev.links, chancePerDay: ev.chancePerDay, learnedDays: learned,
                                    defaultDays: def, usedDays: used)
