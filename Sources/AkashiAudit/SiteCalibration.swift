@@ -1,4 +1,5 @@
 import AkashiDomain
+import Foundation
 
 /// What ordinary work looks like at this site, learned from the store's own accesses while auditing them.
 ///
@@ -159,9 +160,6 @@ public struct SiteCalibration: Sendable, Hashable {
         return (Double(holds(Int(o))) + officePrior * site) / (Double(seen(Int(o))) + officePrior)
     }
 
-    /// The rate of reason `k` among explained accesses at the site (shrunk to the reference).
-    func siteRate(_ k: Int) -> Double { rate(k, office: -1) }
-
     /// The rate of reason `k` among explained accesses at office `o` (shrunk to the site's rate).
     func rate(_ k: Int, office o: Int32) -> Double {
         shrunk(siteHolds: siteHolds[k], siteSeen: siteExplained[k], reference: Self.referenceRate(Self.reasons[k]),
@@ -289,6 +287,21 @@ public struct CalibrationRow: Sendable, Hashable {
     public var weight: Double
     /// Counted over undocumented accesses (`explained` then counts those) rather than explained ones.
     public var undocumented: Bool = false
+
+    /// Why the weight is what it is here (ja / en). A weight is the smaller of its two baselines' (documented and
+    /// undocumented work), so a row whose own rate is not above its reference was lowered by the other row.
+    public var why: String {
+        if weight < defaultWeight - 0.005, rate > referenceRate {
+            return "ここでは普通の業務にも多い（基準の\(String(format: "%.1f", rate / max(referenceRate, 1e-9)))倍） / common in ordinary work here"
+        }
+        if weight < defaultWeight - 0.005 {
+            return undocumented
+                ? "文書のある業務での割合で軽くなった / lowered by its rate in documented work (its row above)"
+                : "文書なしの業務での割合で軽くなった / lowered by its rate over undocumented work (its row marked so)"
+        }
+        if weight > defaultWeight + 0.005 { return "ここでは普通の業務にまれ / rare in ordinary work here" }
+        return "基準どおり / as the reference"
+    }
 }
 
 extension AuditEngine {
@@ -297,38 +310,23 @@ extension AuditEngine {
     public func calibrationTable() -> [CalibrationRow] {
         let ctx = context
         let cal = calibration
+        /// One reason's row at office `o` (−1: the site), over explained or undocumented work.
+        func row(_ o: Int, _ k: Int, _ code: ReasonCode, undocumented u: Bool) -> CalibrationRow {
+            let w0 = config.weights.weight(code)
+            let site = o < 0
+            let seen = u ? (site ? cal.uSiteSeen[k] : cal.uSeen[o][k]) : (site ? cal.siteExplained[k] : cal.explained[o][k])
+            let held = u ? (site ? cal.uSiteHolds[k] : cal.uHolds[o][k]) : (site ? cal.siteHolds[k] : cal.holds[o][k])
+            return CalibrationRow(office: site ? nil : ctx.officeTable.ids[o], officeName: site ? nil : ctx.officeNames[o],
+                                  reason: code, explained: seen, holds: held,
+                                  rate: u ? cal.undocumentedRate(k, office: Int32(o)) : cal.rate(k, office: Int32(o)),
+                                  referenceRate: u ? SiteCalibration.undocumentedReference(code)
+                                      : SiteCalibration.referenceRate(code),
+                                  defaultWeight: w0, weight: cal.weight(w0, code, office: Int32(o)), undocumented: u)
+        }
         var rows: [CalibrationRow] = []
-        for (k, code) in SiteCalibration.reasons.enumerated() {
-            let w0 = config.weights.weight(code)
-            rows.append(CalibrationRow(office: nil, officeName: nil, reason: code, explained: cal.siteExplained[k],
-                                       holds: cal.siteHolds[k], rate: cal.siteRate(k),
-                                       referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
-                                       weight: cal.weight(w0, code, office: -1)))
-        }
-        for (k, code) in SiteCalibration.undocumentedReasons.enumerated() {
-            let w0 = config.weights.weight(code)
-            rows.append(CalibrationRow(office: nil, officeName: nil, reason: code, explained: cal.uSiteSeen[k],
-                                       holds: cal.uSiteHolds[k], rate: cal.undocumentedRate(k, office: -1),
-                                       referenceRate: SiteCalibration.undocumentedReference(code), defaultWeight: w0,
-                                       weight: cal.weight(w0, code, office: -1), undocumented: true))
-        }
-        for o in cal.explained.indices where cal.explained[o].contains(where: { $0 > 0 }) {
-            for (k, code) in SiteCalibration.reasons.enumerated() {
-                let w0 = config.weights.weight(code)
-                rows.append(CalibrationRow(office: ctx.officeTable.ids[o], officeName: ctx.officeNames[o], reason: code,
-                                           explained: cal.explained[o][k], holds: cal.holds[o][k],
-                                           rate: cal.rate(k, office: Int32(o)),
-                                           referenceRate: SiteCalibration.referenceRate(code), defaultWeight: w0,
-                                           weight: cal.weight(w0, code, office: Int32(o))))
-            }
-            for (k, code) in SiteCalibration.undocumentedReasons.enumerated() {
-                let w0 = config.weights.weight(code)
-                rows.append(CalibrationRow(office: ctx.officeTable.ids[o], officeName: ctx.officeNames[o], reason: code,
-                                           explained: cal.uSeen[o][k], holds: cal.uHolds[o][k],
-                                           rate: cal.undocumentedRate(k, office: Int32(o)),
-                                           referenceRate: SiteCalibration.undocumentedReference(code), defaultWeight: w0,
-                                           weight: cal.weight(w0, code, office: Int32(o)), undocumented: true))
-            }
+        for o in [-1] + cal.explained.indices.filter({ cal.explained[$0].contains(where: { $0 > 0 }) }) {
+            for (k, code) in SiteCalibration.reasons.enumerated() { rows.append(row(o, k, code, undocumented: false)) }
+            for (k, code) in SiteCalibration.undocumentedReasons.enumerated() { rows.append(row(o, k, code, undocumented: true)) }
         }
         return rows
     }

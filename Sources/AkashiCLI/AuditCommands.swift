@@ -238,14 +238,7 @@ struct AuditCalibrate: AsyncParsableCommand {
         for r in rows {
             let office = (r.office.map { "\($0) \(r.officeName ?? "")" } ?? "全体 site")
                 + (r.undocumented ? "（文書なしの業務で / over undocumented work）" : "")
-            let why: String
-            if r.weight < r.defaultWeight - 0.005 {
-                why = "ここでは普通の業務にも多い（基準の\(String(format: "%.1f", r.rate / max(r.referenceRate, 1e-9)))倍） / common in ordinary work here"
-            } else if r.weight > r.defaultWeight + 0.005 {
-                why = "ここでは普通の業務にまれ / rare in ordinary work here"
-            } else {
-                why = "基準どおり / as the reference"
-            }
+            let why = r.why
             out.line("| \(office) | \(r.reason.rawValue) | \(grouped(r.explained)) | \(grouped(r.holds)) | "
                 + "\(String(format: "%.4f", r.rate)) | \(String(format: "%.4f", r.referenceRate)) | "
                 + "\(String(format: "%.2f", r.defaultWeight)) | \(String(format: "%.2f", r.weight)) | \(why) |")
