@@ -65,7 +65,7 @@ enum ImportRunner {
         if tty { warn("") }
         for p in report.problems { warn(p.description) }
         if report.problemCount > report.problems.count {
-            warn("… and \(grouped(report.problemCount - report.problems.count)) more problems (every rejected line is in \((store as? SQLiteStore)?.quarantinePath ?? "the quarantine"))")
+            warn("… and \(grouped(report.problemCount - report.problems.count)) more problems (every rejected line is in \(store.quarantineLocation))")
         }
         if report.dangling.count > 0 {
             let ex = report.dangling.examples.map { "\($0.from) → \($0.field) \($0.id)" }.joined(separator: "; ")

@@ -56,7 +56,7 @@ public struct AccessCodeService: Sendable {
 
     /// Creates a code for a person's disclosure over a period.
     public func create(person: String, from: LocalDate, to: LocalDate) throws -> IssuedAccessCode {
-        guard try !store.reportPersons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
+        guard try !store.persons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
         var g = SystemRandomNumberGenerator()
         var chars: [Character] = []
         for k in 0..<16 {

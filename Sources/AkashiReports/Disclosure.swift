@@ -268,7 +268,7 @@ public struct DisclosureService: Sendable {
         func load(_ ids: [String]) throws {
             let missing = ids.filter { known[$0] == nil }
             guard !missing.isEmpty else { return }
-            for r in try store.reportRegisters(ids: Array(Set(missing))) { known[r.id] = r }
+            for r in try store.registers(ids: Array(Set(missing))) { known[r.id] = r }
         }
         func links(_ ids: some Sequence<String>) -> [String] {
             ids.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] }
@@ -301,12 +301,12 @@ public struct DisclosureService: Sendable {
         }
         switch subject {
         case let .person(pid):
-            guard let person = try store.reportPersons(ids: [pid]).first else {
+            guard let person = try store.persons(ids: [pid]).first else {
                 throw ReportError("no person with ID \(pid)")
             }
             func lists(_ r: Register) -> Bool { r.members.contains(pid) || r.head == pid }
             var seeds = Set([person.register])
-            for r in try store.reportRegisterIDs(member: pid) { seeds.insert(r) }
+            for r in try store.registerIDs(member: pid) { seeds.insert(r) }
             try load(Array(seeds))
             var have = seeds.filter { known[$0] != nil }
             var frontier = Array(have)
@@ -460,7 +460,7 @@ public struct DisclosureService: Sendable {
                                   leaf: withhold ? MerkleHash.leaf(item.row.entry).hex : nil)
         }
 
-        let officeNames = Dictionary(try store.reportOffices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let officeNames = Dictionary(try store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         // Offices.
         var byOffice: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
         for item in others { byOffice[item.event.office ?? "", default: []].append(item) }
@@ -485,7 +485,6 @@ public struct DisclosureService: Sendable {
         }
 
         // Issuances.
-        let workspace = store as? any WorkspaceStore
         var issuances: [DisclosedIssuance] = []
         for c in own {
             let list = Self.inTimeOrder(ownEvents[c.id] ?? [])
@@ -493,7 +492,8 @@ public struct DisclosureService: Sendable {
             guard !list.isEmpty || (q.from <= receivedDay && receivedDay <= q.to) else { continue }
             let firstPrint = list.first { $0.event.action == .print }?.event.at.jstDate
             var copies: Int?
-            if let workspace, let recorded = try? workspace.issuances(caseID: c.id), !recorded.isEmpty {
+            let recorded = try store.issuances(caseID: c.id)
+            if !recorded.isEmpty {
                 copies = recorded.reduce(0) { $0 + $1.copies }
             }
             issuances.append(DisclosedIssuance(
@@ -539,7 +539,7 @@ public struct DisclosureService: Sendable {
     /// Certificate requests by the subject (or family) that name the subject.
     func ownCases(person: String?, registers: [String]) throws -> [Case] {
         let regs = Set(registers)
-        return try store.reportCases(person: person, registers: registers).filter { c in
+        return try store.cases(person: person, registers: registers).filter { c in
             guard c.kind.isCertificate, let r = c.requester, ownRequesters.contains(r) else { return false }
             if let person { return c.persons.contains(person) || (c.persons.isEmpty && c.registers.contains(where: regs.contains)) }
             return c.registers.contains(where: regs.contains)
@@ -595,9 +595,9 @@ struct DVGuard {
         self.today = today
         var regs = Dictionary(lineage.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let named = Set(events.compactMap(\.register)).subtracting(regs.keys)
-        for r in try store.reportRegisters(ids: Array(named)) { regs[r.id] = r }
+        for r in try store.registers(ids: Array(named)) { regs[r.id] = r }
         var cases: [String: Case] = [:]
-        for c in try store.reportCases(ids: Array(Set(events.compactMap(\.caseID)))) { cases[c.id] = c }
+        for c in try store.cases(ids: Array(Set(events.compactMap(\.caseID)))) { cases[c.id] = c }
         var persons = Set(events.compactMap(\.person))
         for r in regs.values { persons.formUnion(r.members); if let h = r.head { persons.insert(h) } }
         for c in cases.values { persons.formUnion(c.persons) }
@@ -611,23 +611,9 @@ struct DVGuard {
     static func dvProtections(store: any ReportStore, persons: Set<String>) throws -> [String: [Protection]] {
         guard !persons.isEmpty else { return [:] }
         var out: [String: [Protection]] = [:]
-        if let workspace = store as? any WorkspaceStore {
-            for p in persons.sorted() {
-                let list = try workspace.protections(person: p).filter { $0.kind == .dv_support }
-                if !list.isEmpty { out[p] = list }
-            }
-        } else {
-            try store.forEachRecord(.protection) { bytes in
-                // Fail closed: a protection that does not read back must not count as "no DV support".
-                let decoded: DecodedLine
-                do {
-                    decoded = try RecordDecoder.decodeStored(line: bytes)
-                } catch {
-                    throw ReportError("a stored protection record does not decode (\(error)); the store may be damaged: run `akashi ledger verify`")
-                }
-                guard case let .record(.protection(p), _) = decoded, p.kind == .dv_support, persons.contains(p.person) else { return }
-                out[p.person, default: []].append(p)
-            }
+        for p in persons.sorted() {
+            let list = try store.protections(person: p).filter { $0.kind == .dv_support }
+            if !list.isEmpty { out[p] = list }
         }
         return out
     }

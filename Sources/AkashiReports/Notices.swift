@@ -20,7 +20,7 @@ public struct NoticeService: Sendable {
 
     /// Registers (or re-registers) a person for notices from `date` on.
     public func register(person: String, address: String, on date: LocalDate) throws {
-        guard try !store.reportPersons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
+        guard try !store.persons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
         let a = address.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !a.isEmpty else { throw ReportError("a mailing address is required") }
         try store.saveNoticeRegistration(NoticeRegistration(person: person, registered: date, address: a))
@@ -31,11 +31,10 @@ public struct NoticeService: Sendable {
     @discardableResult
     public func produce() throws -> [ResidentNotice] {
         var fresh: [ResidentNotice] = []
-        let workspace = store as? any WorkspaceStore
         for reg in try store.noticeRegistrations() {
-            guard let person = try store.reportPersons(ids: [reg.person]).first else { continue }
-            let registers = Set([person.register] + (try store.reportRegisterIDs(member: reg.person)))
-            let cases = try store.reportCases(person: reg.person, registers: registers.sorted()).filter { c in
+            guard let person = try store.persons(ids: [reg.person]).first else { continue }
+            let registers = Set([person.register] + (try store.registerIDs(member: reg.person)))
+            let cases = try store.cases(person: reg.person, registers: registers.sorted()).filter { c in
                 guard c.kind.isCertificate, let r = c.requester, notifiedRequesters.contains(r) else { return false }
                 if c.status == .rejected || c.status == .withdrawn { return false }
                 if c.persons.contains(reg.person) { return true }
@@ -58,7 +57,8 @@ public struct NoticeService: Sendable {
                 }
                 guard issued.jstDate >= reg.registered else { continue }
                 var copies: Int?
-                if let workspace, let recorded = try? workspace.issuances(caseID: c.id), !recorded.isEmpty {
+                let recorded = try store.issuances(caseID: c.id)
+                if !recorded.isEmpty {
                     copies = recorded.reduce(0) { $0 + $1.copies }
                 }
                 let n = ResidentNotice(person: reg.person, caseID: c.id, issued: issued, office: prints.first?.office ?? c.office,
@@ -138,9 +138,9 @@ public struct NoticeService: Sendable {
     public func html(_ notices: [ResidentNotice]) throws -> String {
         let h = ReportText.html
         let regs = Dictionary(try store.noticeRegistrations().map { ($0.person, $0) }, uniquingKeysWith: { a, _ in a })
-        let persons = Dictionary(try store.reportPersons(ids: Array(Set(notices.map(\.person)))).map { ($0.id, $0) },
+        let persons = Dictionary(try store.persons(ids: Array(Set(notices.map(\.person)))).map { ($0.id, $0) },
                                  uniquingKeysWith: { a, _ in a })
-        let offices = Dictionary(try store.reportOffices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let offices = Dictionary(try store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         var s = "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
         s += "<title>本人通知 — Notice of certificate issuance</title>\n<style>\n\(ReportText.css)\n</style>\n</head>\n<body>\n"
         for n in notices {

@@ -174,7 +174,7 @@ public struct ReconcileService: Sendable {
         // Names for items given by name only.
         let personIDs = Set(flagged.values.flatMap { $0.compactMap(\.finding.person) })
         var names: [String: String] = [:]
-        for p in try store.reportPersons(ids: personIDs.sorted()) { names[p.id] = Self.normalize(p.name) }
+        for p in try store.persons(ids: personIDs.sorted()) { names[p.id] = Self.normalize(p.name) }
 
         var declaredAndFound: [String] = [], undeclaredFound: [String] = [], declaredNotFound: [String] = []
         var details: [String: StaffReconciliation] = [:]

@@ -1,3 +1,4 @@
+import AkashiStorage
 import Foundation
 import AkashiDomain
 import AkashiInterchange
@@ -56,14 +57,14 @@ final class PointReads: @unchecked Sendable {
             guard rc == SQLITE_OK, let handle else {
                 let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
                 sqlite3_close_v2(handle)
-                throw StoreError(.sqlite, "cannot open a read connection to the store: \(message)")
+                throw StoreError(.database, "cannot open a read connection to the store: \(message)")
             }
             sqlite3_busy_timeout(handle, 10_000)
             guard sqlite3_exec(handle, "PRAGMA query_only = ON; PRAGMA mmap_size = 0; PRAGMA cache_size = -16384",
                                nil, nil, nil) == SQLITE_OK else {
                 let message = String(cString: sqlite3_errmsg(handle))
                 sqlite3_close_v2(handle)
-                throw StoreError(.sqlite, "cannot set up a read connection to the store: \(message)")
+                throw StoreError(.database, "cannot set up a read connection to the store: \(message)")
             }
             db = handle
         }
@@ -87,7 +88,7 @@ final class PointReads: @unchecked Sendable {
             while true {
                 let rc = sqlite3_step(s.handle)
                 if rc == SQLITE_DONE { return }
-                guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
+                guard rc == SQLITE_ROW else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
                 try row(s)
             }
         }
@@ -139,7 +140,7 @@ final class DecodedRecords: @unchecked Sendable {
         do {
             line = try RecordDecoder.decodeStored(line: bytes)
         } catch {
-            throw StoreError(.sqlite, "a stored record does not decode (\(error)); the store may be damaged: run `akashi ledger verify`")
+            throw StoreError(.damaged, "a stored record does not decode; the store may be damaged: run `akashi ledger verify`", cause: error)
         }
         guard case let .record(r, _) = line else { return nil }
         lock.lock()

@@ -14,7 +14,7 @@ final class RawStatement {
         self.db = db
         var h: OpaquePointer?
         let rc = sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &h, nil)
-        guard rc == SQLITE_OK, let h else { throw StoreError(.sqlite, "prepare failed: \(String(cString: sqlite3_errmsg(db)))") }
+        guard rc == SQLITE_OK, let h else { throw StoreError(.database, "prepare failed: \(String(cString: sqlite3_errmsg(db)))") }
         handle = h
     }
 
@@ -36,7 +36,7 @@ final class RawStatement {
     func run() throws -> Int32 {
         defer { sqlite3_reset(handle) }
         let rc = sqlite3_step(handle)
-        guard rc == SQLITE_DONE else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
+        guard rc == SQLITE_DONE else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
         return sqlite3_changes(db)
     }
 
@@ -45,7 +45,7 @@ final class RawStatement {
         defer { sqlite3_reset(handle) }
         let rc = sqlite3_step(handle)
         if rc == SQLITE_DONE { return nil }
-        guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
+        guard rc == SQLITE_ROW else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
         let n = Int(sqlite3_column_bytes(handle, 0))
         guard n > 0, let p = sqlite3_column_blob(handle, 0) else { return [] }
         return [UInt8](UnsafeRawBufferPointer(start: p, count: n))
@@ -257,7 +257,7 @@ enum RawReader {
         while true {
             let rc = sqlite3_step(stmt.handle)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
+            guard rc == SQLITE_ROW else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(db)))") }
             let n = Int(sqlite3_column_bytes(stmt.handle, 0))
             if n > 0, let p = sqlite3_column_blob(stmt.handle, 0) {
                 try body([UInt8](UnsafeRawBufferPointer(start: p, count: n)))

@@ -184,7 +184,7 @@ extension SQLiteStore: FindingStore {
         while true {
             let rc = sqlite3_step(stmt.handle)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(stmt.db)))") }
+            guard rc == SQLITE_ROW else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(stmt.db)))") }
             let seq = UInt64(sqlite3_column_int64(stmt.handle, 0))
             let n = Int(sqlite3_column_bytes(stmt.handle, 1))
             out[seq] = n > 0 ? [UInt8](UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt.handle, 1), count: n)) : []
@@ -199,7 +199,7 @@ extension SQLiteStore: FindingStore {
         while true {
             let rc = sqlite3_step(stmt.handle)
             if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(conn)))") }
+            guard rc == SQLITE_ROW else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(conn)))") }
             let n = Int(sqlite3_column_bytes(stmt.handle, 1))
             let entry = n > 0 ? [UInt8](UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt.handle, 1), count: n)) : []
             out.append(LedgerAccess(seq: UInt64(sqlite3_column_int64(stmt.handle, 0)), entry: entry))

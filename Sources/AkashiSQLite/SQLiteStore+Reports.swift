@@ -68,26 +68,14 @@ extension SQLiteStore: ReportStore {
         "[" + values.map(String.init).joined(separator: ",") + "]"
     }
 
-    public func reportRegisters(ids: [String]) throws -> [Register] {
-        guard !ids.isEmpty else { return [] }
-        return try docs("SELECT doc FROM register WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                        [try Self.jsonList(ids)]).compactMap { if case let .register(r) = $0 { r } else { nil } }
-    }
-
-    public func reportPersons(ids: [String]) throws -> [Person] {
-        guard !ids.isEmpty else { return [] }
-        return try docs("SELECT doc FROM person WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                        [try Self.jsonList(ids)]).compactMap { if case let .person(p) = $0 { p } else { nil } }
-    }
-
-    public func reportRegisterIDs(member person: String) throws -> [String] {
+    public func registerIDs(member person: String) throws -> [String] {
         try pool.read { db in
             try String.fetchAll(db.cachedStatement(sql: "SELECT register FROM register_member WHERE person = ? ORDER BY register"),
                                 arguments: [person])
         }
     }
 
-    public func reportCases(person: String?, registers: [String]) throws -> [Case] {
+    public func cases(person: String?, registers: [String]) throws -> [Case] {
         var ids = Set<String>()
         let list = try Self.jsonList(registers)
         try pool.read { db in
@@ -103,16 +91,10 @@ extension SQLiteStore: ReportStore {
                 ids.insert(id)
             }
         }
-        return try reportCases(ids: ids.sorted())
+        return try cases(ids: ids.sorted())
     }
 
-    public func reportCases(ids: [String]) throws -> [Case] {
-        guard !ids.isEmpty else { return [] }
-        return try docs("SELECT doc FROM cases WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
-                        [try Self.jsonList(ids)]).compactMap { if case let .case(c) = $0 { c } else { nil } }
-    }
-
-    public func reportOffices() throws -> [Office] {
+    public func offices() throws -> [Office] {
         try docs("SELECT doc FROM office ORDER BY code", []).compactMap { if case let .office(o) = $0 { o } else { nil } }
     }
 
@@ -319,7 +301,7 @@ extension SQLiteStore: ReportStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT \(Self.noticeColumns) FROM rp_notice WHERE person = ? AND case_id = ?",
                                              arguments: [n.person, n.caseID]),
                   let stored = Self.notice(row) else {
-                throw StoreError(.sqlite, "notice for \(n.person) / \(n.caseID) could not be read back")
+                throw StoreError(.damaged, "notice for \(n.person) / \(n.caseID) could not be read back")
             }
             return (stored, inserted)
         }

@@ -225,6 +225,13 @@ extension SQLiteStore: WorkspaceStore {
         return nil
     }
 
+    public func registers(ids: [String]) throws -> [Register] {
+        try docs("register", key: "id", ids).compactMap { d -> Register? in
+            if case let .register(r)? = try decoded(d) { return r }
+            return nil
+        }
+    }
+
     public func person(id: String) throws -> Person? {
         let doc = try points.blob("SELECT doc FROM person WHERE id = ?1", id)
         if case let .person(p)? = try decoded(doc) { return p }
@@ -321,6 +328,13 @@ extension SQLiteStore: WorkspaceStore {
         let doc = try points.blob("SELECT doc FROM cases WHERE id = ?1", id)
         if case let .case(c)? = try decoded(doc) { return c }
         return nil
+    }
+
+    public func cases(ids: [String]) throws -> [Case] {
+        try docs("cases", key: "id", ids).compactMap { d -> Case? in
+            if case let .case(c)? = try decoded(d) { return c }
+            return nil
+        }
     }
 
     public func openCases(staff: String, limit: Int) throws -> [Case] {

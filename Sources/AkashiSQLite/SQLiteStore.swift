@@ -19,6 +19,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     public static let databaseFile = "akashi.sqlite"
     /// The quarantine file (rejected lines kept verbatim).
     public var quarantinePath: String { directory + "/quarantine.jsonl" }
+    public var quarantineLocation: String { quarantinePath }
 
     let pool: DatabasePool
     /// Key lookups on the request path, outside GRDB's per-read transaction (see ``PointReads``).
@@ -144,7 +145,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     private func sequencedWrite<T>(_ body: (Database, RawWriter, inout LedgerSequencer) throws -> T) throws -> T {
         for _ in 0..<8 {
             guard var seq = sequencer else {
-                throw StoreError(.ledgerUnreadable, "the ledger cannot be extended: \(sequencerError.map { "\($0)" } ?? "unknown")")
+                throw StoreError(.ledgerUnavailable, "the ledger cannot be extended: its stored tiles could not be read", cause: sequencerError)
             }
             var result: T?
             do {
@@ -164,7 +165,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             sequencer = seq
             return result!
         }
-        throw StoreError(.ledgerUnreadable, "another writer kept appending to the ledger; nothing was written, try again")
+        throw StoreError(.ledgerBusy, "another writer kept appending to the ledger; nothing was written, try again")
     }
 
     public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome] {
@@ -469,7 +470,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             while true {
                 let rc = sqlite3_step(stmt.handle)
                 if rc == SQLITE_DONE { break }
-                guard rc == SQLITE_ROW else { throw StoreError(.sqlite, "SQLite: \(String(cString: sqlite3_errmsg(conn)))") }
+                guard rc == SQLITE_ROW else { throw StoreError(.database, "SQLite: \(String(cString: sqlite3_errmsg(conn)))") }
                 let n = Int(sqlite3_column_bytes(stmt.handle, 9))
                 let entry = n > 0 ? [UInt8](UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt.handle, 9), count: n)) : []
                 out.append(StoredEvent(
@@ -551,25 +552,13 @@ private let walHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, U
     return SQLITE_OK
 }
 
-/// Store errors with a code and a plain message.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-    public enum Code: Sendable { case ledgerUnreadable, sqlite }
-    public var code: Code
-    public var message: String
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-    public var description: String { message }
-}
-
 extension SQLiteStore {
     /// Sets the pool's writer connection to `synchronous = FULL` (the WAL is fsynced at every commit) and checks it.
     static func requireFullSync(_ pool: DatabasePool) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             guard try Int.fetchOne(db, sql: "PRAGMA synchronous") == 2 else {
-                throw StoreError(.sqlite, "the store's writer could not be set to synchronous = FULL")
+                throw StoreError(.database, "the store's writer could not be set to synchronous = FULL")
             }
         }
     }

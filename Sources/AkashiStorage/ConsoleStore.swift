@@ -186,3 +186,8 @@ public protocol ConsoleStore: AnyObject, Sendable {
     /// The newest alerts first.
     func alerts(limit: Int) throws -> [ConsoleAlert]
 }
+
+/// Everything `akashi serve` needs of a store: the clerk workspace's records and state, the reports' reads, the
+/// audit's findings and the auditor console's state. Required by type, so a store that lacks one of them does not
+/// compile as a server's store (rather than losing the console, or a disclosure's DV check, at run time).
+public typealias ServerStore = WorkspaceStore & ReportStore & ConsoleStore

@@ -94,23 +94,7 @@ public struct AccessCodeRecord: Sendable, Equatable {
 ///
 /// Nothing here can change or remove a ledger entry. The search-result index is derived data (rebuilt from the
 /// entries by ``refreshReportIndex()``).
-public protocol ReportStore: AkashiStore {
-    // MARK: Reference records
-    /// Registers by ID (missing IDs are skipped).
-    func reportRegisters(ids: [String]) throws -> [Register]
-    /// Persons by ID (missing IDs are skipped).
-    func reportPersons(ids: [String]) throws -> [Person]
-    /// IDs of the registers that list the person as a member.
-    func reportRegisterIDs(member person: String) throws -> [String]
-    /// Cases that name the person or one of the registers.
-    func reportCases(person: String?, registers: [String]) throws -> [Case]
-    /// Cases by ID (missing IDs are skipped).
-    func reportCases(ids: [String]) throws -> [Case]
-    /// Every office.
-    func reportOffices() throws -> [Office]
-    /// Every answer to a self-report survey.
-    func selfReports(survey: String) throws -> [SelfReport]
-
+public protocol ReportStore: AkashiStore, ReferenceStore, IssuanceStore, FindingStore {
     // MARK: Events
     /// Brings the index of search results (register → search events) up to the newest ledger entry; returns how
     /// many rows were added.
@@ -124,10 +108,6 @@ public protocol ReportStore: AkashiStore {
     /// For each of the accesses the audit explained by a case: access ID → that case's ID (accesses without a
     /// finding, or explained without a case, are left out).
     func explainingCases(accessIDs: [String]) throws -> [String: String]
-    /// The plain-SQL baseline: `SELECT count(*)` over the person lookup index for one person and period.
-    func personIndexCount(person: String, fromMillis: Int64, toMillis: Int64) throws -> Int
-    /// Some person IDs (for benchmarks), at most `limit`, spread over the table.
-    func samplePersonIDs(limit: Int, seed: UInt64) throws -> [String]
 
     // MARK: 本人通知
     /// Creates or replaces a person's registration.
@@ -155,9 +135,9 @@ public protocol ReportStore: AkashiStore {
 extension ReportStore {
     /// Reads the audit findings through ``FindingStore`` when the store keeps them (no findings: `[:]`).
     public func explainingCases(accessIDs: [String]) throws -> [String: String] {
-        guard let findings = self as? any FindingStore, !accessIDs.isEmpty else { return [:] }
+        guard !accessIDs.isEmpty else { return [:] }
         var out: [String: String] = [:]
-        for f in try findings.findings(accessIDs: accessIDs) {
+        for f in try findings(accessIDs: accessIDs) {
             if let c = f.finding.explanation?.caseID { out[f.finding.access] = c }
         }
         return out

@@ -171,7 +171,8 @@ public struct StoredCheckpoint: Sendable, Equatable {
     }
 }
 
-/// Where Akashi keeps its data. The embedded SQLite store implements it; a PostgreSQL store stands beside it.
+/// Where Akashi keeps its data: records, the ledger and its tiles. The embedded SQLite store implements it; a
+/// PostgreSQL store is to stand beside it (issue 17).
 ///
 /// Every write that adds events goes through ``ingest(_:)`` in one durable transaction (group commit) and
 /// hands the new entries to the store's ``LedgerSequencer``, the one place that assigns ledger indexes.
@@ -192,6 +193,8 @@ public protocol AkashiStore: AnyObject, Sendable {
     /// Keeps rejected lines; a line already quarantined for the same reason is not kept twice. Returns how many were new.
     @discardableResult
     func quarantine(_ items: [QuarantineItem]) throws -> Int
+    /// Where the quarantined lines can be read, for a message to the operator (a file, or a table and its store).
+    var quarantineLocation: String { get }
     /// Counts per record type.
     func stats() throws -> StoreStats
     /// Calls `body` with the canonical JSON of every record of a type (events in ledger order).

@@ -156,7 +156,7 @@ public struct RegisterQuery: Sendable, Equatable {
 ///
 /// Nothing here can change or remove a ledger entry: events still go only through ``AkashiStore/ingest(_:)`` and
 /// ``AkashiStore/appendJournal(_:)`` (by way of ``GroupCommitter``).
-public protocol WorkspaceStore: AkashiStore {
+public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     // MARK: Accounts and sessions
     func account(staff: String) throws -> WorkspaceAccount?
     /// Creates or replaces the password hash of an account, clearing its lockout.
@@ -180,20 +180,7 @@ public protocol WorkspaceStore: AkashiStore {
     /// Stores a new banner version (versions are kept, never changed).
     func saveBanner(_ banner: BannerText, at millis: Int64) throws
 
-    // MARK: Reference records
-    func staffMember(id: String) throws -> Staff?
-    func staffMembers(office: String?, role: StaffRole?) throws -> [Staff]
-    func office(code: String) throws -> Office?
-    func register(id: String) throws -> Register?
-    func person(id: String) throws -> Person?
-    func persons(ids: [String]) throws -> [Person]
-    /// Protections of a person (in force or not).
-    func protections(person: String) throws -> [Protection]
-    /// Registers whose persons or 本籍 match; at most `limit`.
-    func searchRegisters(_ query: RegisterQuery, limit: Int) throws -> [Register]
-
     // MARK: Cases
-    func caseRecord(id: String) throws -> Case?
     /// Open cases a staff member handles, newest first.
     func openCases(staff: String, limit: Int) throws -> [Case]
     /// Changes a case's status (and closing time): rewrites its stored record. Does not touch the ledger.
@@ -205,8 +192,6 @@ public protocol WorkspaceStore: AkashiStore {
     func caseDetails(caseID: String) throws -> String?
 
     // MARK: Issuance and approvals
-    func saveIssuance(_ issuance: IssuanceRecord) throws
-    func issuances(caseID: String) throws -> [IssuanceRecord]
     func saveApproval(_ approval: ApprovalRequest) throws
     func approval(id: String) throws -> ApprovalRequest?
     /// Marks an approval used if, and only if, it is still approved and was asked for by `staff`, in one conditional

@@ -8,15 +8,12 @@ import Crypto
 import Foundation
 import Synchronization
 
-/// What the auditor console needs of a store: the workspace's records, the reports' reads, the findings and the
-/// console's own tables. The embedded SQLite store is all of them.
-public typealias ConsoleBackend = WorkspaceStore & ReportStore & FindingStore & ConsoleStore
 
 /// The auditor console's logic over the audit and report services: worklist with suppressions, evidence for a
 /// finding, investigations (every step journaled), live alerts, dashboard figures, disclosure and access codes.
 final class Console: Sendable {
     let workspace: Workspace
-    let store: any ConsoleBackend
+    let store: any ServerStore
     let audit: AuditService
     /// Wrong resident codes per client address: 5 per 15 minutes (see `ResidentLimiter`).
     let residentLimiter = ResidentLimiter()
@@ -25,11 +22,10 @@ final class Console: Sendable {
     /// Redeemed resident reports kept for the JSON download: token hash → (JSON, expiry millis).
     let residentReports = Mutex<[String: (Data, Int64)]>([:])
 
-    init?(workspace: Workspace) {
-        guard let s = workspace.store as? any ConsoleBackend else { return nil }
+    init(workspace: Workspace) {
         self.workspace = workspace
-        self.store = s
-        self.audit = AuditService(store: s)
+        self.store = workspace.server
+        self.audit = AuditService(store: workspace.server)
     }
 
     var now: Timestamp { workspace.now }
@@ -102,7 +98,7 @@ final class Console: Sendable {
         let cfg = audit.config
         let register = f.register ?? e?.register
         let person = f.person ?? e?.person
-        let cases = try store.reportCases(person: person, registers: register.map { [$0] } ?? [])
+        let cases = try store.cases(person: person, registers: register.map { [$0] } ?? [])
         let at = f.at.millis
         let lookback = Int64(cfg.maxCaseLookbackDays) * 86_400_000
         let near = cases.filter { abs($0.received.millis - at) <= lookback }

@@ -68,11 +68,10 @@ public enum WebApp {
         }
         api.add(to: router.group("api/v1"), ledger: ledger)
         pages.add(to: router)
-        if let console = Console(workspace: workspace) {
-            ConsoleRoutes(pages: pages, console: console).add(to: router)
-            ResidentRoutes(pages: pages, console: console).add(to: router)
-            SurveyRoutes(pages: pages, console: console).add(to: router)
-        }
+        let console = Console(workspace: workspace)
+        ConsoleRoutes(pages: pages, console: console).add(to: router)
+        ResidentRoutes(pages: pages, console: console).add(to: router)
+        SurveyRoutes(pages: pages, console: console).add(to: router)
         return router
     }
 

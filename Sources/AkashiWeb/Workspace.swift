@@ -93,16 +93,20 @@ public struct RegisterView: Sendable {
 /// certificate issuance, update entry, approvals. Every operation (and every refusal) is appended to the ledger
 /// through the ``GroupCommitter`` before the answer goes out.
 public final class Workspace: Sendable {
+    /// The store, as far as the workspace's own rules need it.
     public let store: any WorkspaceStore
+    /// The same store with everything the server needs of it (the console's and the reports' capabilities too).
+    let server: any ServerStore
     public let committer: GroupCommitter
     public let config: WebConfiguration
     let logger: Logger
     private let banner: Mutex<BannerText>
 
     /// Opens the workspace: stores the configured banner as a new version when it differs from the newest one.
-    public init(store: any WorkspaceStore, config: WebConfiguration, committer: GroupCommitter? = nil,
+    public init(store: any ServerStore, config: WebConfiguration, committer: GroupCommitter? = nil,
                 logger: Logger = Logger(label: "akashi.web")) throws {
         self.store = store
+        self.server = store
         self.committer = committer ?? GroupCommitter(store: store, linger: .microseconds(max(0, config.commitLingerMicroseconds)))
         self.config = config
         self.logger = logger

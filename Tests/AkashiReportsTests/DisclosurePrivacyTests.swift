@@ -111,7 +111,7 @@ struct DisclosurePrivacyTests {
 /// Reads two registers of a test store and asks ``DisclosureService/isReform(_:_:)``.
 enum Reg {
     static func isReform(_ t: TestStore, _ a: String, _ b: String) -> Bool {
-        let rs = (try? t.store.reportRegisters(ids: [a, b])) ?? []
+        let rs = (try? t.store.registers(ids: [a, b])) ?? []
         guard let ra = rs.first(where: { $0.id == a }), let rb = rs.first(where: { $0.id == b }) else { return false }
         return DisclosureService.isReform(ra, rb)
     }

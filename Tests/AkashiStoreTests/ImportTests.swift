@@ -116,7 +116,7 @@ struct ImportTests {
         try withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
             let items = try Sample.all.enumerated().map { k, line in
-                guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else { throw StoreError(.sqlite, "not a record") }
+                guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else { throw StoreError(.damaged, "not a record") }
                 return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
             }
             _ = try store.ingest(items)

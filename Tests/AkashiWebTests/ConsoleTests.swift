@@ -150,7 +150,7 @@ extension AllWebTests {
                 let s = try #require(try f.store.suppressions().first { $0.investigation == id })
                 #expect(s.staff == target.staff && s.register == target.register)
                 #expect(s.matches(target))
-                let rows = try Console(workspace: f.workspace)!.worklist(filter: "open", staff: target.staff, limit: 1000, offset: 0)
+                let rows = try Console(workspace: f.workspace).worklist(filter: "open", staff: target.staff, limit: 1000, offset: 0)
                 #expect(!rows.contains { $0.0.finding.access == target.access })
                 let supp = try await aud.get(client, "/console?filter=suppressed&staff=\(target.staff)")
                 #expect(supp.text.contains(target.access))

@@ -1,0 +1,55 @@
+import AkashiDomain
+
+/// Reads of the reference records the municipality's systems send: staff, offices, registers, persons,
+/// protections, cases and self-report answers. The clerk workspace, the reports and the auditor console all read
+/// them through this one capability, so a store implements each read once.
+///
+/// Lists of IDs come back in the order asked, each ID as often as asked, unknown IDs left out.
+public protocol ReferenceStore: AnyObject, Sendable {
+    /// The staff member with this ID.
+    func staffMember(id: String) throws -> Staff?
+    /// Staff members, in ID order, whose latest assignment is at `office` (any office when `nil`) and whose role is
+    /// `role` (any role when `nil`).
+    func staffMembers(office: String?, role: StaffRole?) throws -> [Staff]
+    /// The office with this code.
+    func office(code: String) throws -> Office?
+    /// Every office, in code order.
+    func offices() throws -> [Office]
+    /// The register with this ID.
+    func register(id: String) throws -> Register?
+    /// Registers by ID.
+    func registers(ids: [String]) throws -> [Register]
+    /// IDs of the registers that list the person as a member, in ID order.
+    func registerIDs(member person: String) throws -> [String]
+    /// The person with this ID.
+    func person(id: String) throws -> Person?
+    /// Persons by ID.
+    func persons(ids: [String]) throws -> [Person]
+    /// Every protection (VIP, DV support …) recorded for the person.
+    func protections(person: String) throws -> [Protection]
+    /// The case with this ID.
+    func caseRecord(id: String) throws -> Case?
+    /// Cases by ID.
+    func cases(ids: [String]) throws -> [Case]
+    /// Cases that name the person (when given) or one of the registers, each once, in ID order.
+    func cases(person: String?, registers: [String]) throws -> [Case]
+    /// Registers matching a name, kana, birth or 本籍 query (an empty query matches nothing), at most `limit`.
+    func searchRegisters(_ query: RegisterQuery, limit: Int) throws -> [Register]
+    /// Every answer to a self-report survey, in staff order.
+    func selfReports(survey: String) throws -> [SelfReport]
+}
+
+extension ReferenceStore {
+    public func register(id: String) throws -> Register? { try registers(ids: [id]).first }
+    public func person(id: String) throws -> Person? { try persons(ids: [id]).first }
+    public func caseRecord(id: String) throws -> Case? { try cases(ids: [id]).first }
+}
+
+/// Certificates the workspace issued (発行), with their numbers and copies: written by the workspace, read by the
+/// disclosure report and the 本人通知.
+public protocol IssuanceStore: AnyObject, Sendable {
+    /// Records one issuance.
+    func saveIssuance(_ issuance: IssuanceRecord) throws
+    /// The issuances recorded for a case, in issuance order.
+    func issuances(caseID: String) throws -> [IssuanceRecord]
+}
