@@ -26,9 +26,10 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     let points: PointReads
     /// Reference records decoded on the request path, by document bytes (see ``DecodedRecords``).
     let decodedRecords = DecodedRecords()
-    // Guards `sequencer`; held for the whole of a write so sequencing and the transaction are one step.
+    // Guards the writer connection's prepared statements (`rawWriter`) for every write of this process.
     private let writeLock = NSLock()
-    private var sequencer: LedgerSequencer?
+    /// Sequences ledger appends (the same code for every store; see ``LedgerWriter``).
+    private let ledger = LedgerWriter<SQLiteStore>()
     // Background WAL checkpoints (automatic checkpoints are off: they stall commits).
     private(set) var checkpointer: Checkpointer?
     // The writer connection's prepared statements, kept across transactions (guarded by `writeLock`).
@@ -42,7 +43,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         rawWriter = w
         return w
     }
-    private var sequencerError: (any Error)?
     /// WAL frames (pages) after which a commit checkpoints the WAL itself (``walHook``): 16,384 pages = 64 MiB.
     static let walRestartFrames: Int32 = 16_384
 
@@ -70,7 +70,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         try Schema.migrator.migrate(pool)
         points = PointReads(path: directory + "/" + Self.databaseFile)
         checkpointer = Checkpointer(path: directory + "/" + Self.databaseFile)
-        reloadSequencer()
         // An import that stopped (or was killed) between its commits and its last indexing pass left events without
         // lookup rows: add them before anyone reads through the indexes.
         try catchUpLookupIndexes()
@@ -122,59 +121,28 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM event")) ?? 0)
     }
 
-    private func reloadSequencer() {
-        do {
-            sequencer = try LedgerSequencer(size: try pool.read(Self.storedSize), tiles: StoreTileSource(store: self))
-            sequencerError = nil
-        } catch {
-            sequencer = nil
-            sequencerError = error
-        }
-    }
-
     // MARK: Ingest
 
-    /// Another writer (a second process on the same store) appended since this store's sequencer last looked.
-    private struct StaleSequencer: Error { let stored: UInt64 }
+    /// One write transaction on the writer connection, as ``LedgerWriter`` sees it.
+    public struct LedgerTransaction {
+        let db: Database
+        let writer: RawWriter
+    }
 
-    /// Runs `body` in one write transaction with the ledger sequencer: lock (this process's `writeLock`, held by the
-    /// caller, then SQLite's write lock by `BEGIN IMMEDIATE`) → read the stored ledger size → assign indexes from it
-    /// → persist tiles (in `body`) → commit → publish the sequencer. When another process appended since, the
-    /// transaction stops before writing, the sequencer is rebuilt from the stored tiles, and the write is tried again:
-    /// a routine `akashi audit` in another shell can no longer make a running server's appends collide.
-    private func sequencedWrite<T>(_ body: (Database, RawWriter, inout LedgerSequencer) throws -> T) throws -> T {
-        for _ in 0..<8 {
-            guard var seq = sequencer else {
-                throw StoreError(.ledgerUnavailable, "the ledger cannot be extended: its stored tiles could not be read", cause: sequencerError)
-            }
-            var result: T?
-            do {
-                try pool.writeWithoutTransaction { db in
-                    let w = try writer(db)
-                    try w.transaction {
-                        let stored = try Self.storedSize(db)
-                        if stored != seq.size { throw StaleSequencer(stored: stored) }
-                        result = try body(db, w, &seq)
-                    }
-                }
-            } catch is StaleSequencer {
-                reloadSequencer()
-                continue
-            }
-            seq.commit()
-            sequencer = seq
-            return result!
-        }
-        throw StoreError(.ledgerBusy, "another writer kept appending to the ledger; nothing was written, try again")
+    /// Tiles read inside a write transaction (the ledger lock is held, so they match the stored size).
+    struct TransactionTiles: TileSource, @unchecked Sendable {
+        let db: Database
+        func tile(level: Int, index: UInt64) throws -> Tile? { try SQLiteStore.tile(db, level: level, index: index) }
     }
 
     public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome] {
         writeLock.lock()
         defer { writeLock.unlock() }
-        return try sequencedWrite { db, w, seq in
+        return try ledger.append(to: self) { tx, first in
+            let (db, w) = (tx.db, tx.writer)
             var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
             var entries: [[UInt8]] = []
-            var next = seq.size
+            var next = first
             for (k, item) in items.enumerated() {
                 outcomes[k] = try w.put(item, seq: next)
                 if case .inserted(ledgerIndex: .some) = outcomes[k] {
@@ -182,7 +150,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                     next += 1
                 }
             }
-            let first = seq.size
             if deferLookupIndexes {
                 if let pending = try w.pendingLookups() {
                     if next - pending >= Self.maxDeferredLookupEvents { try indexLookups(db, w, from: first, upTo: next) }
@@ -193,9 +160,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             } else {
                 try indexLookups(db, w, from: first, upTo: next)
             }
-            let (_, tiles) = try seq.append(entries)
-            for t in tiles where Self.persisted(t) { try w.putTile(t) }
-            return outcomes
+            return (entries, outcomes)
         }
     }
 
@@ -204,8 +169,8 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         guard !events.isEmpty else { return [] }
         writeLock.lock()
         defer { writeLock.unlock() }
-        return try sequencedWrite { db, w, seq in
-            let first = seq.size
+        return try ledger.append(to: self) { tx, first in
+            let (db, w) = (tx.db, tx.writer)
             let stmt = w.journalEvent
             var entries: [[UInt8]] = []
             for (k, e) in events.enumerated() {
@@ -222,8 +187,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
             }
             // Also indexes anything a bulk import in this process left for later.
             try indexLookups(db, w, from: first, upTo: first + UInt64(events.count))
-            for t in try seq.append(entries).tiles where Self.persisted(t) { try w.putTile(t) }
-            return (0..<UInt64(events.count)).map { first + $0 }
+            return (entries, (0..<UInt64(events.count)).map { first + $0 })
         }
     }
 
@@ -389,12 +353,15 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     }
 
     public func tile(level: Int, index: UInt64) throws -> Tile? {
-        try pool.read { db in
-            let stored = try Data.fetchOne(db, sql: "SELECT hashes FROM ledger_tile WHERE level = ? AND idx = ?",
-                                           arguments: [level, Int64(index)])
-                .map { Tile(level: level, index: index, hashes: [UInt8]($0)) }
-            return level == 0 ? try Self.completed(db, stored, index: index) : stored
-        }
+        try pool.read { db in try Self.tile(db, level: level, index: index) }
+    }
+
+    /// A tile as `db`'s snapshot or transaction sees it (a partial level-0 tile completed from the entries).
+    static func tile(_ db: Database, level: Int, index: UInt64) throws -> Tile? {
+        let stored = try Data.fetchOne(db.cachedStatement(sql: "SELECT hashes FROM ledger_tile WHERE level = ? AND idx = ?"),
+                                       arguments: [level, Int64(index)])
+            .map { Tile(level: level, index: index, hashes: [UInt8]($0)) }
+        return level == 0 ? try completed(db, stored, index: index) : stored
     }
 
     /// Whether a tile changed by an append is written to `ledger_tile`. Every tile is, except a partial level-0
@@ -550,6 +517,27 @@ private let walHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, U
         _ = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
     return SQLITE_OK
+}
+
+extension SQLiteStore: LedgerTransactions {
+    /// `BEGIN IMMEDIATE` on the writer connection: SQLite's one write lock, across every process on the file. The
+    /// caller holds `writeLock` (this process's writer connection and its prepared statements).
+    public func withLedgerLock<T>(_ body: (LedgerTransaction) throws -> T) throws -> T {
+        var result: T?
+        try pool.writeWithoutTransaction { db in
+            let w = try writer(db)
+            try w.transaction { result = try body(LedgerTransaction(db: db, writer: w)) }
+        }
+        return result!
+    }
+
+    public func storedLedgerSize(in tx: LedgerTransaction) throws -> UInt64 { try Self.storedSize(tx.db) }
+
+    public func ledgerTiles(in tx: LedgerTransaction) -> any TileSource { TransactionTiles(db: tx.db) }
+
+    public func persistTiles(_ tiles: [Tile], in tx: LedgerTransaction) throws {
+        for t in tiles where Self.persisted(t) { try tx.writer.putTile(t) }
+    }
 }
 
 extension SQLiteStore {

@@ -175,7 +175,7 @@ public struct StoredCheckpoint: Sendable, Equatable {
 /// PostgreSQL store is to stand beside it (issue 17).
 ///
 /// Every write that adds events goes through ``ingest(_:)`` in one durable transaction (group commit) and
-/// hands the new entries to the store's ``LedgerSequencer``, the one place that assigns ledger indexes.
+/// sequences the new entries through the store's ``LedgerWriter``, the one place that assigns ledger indexes.
 /// No method can change or remove an event once stored.
 public protocol AkashiStore: AnyObject, Sendable {
     /// Stores a batch in one durable transaction and returns what happened to each item, in order.
