@@ -64,7 +64,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        let service = try AuditService.taught(store: store)
+        let service = try await AuditService.taught(store: store)
         if rebuild { try store.resetAudit() }
         if !noRun {
             let tty = stderrIsTTY
@@ -220,7 +220,7 @@ struct AuditCalibrate: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        let service = try AuditService.taught(store: store)
+        let service = try await AuditService.taught(store: store)
         if !noRun {
             let s = try service.run()
             warn("audit: \(grouped(s.audited)) new accesses audited; \(grouped(s.counts.total)) accesses, \(grouped(s.counts.flagged)) flagged")

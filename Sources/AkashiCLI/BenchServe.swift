@@ -63,7 +63,7 @@ struct BenchServe: AsyncParsableCommand {
         if let commitLinger { config.commitLingerMicroseconds = commitLinger }
         var logger = Logger(label: "akashi.bench")
         logger.logLevel = .warning
-        let workspace = try Workspace(store: store, config: config, logger: logger)
+        let workspace = try await Workspace(store: store, config: config, logger: logger)
         let app = try await WebApp.application(workspace: workspace, signer: nil, logger: logger)
         // A service group, so the server is stopped by a graceful shutdown (connections closed, no task cancelled)
         // and nothing is logged as an error at the end of the bench.

@@ -135,7 +135,7 @@ struct Demo: AsyncParsableCommand {
         print(Stats.render(try store.stats(), format: .table))
 
         // Audit what was imported (incremental: later runs audit only what is new).
-        let audited = try AuditService.taught(store: store).run()
+        let audited = try await AuditService.taught(store: store).run()
         print("audit: \(audited.audited) accesses audited, \(audited.counts.flagged) flagged of \(audited.counts.total)"
             + " (\(audited.counts.explained) explained) in \(String(format: "%.1f", audited.seconds)) s")
 

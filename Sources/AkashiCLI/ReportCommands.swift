@@ -58,18 +58,18 @@ struct Disclose: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        if runAudit { try AuditService.taught(store: store).run() }
+        if runAudit { try await AuditService.taught(store: store).run() }
         let service = DisclosureService(store: store)
         let subject: DisclosureQuery.Subject = person.map { .person($0) } ?? .register(register!)
         let report: DisclosureReport
         do {
-            report = try service.disclose(DisclosureQuery(subject: subject, from: from, to: to, auditor: auditor))
+            report = try await service.disclose(DisclosureQuery(subject: subject, from: from, to: to, auditor: auditor))
         } catch let e as ReportError {
             throw ValidationError(e.message)
         }
         var code: IssuedAccessCode?
         if letter, let person {
-            let issued = try AccessCodeService(store: store).create(person: person, from: from, to: to)
+            let issued = try await AccessCodeService(store: store).create(person: person, from: from, to: to)
             // Recorded like a code made in the console (there, with the auditor's staff ID; here, the command line).
             try store.appendJournal([JournalEvent(
                 id: "CLI-" + UUID().uuidString, at: JournalEventFactory.now, kind: "access_code.create", subject: person,
@@ -211,9 +211,9 @@ struct Reconcile: AsyncParsableCommand {
         service.minimumFlagged = max(1, minFlagged)
         do {
             // A survey without answers is refused before the (possibly long) audit.
-            let answers = try service.answers(survey: survey)
-            if !noRun { try AuditService.taught(store: store).run() }
-            let r = try service.reconcile(survey: survey, answers: answers)
+            let answers = try await service.answers(survey: survey)
+            if !noRun { try await AuditService.taught(store: store).run() }
+            let r = try await service.reconcile(survey: survey, answers: answers)
             switch format {
             case .json: print(String(decoding: try r.jsonData(), as: UTF8.self))
             case .table: print(r.table, terminator: "")
@@ -240,7 +240,7 @@ struct Notices: AsyncParsableCommand {
         func run() async throws {
             let store = try options.open()
             let day = date ?? Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
-            do { try NoticeService(store: store).register(person: person, address: address, on: day) } catch let e as ReportError {
+            do { try await NoticeService(store: store).register(person: person, address: address, on: day) } catch let e as ReportError {
                 throw ValidationError(e.message)
             }
             print("registered \(person) for notices from \(day)")
@@ -253,7 +253,7 @@ struct Notices: AsyncParsableCommand {
 
         func run() async throws {
             let store = try options.open()
-            let fresh = try NoticeService(store: store).produce()
+            let fresh = try await NoticeService(store: store).produce()
             print("produced \(fresh.count) new notices")
         }
     }
@@ -269,12 +269,12 @@ struct Notices: AsyncParsableCommand {
         func run() async throws {
             let store = try options.open()
             let service = NoticeService(store: store)
-            try service.produce()
-            let list = try service.list(pendingOnly: pending)
+            try await service.produce()
+            let list = try await service.list(pendingOnly: pending)
             switch format {
             case .json: try emit(String(decoding: try service.json(list), as: UTF8.self) + "\n", to: out)
             case .table: try emit(service.table(list), to: out)
-            case .html: try emit(try service.html(list), to: out)
+            case .html: try await emit(try service.html(list), to: out)
             }
         }
     }
@@ -286,7 +286,7 @@ struct Notices: AsyncParsableCommand {
 
         func run() async throws {
             let store = try options.open()
-            guard try NoticeService(store: store).markSent(id: id) else {
+            guard try await NoticeService(store: store).markSent(id: id) else {
                 throw ValidationError("no unsent notice \(id)")
             }
             print("notice \(id) marked as sent")
@@ -322,7 +322,7 @@ struct BenchDisclose: AsyncParsableCommand {
             let signer = try NoteSigner.generate(name: "bench.akashi.example/ledger")
             try LedgerService(store: store).signCheckpoint(with: signer)
             t = now()
-            let a = try AuditService.taught(store: store).run()
+            let a = try await AuditService.taught(store: store).run()
             print("audited \(grouped(a.audited)) accesses in \(String(format: "%.1f", now() - t)) s")
         }
         let t0 = now()
@@ -334,12 +334,12 @@ struct BenchDisclose: AsyncParsableCommand {
         let fromMs = Timestamp(jst: from, hour: 0, minute: 0).millis
         let toMs = Timestamp(jst: to.adding(days: 1), hour: 0, minute: 0).millis
         // Warm-up (page cache, tile cache), outside the timing.
-        for p in persons.prefix(20) { _ = try service.disclose(DisclosureQuery(subject: .person(p), from: from, to: to)) }
+        for p in persons.prefix(20) { _ = try await service.disclose(DisclosureQuery(subject: .person(p), from: from, to: to)) }
         var times: [Double] = [], baseline: [Double] = []
         var events = 0, receipts = 0
         for p in persons {
             var t = now()
-            let r = try service.disclose(DisclosureQuery(subject: .person(p), from: from, to: to))
+            let r = try await service.disclose(DisclosureQuery(subject: .person(p), from: from, to: to))
             times.append(now() - t)
             events += r.allEvents.count
             receipts += r.allEvents.count { $0.receipt != nil }

@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         let store = try StorePath.open(storeDir)
         var logger = Logger(label: "akashi.web")
         logger.logLevel = ProcessInfo.processInfo.environment["AKASHI_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
-        let workspace = try Workspace(store: store, config: config, logger: logger)
+        let workspace = try await Workspace(store: store, config: config, logger: logger)
         let app = try await WebApp.application(workspace: workspace, signer: signer, logger: logger)
         onReady?()
         try await app.runService()

@@ -55,8 +55,8 @@ public struct AccessCodeService: Sendable {
     static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789".unicodeScalars)
 
     /// Creates a code for a person's disclosure over a period.
-    public func create(person: String, from: LocalDate, to: LocalDate) throws -> IssuedAccessCode {
-        guard try !store.persons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
+    public func create(person: String, from: LocalDate, to: LocalDate) async throws -> IssuedAccessCode {
+        guard try await !store.persons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
         var g = SystemRandomNumberGenerator()
         var chars: [Character] = []
         for k in 0..<16 {
@@ -68,7 +68,7 @@ public struct AccessCodeService: Sendable {
         let now = clock()
         let record = AccessCodeRecord(hash: Self.hash(code)!, person: person, from: from, to: to, created: now,
                                       expires: now.adding(seconds: Int64(validDays) * 86_400))
-        try store.saveAccessCode(record)
+        try await store.saveAccessCode(record)
         return IssuedAccessCode(code: code, record: record)
     }
 
@@ -87,15 +87,15 @@ public struct AccessCodeService: Sendable {
 
     /// Redeems a code: returns the person's disclosure (same report, with receipts) and spends the code. A code works
     /// once; a second call, an unknown or an expired code throws ``AccessCodeError``.
-    public func redeem(_ code: String) throws -> DisclosureReport {
+    public func redeem(_ code: String) async throws -> DisclosureReport {
         guard let hash = Self.hash(code) else { throw AccessCodeError.malformed }
         let now = clock()
-        guard let record = try store.accessCode(hash: hash) else { throw AccessCodeError.unknown }
+        guard let record = try await store.accessCode(hash: hash) else { throw AccessCodeError.unknown }
         if record.used != nil { throw AccessCodeError.used }
         if record.expires <= now { throw AccessCodeError.expired }
-        let report = try disclosure.disclose(DisclosureQuery(subject: .person(record.person), from: record.from, to: record.to))
+        let report = try await disclosure.disclose(DisclosureQuery(subject: .person(record.person), from: record.from, to: record.to))
         // Spend it atomically; if another request spent it meanwhile, this one gets nothing.
-        guard try store.consumeAccessCode(hash: hash, at: now) != nil else { throw AccessCodeError.used }
+        guard try await store.consumeAccessCode(hash: hash, at: now) != nil else { throw AccessCodeError.used }
         return report
     }
 }

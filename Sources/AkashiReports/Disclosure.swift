@@ -263,22 +263,22 @@ public struct DisclosureService: Sendable {
     /// former spouse). Never another family's register: the marriage, divorce and 分籍 links share the same fields,
     /// so only links ``isReform(_:_:)`` accepts count as the same register. A register: itself with its pre-reform /
     /// reformed forms and its direct predecessors and successors (with theirs).
-    public func lineage(of subject: DisclosureQuery.Subject) throws -> (registers: [Register], person: Person?) {
+    public func lineage(of subject: DisclosureQuery.Subject) async throws -> (registers: [Register], person: Person?) {
         var known: [String: Register] = [:]
-        func load(_ ids: [String]) throws {
+        func load(_ ids: [String]) async throws {
             let missing = ids.filter { known[$0] == nil }
             guard !missing.isEmpty else { return }
-            for r in try store.registers(ids: Array(Set(missing))) { known[r.id] = r }
+            for r in try await store.registers(ids: Array(Set(missing))) { known[r.id] = r }
         }
         func links(_ ids: some Sequence<String>) -> [String] {
             ids.flatMap { id in known[id].map { $0.predecessors + $0.successors } ?? [] }
         }
         /// Adds the reform forms (改製原戸籍 ↔ reformed register) reachable from `start`, transitively.
-        func reformClosure(_ start: Set<String>) throws -> Set<String> {
+        func reformClosure(_ start: Set<String>) async throws -> Set<String> {
             var have = start
             var frontier = Array(start)
             while !frontier.isEmpty, have.count < Self.lineageLimit {
-                try load(links(frontier))
+                try await load(links(frontier))
                 var next: [String] = []
                 for id in frontier {
                     guard let r = known[id] else { continue }
@@ -301,17 +301,17 @@ public struct DisclosureService: Sendable {
         }
         switch subject {
         case let .person(pid):
-            guard let person = try store.persons(ids: [pid]).first else {
+            guard let person = try await store.persons(ids: [pid]).first else {
                 throw ReportError("no person with ID \(pid)")
             }
             func lists(_ r: Register) -> Bool { r.members.contains(pid) || r.head == pid }
             var seeds = Set([person.register])
-            for r in try store.registerIDs(member: pid) { seeds.insert(r) }
-            try load(Array(seeds))
+            for r in try await store.registerIDs(member: pid) { seeds.insert(r) }
+            try await load(Array(seeds))
             var have = seeds.filter { known[$0] != nil }
             var frontier = Array(have)
             while !frontier.isEmpty, have.count < Self.lineageLimit {
-                try load(links(frontier))
+                try await load(links(frontier))
                 var next: [String] = []
                 func add(_ id: String) {
                     guard !have.contains(id) else { return }
@@ -335,12 +335,12 @@ public struct DisclosureService: Sendable {
             }
             return (have.sorted().compactMap { known[$0] }, person)
         case let .register(rid):
-            try load([rid])
+            try await load([rid])
             guard known[rid] != nil else { throw ReportError("no register with ID \(rid)") }
-            var have = try reformClosure([rid])
+            var have = try await reformClosure([rid])
             let direct = Set(links(have))
-            try load(Array(direct))
-            have.formUnion(try reformClosure(Set(direct.filter { known[$0] != nil })))
+            try await load(Array(direct))
+            have.formUnion(try await reformClosure(Set(direct.filter { known[$0] != nil })))
             return (have.sorted().compactMap { known[$0] }, nil)
         }
     }
@@ -391,16 +391,16 @@ public struct DisclosureService: Sendable {
     // MARK: Disclosure
 
     /// Produces the report.
-    public func disclose(_ q: DisclosureQuery) throws -> DisclosureReport {
+    public func disclose(_ q: DisclosureQuery) async throws -> DisclosureReport {
         guard q.from <= q.to else { throw ReportError("the period is empty: \(q.from) is after \(q.to)") }
-        let (registers, person) = try lineage(of: q.subject)
+        let (registers, person) = try await lineage(of: q.subject)
         let ids = registers.map(\.id)
         let idSet = Set(ids)
         let groups = Self.reformGroups(registers)
         let fromMillis = Timestamp(jst: q.from, hour: 0, minute: 0).millis
         let toMillis = Timestamp(jst: q.to.adding(days: 1), hour: 0, minute: 0).millis
-        try store.refreshReportIndex()
-        let rows = try store.subjectEvents(registers: ids, person: person?.id, fromMillis: fromMillis, toMillis: toMillis)
+        try await store.refreshReportIndex()
+        let rows = try await store.subjectEvents(registers: ids, person: person?.id, fromMillis: fromMillis, toMillis: toMillis)
         var events: [(row: LedgerEntryRow, event: AccessEvent)] = []
         events.reserveCapacity(rows.count)
         for row in rows {
@@ -413,14 +413,14 @@ public struct DisclosureService: Sendable {
         }
 
         // DV support (支援措置): in the resident's form nothing may locate another person under DV support.
-        let dv = q.auditor ? nil : try DVGuard(service: self, subject: person?.id, registers: registers, events: events.map(\.event),
+        let dv = q.auditor ? nil : try await DVGuard(service: self, subject: person?.id, registers: registers, events: events.map(\.event),
                                                today: clock().jstDate)
 
         // The subject's own certificate requests (never a protected person's request).
-        var own = try ownCases(person: person?.id, registers: ids)
+        var own = try await ownCases(person: person?.id, registers: ids)
         if let dv { own.removeAll { dv.isProtectedRequest($0, on: $0.received.jstDate) } }
         let ownByID = Dictionary(own.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let explainedBy = events.isEmpty ? [:] : try store.explainingCases(accessIDs: events.map(\.event.id))
+        let explainedBy = events.isEmpty ? [:] : try await store.explainingCases(accessIDs: events.map(\.event.id))
         var ownEvents: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
         var others: [(row: LedgerEntryRow, event: AccessEvent)] = []
         var hidden: [(row: LedgerEntryRow, event: AccessEvent)] = []
@@ -460,7 +460,7 @@ public struct DisclosureService: Sendable {
                                   leaf: withhold ? MerkleHash.leaf(item.row.entry).hex : nil)
         }
 
-        let officeNames = Dictionary(try store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let officeNames = Dictionary(try await store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         // Offices.
         var byOffice: [String: [(row: LedgerEntryRow, event: AccessEvent)]] = [:]
         for item in others { byOffice[item.event.office ?? "", default: []].append(item) }
@@ -481,7 +481,7 @@ public struct DisclosureService: Sendable {
                 searches: list.count { $0.event.action == .search },
                 prints: list.count { $0.event.action == .print },
                 registers: touched.count,
-                events: try list.map { try disclosed($0) }))
+                events: try await list.map { try disclosed($0) }))
         }
 
         // Issuances.
@@ -492,7 +492,7 @@ public struct DisclosureService: Sendable {
             guard !list.isEmpty || (q.from <= receivedDay && receivedDay <= q.to) else { continue }
             let firstPrint = list.first { $0.event.action == .print }?.event.at.jstDate
             var copies: Int?
-            let recorded = try store.issuances(caseID: c.id)
+            let recorded = try await store.issuances(caseID: c.id)
             if !recorded.isEmpty {
                 copies = recorded.reduce(0) { $0 + $1.copies }
             }
@@ -500,12 +500,12 @@ public struct DisclosureService: Sendable {
                 caseID: c.id, number: c.number, date: (firstPrint ?? receivedDay).description, office: c.office,
                 name: officeNames[c.office] ?? c.office, certificate: c.kind.rawValue, copies: copies,
                 requester: c.requester?.rawValue ?? "self", issued: firstPrint != nil || c.status == .done,
-                events: try list.map { try disclosed($0) }))
+                events: try await list.map { try disclosed($0) }))
         }
         issuances.sort { ($0.date, $0.caseID) < ($1.date, $1.caseID) }
 
         // Withheld (DV support): no office, staff, case or entry bytes.
-        let withheld = try Self.inTimeOrder(hidden).map { try disclosed($0, withholdEntry: true) }
+        let withheld = try await Self.inTimeOrder(hidden).map { try disclosed($0, withholdEntry: true) }
 
         let subject: DisclosureSubject
         switch q.subject {
@@ -537,9 +537,9 @@ public struct DisclosureService: Sendable {
     }
 
     /// Certificate requests by the subject (or family) that name the subject.
-    func ownCases(person: String?, registers: [String]) throws -> [Case] {
+    func ownCases(person: String?, registers: [String]) async throws -> [Case] {
         let regs = Set(registers)
-        return try store.cases(person: person, registers: registers).filter { c in
+        return try await store.cases(person: person, registers: registers).filter { c in
             guard c.kind.isCertificate, let r = c.requester, ownRequesters.contains(r) else { return false }
             if let person { return c.persons.contains(person) || (c.persons.isEmpty && c.registers.contains(where: regs.contains)) }
             return c.registers.contains(where: regs.contains)
@@ -589,30 +589,30 @@ struct DVGuard {
     let today: LocalDate
 
     init(service: DisclosureService, subject: String?, registers lineage: [Register], events: [AccessEvent],
-         today: LocalDate) throws {
+         today: LocalDate) async throws {
         let store = service.store
         self.subject = subject
         self.today = today
         var regs = Dictionary(lineage.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let named = Set(events.compactMap(\.register)).subtracting(regs.keys)
-        for r in try store.registers(ids: Array(named)) { regs[r.id] = r }
+        for r in try await store.registers(ids: Array(named)) { regs[r.id] = r }
         var cases: [String: Case] = [:]
-        for c in try store.cases(ids: Array(Set(events.compactMap(\.caseID)))) { cases[c.id] = c }
+        for c in try await store.cases(ids: Array(Set(events.compactMap(\.caseID)))) { cases[c.id] = c }
         var persons = Set(events.compactMap(\.person))
         for r in regs.values { persons.formUnion(r.members); if let h = r.head { persons.insert(h) } }
         for c in cases.values { persons.formUnion(c.persons) }
         if let subject { persons.remove(subject) }
         self.registers = regs
         self.cases = cases
-        self.protections = try Self.dvProtections(store: store, persons: persons)
+        self.protections = try await Self.dvProtections(store: store, persons: persons)
     }
 
     /// DV-support protections of the given persons, by person.
-    static func dvProtections(store: any ReportStore, persons: Set<String>) throws -> [String: [Protection]] {
+    static func dvProtections(store: any ReportStore, persons: Set<String>) async throws -> [String: [Protection]] {
         guard !persons.isEmpty else { return [:] }
         var out: [String: [Protection]] = [:]
         for p in persons.sorted() {
-            let list = try store.protections(person: p).filter { $0.kind == .dv_support }
+            let list = try await store.protections(person: p).filter { $0.kind == .dv_support }
             if !list.isEmpty { out[p] = list }
         }
         return out

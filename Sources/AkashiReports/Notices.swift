@@ -19,22 +19,22 @@ public struct NoticeService: Sendable {
     }
 
     /// Registers (or re-registers) a person for notices from `date` on.
-    public func register(person: String, address: String, on date: LocalDate) throws {
-        guard try !store.persons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
+    public func register(person: String, address: String, on date: LocalDate) async throws {
+        guard try await !store.persons(ids: [person]).isEmpty else { throw ReportError("no person with ID \(person)") }
         let a = address.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !a.isEmpty else { throw ReportError("a mailing address is required") }
-        try store.saveNoticeRegistration(NoticeRegistration(person: person, registered: date, address: a))
+        try await store.saveNoticeRegistration(NoticeRegistration(person: person, registered: date, address: a))
     }
 
     /// Produces the notices due (one per registered person and issuance; running it again produces nothing new),
     /// records each new one in the ledger as a `notice.produced` journal event, and returns the new ones.
     @discardableResult
-    public func produce() throws -> [ResidentNotice] {
+    public func produce() async throws -> [ResidentNotice] {
         var fresh: [ResidentNotice] = []
-        for reg in try store.noticeRegistrations() {
-            guard let person = try store.persons(ids: [reg.person]).first else { continue }
-            let registers = Set([person.register] + (try store.registerIDs(member: reg.person)))
-            let cases = try store.cases(person: reg.person, registers: registers.sorted()).filter { c in
+        for reg in try await store.noticeRegistrations() {
+            guard let person = try await store.persons(ids: [reg.person]).first else { continue }
+            let registers = Set([person.register] + (try await store.registerIDs(member: reg.person)))
+            let cases = try await store.cases(person: reg.person, registers: registers.sorted()).filter { c in
                 guard c.kind.isCertificate, let r = c.requester, notifiedRequesters.contains(r) else { return false }
                 if c.status == .rejected || c.status == .withdrawn { return false }
                 if c.persons.contains(reg.person) { return true }
@@ -43,7 +43,7 @@ public struct NoticeService: Sendable {
                 return aboutRegister && (c.persons.isEmpty || c.kind == .certificate_full)
             }
             for c in cases {
-                let prints = try store.caseEvents(caseIDs: [c.id]).compactMap { row -> AccessEvent? in
+                let prints = try await store.caseEvents(caseIDs: [c.id]).compactMap { row -> AccessEvent? in
                     let e = try StoredEntryError.access(seq: row.seq, entry: row.entry)
                     return e.action == .print ? e : nil
                 }.sorted { $0.at.millis < $1.at.millis }
@@ -57,18 +57,18 @@ public struct NoticeService: Sendable {
                 }
                 guard issued.jstDate >= reg.registered else { continue }
                 var copies: Int?
-                let recorded = try store.issuances(caseID: c.id)
+                let recorded = try await store.issuances(caseID: c.id)
                 if !recorded.isEmpty {
                     copies = recorded.reduce(0) { $0 + $1.copies }
                 }
                 let n = ResidentNotice(person: reg.person, caseID: c.id, issued: issued, office: prints.first?.office ?? c.office,
                                        certificate: c.kind.rawValue, copies: copies, requester: c.requester!.rawValue,
                                        produced: clock(), journalID: Self.journalID(person: reg.person, caseID: c.id))
-                let (stored, inserted) = try store.insertNotice(n)
+                let (stored, inserted) = try await store.insertNotice(n)
                 if inserted { fresh.append(stored) }
             }
         }
-        try journalPending()
+        try await journalPending()
         return fresh.map { n in var n = n; n.journaled = true; return n }
     }
 
@@ -76,8 +76,8 @@ public struct NoticeService: Sendable {
 
     /// Writes the notices not yet in the ledger as `notice.produced` journal events; returns how many were appended.
     @discardableResult
-    public func journalPending() throws -> Int {
-        let pending = try store.unjournaledNotices()
+    public func journalPending() async throws -> Int {
+        let pending = try await store.unjournaledNotices()
         guard !pending.isEmpty else { return 0 }
         // A notice whose event reached the ledger before a crash is only marked, never appended twice.
         var events: [JournalEvent] = []
@@ -85,7 +85,7 @@ public struct NoticeService: Sendable {
             events.append(Self.journalEvent(n))
         }
         if !events.isEmpty { try store.appendJournal(events) }
-        try store.markNoticesJournaled(ids: pending.map(\.id))
+        try await store.markNoticesJournaled(ids: pending.map(\.id))
         return events.count
     }
 
@@ -100,10 +100,10 @@ public struct NoticeService: Sendable {
                             detail: .object(detail))
     }
 
-    public func list(pendingOnly: Bool) throws -> [ResidentNotice] { try store.notices(pendingOnly: pendingOnly) }
+    public func list(pendingOnly: Bool) async throws -> [ResidentNotice] { try await store.notices(pendingOnly: pendingOnly) }
 
     /// Marks a notice as mailed.
-    public func markSent(id: Int64) throws -> Bool { try store.markNoticeSent(id: id, at: clock()) }
+    public func markSent(id: Int64) async throws -> Bool { try await store.markNoticeSent(id: id, at: clock()) }
 
     // MARK: Rendering
 
@@ -135,12 +135,12 @@ public struct NoticeService: Sendable {
     }
 
     /// Printable notices, one per A4 page, addressed to the registered person.
-    public func html(_ notices: [ResidentNotice]) throws -> String {
+    public func html(_ notices: [ResidentNotice]) async throws -> String {
         let h = ReportText.html
-        let regs = Dictionary(try store.noticeRegistrations().map { ($0.person, $0) }, uniquingKeysWith: { a, _ in a })
-        let persons = Dictionary(try store.persons(ids: Array(Set(notices.map(\.person)))).map { ($0.id, $0) },
+        let regs = Dictionary(try await store.noticeRegistrations().map { ($0.person, $0) }, uniquingKeysWith: { a, _ in a })
+        let persons = Dictionary(try await store.persons(ids: Array(Set(notices.map(\.person)))).map { ($0.id, $0) },
                                  uniquingKeysWith: { a, _ in a })
-        let offices = Dictionary(try store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let offices = Dictionary(try await store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         var s = "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
         s += "<title>本人通知 — Notice of certificate issuance</title>\n<style>\n\(ReportText.css)\n</style>\n</head>\n<body>\n"
         for n in notices {

@@ -145,8 +145,8 @@ public struct ReconcileService: Sendable {
 
     /// The survey's answers; a survey with no answers in the store is a ``ReportError`` (a mistyped survey ID
     /// would otherwise list every flagged staff member as undeclared but found).
-    public func answers(survey: String) throws -> [SelfReport] {
-        let answers = try store.selfReports(survey: survey)
+    public func answers(survey: String) async throws -> [SelfReport] {
+        let answers = try await store.selfReports(survey: survey)
         guard answers.isEmpty else { return answers }
         let total = try store.stats().selfReports
         throw ReportError(
@@ -156,13 +156,13 @@ public struct ReconcileService: Sendable {
     }
 
     /// Reconciles one survey; throws a ``ReportError`` when the store has no answers to it.
-    public func reconcile(survey: String) throws -> Reconciliation {
-        try reconcile(survey: survey, answers: try answers(survey: survey))
+    public func reconcile(survey: String) async throws -> Reconciliation {
+        try await reconcile(survey: survey, answers: try answers(survey: survey))
     }
 
     /// Reconciles one survey's `answers`, as ``answers(survey:)`` read them (a caller that checked them first need not
     /// read them again).
-    public func reconcile(survey: String, answers: [SelfReport]) throws -> Reconciliation {
+    public func reconcile(survey: String, answers: [SelfReport]) async throws -> Reconciliation {
         var byStaff: [String: SelfReport] = [:]
         for a in answers { byStaff[a.staff] = a }
         // The survey's cut-off: flagged accesses after the latest answer cannot have been declared.
@@ -174,7 +174,7 @@ public struct ReconcileService: Sendable {
         // Names for items given by name only.
         let personIDs = Set(flagged.values.flatMap { $0.compactMap(\.finding.person) })
         var names: [String: String] = [:]
-        for p in try store.persons(ids: personIDs.sorted()) { names[p.id] = Self.normalize(p.name) }
+        for p in try await store.persons(ids: personIDs.sorted()) { names[p.id] = Self.normalize(p.name) }
 
         var declaredAndFound: [String] = [], undeclaredFound: [String] = [], declaredNotFound: [String] = []
         var details: [String: StaffReconciliation] = [:]

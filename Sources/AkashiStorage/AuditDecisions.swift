@@ -5,9 +5,9 @@ extension AuditFeedback {
     /// The auditors' decisions recorded in the console: every investigation opened from a finding and disposed as
     /// 業務外 (misuse confirmed) or 業務上 (for work) counts the finding's reasons, at the office of its access, as
     /// confirmed or dismissed. Investigations still open or awaiting an interview teach nothing.
-    public static func decisions(in store: any ConsoleStore & FindingStore) throws -> AuditFeedback {
+    public static func decisions(in store: any ConsoleStore & FindingStore) async throws -> AuditFeedback {
         var feedback = AuditFeedback()
-        let decided = try store.investigations(status: nil, staff: nil, finding: nil).filter {
+        let decided = try await store.investigations(status: nil, staff: nil, finding: nil).filter {
             $0.finding != nil && ($0.disposition == .business || $0.disposition == .nonBusiness)
         }
         guard !decided.isEmpty else { return feedback }
@@ -31,9 +31,9 @@ extension AuditService {
     /// (``AuditFeedback/decisions(in:)``): what they dismissed weighs less for later accesses at that office, what
     /// they confirmed weighs more.
     public static func taught(store: any AkashiStore & FindingStore & ConsoleStore,
-                              config: AuditConfig = AuditConfig()) throws -> AuditService {
+                              config: AuditConfig = AuditConfig()) async throws -> AuditService {
         var c = config
-        c.feedback = try AuditFeedback.decisions(in: store)
+        c.feedback = try await AuditFeedback.decisions(in: store)
         return AuditService(store: store, config: c)
     }
 }

@@ -167,24 +167,24 @@ public struct ConsoleAlert: Sendable, Equatable {
 /// What the auditor console keeps beyond the ledger: investigations and their steps, suppressions, alerts and small
 /// settings (the alert cursors, the open survey). Every change is also journaled by the caller.
 public protocol ConsoleStore: AnyObject, Sendable {
-    func saveInvestigation(_ i: Investigation) throws
-    func investigation(id: String) throws -> Investigation?
+    func saveInvestigation(_ i: Investigation) async throws
+    func investigation(id: String) async throws -> Investigation?
     /// Investigations, newest first; filters are optional.
-    func investigations(status: String?, staff: String?, finding: String?) throws -> [Investigation]
+    func investigations(status: String?, staff: String?, finding: String?) async throws -> [Investigation]
     /// Adds a step (with an optional uploaded file); returns its ID.
     @discardableResult
-    func addInvestigationEntry(_ e: InvestigationEntry, file: [UInt8]?) throws -> Int64
-    func investigationEntries(investigation: String) throws -> [InvestigationEntry]
-    func investigationFile(entry: Int64) throws -> (name: String, bytes: [UInt8])?
+    func addInvestigationEntry(_ e: InvestigationEntry, file: [UInt8]?) async throws -> Int64
+    func investigationEntries(investigation: String) async throws -> [InvestigationEntry]
+    func investigationFile(entry: Int64) async throws -> (name: String, bytes: [UInt8])?
     @discardableResult
-    func addSuppression(_ s: Suppression) throws -> Int64
-    func suppressions() throws -> [Suppression]
-    func consoleValue(_ key: String) throws -> String?
-    func setConsoleValue(_ key: String, _ value: String) throws
+    func addSuppression(_ s: Suppression) async throws -> Int64
+    func suppressions() async throws -> [Suppression]
+    func consoleValue(_ key: String) async throws -> String?
+    func setConsoleValue(_ key: String, _ value: String) async throws
     /// Stores alerts (ignoring ones already stored).
-    func saveAlerts(_ alerts: [ConsoleAlert]) throws
+    func saveAlerts(_ alerts: [ConsoleAlert]) async throws
     /// The newest alerts first.
-    func alerts(limit: Int) throws -> [ConsoleAlert]
+    func alerts(limit: Int) async throws -> [ConsoleAlert]
 }
 
 /// Everything `akashi serve` needs of a store: the clerk workspace's records and state, the reports' reads, the

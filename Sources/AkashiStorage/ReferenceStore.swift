@@ -7,49 +7,49 @@ import AkashiDomain
 /// Lists of IDs come back in the order asked, each ID as often as asked, unknown IDs left out.
 public protocol ReferenceStore: AnyObject, Sendable {
     /// The staff member with this ID.
-    func staffMember(id: String) throws -> Staff?
+    func staffMember(id: String) async throws -> Staff?
     /// Staff members, in ID order, whose latest assignment is at `office` (any office when `nil`) and whose role is
     /// `role` (any role when `nil`).
-    func staffMembers(office: String?, role: StaffRole?) throws -> [Staff]
+    func staffMembers(office: String?, role: StaffRole?) async throws -> [Staff]
     /// The office with this code.
-    func office(code: String) throws -> Office?
+    func office(code: String) async throws -> Office?
     /// Every office, in code order.
-    func offices() throws -> [Office]
+    func offices() async throws -> [Office]
     /// The register with this ID.
-    func register(id: String) throws -> Register?
+    func register(id: String) async throws -> Register?
     /// Registers by ID.
-    func registers(ids: [String]) throws -> [Register]
+    func registers(ids: [String]) async throws -> [Register]
     /// IDs of the registers that list the person as a member, in ID order.
-    func registerIDs(member person: String) throws -> [String]
+    func registerIDs(member person: String) async throws -> [String]
     /// The person with this ID.
-    func person(id: String) throws -> Person?
+    func person(id: String) async throws -> Person?
     /// Persons by ID.
-    func persons(ids: [String]) throws -> [Person]
+    func persons(ids: [String]) async throws -> [Person]
     /// Every protection (VIP, DV support …) recorded for the person.
-    func protections(person: String) throws -> [Protection]
+    func protections(person: String) async throws -> [Protection]
     /// The case with this ID.
-    func caseRecord(id: String) throws -> Case?
+    func caseRecord(id: String) async throws -> Case?
     /// Cases by ID.
-    func cases(ids: [String]) throws -> [Case]
+    func cases(ids: [String]) async throws -> [Case]
     /// Cases that name the person (when given) or one of the registers, each once, in ID order.
-    func cases(person: String?, registers: [String]) throws -> [Case]
+    func cases(person: String?, registers: [String]) async throws -> [Case]
     /// Registers matching a name, kana, birth or 本籍 query (an empty query matches nothing), at most `limit`.
-    func searchRegisters(_ query: RegisterQuery, limit: Int) throws -> [Register]
+    func searchRegisters(_ query: RegisterQuery, limit: Int) async throws -> [Register]
     /// Every answer to a self-report survey, in staff order.
-    func selfReports(survey: String) throws -> [SelfReport]
+    func selfReports(survey: String) async throws -> [SelfReport]
 }
 
 extension ReferenceStore {
-    public func register(id: String) throws -> Register? { try registers(ids: [id]).first }
-    public func person(id: String) throws -> Person? { try persons(ids: [id]).first }
-    public func caseRecord(id: String) throws -> Case? { try cases(ids: [id]).first }
+    public func register(id: String) async throws -> Register? { try await registers(ids: [id]).first }
+    public func person(id: String) async throws -> Person? { try await persons(ids: [id]).first }
+    public func caseRecord(id: String) async throws -> Case? { try await cases(ids: [id]).first }
 }
 
 /// Certificates the workspace issued (発行), with their numbers and copies: written by the workspace, read by the
 /// disclosure report and the 本人通知.
 public protocol IssuanceStore: AnyObject, Sendable {
     /// Records one issuance.
-    func saveIssuance(_ issuance: IssuanceRecord) throws
+    func saveIssuance(_ issuance: IssuanceRecord) async throws
     /// The issuances recorded for a case, in issuance order.
-    func issuances(caseID: String) throws -> [IssuanceRecord]
+    func issuances(caseID: String) async throws -> [IssuanceRecord]
 }

@@ -99,42 +99,42 @@ public protocol ReportStore: AkashiStore, ReferenceStore, IssuanceStore, Finding
     /// Brings the index of search results (register → search events) up to the newest ledger entry; returns how
     /// many rows were added.
     @discardableResult
-    func refreshReportIndex() throws -> Int
+    func refreshReportIndex() async throws -> Int
     /// Access events (ledger index and entry) with `fromMillis ≤ at < toMillis` that name one of `registers`,
     /// name `person`, or are searches whose results list one of `registers`. Each once, in ledger order.
-    func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) throws -> [LedgerEntryRow]
+    func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) async throws -> [LedgerEntryRow]
     /// Access events that name one of the cases, in ledger order.
-    func caseEvents(caseIDs: [String]) throws -> [LedgerEntryRow]
+    func caseEvents(caseIDs: [String]) async throws -> [LedgerEntryRow]
     /// For each of the accesses the audit explained by a case: access ID → that case's ID (accesses without a
     /// finding, or explained without a case, are left out).
-    func explainingCases(accessIDs: [String]) throws -> [String: String]
+    func explainingCases(accessIDs: [String]) async throws -> [String: String]
 
     // MARK: 本人通知
     /// Creates or replaces a person's registration.
-    func saveNoticeRegistration(_ r: NoticeRegistration) throws
-    func noticeRegistrations() throws -> [NoticeRegistration]
+    func saveNoticeRegistration(_ r: NoticeRegistration) async throws
+    func noticeRegistrations() async throws -> [NoticeRegistration]
     /// Stores a notice unless one exists for the same person and case; returns the stored notice (new or old) and
     /// whether it is new.
-    func insertNotice(_ n: ResidentNotice) throws -> (notice: ResidentNotice, inserted: Bool)
+    func insertNotice(_ n: ResidentNotice) async throws -> (notice: ResidentNotice, inserted: Bool)
     /// Notices, oldest first; only those not yet mailed when `pendingOnly`.
-    func notices(pendingOnly: Bool) throws -> [ResidentNotice]
+    func notices(pendingOnly: Bool) async throws -> [ResidentNotice]
     /// Notices whose journal event is not (known to be) in the ledger.
-    func unjournaledNotices() throws -> [ResidentNotice]
-    func markNoticesJournaled(ids: [Int64]) throws
+    func unjournaledNotices() async throws -> [ResidentNotice]
+    func markNoticesJournaled(ids: [Int64]) async throws
     /// Marks a notice as mailed; `false` when there is no such notice or it was marked already.
-    func markNoticeSent(id: Int64, at: Timestamp) throws -> Bool
+    func markNoticeSent(id: Int64, at: Timestamp) async throws -> Bool
 
     // MARK: One-time access codes
-    func saveAccessCode(_ c: AccessCodeRecord) throws
+    func saveAccessCode(_ c: AccessCodeRecord) async throws
     /// Atomically marks the code with this hash as used at `at` if it exists, is unused and has not expired;
     /// returns it (with `used` set), or `nil` when it cannot be used.
-    func consumeAccessCode(hash: String, at: Timestamp) throws -> AccessCodeRecord?
-    func accessCode(hash: String) throws -> AccessCodeRecord?
+    func consumeAccessCode(hash: String, at: Timestamp) async throws -> AccessCodeRecord?
+    func accessCode(hash: String) async throws -> AccessCodeRecord?
 }
 
 extension ReportStore {
     /// Reads the audit findings through ``FindingStore`` when the store keeps them (no findings: `[:]`).
-    public func explainingCases(accessIDs: [String]) throws -> [String: String] {
+    public func explainingCases(accessIDs: [String]) async throws -> [String: String] {
         guard !accessIDs.isEmpty else { return [:] }
         var out: [String: String] = [:]
         for f in try findings(accessIDs: accessIDs) {

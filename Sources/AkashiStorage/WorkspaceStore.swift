@@ -158,48 +158,48 @@ public struct RegisterQuery: Sendable, Equatable {
 /// ``AkashiStore/appendJournal(_:)`` (by way of ``GroupCommitter``).
 public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     // MARK: Accounts and sessions
-    func account(staff: String) throws -> WorkspaceAccount?
+    func account(staff: String) async throws -> WorkspaceAccount?
     /// Creates or replaces the password hash of an account, clearing its lockout.
-    func setPasswordHash(staff: String, hash: String) throws
+    func setPasswordHash(staff: String, hash: String) async throws
     /// Records a failed sign-in; locks the account until `lockUntil` when given. Returns the failures in a row.
     @discardableResult
-    func recordFailedSignIn(staff: String, lockUntil: Int64?) throws -> Int
+    func recordFailedSignIn(staff: String, lockUntil: Int64?) async throws -> Int
     /// Clears the failure count after a successful sign-in.
-    func clearFailedSignIns(staff: String) throws
-    func createSession(_ session: WorkspaceSession) throws
-    func session(tokenHash: String) throws -> WorkspaceSession?
-    func touchSession(tokenHash: String, at millis: Int64) throws
-    func acknowledgeBanner(tokenHash: String, version: String) throws
-    func deleteSession(tokenHash: String) throws
+    func clearFailedSignIns(staff: String) async throws
+    func createSession(_ session: WorkspaceSession) async throws
+    func session(tokenHash: String) async throws -> WorkspaceSession?
+    func touchSession(tokenHash: String, at millis: Int64) async throws
+    func acknowledgeBanner(tokenHash: String, version: String) async throws
+    func deleteSession(tokenHash: String) async throws
     /// Ends sessions idle since before `millis`.
-    func deleteSessions(idleSince millis: Int64) throws
+    func deleteSessions(idleSince millis: Int64) async throws
 
     // MARK: Banner
     /// The newest banner version, if any was stored.
-    func currentBanner() throws -> BannerText?
+    func currentBanner() async throws -> BannerText?
     /// Stores a new banner version (versions are kept, never changed).
-    func saveBanner(_ banner: BannerText, at millis: Int64) throws
+    func saveBanner(_ banner: BannerText, at millis: Int64) async throws
 
     // MARK: Cases
     /// Open cases a staff member handles, newest first.
-    func openCases(staff: String, limit: Int) throws -> [Case]
+    func openCases(staff: String, limit: Int) async throws -> [Case]
     /// Changes a case's status (and closing time): rewrites its stored record. Does not touch the ledger.
-    func updateCase(_ c: Case) throws
+    func updateCase(_ c: Case) async throws
     /// Next value of a named counter (e.g. 受付番号 or 発行番号 per office and year), starting at 1.
-    func nextCounter(_ name: String) throws -> Int
+    func nextCounter(_ name: String) async throws -> Int
     /// Keeps the details a case intake asked for (requester name, purpose …) as JSON text.
-    func saveCaseDetails(caseID: String, json: String) throws
-    func caseDetails(caseID: String) throws -> String?
+    func saveCaseDetails(caseID: String, json: String) async throws
+    func caseDetails(caseID: String) async throws -> String?
 
     // MARK: Issuance and approvals
-    func saveApproval(_ approval: ApprovalRequest) throws
-    func approval(id: String) throws -> ApprovalRequest?
+    func saveApproval(_ approval: ApprovalRequest) async throws
+    func approval(id: String) async throws -> ApprovalRequest?
     /// Marks an approval used if, and only if, it is still approved and was asked for by `staff`, in one conditional
     /// write: of two simultaneous uses only one spends it. Returns whether this call spent it.
-    func spendApproval(id: String, staff: String) throws -> Bool
+    func spendApproval(id: String, staff: String) async throws -> Bool
     /// Records a decision on an approval if, and only if, it is still pending, in one conditional write: of two
     /// simultaneous decisions (two supervisors, or a grant and a denial) only one takes effect. Returns whether this
     /// call decided it.
-    func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) throws -> Bool
-    func pendingApprovals(office: String) throws -> [ApprovalRequest]
+    func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) async throws -> Bool
+    func pendingApprovals(office: String) async throws -> [ApprovalRequest]
 }

@@ -21,9 +21,9 @@ struct APIRoutes: Sendable {
     }
 
     /// The signed-in actor of a bearer token; 401 without one, 428 until the banner is acknowledged.
-    func actor(_ request: Request, banner: Bool = true) throws -> Actor {
+    func actor(_ request: Request, banner: Bool = true) async throws -> Actor {
         guard let auth = request.headers[.authorization], auth.hasPrefix("Bearer "),
-              let actor = try workspace.actor(token: String(auth.dropFirst(7)).trimmed, kind: .api)
+              let actor = try await workspace.actor(token: String(auth.dropFirst(7)).trimmed, kind: .api)
         else { throw WorkspaceError.unauthenticated }
         if banner, !workspace.hasAcknowledged(actor) { throw WorkspaceError.bannerRequired }
         return actor
@@ -32,7 +32,7 @@ struct APIRoutes: Sendable {
     /// `actor`, but a 428 on a register operation is recorded as a refused access first.
     func registerActor(_ request: Request, register: String?, action: AccessAction, record: RecordKind,
                        purpose: Purpose, function: String) async throws -> Actor {
-        let a = try actor(request, banner: false)
+        let a = try await actor(request, banner: false)
         if !workspace.hasAcknowledged(a) {
             try await workspace.access(a, action, record, register: register, purpose: purpose, outcome: .denied,
                                        function: function, channel: .api, screen: "banner-required")
@@ -61,7 +61,7 @@ struct APIRoutes: Sendable {
             return Response(status: .noContent)
         }
         api.get("banner") { request, _ -> Response in
-            _ = try actor(request, banner: false)
+            _ = try await actor(request, banner: false)
             let b = workspace.currentBanner
             return JSONBody.response(["text": b.ja, "textEnglish": b.en, "version": b.version])
         }
@@ -70,7 +70,7 @@ struct APIRoutes: Sendable {
             return Response(status: .noContent)
         }
         api.get("me") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             return JSONBody.response(["staff": a.staff.id, "name": a.staff.name ?? "", "role": a.staff.role.rawValue,
                                       "office": a.office, "onRegisterDuty": a.onRegisterDuty])
         }
@@ -80,7 +80,7 @@ struct APIRoutes: Sendable {
                                              function: "register.search")
             let query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
             let found = try await workspace.search(a, query, channel: .api)
-            let names = Dictionary(try workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
+            let names = Dictionary(try await workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
                                    uniquingKeysWith: { x, _ in x })
             return JSONBody.response(["results": found.map { r -> [String: Any] in
                 var o: [String: Any] = ["id": r.id, "kind": r.kind.rawValue, "honseki": r.honseki, "office": r.office]
@@ -127,7 +127,7 @@ struct APIRoutes: Sendable {
             return JSONBody.response(["event": eventID, "register": id, "case": caseID ?? ""], status: .created)
         }
         api.post("cases") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let body = try await JSONBody.object(request)
             guard let k = body["kind"] as? String, let kind = CaseKind(rawValue: k) else {
                 throw WorkspaceError.invalid("kind が正しくありません。", "kind must be one of: " + CaseKind.accepted)
@@ -147,22 +147,22 @@ struct APIRoutes: Sendable {
             return JSONBody.response(Self.caseJSON(c), status: .created)
         }
         api.get("cases") { request, _ -> Response in
-            let a = try actor(request)
-            return JSONBody.response(["cases": try workspace.store.openCases(staff: a.staff.id, limit: 100).map(Self.caseJSON)])
+            let a = try await actor(request)
+            return JSONBody.response(["cases": try await workspace.store.openCases(staff: a.staff.id, limit: 100).map(Self.caseJSON)])
         }
         api.get("cases/:id") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let id = try context.parameters.require("id")
-            guard let c = try workspace.store.caseRecord(id: id),
+            guard let c = try await workspace.store.caseRecord(id: id),
                   c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
                 throw WorkspaceError.notFound("案件 \(id) ")
             }
             var o = Self.caseJSON(c)
-            o["issuances"] = try workspace.store.issuances(caseID: id).map(Self.issuanceJSON)
+            o["issuances"] = try await workspace.store.issuances(caseID: id).map(Self.issuanceJSON)
             return JSONBody.response(o)
         }
         api.post("cases/:id/close") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let id = try context.parameters.require("id")
             var status = CaseStatus.done
             if request.headers[.contentType]?.hasPrefix("application/json") == true {
@@ -175,7 +175,7 @@ struct APIRoutes: Sendable {
             return JSONBody.response(Self.caseJSON(try await workspace.closeCase(a, id: id, status: status, channel: .api)))
         }
         api.post("approvals") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let body = try await JSONBody.object(request)
             guard let register = body["register"] as? String else {
                 throw WorkspaceError.invalid("register を指定してください。", "Give register.")
@@ -185,16 +185,16 @@ struct APIRoutes: Sendable {
             return JSONBody.response(Self.approvalJSON(r), status: .created)
         }
         api.get("approvals") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             guard a.can(.approve) else { throw WorkspaceError.forbiddenRole("承認") }
-            return JSONBody.response(["approvals": try workspace.store.pendingApprovals(office: a.office).map(Self.approvalJSON)])
+            return JSONBody.response(["approvals": try await workspace.store.pendingApprovals(office: a.office).map(Self.approvalJSON)])
         }
         api.post("approvals/:id/approve") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: true)))
         }
         api.post("approvals/:id/deny") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: false)))
         }
         api.get("ledger/checkpoint") { _, _ -> Response in try WebApp.published(ledger, "checkpoint") }

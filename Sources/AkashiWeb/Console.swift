@@ -53,9 +53,9 @@ final class Console: Sendable {
     func suppression(of f: AccessFinding, _ list: [Suppression]) -> Suppression? { list.first { $0.matches(f) } }
 
     /// Flagged findings by score, split by state: `open` (default), `suppressed`, `disposed`, `all`.
-    func worklist(filter: String, staff: String?, limit: Int, offset: Int) throws -> [(StoredFinding, Suppression?, Investigation?)] {
-        let sup = try store.suppressions()
-        let invs = try store.investigations(status: nil, staff: nil, finding: nil)
+    func worklist(filter: String, staff: String?, limit: Int, offset: Int) async throws -> [(StoredFinding, Suppression?, Investigation?)] {
+        let sup = try await store.suppressions()
+        let invs = try await store.investigations(status: nil, staff: nil, finding: nil)
         var byFinding: [String: Investigation] = [:]
         for i in invs.reversed() { if let f = i.finding { byFinding[f] = i } }
         var out: [(StoredFinding, Suppression?, Investigation?)] = []
@@ -94,11 +94,11 @@ final class Console: Sendable {
 
     /// The cases about the access's register or person within the audit's look-back, and per case why it did not
     /// explain the access (or that it did).
-    func nearestCases(_ f: AccessFinding, _ e: AccessEvent?) throws -> [[String: Any]] {
+    func nearestCases(_ f: AccessFinding, _ e: AccessEvent?) async throws -> [[String: Any]] {
         let cfg = audit.config
         let register = f.register ?? e?.register
         let person = f.person ?? e?.person
-        let cases = try store.cases(person: person, registers: register.map { [$0] } ?? [])
+        let cases = try await store.cases(person: person, registers: register.map { [$0] } ?? [])
         let at = f.at.millis
         let lookback = Int64(cfg.maxCaseLookbackDays) * 86_400_000
         let near = cases.filter { abs($0.received.millis - at) <= lookback }
@@ -164,7 +164,7 @@ final class Console: Sendable {
                                 title: title?.trimmed.nonEmpty.map { String($0.prefix(200)) } ?? "所見 \(f.access)",
                                 openedBy: a.staff.id, opened: now)
         } else if let sid = staff?.trimmed.nonEmpty {
-            guard try store.staffMember(id: sid) != nil else { throw WorkspaceError.notFound("職員 \(sid) ") }
+            guard try await store.staffMember(id: sid) != nil else { throw WorkspaceError.notFound("職員 \(sid) ") }
             inv = Investigation(id: newInvestigationID(), finding: nil, staff: sid, register: nil, reasonCodes: [],
                                 title: title?.trimmed.nonEmpty.map { String($0.prefix(200)) } ?? "職員 \(sid) の調査",
                                 openedBy: a.staff.id, opened: now)
@@ -172,36 +172,36 @@ final class Console: Sendable {
             throw WorkspaceError.invalid("所見または職員を指定してください。", "Name a finding or a staff member.")
         }
         inv.assignee = a.staff.id
-        try store.saveInvestigation(inv)
+        try await store.saveInvestigation(inv)
         var d: [(String, JSONValue)] = [("staff", .string(inv.staff)), ("assignee", .string(a.staff.id))]
         if let f = inv.finding { d.append(("finding", .string(f))) }
         let j = try await journal("investigation.open", a, subject: inv.id, d)
-        try store.addInvestigationEntry(InvestigationEntry(investigation: inv.id, kind: "open", author: a.staff.id, at: now,
+        try await store.addInvestigationEntry(InvestigationEntry(investigation: inv.id, kind: "open", author: a.staff.id, at: now,
                                                            text: inv.title, journal: j), file: nil)
         return inv
     }
 
-    func investigation(_ id: String) throws -> Investigation {
-        guard let i = try store.investigation(id: id) else { throw WorkspaceError.notFound("調査 \(id) ") }
+    func investigation(_ id: String) async throws -> Investigation {
+        guard let i = try await store.investigation(id: id) else { throw WorkspaceError.notFound("調査 \(id) ") }
         return i
     }
 
     func assign(_ a: Actor, _ id: String, to auditor: String) async throws {
-        var inv = try investigation(id)
-        guard let s = try store.staffMember(id: auditor), s.role == .auditor else {
+        var inv = try await investigation(id)
+        guard let s = try await store.staffMember(id: auditor), s.role == .auditor else {
             throw WorkspaceError.invalid("担当は監査担当の職員から選んでください。", "Assign the investigation to an auditor.")
         }
         inv.assignee = s.id
-        try store.saveInvestigation(inv)
+        try await store.saveInvestigation(inv)
         let j = try await journal("investigation.assign", a, subject: id, [("assignee", .string(s.id))])
-        try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "assign", author: a.staff.id, at: now,
+        try await store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "assign", author: a.staff.id, at: now,
                                                            text: s.id, journal: j), file: nil)
     }
 
     /// A note or an interview record (事情聴取), with an optional file; the ledger keeps the SHA-256 of the text (its
     /// UTF-8) and of the file's raw bytes.
     func addEntry(_ a: Actor, _ id: String, kind: String, text: String, file: (String, [UInt8])?) async throws {
-        _ = try investigation(id)
+        _ = try await investigation(id)
         guard let t = text.trimmed.nonEmpty, t.count <= 10_000 else {
             throw WorkspaceError.invalid("内容を入力してください（10000文字以内）。", "Write the text (up to 10,000 characters).")
         }
@@ -212,7 +212,7 @@ final class Console: Sendable {
             d.append(("file_sha256", .string(Tokens.sha256Hex(file.1))))
         }
         let j = try await journal(kind == "interview" ? "investigation.interview" : "investigation.note", a, subject: id, d)
-        try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: kind, author: a.staff.id, at: now, text: t,
+        try await store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: kind, author: a.staff.id, at: now, text: t,
                                                            fileName: file?.0, fileSize: file?.1.count, journal: j),
                                         file: file?.1)
     }
@@ -221,19 +221,19 @@ final class Console: Sendable {
     /// `staff_register` (same staff, register and reason codes), `staff` (same staff and reason codes, any
     /// register) or `register` (any staff, same register and reason codes).
     func dispose(_ a: Actor, _ id: String, disposition: Disposition, rule: String?, scope: String?) async throws {
-        var inv = try investigation(id)
+        var inv = try await investigation(id)
         let rule = rule?.trimmed.nonEmpty.map { String($0.prefix(500)) }
         inv.disposition = disposition
         inv.rule = rule
         inv.decidedBy = a.staff.id
         inv.decided = now
         inv.status = disposition == .interview ? "open" : "closed"
-        try store.saveInvestigation(inv)
+        try await store.saveInvestigation(inv)
         var d: [(String, JSONValue)] = [("disposition", .string(disposition.rawValue)), ("staff", .string(inv.staff))]
         if let rule { d.append(("rule", .string(rule))) }
         if let f = inv.finding { d.append(("finding", .string(f))) }
         let j = try await journal("investigation.disposition", a, subject: id, d)
-        try store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "disposition", author: a.staff.id, at: now,
+        try await store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "disposition", author: a.staff.id, at: now,
                                                            text: disposition.ja + (rule.map { "：" + $0 } ?? ""), journal: j),
                                         file: nil)
         if disposition == .business, let rule, !inv.reasonCodes.isEmpty {
@@ -241,7 +241,7 @@ final class Console: Sendable {
             let s = Suppression(investigation: id, staff: sc == "register" ? nil : inv.staff,
                                 register: sc == "staff" ? nil : inv.register, reasonCodes: inv.reasonCodes, rule: rule,
                                 createdBy: a.staff.id, created: now)
-            let sid = try store.addSuppression(s)
+            let sid = try await store.addSuppression(s)
             var sd: [(String, JSONValue)] = [("investigation", .string(id)), ("scope", .string(sc)),
                                              ("reasons", .array(s.reasonCodes.map { .string($0) })), ("rule", .string(rule))]
             if let st = s.staff { sd.append(("staff", .string(st))) }
@@ -253,16 +253,16 @@ final class Console: Sendable {
     // MARK: Alerts
 
     /// Scans the ledger's new access events for break-the-glass, VIP and DV-support accesses and stores them as alerts.
-    func scanAlerts() throws {
+    func scanAlerts() async throws {
         let size = try store.ledgerSize()
-        var next = try store.consoleValue("alert.scanned").flatMap { UInt64($0) } ?? (size > 50_000 ? size - 50_000 : 0)
+        var next = try await store.consoleValue("alert.scanned").flatMap { UInt64($0) } ?? (size > 50_000 ? size - 50_000 : 0)
         var protections: [String: (vip: Bool, dv: Bool)] = [:]
-        func flags(_ register: String) throws -> (vip: Bool, dv: Bool) {
+        func flags(_ register: String) async throws -> (vip: Bool, dv: Bool) {
             if let x = protections[register] { return x }
             var r = (vip: false, dv: false)
-            if let reg = try store.register(id: register) {
+            if let reg = try await store.register(id: register) {
                 for m in reg.members {
-                    for p in try store.protections(person: m) {
+                    for p in try await store.protections(person: m) {
                         if p.kind == .vip { r.vip = true }
                         if p.kind == .dv_support { r.dv = true }
                     }
@@ -282,7 +282,7 @@ final class Console: Sendable {
                 var kinds: [String] = []
                 if e.reason != nil && e.caseID == nil { kinds.append("break_glass") }
                 if let r = e.register {
-                    let p = try flags(r)
+                    let p = try await flags(r)
                     if p.vip { kinds.append("vip") }
                     if p.dv { kinds.append("dv_support") }
                 }
@@ -291,13 +291,13 @@ final class Console: Sendable {
                                             register: e.register, kinds: kinds, reason: e.reason))
                 }
             }
-            try store.saveAlerts(out)
+            try await store.saveAlerts(out)
             next = last.seq + 1
             scanned += batch.count
-            try store.setConsoleValue("alert.scanned", String(next))
+            try await store.setConsoleValue("alert.scanned", String(next))
             if batch.count < 10_000 { break }
         }
-        if try store.consoleValue("alert.scanned") == nil { try store.setConsoleValue("alert.scanned", String(next)) }
+        if try await store.consoleValue("alert.scanned") == nil { try await store.setConsoleValue("alert.scanned", String(next)) }
     }
 
     // MARK: Dashboard

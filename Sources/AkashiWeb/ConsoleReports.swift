@@ -12,11 +12,11 @@ extension ConsoleRoutes {
     func addAlertsDashboard(to router: Router<WebRequestContext>) {
         router.get("/console/alerts") { request, _ -> Response in
             let a = try await view(request, "alerts")
-            try console.scanAlerts()
-            let seen = try console.store.consoleValue("alert.seen.\(a.staff.id)").flatMap { UInt64($0) } ?? 0
+            try await console.scanAlerts()
+            let seen = try await console.store.consoleValue("alert.seen.\(a.staff.id)").flatMap { UInt64($0) } ?? 0
             var v = base(a, "即時通知（緊急閲覧・VIP・DV等支援措置）")
             let names = ["break_glass": "緊急閲覧 break-the-glass", "vip": "VIP", "dv_support": "DV等支援措置 DV support"]
-            let list = try console.store.alerts(limit: 200)
+            let list = try await console.store.alerts(limit: 200)
             v["rows"] = list.map { x -> [String: Any] in
                 ["seq": x.seq, "access": x.access, "at": x.at.format(offset: Timestamp.jst), "staff": x.staff,
                  "office": x.office ?? "", "register": x.register ?? "", "kinds": x.kinds.map { names[$0] ?? $0 }.joined(separator: "・"),
@@ -31,7 +31,7 @@ extension ConsoleRoutes {
             let a = try await auditor(request)
             let f = try await Pages.checkedForm(request, a)
             let top = UInt64(f["top"] ?? "") ?? 0
-            try console.store.setConsoleValue("alert.seen.\(a.staff.id)", String(top))
+            try await console.store.setConsoleValue("alert.seen.\(a.staff.id)", String(top))
             _ = try await console.journal("console.alerts.seen", a, subject: "alerts", [("upTo", .number(String(top)))])
             throw Redirect(location: "/console/alerts")
         }
@@ -103,8 +103,8 @@ extension ConsoleRoutes {
         return out
     }
 
-    func disclose(_ q: DisclosureQuery) throws -> DisclosureReport {
-        do { return try DisclosureService(store: console.store).disclose(q) } catch let e as ReportError {
+    func disclose(_ q: DisclosureQuery) async throws -> DisclosureReport {
+        do { return try await DisclosureService(store: console.store).disclose(q) } catch let e as ReportError {
             throw WorkspaceError(.notFound, "disclosure", "開示書を作れません: \(e.message)", e.message)
         }
     }
@@ -118,7 +118,7 @@ extension ConsoleRoutes {
                       "register": p["kind"] == "register"]
             if p["subject"]?.trimmed.nonEmpty != nil {
                 let q = try disclosureQuery(p, auditor: true)
-                let r = try disclose(q)
+                let r = try await disclose(q)
                 let query = "kind=\(p["kind"] == "register" ? "register" : "person")&subject=\(percent(q.subject))&from=\(q.from)&to=\(q.to)"
                 v["report"] = ["name": r.subject.name ?? "", "id": r.subject.id, "from": r.period.from, "to": r.period.to,
                                "query": query, "isPerson": r.subject.type == "person",
@@ -137,7 +137,7 @@ extension ConsoleRoutes {
             router.get("/console/disclosure/report.\(ext)") { request, _ -> Response in
                 let p = Self.params(request)
                 _ = try await view(request, "disclosure.\(ext):\(p["subject"] ?? "")")
-                let r = try disclose(try disclosureQuery(p, auditor: true))
+                let r = try await disclose(try disclosureQuery(p, auditor: true))
                 switch ext {
                 case "json": return Self.raw(String(decoding: try r.jsonData(), as: UTF8.self), type: "application/json; charset=utf-8",
                                              filename: "disclosure-\(Self.fileSafe(r.subject.id)).json")
@@ -154,9 +154,9 @@ extension ConsoleRoutes {
                 throw WorkspaceError.invalid("確認コード付きの通知は人について作ります。", "A letter with a code is for a person.")
             }
             q.auditor = false
-            let r = try disclose(q)
+            let r = try await disclose(q)
             let issued: IssuedAccessCode
-            do { issued = try AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
+            do { issued = try await AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
                 throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
             }
             _ = try await console.journal("access_code.create", a, subject: person, issued.journalDetail)
@@ -167,14 +167,14 @@ extension ConsoleRoutes {
         // Survey (自己申告調査)
         router.get("/console/survey") { request, _ -> Response in
             let p = Self.params(request)
-            let open = try console.store.consoleValue("survey.open")
+            let open = try await console.store.consoleValue("survey.open")
             let survey = p["survey"]?.trimmed.nonEmpty ?? open
             let a = try await view(request, "survey:\(survey ?? "-")")
             var v = base(a, "自己申告調査 Self-report survey")
             v["open"] = open ?? ""
             v["survey"] = survey ?? ""
             if let survey {
-                let r = try ReconcileService(store: console.store).reconcile(survey: survey)
+                let r = try await ReconcileService(store: console.store).reconcile(survey: survey)
                 func rows(_ ids: [String]) -> [[String: Any]] {
                     ids.compactMap { r.details[$0] }.map { d in
                         ["staff": d.staff, "declares": d.declares, "submitted": d.submitted ?? "", "flagged": d.flagged.count,
@@ -198,7 +198,7 @@ extension ConsoleRoutes {
             guard !id.isEmpty, id.count <= 40, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
                 throw WorkspaceError.invalid("調査名は英数字とハイフンで入力してください。", "Survey IDs use letters, digits and hyphens.")
             }
-            try console.store.setConsoleValue("survey.open", id)
+            try await console.store.setConsoleValue("survey.open", id)
             _ = try await console.journal("survey.open", a, subject: id, [])
             throw Redirect(location: "/console/survey?survey=\(id)")
         }
@@ -207,7 +207,7 @@ extension ConsoleRoutes {
             let all = request.uri.queryParameters.get("all") == "1"
             let a = try await view(request, all ? "notices:all" : "notices")
             var v = base(a, "本人通知 Notices")
-            v["rows"] = try NoticeService(store: console.store).list(pendingOnly: !all).map { n -> [String: Any] in
+            v["rows"] = try await NoticeService(store: console.store).list(pendingOnly: !all).map { n -> [String: Any] in
                 ["id": n.id, "person": n.person, "case": n.caseID, "issued": n.issued.format(offset: Timestamp.jst), "office": n.office,
                  "certificate": ReportText.certificateJa(n.certificate), "copies": n.copies.map(String.init) ?? "—",
                  "requester": ReportText.requesterJa(n.requester), "sent": n.sent?.format(offset: Timestamp.jst) ?? ""]
@@ -219,21 +219,21 @@ extension ConsoleRoutes {
             let a = try await auditor(request)
             _ = try await Pages.checkedForm(request, a)
             let service = NoticeService(store: console.store)
-            let fresh = try service.produce()
-            _ = try service.journalPending()
+            let fresh = try await service.produce()
+            _ = try await service.journalPending()
             _ = try await console.journal("notice.produce", a, subject: "notices", [("new", .number(String(fresh.count)))])
             throw Redirect(location: "/console/notices")
         }
         router.get("/console/notices/print") { request, _ -> Response in
             _ = try await view(request, "notices:print")
             let service = NoticeService(store: console.store)
-            return Self.raw(try service.html(try service.list(pendingOnly: true)), type: "text/html; charset=utf-8", inlineStyle: true)
+            return Self.raw(try await service.html(try service.list(pendingOnly: true)), type: "text/html; charset=utf-8", inlineStyle: true)
         }
         router.post("/console/notices/:id/sent") { request, context -> Response in
             let a = try await auditor(request)
             _ = try await Pages.checkedForm(request, a)
             guard let id = Int64(try context.parameters.require("id")) else { throw WorkspaceError.notFound("通知") }
-            guard try NoticeService(store: console.store).markSent(id: id) else {
+            guard try await NoticeService(store: console.store).markSent(id: id) else {
                 throw WorkspaceError(.conflict, "notice_sent", "この通知は送付済みか、ありません。", "Already sent or unknown.")
             }
             _ = try await console.journal("notice.sent", a, subject: "notice:\(id)", [])

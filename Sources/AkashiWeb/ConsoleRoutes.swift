@@ -15,7 +15,7 @@ struct ConsoleRoutes: Sendable {
 
     /// The auditor of a console request; anyone else gets 403 (and the attempt is journaled).
     func auditor(_ request: Request) async throws -> Actor {
-        let a = try pages.actor(request)
+        let a = try await pages.actor(request)
         guard a.can(.audit) else {
             _ = try await console.journal("console.denied", a, subject: request.uri.path, [("role", .string(a.staff.role.rawValue))])
             throw WorkspaceError.forbiddenRole("監査コンソール")
@@ -56,7 +56,7 @@ struct ConsoleRoutes: Sendable {
             let page = max(Int(q.get("page") ?? "0") ?? 0, 0)
             let a = try await view(request, "worklist:\(filter)" + (staff.map { ":\($0)" } ?? ""))
             var v = base(a, "監査コンソール：要確認一覧")
-            let rows = try console.worklist(filter: filter, staff: staff, limit: 50, offset: page * 50)
+            let rows = try await console.worklist(filter: filter, staff: staff, limit: 50, offset: page * 50)
             v["rows"] = rows.map { Console.row($0.0, $0.1, $0.2) }
             v["none"] = rows.isEmpty
             v["filters"] = [("open", "未処理 open"), ("suppressed", "抑制済み suppressed"), ("disposed", "処分済み disposed"), ("all", "すべて all")]
@@ -73,8 +73,8 @@ struct ConsoleRoutes: Sendable {
             let id = try context.parameters.require("access")
             let a = try await view(request, "finding:\(id)")
             guard let sf = try console.audit.findings(accessIDs: [id]).first else { throw WorkspaceError.notFound("所見 \(id) ") }
-            let sup = try console.store.suppressions()
-            let invs = try console.store.investigations(status: nil, staff: nil, finding: id)
+            let sup = try await console.store.suppressions()
+            let invs = try await console.store.investigations(status: nil, staff: nil, finding: id)
             var v = base(a, "所見 \(id)")
             v["f"] = Console.row(sf, console.suppression(of: sf.finding, sup), invs.first)
             if let (seq, e) = try console.accessEvent(id) {
@@ -82,9 +82,9 @@ struct ConsoleRoutes: Sendable {
                               "person": e.person ?? "", "case": e.caseID ?? "", "reason": e.reason ?? "",
                               "outcome": e.outcome.rawValue, "terminal": e.terminal ?? "", "function": e.function ?? "",
                               "screen": e.screen ?? "", "office": e.office ?? ""] as [String: Any]
-                v["cases"] = try console.nearestCases(sf.finding, e)
+                v["cases"] = try await console.nearestCases(sf.finding, e)
             } else {
-                v["cases"] = try console.nearestCases(sf.finding, nil)
+                v["cases"] = try await console.nearestCases(sf.finding, nil)
             }
             v["investigations"] = invs.map { ["id": $0.id, "status": $0.status, "disposition": $0.disposition?.ja ?? ""] }
             return pages.html("console_finding", v)
@@ -106,16 +106,16 @@ struct ConsoleRoutes: Sendable {
             let from = Self.date(q.get("from")).map { Timestamp(jst: $0, hour: 0, minute: 0) }
             let to = Self.date(q.get("to")).map { Timestamp(jst: $0.adding(days: 1), hour: 0, minute: 0) }
             var v = base(a, "職員 \(id) の閲覧履歴")
-            let staff = try console.store.staffMember(id: id)
+            let staff = try await console.store.staffMember(id: id)
             v["sid"] = id
             v["sname"] = staff?.name ?? ""
             v["from"] = q.get("from") ?? ""
             v["to"] = q.get("to") ?? ""
-            let sup = try console.store.suppressions()
+            let sup = try await console.store.suppressions()
             let rows = try console.audit.timeline(staff: id, from: from, to: to, limit: 2000)
             v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
             v["count"] = rows.count
-            v["investigations"] = try console.store.investigations(status: nil, staff: id, finding: nil).map {
+            v["investigations"] = try await console.store.investigations(status: nil, staff: id, finding: nil).map {
                 ["id": $0.id, "title": $0.title, "status": $0.status, "disposition": $0.disposition?.ja ?? ""]
             }
             return pages.html("console_staff", v)
@@ -135,11 +135,11 @@ struct ConsoleRoutes: Sendable {
                 let a = try await view(request, (kind == "persons" ? "person:" : "register:") + id)
                 var v = base(a, "\(id) の閲覧履歴")
                 let rows = kind == "persons" ? try console.audit.findings(person: id) : try console.audit.findings(register: id)
-                let sup = try console.store.suppressions()
+                let sup = try await console.store.suppressions()
                 v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
                 v["subject"] = id
                 v["isPerson"] = kind == "persons"
-                if kind == "persons", let p = try console.store.person(id: id) { v["name"] = p.name }
+                if kind == "persons", let p = try await console.store.person(id: id) { v["name"] = p.name }
                 let s = try console.audit.subjectSummary(person: kind == "persons" ? id : nil, register: kind == "registers" ? id : nil)
                 v["summary"] = ["total": s.total, "flagged": s.flagged.count,
                                 "byStaff": s.byStaff.sorted { $0.value > $1.value }.map { ["staff": $0.key, "n": $0.value] }] as [String: Any]
@@ -152,7 +152,7 @@ struct ConsoleRoutes: Sendable {
             let status = request.uri.queryParameters.get("status")?.trimmed.nonEmpty
             let a = try await view(request, "investigations")
             var v = base(a, "調査一覧")
-            v["rows"] = try console.store.investigations(status: status, staff: nil, finding: nil).map(Self.invRow)
+            v["rows"] = try await console.store.investigations(status: status, staff: nil, finding: nil).map(Self.invRow)
             return pages.html("console_investigations", v)
         }
         router.post("/console/investigations") { request, _ -> Response in
@@ -164,19 +164,19 @@ struct ConsoleRoutes: Sendable {
         router.get("/console/investigations/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
             let a = try await view(request, "investigation:\(id)")
-            let inv = try console.investigation(id)
+            let inv = try await console.investigation(id)
             var v = base(a, "調査 \(id)")
             v["inv"] = Self.invRow(inv)
-            v["entries"] = try console.store.investigationEntries(investigation: id).map { e -> [String: Any] in
+            v["entries"] = try await console.store.investigationEntries(investigation: id).map { e -> [String: Any] in
                 ["id": e.id, "kind": Self.entryKind(e.kind), "author": e.author, "at": e.at.format(offset: Timestamp.jst),
                  "text": e.text, "file": e.fileName ?? "", "hasFile": e.fileName != nil, "size": e.fileSize ?? 0, "journal": e.journal]
             }
-            v["auditors"] = try console.store.staffMembers(office: nil, role: .auditor).map {
+            v["auditors"] = try await console.store.staffMembers(office: nil, role: .auditor).map {
                 ["id": $0.id, "name": $0.name ?? $0.id, "selected": $0.id == inv.assignee]
             }
             v["dispositions"] = Disposition.allCases.map { ["code": $0.rawValue, "ja": $0.ja, "en": $0.en] }
             v["hasReasons"] = !inv.reasonCodes.isEmpty
-            v["suppressions"] = try console.store.suppressions().filter { $0.investigation == id }.map {
+            v["suppressions"] = try await console.store.suppressions().filter { $0.investigation == id }.map {
                 ["scope": $0.scopeJa, "rule": $0.rule]
             }
             return pages.html("console_investigation", v)
@@ -209,7 +209,7 @@ struct ConsoleRoutes: Sendable {
         router.get("/console/files/:entry") { request, context -> Response in
             let entry = try context.parameters.require("entry")
             _ = try await view(request, "file:\(entry)")
-            guard let n = Int64(entry), let file = try console.store.investigationFile(entry: n) else {
+            guard let n = Int64(entry), let file = try await console.store.investigationFile(entry: n) else {
                 throw WorkspaceError.notFound("添付ファイル")
             }
             let safe = String(file.name.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || "0123456789._-".unicodeScalars.contains($0)) }.prefix(80))
@@ -220,7 +220,7 @@ struct ConsoleRoutes: Sendable {
         router.get("/console/suppressions") { request, _ -> Response in
             let a = try await view(request, "suppressions")
             var v = base(a, "抑制ルール")
-            v["rows"] = try console.store.suppressions().map { s -> [String: Any] in
+            v["rows"] = try await console.store.suppressions().map { s -> [String: Any] in
                 ["id": s.id, "investigation": s.investigation, "scope": s.scopeJa, "rule": s.rule, "by": s.createdBy,
                  "at": s.created.format(offset: Timestamp.jst)]
             }

@@ -38,9 +38,9 @@ struct Pages: Sendable {
          "business": a.can(.business), "approver": a.can(.approve), "auditor": a.can(.audit), "admin": a.can(.admin)]
     }
 
-    func actor(_ request: Request, banner: Bool = true) throws -> Actor {
+    func actor(_ request: Request, banner: Bool = true) async throws -> Actor {
         guard let token = request.cookies[Self.sessionCookie]?.value,
-              let a = try workspace.actor(token: token, kind: .web) else { throw Redirect(location: "/signin") }
+              let a = try await workspace.actor(token: token, kind: .web) else { throw Redirect(location: "/signin") }
         if banner, !workspace.hasAcknowledged(a) { throw Redirect(location: "/banner") }
         return a
     }
@@ -48,7 +48,7 @@ struct Pages: Sendable {
     /// The actor of a register operation; before the banner is acknowledged the attempt is recorded as refused.
     func registerActor(_ request: Request, register: String, action: AccessAction, purpose: Purpose,
                        function: String) async throws -> Actor {
-        let a = try actor(request, banner: false)
+        let a = try await actor(request, banner: false)
         if !workspace.hasAcknowledged(a) {
             try await workspace.access(a, action, .current, register: register, purpose: purpose, outcome: .denied,
                                        function: function, channel: .web, screen: "banner-required")
@@ -149,7 +149,7 @@ struct Pages: Sendable {
             }
         }
         router.post("/signout") { request, _ -> Response in
-            let a = try actor(request, banner: false)
+            let a = try await actor(request, banner: false)
             _ = try await Self.checkedForm(request, a)
             try await workspace.signOut(a)
             var r = Response(status: .seeOther, headers: [.location: "/signin?signedout=1"])
@@ -157,7 +157,7 @@ struct Pages: Sendable {
             return r
         }
         router.get("/banner") { request, _ -> Response in
-            let a = try actor(request, banner: false)
+            let a = try await actor(request, banner: false)
             let b = workspace.currentBanner
             var v = base(a, title: "警告表示")
             v["banner"] = ["ja": b.ja, "en": b.en, "version": b.version]
@@ -166,23 +166,23 @@ struct Pages: Sendable {
             return html("banner", v)
         }
         router.post("/banner/acknowledge") { request, _ -> Response in
-            let a = try actor(request, banner: false)
+            let a = try await actor(request, banner: false)
             _ = try await Self.checkedForm(request, a)
             try await workspace.acknowledgeBanner(a)
             return Response(status: .seeOther, headers: [.location: "/menu"])
         }
         router.get("/menu") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             var v = base(a, title: "業務メニュー")
             if a.can(.business) {
-                v["cases"] = try workspace.store.openCases(staff: a.staff.id, limit: 50).map(Self.caseSummary)
+                v["cases"] = try await workspace.store.openCases(staff: a.staff.id, limit: 50).map(Self.caseSummary)
                 v["onDuty"] = a.onRegisterDuty
             }
-            if a.can(.approve) { v["pendingCount"] = try workspace.store.pendingApprovals(office: a.office).count }
+            if a.can(.approve) { v["pendingCount"] = try await workspace.store.pendingApprovals(office: a.office).count }
             return html("menu", v)
         }
         router.get("/cases/new") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             try workspace.require(a, .business, "受付")
             var v = base(a, title: "案件の受付")
             v["kinds"] = CaseKind.allCases.map { ["code": $0.rawValue, "name": $0.ja] }
@@ -194,7 +194,7 @@ struct Pages: Sendable {
             return html("case_new", v)
         }
         router.post("/cases") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let f = try await Self.checkedForm(request, a)
             guard let kind = CaseKind(rawValue: f["kind"] ?? "") else {
                 throw WorkspaceError.invalid("案件の種類を選んでください。", "Choose the kind of case.")
@@ -211,28 +211,28 @@ struct Pages: Sendable {
             return Response(status: .seeOther, headers: [.location: "/cases/\(c.id)"])
         }
         router.get("/cases/:id") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let id = try context.parameters.require("id")
-            guard let c = try workspace.store.caseRecord(id: id),
+            guard let c = try await workspace.store.caseRecord(id: id),
                   c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
                 throw WorkspaceError.notFound("案件 \(id) ")
             }
             var v = base(a, title: "案件 \(c.number ?? c.id)")
             v["case"] = Self.caseSummary(c)
-            if let json = try workspace.store.caseDetails(caseID: id),
+            if let json = try await workspace.store.caseDetails(caseID: id),
                let d = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] {
                 let labels = ["requesterName": "請求者氏名", "relationship": "続柄", "purpose": "利用目的", "qualification": "資格",
                               "registrationNumber": "登録番号", "agency": "機関名", "legalBasis": "根拠法令",
                               "notifier": "届出人", "note": "備考"]
                 v["details"] = d.keys.sorted().map { ["label": labels[$0] ?? $0, "value": d[$0] ?? ""] }
             }
-            v["issuances"] = try workspace.store.issuances(caseID: id).map { i -> [String: Any] in
+            v["issuances"] = try await workspace.store.issuances(caseID: id).map { i -> [String: Any] in
                 ["number": i.number, "register": i.register, "copies": i.copies, "at": i.at.format(offset: Timestamp.jst)]
             }
             return html("case", v)
         }
         router.post("/cases/:id/close") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let f = try await Self.checkedForm(request, a)
             let id = try context.parameters.require("id")
             let status = CaseStatus(rawValue: f["status"] ?? "done") ?? .done
@@ -240,7 +240,7 @@ struct Pages: Sendable {
             return Response(status: .seeOther, headers: [.location: "/menu"])
         }
         router.get("/search") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let q = request.uri.queryParameters
             let query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
             var v = base(a, title: "戸籍の検索")
@@ -251,7 +251,7 @@ struct Pages: Sendable {
                 // carries the session's CSRF token (a GET, so the token is a query parameter).
                 guard let t = q.get("csrf"), Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
                 let found = try await workspace.search(a, query, channel: .web)
-                let heads = Dictionary(try workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
+                let heads = Dictionary(try await workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
                                        uniquingKeysWith: { x, _ in x })
                 v["searched"] = true
                 v["results"] = found.map { r -> [String: Any] in
@@ -263,7 +263,7 @@ struct Pages: Sendable {
             return html("search", v)
         }
         router.get("/registers/:id/open") { request, context -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let id = try context.parameters.require("id")
             let q = request.uri.queryParameters
             let chosen = q.get("case") ?? ""
@@ -272,7 +272,7 @@ struct Pages: Sendable {
             v["records"] = Self.recordKinds.map { k -> [String: Any] in
                 ["code": k.rawValue, "name": k.ja, "selected": k.rawValue == (q.get("record") ?? "")]
             }
-            v["cases"] = try workspace.store.openCases(staff: a.staff.id, limit: 50).map { c -> [String: Any] in
+            v["cases"] = try await workspace.store.openCases(staff: a.staff.id, limit: 50).map { c -> [String: Any] in
                 var s = Self.caseSummary(c)
                 s["selected"] = c.id == chosen
                 return s
@@ -286,7 +286,7 @@ struct Pages: Sendable {
         }
         router.post("/registers/:id/view") { request, context -> Response in
             let id = try context.parameters.require("id")
-            let a = try actor(request, banner: false)
+            let a = try await actor(request, banner: false)
             let f = try await Self.checkedForm(request, a)
             let purpose = Purpose(caseID: f["case"], reason: f["reason"], approvalID: f["approval"])
             _ = try await registerActor(request, register: id, action: .view, purpose: purpose, function: "register.view")
@@ -325,7 +325,7 @@ struct Pages: Sendable {
         }
         router.post("/registers/:id/issue") { request, context -> Response in
             let id = try context.parameters.require("id")
-            let a = try actor(request, banner: false)
+            let a = try await actor(request, banner: false)
             let f = try await Self.checkedForm(request, a)
             _ = try await registerActor(request, register: id, action: .print, purpose: Purpose(caseID: f["case"]),
                                         function: "certificate.issue")
@@ -339,7 +339,7 @@ struct Pages: Sendable {
         }
         router.post("/registers/:id/update") { request, context -> Response in
             let id = try context.parameters.require("id")
-            let a = try actor(request, banner: false)
+            let a = try await actor(request, banner: false)
             let f = try await Self.checkedForm(request, a)
             _ = try await registerActor(request, register: id, action: .update, purpose: Purpose(caseID: f["case"]),
                                         function: "notification.entry")
@@ -349,7 +349,7 @@ struct Pages: Sendable {
             return html("updated", v)
         }
         router.post("/approvals") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             let f = try await Self.checkedForm(request, a)
             let r = try await workspace.requestApproval(a, register: f["register"] ?? "",
                                                         purpose: Purpose(caseID: f["case"], reason: f["reason"]))
@@ -370,10 +370,10 @@ struct Pages: Sendable {
             return html("approval_requested", v)
         }
         router.get("/approvals") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             guard a.can(.approve) else { throw WorkspaceError.forbiddenRole("承認") }
             var v = base(a, title: "承認待ちの依頼")
-            v["approvals"] = try workspace.store.pendingApprovals(office: a.office).map { p -> [String: Any] in
+            v["approvals"] = try await workspace.store.pendingApprovals(office: a.office).map { p -> [String: Any] in
                 ["id": p.id, "staff": p.staff, "register": p.register, "record": RecordKind(rawValue: p.record)?.ja ?? p.record,
                  "case": p.caseID ?? "", "reason": p.reason ?? "", "requested": p.requested.format(offset: Timestamp.jst),
                  "mine": p.staff == a.staff.id]
@@ -382,14 +382,14 @@ struct Pages: Sendable {
         }
         for (path, approve) in [("approve", true), ("deny", false)] {
             router.post("/approvals/:id/\(path)") { request, context -> Response in
-                let a = try actor(request)
+                let a = try await actor(request)
                 _ = try await Self.checkedForm(request, a)
                 _ = try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: approve)
                 return Response(status: .seeOther, headers: [.location: "/approvals"])
             }
         }
         router.get("/audit") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             guard a.can(.audit) else { throw WorkspaceError.forbiddenRole("監査") }
             var v = base(a, title: "監査")
             let cp = try workspace.store.latestCheckpoint()
@@ -398,7 +398,7 @@ struct Pages: Sendable {
             return html("audit", v)
         }
         router.get("/admin") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             guard a.can(.admin) else { throw WorkspaceError.forbiddenRole("管理") }
             var v = base(a, title: "管理")
             let b = workspace.currentBanner
@@ -406,7 +406,7 @@ struct Pages: Sendable {
             return html("admin", v)
         }
         router.post("/admin/banner") { request, _ -> Response in
-            let a = try actor(request)
+            let a = try await actor(request)
             guard a.can(.admin) else { throw WorkspaceError.forbiddenRole("管理") }
             let f = try await Self.checkedForm(request, a)
             guard let ja = f["ja"]?.trimmed.nonEmpty, let en = f["en"]?.trimmed.nonEmpty, ja.count <= 1000, en.count <= 1000 else {

@@ -62,7 +62,7 @@ struct ResidentRoutes: Sendable {
             let code = String((f["code"] ?? "").prefix(40))
             let report: DisclosureReport
             do {
-                report = try AccessCodeService(store: console.store).redeem(code)
+                report = try await AccessCodeService(store: console.store).redeem(code)
             } catch let e as AccessCodeError {
                 try await refused("code", who, [("why", .string(e.description))])
                 return form(error: AccessCodeError.publicMessage, status: .forbidden)
@@ -121,20 +121,20 @@ struct SurveyRoutes: Sendable {
 
     func add(to router: Router<WebRequestContext>) {
         router.get("/survey") { request, _ -> Response in
-            let a = try pages.actor(request)
+            let a = try await pages.actor(request)
             var v = pages.base(a, title: "自己申告調査")
-            let survey = try console.store.consoleValue("survey.open")
+            let survey = try await console.store.consoleValue("survey.open")
             v["survey"] = survey ?? ""
             v["rows"] = Array(1...5)
             if let survey {
-                v["answered"] = try console.store.selfReports(survey: survey).contains { $0.staff == a.staff.id }
+                v["answered"] = try await console.store.selfReports(survey: survey).contains { $0.staff == a.staff.id }
             }
             return pages.html("survey", v)
         }
         router.post("/survey") { request, _ -> Response in
-            let a = try pages.actor(request)
+            let a = try await pages.actor(request)
             let f = try await Pages.checkedForm(request, a)
-            guard let survey = try console.store.consoleValue("survey.open") else { throw WorkspaceError.notFound("実施中の調査") }
+            guard let survey = try await console.store.consoleValue("survey.open") else { throw WorkspaceError.notFound("実施中の調査") }
             let declares: Declaration = f["declares"] == "some" ? .some : .none
             var items: [SelfReport.Item] = []
             if declares == .some {
@@ -143,7 +143,7 @@ struct SurveyRoutes: Sendable {
                     let note = (f["note\(k)"] ?? "").trimmed
                     let from = ConsoleRoutes.date(f["from\(k)"]), to = ConsoleRoutes.date(f["to\(k)"])
                     guard !who.isEmpty || !note.isEmpty || from != nil || to != nil else { continue }
-                    let isID = try !who.isEmpty && console.store.person(id: who) != nil
+                    let isID = who.isEmpty ? false : try await console.store.person(id: who) != nil
                     items.append(SelfReport.Item(person: isID ? who : nil, name: isID || who.isEmpty ? nil : String(who.prefix(100)),
                                                  from: from, to: to, note: note.isEmpty ? nil : String(note.prefix(500))))
                 }

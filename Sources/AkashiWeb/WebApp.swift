@@ -81,7 +81,7 @@ public enum WebApp {
     @discardableResult
     static func entryReader(_ request: Request, workspace: Workspace, path: String) async throws -> Actor {
         guard let token = request.cookies[Pages.sessionCookie]?.value,
-              let a = try workspace.actor(token: token, kind: .web) else {
+              let a = try await workspace.actor(token: token, kind: .web) else {
             throw WorkspaceError(.unauthorized, "unauthenticated",
                                  "台帳のエントリ（tile/entries）は個人情報を含むため、監査担当としてサインインした場合だけ取得できます。チェックポイントとハッシュのタイル（tile/<L>/<N>）は公開されています。",
                                  "Ledger entry bundles (tile/entries) hold personal data: sign in as an auditor to fetch them. The checkpoint and the hash tiles (tile/<L>/<N>) are public.")
@@ -186,7 +186,7 @@ struct SessionSweeper: Service {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))
                 let cutoff = Workspace.nowMillis() - workspace.config.sessionIdleSeconds * 1000
-                try? workspace.store.deleteSessions(idleSince: cutoff)
+                try? await workspace.store.deleteSessions(idleSince: cutoff)
             }
         }
     }

@@ -104,17 +104,17 @@ public final class Workspace: Sendable {
 
     /// Opens the workspace: stores the configured banner as a new version when it differs from the newest one.
     public init(store: any ServerStore, config: WebConfiguration, committer: GroupCommitter? = nil,
-                logger: Logger = Logger(label: "akashi.web")) throws {
+                logger: Logger = Logger(label: "akashi.web")) async throws {
         self.store = store
         self.server = store
         self.committer = committer ?? GroupCommitter(store: store, linger: .microseconds(max(0, config.commitLingerMicroseconds)))
         self.config = config
         self.logger = logger
-        var current = try store.currentBanner()
+        var current = try await store.currentBanner()
         if current == nil || current!.ja != config.bannerJapanese || current!.en != config.bannerEnglish {
             let next = (current.flatMap { Int($0.version) } ?? 0) + 1
             let b = BannerText(version: String(next), ja: config.bannerJapanese, en: config.bannerEnglish)
-            try store.saveBanner(b, at: Self.nowMillis())
+            try await store.saveBanner(b, at: Self.nowMillis())
             current = b
         }
         banner = Mutex(current!)
@@ -128,12 +128,9 @@ public final class Workspace: Sendable {
 
     /// Replaces the banner with a new version (administrator); every session must acknowledge it again.
     public func setBanner(ja: String, en: String, by actor: Actor) async throws -> BannerText {
-        let b = try banner.withLock { cur -> BannerText in
-            let b = BannerText(version: String((Int(cur.version) ?? 0) + 1), ja: ja, en: en)
-            try store.saveBanner(b, at: Self.nowMillis())
-            cur = b
-            return b
-        }
+        let b = banner.withLock { cur in BannerText(version: String((Int(cur.version) ?? 0) + 1), ja: ja, en: en) }
+        try await store.saveBanner(b, at: Self.nowMillis())
+        banner.withLock { $0 = b }
         _ = try await journal("banner.change", actor: actor, subject: b.version, detail: .object([("version", .string(b.version))]))
         return b
     }
@@ -194,7 +191,7 @@ public final class Workspace: Sendable {
                                   detail: .object([("reason", .string(reason)), ("channel", .string(kind.rawValue))]))
             throw error
         }
-        guard let account = try store.account(staff: staffID), let staff = try store.staffMember(id: staffID) else {
+        guard let account = try await store.account(staff: staffID), let staff = try await store.staffMember(id: staffID) else {
             // Spend the same time as a real check so that unknown IDs are not told apart by timing.
             _ = PasswordHasher.verify(password, hash: Self.dummyHash)
             try await fail("unknown_account", .badCredentials, known: false)
@@ -205,18 +202,18 @@ public final class Workspace: Sendable {
         guard PasswordHasher.verify(password, hash: account.passwordHash) else {
             let failures = account.failures + 1
             let lock = failures >= config.lockoutAfter ? nowMs + config.lockoutSeconds * 1000 : nil
-            try store.recordFailedSignIn(staff: staffID, lockUntil: lock)
+            try await store.recordFailedSignIn(staff: staffID, lockUntil: lock)
             if lock != nil {
                 _ = try await journal("account.locked", actor: nil, staff: staffID, terminal: terminal, subject: staffID,
                                       detail: .object([("failures", .number(String(failures)))]))
             }
             try await fail("bad_password", .badCredentials)
         }
-        try store.clearFailedSignIns(staff: staffID)
+        try await store.clearFailedSignIns(staff: staffID)
         let token = Tokens.newToken()
         let session = WorkspaceSession(tokenHash: Tokens.storedHash(token), staff: staffID, kind: kind.rawValue,
                                        csrf: Tokens.newToken(), terminal: terminal, created: nowMs, lastSeen: nowMs)
-        try store.createSession(session)
+        try await store.createSession(session)
         let office = Self.office(of: staff)
         let at = now
         _ = try await committer.append(JournalEvent(
@@ -236,16 +233,16 @@ public final class Workspace: Sendable {
     }
 
     /// The actor of a session token, or `nil` when the token is unknown, expired or of the other channel.
-    public func actor(token: String, kind: Via) throws -> Actor? {
+    public func actor(token: String, kind: Via) async throws -> Actor? {
         let hash = Tokens.storedHash(token)
-        guard let s = try store.session(tokenHash: hash), s.kind == kind.rawValue else { return nil }
+        guard let s = try await store.session(tokenHash: hash), s.kind == kind.rawValue else { return nil }
         let nowMs = Self.nowMillis()
         if nowMs - s.lastSeen > config.sessionIdleSeconds * 1000 {
-            try store.deleteSession(tokenHash: hash)
+            try await store.deleteSession(tokenHash: hash)
             return nil
         }
-        if nowMs - s.lastSeen > 30_000 { try store.touchSession(tokenHash: hash, at: nowMs) }
-        guard let staff = try store.staffMember(id: s.staff) else { return nil }
+        if nowMs - s.lastSeen > 30_000 { try await store.touchSession(tokenHash: hash, at: nowMs) }
+        guard let staff = try await store.staffMember(id: s.staff) else { return nil }
         let o = Self.office(of: staff)
         return Actor(staff: staff, session: s, office: o.code, onRegisterDuty: o.onDuty)
     }
@@ -258,11 +255,11 @@ public final class Workspace: Sendable {
         let b = currentBanner
         _ = try await journal("banner.ack", actor: actor, subject: b.version,
                               detail: .object([("version", .string(b.version))]))
-        try store.acknowledgeBanner(tokenHash: actor.session.tokenHash, version: b.version)
+        try await store.acknowledgeBanner(tokenHash: actor.session.tokenHash, version: b.version)
     }
 
     public func signOut(_ actor: Actor) async throws {
-        try store.deleteSession(tokenHash: actor.session.tokenHash)
+        try await store.deleteSession(tokenHash: actor.session.tokenHash)
         _ = try await journal("signout", actor: actor, subject: actor.staff.id,
                               detail: .object([("channel", .string(actor.session.kind))]))
     }
@@ -330,11 +327,11 @@ public final class Workspace: Sendable {
         guard !regs.isEmpty || !pers.isEmpty else {
             throw WorkspaceError.invalid("案件の対象となる戸籍または人を指定してください。", "Name the registers or persons the case concerns.")
         }
-        for r in regs where try store.register(id: r) == nil { throw WorkspaceError.notFound("戸籍 \(r) ") }
-        for p in pers where try store.person(id: p) == nil { throw WorkspaceError.notFound("人 \(p) ") }
+        for r in regs where try await store.register(id: r) == nil { throw WorkspaceError.notFound("戸籍 \(r) ") }
+        for p in pers where try await store.person(id: p) == nil { throw WorkspaceError.notFound("人 \(p) ") }
         let at = now
         let year = at.jstDate.parts.year
-        let n = try store.nextCounter("case:\(actor.office):\(year)")
+        let n = try await store.nextCounter("case:\(actor.office):\(year)")
         let number = "\(actor.office)-\(year)-W\(String(format: "%05d", n))"
         let id = "C\(year)-\(actor.office)-W\(String(format: "%05d", n))-\(Tokens.randomBytes(2).map { String(format: "%02x", $0) }.joined())"
         let c = Case(id: id, number: number, office: actor.office, kind: kind, requester: requester, received: at,
@@ -345,7 +342,7 @@ public final class Workspace: Sendable {
             throw WorkspaceError(.conflict, "case_conflict", "案件番号が重複しました。もう一度受け付けてください。", "Case ID collision; try again.")
         }
         let detailJSON = JSONBody.encode(details)
-        try store.saveCaseDetails(caseID: id, json: detailJSON)
+        try await store.saveCaseDetails(caseID: id, json: detailJSON)
         var d: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("channel", .string(channel.rawValue))]
         if let requester { d.append(("requester", .string(requester.rawValue))) }
         for k in details.keys.sorted() { d.append((k, .string(details[k]!))) }
@@ -360,7 +357,7 @@ public final class Workspace: Sendable {
     /// from receipt until days after closing, so joining the handlers would explain the closer's own earlier accesses.
     public func closeCase(_ actor: Actor, id: String, status: CaseStatus, channel: Via) async throws -> Case {
         try require(actor, .business, "案件の完了")
-        guard var c = try store.caseRecord(id: id) else { throw WorkspaceError.notFound("案件 \(id) ") }
+        guard var c = try await store.caseRecord(id: id) else { throw WorkspaceError.notFound("案件 \(id) ") }
         guard c.staff.contains(actor.staff.id) || (actor.can(.approve) && c.office == actor.office) else {
             throw WorkspaceError.caseNotYours
         }
@@ -370,42 +367,42 @@ public final class Workspace: Sendable {
         guard status != .open else { throw WorkspaceError.invalid("完了の区分が正しくありません。", "Bad status.") }
         c.status = status
         c.closed = now
-        try store.updateCase(c)
+        try await store.updateCase(c)
         _ = try await journal("case.close", actor: actor, subject: id,
                               detail: .object([("status", .string(status.rawValue)), ("channel", .string(channel.rawValue))]))
         return c
     }
 
     /// A case the actor may name as the purpose: open and handled by them.
-    func usableCase(_ actor: Actor, _ id: String) throws -> Case {
-        guard let c = try store.caseRecord(id: id), c.staff.contains(actor.staff.id), c.closed == nil,
+    func usableCase(_ actor: Actor, _ id: String) async throws -> Case {
+        guard let c = try await store.caseRecord(id: id), c.staff.contains(actor.staff.id), c.closed == nil,
               c.status == nil || c.status == .open else { throw WorkspaceError.caseNotYours }
         return c
     }
 
     /// Whether a case concerns a register: named in it, a predecessor or successor of one named, the register of a
     /// person of the case, or of a person related to one.
-    public func caseConcerns(_ c: Case, register r: Register) throws -> Bool {
+    public func caseConcerns(_ c: Case, register r: Register) async throws -> Bool {
         if c.registers.contains(r.id) { return true }
         if !Set(r.predecessors + r.successors).isDisjoint(with: c.registers) { return true }
         for id in c.registers {
-            if let cr = try store.register(id: id), cr.predecessors.contains(r.id) || cr.successors.contains(r.id) {
+            if let cr = try await store.register(id: id), cr.predecessors.contains(r.id) || cr.successors.contains(r.id) {
                 return true
             }
         }
-        let casePersons = try store.persons(ids: c.persons)
+        let casePersons = try await store.persons(ids: c.persons)
         let members = Set(r.members)
         if casePersons.contains(where: { $0.register == r.id || members.contains($0.id) }) { return true }
         let related = Array(Set(casePersons.flatMap { $0.relations.map(\.person) }))
         if !members.isDisjoint(with: related) { return true }
-        return try store.persons(ids: related).contains { $0.register == r.id }
+        return try await store.persons(ids: related).contains { $0.register == r.id }
     }
 
     /// Whether a member of the register is under DV support today.
-    public func hasDVSupport(_ r: Register) throws -> Bool {
+    public func hasDVSupport(_ r: Register) async throws -> Bool {
         let today = now.jstDate
         for m in r.members {
-            if try store.protections(person: m).contains(where: { $0.kind == .dv_support && $0.covers(today) }) {
+            if try await store.protections(person: m).contains(where: { $0.kind == .dv_support && $0.covers(today) }) {
                 return true
             }
         }
@@ -415,12 +412,12 @@ public final class Workspace: Sendable {
     /// Checks the purpose of an operation on a register. Returns the case named, if any, and the approval the
     /// operation spends (the 附票 of a register with a person under DV support): ``spend(_:by:)`` that one, and only
     /// that one, before the operation is recorded as done. Throws the refusal.
-    func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) throws
+    func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) async throws
         -> (case: Case?, approval: ApprovalRequest?) {
         var c: Case?
         if let caseID = purpose.caseID {
-            let found = try usableCase(actor, caseID)
-            guard try caseConcerns(found, register: r) else { throw WorkspaceError.caseMismatch }
+            let found = try await usableCase(actor, caseID)
+            guard try await caseConcerns(found, register: r) else { throw WorkspaceError.caseMismatch }
             c = found
         } else if let reason = purpose.reason {
             guard actor.can(.breakGlass) else { throw WorkspaceError.forbiddenRole("理由による閲覧（緊急時）") }
@@ -428,8 +425,8 @@ public final class Workspace: Sendable {
         } else {
             throw WorkspaceError.purposeRequired
         }
-        let named = try namedApproval(actor, purpose: purpose)
-        if record == .fuhyo, try hasDVSupport(r) {
+        let named = try await namedApproval(actor, purpose: purpose)
+        if record == .fuhyo, try await hasDVSupport(r) {
             guard let a = named, a.status == .approved, a.register == r.id, a.record == RecordKind.fuhyo.rawValue,
                   let decided = a.decided, now.millis - decided.millis <= config.approvalMinutes * 60_000
             else { throw WorkspaceError.approvalRequired }
@@ -449,8 +446,8 @@ public final class Workspace: Sendable {
 
     /// The approval a purpose names, if it exists: refused unless the actor asked for it, and unless it is used for
     /// what it was asked for (the case it names; or, when it names no case, the same stated reason and no case).
-    func namedApproval(_ actor: Actor, purpose: Purpose) throws -> ApprovalRequest? {
-        guard let aid = purpose.approvalID, let a = try store.approval(id: aid) else { return nil }
+    func namedApproval(_ actor: Actor, purpose: Purpose) async throws -> ApprovalRequest? {
+        guard let aid = purpose.approvalID, let a = try await store.approval(id: aid) else { return nil }
         guard a.staff == actor.staff.id else { throw WorkspaceError.approvalNotYours }
         if let caseID = a.caseID {
             guard purpose.caseID == caseID else { throw WorkspaceError.approvalPurposeMismatch }
@@ -466,15 +463,15 @@ public final class Workspace: Sendable {
     /// only while it is still approved and the actor's, in one conditional write: ``checkPurpose`` read it earlier,
     /// so a simultaneous use may have spent it since. Then the approval is no longer usable and the operation is
     /// refused (`approval_required`, as for any approval already used).
-    func spend(_ approval: ApprovalRequest?, by actor: Actor) throws {
+    func spend(_ approval: ApprovalRequest?, by actor: Actor) async throws {
         guard let a = approval else { return }
-        guard try store.spendApproval(id: a.id, staff: actor.staff.id) else { throw WorkspaceError.approvalRequired }
+        guard try await store.spendApproval(id: a.id, staff: actor.staff.id) else { throw WorkspaceError.approvalRequired }
     }
 
     /// Opens a register for a purpose. The view (or its refusal) is recorded before anything is shown.
     public func viewRegister(_ actor: Actor, id: String, record: RecordKind?, purpose: Purpose, channel: Via,
                              screen: String = "register") async throws -> RegisterView {
-        let reg = try store.register(id: id)
+        let reg = try await store.register(id: id)
         let rec = record ?? reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
         func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
             try await access(actor, .view, rec, register: id, purpose: purpose, outcome: outcome,
@@ -490,14 +487,14 @@ public final class Workspace: Sendable {
         }
         let checked: (case: Case?, approval: ApprovalRequest?)
         do {
-            checked = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
-            try spend(checked.approval, by: actor)
+            checked = try await checkPurpose(actor, register: r, record: rec, purpose: purpose)
+            try await spend(checked.approval, by: actor)
         } catch { try await deny(error) }
         let c = checked.case
         let eventID = try await access(actor, .view, rec, register: r.id, purpose: purpose,
                                        function: rec == .fuhyo ? "fuhyo.view" : "register.view", channel: channel,
                                        screen: screen)
-        return RegisterView(register: r, record: rec, members: try store.persons(ids: r.members), caseRecord: c,
+        return RegisterView(register: r, record: rec, members: try await store.persons(ids: r.members), caseRecord: c,
                             eventID: eventID)
     }
 
@@ -520,7 +517,7 @@ public final class Workspace: Sendable {
         }
         let bounded = RegisterQuery(name: q.name.map { String($0.prefix(100)) }, kana: q.kana.map { String($0.prefix(100)) },
                                     birth: q.birth.map { String($0.prefix(10)) }, honseki: q.honseki.map { String($0.prefix(100)) })
-        let found = try store.searchRegisters(bounded, limit: config.searchLimit)
+        let found = try await store.searchRegisters(bounded, limit: config.searchLimit)
         try await access(actor, .search, .current, query: .object(members), results: found.map(\.id),
                          function: "register.search", channel: channel, screen: "search")
         return found
@@ -529,10 +526,10 @@ public final class Workspace: Sendable {
     /// Issues a certificate of a register for a certificate case: a `print` access and an issuance record (発行番号).
     public func issueCertificate(_ actor: Actor, register id: String, caseID: String?, copies: Int, approvalID: String?,
                                  channel: Via) async throws -> IssuanceRecord {
-        let reg = try store.register(id: id)
+        let reg = try await store.register(id: id)
         let purpose = Purpose(caseID: caseID, approvalID: approvalID)
         var rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
-        if let caseID, let c = try store.caseRecord(id: caseID), c.kind == .certificate_fuhyo { rec = .fuhyo }
+        if let caseID, let c = try await store.caseRecord(id: caseID), c.kind == .certificate_fuhyo { rec = .fuhyo }
         func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
             try await access(actor, .print, rec, register: id, purpose: purpose, outcome: outcome,
                              function: "certificate.issue", channel: channel, screen: "issue")
@@ -549,17 +546,17 @@ public final class Workspace: Sendable {
         }
         let c: Case
         do {
-            let checked = try checkPurpose(actor, register: r, record: rec, purpose: purpose)
+            let checked = try await checkPurpose(actor, register: r, record: rec, purpose: purpose)
             guard let found = checked.case else { throw WorkspaceError.purposeRequired }
             guard found.kind.isCertificate else {
                 throw WorkspaceError(.forbidden, "case_kind", "この案件は交付請求ではありません。", "The case is not a certificate request.")
             }
-            try spend(checked.approval, by: actor)
+            try await spend(checked.approval, by: actor)
             c = found
         } catch { try await deny(error) }
         let at = now
         let year = at.jstDate.parts.year
-        let number = "\(actor.office)-\(year)-\(String(format: "%06d", try store.nextCounter("issue:\(actor.office):\(year)")))"
+        let number = "\(actor.office)-\(year)-\(String(format: "%06d", try await store.nextCounter("issue:\(actor.office):\(year)")))"
         let eventID = Tokens.eventID(millis: at.millis)
         let e = AccessEvent(id: eventID, at: at, staff: actor.staff.id, office: actor.office, terminal: actor.session.terminal,
                             action: .print, record: rec, register: r.id, caseID: c.id, outcome: .ok,
@@ -570,13 +567,13 @@ public final class Workspace: Sendable {
         let issuance = IssuanceRecord(number: number, caseID: c.id, register: r.id, certificate: c.kind.rawValue,
                                       copies: copies, requester: c.requester?.rawValue, at: at, staff: actor.staff.id,
                                       office: actor.office, eventID: eventID)
-        try store.saveIssuance(issuance)
+        try await store.saveIssuance(issuance)
         return issuance
     }
 
     /// Enters a notification into a register (異動入力): an `update` access for a notification case.
     public func enterUpdate(_ actor: Actor, register id: String, caseID: String?, channel: Via) async throws -> String {
-        let reg = try store.register(id: id)
+        let reg = try await store.register(id: id)
         let rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
         let purpose = Purpose(caseID: caseID)
         func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
@@ -587,7 +584,7 @@ public final class Workspace: Sendable {
         do { try require(actor, .update, "異動入力") } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
         do {
-            guard caseID != nil, let c = try checkPurpose(actor, register: r, record: rec, purpose: purpose).case else {
+            guard caseID != nil, let c = try await checkPurpose(actor, register: r, record: rec, purpose: purpose).case else {
                 throw WorkspaceError(.forbidden, "case_required", "異動入力には届出の案件が必要です。", "An update needs the notification (case).")
             }
             guard c.kind.isNotification || c.kind == .correction else {
@@ -603,10 +600,10 @@ public final class Workspace: Sendable {
     /// Asks for a second approver to show a register's 附票 (DV support). Recorded as `approval.request`.
     public func requestApproval(_ actor: Actor, register id: String, purpose: Purpose) async throws -> ApprovalRequest {
         try require(actor, .business, "承認の依頼")
-        guard let r = try store.register(id: id) else { throw WorkspaceError.notFound("戸籍 \(id) ") }
+        guard let r = try await store.register(id: id) else { throw WorkspaceError.notFound("戸籍 \(id) ") }
         if let caseID = purpose.caseID {
-            let c = try usableCase(actor, caseID)
-            guard try caseConcerns(c, register: r) else { throw WorkspaceError.caseMismatch }
+            let c = try await usableCase(actor, caseID)
+            guard try await caseConcerns(c, register: r) else { throw WorkspaceError.caseMismatch }
         } else if let reason = purpose.reason {
             try Self.checkReasonLength(reason)
         } else {
@@ -616,7 +613,7 @@ public final class Workspace: Sendable {
         let a = ApprovalRequest(id: "A" + String(at.millis) + "-" + Tokens.randomBytes(4).map { String(format: "%02x", $0) }.joined(),
                                 staff: actor.staff.id, office: actor.office, register: r.id, record: RecordKind.fuhyo.rawValue,
                                 caseID: purpose.caseID, reason: purpose.reason, requested: at)
-        try store.saveApproval(a)
+        try await store.saveApproval(a)
         var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("record", .string("fuhyo"))]
         if let c = a.caseID { d.append(("case", .string(c))) }
         if let reason = a.reason { d.append(("reason", .string(reason))) }
@@ -627,7 +624,7 @@ public final class Workspace: Sendable {
     /// A supervisor (never the requester) approves or denies a request. Recorded as `approval.grant` / `approval.deny`.
     public func decideApproval(_ actor: Actor, id: String, approve: Bool) async throws -> ApprovalRequest {
         try require(actor, .approve, "承認")
-        guard var a = try store.approval(id: id) else { throw WorkspaceError.notFound("承認依頼 \(id) ") }
+        guard var a = try await store.approval(id: id) else { throw WorkspaceError.notFound("承認依頼 \(id) ") }
         guard a.staff != actor.staff.id else {
             throw WorkspaceError(.forbidden, "self_approval", "自分の依頼は承認できません。", "You cannot approve your own request.")
         }
@@ -643,7 +640,7 @@ public final class Workspace: Sendable {
         a.decided = decided
         // One conditional write: of two decisions made at once (two supervisors, or a grant and a denial), only one
         // takes effect and is journaled; the other is told the request was already decided.
-        guard try store.decideApproval(id: a.id, status: a.status, approver: actor.staff.id, decided: decided) else {
+        guard try await store.decideApproval(id: a.id, status: a.status, approver: actor.staff.id, decided: decided) else {
             throw WorkspaceError.approvalDecided
         }
         _ = try await journal(approve ? "approval.grant" : "approval.deny", actor: actor, subject: a.register,

@@ -10,8 +10,8 @@ import Testing
 /// What a resident's report must not show about other people (the privacy review of the disclosure).
 @Suite("Disclosure privacy (開示と他人の情報)")
 struct DisclosurePrivacyTests {
-    static func disclose(_ t: TestStore, _ subject: DisclosureQuery.Subject, auditor: Bool = false) throws -> DisclosureReport {
-        try DisclosureService(store: t.store).disclose(DisclosureQuery(subject: subject, from: day("2009-01-01"),
+    static func disclose(_ t: TestStore, _ subject: DisclosureQuery.Subject, auditor: Bool = false) async throws -> DisclosureReport {
+        try await DisclosureService(store: t.store).disclose(DisclosureQuery(subject: subject, from: day("2009-01-01"),
                                                                         to: day("2014-12-31"), auditor: auditor))
     }
 
@@ -19,7 +19,7 @@ struct DisclosurePrivacyTests {
     /// parents' 改製原戸籍 (SPH), which also has its own reformed form (SPX) and P2's sister's marital register (S5H →
     /// S5X) as successors. P1's parents' 改製原戸籍 (PPH) lists P1; its reformed form (PPX, made after P1 left) does not.
     @Test("a person's report covers their own registers and true reform forms, never the in-laws' or siblings' registers")
-    func noInLawRegisters() throws {
+    func noInLawRegisters() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"), Lines.staff("S1", "甲"),
             // P1's parents.
@@ -47,7 +47,7 @@ struct DisclosurePrivacyTests {
             Lines.access("X4", at: "2011-04-01T10:03:00+09:00", office: "27127", record: "heisei_original", register: "S5H"),
             Lines.access("X5", at: "2011-04-01T10:04:00+09:00", office: "27127", record: "fuhyo", register: "PPX"),
         ])
-        let r = try Self.disclose(t, .person("P1"))
+        let r = try await Self.disclose(t, .person("P1"))
         #expect(r.subject.registers == ["MH", "MX", "PPH"])
         #expect(r.offices.map(\.office) == ["27108"])
         #expect(r.allEvents.map(\.id) == ["E1", "E2", "E3"])
@@ -56,13 +56,13 @@ struct DisclosurePrivacyTests {
         #expect(ReceiptVerifier.verify(report: r, verifiers: [t.verifier]).allSatisfy { $0.ok })
 
         // The spouse's report: her parents' 改製原戸籍 lists her; its reformed form and her sister's registers do not.
-        let spouse = try Self.disclose(t, .person("P2"))
+        let spouse = try await Self.disclose(t, .person("P2"))
         #expect(spouse.subject.registers == ["MH", "MX", "SPH"])
         #expect(Set(spouse.allEvents.map(\.id)) == ["E1", "E2", "X2"])
 
         // By register (documented): MX with its 改製原戸籍 and their direct predecessors with their reform forms, not the
         // predecessors' other successors (S5H, S5X).
-        let byRegister = try Self.disclose(t, .register("MX"))
+        let byRegister = try await Self.disclose(t, .register("MX"))
         #expect(byRegister.subject.registers == ["MH", "MX", "PPH", "PPX", "SPH", "SPX"])
         #expect(Reg.isReform(t, "MH", "MX"))
         #expect(!Reg.isReform(t, "SPH", "MH"))
@@ -73,7 +73,7 @@ struct DisclosurePrivacyTests {
     /// Divorces before the reform. P12 stays in the register (QH → QX) and the former spouse P13 leaves for her own
     /// register (P13H → P13X); P10 leaves the former spouse P11's register (EXH), which is then reformed without him (EXX).
     @Test("after a divorce before the reform, the former spouse's registers (and their 附票 accesses) are not in the report")
-    func noFormerSpouseRegisters() throws {
+    func noFormerSpouseRegisters() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"), Lines.staff("S1", "甲"),
             Lines.register("QH", kind: "heisei_original", members: ["P12", "P13"], successors: ["QX", "P13H"]),
@@ -95,13 +95,13 @@ struct DisclosurePrivacyTests {
             Lines.access("X2", at: "2012-02-01T10:01:00+09:00", office: "27123", record: "heisei_original", register: "P13H"),
             Lines.access("X3", at: "2012-02-01T10:02:00+09:00", office: "27123", record: "fuhyo", register: "EXX"),
         ])
-        let stayed = try Self.disclose(t, .person("P12"))
+        let stayed = try await Self.disclose(t, .person("P12"))
         #expect(stayed.subject.registers == ["QH", "QX"])
         #expect(stayed.allEvents.map(\.id) == ["E1", "E2"])
         #expect(stayed.offices.map(\.office) == ["27108"])
         #expect(stayed.offices[0].registers == 1)
 
-        let left = try Self.disclose(t, .person("P10"))
+        let left = try await Self.disclose(t, .person("P10"))
         #expect(left.subject.registers == ["EXH", "P10H", "P10X"])
         #expect(left.allEvents.map(\.id) == ["E3", "E4"])
         #expect(!left.offices.contains { $0.office == "27123" })
@@ -144,9 +144,9 @@ struct DisclosureDVTests {
     }
 
     @Test("the abuser's report shows neither the protected member's office nor her requests; the auditor's form does")
-    func abuserSeesNoOffice() throws {
+    func abuserSeesNoOffice() async throws {
         let t = try Self.store()
-        let r = try DisclosurePrivacyTests.disclose(t, .person("PA"))
+        let r = try await DisclosurePrivacyTests.disclose(t, .person("PA"))
         #expect(r.offices.map(\.office) == ["27108"])
         #expect(r.offices[0].events.map(\.id) == ["E1"])
         #expect(r.issuances.isEmpty)
@@ -166,7 +166,7 @@ struct DisclosureDVTests {
         #expect(checks.filter { $0.note == ReceiptCheck.contentWithheld }.map(\.eventID) == ["V1", "V2", "V3", "V4"])
 
         // The auditor's form keeps everything.
-        let audited = try DisclosurePrivacyTests.disclose(t, .person("PA"), auditor: true)
+        let audited = try await DisclosurePrivacyTests.disclose(t, .person("PA"), auditor: true)
         #expect(audited.withheld == nil)
         #expect(audited.offices.map(\.office) == ["27108", "27123"])
         #expect(audited.offices[1].events.map(\.id) == ["V1", "V2", "V3"])
@@ -174,14 +174,14 @@ struct DisclosureDVTests {
         #expect(audited.allEvents.allSatisfy { $0.entry != nil && $0.staff != nil })
 
         // The protected person's own report is not withheld from her.
-        let own = try DisclosurePrivacyTests.disclose(t, .person("PV"))
+        let own = try await DisclosurePrivacyTests.disclose(t, .person("PV"))
         #expect(own.withheld == nil)
         #expect(Set(own.issuances.map(\.caseID)) == ["CV", "CF"])
         #expect(own.allEvents.count == 5)
     }
 
     @Test("a protection that ended before the access and before today withholds nothing")
-    func endedProtection() throws {
+    func endedProtection() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27123"),
@@ -190,7 +190,7 @@ struct DisclosureDVTests {
             Lines.protection("PV", from: "2008-01-01", to: "2010-12-31"),
             Lines.access("V1", at: "2012-03-05T10:00:00+09:00", staff: "S2", office: "27123", record: "fuhyo", register: "R"),
         ])
-        let r = try DisclosurePrivacyTests.disclose(t, .person("PA"))
+        let r = try await DisclosurePrivacyTests.disclose(t, .person("PA"))
         #expect(r.withheld == nil)
         #expect(r.offices.map(\.office) == ["27123"])
     }
@@ -200,7 +200,7 @@ struct DisclosureDVTests {
 @Suite("Disclosure entries in the resident's form (住民向けの台帳エントリ)")
 struct DisclosureEntryTests {
     @Test("searches, accesses naming another person and break-glass reasons give the leaf hash, not the entry; receipts still verify")
-    func privateEntries() throws {
+    func privateEntries() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
             Lines.register("R1", members: ["P1", "P2"]), Lines.register("R9", members: ["P9"]),
@@ -212,7 +212,7 @@ struct DisclosureEntryTests {
             Lines.access("O1", at: "2011-03-11T10:03:00+09:00", register: "R1", person: "P2"),
             Lines.access("B1", at: "2011-03-11T10:04:00+09:00", register: "R1", person: "P1", reason: "知人に頼まれたため"),
         ])
-        let r = try DisclosurePrivacyTests.disclose(t, .person("P1"))
+        let r = try await DisclosurePrivacyTests.disclose(t, .person("P1"))
         let json = try r.jsonData()
         let parsed = try DisclosureReport.parse(json)
         let byID = Dictionary(parsed.allEvents.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -249,7 +249,7 @@ struct DisclosureEntryTests {
         #expect(try ReceiptVerifier.verify(receipt: q.receipt!, leaf: q.leaf!, verifiers: [t.verifier]).size > q.index)
 
         // The auditor's form keeps every entry.
-        let audited = try DisclosurePrivacyTests.disclose(t, .person("P1"), auditor: true)
+        let audited = try await DisclosurePrivacyTests.disclose(t, .person("P1"), auditor: true)
         #expect(audited.allEvents.allSatisfy { $0.entry != nil && $0.leaf == nil })
         #expect(ReceiptVerifier.verify(report: audited, verifiers: [t.verifier]).allSatisfy { $0.ok && $0.note.isEmpty })
     }
@@ -258,7 +258,7 @@ struct DisclosureEntryTests {
 @Suite("Disclosure attribution of named cases (事件の名指し)")
 struct DisclosureNamedCaseTests {
     @Test("an access naming the resident's own case goes under issuances only when the case explains it (office, staff, window)")
-    func namedCaseMustFit() throws {
+    func namedCaseMustFit() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27127"), Lines.staff("S4", "丁", office: "27127"),
@@ -278,7 +278,7 @@ struct DisclosureNamedCaseTests {
             Lines.access("X3", at: "2013-08-02T15:00:00+09:00", staff: "S2", office: "27127", register: "R1",
                          person: "P1", caseID: "C1"),
         ])
-        let r = try DisclosurePrivacyTests.disclose(t, .person("P1"))
+        let r = try await DisclosurePrivacyTests.disclose(t, .person("P1"))
         #expect(r.issuances.map(\.caseID) == ["C1"])
         #expect(r.issuances[0].events.map(\.id) == ["E1"])
         #expect(r.offices.map(\.office) == ["27108", "27127"])

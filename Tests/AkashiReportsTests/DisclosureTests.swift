@@ -11,16 +11,16 @@ import Testing
 @Suite("Disclosure (開示請求)")
 struct DisclosureTests {
     /// The mayor's disclosure over the announcement's window.
-    static func seedReport(auditor: Bool = false) throws -> (SeedFixture, DisclosureReport) {
+    static func seedReport(auditor: Bool = false) async throws -> (SeedFixture, DisclosureReport) {
         let seed = try SeedCity.get()
-        let report = try DisclosureService(store: seed.store).disclose(DisclosureQuery(
+        let report = try await DisclosureService(store: seed.store).disclose(DisclosureQuery(
             subject: .person(seed.mayor), from: day("2009-12-14"), to: day("2014-02-07"), auditor: auditor))
         return (seed, report)
     }
 
     @Test("osaka-2014: exactly the city's table (大正区 1/3 dates/5+3/1, 淀川区 1/1 date/1+1/1) and the mayor's own issuances")
-    func seedTable() throws {
-        let (seed, r) = try Self.seedReport()
+    func seedTable() async throws {
+        let (seed, r) = try await Self.seedReport()
         // Through the JSON contract, as an independent checker reads it.
         let json = try JSONSerialization.jsonObject(with: try r.jsonData()) as! [String: Any]
         let offices = json["offices"] as! [[String: Any]]
@@ -63,9 +63,9 @@ struct DisclosureTests {
     }
 
     @Test("the same table by register: the mayor's register and its 改製原戸籍 count as one")
-    func seedByRegister() throws {
+    func seedByRegister() async throws {
         let seed = try SeedCity.get()
-        let r = try DisclosureService(store: seed.store).disclose(DisclosureQuery(
+        let r = try await DisclosureService(store: seed.store).disclose(DisclosureQuery(
             subject: .register(seed.mayorRegister), from: day("2009-12-14"), to: day("2014-02-07")))
         #expect(r.offices.map(\.office) == ["27108", "27123"])
         #expect(r.offices.map(\.registers) == [1, 1])
@@ -73,8 +73,8 @@ struct DisclosureTests {
     }
 
     @Test("staff are never named in the resident's form (JSON, HTML, CSV); the auditor's form has their IDs")
-    func staffNotNamed() throws {
-        let (seed, r) = try Self.seedReport()
+    func staffNotNamed() async throws {
+        let (seed, r) = try await Self.seedReport()
         let clerks = Array(seed.clerks.values)
         #expect(clerks.count == 2)
         var names: [String] = []
@@ -87,14 +87,14 @@ struct DisclosureTests {
             for n in names { #expect(!text.contains(n)) }
         }
         #expect(r.allEvents.allSatisfy { $0.staff == nil })
-        let (_, audited) = try Self.seedReport(auditor: true)
+        let (_, audited) = try await Self.seedReport(auditor: true)
         #expect(Set(audited.offices.flatMap(\.events).compactMap(\.staff)) == Set(clerks))
         #expect(audited.html().contains(clerks[0]))
     }
 
     @Test("every receipt verifies offline with the key alone; a tampered entry or row fails")
-    func receipts() throws {
-        let (seed, r) = try Self.seedReport()
+    func receipts() async throws {
+        let (seed, r) = try await Self.seedReport()
         let checks = ReceiptVerifier.verify(report: r, verifiers: [seed.test.verifier])
         #expect(!checks.isEmpty)
         #expect(checks.allSatisfy { $0.ok })
@@ -129,8 +129,8 @@ struct DisclosureTests {
     }
 
     @Test("the report's receipts (one shared proof walk) are byte for byte the single receipts `akashi receipt` gives")
-    func receiptsEqualSingleReceipts() throws {
-        let (seed, r) = try Self.seedReport()
+    func receiptsEqualSingleReceipts() async throws {
+        let (seed, r) = try await Self.seedReport()
         let ledger = LedgerService(store: seed.store)
         let events = r.allEvents
         #expect(events.count > 1)
@@ -141,20 +141,20 @@ struct DisclosureTests {
     }
 
     @Test("the audit's case explanations read for a report equal the stored findings' explanations")
-    func explainingCasesMatchFindings() throws {
-        let (seed, r) = try Self.seedReport()
+    func explainingCasesMatchFindings() async throws {
+        let (seed, r) = try await Self.seedReport()
         let ids = r.allEvents.map(\.id) + ["no-such-access"]
         var expected: [String: String] = [:]
         for f in try seed.store.findings(accessIDs: ids) {
             if let c = f.finding.explanation?.caseID { expected[f.finding.access] = c }
         }
         #expect(!expected.isEmpty, "the seed city's audit explains the mayor's own requests by their cases")
-        #expect(try seed.store.explainingCases(accessIDs: ids) == expected)
-        #expect(try seed.store.explainingCases(accessIDs: []) == [:])
+        #expect(try await seed.store.explainingCases(accessIDs: ids) == expected)
+        #expect(try await seed.store.explainingCases(accessIDs: []) == [:])
     }
 
     @Test("HTML: A4 print CSS, the 2014 layout, every string escaped")
-    func htmlEscaping() throws {
+    func htmlEscaping() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "<script>alert(\\\"x\\\")</script>&区役所"),
             Lines.staff("S1", "山田 花子"),
@@ -163,7 +163,7 @@ struct DisclosureTests {
             Lines.access("E1", at: "2011-03-11T10:41:12+09:00", register: "R1", person: "P1"),
             Lines.access("E2", at: "2011-03-11T10:42:12+09:00", record: "fuhyo", register: "R1", person: "P1"),
         ])
-        let r = try DisclosureService(store: t.store).disclose(DisclosureQuery(subject: .person("P1"), from: day("2011-01-01"),
+        let r = try await DisclosureService(store: t.store).disclose(DisclosureQuery(subject: .person("P1"), from: day("2011-01-01"),
                                                                                 to: day("2011-12-31")))
         let html = r.html()
         #expect(html.contains("@page { size: A4"))
@@ -182,8 +182,8 @@ struct DisclosureTests {
     }
 
     @Test("CSV: BOM, one row per office with the same columns; an events CSV with one row per event")
-    func csvShape() throws {
-        let (_, r) = try Self.seedReport()
+    func csvShape() async throws {
+        let (_, r) = try await Self.seedReport()
         let csv = r.officesCSV()
         #expect(csv.hasPrefix("\u{FEFF}"))
         let lines = csv.dropFirst().split(separator: "\r\n", omittingEmptySubsequences: true)
@@ -201,7 +201,7 @@ struct DisclosureTests {
     }
 
     @Test("own requests (self, family) go to issuances; third-party prints and searches stay in the office table")
-    func attribution() throws {
+    func attribution() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27127"),
@@ -229,7 +229,7 @@ struct DisclosureTests {
             // Outside the period.
             Lines.access("E9", at: "2012-01-01T10:08:00+09:00", register: "R1", person: "P1"),
         ])
-        let r = try DisclosureService(store: t.store).disclose(DisclosureQuery(subject: .person("P1"), from: day("2011-01-01"),
+        let r = try await DisclosureService(store: t.store).disclose(DisclosureQuery(subject: .person("P1"), from: day("2011-01-01"),
                                                                                 to: day("2011-12-31")))
         #expect(r.issuances.map(\.caseID) == ["C1"])
         #expect(r.issuances[0].events.map(\.id) == ["E1", "E2", "E3"])

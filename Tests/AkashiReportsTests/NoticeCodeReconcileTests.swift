@@ -45,11 +45,11 @@ struct NoticeTests {
     }
 
     @Test("notices only for third-party and professional issuances after registration; idempotent; journaled once each")
-    func produce() throws {
+    func produce() async throws {
         let t = try Self.fixture()
         let service = NoticeService(store: t.store)
-        try service.register(person: "P1", address: "大阪市北区西天満二丁目1番", on: day("2012-01-01"))
-        let first = try service.produce()
+        try await service.register(person: "P1", address: "大阪市北区西天満二丁目1番", on: day("2012-01-01"))
+        let first = try await service.produce()
         #expect(first.map(\.caseID).sorted() == ["C-prof", "C-third"])
         let third = first.first { $0.caseID == "C-third" }!
         #expect(third.requester == "third_party")
@@ -59,33 +59,33 @@ struct NoticeTests {
         #expect(first.first { $0.caseID == "C-prof" }?.requester == "professional")
         // Idempotent: a second run produces nothing and appends nothing to the ledger.
         let size = try t.store.ledgerSize()
-        #expect(try service.produce().isEmpty)
+        #expect(try await service.produce().isEmpty)
         #expect(try t.store.ledgerSize() == size)
         #expect(try noticeJournal(t.store) == ["P1": 2])
-        #expect(try service.list(pendingOnly: true).count == 2)
+        #expect(try await service.list(pendingOnly: true).count == 2)
         // Mailing.
-        #expect(try service.markSent(id: third.id))
-        #expect(try !service.markSent(id: third.id))
-        #expect(try service.list(pendingOnly: true).map(\.caseID) == ["C-prof"])
-        #expect(try service.list(pendingOnly: false).count == 2)
+        #expect(try await service.markSent(id: third.id))
+        #expect(try await !service.markSent(id: third.id))
+        #expect(try await service.list(pendingOnly: true).map(\.caseID) == ["C-prof"])
+        #expect(try await service.list(pendingOnly: false).count == 2)
         // The journal entries are covered by the next checkpoint like any entry.
         try t.sign()
         #expect(try t.store.latestCheckpoint()?.size == t.store.ledgerSize())
     }
 
     @Test("the printable notice: one per A4 page, address and class, never the requester's name")
-    func html() throws {
+    func html() async throws {
         let t = try Self.fixture()
         let service = NoticeService(store: t.store)
-        try service.register(person: "P1", address: "大阪市北区<西天満>", on: day("2012-01-01"))
-        try service.produce()
-        let html = try service.html(try service.list(pendingOnly: false))
+        try await service.register(person: "P1", address: "大阪市北区<西天満>", on: day("2012-01-01"))
+        try await service.produce()
+        let html = try await service.html(try service.list(pendingOnly: false))
         #expect(html.contains("@page { size: A4"))
         #expect(html.components(separatedBy: "<section class=\"notice\">").count == 3)
         #expect(html.contains("大阪市北区&lt;西天満&gt;"))
         #expect(html.contains("第三者"))
         #expect(html.contains("職務上請求"))
-        let json = String(decoding: try service.json(try service.list(pendingOnly: false)), as: UTF8.self)
+        let json = String(decoding: try await service.json(try service.list(pendingOnly: false)), as: UTF8.self)
         #expect(json.contains("\"requester\" : \"third_party\""))
         #expect(!json.contains("name"))
     }
@@ -102,14 +102,14 @@ struct NoticeTests {
 @Suite("One-time access codes")
 struct AccessCodeTests {
     @Test("a code shows the person's disclosure once; used, unknown, malformed and expired codes are refused; only the hash is stored")
-    func singleUse() throws {
+    func singleUse() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
             Lines.access("E1", at: "2011-03-11T10:41:12+09:00", register: "R1", person: "P1"),
         ])
         let service = AccessCodeService(store: t.store)
-        let issued = try service.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
+        let issued = try await service.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
         #expect(issued.code.count == 19)
         #expect(try t.store.accessCode(hash: issued.record.hash)?.person == "P1")
         // The code itself is nowhere in the database file.
@@ -117,7 +117,7 @@ struct AccessCodeTests {
         #expect(db.range(of: Data(issued.code.utf8)) == nil)
         #expect(db.range(of: Data(issued.code.replacingOccurrences(of: "-", with: "").utf8)) == nil)
 
-        let report = try service.redeem(issued.code.lowercased())
+        let report = try await service.redeem(issued.code.lowercased())
         #expect(report.subject.id == "P1")
         #expect(report.offices.first?.events.map(\.id) == ["E1"])
         #expect(ReceiptVerifier.verify(report: report, verifiers: [t.verifier]).allSatisfy { $0.ok })
@@ -126,10 +126,10 @@ struct AccessCodeTests {
         #expect(throws: AccessCodeError.malformed) { try service.redeem("not a code") }
 
         var late = AccessCodeService(store: t.store)
-        let expiring = try late.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
+        let expiring = try await late.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
         late.clock = { expiring.record.expires }
         #expect(throws: AccessCodeError.expired) { try late.redeem(expiring.code) }
-        #expect(try service.redeem(expiring.code).subject.id == "P1")
+        #expect(try await service.redeem(expiring.code).subject.id == "P1")
         #expect(throws: ReportError.self) { try service.create(person: "P404", from: day("2011-01-01"), to: day("2011-12-31")) }
     }
 
@@ -140,9 +140,9 @@ struct AccessCodeTests {
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
         ])
         let service = AccessCodeService(store: t.store)
-        let issued = try service.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
+        let issued = try await service.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
         let wins = await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<8 { group.addTask { (try? service.redeem(issued.code)) != nil } }
+            for _ in 0..<8 { group.addTask { (try? await service.redeem(issued.code)) != nil } }
             var n = 0
             for await ok in group where ok { n += 1 }
             return n
@@ -161,7 +161,7 @@ struct ReconcileTests {
     }
 
     @Test("declared and found, undeclared but found, declared but not found, with the item match")
-    func lists() throws {
+    func lists() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙"), Lines.staff("S3", "丙"), Lines.staff("S4", "丁"),
@@ -183,7 +183,7 @@ struct ReconcileTests {
             // After the answers were in: not part of this survey.
             StoredFinding(seq: 105, finding: Self.finding("A6", staff: "S4", at: "2014-03-11T11:00:00+09:00", person: "P1")),
         ])
-        let r = try ReconcileService(store: t.store).reconcile(survey: "2014-02")
+        let r = try await ReconcileService(store: t.store).reconcile(survey: "2014-02")
         #expect(r.declaredAndFound == ["S1"])
         #expect(r.undeclaredFound == ["S2"])
         #expect(r.declaredNotFound == ["S3"])
@@ -201,9 +201,9 @@ struct ReconcileTests {
     }
 
     @Test("on the generated city: both 2014 clerks land where the city put them; agreement with truth.json reported")
-    func generatedCity() throws {
+    func generatedCity() async throws {
         let seed = try SeedCity.get()
-        let r = try ReconcileService(store: seed.store).reconcile(survey: "2014-02")
+        let r = try await ReconcileService(store: seed.store).reconcile(survey: "2014-02")
         let clerks = seed.clerks
         // The 大正区 clerk declared, the 淀川区 clerk did not (the 2014 story).
         #expect(r.declaredAndFound.contains(clerks["27108"]!))

@@ -492,9 +492,9 @@ struct AuditServiceTests {
 @Suite("Auditor decisions feed the audit")
 struct AuditDecisionTests {
     @Test("a disposed investigation counts its finding's reasons at the finding's office; open ones and 要聴取 teach nothing")
-    func decisionsFromTheConsole() throws {
+    func decisionsFromTheConsole() async throws {
         let city = try TinyCity.dir()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
             _ = try Importer(store: store).run(files: try TinyCity.files(city))
             _ = try AuditService(store: store).run()
@@ -513,7 +513,7 @@ struct AuditDecisionTests {
             try store.saveInvestigation(inv("I2", b, .business, status: "closed"))
             try store.saveInvestigation(inv("I3", c, .interview, status: "open"))
             try store.saveInvestigation(inv("I4", d, nil, status: "open"))
-            let fb = try AuditFeedback.decisions(in: store)
+            let fb = try await AuditFeedback.decisions(in: store)
             for code in Set(a.reasonCodes) {
                 #expect(fb.confirmed[AuditFeedback.Key(office: a.office!, reason: ReasonCode(rawValue: code)!)] ?? 0 >= 1)
             }
@@ -523,7 +523,7 @@ struct AuditDecisionTests {
             let total = fb.confirmed.values.reduce(0, +) + fb.dismissed.values.reduce(0, +)
             #expect(total == Set(a.reasonCodes).count + Set(b.reasonCodes).count)
             // The service built from the console carries them.
-            #expect(try AuditService.taught(store: store).config.feedback == fb)
+            #expect(try await AuditService.taught(store: store).config.feedback == fb)
         }
     }
 }

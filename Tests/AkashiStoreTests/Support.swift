@@ -9,6 +9,14 @@ func withTempDir<T>(_ body: (String) throws -> T) throws -> T {
     return try body(dir)
 }
 
+/// ``withTempDir(_:)`` for a body that reads a store through its async capabilities.
+func withTempDir<T>(_ body: (String) async throws -> T) async throws -> T {
+    let dir = NSTemporaryDirectory() + "akashi-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try await body(dir)
+}
+
 /// Writes lines to a file (gzip when the name ends in .gz).
 func writeLines(_ path: String, _ lines: [String]) throws {
     let w = try LineWriter(path: path)

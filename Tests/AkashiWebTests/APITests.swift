@@ -144,7 +144,7 @@ extension AllWebTests {
         @Test("search is recorded with its query and results")
         func searchRecorded() async throws {
             let f = try await Fixture.shared.value
-            let person = try #require(try f.store.person(id: f.registerA.members[0]))
+            let person = try await #require(try f.store.person(id: f.registerA.members[0]))
             let surname = person.surname
             try await f.app().test(.router) { client in
                 let auth = try await client.ready(f.clerk.id)
@@ -176,7 +176,7 @@ extension AllWebTests {
                 #expect(official.errorCode == "details_required")
                 let before = try f.store.ledgerSize()
                 let caseID = try await client.certificateCase(auth, registers: [f.registerA.id])
-                #expect(try f.store.caseRecord(id: caseID)?.status == .open)
+                #expect(try await f.store.caseRecord(id: caseID)?.status == .open)
                 let issue = try await client.postJSON("/api/v1/registers/\(f.registerA.id)/certificates", auth, ["case": caseID, "copies": 2])
                 #expect(issue.status == .created)
                 let number = try #require(issue.json["number"] as? String)
@@ -193,7 +193,7 @@ extension AllWebTests {
                 #expect(upd2.status == .created)
                 let close = try await client.postJSON("/api/v1/cases/\(caseID)/close", auth, ["status": "done"])
                 #expect(close.status == .ok)
-                let closed = try #require(try f.store.caseRecord(id: caseID))
+                let closed = try await #require(try f.store.caseRecord(id: caseID))
                 #expect(closed.status == .done && closed.closed != nil)
                 // A closed case no longer opens the register.
                 let after = try await client.get("/api/v1/registers/\(f.registerA.id)?case=\(caseID)", auth)

@@ -11,7 +11,7 @@ extension AllWebTests {
         /// A signed-in actor of the workspace (API channel).
         func actor(_ f: Fixture, _ staff: Staff) async throws -> Actor {
             let t = try await f.workspace.signIn(staffID: staff.id, password: Fixture.password, kind: .api, terminal: "race-test")
-            return try #require(try f.workspace.actor(token: t.token, kind: .api))
+            return try await #require(try f.workspace.actor(token: t.token, kind: .api))
         }
 
         /// Asks for an approval of the DV register's 附票 for `purpose` and has the supervisor grant it.

@@ -54,7 +54,7 @@ extension AllWebTests {
                 #expect(close.status == .ok)
                 #expect(close.json["staff"] as? [String] == [handler.id])
             }
-            let stored = try #require(try f.store.caseRecord(id: id))
+            let stored = try await #require(try f.store.caseRecord(id: id))
             #expect(stored.staff == [handler.id])
             #expect(stored.status == .done)
             let closed = try #require(stored.closed)

@@ -150,7 +150,7 @@ extension AllWebTests {
                 let s = try #require(try f.store.suppressions().first { $0.investigation == id })
                 #expect(s.staff == target.staff && s.register == target.register)
                 #expect(s.matches(target))
-                let rows = try Console(workspace: f.workspace).worklist(filter: "open", staff: target.staff, limit: 1000, offset: 0)
+                let rows = try await Console(workspace: f.workspace).worklist(filter: "open", staff: target.staff, limit: 1000, offset: 0)
                 #expect(!rows.contains { $0.0.finding.access == target.access })
                 let supp = try await aud.get(client, "/console?filter=suppressed&staff=\(target.staff)")
                 #expect(supp.text.contains(target.access))
@@ -186,7 +186,7 @@ extension AllWebTests {
         func residentCodes() async throws {
             let f = try await Fixture.shared.value
             let person = f.registerA.members[0]
-            let issued = try AccessCodeService(store: f.store).create(person: person, from: LocalDate(year: 2000, month: 1, day: 1)!,
+            let issued = try await AccessCodeService(store: f.store).create(person: person, from: LocalDate(year: 2000, month: 1, day: 1)!,
                                                                       to: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate)
             try await f.app().test(.router) { client in
                 var r = Browser()

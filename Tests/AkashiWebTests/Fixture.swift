@@ -80,7 +80,7 @@ struct Fixture: Sendable {
         _ = try store.ingest([IngestItem(record: p, canonical: p.canonicalJSON, raw: [], file: "test", line: 0)])
         var config = WebConfiguration()
         config.lockoutAfter = 3
-        let workspace = try Workspace(store: store, config: config)
+        let workspace = try await Workspace(store: store, config: config)
         return Fixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
                        trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,
                        registerB: registerB)

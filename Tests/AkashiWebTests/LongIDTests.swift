@@ -13,7 +13,7 @@ extension AllWebTests {
         func longCaseRefused() async throws {
             let f = try await Fixture.shared.value
             let t = try await f.workspace.signIn(staffID: f.clerk.id, password: Fixture.password, kind: .api, terminal: "long-id-test")
-            let clerk = try #require(try f.workspace.actor(token: t.token, kind: .api))
+            let clerk = try await #require(try f.workspace.actor(token: t.token, kind: .api))
             let before = try f.store.ledgerSize()
             let longCase = String(repeating: "C", count: 65)
             await #expect {

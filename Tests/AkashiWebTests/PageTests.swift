@@ -148,7 +148,7 @@ extension AllWebTests {
                 #expect(!page.text.contains(evil))
                 #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
                 let caseID = String(loc.dropFirst("/cases/".count))
-                let person = try #require(try f.store.person(id: f.registerA.members[0]))
+                let person = try await #require(try f.store.person(id: f.registerA.members[0]))
                 let search = try await b.get(client, "/search?case=\(caseID)&name=\(percentEncode(person.surname))&csrf=\(percentEncode(b.csrf))")
                 #expect(search.text.contains(f.registerA.id))
                 let open = try await b.get(client, "/registers/\(f.registerA.id)/open?case=\(caseID)")
