@@ -232,7 +232,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
         var events: [(AccessEvent, UInt64)] = []
         var seq: UInt64 = 0
         while true {
-            let batch = try store.accessEvents(fromSeq: seq, limit: 50_000)
+            let batch = try store.accessEvents(from: seq, limit: 50_000)
             if batch.isEmpty { break }
             for a in batch { events.append((try StoredEntryError.access(seq: a.seq, entry: a.entry), a.seq)) }
             seq = batch.last!.seq + 1

@@ -399,8 +399,14 @@ public struct DisclosureService: Sendable {
         let groups = Self.reformGroups(registers)
         let fromMillis = Timestamp(jst: q.from, hour: 0, minute: 0).millis
         let toMillis = Timestamp(jst: q.to.adding(days: 1), hour: 0, minute: 0).millis
-        try await store.refreshReportIndex()
-        let rows = try await store.subjectEvents(registers: ids, person: person?.id, fromMillis: fromMillis, toMillis: toMillis)
+        // Accesses that name one of the registers or the person, and searches whose results list one of the registers.
+        var selections: [EventSelection] = []
+        for r in ids {
+            selections.append(EventSelection(.register(r), fromMillis: fromMillis, toMillis: toMillis))
+            selections.append(EventSelection(.searchResult(r), fromMillis: fromMillis, toMillis: toMillis))
+        }
+        if let person { selections.append(EventSelection(.person(person.id), fromMillis: fromMillis, toMillis: toMillis)) }
+        let rows = try store.accessEvents(selections, below: nil)
         var events: [(row: LedgerEntryRow, event: AccessEvent)] = []
         events.reserveCapacity(rows.count)
         for row in rows {
@@ -481,7 +487,7 @@ public struct DisclosureService: Sendable {
                 searches: list.count { $0.event.action == .search },
                 prints: list.count { $0.event.action == .print },
                 registers: touched.count,
-                events: try await list.map { try disclosed($0) }))
+                events: try list.map { try disclosed($0) }))
         }
 
         // Issuances.
@@ -500,12 +506,12 @@ public struct DisclosureService: Sendable {
                 caseID: c.id, number: c.number, date: (firstPrint ?? receivedDay).description, office: c.office,
                 name: officeNames[c.office] ?? c.office, certificate: c.kind.rawValue, copies: copies,
                 requester: c.requester?.rawValue ?? "self", issued: firstPrint != nil || c.status == .done,
-                events: try await list.map { try disclosed($0) }))
+                events: try list.map { try disclosed($0) }))
         }
         issuances.sort { ($0.date, $0.caseID) < ($1.date, $1.caseID) }
 
         // Withheld (DV support): no office, staff, case or entry bytes.
-        let withheld = try await Self.inTimeOrder(hidden).map { try disclosed($0, withholdEntry: true) }
+        let withheld = try Self.inTimeOrder(hidden).map { try disclosed($0, withholdEntry: true) }
 
         let subject: DisclosureSubject
         switch q.subject {

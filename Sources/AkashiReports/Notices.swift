@@ -43,7 +43,7 @@ public struct NoticeService: Sendable {
                 return aboutRegister && (c.persons.isEmpty || c.kind == .certificate_full)
             }
             for c in cases {
-                let prints = try await store.caseEvents(caseIDs: [c.id]).compactMap { row -> AccessEvent? in
+                let prints = try store.accessEvents([EventSelection(.case(c.id))], below: nil).compactMap { row -> AccessEvent? in
                     let e = try StoredEntryError.access(seq: row.seq, entry: row.entry)
                     return e.action == .print ? e : nil
                 }.sorted { $0.at.millis < $1.at.millis }

@@ -131,57 +131,6 @@ extension SQLiteStore: ReportStore {
         }
     }
 
-    public func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) throws
-        -> [LedgerEntryRow] {
-        try pool.read { db in
-            // The matching ledger indexes first, from the covering lookup indexes (an access usually names both the
-            // person and their register: each entry is then read once), then the entries in ledger order.
-            var seqs = Set<Int64>()
-            func collect(_ sql: String, _ key: String) throws {
-                let rows = try Int64.fetchCursor(db.cachedStatement(sql: sql), arguments: [key, fromMillis, toMillis])
-                while let seq = try rows.next() { seqs.insert(seq) }
-            }
-            for r in registers {
-                try collect("SELECT seq FROM ix_register WHERE register = ? AND at >= ? AND at < ?", r)
-                try collect("SELECT seq FROM rp_search WHERE register = ? AND at >= ? AND at < ?", r)
-            }
-            if let person {
-                try collect("SELECT seq FROM ix_person WHERE person = ? AND at >= ? AND at < ?", person)
-            }
-            var out: [LedgerEntryRow] = []
-            out.reserveCapacity(seqs.count)
-            guard !seqs.isEmpty else { return out }
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT seq, entry FROM event WHERE seq IN (SELECT value FROM json_each(?)) AND type = 'access'
-                ORDER BY seq
-                """), arguments: [Self.jsonList(seqs.sorted())])
-            while let row = try rows.next() {
-                let seq: Int64 = row[0]
-                let entry: Data = row[1]
-                out.append(LedgerEntryRow(seq: UInt64(seq), entry: [UInt8](entry)))
-            }
-            return out
-        }
-    }
-
-    public func caseEvents(caseIDs: [String]) throws -> [LedgerEntryRow] {
-        try pool.read { db in
-            var out: [UInt64: [UInt8]] = [:]
-            for c in caseIDs {
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT e.seq, e.entry FROM ix_case x JOIN event e ON e.seq = x.seq
-                    WHERE x.case_id = ? AND e.type = 'access'
-                    """, arguments: [c])
-                while let row = try rows.next() {
-                    let seq: Int64 = row[0]
-                    let entry: Data = row[1]
-                    out[UInt64(seq)] = [UInt8](entry)
-                }
-            }
-            return out.keys.sorted().map { LedgerEntryRow(seq: $0, entry: out[$0]!) }
-        }
-    }
-
     /// Only the two columns a disclosure needs (not the whole finding with its reasons), in chunks of bound
     /// parameters. An explanation is recorded with its rule; `case_id` is null for one without a case.
     public func explainingCases(accessIDs: [String]) throws -> [String: String] {

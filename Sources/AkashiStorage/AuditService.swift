@@ -106,16 +106,6 @@ public struct StoredEntryError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// A raw stored access event: its ledger index and canonical entry.
-public struct LedgerAccess: Sendable {
-    public var seq: UInt64
-    public var entry: [UInt8]
-    public init(seq: UInt64, entry: [UInt8]) {
-        self.seq = seq
-        self.entry = entry
-    }
-}
-
 /// A case with its arrival row (the order cases reached the store).
 public struct ArrivedCase: Sendable {
     public var row: Int64
@@ -126,21 +116,14 @@ public struct ArrivedCase: Sendable {
     }
 }
 
-/// Where the audit keeps its findings and its running state, and the reads the audit needs from the ledger beyond
-/// ``AkashiStore``. The embedded SQLite store implements it (`SQLiteStore+Audit.swift`).
+/// Where the audit keeps its findings and its running state; it reads the events through ``EventLogReader``. The
+/// embedded SQLite store implements it (`SQLiteStore+Audit.swift`).
 public protocol FindingStore: AnyObject, Sendable {
     // MARK: What to audit
     /// The saved checkpoint, or `nil` before the first audit.
     func auditCheckpoint() throws -> AuditCheckpoint?
     /// Saves the checkpoint (replacing the previous one).
     func saveAuditCheckpoint(_ checkpoint: AuditCheckpoint) throws
-    /// Up to `limit` access events with ledger index ≥ `seq`, in ledger order.
-    func accessEvents(fromSeq seq: UInt64, limit: Int) throws -> [LedgerAccess]
-    /// Access events with ledger index ≤ `upToSeq` that a newly arrived case may explain: accesses to `registers`,
-    /// searches (no register) by `staff`, both with `from ≤ at ≤ to` (epoch millis), and any access naming one of
-    /// `cases`. Each event at most once, in ledger order.
-    func accessEvents(registers: [String], staff: [String], cases: [String], fromMillis: Int64, toMillis: Int64,
-                      upToSeq: UInt64) throws -> [LedgerAccess]
     /// The arrival row of the newest case (0 when there is none).
     func latestCaseRow() throws -> Int64
     /// Cases whose arrival row is > `row`, in arrival order.
@@ -327,7 +310,7 @@ public struct AuditService: Sendable {
             do {
                 while true {
                     let t = Self.seconds()
-                    let batch = try store.accessEvents(fromSeq: next, limit: batchSize)
+                    let batch = try store.accessEvents(from: next, limit: batchSize)
                     guard let last = batch.last else { break }
                     next = last.seq + 1
                     let events = try Self.decodeParallel(batch)
@@ -441,8 +424,14 @@ public struct AuditService: Sendable {
         for a in arrived {
             guard case let .record(.case(c), _) = try RecordDecoder.decodeStored(line: a.doc) else { continue }
             let w = engine.explainableWindow(for: c)
-            let found = try store.accessEvents(registers: w.registers, staff: w.staff, cases: [c.id],
-                                               fromMillis: w.from.millis, toMillis: w.to.millis, upToSeq: upTo)
+            // Accesses to its registers and searches by its staff within its window (both ends included), and any
+            // access naming it, whenever.
+            let (from, to) = (w.from.millis, w.to.millis &+ 1)
+            let found = try store.accessEvents(
+                w.registers.map { EventSelection(.register($0), fromMillis: from, toMillis: to) }
+                    + w.staff.map { EventSelection(.staff($0), fromMillis: from, toMillis: to, searchesOnly: true) }
+                    + [EventSelection(.case(c.id))],
+                below: upTo &+ 1)
             for (seq, e) in try Self.decode(found) where seen.insert(seq).inserted { events.append((seq, e)) }
         }
         events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
@@ -498,7 +487,7 @@ public struct AuditService: Sendable {
 
     /// Decodes stored access entries (see ``StoredEntryError/access(seq:entry:)``): a skipped access would go
     /// unaudited for good, as the audit's position moves past it.
-    static func decode(_ batch: some Collection<LedgerAccess>) throws -> [(UInt64, AccessEvent)] {
+    static func decode(_ batch: some Collection<LedgerEntryRow>) throws -> [(UInt64, AccessEvent)] {
         var out: [(UInt64, AccessEvent)] = []
         out.reserveCapacity(batch.count)
         for a in batch { out.append((a.seq, try StoredEntryError.access(seq: a.seq, entry: a.entry))) }
@@ -533,7 +522,7 @@ public struct AuditService: Sendable {
     }
 
     /// ``decode(_:)`` with the batch split over the machine's cores, in the batch's order.
-    static func decodeParallel(_ batch: [LedgerAccess]) throws -> [(UInt64, AccessEvent)] {
+    static func decodeParallel(_ batch: [LedgerEntryRow]) throws -> [(UInt64, AccessEvent)] {
         let parts = min(Parallelism.cores, max(1, batch.count / 4096))
         guard parts > 1 else { return try decode(batch) }
         let results = Slots<Result<[(UInt64, AccessEvent)], any Error>>(count: parts)

@@ -92,19 +92,9 @@ public struct AccessCodeRecord: Sendable, Equatable {
 /// ID, the events that touch a subject (by register, person and search result), notice registrations and notices,
 /// and one-time access codes.
 ///
-/// Nothing here can change or remove a ledger entry. The search-result index is derived data (rebuilt from the
-/// entries by ``refreshReportIndex()``).
+/// Nothing here can change or remove a ledger entry. The reports read events through ``EventLogReader``.
 public protocol ReportStore: AkashiStore, ReferenceStore, IssuanceStore, FindingStore {
-    // MARK: Events
-    /// Brings the index of search results (register → search events) up to the newest ledger entry; returns how
-    /// many rows were added.
-    @discardableResult
-    func refreshReportIndex() async throws -> Int
-    /// Access events (ledger index and entry) with `fromMillis ≤ at < toMillis` that name one of `registers`,
-    /// name `person`, or are searches whose results list one of `registers`. Each once, in ledger order.
-    func subjectEvents(registers: [String], person: String?, fromMillis: Int64, toMillis: Int64) async throws -> [LedgerEntryRow]
-    /// Access events that name one of the cases, in ledger order.
-    func caseEvents(caseIDs: [String]) async throws -> [LedgerEntryRow]
+    // MARK: Findings
     /// For each of the accesses the audit explained by a case: access ID → that case's ID (accesses without a
     /// finding, or explained without a case, are left out).
     func explainingCases(accessIDs: [String]) async throws -> [String: String]
@@ -141,15 +131,5 @@ extension ReportStore {
             if let c = f.finding.explanation?.caseID { out[f.finding.access] = c }
         }
         return out
-    }
-}
-
-/// One ledger entry: its index and exact bytes.
-public struct LedgerEntryRow: Sendable, Hashable {
-    public var seq: UInt64
-    public var entry: [UInt8]
-    public init(seq: UInt64, entry: [UInt8]) {
-        self.seq = seq
-        self.entry = entry
     }
 }

@@ -177,7 +177,7 @@ public struct StoredCheckpoint: Sendable, Equatable {
 /// Every write that adds events goes through ``ingest(_:)`` in one durable transaction (group commit) and
 /// sequences the new entries through the store's ``LedgerWriter``, the one place that assigns ledger indexes.
 /// No method can change or remove an event once stored.
-public protocol AkashiStore: AnyObject, Sendable {
+public protocol AkashiStore: EventLogReader {
     /// Stores a batch in one durable transaction and returns what happened to each item, in order.
     ///
     /// With `deferLookupIndexes` (bulk import) the store may leave the new events' lookup-index rows (by staff,
@@ -208,10 +208,6 @@ public protocol AkashiStore: AnyObject, Sendable {
     // MARK: Ledger
     /// Entries in the ledger.
     func ledgerSize() throws -> UInt64
-    /// Entry bytes for the indexes `range`.
-    func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]]
-    /// The ledger index of the event with this ID.
-    func ledgerIndex(ofEvent id: String) throws -> UInt64?
     /// A tile as of the last commit (full or partial). A store need not write a partial level-0 tile on every
     /// commit: its hashes are the leaf hashes of the entries after the last full tile, and it may derive them from
     /// the entries when the tile is read (the SQLite store does). Every other tile is stored when it changes.

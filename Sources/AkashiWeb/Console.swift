@@ -273,7 +273,7 @@ final class Console: Sendable {
         }
         var scanned = 0
         while scanned < 200_000 {
-            let batch = try store.accessEvents(fromSeq: next, limit: 10_000)
+            let batch = try store.accessEvents(from: next, limit: 10_000)
             guard let last = batch.last else { break }
             var out: [ConsoleAlert] = []
             for a in batch {

@@ -91,11 +91,11 @@ struct NoticeTests {
     }
 
     @Test("registration needs a known person and an address")
-    func registration() throws {
+    func registration() async throws {
         let t = try Self.fixture()
         let service = NoticeService(store: t.store)
-        #expect(throws: ReportError.self) { try service.register(person: "P404", address: "x", on: day("2012-01-01")) }
-        #expect(throws: ReportError.self) { try service.register(person: "P1", address: "  ", on: day("2012-01-01")) }
+        await #expect(throws: ReportError.self) { try await service.register(person: "P404", address: "x", on: day("2012-01-01")) }
+        await #expect(throws: ReportError.self) { try await service.register(person: "P1", address: "  ", on: day("2012-01-01")) }
     }
 }
 
@@ -121,16 +121,16 @@ struct AccessCodeTests {
         #expect(report.subject.id == "P1")
         #expect(report.offices.first?.events.map(\.id) == ["E1"])
         #expect(ReceiptVerifier.verify(report: report, verifiers: [t.verifier]).allSatisfy { $0.ok })
-        #expect(throws: AccessCodeError.used) { try service.redeem(issued.code) }
-        #expect(throws: AccessCodeError.unknown) { try service.redeem("AAAA-BBBB-CCCC-DDDD") }
-        #expect(throws: AccessCodeError.malformed) { try service.redeem("not a code") }
+        await #expect(throws: AccessCodeError.used) { try await service.redeem(issued.code) }
+        await #expect(throws: AccessCodeError.unknown) { try await service.redeem("AAAA-BBBB-CCCC-DDDD") }
+        await #expect(throws: AccessCodeError.malformed) { try await service.redeem("not a code") }
 
         var late = AccessCodeService(store: t.store)
         let expiring = try await late.create(person: "P1", from: day("2011-01-01"), to: day("2011-12-31"))
         late.clock = { expiring.record.expires }
-        #expect(throws: AccessCodeError.expired) { try late.redeem(expiring.code) }
+        await #expect(throws: AccessCodeError.expired) { try await late.redeem(expiring.code) }
         #expect(try await service.redeem(expiring.code).subject.id == "P1")
-        #expect(throws: ReportError.self) { try service.create(person: "P404", from: day("2011-01-01"), to: day("2011-12-31")) }
+        await #expect(throws: ReportError.self) { try await service.create(person: "P404", from: day("2011-01-01"), to: day("2011-12-31")) }
     }
 
     @Test("a code is redeemed by at most one of many concurrent requests")

@@ -8,7 +8,7 @@ import Testing
 @Suite("Reconciling a survey the store has no answers to")
 struct ReconcileSurveyTests {
     @Test("an unknown survey is an error, not every flagged staff member listed as undeclared but found")
-    func unknownSurvey() throws {
+    func unknownSurvey() async throws {
         let t = try TestStore(lines: [
             Lines.office("27108", "大正区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙"),
@@ -20,11 +20,11 @@ struct ReconcileSurveyTests {
                                                                     person: "P1")),
         ])
         let service = ReconcileService(store: t.store)
-        #expect(try service.reconcile(survey: "2014-02").undeclaredFound == ["S2"])
-        #expect(throws: ReportError("no self-report answers for survey NOSUCH in the store (it holds 1 answer to other surveys)")) {
-            try service.reconcile(survey: "NOSUCH")
+        #expect(try await service.reconcile(survey: "2014-02").undeclaredFound == ["S2"])
+        await #expect(throws: ReportError("no self-report answers for survey NOSUCH in the store (it holds 1 answer to other surveys)")) {
+            try await service.reconcile(survey: "NOSUCH")
         }
-        #expect(throws: ReportError.self) { try service.answers(survey: "2014-2") }
-        #expect(try service.answers(survey: "2014-02").map(\.staff) == ["S1"])
+        await #expect(throws: ReportError.self) { try await service.answers(survey: "2014-2") }
+        #expect(try await service.answers(survey: "2014-02").map(\.staff) == ["S1"])
     }
 }

@@ -86,7 +86,7 @@ extension AllWebTests {
         @Test("a search without the session's CSRF token, or with a wrong one, answers 403 and records nothing; with it, it works")
         func searchNeedsCSRF() async throws {
             let f = try await Fixture.shared.value
-            let person = try #require(try f.store.person(id: f.registerA.members[0]))
+            let person = try #require(try await f.store.person(id: f.registerA.members[0]))
             let name = percentEncode(person.surname)
             try await f.app().test(.router) { client in
                 var b = Browser()
