@@ -297,6 +297,8 @@ extension SQLiteStore: WorkspaceStore {
             _ = arguments.append(contentsOf: [Self.prefix(birth)])
         }
         let honseki = norm(q.honseki)
+        // Only blanks is empty, and empty matches nothing (a query of spaces once reached SQL with no condition).
+        guard !personFilters.isEmpty || honseki != nil else { return [] }
         let docs: [Data] = try pool.read { db in
             if personFilters.isEmpty, let honseki {
                 return try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM register WHERE honseki LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?"),
