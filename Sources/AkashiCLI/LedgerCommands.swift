@@ -203,7 +203,7 @@ extension LedgerCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Recompute every leaf and the whole tree; check every stored hash and checkpoint signature.",
-            discussion: "Exits 1 naming the first bad entry on any modification, deletion, reordering or truncation.")
+            discussion: "Exits 1 on any modification, deletion, reordering or truncation, naming every kind of problem found (how many, the first and last entry, an example), and which are known to be harmless to the entries.")
         @OptionGroup var options: StoreOptions
         @Option(name: .customLong("verifier-key"), help: "A verifier key you trust (text or file); repeatable.")
         var verifierKey: [String] = []

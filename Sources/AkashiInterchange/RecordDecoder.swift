@@ -29,6 +29,29 @@ public enum RecordDecoder {
     /// The longest ID the format allows, in bytes.
     public static let maxIDBytes = 64
 
+    /// Why `s` cannot be an ID, or `nil` when it can: longer than ``maxIDBytes``, or holding a control character
+    /// (U+0000–U+001F, U+007F–U+009F). The one rule for IDs from every boundary: import, the web forms, the API, URLs.
+    /// (A NUL in an ID once reached the store, where the lookup column read it back cut short and `ledger verify`
+    /// failed for good.)
+    public static func idProblem(_ s: String) -> String? {
+        if s.utf8.count > maxIDBytes { return "ID longer than \(maxIDBytes) bytes" }
+        if let c = s.unicodeScalars.first(where: isControl) {
+            let hex = String(c.value, radix: 16, uppercase: true)
+            return "ID contains a control character (U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex))"
+        }
+        return nil
+    }
+
+    /// Whether `s` holds a control character; tab, line feed and carriage return are allowed with `allowingLineBreaks`
+    /// (free text such as a reason or a note).
+    public static func hasControlCharacter(_ s: String, allowingLineBreaks: Bool = false) -> Bool {
+        s.unicodeScalars.contains { c in
+            isControl(c) && !(allowingLineBreaks && (c == "\t" || c == "\n" || c == "\r"))
+        }
+    }
+
+    static func isControl(_ c: Unicode.Scalar) -> Bool { c.value < 0x20 || (c.value >= 0x7F && c.value <= 0x9F) }
+
     /// Decodes one line (without its `\n`). Throws ``RecordError`` for anything the format rejects (`stored`: see
     /// ``decodeStored(line:)``).
     public static func decode(line: UnsafeBufferPointer<UInt8>, stored: Bool = false) throws(RecordError) -> DecodedLine {
@@ -216,11 +239,9 @@ struct Fields {
         return s
     }
 
-    /// The 64-byte ID limit, for incoming data only (see ``RecordDecoder/decodeStored(line:)``).
+    /// The ID rules (``RecordDecoder/idProblem(_:)``), for incoming data only (see ``RecordDecoder/decodeStored(line:)``).
     private func checkIDLength(_ s: String, field: String) throws(RecordError) {
-        if !stored && s.utf8.count > RecordDecoder.maxIDBytes {
-            throw RecordError(field: field, "ID longer than \(RecordDecoder.maxIDBytes) bytes")
-        }
+        if !stored, let problem = RecordDecoder.idProblem(s) { throw RecordError(field: field, problem) }
     }
 
     /// An office's own `code`: the 5-digit local-government code of the ward, exactly five ASCII digits.

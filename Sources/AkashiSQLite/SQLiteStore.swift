@@ -428,9 +428,12 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
                 """)
             stmt.bind(1, Int64(fromSeq))
             stmt.bind(2, Int64(limit))
+            // With its length: a value holding a NUL (stored before IDs were checked for control characters) must
+            // read back whole, not cut at the NUL, or the column would seem to differ from the entry.
             func text(_ i: Int32) -> String? {
                 guard let p = sqlite3_column_text(stmt.handle, i) else { return nil }
-                return String(cString: p)
+                let n = Int(sqlite3_column_bytes(stmt.handle, i))
+                return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
             }
             var out: [StoredEvent] = []
             out.reserveCapacity(limit)
@@ -462,17 +465,21 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     }
 
     public func forEachLookupRow(_ body: (LookupRow) throws -> Void) throws {
+        // Keys as bytes: a key holding a NUL (an old store's ID) must read back whole, as the entry has it.
         let queries: [(LookupRow.Table, String)] = [
-            (.staff, "SELECT staff, at, seq FROM ix_staff"), (.register, "SELECT register, at, seq FROM ix_register"),
-            (.person, "SELECT person, at, seq FROM ix_person"), (.case, "SELECT case_id, 0, seq FROM ix_case"),
-            (.office, "SELECT office, day, seq FROM ix_office"),
+            (.staff, "SELECT CAST(staff AS BLOB), at, seq FROM ix_staff"),
+            (.register, "SELECT CAST(register AS BLOB), at, seq FROM ix_register"),
+            (.person, "SELECT CAST(person AS BLOB), at, seq FROM ix_person"),
+            (.case, "SELECT CAST(case_id AS BLOB), 0, seq FROM ix_case"),
+            (.office, "SELECT CAST(office AS BLOB), day, seq FROM ix_office"),
         ]
         try pool.read { db in
             for (table, sql) in queries {
                 let rows = try Row.fetchCursor(db, sql: sql)
                 while let row = try rows.next() {
                     let seq: Int64 = row[2]
-                    try body(LookupRow(table: table, key: row[0], at: row[1], seq: UInt64(seq)))
+                    let key = String(decoding: (row[0] as Data?) ?? Data(), as: UTF8.self)
+                    try body(LookupRow(table: table, key: key, at: row[1], seq: UInt64(seq)))
                 }
             }
         }

@@ -10,6 +10,9 @@ public struct LedgerProblem: Error, Sendable, CustomStringConvertible {
     /// The event ID at that index, when known.
     public var eventID: String?
     public var message: String
+    /// From ``LedgerService/verify(verifiers:)``: every kind of problem it found (this problem is the first of the
+    /// first kind), so that a harmless problem cannot hide tampering found after it.
+    public var failures: [LedgerFailure] = []
 
     public init(index: UInt64? = nil, eventID: String? = nil, _ message: String) {
         self.index = index
@@ -17,10 +20,40 @@ public struct LedgerProblem: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String {
+    /// The problem alone, without the others.
+    public var headline: String {
         var s = ""
         if let index { s += "entry \(index)" + (eventID.map { " (event \($0))" } ?? "") + ": " }
         return s + message
+    }
+
+    public var description: String {
+        guard failures.count > 1 || (failures.first?.count ?? 0) > 1 else { return headline }
+        let total = failures.reduce(0) { $0 + $1.count }
+        return "\(total) problems of \(failures.count) kinds:\n" + failures.map { "  - " + $0.description }.joined(separator: "\n")
+    }
+}
+
+/// One kind of problem `verify` found: how often, over which entries, an example, and whether it is known to be
+/// harmless to the ledger's integrity.
+public struct LedgerFailure: Sendable, CustomStringConvertible {
+    /// What kind: `order` (entries missing or out of order), `column` (a lookup column differs from its entry),
+    /// `entry` (an entry that cannot be read back or published), `leaf` (entry bytes differ from the stored hash),
+    /// `tile`, `lookup` (a lookup index differs from the entries), `checkpoint`, `database`.
+    public var kind: String
+    public var count: Int
+    /// The first and last ledger index involved, where entries are to blame.
+    public var first: UInt64?
+    public var last: UInt64?
+    /// The first problem of this kind.
+    public var example: LedgerProblem
+    /// Known not to touch the entries or their hashes: a lookup column that an old store cut short at a control
+    /// character (an ID with a NUL, accepted before December 2026). The entries still verify; the column is wrong.
+    public var benign: Bool
+
+    public var description: String {
+        let range = first.map { f in last.map { $0 == f ? " (entry \(f))" : " (entries \(f)…\($0))" } ?? "" } ?? ""
+        return "\(kind): \(count)\(range)\(benign ? " [known-benign: the entries and hashes are intact]" : ""); first: \(example.headline)"
     }
 }
 
@@ -213,15 +246,30 @@ public struct LedgerService: Sendable {
     }
 
     /// Recomputes every leaf from the stored events and the whole tree, checks every stored hash, the store's
-    /// columns against the entries, and every stored checkpoint's signature and root. Throws the first problem.
+    /// columns against the entries, and every stored checkpoint's signature and root. It goes on past a problem and
+    /// throws one ``LedgerProblem`` carrying every kind it found (``LedgerProblem/failures``: counts, first and last
+    /// index, an example, known-benign or not), so no problem can hide another.
     ///
     /// `verifiers`: keys the caller trusts. Without them the key recorded in the store is used, which proves only
     /// self-consistency (the report says so).
     public func verify(verifiers: [NoteVerifier] = []) throws -> VerificationReport {
         let start = Date()
         var report = VerificationReport()
-        let problems = try store.integrityProblems()
-        if let first = problems.first { throw LedgerProblem("the store's database is damaged: \(first)") }
+        var failures: [LedgerFailure] = []
+        func record(_ kind: String, _ p: LedgerProblem, benign: Bool = false) {
+            if let k = failures.firstIndex(where: { $0.kind == kind && $0.benign == benign }) {
+                failures[k].count += 1
+                if let i = p.index {
+                    failures[k].first = min(failures[k].first ?? i, i)
+                    failures[k].last = max(failures[k].last ?? i, i)
+                }
+            } else {
+                failures.append(LedgerFailure(kind: kind, count: 1, first: p.index, last: p.index, example: p, benign: benign))
+            }
+        }
+        for problem in try store.integrityProblems() {
+            record("database", LedgerProblem("the store's database is damaged: \(problem)"))
+        }
 
         // 1. Entries: contiguous, columns agree with the entry bytes, leaf hashes recomputed.
         var appender = TileAppender()
@@ -229,7 +277,8 @@ public struct LedgerService: Sendable {
         var pending: [LedgerHash] = []
         var expected: UInt64 = 0
         var stored0: Tile?
-        var firstBad: LedgerProblem?
+        // Entries missing or out of order: the tree cannot be recomputed, but every entry is still checked.
+        var contiguous = true
         // Lookup indexes: count and digest sum per table, expected (from the events) and stored.
         var expectedRows: [LookupRow.Table: (count: Int, sum: UInt64)] = [:]
         func flush() throws {
@@ -239,20 +288,21 @@ public struct LedgerService: Sendable {
             pending.removeAll(keepingCapacity: true)
         }
         try store.forEachEvent { e in
-            if firstBad != nil { return }
-            guard e.seq == expected else {
-                firstBad = LedgerProblem(index: expected, e.seq > expected
-                    ? "missing: the next stored entry is \(e.seq) (deleted entries)"
-                    : "entry \(e.seq) is out of order")
-                return
+            if e.seq != expected {
+                contiguous = false
+                if e.seq > expected {
+                    record("order", LedgerProblem(index: expected, "missing: the next stored entry is \(e.seq) (deleted entries)"))
+                    expected = e.seq
+                } else {
+                    record("order", LedgerProblem(index: e.seq, eventID: e.id, "entry \(e.seq) is out of order"))
+                    return
+                }
             }
             if let problem = Self.columnProblem(e) {
-                firstBad = LedgerProblem(index: e.seq, eventID: e.id, problem)
-                return
+                record("column", LedgerProblem(index: e.seq, eventID: e.id, problem.message), benign: problem.benign)
             }
             if e.entry.count > EntryBundle.maxEntryLength {
-                firstBad = LedgerProblem(index: e.seq, eventID: e.id, "entry has \(e.entry.count) bytes, more than the \(EntryBundle.maxEntryLength) an entry bundle can publish")
-                return
+                record("entry", LedgerProblem(index: e.seq, eventID: e.id, "entry has \(e.entry.count) bytes, more than the \(EntryBundle.maxEntryLength) an entry bundle can publish"))
             }
             for row in LookupRow.expected(for: e) {
                 let c = expectedRows[row.table, default: (0, 0)]
@@ -263,19 +313,17 @@ public struct LedgerService: Sendable {
             let tileIndex = e.seq / 256
             if stored0?.index != tileIndex { stored0 = try store.tile(level: 0, index: tileIndex) }
             let pos = Int(e.seq % 256)
-            guard let t = stored0, t.width > pos else {
-                firstBad = LedgerProblem(index: e.seq, eventID: e.id, "no stored hash for this entry (tiles truncated)")
-                return
-            }
-            guard t.hash(at: pos) == leaf else {
-                firstBad = LedgerProblem(index: e.seq, eventID: e.id, "entry bytes do not match the stored leaf hash (modified, swapped or reordered)")
-                return
+            if let t = stored0, t.width > pos {
+                if t.hash(at: pos) != leaf {
+                    record("leaf", LedgerProblem(index: e.seq, eventID: e.id, "entry bytes do not match the stored leaf hash (modified, swapped or reordered)"))
+                }
+            } else {
+                record("leaf", LedgerProblem(index: e.seq, eventID: e.id, "no stored hash for this entry (tiles truncated)"))
             }
             pending.append(leaf)
             if pending.count >= 65_536 { try flush() }
             expected += 1
         }
-        if let firstBad { throw firstBad }
         try flush()
         report.entries = expected
         report.root = appender.root
@@ -283,33 +331,35 @@ public struct LedgerService: Sendable {
         // 2. Every stored tile equals the recomputed one, and none is left over.
         var seen = 0
         try store.forEachTile { t in
-            if firstBad != nil { return }
+            guard contiguous else { return }
             let key = TileKey(level: t.level, index: t.index)
             guard let want = recomputed[key] else {
-                firstBad = LedgerProblem(index: t.level == 0 ? t.index * 256 : nil,
-                                         "stored tile \(t.path) is beyond the \(expected) entries present: entries were removed (truncation)")
+                record("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 : nil,
+                                             "stored tile \(t.path) is beyond the \(expected) entries present: entries were removed (truncation)"))
                 return
             }
             if t.width > want.width {
-                firstBad = LedgerProblem(index: t.level == 0 ? t.index * 256 + UInt64(want.width) : nil,
-                                         "stored tile \(t.path) records more hashes than the \(expected) entries present: entries were removed (truncation)")
+                record("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 + UInt64(want.width) : nil,
+                                             "stored tile \(t.path) records more hashes than the \(expected) entries present: entries were removed (truncation)"))
                 return
             }
             // A partial level-0 tile is not kept up to date (the store derives the rest from the entries); the hashes
             // a store does hold for it were compared one by one with the entries above.
             if t.level == 0, t.width < 256, t.width < want.width { return }
+            if t.level > 0 || t.width == 256 { seen += 1 }
             guard MerkleHash.leaf(t.hashes) == want.digest else {
                 let first = t.level == 0 ? t.index * 256 : nil
-                firstBad = LedgerProblem(index: first, "stored tile \(t.path) does not match the tree recomputed from the entries")
+                record("tile", LedgerProblem(index: first, "stored tile \(t.path) does not match the tree recomputed from the entries"))
                 return
             }
-            if t.level > 0 || t.width == 256 { seen += 1 }
         }
-        if let firstBad { throw firstBad }
         // Every tile must be stored but a partial level-0 one, which the store derives from the entries.
         let required = recomputed.filter { $0.key.level > 0 || $0.value.width == 256 }.count
-        guard seen == required else {
-            throw LedgerProblem("\(required - seen) tiles of the recomputed tree are missing from the store")
+        if contiguous, seen != required {
+            record("tile", LedgerProblem("\(required - seen) tiles of the recomputed tree are missing from the store"))
+        }
+        if !contiguous {
+            record("tile", LedgerProblem("tiles and checkpoint roots not checked: the entries are not contiguous"))
         }
         report.tiles = seen
 
@@ -323,9 +373,9 @@ public struct LedgerService: Sendable {
         for table in LookupRow.Table.allCases {
             let want = expectedRows[table, default: (0, 0)]
             let have = storedRows[table, default: (0, 0)]
-            guard want.count == have.count, want.sum == have.sum else {
-                throw LedgerProblem("the lookup index by \(table.rawValue) does not match the entries (\(have.count) rows, "
-                                    + "\(want.count) expected): rows were removed, added or altered")
+            if want.count != have.count || want.sum != have.sum {
+                record("lookup", LedgerProblem("the lookup index by \(table.rawValue) does not match the entries (\(have.count) rows, "
+                                               + "\(want.count) expected): rows were removed, added or altered"))
             }
         }
 
@@ -337,24 +387,36 @@ public struct LedgerService: Sendable {
         }
         report.verifier = keys.first?.text
         for cp in try store.checkpoints() {
-            guard !keys.isEmpty else { throw LedgerProblem("checkpoints are stored but no verifier key is known; pass --verifier-key") }
+            guard !keys.isEmpty else {
+                record("checkpoint", LedgerProblem("checkpoints are stored but no verifier key is known; pass --verifier-key"))
+                break
+            }
             let parsed: Checkpoint
             do {
                 parsed = try Checkpoint.verified(note: cp.note, verifiers: keys)
             } catch {
-                throw LedgerProblem("checkpoint of size \(cp.size): signature does not verify: \(error)")
+                record("checkpoint", LedgerProblem("checkpoint of size \(cp.size): signature does not verify: \(error)"))
+                continue
             }
             guard parsed.size == cp.size, parsed.root == cp.root else {
-                throw LedgerProblem("checkpoint of size \(cp.size): stored size/root differ from the signed note")
+                record("checkpoint", LedgerProblem("checkpoint of size \(cp.size): stored size/root differ from the signed note"))
+                continue
             }
             guard cp.size <= expected else {
-                throw LedgerProblem(index: expected, "checkpoint of size \(cp.size) was signed but only \(expected) entries remain (truncation)")
+                record("checkpoint", LedgerProblem(index: expected, "checkpoint of size \(cp.size) was signed but only \(expected) entries remain (truncation)"))
+                continue
             }
+            guard contiguous else { continue }
             let r = try root(size: cp.size)
             guard r == cp.root else {
-                throw LedgerProblem("checkpoint of size \(cp.size): the stored entries give root \(r.base64), the signed root is \(cp.root.base64)")
+                record("checkpoint", LedgerProblem("checkpoint of size \(cp.size): the stored entries give root \(r.base64), the signed root is \(cp.root.base64)"))
+                continue
             }
             report.checkpoints += 1
+        }
+        if var first = failures.first?.example {
+            first.failures = failures
+            throw first
         }
         report.seconds = Date().timeIntervalSince(start)
         return report
@@ -366,26 +428,33 @@ public struct LedgerService: Sendable {
     }
 
     /// Whether the columns the store looks an event up by say the same as its entry.
-    static func columnProblem(_ e: StoredEvent) -> String? {
-        guard let v = try? JSONParser.parse(e.entry), case .object = v else { return "entry is not a JSON object" }
+    static func columnProblem(_ e: StoredEvent) -> (message: String, benign: Bool)? {
+        guard let v = try? JSONParser.parse(e.entry), case .object = v else { return ("entry is not a JSON object", false) }
         func s(_ k: String) -> String? { v[k]?.stringValue }
-        if s("id") != e.id { return "column id \"\(e.id)\" differs from the entry" }
-        if s("type") != e.type { return "column type differs from the entry" }
-        guard let at = s("at").flatMap({ Timestamp($0) }), at.millis == e.atMillis else { return "column at differs from the entry" }
-        if s("staff") != e.staff { return "column staff differs from the entry" }
-        if s("office") != e.office { return "column office differs from the entry" }
+        // A column that is the entry's value cut at a NUL: what an old store kept for an ID with a NUL in it.
+        func differs(_ name: String, _ entry: String?, _ column: String?) -> (message: String, benign: Bool)? {
+            guard entry != column else { return nil }
+            let cut = entry.map { String($0.prefix { $0 != "\u{0}" }) }
+            let benign = entry?.contains("\u{0}") == true && (column ?? "") == cut
+            return ("column \(name) differs from the entry" + (benign ? " (cut at a NUL in the entry's value)" : ""), benign)
+        }
+        if let d = differs("id", s("id"), e.id) { return ("column id \"\(e.id)\" differs from the entry", d.benign) }
+        if s("type") != e.type { return ("column type differs from the entry", false) }
+        guard let at = s("at").flatMap({ Timestamp($0) }), at.millis == e.atMillis else { return ("column at differs from the entry", false) }
+        if let d = differs("staff", s("staff"), e.staff) { return d }
+        if let d = differs("office", s("office"), e.office) { return d }
         if e.type == "access" {
             // What the audit, disclosure reports and notices read: an entry they cannot read back would be missing there.
             do throws(RecordError) {
                 guard case .record(.access, _) = try RecordDecoder.decode(v, stored: true) else {
-                    return "entry is filed as an access but is not one"
+                    return ("entry is filed as an access but is not one", false)
                 }
             } catch {
-                return "entry does not read back as an access event: \(error)"
+                return ("entry does not read back as an access event: \(error)", false)
             }
-            if s("register") != e.register { return "column register differs from the entry" }
-            if s("person") != e.person { return "column person differs from the entry" }
-            if s("case") != e.caseID { return "column case differs from the entry" }
+            if let d = differs("register", s("register"), e.register) { return d }
+            if let d = differs("person", s("person"), e.person) { return d }
+            if let d = differs("case", s("case"), e.caseID) { return d }
         }
         return nil
     }

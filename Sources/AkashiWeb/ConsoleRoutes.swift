@@ -47,13 +47,16 @@ struct ConsoleRoutes: Sendable {
 
     static func date(_ s: String?) -> LocalDate? { s?.trimmed.nonEmpty.flatMap { LocalDate($0) } }
 
+    /// The last worklist page one can ask for (50 rows a page: half a million findings).
+    static let maxPage = 10_000
+
     func add(to router: Router<WebRequestContext>) {
         // MARK: Worklist and evidence
         router.get("/console") { request, _ -> Response in
             let q = request.uri.queryParameters
             let filter = q.get("filter") ?? "open"
             let staff = q.get("staff")?.trimmed.nonEmpty
-            let page = max(Int(q.get("page") ?? "0") ?? 0, 0)
+            let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
             let a = try await view(request, "worklist:\(filter)" + (staff.map { ":\($0)" } ?? ""))
             var v = base(a, "監査コンソール：要確認一覧")
             let rows = try await console.worklist(filter: filter, staff: staff, limit: 50, offset: page * 50)

@@ -1,4 +1,5 @@
 import AkashiDomain
+import AkashiInterchange
 import AkashiLedger
 import AkashiStorage
 import Foundation
@@ -199,6 +200,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
+            try Self.refuseControlCharacters(request)
             response = try await next(request, context)
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
@@ -220,5 +222,18 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
+    }
+
+    /// A 400 for a control character anywhere in the decoded path or query: no ID, search term or page number holds
+    /// one, and a NUL carried into the store once broke `ledger verify` for good (F-1) or turned a name search into
+    /// match-all (F-8). Refused before any handler runs, so nothing is recorded.
+    static func refuseControlCharacters(_ request: Request) throws {
+        let path = request.uri.path.removingPercentEncoding ?? request.uri.path
+        let query = request.uri.queryParameters.contains { k, v in
+            RecordDecoder.hasControlCharacter(String(k)) || RecordDecoder.hasControlCharacter(String(v))
+        }
+        if query || RecordDecoder.hasControlCharacter(path) {
+            throw WorkspaceError.invalid("URL に制御文字は使えません。", "The URL holds a control character.")
+        }
     }
 }

@@ -152,16 +152,20 @@ public final class Workspace: Sendable {
                 query: JSONValue? = nil, results: [String]? = nil, function: String, channel: Via,
                 screen: String) async throws -> String {
         // A register in a URL or a typed case number is carried onto the access as sent. No such ID can be longer than
-        // the format's 64 bytes, and an access naming one would be an entry that an export could not import again: the
-        // attempt is recorded as `access.invalid` (the value cut to 100 characters) and refused.
+        // the format's 64 bytes or hold a control character: an access naming one would be an entry that an export
+        // could not import again, and a NUL once made `ledger verify` fail for good. The attempt is recorded as
+        // `access.invalid` (the value cut to 100 characters, control characters shown as U+FFFD) and refused.
         for (field, value) in [("register", register), ("person", person), ("case", purpose.caseID)] {
-            guard let value, value.utf8.count > RecordDecoder.maxIDBytes else { continue }
+            guard let value, let problem = RecordDecoder.idProblem(value) else { continue }
+            let shown = String(String.UnicodeScalarView(value.unicodeScalars.prefix(100).map {
+                RecordDecoder.hasControlCharacter(String($0)) ? "\u{FFFD}" : $0
+            }))
             _ = try await journal("access.invalid", actor: actor, detail: .object([
-                ("field", .string(field)), ("value", .string(String(value.prefix(100)))),
+                ("field", .string(field)), ("value", .string(shown)), ("problem", .string(problem)),
                 ("action", .string(action.rawValue)), ("function", .string(function)), ("channel", .string(channel.rawValue)),
             ]))
-            throw WorkspaceError.invalid("\(field) の ID が長すぎます（\(RecordDecoder.maxIDBytes) バイトまで）。",
-                                         "The \(field) ID is longer than \(RecordDecoder.maxIDBytes) bytes.")
+            throw WorkspaceError.invalid("\(field) の ID が使えません（\(RecordDecoder.maxIDBytes) バイトまで、制御文字なし）。",
+                                         "The \(field) ID cannot be used: \(problem).")
         }
         let at = now
         let id = Tokens.eventID(millis: at.millis)

@@ -98,6 +98,18 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     static func notFound(_ what: String) -> WorkspaceError {
         WorkspaceError(.notFound, "not_found", "\(what)が見つかりません。", "Not found.")
     }
+    /// A whole number from a request (query or form) within `range`; `defaultValue` when absent or empty. Anything
+    /// else, a number out of range included, is a 400 naming the field: no number from a request reaches
+    /// arithmetic unchecked (`/console?page=9223372036854775807` once overflowed `page * 50` and stopped the server).
+    static func number(_ text: String?, field: String, in range: ClosedRange<Int>, default defaultValue: Int) throws -> Int {
+        guard let t = text?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return defaultValue }
+        guard let n = Int(t), range.contains(n) else {
+            throw WorkspaceError.invalid("\(field) は \(range.lowerBound)〜\(range.upperBound) の整数にしてください。",
+                                         "\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return n
+    }
+
     static func invalid(_ ja: String, _ en: String) -> WorkspaceError {
         WorkspaceError(.badRequest, "invalid_request", ja, en)
     }
@@ -201,6 +213,18 @@ enum JSONBody {
         let buffer = try await req.collectBody(upTo: limit)
         guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
             throw WorkspaceError.invalid("リクエスト本文は JSON オブジェクトにしてください。", "The body must be a JSON object.")
+        }
+        // As in a form: tab and line breaks in free text, no other control character in any key or string.
+        func clean(_ v: Any) -> Bool {
+            switch v {
+            case let s as String: !RecordDecoder.hasControlCharacter(s, allowingLineBreaks: true)
+            case let a as [Any]: a.allSatisfy(clean)
+            case let o as [String: Any]: o.allSatisfy { !RecordDecoder.hasControlCharacter($0.key) && clean($0.value) }
+            default: true
+            }
+        }
+        guard clean(obj) else {
+            throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
         }
         return obj
     }

@@ -1,0 +1,98 @@
+import AkashiDomain
+import AkashiLedger
+import AkashiSQLite
+import AkashiStorage
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import AkashiWeb
+
+extension AllWebTests {
+    /// Issue 18 (the 2026-12-06 security review): what one request could do to the ledger and the server.
+    @Suite("Hardening: control characters and numbers from requests")
+    struct HardeningTests {
+        /// Whether any stored event's ID columns hold a control character.
+        func controlCharacterInColumns(_ f: Fixture, since: UInt64) throws -> Bool {
+            var found = false
+            try f.store.forEachEvent { e in
+                guard e.seq >= since else { return }
+                for v in [e.id, e.staff, e.office, e.register, e.person, e.caseID].compactMap({ $0 }) {
+                    if v.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) { found = true }
+                }
+            }
+            return found
+        }
+
+        @Test("F-1: a NUL case in the API's URL, a form or a JSON body is a 400 and records nothing; the ledger still verifies")
+        func nulCase() async throws {
+            let f = try await Fixture.shared.value
+            let reg = f.registerA.id
+            try await f.app().test(.router) { client in
+                // The review's request: signed in, banner not even acknowledged.
+                let login = try await client.login(f.clerk.id)
+                let token = try #require(login.json["token"] as? String)
+                let fresh: HTTPFields = [.authorization: "Bearer " + token]
+                let auth = try await client.ready(f.clerk.id)
+                let before = try f.store.ledgerSize()
+                for (headers, uri) in [(fresh, "/api/v1/registers/\(reg)?case=%00"), (auth, "/api/v1/registers/\(reg)?case=%00"),
+                                       (auth, "/api/v1/registers/\(reg)?case=C1%1F"), (auth, "/api/v1/registers/R%00"),
+                                       (auth, "/api/v1/registers?name=%00"), (auth, "/api/v1/registers?kana=%E3%81%82%00")] {
+                    let r = try await client.get(uri, headers)
+                    #expect(r.status == .badRequest, "\(uri): \(r.status)")
+                }
+                let json = try await client.postJSON("/api/v1/registers/\(reg)/certificates", auth, ["case": "\u{0}", "copies": 1])
+                #expect(json.status == .badRequest)
+                let note = try await client.postJSON("/api/v1/cases", auth, ["kind": "certificate.full", "requester": "self",
+                                                                             "requesterName": "山田\u{0}太郎", "registers": [reg]])
+                #expect(note.status == .badRequest)
+
+                var b = Browser()
+                try await b.signIn(client, f.clerk.id)
+                let mid = try f.store.ledgerSize()
+                let form = try await b.post(client, "/registers/\(reg)/view", ["case": "\u{0}", "record": "current"])
+                #expect(form.status == .badRequest)
+                #expect(try f.store.ledgerSize() == mid)
+                #expect(try controlCharacterInColumns(f, since: before) == false)
+                // Nothing but the sign-ins and the banner went to the ledger.
+                let kinds = try f.entries(since: before).compactMap { $0["kind"] as? String }
+                #expect(Set(kinds).isSubset(of: ["signin", "banner.ack"]), "\(kinds)")
+            }
+            #expect(try LedgerService(store: f.store).verify().entries > 0)
+        }
+
+        @Test("F-1: an ID with a control character that reaches the workspace itself is refused and journaled without it")
+        func workspaceRefuses() async throws {
+            let f = try await Fixture.shared.value
+            let token = try await f.workspace.signIn(staffID: f.clerk.id, password: Fixture.password, kind: .api, terminal: "T-test").token
+            let actor = try #require(try await f.workspace.actor(token: token, kind: .api))
+            let before = try f.store.ledgerSize()
+            await #expect(throws: WorkspaceError.self) {
+                try await f.workspace.access(actor, .view, .current, register: f.registerA.id, purpose: Purpose(caseID: "C\u{0}1"),
+                                             function: "register.view", channel: .api, screen: "test")
+            }
+            let invalid = try #require(try f.entries(since: before).last { $0["kind"] as? String == "access.invalid" })
+            let detail = try #require(invalid["detail"] as? [String: Any])
+            #expect(detail["field"] as? String == "case" && detail["value"] as? String == "C\u{FFFD}1")
+            #expect(try controlCharacterInColumns(f, since: before) == false)
+        }
+
+        @Test("F-2: a worklist page out of range is a 400, not a crash; pages in range still work")
+        func pageRange() async throws {
+            let f = try await Fixture.shared.value
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                for page in ["9223372036854775807", "184467440737095516", "10001", "-1", "1e3", "abc"] {
+                    let r = try await aud.get(client, "/console?filter=open&page=\(page)")
+                    #expect(r.status == .badRequest, "page=\(page): \(r.status)")
+                }
+                for page in ["0", "1", "10000", ""] {
+                    let r = try await aud.get(client, "/console?filter=open&page=\(page)")
+                    #expect(r.status == .ok, "page=\(page): \(r.status)")
+                }
+            }
+        }
+    }
+}
