@@ -53,7 +53,8 @@ struct APIRoutes: Sendable {
                 throw WorkspaceError.invalid("staff と password を指定してください。", "Give staff and password.")
             }
             let (token, _) = try await workspace.signIn(staffID: staff, password: password, kind: .api,
-                                                        terminal: Self.terminal(request, context))
+                                                        terminal: Self.terminal(request, context),
+                                                        client: context.remoteAddress?.ipAddress ?? "local")
             return JSONBody.response(["token": token, "tokenType": "Bearer", "banner": workspace.currentBanner.version])
         }
         api.post("logout") { request, _ -> Response in

@@ -1,6 +1,8 @@
 import AkashiLedger
 import Crypto
 import Foundation
+import HTTPTypes
+import Synchronization
 import _CryptoExtras
 
 /// Password hashing with scrypt (RFC 7914): a random 16-byte salt per hash, the parameters kept with the hash as
@@ -76,5 +78,82 @@ public enum Tokens {
     /// A new event ID: `W` + milliseconds + 12 random hex digits (well under the 64-byte limit).
     public static func eventID(millis: Int64) -> String {
         "W" + String(millis) + "-" + Hex.encode(randomBytes(6))
+    }
+}
+
+/// Where sign-in passwords are checked: never on the request executor, and never more at once than the machine
+/// can afford. scrypt costs about 0.1 s and 32 MiB a check; run inline, twenty anonymous attempts a second starved
+/// every clerk's request (a search took 1.3 s instead of 10 ms).
+///
+/// - At most `workers` checks run at once, on threads of their own; at most `maxWaiting` more wait. Beyond that a
+///   sign-in is refused at once (503), before any hashing.
+/// - Per client address, at most `perClient` attempts per `windowSeconds`, counted before any hashing (429).
+/// - One check at a time per account: a burst of guesses for one account is checked one by one, so the lockout
+///   counts every guess before the next one is tried (a burst of 20 once got 7 guesses checked instead of 5).
+final class PasswordGate: Sendable {
+    let workers: Int
+    let maxWaiting: Int
+    let perClient: Int
+    let windowSeconds: Int64
+    private let queue: OperationQueue
+    private struct State {
+        var inFlight = 0
+        var accounts: Set<String> = []
+        var clients: [String: (window: Int64, count: Int)] = [:]
+    }
+    private let state = Mutex(State())
+
+    init(workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 16,
+         perClient: Int = 60, windowSeconds: Int64 = 60) {
+        self.workers = workers
+        self.maxWaiting = maxWaiting
+        self.perClient = perClient
+        self.windowSeconds = windowSeconds
+        queue = OperationQueue()
+        queue.name = "akashi.passwords"
+        queue.maxConcurrentOperationCount = workers
+    }
+
+    static let busy = WorkspaceError(.serviceUnavailable, "signin_busy",
+                                     "サインインが混み合っています。少し待ってからもう一度お試しください。",
+                                     "Too many sign-ins at once: try again in a moment.")
+    static let throttled = WorkspaceError(.tooManyRequests, "signin_throttled",
+                                          "この端末からのサインインの試行が多すぎます。1 分ほど待ってからお試しください。",
+                                          "Too many sign-in attempts from this address: wait a minute.")
+
+    /// Admits one attempt from `client` for `account` (nil: an unknown account), or throws why not; `release` must
+    /// follow once the attempt is decided.
+    func admit(client: String, account: String?, now: Int64 = Workspace.nowMillis()) throws(WorkspaceError) {
+        let window = now / (windowSeconds * 1000)
+        try state.withLock { (s: inout State) throws(WorkspaceError) in
+            var c = s.clients[client] ?? (window, 0)
+            if c.window != window { c = (window, 0) }
+            guard c.count < perClient else { throw Self.throttled }
+            guard s.inFlight < workers + maxWaiting else { throw Self.busy }
+            if let account {
+                // Another check of this account is running: this guess waits for no one and is refused.
+                guard s.accounts.insert(account).inserted else { throw Self.busy }
+            }
+            c.count += 1
+            s.clients[client] = c
+            s.inFlight += 1
+            // Addresses from earlier windows are forgotten, so the map stays as small as one window's clients.
+            if s.clients.count > 10_000 { s.clients = s.clients.filter { $0.value.window == window } }
+        }
+    }
+
+    /// Ends an attempt `admit` let in.
+    func release(account: String?) {
+        state.withLock { s in
+            s.inFlight -= 1
+            if let account { s.accounts.remove(account) }
+        }
+    }
+
+    /// Checks a password on the gate's threads.
+    func verify(_ password: String, hash: String) async -> Bool {
+        await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            queue.addOperation { c.resume(returning: PasswordHasher.verify(password, hash: hash)) }
+        }
     }
 }

@@ -8,6 +8,12 @@ public struct WebConfiguration: Sendable {
     public var lockoutAfter = 5
     /// How long a lockout lasts, in seconds.
     public var lockoutSeconds: Int64 = 15 * 60
+    /// Sign-in attempts one client address may make a minute (counted before any password is checked). An office
+    /// whose clerks all reach the server through one address (NAT) needs it as high as its morning sign-ins.
+    public var signInsPerAddressPerMinute = 60
+    /// Sign-in failures that anyone can cause without knowing an account (an unknown ID, a locked account, a throttled
+    /// address) journaled a minute, across all clients; each journaled one counts those skipped before it.
+    public var anonymousSignInFailuresJournaledPerMinute = RefusalJournalCap.perMinute
     /// Idle time after which a session ends, in seconds.
     public var sessionIdleSeconds: Int64 = 30 * 60
     /// Seconds between signed checkpoints while serving (when a signing key is given).

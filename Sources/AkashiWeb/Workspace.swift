@@ -99,6 +99,10 @@ public final class Workspace: Sendable {
     let server: any ServerStore
     public let committer: GroupCommitter
     public let config: WebConfiguration
+    /// Where passwords are checked (see ``PasswordGate``).
+    let passwords: PasswordGate
+    /// Sign-in failures anyone can cause, journaled per minute across all clients.
+    let signInJournal: RefusalJournalCap
     let logger: Logger
     private let banner: Mutex<BannerText>
 
@@ -110,6 +114,9 @@ public final class Workspace: Sendable {
         self.committer = committer ?? GroupCommitter(store: store, linger: .microseconds(max(0, config.commitLingerMicroseconds)))
         self.config = config
         self.logger = logger
+        passwords = PasswordGate(perClient: config.signInsPerAddressPerMinute)
+        signInJournal = RefusalJournalCap(perMinute: config.anonymousSignInFailuresJournaledPerMinute)
+        dummyHash = try PasswordHasher.hash("akashi-dummy", logN: config.scryptLogN)
         var current = try await store.currentBanner()
         if current == nil || current!.ja != config.bannerJapanese || current!.en != config.bannerEnglish {
             let next = (current.flatMap { Int($0.version) } ?? 0) + 1
@@ -184,26 +191,42 @@ public final class Workspace: Sendable {
     ///
     /// A failure for an unknown account is recorded without the typed ID (no `staff`, no `subject`, no hash of it):
     /// people type their password into the ID box, and the ledger can never be edited. A known account's failure
-    /// keeps its staff ID.
-    public func signIn(staffID rawID: String, password: String, kind: Via, terminal: String) async throws
-        -> (token: String, session: WorkspaceSession) {
+    /// keeps its staff ID. Passwords are checked through ``PasswordGate`` (off the request executor, bounded, per
+    /// client address and one at a time per account); failures that anyone can cause without knowing an account
+    /// (an unknown ID, a locked account, a throttled address) are journaled at most
+    /// `config.anonymousSignInFailuresJournaledPerMinute` a minute, each journaled one counting those skipped before it.
+    public func signIn(staffID rawID: String, password: String, kind: Via, terminal: String, client: String? = nil)
+        async throws -> (token: String, session: WorkspaceSession) {
         let staffID = String(rawID.trimmed.prefix(64))
         let nowMs = Self.nowMillis()
-        func fail(_ reason: String, _ error: WorkspaceError, known: Bool = true) async throws -> Never {
+        func fail(_ reason: String, _ error: WorkspaceError, known: Bool = true, capped: Bool = false) async throws -> Never {
+            var detail: [(String, JSONValue)] = [("reason", .string(reason)), ("channel", .string(kind.rawValue))]
+            if capped {
+                guard let skipped = signInJournal.admit() else { throw error }
+                if skipped > 0 { detail.append(("notJournaledBefore", .number(String(skipped)))) }
+            }
             let who = known && !staffID.isEmpty ? staffID : nil
             _ = try await journal("signin.failed", actor: nil, staff: who, terminal: terminal, subject: who,
-                                  detail: .object([("reason", .string(reason)), ("channel", .string(kind.rawValue))]))
+                                  detail: .object(detail))
             throw error
         }
+        do {
+            try passwords.admit(client: client ?? terminal, account: staffID)
+        } catch {
+            try await fail(error.code == PasswordGate.throttled.code ? "throttled" : "busy", error, known: false, capped: true)
+        }
+        defer { passwords.release(account: staffID) }
         guard let account = try await store.account(staff: staffID), let staff = try await store.staffMember(id: staffID) else {
             // Spend the same time as a real check so that unknown IDs are not told apart by timing.
-            _ = PasswordHasher.verify(password, hash: Self.dummyHash)
-            try await fail("unknown_account", .badCredentials, known: false)
+            _ = await passwords.verify(password, hash: dummyHash)
+            try await fail("unknown_account", .badCredentials, known: false, capped: true)
         }
         if let until = account.lockedUntil, until > nowMs {
-            try await fail("locked", .locked)
+            try await fail("locked", .locked, capped: true)
         }
-        guard PasswordHasher.verify(password, hash: account.passwordHash) else {
+        // `account` was read after this account's previous check ended (one check at a time per account), so its
+        // failure count includes every earlier guess.
+        guard await passwords.verify(password, hash: account.passwordHash) else {
             let failures = account.failures + 1
             let lock = failures >= config.lockoutAfter ? nowMs + config.lockoutSeconds * 1000 : nil
             try await store.recordFailedSignIn(staff: staffID, lockUntil: lock)
@@ -227,7 +250,9 @@ public final class Workspace: Sendable {
         return (token, session)
     }
 
-    static let dummyHash = (try? PasswordHasher.hash("akashi-dummy", logN: 15)) ?? ""
+    /// What an unknown account's password is checked against, at the configured cost, so that unknown IDs take as
+    /// long as known ones.
+    let dummyHash: String
 
     /// The office and duty a staff member works in today (the last assignment when none covers today).
     static func office(of staff: Staff) -> (code: String, onDuty: Bool) {

@@ -80,6 +80,10 @@ struct Fixture: Sendable {
         _ = try store.ingest([IngestItem(record: p, canonical: p.canonicalJSON, raw: [], file: "test", line: 0)])
         var config = WebConfiguration()
         config.lockoutAfter = 3
+        // The test accounts' hashes are cheap (logN 10); the web tests sign in hundreds of times from one address.
+        config.scryptLogN = 10
+        config.signInsPerAddressPerMinute = 100_000
+        config.anonymousSignInFailuresJournaledPerMinute = 100_000
         let workspace = try await Workspace(store: store, config: config)
         return Fixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
                        trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,

@@ -96,3 +96,100 @@ extension AllWebTests {
         }
     }
 }
+
+/// Issue 18, F-3 and F-5: sign-in cannot starve the server, and a burst of guesses cannot beat the lockout.
+@Suite("Password gate")
+struct PasswordGateTests {
+    @Test("per client address: the attempts over the limit are refused before any hashing; other addresses and the next window are not")
+    func throttle() throws {
+        let gate = PasswordGate(workers: 1, maxWaiting: 100, perClient: 3, windowSeconds: 60)
+        for k in 0..<3 {
+            try gate.admit(client: "10.0.0.1", account: "S\(k)", now: 1_000)
+            gate.release(account: "S\(k)")
+        }
+        let over = #expect(throws: WorkspaceError.self) { try gate.admit(client: "10.0.0.1", account: "S9", now: 2_000) }
+        #expect(over?.code == "signin_throttled")
+        try gate.admit(client: "10.0.0.2", account: "S9", now: 2_000)
+        gate.release(account: "S9")
+        try gate.admit(client: "10.0.0.1", account: "S9", now: 61_000)  // the next minute
+        gate.release(account: "S9")
+    }
+
+    @Test("at most workers + waiting attempts at once; one at a time per account")
+    func bounded() throws {
+        let gate = PasswordGate(workers: 1, maxWaiting: 1, perClient: 100, windowSeconds: 60)
+        try gate.admit(client: "a", account: "S1")
+        // The same account again while its check runs: refused, whoever asks.
+        let same = #expect(throws: WorkspaceError.self) { try gate.admit(client: "b", account: "S1") }
+        #expect(same?.code == "signin_busy")
+        try gate.admit(client: "b", account: "S2")
+        let full = #expect(throws: WorkspaceError.self) { try gate.admit(client: "c", account: "S3") }
+        #expect(full?.code == "signin_busy")
+        gate.release(account: "S1")
+        try gate.admit(client: "c", account: "S1")
+        gate.release(account: "S1")
+        gate.release(account: "S2")
+    }
+
+    @Test("the gate's check agrees with the hasher")
+    func verifies() async throws {
+        let gate = PasswordGate(workers: 2)
+        let hash = try PasswordHasher.hash("正しい馬", logN: 10)
+        #expect(await gate.verify("正しい馬", hash: hash))
+        #expect(await gate.verify("違う馬", hash: hash) == false)
+    }
+}
+
+extension AllWebTests.HardeningTests {
+    @Test("F-5: twenty guesses at once for one account: no more password checks than the lockout allows, then locked, even with the right password")
+    func lockoutRace() async throws {
+        let f = try await Fixture.shared.value
+        let used: Set<String> = [f.clerk.id, f.clerk2.id, f.supervisor.id, f.trainee.id, f.auditor.id, f.lockoutVictim.id]
+        let target = try #require(try f.store.staffMembers(office: nil, role: .clerk).first { !used.contains($0.id) })
+        try f.store.setPasswordHash(staff: target.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+        let before = try f.store.ledgerSize()
+        let workspace = f.workspace
+        await withTaskGroup(of: Void.self) { group in
+            for k in 0..<20 {
+                group.addTask {
+                    // As an attacker would: try again while the server says it is busy with this account.
+                    for _ in 0..<10_000 {
+                        do {
+                            _ = try await workspace.signIn(staffID: target.id, password: "wrong-\(k)", kind: .api,
+                                                           terminal: "T-race", client: "10.1.0.\(k)")
+                            return
+                        } catch let e as WorkspaceError where e.code == "signin_busy" {
+                            await Task.yield()
+                        } catch {
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        let checked = try f.entries(since: before).filter {
+            $0["kind"] as? String == "signin.failed" && ($0["detail"] as? [String: Any])?["reason"] as? String == "bad_password"
+        }
+        #expect(checked.count <= f.workspace.config.lockoutAfter, "\(checked.count) guesses were checked")
+        // Locked now: the right password is refused too.
+        await #expect(throws: WorkspaceError.self) {
+            _ = try await workspace.signIn(staffID: target.id, password: Fixture.password, kind: .api, terminal: "T-race", client: "10.1.1.1")
+        }
+    }
+
+    @Test("F-9: failures anyone can cause (unknown IDs) are journaled at most 60 a minute, each counting those skipped")
+    func unknownFailuresCapped() async throws {
+        let f = try await Fixture.shared.value
+        // A workspace of its own: the cap is per server, and the other tests' sign-in failures must still be journaled.
+        var config = f.workspace.config
+        config.anonymousSignInFailuresJournaledPerMinute = RefusalJournalCap.perMinute
+        let workspace = try await Workspace(store: f.store, config: config, committer: f.workspace.committer)
+        let before = try f.store.ledgerSize()
+        for k in 0..<150 {
+            _ = try? await workspace.signIn(staffID: "NOSUCH\(k)", password: "x", kind: .api, terminal: "T-cap", client: "10.2.\(k / 250).\(k % 250)")
+        }
+        let journaled = try f.entries(since: before).filter { $0["kind"] as? String == "signin.failed" }
+        // One minute's cap, or two if the loop crossed a minute boundary.
+        #expect(journaled.count <= 2 * RefusalJournalCap.perMinute, "\(journaled.count)")
+    }
+}
