@@ -66,6 +66,7 @@ struct Serve: AsyncParsableCommand {
         config.secureCookies = secureCookies
         if let bannerJa { config.bannerJapanese = bannerJa }
         if let bannerEn { config.bannerEnglish = bannerEn }
+        config.metricsToken = ProcessInfo.processInfo.environment["AKASHI_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         try await Self.serve(store: options.store, key: key, config: config)
     }
 

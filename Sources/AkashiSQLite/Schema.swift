@@ -134,6 +134,13 @@ enum Schema {
                 """)
         }
         m.registerMigration("v8-self-report-key") { db in try db.execute(sql: selfReportKeys) }
+        m.registerMigration("v9-suppression-no-delete") { db in
+            // Suppressions were protected from updates only; docs/console.md promises they cannot be removed either.
+            try db.execute(sql: """
+                CREATE TRIGGER console_suppression_no_delete BEFORE DELETE ON console_suppression
+                    BEGIN SELECT RAISE(ABORT, 'suppressions are append-only'); END;
+                """)
+        }
         return m
     }
 

@@ -173,7 +173,10 @@ extension ConsoleRoutes {
             var v = base(a, "自己申告調査 Self-report survey")
             v["open"] = open ?? ""
             v["survey"] = survey ?? ""
-            if let survey {
+            // A survey nobody has answered yet (just opened, or mistyped) is a page saying so, not an error.
+            if let survey, try await console.store.selfReports(survey: survey).isEmpty {
+                v["noAnswers"] = true
+            } else if let survey {
                 let r = try await ReconcileService(store: console.store).reconcile(survey: survey)
                 func rows(_ ids: [String]) -> [[String: Any]] {
                     ids.compactMap { r.details[$0] }.map { d in

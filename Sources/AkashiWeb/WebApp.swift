@@ -45,9 +45,25 @@ public enum WebApp {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: PrometheusMetrics.shared.render())))
+        // Request counts per route and status say who is using what: the configured scraper (its bearer token) or a
+        // signed-in auditor only.
+        router.get("/metrics") { request, _ in
+            var allowed = false
+            if let token = workspace.config.metricsToken, !token.isEmpty,
+               let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
+                allowed = Tokens.constantTimeEqual(String(auth.dropFirst(7)), token)
+            }
+            if !allowed, let cookie = request.cookies[Pages.sessionCookie]?.value,
+               let a = try await workspace.actor(token: cookie, kind: .web), workspace.hasAcknowledged(a), a.can(.audit) {
+                allowed = true
+            }
+            guard allowed else {
+                throw WorkspaceError(.unauthorized, "metrics_forbidden",
+                                     "メトリクスは監査担当か、設定された収集用トークンでのみ読めます。",
+                                     "Metrics are for auditors or the configured scraper token only.")
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: PrometheusMetrics.shared.render())))
         }
         let ledger = LedgerService(store: workspace.store)
         router.get("/ledger/**") { request, _ -> Response in

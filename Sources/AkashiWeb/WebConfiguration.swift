@@ -8,6 +8,9 @@ public struct WebConfiguration: Sendable {
     public var lockoutAfter = 5
     /// How long a lockout lasts, in seconds.
     public var lockoutSeconds: Int64 = 15 * 60
+    /// The token a metrics scraper sends (`Authorization: Bearer …`) to read `/metrics`; without one, only a signed-in
+    /// auditor can read it. Set by `akashi serve` from `AKASHI_METRICS_TOKEN` (never on the command line).
+    public var metricsToken: String?
     /// Sign-in attempts one client address may make a minute (counted before any password is checked). An office
     /// whose clerks all reach the server through one address (NAT) needs it as high as its morning sign-ins.
     public var signInsPerAddressPerMinute = 60

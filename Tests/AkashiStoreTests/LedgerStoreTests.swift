@@ -547,3 +547,18 @@ struct VerifyEveryProblemTests {
         }
     }
 }
+
+@Suite("Append-only console records")
+struct ConsoleAppendOnlyTests {
+    @Test("F-15: a suppression can be neither changed nor deleted, even with SQL on the store")
+    func suppressionNoDelete() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            try store.addSuppression(Suppression(investigation: "I1", staff: "S1", register: nil, reasonCodes: ["vip"],
+                                                 rule: "業務上", createdBy: "S_AUD", created: Timestamp(millis: 0)))
+            #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM console_suppression") }
+            #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE console_suppression SET rule = 'x'") }
+            #expect(try store.suppressions().count == 1)
+        }
+    }
+}

@@ -193,3 +193,36 @@ extension AllWebTests.HardeningTests {
         #expect(journaled.count <= 2 * RefusalJournalCap.perMinute, "\(journaled.count)")
     }
 }
+
+extension AllWebTests.HardeningTests {
+    @Test("F-16: /metrics for the configured scraper token (and auditors), not for a wrong token")
+    func metricsToken() async throws {
+        let f = try await Fixture.shared.value
+        var config = f.workspace.config
+        config.metricsToken = "scrape-secret-0123"
+        let workspace = try await Workspace(store: f.store, config: config, committer: f.workspace.committer)
+        let app = Application(router: WebApp.router(workspace: workspace, templates: try await WebApp.templates()))
+        try await app.test(.router) { client in
+            let good = try await client.get("/metrics", [.authorization: "Bearer scrape-secret-0123"])
+            #expect(good.status == .ok && good.text.contains("# TYPE"))
+            let bad = try await client.get("/metrics", [.authorization: "Bearer scrape-secret-0124"])
+            #expect(bad.status == .unauthorized)
+        }
+    }
+
+    @Test("F-13: a survey nobody has answered (just opened, or mistyped) is a page saying so, not a 500")
+    func surveyWithoutAnswers() async throws {
+        let f = try await Fixture.shared.value
+        try await f.app().test(.router) { client in
+            var aud = Browser()
+            try await aud.signIn(client, f.auditor.id)
+            let nope = try await aud.get(client, "/console/survey?survey=nope")
+            #expect(nope.status == .ok)
+            #expect(nope.text.contains("id=\"no-answers\""))
+            let opened = try await aud.post(client, "/console/survey", ["survey": "matrix-2026"])
+            #expect(opened.status == .seeOther)
+            let page = try await aud.get(client, "/console/survey?survey=matrix-2026")
+            #expect(page.status == .ok && page.text.contains("id=\"no-answers\""))
+        }
+    }
+}
