@@ -15,6 +15,7 @@ struct ConsoleRoutes: Sendable {
 
     /// The auditor of a console request; anyone else gets 403 (and the attempt is journaled).
     func auditor(_ request: Request) async throws -> Actor {
+        try Pages.requireSameOrigin(request)
         let a = try await pages.actor(request)
         guard a.can(.audit) else {
             _ = try await console.journal("console.denied", a, subject: request.uri.path, [("role", .string(a.staff.role.rawValue))])

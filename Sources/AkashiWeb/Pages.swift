@@ -58,6 +58,18 @@ struct Pages: Sendable {
         return a
     }
 
+    /// Refuses a request another site's page made the browser send (`Sec-Fetch-Site` other than `same-origin` or
+    /// `none`), for GETs that write to the ledger: an auditor's page views are journaled, and a page on a sibling
+    /// site could otherwise make an auditor's browser "look at" a person (SameSite cookies stop only other sites).
+    /// Clients that send no such header (scripts, older browsers) are not refused; a typed URL or a bookmark is `none`.
+    static func requireSameOrigin(_ request: Request) throws {
+        guard let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased(),
+              site != "same-origin", site != "none" else { return }
+        throw WorkspaceError(.forbidden, "cross_origin",
+                             "他のサイトからのリンクでは開けません。アドレス欄に入力するか、Akashi の画面から開いてください。",
+                             "Opened from another site: type the address or open it from Akashi's own pages.")
+    }
+
     static func form(_ request: Request) async throws -> [String: String] {
         var req = request
         let buffer = try await req.collectBody(upTo: 64 * 1024)

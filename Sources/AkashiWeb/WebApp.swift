@@ -97,6 +97,7 @@ public enum WebApp {
     /// before the banner is acknowledged.
     @discardableResult
     static func entryReader(_ request: Request, workspace: Workspace, path: String) async throws -> Actor {
+        try Pages.requireSameOrigin(request)
         guard let token = request.cookies[Pages.sessionCookie]?.value,
               let a = try await workspace.actor(token: token, kind: .web) else {
             throw WorkspaceError(.unauthorized, "unauthenticated",
@@ -139,8 +140,10 @@ public enum WebApp {
         PrometheusMetrics.bootstrapOnce()
         let templates = try await templates()
         let router = router(workspace: workspace, templates: templates)
+        // A connection that says nothing for a minute is closed (silent or stalled clients used to stay open for good).
         var app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: .seconds(workspace.config.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(workspace.config.host, port: workspace.config.port),
                                  serverName: "akashi"),
             onServerRunning: { channel in

@@ -8,6 +8,8 @@ public struct WebConfiguration: Sendable {
     public var lockoutAfter = 5
     /// How long a lockout lasts, in seconds.
     public var lockoutSeconds: Int64 = 15 * 60
+    /// Seconds a connection may stay silent (no bytes either way) before it is closed.
+    public var idleTimeoutSeconds: Int64 = 60
     /// The token a metrics scraper sends (`Authorization: Bearer …`) to read `/metrics`; without one, only a signed-in
     /// auditor can read it. Set by `akashi serve` from `AKASHI_METRICS_TOKEN` (never on the command line).
     public var metricsToken: String?

@@ -226,3 +226,32 @@ extension AllWebTests.HardeningTests {
         }
     }
 }
+
+extension AllWebTests.HardeningTests {
+    @Test("F-7: a console page or an entry bundle asked for by another site's page is refused and journals no view; same-origin, typed and header-less requests work")
+    func crossOriginViews() async throws {
+        let f = try await Fixture.shared.value
+        try await f.app().test(.router) { client in
+            var aud = Browser()
+            try await aud.signIn(client, f.auditor.id)
+            let person = f.registerA.members[0]
+            for site in ["same-site", "cross-site"] {
+                let before = try f.store.ledgerSize()
+                var h = aud.headers
+                h[HTTPField.Name("Sec-Fetch-Site")!] = site
+                let r = try await client.execute(uri: "/console/persons/\(person)", method: .get, headers: h)
+                #expect(r.status == .forbidden, "\(site)")
+                let bundle = try await client.execute(uri: "/ledger/tile/entries/000", method: .get, headers: h)
+                #expect(bundle.status == .forbidden, "\(site)")
+                #expect(try f.entries(since: before).isEmpty, "\(site): something was journaled")
+            }
+            for site in ["same-origin", "none"] {
+                var h = aud.headers
+                h[HTTPField.Name("Sec-Fetch-Site")!] = site
+                let r = try await client.execute(uri: "/console/persons/\(person)", method: .get, headers: h)
+                #expect(r.status == .ok, "\(site)")
+            }
+            #expect(try await aud.get(client, "/console/persons/\(person)").status == .ok)
+        }
+    }
+}
