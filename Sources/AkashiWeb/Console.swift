@@ -6,6 +6,7 @@ import AkashiReports
 import AkashiStorage
 import Crypto
 import Foundation
+import HTTPTypes
 import Synchronization
 
 
@@ -222,6 +223,13 @@ final class Console: Sendable {
     /// register) or `register` (any staff, same register and reason codes).
     func dispose(_ a: Actor, _ id: String, disposition: Disposition, rule: String?, scope: String?) async throws {
         var inv = try await investigation(id)
+        // A verdict, once closed, stands: overturning it (say 業務外 into 業務上 with a register-wide suppression) is a
+        // new investigation, with its own record, not an edit of the old one.
+        guard inv.status != "closed" else {
+            throw WorkspaceError(.conflict, "investigation_closed",
+                                 "この調査は処分済みで終了しています。処分を変えるには、新しい調査を開いてください。",
+                                 "This investigation is closed with its verdict; to reconsider, open a new investigation.")
+        }
         let rule = rule?.trimmed.nonEmpty.map { String($0.prefix(500)) }
         inv.disposition = disposition
         inv.rule = rule

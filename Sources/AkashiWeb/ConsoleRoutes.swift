@@ -180,6 +180,7 @@ struct ConsoleRoutes: Sendable {
             }
             v["dispositions"] = Disposition.allCases.map { ["code": $0.rawValue, "ja": $0.ja, "en": $0.en] }
             v["hasReasons"] = !inv.reasonCodes.isEmpty
+            v["closed"] = inv.status == "closed"
             v["suppressions"] = try await console.store.suppressions().filter { $0.investigation == id }.map {
                 ["scope": $0.scopeJa, "rule": $0.rule]
             }

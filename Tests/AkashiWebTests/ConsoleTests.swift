@@ -141,6 +141,13 @@ extension AllWebTests {
                 #expect(d.status == .seeOther)
                 let inv = try #require(try f.store.investigation(id: id))
                 #expect(inv.disposition == .business && inv.decidedBy == f.auditor.id && inv.decided != nil && inv.status == "closed")
+                // Closed, the verdict stands (issue 18, F-14): no second disposition, and no register-wide suppression.
+                let suppressionsBefore = try f.store.suppressions().count
+                let again = try await aud.post(client, loc + "/disposition", ["disposition": "business", "rule": "後から変更",
+                                                                              "scope": "register"])
+                #expect(again.status == .conflict)
+                #expect(try f.store.investigation(id: id)?.rule == "窓口の照会対応")
+                #expect(try f.store.suppressions().count == suppressionsBefore)
                 let k = try kinds(f, since: start).map(\.0)
                 for kind in ["investigation.open", "investigation.assign", "investigation.note", "investigation.interview",
                              "investigation.disposition", "suppression.create"] {
