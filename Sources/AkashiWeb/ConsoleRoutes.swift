@@ -1,5 +1,6 @@
 import AkashiAudit
 import AkashiDomain
+import AkashiInterchange
 import AkashiReports
 import AkashiStorage
 import Foundation
@@ -263,6 +264,10 @@ struct ConsoleRoutes: Sendable {
         var boundary = String(type[b.upperBound...])
         if let semi = boundary.firstIndex(of: ";") { boundary = String(boundary[..<semi]) }
         boundary = boundary.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        // RFC 2046: 1 to 70 characters from a small set. A 60,000-character boundary made the parser take seconds.
+        guard Multipart.isValidBoundary(boundary) else {
+            throw WorkspaceError.invalid("フォームの区切り（boundary）が正しくありません。", "The form's multipart boundary is not valid (RFC 2046).")
+        }
         var req = request
         let buffer = try await req.collectBody(upTo: 256 * 1024)
         let body = [UInt8](buffer.readableBytesView)
@@ -273,7 +278,12 @@ struct ConsoleRoutes: Sendable {
             if let fn = part.filename {
                 if !fn.isEmpty && !part.body.isEmpty { file = (String(fn.suffix(100)), part.body) }
             } else {
-                fields[name] = String(decoding: part.body, as: UTF8.self)
+                let value = String(decoding: part.body, as: UTF8.self)
+                // As in a urlencoded form: tab and line breaks in free text, no other control character.
+                if RecordDecoder.hasControlCharacter(name) || RecordDecoder.hasControlCharacter(value, allowingLineBreaks: true) {
+                    throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
+                }
+                fields[name] = value
             }
         }
         guard let t = fields["csrf"], Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
@@ -289,11 +299,24 @@ enum Multipart {
         var body: [UInt8]
     }
 
+    /// RFC 2046 §5.1.1: 1–70 characters, digits, letters and `'()+_,-./:=? ` (not ending in a space).
+    static func isValidBoundary(_ b: String) -> Bool {
+        let allowed = Set("'()+_,-./:=? ".utf8)
+        return (1...70).contains(b.utf8.count) && b.utf8.last != 0x20
+            && b.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || allowed.contains($0) }
+    }
+
+    /// The first `needle` in `hay` at or after `from`, compared in place (no copy per candidate position).
     static func find(_ hay: [UInt8], _ needle: [UInt8], from: Int) -> Int? {
-        guard !needle.isEmpty, hay.count >= needle.count else { return nil }
+        guard !needle.isEmpty, hay.count >= needle.count, from >= 0 else { return nil }
         var i = from
-        while i + needle.count <= hay.count {
-            if hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
+        let first = needle[0], n = needle.count
+        while i + n <= hay.count {
+            if hay[i] == first {
+                var k = 1
+                while k < n && hay[i + k] == needle[k] { k += 1 }
+                if k == n { return i }
+            }
             i += 1
         }
         return nil

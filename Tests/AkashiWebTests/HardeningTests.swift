@@ -255,3 +255,55 @@ extension AllWebTests.HardeningTests {
         }
     }
 }
+
+/// Issue 18, F-17: the multipart reader.
+@Suite("Multipart reader")
+struct MultipartTests {
+    @Test("boundaries follow RFC 2046 (1–70 characters of a small set); a 60,000-dash boundary is refused")
+    func boundaries() {
+        #expect(Multipart.isValidBoundary("----WebKitFormBoundary7MA4YWxkTrZu0gW"))
+        #expect(Multipart.isValidBoundary(String(repeating: "-", count: 70)))
+        #expect(!Multipart.isValidBoundary(String(repeating: "-", count: 71)))
+        #expect(!Multipart.isValidBoundary(String(repeating: "-", count: 60_000)))
+        #expect(!Multipart.isValidBoundary(""))
+        #expect(!Multipart.isValidBoundary("abc "))
+        #expect(!Multipart.isValidBoundary("a\u{0}b"))
+    }
+
+    @Test("find matches in place, from an offset, and not past the end")
+    func find() {
+        let hay = Array("--x\r\n--xy--x".utf8)
+        #expect(Multipart.find(hay, Array("--x".utf8), from: 0) == 0)
+        #expect(Multipart.find(hay, Array("--x".utf8), from: 1) == 5)
+        #expect(Multipart.find(hay, Array("--xy".utf8), from: 0) == 5)
+        #expect(Multipart.find(hay, Array("--x".utf8), from: 6) == 9)
+        #expect(Multipart.find(hay, Array("--xz".utf8), from: 0) == nil)
+        #expect(Multipart.find(hay, Array("y--x".utf8), from: 8) == 8)
+        #expect(Multipart.find(hay, Array("y--x".utf8), from: 9) == nil)
+    }
+
+    @Test("parts: fields and a file come back whole")
+    func parts() {
+        let body = Array("--B\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n聴取の記録\r\n--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nabc\r\n--B--\r\n".utf8)
+        let p = Multipart.parts(body, boundary: "B")
+        #expect(p.count == 2)
+        #expect(p[0].name == "text" && String(decoding: p[0].body, as: UTF8.self) == "聴取の記録")
+        #expect(p[1].filename == "a.txt" && p[1].body == Array("abc".utf8))
+    }
+}
+
+extension AllWebTests.HardeningTests {
+    @Test("F-17: an interview upload with an over-long boundary is a 400 before any parsing")
+    func longBoundary() async throws {
+        let f = try await Fixture.shared.value
+        try await f.app().test(.router) { client in
+            var aud = Browser()
+            try await aud.signIn(client, f.auditor.id)
+            var h = aud.headers
+            h[.contentType] = "multipart/form-data; boundary=" + String(repeating: "-", count: 60_000)
+            let r = try await client.execute(uri: "/console/investigations/NOSUCH/entries", method: .post, headers: h,
+                                             body: ByteBuffer(string: String(repeating: "-", count: 1000)))
+            #expect(r.status == .badRequest || r.status == .notFound, "\(r.status)")
+        }
+    }
+}
