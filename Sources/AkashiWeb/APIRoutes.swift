@@ -10,14 +10,21 @@ import Hummingbird
 struct APIRoutes: Sendable {
     let workspace: Workspace
 
-    /// The terminal a request comes from: the `X-Akashi-Terminal` header when it is a plain name, else the address.
+    /// The terminal a request comes from: the name the client gives in `X-Akashi-Terminal` (when it is a plain name)
+    /// with the socket address beside it, else the address alone.
     static func terminal(_ request: Request, _ context: WebRequestContext) -> String {
-        if let t = request.headers[HTTPField.Name("X-Akashi-Terminal")!], (1...32).contains(t.count),
+        terminal(named: request.headers[HTTPField.Name("X-Akashi-Terminal")!], address: context.remoteAddress?.ipAddress)
+    }
+
+    /// A client names its terminal, but the name is the client's claim; investigators also get the address the
+    /// connection came from, which the client does not choose (`T27108-01@ip:10.0.0.5`).
+    static func terminal(named name: String?, address: String?) -> String {
+        let ip = address.map { "ip:" + $0 }
+        if let t = name, (1...32).contains(t.count),
            t.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
-            return t
+            return ip.map { t + "@" + $0 } ?? t
         }
-        if let ip = context.remoteAddress?.ipAddress { return "ip:" + ip }
-        return "local"
+        return ip ?? "local"
     }
 
     /// The signed-in actor of a bearer token; 401 without one, 428 until the banner is acknowledged.

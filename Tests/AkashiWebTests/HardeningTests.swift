@@ -307,3 +307,15 @@ extension AllWebTests.HardeningTests {
         }
     }
 }
+
+@Suite("Terminal identity")
+struct TerminalIdentityTests {
+    @Test("F-11: a terminal name the client gives is recorded with the socket address beside it; a bad name is ignored")
+    func terminal() {
+        #expect(APIRoutes.terminal(named: "T27103-01", address: "10.0.0.5") == "T27103-01@ip:10.0.0.5")
+        #expect(APIRoutes.terminal(named: "T27103-01", address: nil) == "T27103-01")
+        #expect(APIRoutes.terminal(named: nil, address: "10.0.0.5") == "ip:10.0.0.5")
+        #expect(APIRoutes.terminal(named: "T 1; drop", address: "10.0.0.5") == "ip:10.0.0.5")
+        #expect(APIRoutes.terminal(named: String(repeating: "T", count: 33), address: nil) == "local")
+    }
+}
