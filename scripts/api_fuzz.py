@@ -2,8 +2,9 @@
 
 Starts `akashi serve` on a free loopback port over a tiny generated city, signs in a clerk, a supervisor and an
 auditor through the API (and acknowledges the banner), and lets schemathesis generate requests for every operation
-of the published schema with each one's token, and with none. The check is that no response is a server error (5xx):
-whatever a client sends, Akashi answers with a clear 4xx or does the work. Bounded: a fixed number of examples per
+of the published schema with each one's token, and with none. The checks: no response is a server error (5xx) —
+whatever a client sends, Akashi answers with a clear 4xx or does the work — and every response's status, content type
+and body are the ones the schema documents. Bounded: a fixed number of examples per
 operation and a fixed seed, so a run takes a few minutes and repeats. Afterwards `akashi ledger verify` must pass on
 the store the fuzzing wrote to (no request can leave the ledger unverifiable).
 
@@ -23,6 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build", "debug", "akashi"))
 PASSWORD = "api-fuzz-password-1"
 EXAMPLES = os.environ.get("AKASHI_FUZZ_EXAMPLES", "25")
+CHECKS = os.environ.get("AKASHI_FUZZ_CHECKS", "not_a_server_error,status_code_conformance,content_type_conformance,"
+                                               "response_schema_conformance")
 
 
 def run(*args, stdin=None):
@@ -105,7 +108,7 @@ def main():
 
         schema = base + "/api/v1/openapi.yaml"
         for role in ["anonymous", "clerk", "supervisor", "auditor"]:
-            args = ["schemathesis", "--config-file", config, "run", schema, "--checks", "not_a_server_error", "--max-examples", EXAMPLES,
+            args = ["schemathesis", "--config-file", config, "run", schema, "--checks", CHECKS, "--max-examples", EXAMPLES,
                     "--seed", "18", "--request-timeout", "30", "--suppress-health-check", "all"]
             if role != "anonymous":
                 # Signing out (and in) would end or replace the session the rest of the run uses.
@@ -113,7 +116,7 @@ def main():
                          "--exclude-path", "/logout", "--exclude-path", "/login"]
             print(f"--- schemathesis as {role}", flush=True)
             p = subprocess.run(args, capture_output=True, text=True, timeout=1200)
-            tail = "\n".join(p.stdout.splitlines()[-25:])
+            tail = "\n".join(p.stdout.splitlines()[-int(os.environ.get("AKASHI_FUZZ_TAIL", "25")):])
             print(tail, flush=True)
             if p.returncode != 0:
                 failures.append(f"schemathesis as {role} (exit {p.returncode})")
