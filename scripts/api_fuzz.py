@@ -13,12 +13,13 @@ Needs: Python `schemathesis` (pip) and a built `akashi` (AKASHI_BIN). Exits non-
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from akashi_scripts import city_staff, on_duty, start_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build", "debug", "akashi"))
@@ -30,14 +31,6 @@ CHECKS = os.environ.get("AKASHI_FUZZ_CHECKS", "not_a_server_error,status_code_co
 
 def run(*args, stdin=None):
     return subprocess.run([AKASHI, *args], input=stdin, capture_output=True, text=True, timeout=600)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def post(url, body, token=None):
@@ -61,35 +54,17 @@ def main():
         r = run("import", "--store", store, *files)
         assert r.returncode in (0, 1), r.stderr[-500:]
         today = time.strftime("%Y-%m-%d")
-        staff = []
-        for f in files:
-            import gzip
-            opener = gzip.open if f.endswith(".gz") else open
-            with opener(f, "rt", encoding="utf-8") as fh:
-                staff += [json.loads(line) for line in fh if '"type":"staff"' in line]
-
-        def on_duty(s):
-            return any(a["duty"] == "koseki" and a["from"] <= today and (a.get("to") is None or today <= a["to"])
-                       for a in s["assignments"])
+        staff = city_staff(files)
         roles = {
-            "clerk": next(s for s in staff if s["role"] == "clerk" and on_duty(s)),
-            "supervisor": next(s for s in staff if s["role"] == "supervisor" and on_duty(s)),
+            "clerk": next(s for s in staff if s["role"] == "clerk" and on_duty(s, today)),
+            "supervisor": next(s for s in staff if s["role"] == "supervisor" and on_duty(s, today)),
             "auditor": next(s for s in staff if s["role"] == "auditor"),
         }
         for s in roles.values():
             r = run("account", "set-password", "--store", store, "--staff", s["id"], stdin=PASSWORD + "\n")
             assert r.returncode == 0, r.stderr
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([AKASHI, "serve", "--store", store, "--port", str(port)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(base + "/healthz", timeout=1).status == 200:
-                    break
-            except Exception:
-                time.sleep(0.1)
+        server, base = start_server(AKASHI, store)
         tokens = {}
         for role, s in roles.items():
             token = post(base + "/api/v1/login", {"staff": s["id"], "password": PASSWORD})["token"]

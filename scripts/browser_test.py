@@ -11,16 +11,16 @@ checked with `akashi ledger verify` and by reading the events (`akashi export`).
 Needs: Debian packages `chromium` and `chromium-driver`, Python `selenium` (pip), and a built `akashi`
 (AKASHI_BIN, default .build-web/debug/akashi). Exits non-zero on failure; the last line is `N passed, M failed`.
 """
-import gzip
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from akashi_scripts import city_staff, on_duty, start_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build-web", "debug", "akashi"))
@@ -39,14 +39,6 @@ def check(name, ok, detail=""):
     else:
         failed += 1
         print(f"FAIL {name} {detail}")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run(*args, stdin=None):
@@ -80,18 +72,9 @@ def main():
         check("import it", r.returncode in (0, 1), r.stderr[-500:])
 
         # A clerk on register duty today, from the generated staff.
-        staff = []
-        for f in files:
-            opener = gzip.open if f.endswith(".gz") else open
-            with opener(f, "rt", encoding="utf-8") as fh:
-                for line in fh:
-                    if '"type":"staff"' in line:
-                        staff.append(json.loads(line))
+        staff = city_staff(files)
         today = time.strftime("%Y-%m-%d")
-        def on_duty(s):
-            return any(a["duty"] == "koseki" and a["from"] <= today and (a.get("to") is None or today <= a["to"])
-                       for a in s["assignments"])
-        clerk = next(s for s in staff if s["role"] == "clerk" and on_duty(s))
+        clerk = next(s for s in staff if s["role"] == "clerk" and on_duty(s, today))
         r = run("account", "set-password", "--store", store, "--staff", clerk["id"], stdin=PASSWORD + "\n")
         check("set a password from stdin", r.returncode == 0, r.stderr)
         check("password not echoed", PASSWORD not in r.stdout + r.stderr)
@@ -115,16 +98,7 @@ def main():
         con.close()
         surname = head.split(" ")[0]
 
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([AKASHI, "serve", "--store", store, "--port", str(port), "--key", key],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for _ in range(200):
-            try:
-                if urllib.request.urlopen(base + "/healthz", timeout=1).status == 200:
-                    break
-            except Exception:
-                time.sleep(0.1)
+        server, base = start_server(AKASHI, store, "--key", key)
         check("server up", urllib.request.urlopen(base + "/healthz", timeout=2).status == 200)
 
         from selenium import webdriver
