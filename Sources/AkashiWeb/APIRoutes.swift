@@ -156,6 +156,8 @@ struct APIRoutes: Sendable {
         }
         api.get("cases") { request, _ -> Response in
             let a = try await actor(request)
+            // One's own open cases: case intake's list, for those who take in cases (on duty or not).
+            guard a.can(.business) else { throw WorkspaceError.forbiddenRole("受付") }
             return JSONBody.response(["cases": try await workspace.store.openCases(staff: a.staff.id, limit: 100).map(Self.caseJSON)])
         }
         api.get("cases/:id") { request, context -> Response in

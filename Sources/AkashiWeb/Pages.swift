@@ -282,6 +282,8 @@ struct Pages: Sendable {
         }
         router.get("/registers/:id/open") { request, context -> Response in
             let a = try await actor(request)
+            // The purpose form is the first step of register work: only those who may do it see it.
+            try workspace.require(a, .business, "戸籍の閲覧")
             let id = try context.parameters.require("id")
             let q = request.uri.queryParameters
             let chosen = q.get("case") ?? ""

@@ -54,7 +54,9 @@ public enum WebApp {
                 allowed = Tokens.constantTimeEqual(String(auth.dropFirst(7)), token)
             }
             if !allowed, let cookie = request.cookies[Pages.sessionCookie]?.value,
-               let a = try await workspace.actor(token: cookie, kind: .web), workspace.hasAcknowledged(a), a.can(.audit) {
+               let a = try await workspace.actor(token: cookie, kind: .web) {
+                // Signed in: an auditor past the banner reads them; anyone else is refused, not asked to sign in.
+                guard workspace.hasAcknowledged(a), a.can(.audit) else { throw WorkspaceError.forbiddenRole("メトリクス") }
                 allowed = true
             }
             guard allowed else {
