@@ -90,7 +90,8 @@ def main():
                 args += ["--header", "Authorization: Bearer " + tokens[role],
                          "--exclude-path", "/logout", "--exclude-path", "/login"]
             print(f"--- schemathesis as {role}", flush=True)
-            p = subprocess.run(args, capture_output=True, text=True, timeout=1200)
+            # In the temporary directory: schemathesis keeps a cache where it runs, never in the repository.
+            p = subprocess.run(args, capture_output=True, text=True, timeout=1200, cwd=tmp)
             tail = "\n".join(p.stdout.splitlines()[-int(os.environ.get("AKASHI_FUZZ_TAIL", "25")):])
             print(tail, flush=True)
             if p.returncode != 0:
