@@ -90,18 +90,21 @@ public struct OfficeAccesses: Codable, Sendable, Equatable {
     public var accessors: Int
     /// Distinct JST dates of any access (閲覧日).
     public var dates: [String]
-    /// Views (閲覧, action `view`) by record kind; kinds with no view are left out.
+    /// Views (閲覧, action `view`) carried out, by record kind; kinds with no view are left out. A refused attempt is
+    /// no view: it is counted in ``refused``.
     public var counts: [String: Int]
-    /// Searches whose results listed one of the subject's registers.
+    /// Searches carried out whose results listed one of the subject's registers.
     public var searches: Int
-    /// Prints (証明書・帳票出力).
+    /// Prints (証明書・帳票出力) carried out.
     public var prints: Int
+    /// Attempts that were refused or failed (outcome other than `ok`): nothing was shown or printed.
+    public var refused: Int
     /// Distinct registers of the subject touched; a register and its 改製原戸籍 count as one (対象戸籍数).
     public var registers: Int
     public var events: [DisclosedEvent]
 
     public init(office: String, name: String, accessors: Int, dates: [String], counts: [String: Int], searches: Int,
-                prints: Int, registers: Int, events: [DisclosedEvent]) {
+                prints: Int, refused: Int = 0, registers: Int, events: [DisclosedEvent]) {
         self.office = office
         self.name = name
         self.accessors = accessors
@@ -109,8 +112,28 @@ public struct OfficeAccesses: Codable, Sendable, Equatable {
         self.counts = counts
         self.searches = searches
         self.prints = prints
+        self.refused = refused
         self.registers = registers
         self.events = events
+    }
+
+    /// A report written before `refused` existed reads with 0 refused.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        office = try c.decode(String.self, forKey: .office)
+        name = try c.decode(String.self, forKey: .name)
+        accessors = try c.decode(Int.self, forKey: .accessors)
+        dates = try c.decode([String].self, forKey: .dates)
+        counts = try c.decode([String: Int].self, forKey: .counts)
+        searches = try c.decode(Int.self, forKey: .searches)
+        prints = try c.decode(Int.self, forKey: .prints)
+        refused = try c.decodeIfPresent(Int.self, forKey: .refused) ?? 0
+        registers = try c.decode(Int.self, forKey: .registers)
+        events = try c.decode([DisclosedEvent].self, forKey: .events)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case office, name, accessors, dates, counts, searches, prints, refused, registers, events
     }
 }
 
@@ -475,7 +498,7 @@ public struct DisclosureService: Sendable {
             let list = Self.inTimeOrder(byOffice[code]!)
             var counts: [String: Int] = [:]
             var touched = Set<String>()
-            for (_, e) in list {
+            for (_, e) in list where e.outcome == .ok {
                 if e.action == .view { counts[e.record.rawValue, default: 0] += 1 }
                 if e.action != .search, let r = e.register, idSet.contains(r) { touched.insert(groups[r] ?? r) }
             }
@@ -484,8 +507,9 @@ public struct DisclosureService: Sendable {
                 accessors: Set(list.map(\.event.staff)).count,
                 dates: Array(Set(list.map { $0.event.at.jstDate })).sorted().map(\.description),
                 counts: counts,
-                searches: list.count { $0.event.action == .search },
-                prints: list.count { $0.event.action == .print },
+                searches: list.count { $0.event.action == .search && $0.event.outcome == .ok },
+                prints: list.count { $0.event.action == .print && $0.event.outcome == .ok },
+                refused: list.count { $0.event.outcome != .ok },
                 registers: touched.count,
                 events: try list.map { try disclosed($0) }))
         }

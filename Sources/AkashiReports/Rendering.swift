@@ -72,6 +72,17 @@ public enum ReportText {
     /// Japanese name of an action value.
     public static func actionJa(_ raw: String) -> String { AccessAction(rawValue: raw)?.ja ?? raw }
 
+    /// What became of an attempt, in Japanese and English; empty for one carried out (`ok`). A refused view or print
+    /// showed or printed nothing, and a resident must not read it as done.
+    public static func outcomeText(_ raw: String) -> (ja: String, en: String) {
+        switch AccessOutcome(rawValue: raw) {
+        case .ok: ("", "")
+        case .denied: ("拒否（表示・出力されていません）", "refused: nothing was shown or printed")
+        case .not_found: ("該当なし（表示されていません）", "not found: nothing was shown")
+        case .error, nil: ("失敗（表示・出力されていません）", "failed: nothing was shown or printed")
+        }
+    }
+
     /// Japanese name of a requester class.
     public static func requesterJa(_ raw: String) -> String { Requester(rawValue: raw)?.ja ?? raw }
 
@@ -137,6 +148,10 @@ extension DisclosureReport {
                 + " <span class=\"en\">\(views) in total" + (parts.isEmpty ? "" : " (\(en))") + "</span></td></tr>\n"
             s += "<tr><th>検索 <span class=\"en\">Searches listing your register</span></th><td>\(o.searches)回</td></tr>\n"
             s += "<tr><th>証明書等の出力 <span class=\"en\">Prints</span></th><td>\(o.prints)回</td></tr>\n"
+            if o.refused > 0 {
+                s += "<tr><th>拒否された試み <span class=\"en\">Refused attempts</span></th><td>\(o.refused)回"
+                    + "（表示・出力されていません） <span class=\"en\">nothing was shown or printed</span></td></tr>\n"
+            }
             s += "<tr><th>対象戸籍数 <span class=\"en\">Registers</span></th><td>\(o.registers)</td></tr>\n"
             s += "</table>\n"
             s += eventsTable(o.events)
@@ -194,7 +209,9 @@ extension DisclosureReport {
         if auditor { s += "<th>職員 <span class=\"en\">Staff</span></th>" }
         s += "</tr>\n"
         for e in events {
-            s += "<tr><td>\(h(e.at))</td><td>\(h(ReportText.actionJa(e.action))) <span class=\"en\">\(h(e.action))</span></td>"
+            let outcome = ReportText.outcomeText(e.outcome)
+            let refused = outcome.ja.isEmpty ? "" : "<br><strong>\(h(outcome.ja))</strong> <span class=\"en\">\(h(outcome.en))</span>"
+            s += "<tr><td>\(h(e.at))</td><td>\(h(ReportText.actionJa(e.action))) <span class=\"en\">\(h(e.action))</span>\(refused)</td>"
                 + "<td>\(h(ReportText.recordJa(e.record))) <span class=\"en\">\(h(e.record))</span></td><td>\(e.index)</td>"
             if auditor { s += "<td>\(h(e.staff ?? ""))</td>" }
             s += "</tr>\n"

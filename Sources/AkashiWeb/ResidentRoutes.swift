@@ -84,6 +84,7 @@ struct ResidentRoutes: Sendable {
             func ev(_ e: DisclosedEvent) -> [String: Any] {
                 ["at": e.at, "date": ReportText.wareki(e.date), "action": ReportText.actionJa(e.action), "actionEn": e.action,
                  "record": ReportText.recordJa(e.record), "register": e.register ?? "", "outcome": e.outcome,
+                 "outcomeJa": ReportText.outcomeText(e.outcome).ja, "outcomeEn": ReportText.outcomeText(e.outcome).en,
                  "index": e.index, "receipt": e.receipt != nil]
             }
             var v: [String: Any] = ["title": "閲覧履歴 Your access history", "shown": true]

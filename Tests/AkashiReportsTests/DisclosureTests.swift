@@ -181,6 +181,35 @@ struct DisclosureTests {
         #expect(!html.contains("S1<"))
     }
 
+    @Test("refused attempts are no views or prints: counted apart, and marked as refused in the letter (issue 19, R-2)")
+    func refusedAttempts() async throws {
+        let t = try TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.staff("S1", "山田 花子"),
+            Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
+            Lines.access("E1", at: "2011-03-11T10:41:12+09:00", register: "R1", person: "P1"),
+            Lines.access("E2", at: "2011-03-11T10:42:12+09:00", record: "fuhyo", register: "R1", person: "P1", outcome: "denied"),
+            Lines.access("E3", at: "2011-03-11T10:43:12+09:00", action: "print", record: "fuhyo", register: "R1", person: "P1",
+                         outcome: "denied"),
+        ])
+        let r = try await DisclosureService(store: t.store).disclose(DisclosureQuery(subject: .person("P1"), from: day("2011-01-01"),
+                                                                                to: day("2011-12-31")))
+        let o = try #require(r.offices.first)
+        #expect(o.counts == ["current": 1])
+        #expect(o.prints == 0 && o.refused == 2)
+        #expect(o.events.count == 3)
+        let html = r.html()
+        #expect(html.contains("計1回"))
+        #expect(html.contains("拒否された試み"))
+        #expect(html.components(separatedBy: "拒否（表示・出力されていません）").count - 1 == 2)
+        // A report written before `refused` existed still reads.
+        var object = try #require(try JSONSerialization.jsonObject(with: try r.jsonData()) as? [String: Any])
+        object["offices"] = (object["offices"] as? [[String: Any]])?.map { o in var o = o; o["refused"] = nil; return o }
+        let json = try JSONSerialization.data(withJSONObject: object)
+        #expect(!String(decoding: json, as: UTF8.self).contains("refused"))
+        let old = try JSONDecoder().decode(DisclosureReport.self, from: json)
+        #expect(old.offices.first?.refused == 0)
+    }
+
     @Test("CSV: BOM, one row per office with the same columns; an events CSV with one row per event")
     func csvShape() async throws {
         let (_, r) = try await Self.seedReport()

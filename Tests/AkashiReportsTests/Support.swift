@@ -113,8 +113,9 @@ enum Lines {
     }
     static func access(_ id: String, at: String, staff: String = "S1", office: String = "27108", action: String = "view",
                        record: String = "current", register: String?, person: String? = nil, caseID: String? = nil,
-                       results: [String]? = nil, reason: String? = nil) -> String {
+                       results: [String]? = nil, reason: String? = nil, outcome: String? = nil) -> String {
         var s = #"{"type":"access","id":"\#(id)","at":"\#(at)","staff":"\#(staff)","office":"\#(office)","action":"\#(action)","record":"\#(record)""#
+        if let outcome { s += #","outcome":"\#(outcome)""# }
         if let register { s += #","register":"\#(register)""# }
         if let person { s += #","person":"\#(person)""# }
         if let caseID { s += #","case":"\#(caseID)""# }
