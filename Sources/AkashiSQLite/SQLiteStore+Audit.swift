@@ -342,7 +342,12 @@ extension SQLiteStore: FindingStore {
             sql += " UNION ALL " + selectPlain + (plain.isEmpty ? "" : " WHERE " + plain.joined(separator: " AND "))
             args += plainArgs
         }
-        sql += " ORDER BY " + (filter.order == .time ? "15, 2" : "12 DESC, 15, 2")
+        let order = switch filter.order {
+        case .time: "15, 2"
+        case .score: "12 DESC, 15, 2"
+        case .newest: "15 DESC, 2 DESC"
+        }
+        sql += " ORDER BY " + order
         if let limit = filter.limit {
             sql += " LIMIT ? OFFSET ?"
             args += [max(0, limit), max(0, filter.offset)]

@@ -40,6 +40,8 @@ public struct FindingFilter: Sendable, Hashable {
         case time
         /// Highest score first (the worklist), then oldest first.
         case score
+        /// Newest first (then ledger order, last first): a timeline that starts from today.
+        case newest
     }
 
     public var staff: String?
@@ -555,6 +557,14 @@ public struct AuditService: Sendable {
     public func timeline(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, limit: Int? = nil) throws
         -> [StoredFinding] {
         try findings(FindingFilter(staff: staff, from: from, to: to, limit: limit))
+    }
+
+    /// One page of a staff member's accesses, newest first, and whether older ones follow.
+    public func timelinePage(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, page: Int, size: Int) throws
+        -> (rows: [StoredFinding], more: Bool) {
+        let rows = try findings(FindingFilter(staff: staff, from: from, to: to, order: .newest, limit: size + 1,
+                                              offset: page * size))
+        return (Array(rows.prefix(size)), rows.count > size)
     }
 
     /// Every access to a person, oldest first.

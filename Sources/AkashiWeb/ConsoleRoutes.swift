@@ -51,6 +51,8 @@ struct ConsoleRoutes: Sendable {
 
     /// The last worklist page one can ask for (50 rows a page: half a million findings).
     static let maxPage = 10_000
+    /// Accesses on one page of a staff timeline.
+    static let timelinePageSize = 500
 
     func add(to router: Router<WebRequestContext>) {
         // MARK: Worklist and evidence
@@ -117,9 +119,23 @@ struct ConsoleRoutes: Sendable {
             v["from"] = q.get("from") ?? ""
             v["to"] = q.get("to") ?? ""
             let sup = try await console.store.suppressions()
-            let rows = try console.audit.timeline(staff: id, from: from, to: to, limit: 2000)
+            // Newest first, a page at a time, saying when older accesses follow (it used to stop at 2,000, oldest
+            // first, and the newest months were missing without a word).
+            let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
+            let (rows, more) = try console.audit.timelinePage(staff: id, from: from, to: to, page: page,
+                                                              size: Self.timelinePageSize)
             v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
             v["count"] = rows.count
+            v["first"] = page * Self.timelinePageSize + (rows.isEmpty ? 0 : 1)
+            v["last"] = page * Self.timelinePageSize + rows.count
+            var query = ""
+            if let f = q.get("from"), !f.isEmpty { query += "&from=" + Pages.urlEncoded(f) }
+            if let t = q.get("to"), !t.isEmpty { query += "&to=" + Pages.urlEncoded(t) }
+            let here = "/console/staff/\(Pages.urlEncoded(id, path: true))?page="
+            v["hasOlder"] = more
+            v["older"] = here + String(page + 1) + query
+            v["hasNewer"] = page > 0
+            v["newer"] = here + String(max(page - 1, 0)) + query
             v["investigations"] = try await console.store.investigations(status: nil, staff: id, finding: nil).map {
                 ["id": $0.id, "title": $0.title, "status": $0.status, "disposition": $0.disposition?.ja ?? ""]
             }
