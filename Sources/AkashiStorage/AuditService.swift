@@ -139,7 +139,7 @@ public protocol FindingStore: AnyObject, Sendable {
     /// ones), like ``saveFindings(_:)``. A store may keep the plainly explained ones
     /// (``AccessFinding/isPlainlyExplained``) compactly, as long as every read returns them as saved.
     func saveSweepFindings(_ findings: [StoredFinding]) throws
-    /// Flagged findings not yet written to the ledger, oldest first.
+    /// Flagged findings not yet written to the ledger, in ledger order of their accesses.
     func unjournaledFindings(limit: Int) throws -> [StoredFinding]
     /// Marks findings as written to the ledger.
     func markJournaled(_ accessIDs: [String]) throws

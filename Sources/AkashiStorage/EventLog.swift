@@ -43,7 +43,7 @@ public struct EventSelection: Sendable, Hashable {
 public protocol EventLogReader: AnyObject, Sendable {
     /// Entry bytes for the ledger indexes `range` (every event type), in order.
     func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]]
-    /// The ledger index of the event with this ID.
+    /// The ledger index of the event with this ID: any event, an access or one of Akashi's own journal events.
     func ledgerIndex(ofEvent id: String) throws -> UInt64?
     /// Up to `limit` access events with ledger index ≥ `from`, in ledger order.
     func accessEvents(from: UInt64, limit: Int) throws -> [LedgerEntryRow]

@@ -8,8 +8,8 @@ import AkashiDomain
 public protocol ReferenceStore: AnyObject, Sendable {
     /// The staff member with this ID.
     func staffMember(id: String) async throws -> Staff?
-    /// Staff members, in ID order, whose latest assignment is at `office` (any office when `nil`) and whose role is
-    /// `role` (any role when `nil`).
+    /// Staff members, in ID order, whose latest assignment (the last one the record lists) is at `office` (any office
+    /// when `nil`) and whose role is `role` (any role when `nil`).
     func staffMembers(office: String?, role: StaffRole?) async throws -> [Staff]
     /// The office with this code.
     func office(code: String) async throws -> Office?
@@ -33,7 +33,10 @@ public protocol ReferenceStore: AnyObject, Sendable {
     func cases(ids: [String]) async throws -> [Case]
     /// Cases that name the person (when given) or one of the registers, each once, in ID order.
     func cases(person: String?, registers: [String]) async throws -> [Case]
-    /// Registers matching a name, kana, birth or 本籍 query (an empty query matches nothing), at most `limit`.
+    /// Registers matching a name, kana, birth or 本籍 query, at most `limit`. The fields given must all fit (AND); name,
+    /// kana and birth must fit one member of the register (with or without the space between family and given name,
+    /// birth as a prefix: `1969`, `1969-06`), 本籍 the register itself. A field that is empty or only blanks is absent,
+    /// and a query with no field matches nothing (empty is unknown). Current registers first, then by ID.
     func searchRegisters(_ query: RegisterQuery, limit: Int) async throws -> [Register]
     /// Every answer to a self-report survey, in staff order.
     func selfReports(survey: String) async throws -> [SelfReport]

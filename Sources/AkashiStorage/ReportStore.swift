@@ -102,13 +102,14 @@ public protocol ReportStore: AkashiStore, ReferenceStore, IssuanceStore, Finding
     // MARK: 本人通知
     /// Creates or replaces a person's registration.
     func saveNoticeRegistration(_ r: NoticeRegistration) async throws
+    /// Every registration, in person-ID order.
     func noticeRegistrations() async throws -> [NoticeRegistration]
     /// Stores a notice unless one exists for the same person and case; returns the stored notice (new or old) and
     /// whether it is new.
     func insertNotice(_ n: ResidentNotice) async throws -> (notice: ResidentNotice, inserted: Bool)
-    /// Notices, oldest first; only those not yet mailed when `pendingOnly`.
+    /// Notices in the order they were produced; only those not yet mailed when `pendingOnly`.
     func notices(pendingOnly: Bool) async throws -> [ResidentNotice]
-    /// Notices whose journal event is not (known to be) in the ledger.
+    /// Notices whose journal event is not (known to be) in the ledger, in the order they were produced.
     func unjournaledNotices() async throws -> [ResidentNotice]
     func markNoticesJournaled(ids: [Int64]) async throws
     /// Marks a notice as mailed; `false` when there is no such notice or it was marked already.

@@ -226,11 +226,11 @@ public protocol AkashiStore: EventLogReader {
     func integrityProblems() throws -> [String]
     /// The verifier key the store's checkpoints were signed with, as recorded when signing (public, not trusted by itself).
     func recordedVerifierKey() throws -> String?
-    /// Records the verifier key (public) of the signer.
+    /// Records the verifier key (public) of the signer, replacing the one recorded before.
     func recordVerifierKey(_ text: String) throws
     /// All stored checkpoints, oldest first.
     func checkpoints() throws -> [StoredCheckpoint]
-    /// Stores a signed checkpoint (append-only).
+    /// Stores a signed checkpoint (append-only): one of a size already stored is ignored, the first one stays.
     func saveCheckpoint(_ checkpoint: StoredCheckpoint) throws
 }
 

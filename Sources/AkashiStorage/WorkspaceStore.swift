@@ -161,23 +161,24 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     func account(staff: String) async throws -> WorkspaceAccount?
     /// Creates or replaces the password hash of an account, clearing its lockout.
     func setPasswordHash(staff: String, hash: String) async throws
-    /// Records a failed sign-in; locks the account until `lockUntil` when given. Returns the failures in a row.
+    /// Records a failed sign-in; locks the account until `lockUntil` when given (without one, a lock already set
+    /// stays). Returns the failures in a row, this one included.
     @discardableResult
     func recordFailedSignIn(staff: String, lockUntil: Int64?) async throws -> Int
-    /// Clears the failure count after a successful sign-in.
+    /// Clears the failure count and any lock after a successful sign-in.
     func clearFailedSignIns(staff: String) async throws
     func createSession(_ session: WorkspaceSession) async throws
     func session(tokenHash: String) async throws -> WorkspaceSession?
     func touchSession(tokenHash: String, at millis: Int64) async throws
     func acknowledgeBanner(tokenHash: String, version: String) async throws
     func deleteSession(tokenHash: String) async throws
-    /// Ends sessions idle since before `millis`.
+    /// Ends sessions whose last use is before `millis` (one last used at `millis` stays).
     func deleteSessions(idleSince millis: Int64) async throws
 
     // MARK: Banner
-    /// The newest banner version, if any was stored.
+    /// The banner version stored last, if any was stored.
     func currentBanner() async throws -> BannerText?
-    /// Stores a new banner version (versions are kept, never changed).
+    /// Stores a new banner version (versions are kept, never changed; the workspace numbers them).
     func saveBanner(_ banner: BannerText, at millis: Int64) async throws
 
     // MARK: Cases
@@ -199,7 +200,7 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     func spendApproval(id: String, staff: String) async throws -> Bool
     /// Records a decision on an approval if, and only if, it is still pending, in one conditional write: of two
     /// simultaneous decisions (two supervisors, or a grant and a denial) only one takes effect. Returns whether this
-    /// call decided it.
+    /// call decided it. Who may decide (never the requester) is the workspace's rule, not the store's.
     func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) async throws -> Bool
     func pendingApprovals(office: String) async throws -> [ApprovalRequest]
 }
