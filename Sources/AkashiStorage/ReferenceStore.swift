@@ -36,7 +36,8 @@ public protocol ReferenceStore: AnyObject, Sendable {
     /// Registers matching a name, kana, birth or 本籍 query, at most `limit`. The fields given must all fit (AND); name,
     /// kana and birth must fit one member of the register (with or without the space between family and given name,
     /// birth as a prefix: `1969`, `1969-06`), 本籍 the register itself. A field that is empty or only blanks is absent,
-    /// and a query with no field matches nothing (empty is unknown). Current registers first, then by ID.
+    /// and a query with no field matches nothing (empty is unknown). Current registers first, then by ID (a query of
+    /// 本籍 alone: by ID).
     func searchRegisters(_ query: RegisterQuery, limit: Int) async throws -> [Register]
     /// Every answer to a self-report survey, in staff order.
     func selfReports(survey: String) async throws -> [SelfReport]
