@@ -35,6 +35,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve a non-loopback --host without --secure-cookies (plain HTTP: passwords and sessions cross the network in the clear; a test network only).")
     var allowPlainHttp = false
 
+    @Option(name: .customLong("trusted-proxy"),
+            help: "The address of a reverse proxy (the TLS proxy) whose X-Forwarded-For is believed; repeatable.")
+    var trustedProxy: [String] = []
+
     @Option(help: "Warning banner text in Japanese (a new version when it changes).")
     var bannerJa: String?
 
@@ -64,6 +68,7 @@ struct Serve: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.secureCookies = secureCookies
+        config.trustedProxies = Set(trustedProxy)
         if let bannerJa { config.bannerJapanese = bannerJa }
         if let bannerEn { config.bannerEnglish = bannerEn }
         config.metricsToken = ProcessInfo.processInfo.environment["AKASHI_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

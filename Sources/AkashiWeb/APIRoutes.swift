@@ -12,8 +12,8 @@ struct APIRoutes: Sendable {
 
     /// The terminal a request comes from: the name the client gives in `X-Akashi-Terminal` (when it is a plain name)
     /// with the socket address beside it, else the address alone.
-    static func terminal(_ request: Request, _ context: WebRequestContext) -> String {
-        terminal(named: request.headers[HTTPField.Name("X-Akashi-Terminal")!], address: context.remoteAddress?.ipAddress)
+    static func terminal(_ request: Request, _ context: WebRequestContext, _ workspace: Workspace) -> String {
+        terminal(named: request.headers[HTTPField.Name("X-Akashi-Terminal")!], address: workspace.clientAddress(request, context))
     }
 
     /// A client names its terminal, but the name is the client's claim; investigators also get the address the
@@ -60,8 +60,8 @@ struct APIRoutes: Sendable {
                 throw WorkspaceError.invalid("staff と password を指定してください。", "Give staff and password.")
             }
             let (token, _) = try await workspace.signIn(staffID: staff, password: password, kind: .api,
-                                                        terminal: Self.terminal(request, context),
-                                                        client: context.remoteAddress?.ipAddress ?? "local")
+                                                        terminal: Self.terminal(request, context, workspace),
+                                                        client: workspace.clientAddress(request, context) ?? "local")
             return JSONBody.response(["token": token, "tokenType": "Bearer", "banner": workspace.currentBanner.version])
         }
         api.post("logout") { request, _ -> Response in

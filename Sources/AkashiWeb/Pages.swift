@@ -155,8 +155,8 @@ struct Pages: Sendable {
             }
             do {
                 let (token, _) = try await workspace.signIn(staffID: f["staff"] ?? "", password: f["password"] ?? "",
-                                                            kind: .web, terminal: APIRoutes.terminal(request, context),
-                                                            client: context.remoteAddress?.ipAddress ?? "local")
+                                                            kind: .web, terminal: APIRoutes.terminal(request, context, workspace),
+                                                            client: workspace.clientAddress(request, context) ?? "local")
                 var r = Response(status: .seeOther, headers: [.location: "/banner"])
                 r.setCookie(cookie(Self.sessionCookie, token))
                 r.setCookie(cookie(Self.preCookie, "", maxAge: 0))

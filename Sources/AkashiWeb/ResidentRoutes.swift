@@ -17,7 +17,7 @@ struct ResidentRoutes: Sendable {
     static let reportCookie = "akashi_resident"
 
     func client(_ request: Request, _ context: WebRequestContext) -> String {
-        context.remoteAddress?.ipAddress ?? "local"
+        console.workspace.clientAddress(request, context) ?? "local"
     }
 
     func form(error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {

@@ -258,3 +258,13 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         }
     }
 }
+
+extension Workspace {
+    /// The address a request comes from: the socket's, or, when the socket is a trusted proxy, the last address that
+    /// proxy put in `X-Forwarded-For` (``WebConfiguration/trustedProxies``). `nil` when there is no socket (tests).
+    func clientAddress(_ request: Request, _ context: WebRequestContext) -> String? {
+        Self.clientAddress(socket: context.remoteAddress?.ipAddress,
+                           forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!],
+                           trusted: config.trustedProxies)
+    }
+}

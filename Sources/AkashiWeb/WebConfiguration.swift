@@ -8,6 +8,10 @@ public struct WebConfiguration: Sendable {
     public var lockoutAfter = 5
     /// How long a lockout lasts, in seconds.
     public var lockoutSeconds: Int64 = 15 * 60
+    /// Addresses of the reverse proxies in front of the server (the TLS proxy). Only from these is `X-Forwarded-For`
+    /// believed: the client is then the last address the proxy added. From anyone else the header is ignored, so no
+    /// client can choose the address recorded for it or counted against a sign-in limit.
+    public var trustedProxies: Set<String> = []
     /// Seconds a connection may stay silent (no bytes either way) before it is closed.
     public var idleTimeoutSeconds: Int64 = 60
     /// The token a metrics scraper sends (`Authorization: Bearer …`) to read `/metrics`; without one, only a signed-in

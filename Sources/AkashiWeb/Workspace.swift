@@ -128,6 +128,17 @@ public final class Workspace: Sendable {
     }
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// The client's address from a socket address and the `X-Forwarded-For` values: the socket's, or, when the socket
+    /// is a trusted proxy, the last address that proxy added (what the client sent before it may be forged).
+    static func clientAddress(socket: String?, forwardedFor: [String], trusted: Set<String>) -> String? {
+        guard let socket, trusted.contains(socket) else { return socket }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        // The proxy appends the address it saw; what the client sent before it may be forged.
+        guard let last = hops.last, !last.isEmpty, last.count <= 45,
+              last.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else { return socket }
+        return last
+    }
     var now: Timestamp { Timestamp(millis: Self.nowMillis()) }
 
     /// The banner in force.

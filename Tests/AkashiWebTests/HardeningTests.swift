@@ -319,3 +319,21 @@ struct TerminalIdentityTests {
         #expect(APIRoutes.terminal(named: String(repeating: "T", count: 33), address: nil) == "local")
     }
 }
+
+@Suite("Client address behind a proxy")
+struct ClientAddressTests {
+    @Test("X-Forwarded-For is believed only from a configured proxy, and then only its last hop")
+    func forwarded() {
+        let proxy: Set<String> = ["10.0.0.1"]
+        // From the proxy: the address it added (the last), not what the client claimed before it.
+        #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: ["1.2.3.4, 198.51.100.7"], trusted: proxy) == "198.51.100.7")
+        #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: ["1.2.3.4", "2001:db8::7"], trusted: proxy) == "2001:db8::7")
+        // From anyone else the header is ignored.
+        #expect(Workspace.clientAddress(socket: "198.51.100.9", forwardedFor: ["1.2.3.4"], trusted: proxy) == "198.51.100.9")
+        #expect(Workspace.clientAddress(socket: "198.51.100.9", forwardedFor: ["1.2.3.4"], trusted: []) == "198.51.100.9")
+        // A proxy that sent nothing usable: its own address.
+        #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: [], trusted: proxy) == "10.0.0.1")
+        #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: ["<script>"], trusted: proxy) == "10.0.0.1")
+        #expect(Workspace.clientAddress(socket: nil, forwardedFor: ["1.2.3.4"], trusted: proxy) == nil)
+    }
+}
