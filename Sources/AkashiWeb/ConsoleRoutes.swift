@@ -1,6 +1,5 @@
 import AkashiAudit
 import AkashiDomain
-import AkashiInterchange
 import AkashiReports
 import AkashiStorage
 import Foundation
@@ -295,10 +294,7 @@ struct ConsoleRoutes: Sendable {
                 if !fn.isEmpty && !part.body.isEmpty { file = (String(fn.suffix(100)), part.body) }
             } else {
                 let value = String(decoding: part.body, as: UTF8.self)
-                // As in a urlencoded form: tab and line breaks in free text, no other control character.
-                if RecordDecoder.hasControlCharacter(name) || RecordDecoder.hasControlCharacter(value, allowingLineBreaks: true) {
-                    throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
-                }
+                try WorkspaceError.checkField(name, value)
                 fields[name] = value
             }
         }

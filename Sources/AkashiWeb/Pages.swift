@@ -1,5 +1,4 @@
 import AkashiDomain
-import AkashiInterchange
 import AkashiStorage
 import Foundation
 import HTTPTypes
@@ -81,10 +80,7 @@ struct Pages: Sendable {
             }
             let key = decode(kv[0])
             let value = kv.count > 1 ? decode(kv[1]) : ""
-            // Tab and line breaks belong in a note; no other control character belongs in any field.
-            if RecordDecoder.hasControlCharacter(key) || RecordDecoder.hasControlCharacter(value, allowingLineBreaks: true) {
-                throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
-            }
+            try WorkspaceError.checkField(key, value)
             if let old = out[key] { out[key] = old + "," + value } else { out[key] = value }
         }
         return out

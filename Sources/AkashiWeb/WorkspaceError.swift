@@ -110,6 +110,15 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
         return n
     }
 
+    /// Refuses a field of a form or a request body whose name or value holds a control character: tab and line breaks
+    /// belong in free text (a note, a reason), no other control character belongs in any field. The one check for
+    /// urlencoded forms, multipart forms and JSON bodies.
+    static func checkField(_ name: String, _ value: String) throws {
+        if RecordDecoder.hasControlCharacter(name) || RecordDecoder.hasControlCharacter(value, allowingLineBreaks: true) {
+            throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
+        }
+    }
+
     static func invalid(_ ja: String, _ en: String) -> WorkspaceError {
         WorkspaceError(.badRequest, "invalid_request", ja, en)
     }
@@ -214,18 +223,16 @@ enum JSONBody {
         guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
             throw WorkspaceError.invalid("リクエスト本文は JSON オブジェクトにしてください。", "The body must be a JSON object.")
         }
-        // As in a form: tab and line breaks in free text, no other control character in any key or string.
-        func clean(_ v: Any) -> Bool {
+        // As in a form: every key and string checked (``WorkspaceError/checkField(_:_:)``).
+        func check(_ name: String, _ v: Any) throws {
             switch v {
-            case let s as String: !RecordDecoder.hasControlCharacter(s, allowingLineBreaks: true)
-            case let a as [Any]: a.allSatisfy(clean)
-            case let o as [String: Any]: o.allSatisfy { !RecordDecoder.hasControlCharacter($0.key) && clean($0.value) }
-            default: true
+            case let s as String: try WorkspaceError.checkField(name, s)
+            case let a as [Any]: for x in a { try check(name, x) }
+            case let o as [String: Any]: for (k, x) in o { try check(k, x) }
+            default: try WorkspaceError.checkField(name, "")
             }
         }
-        guard clean(obj) else {
-            throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
-        }
+        try check("", obj)
         return obj
     }
 }
