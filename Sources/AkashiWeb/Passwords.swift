@@ -114,13 +114,6 @@ final class PasswordGate: Sendable {
         queue.maxConcurrentOperationCount = workers
     }
 
-    static let busy = WorkspaceError(.serviceUnavailable, "signin_busy",
-                                     "サインインが混み合っています。少し待ってからもう一度お試しください。",
-                                     "Too many sign-ins at once: try again in a moment.")
-    static let throttled = WorkspaceError(.tooManyRequests, "signin_throttled",
-                                          "この端末からのサインインの試行が多すぎます。1 分ほど待ってからお試しください。",
-                                          "Too many sign-in attempts from this address: wait a minute.")
-
     /// Admits one attempt from `client` for `account` (nil: an unknown account), or throws why not; `release` must
     /// follow once the attempt is decided.
     func admit(client: String, account: String?, now: Int64 = Workspace.nowMillis()) throws(WorkspaceError) {
@@ -128,11 +121,11 @@ final class PasswordGate: Sendable {
         try state.withLock { (s: inout State) throws(WorkspaceError) in
             var c = s.clients[client] ?? (window, 0)
             if c.window != window { c = (window, 0) }
-            guard c.count < perClient else { throw Self.throttled }
-            guard s.inFlight < workers + maxWaiting else { throw Self.busy }
+            guard c.count < perClient else { throw WorkspaceError.signInThrottled }
+            guard s.inFlight < workers + maxWaiting else { throw WorkspaceError.signInBusy }
             if let account {
                 // Another check of this account is running: this guess waits for no one and is refused.
-                guard s.accounts.insert(account).inserted else { throw Self.busy }
+                guard s.accounts.insert(account).inserted else { throw WorkspaceError.signInBusy }
             }
             c.count += 1
             s.clients[client] = c

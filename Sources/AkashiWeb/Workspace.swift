@@ -224,7 +224,7 @@ public final class Workspace: Sendable {
         do {
             try passwords.admit(client: client ?? terminal, account: staffID)
         } catch {
-            try await fail(error.code == PasswordGate.throttled.code ? "throttled" : "busy", error, known: false, capped: true)
+            try await fail(error.code == WorkspaceError.signInThrottled.code ? "throttled" : "busy", error, known: false, capped: true)
         }
         defer { passwords.release(account: staffID) }
         guard let account = try await store.account(staff: staffID), let staff = try await store.staffMember(id: staffID) else {

@@ -58,6 +58,14 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     static let locked = WorkspaceError(.unauthorized, "account_locked",
                                        "サインインの失敗が続いたため、このアカウントは一時的にロックされています。",
                                        "Too many failed sign-ins: the account is locked for a while.")
+    /// The password checks are all taken (see `PasswordGate`): refused before any hashing.
+    static let signInBusy = WorkspaceError(.serviceUnavailable, "signin_busy",
+                                           "サインインが混み合っています。少し待ってからもう一度お試しください。",
+                                           "Too many sign-ins at once: try again in a moment.")
+    /// One client address over its sign-in attempts for the minute (see `PasswordGate`).
+    static let signInThrottled = WorkspaceError(.tooManyRequests, "signin_throttled",
+                                                "この端末からのサインインの試行が多すぎます。1 分ほど待ってからお試しください。",
+                                                "Too many sign-in attempts from this address: wait a minute.")
     static let bannerRequired = WorkspaceError(HTTPResponse.Status(code: 428, reasonPhrase: "Precondition Required"),
                                                "banner_not_acknowledged",
                                                "警告表示を確認するまで業務は行えません。",
