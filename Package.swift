@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // The register domain: values and rules, no I/O.
@@ -52,6 +53,18 @@ let package = Package(
                 "AkashiStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The server store: PostgreSQL (and Citus) through postgres-nio, beside the embedded one, behind the same protocols.
+        .target(
+            name: "AkashiPostgres",
+            dependencies: [
+                "AkashiStorage", "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiAudit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -87,8 +100,8 @@ let package = Package(
         .target(
             name: "AkashiCLI",
             dependencies: [
-                "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiSQLite", "AkashiCity",
-                "AkashiAudit", "AkashiWeb", "AkashiReports",
+                "AkashiDomain", "AkashiInterchange", "AkashiLedger", "AkashiStorage", "AkashiSQLite", "AkashiPostgres",
+                "AkashiCity", "AkashiAudit", "AkashiWeb", "AkashiReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,8 +121,8 @@ let package = Package(
         .testTarget(
             name: "AkashiStoreTests",
             dependencies: [
-                "AkashiStorage", "AkashiSQLite", "AkashiCity", "AkashiInterchange", "AkashiAudit", "AkashiLedger",
-                "AkashiDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                "AkashiStorage", "AkashiSQLite", "AkashiPostgres", "AkashiCity", "AkashiInterchange", "AkashiAudit",
+                "AkashiLedger", "AkashiDomain", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

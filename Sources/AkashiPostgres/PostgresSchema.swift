@@ -1,0 +1,133 @@
+import PostgresNIO
+
+/// The PostgreSQL store's schema, only through named migrations, applied in order under a session advisory lock
+/// (two servers starting at once apply each migration once).
+///
+/// Every table's first key column is `muni`, the municipality code: one database can hold many municipalities, and
+/// Citus can distribute every table by it (docs/postgres.md). Events live in monthly range partitions of `event`,
+/// created as the first event of a month arrives.
+enum PostgresSchema {
+    /// One named step: statements run in one transaction.
+    struct Migration: Sendable {
+        let name: String
+        let sql: [String]
+    }
+
+    /// Every migration, in the order they are applied.
+    static var all: [Migration] { core + workspace + console + reports + audit }
+
+    /// The key of the session advisory lock migrations run under.
+    static let migrationLockKey: Int64 = 0x616B_6173_6869_6D67 // "akashimg"
+
+    /// Records and the ledger.
+    static let core: [Migration] = [
+        Migration(name: "pg1-records-ledger", sql: [
+            """
+            CREATE FUNCTION akashi_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'append-only: % on % is refused (ledger rows cannot be changed or removed)', TG_OP, TG_TABLE_NAME;
+            END $$
+            """,
+            "CREATE TABLE office(muni text NOT NULL, code text NOT NULL, doc bytea NOT NULL, PRIMARY KEY(muni, code))",
+            "CREATE TABLE staff(muni text NOT NULL, id text NOT NULL, person text, doc bytea NOT NULL, PRIMARY KEY(muni, id))",
+            """
+            CREATE TABLE register(muni text NOT NULL, id text NOT NULL, kind text NOT NULL, office text NOT NULL,
+                honseki text NOT NULL, head text, doc bytea NOT NULL, PRIMARY KEY(muni, id))
+            """,
+            "CREATE INDEX register_honseki ON register(muni, honseki, id)",
+            "CREATE TABLE register_member(muni text NOT NULL, register text NOT NULL, person text NOT NULL, PRIMARY KEY(muni, person, register))",
+            """
+            CREATE TABLE person(muni text NOT NULL, id text NOT NULL, register text NOT NULL, name text NOT NULL,
+                kana text, birth text, doc bytea NOT NULL, PRIMARY KEY(muni, id))
+            """,
+            "CREATE INDEX person_register ON person(muni, register)",
+            "CREATE INDEX person_name ON person(muni, name)",
+            "CREATE INDEX person_kana ON person(muni, kana)",
+            """
+            CREATE TABLE protection(muni text NOT NULL, key text NOT NULL, person text NOT NULL, kind text NOT NULL,
+                doc bytea NOT NULL, PRIMARY KEY(muni, key))
+            """,
+            "CREATE INDEX protection_person ON protection(muni, person)",
+            // arrival: the order cases came in, so the audit can find the cases that arrived since its last run.
+            """
+            CREATE TABLE cases(muni text NOT NULL, id text NOT NULL, arrival bigint GENERATED ALWAYS AS IDENTITY,
+                office text NOT NULL, received bigint NOT NULL, doc bytea NOT NULL, PRIMARY KEY(muni, id))
+            """,
+            "CREATE INDEX cases_office_received ON cases(muni, office, received)",
+            "CREATE INDEX cases_arrival ON cases(muni, arrival)",
+            "CREATE TABLE case_register(muni text NOT NULL, register text NOT NULL, case_id text NOT NULL, PRIMARY KEY(muni, register, case_id))",
+            "CREATE TABLE case_person(muni text NOT NULL, person text NOT NULL, case_id text NOT NULL, PRIMARY KEY(muni, person, case_id))",
+            "CREATE TABLE case_staff(muni text NOT NULL, staff text NOT NULL, case_id text NOT NULL, PRIMARY KEY(muni, staff, case_id))",
+            """
+            CREATE TABLE self_report(muni text NOT NULL, key text NOT NULL, survey text NOT NULL, staff text NOT NULL,
+                doc bytea NOT NULL, PRIMARY KEY(muni, key))
+            """,
+            // The ledger: every event, in monthly partitions by time. seq is the ledger index, entry the exact leaf.
+            // The lookups (by staff, register, person, case, office and day) are indexes on the event table itself.
+            """
+            CREATE TABLE event(muni text NOT NULL, seq bigint NOT NULL, id text NOT NULL, type text NOT NULL,
+                at bigint NOT NULL, day bigint NOT NULL, staff text, office text, register text, person text,
+                case_id text, entry bytea NOT NULL, PRIMARY KEY(muni, seq, at)) PARTITION BY RANGE (at)
+            """,
+            "CREATE INDEX event_staff ON event(muni, staff, at, seq) WHERE staff IS NOT NULL",
+            "CREATE INDEX event_register ON event(muni, register, at, seq) WHERE register IS NOT NULL",
+            "CREATE INDEX event_person ON event(muni, person, at, seq) WHERE person IS NOT NULL",
+            "CREATE INDEX event_case ON event(muni, case_id, seq) WHERE case_id IS NOT NULL",
+            "CREATE INDEX event_office ON event(muni, office, day, seq) WHERE office IS NOT NULL",
+            "CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event FOR EACH ROW EXECUTE FUNCTION akashi_append_only()",
+            // An event's ID is unique in its municipality's ledger (a partitioned table cannot say so by itself).
+            """
+            CREATE TABLE event_key(muni text NOT NULL, id text NOT NULL, seq bigint NOT NULL, at bigint NOT NULL,
+                PRIMARY KEY(muni, id))
+            """,
+            "CREATE UNIQUE INDEX event_key_seq ON event_key(muni, seq)",
+            "CREATE TRIGGER event_key_append_only BEFORE UPDATE OR DELETE ON event_key FOR EACH ROW EXECUTE FUNCTION akashi_append_only()",
+            // The registers a search listed.
+            """
+            CREATE TABLE search_result(muni text NOT NULL, register text NOT NULL, at bigint NOT NULL, seq bigint NOT NULL,
+                PRIMARY KEY(muni, register, at, seq))
+            """,
+            "CREATE TRIGGER search_result_append_only BEFORE UPDATE OR DELETE ON search_result FOR EACH ROW EXECUTE FUNCTION akashi_append_only()",
+            // The ledger's size, written under the ledger lock with every append (so reading it needs no scan of the
+            // partitions), the tiles, the signed checkpoints.
+            "CREATE TABLE ledger_head(muni text NOT NULL PRIMARY KEY, size bigint NOT NULL)",
+            """
+            CREATE FUNCTION akashi_ledger_head_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR NEW.size < OLD.size THEN
+                    RAISE EXCEPTION 'the ledger only grows';
+                END IF;
+                RETURN NEW;
+            END $$
+            """,
+            "CREATE TRIGGER ledger_head_grows BEFORE UPDATE OR DELETE ON ledger_head FOR EACH ROW EXECUTE FUNCTION akashi_ledger_head_grows()",
+            """
+            CREATE TABLE ledger_tile(muni text NOT NULL, level integer NOT NULL, idx bigint NOT NULL, hashes bytea NOT NULL,
+                PRIMARY KEY(muni, level, idx))
+            """,
+            """
+            CREATE FUNCTION akashi_tile_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR length(NEW.hashes) < length(OLD.hashes)
+                   OR substring(NEW.hashes FROM 1 FOR length(OLD.hashes)) <> OLD.hashes THEN
+                    RAISE EXCEPTION 'ledger tiles only grow';
+                END IF;
+                RETURN NEW;
+            END $$
+            """,
+            "CREATE TRIGGER ledger_tile_grows BEFORE UPDATE OR DELETE ON ledger_tile FOR EACH ROW EXECUTE FUNCTION akashi_tile_grows()",
+            """
+            CREATE TABLE ledger_checkpoint(muni text NOT NULL, size bigint NOT NULL, root bytea NOT NULL, note text NOT NULL,
+                PRIMARY KEY(muni, size))
+            """,
+            "CREATE TRIGGER ledger_checkpoint_append_only BEFORE UPDATE OR DELETE ON ledger_checkpoint FOR EACH ROW EXECUTE FUNCTION akashi_append_only()",
+            "CREATE TABLE ledger_meta(muni text NOT NULL, key text NOT NULL, value text NOT NULL, PRIMARY KEY(muni, key))",
+            // Rejected lines, verbatim; digest = SHA-256 of reason, NUL, raw (a B-tree cannot hold a long raw line).
+            """
+            CREATE TABLE quarantine(muni text NOT NULL, id bigint GENERATED ALWAYS AS IDENTITY, file text NOT NULL,
+                line bigint NOT NULL, reason text NOT NULL, raw bytea NOT NULL, digest bytea NOT NULL,
+                PRIMARY KEY(muni, id), UNIQUE(muni, digest))
+            """,
+        ]),
+    ]
+}
