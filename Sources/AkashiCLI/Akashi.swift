@@ -1,3 +1,4 @@
+import AkashiStorage
 import AkashiSQLite
 import AkashiWeb
 import ArgumentParser
@@ -58,7 +59,7 @@ struct StoreOptions: ParsableArguments {
     func validate() throws { try StorePath.check(store, mayCreate: false) }
 
     /// The store `--store` names: the one place commands open it.
-    func open() throws -> SQLiteStore { try StorePath.open(store) }
+    func open() throws -> any ServerStore { try StorePath.open(store) }
 }
 
 /// `--store DIR` for the commands that create the store when it is missing (import).
@@ -73,7 +74,7 @@ struct NewStoreOptions: ParsableArguments {
     func validate() throws { try StorePath.check(store, mayCreate: true) }
 
     /// The store `--store` names (created when missing).
-    func open() throws -> SQLiteStore { try StorePath.open(store) }
+    func open() throws -> any ServerStore { try StorePath.open(store) }
 }
 
 enum StorePath {
@@ -96,7 +97,7 @@ enum StorePath {
     }
 
     /// Opens the store a checked `--store` value names (see ``check(_:mayCreate:)``).
-    static func open(_ value: String) throws -> SQLiteStore {
+    static func open(_ value: String) throws -> any ServerStore {
         if let s = scheme(value) { throw ValidationError(unsupported(s)) }
         return try SQLiteStore(directory: value)
     }

@@ -108,11 +108,11 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try options.open()
-            guard try store.staffMember(id: staff) != nil else {
+            guard try await store.staffMember(id: staff) != nil else {
                 throw ValidationError("--staff \(staff): no such staff member in \(options.store)")
             }
             let password = try Self.password(from: FileHandle.standardInput.readDataToEndOfFile())
-            try store.setPasswordHash(staff: staff, hash: try PasswordHasher.hash(password))
+            try await store.setPasswordHash(staff: staff, hash: try PasswordHasher.hash(password))
             print("password set for \(staff)")
         }
 

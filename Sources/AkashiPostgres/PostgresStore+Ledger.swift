@@ -548,6 +548,17 @@ extension PostgresStore: AkashiStore {
         }
     }
 
+    /// A session advisory lock on the municipality's signer, tried without waiting, held on one connection for the
+    /// length of `body`; PostgreSQL releases it when that connection ends (a killed server's lease goes with it).
+    public func withSignerLease<T>(_ body: () throws -> T) throws -> T? {
+        try connections.blocking { s in
+            let key: PostgresQuery = "SELECT pg_try_advisory_lock(hashtextextended('akashi-signer:' || \(muni), 0))"
+            guard try s.rows(key).first?.decode(Bool.self) == true else { return nil }
+            defer { _ = try? s.execute("SELECT pg_advisory_unlock(hashtextextended('akashi-signer:' || \(muni), 0))") }
+            return try body()
+        }
+    }
+
     public func recordedVerifierKey() throws -> String? {
         try connections.blocking { s in
             try s.rows("SELECT value FROM ledger_meta WHERE muni = \(muni) AND key = 'verifier'").first.map { try $0.decode(String.self) }

@@ -109,7 +109,8 @@ public struct LedgerService: Sendable {
             guard let origin = note.text.split(separator: "\n").first, String(origin) == signer.name else {
                 throw LedgerProblem("refusing to sign: this log's origin is not \(signer.name)")
             }
-            if latest.size == size { return latest }
+            // Another signer may have signed a larger tree since `size` was read: never sign an older one after it.
+            if latest.size >= size { return latest }
         }
         let r = try root(size: size)
         let text = Checkpoint(origin: signer.name, size: size, root: r).text

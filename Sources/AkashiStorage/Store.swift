@@ -232,6 +232,10 @@ public protocol AkashiStore: EventLogReader {
     func checkpoints() throws -> [StoredCheckpoint]
     /// Stores a signed checkpoint (append-only): one of a size already stored is ignored, the first one stays.
     func saveCheckpoint(_ checkpoint: StoredCheckpoint) throws
+    /// Runs `body` while holding the store's signer lease, or returns nil at once when another process holds it:
+    /// with several servers on one store, only the holder signs checkpoints. A lease dies with its holder (a killed
+    /// process never keeps it), so another server takes over at its next attempt.
+    func withSignerLease<T>(_ body: () throws -> T) throws -> T?
 }
 
 extension AkashiStore {

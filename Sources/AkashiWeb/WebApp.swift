@@ -179,7 +179,11 @@ public struct CheckpointService: Service {
     func signIfGrown() {
         do {
             guard try ledger.store.ledgerSize() > 0 else { return }
-            let cp = try ledger.signCheckpoint(with: signer)
+            // With several servers on one store, only the holder of the signer lease signs; the others skip a turn.
+            guard let cp = try ledger.store.withSignerLease({ try ledger.signCheckpoint(with: signer) }) else {
+                logger.debug("checkpoint left to the server holding the signer lease")
+                return
+            }
             logger.debug("checkpoint", metadata: ["size": "\(cp.size)"])
         } catch {
             logger.error("cannot sign a checkpoint", metadata: ["error": "\(error)"])

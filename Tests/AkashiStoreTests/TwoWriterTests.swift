@@ -90,4 +90,15 @@ struct TwoWriterTests {
             #expect(try LedgerService(store: store).verify().entries == 3 + 2 * 250 * 7)
         }
     }
+
+    @Test("only one process holds the signer lease at a time; it is free again once released", arguments: LedgerStoreKind.all)
+    func signerLease(_ kind: LedgerStoreKind) throws {
+        try withTempDir { dir in
+            let a = try kind.open(dir), b = try kind.open(dir)
+            let inside = try a.withSignerLease { try b.withSignerLease { "b signed too" } }
+            #expect(inside == .some(nil), "while a holds the lease, b must be refused at once")
+            #expect(try b.withSignerLease { "b" } == "b")
+            #expect(try a.withSignerLease { "a" } == "a")
+        }
+    }
 }
