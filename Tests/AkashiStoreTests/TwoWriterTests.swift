@@ -15,11 +15,12 @@ struct TwoWriterTests {
         }
     }
 
-    @Test("a second store appending in between does not make the first collide; the ledger verifies")
-    func interleaved() throws {
+    @Test("a second store appending in between does not make the first collide; the ledger verifies",
+          arguments: LedgerStoreKind.all)
+    func interleaved(_ kind: LedgerStoreKind) throws {
         try withTempDir { dir in
-            let a = try SQLiteStore(directory: dir)
-            let b = try SQLiteStore(directory: dir)  // opened before a appends: its sequencer is at size 0
+            let a = try kind.open(dir)
+            let b = try kind.open(dir)  // opened before a appends: its sequencer is at size 0
             let first = try a.appendJournal(Self.events("A", 3))
             #expect(first == [0, 1, 2])
             // b has not seen a's appends: it must find the stored size, not reuse 0.
@@ -32,19 +33,20 @@ struct TwoWriterTests {
             #expect(fourth == Array(305..<315))
             #expect(try a.ledgerSize() == 315 && b.ledgerSize() == 315)
             // A third store, opened afresh, verifies the whole ledger from what is stored.
-            let c = try SQLiteStore(directory: dir)
+            let c = try kind.open(dir)
             let report = try LedgerService(store: c).verify()
             #expect(report.entries == 315)
         }
     }
 
-    @Test("two writers appending at the same time: every entry gets its own index, none is lost", .timeLimit(.minutes(2)))
-    func concurrent() async throws {
+    @Test("two writers appending at the same time: every entry gets its own index, none is lost", .timeLimit(.minutes(2)),
+          arguments: LedgerStoreKind.all)
+    func concurrent(_ kind: LedgerStoreKind) async throws {
         let dir = NSTemporaryDirectory() + "akashi-test-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let a = try SQLiteStore(directory: dir)
-        let b = try SQLiteStore(directory: dir)
-        func run(_ store: SQLiteStore, _ prefix: String) -> Task<[UInt64], any Error> {
+        let a = try kind.open(dir)
+        let b = try kind.open(dir)
+        func run(_ store: any AkashiStore, _ prefix: String) -> Task<[UInt64], any Error> {
             Task.detached {
                 var got: [UInt64] = []
                 for k in 0..<40 { got += try store.appendJournal(Self.events(prefix, 5, from: k * 5)) }
@@ -56,7 +58,7 @@ struct TwoWriterTests {
         #expect(ia.count == 200 && ib.count == 200)
         #expect(Set(ia).isDisjoint(with: Set(ib)))
         #expect(Set(ia + ib) == Set(0..<400))
-        let report = try LedgerService(store: try SQLiteStore(directory: dir)).verify()
+        let report = try LedgerService(store: try kind.open(dir)).verify()
         #expect(report.entries == 400)
     }
 
