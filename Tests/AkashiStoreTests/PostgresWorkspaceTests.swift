@@ -1,0 +1,611 @@
+import AkashiDomain
+import AkashiInterchange
+@testable import AkashiPostgres
+import AkashiStorage
+import Foundation
+import PostgresNIO
+import Testing
+
+// The PostgreSQL store's reference reads, issuance records, workspace state and auditor console state, on a real
+// server. Each test opens its own municipality in the database named by AKASHI_TEST_POSTGRES, so tests share nothing
+// and leave nothing to clean up (every table is keyed by municipality).
+
+/// A fresh municipality on the test server (``TestPostgres``), and a way to open it again as another server process
+/// would.
+private struct PGHandle {
+    let name: String
+    func open() throws -> PostgresStore { try TestPostgres.store(name) }
+}
+
+private func freshMunicipality() throws -> PGHandle { PGHandle(name: TestPostgres.freshName()) }
+
+// MARK: - Test data
+
+/// A small city (the same lines as the store contract's), deliberately not in ID or code order.
+private enum PGCity {
+    static let officeKita = #"{"type":"office","code":"27127","name":"北区役所","municipality":"27100"}"#
+    static let officeMiyakojima = #"{"type":"office","code":"27102","name":"都島区役所","municipality":"27100"}"#
+    static let officeTaisho = #"{"type":"office","code":"27108","name":"大正区役所","municipality":"27100"}"#
+
+    static let staff3 = #"{"type":"staff","id":"S0003","name":"大阪 三郎","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2005-04-01","to":null}]}"#
+    static let staff1 = #"{"type":"staff","id":"S0001","name":"山田 花子","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2009-04-01","to":"2013-03-31"},{"office":"27127","duty":"koseki","from":"2013-04-01","to":null}]}"#
+    static let staff2 = #"{"type":"staff","id":"S0002","name":"田中 次郎","role":"supervisor","assignments":[{"office":"27127","duty":"koseki","from":"2010-04-01","to":"2012-03-31"},{"office":"27108","duty":"koseki","from":"2012-04-01","to":"2014-03-31"}]}"#
+    static let staff4 = #"{"type":"staff","id":"S0004","name":"監査 四郎","role":"auditor","assignments":[]}"#
+
+    static let register2 = #"{"type":"register","id":"R0000002","kind":"current","honseki":"大阪市北区西天満二丁目1番","office":"27127","head":"P0000001","members":["P0000001","P0000002"],"opened":"2010-02-22","predecessors":["R0000001"],"successors":[]}"#
+    static let register1 = #"{"type":"register","id":"R0000001","kind":"removed","honseki":"大阪市大正区三軒家東一丁目5番","office":"27108","head":"P0000001","members":["P0000001"],"opened":"1995-05-01","closed":"2010-02-21","predecessors":[],"successors":["R0000002"]}"#
+    static let register3 = #"{"type":"register","id":"R0000003","kind":"current","honseki":"大阪市都島区都島本通三丁目7番","office":"27102","head":"P0000003","members":["P0000003","P0000004"],"opened":"2001-10-10","predecessors":[],"successors":[]}"#
+
+    static let person2 = #"{"type":"person","id":"P0000002","name":"浪花 花子","kana":"なにわ はなこ","birth":"1971-02-03","sex":"F","register":"R0000002"}"#
+    static let person1 = #"{"type":"person","id":"P0000001","name":"浪花 一郎","kana":"なにわ いちろう","birth":"1969-06-29","sex":"M","register":"R0000002","address":"大阪市北区西天満二丁目1番1号"}"#
+    static let person3 = #"{"type":"person","id":"P0000003","name":"堺 太郎","kana":"","sex":"M","register":"R0000003"}"#
+    static let person4 = #"{"type":"person","id":"P0000004","name":"堺 次郎","birth":"1980-01-01","sex":"M","register":"R0000003"}"#
+
+    static let protectionVIP = #"{"type":"protection","person":"P0000001","kind":"vip","from":"2008-02-06","note":"市長"}"#
+    static let protectionDV = #"{"type":"protection","person":"P0000001","kind":"dv_support","from":"2015-01-01","to":"2016-01-01"}"#
+
+    static let case3 = #"{"type":"case","id":"C0003","number":"大正-2011-3","office":"27108","kind":"certificate.full","requester":"self","received":"2011-03-11T10:02:00+09:00","closed":"2011-03-11T10:20:00+09:00","status":"done","staff":["S0001"],"registers":["R0000002"],"persons":["P0000001"]}"#
+    static let case1 = #"{"type":"case","id":"C0001","office":"27127","kind":"notification.birth","received":"2011-03-11T11:00:00+09:00","status":"open","staff":["S0001","S0002"],"registers":["R0000003"],"persons":["P0000002"]}"#
+    static let case2 = #"{"type":"case","id":"C0002","office":"27108","kind":"certificate.individual","requester":"third_party","received":"2011-03-12T09:00:00+00:00","status":"open","staff":["S0001"],"registers":["R0000002"],"persons":[]}"#
+    static let case4 = #"{"type":"case","id":"C0004","office":"27108","kind":"other","received":"2011-03-10T09:00:00+09:00","status":"done","staff":["S0003"],"registers":["R0000001"]}"#
+
+    static let selfReport3 = #"{"type":"self_report","survey":"2014-02","staff":"S0003","declares":"none"}"#
+    static let selfReport1 = #"{"type":"self_report","survey":"2014-02","staff":"S0001","submitted":"2014-02-28T17:00:00+09:00","declares":"some","items":[{"person":"P0000001","from":"2011-01-01","to":"2011-12-31","count":8,"note":"興味本位で閲覧"}]}"#
+    static let selfReport2 = #"{"type":"self_report","survey":"2015-02","staff":"S0002","declares":"none"}"#
+
+    static let access1 = #"{"type":"access","id":"E0001","at":"2011-03-11T10:05:00+09:00","staff":"S0001","office":"27108","terminal":"T27108-01","action":"view","record":"current","register":"R0000002","case":"C0003"}"#
+    static let access2 = #"{"type":"access","id":"E0002","at":"2011-03-11T10:06:00+09:00","staff":"S0003","office":"27108","action":"view","record":"fuhyo","register":"R0000002"}"#
+
+    static let all = [officeKita, officeMiyakojima, officeTaisho, staff3, staff1, staff2, staff4, register2, register1,
+                      register3, person2, person1, person3, person4, protectionVIP, protectionDV, case3, case1, case2, case4,
+                      selfReport3, selfReport1, selfReport2, access1, access2]
+}
+
+private struct NotAPGRecord: Error, CustomStringConvertible {
+    var line: String
+    var description: String { "test data is not a single valid record: \(line)" }
+}
+
+private func pgRecord(_ line: String) throws -> Record {
+    guard case let .record(r, unknown) = try RecordDecoder.decode(line: Array(line.utf8)), unknown.isEmpty else {
+        throw NotAPGRecord(line: line)
+    }
+    return r
+}
+
+/// An ingest item as the importer builds one.
+private func pgItem(_ line: String) throws -> IngestItem {
+    let r = try pgRecord(line)
+    return IngestItem(record: r, canonical: r.canonicalJSON, raw: Array(line.utf8)[...], file: "pg.jsonl", line: 1)
+}
+
+private func pgItem(_ r: Record) -> IngestItem {
+    let bytes = r.canonicalJSON
+    return IngestItem(record: r, canonical: bytes, raw: bytes[...], file: "pg.jsonl", line: 1)
+}
+
+private func pgStaff(_ l: String) throws -> Staff {
+    guard case let .staff(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgOffice(_ l: String) throws -> Office {
+    guard case let .office(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgRegister(_ l: String) throws -> Register {
+    guard case let .register(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgPerson(_ l: String) throws -> Person {
+    guard case let .person(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgProtection(_ l: String) throws -> Protection {
+    guard case let .protection(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgCase(_ l: String) throws -> Case {
+    guard case let .case(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgSelfReport(_ l: String) throws -> SelfReport {
+    guard case let .selfReport(x) = try pgRecord(l) else { throw NotAPGRecord(line: l) }
+    return x
+}
+
+private func pgTS(_ text: String) -> Timestamp {
+    guard let t = Timestamp(text) else { preconditionFailure("bad timestamp literal \(text)") }
+    return t
+}
+
+private func pgTwo(_ n: some BinaryInteger) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+/// A fresh municipality holding the city.
+private func pgCity() throws -> (PGHandle, PostgresStore) {
+    let h = try freshMunicipality()
+    let store = try h.open()
+    let outcomes = try store.ingest(try PGCity.all.map(pgItem))
+    #expect(outcomes.allSatisfy { if case .inserted = $0 { true } else { false } })
+    return (h, store)
+}
+
+// MARK: - Tests
+
+// Skipped unless AKASHI_TEST_POSTGRES names a server: these tests need a running PostgreSQL, and a machine without one
+// must still be able to run the suite.
+@Suite("PostgreSQL workspace, reference and console state", .enabled(if: TestPostgres.url != nil, "\(TestPostgres.skipReason)"),
+       .serialized)
+struct PostgresWorkspaceTests {
+
+    // MARK: ReferenceStore
+
+    @Test("staff by the latest assignment and role, offices in code order")
+    func staffAndOffices() async throws {
+        let (_, store) = try pgCity()
+        #expect(try await store.staffMember(id: "S0001") == pgStaff(PGCity.staff1))
+        #expect(try await store.staffMember(id: "S9999") == nil)
+        #expect(try await store.staffMembers(office: nil, role: nil).map(\.id) == ["S0001", "S0002", "S0003", "S0004"])
+        #expect(try await store.staffMembers(office: "27108", role: nil).map(\.id) == ["S0002", "S0003"])
+        #expect(try await store.staffMembers(office: "27127", role: nil).map(\.id) == ["S0001"])
+        #expect(try await store.staffMembers(office: "27108", role: .clerk) == [pgStaff(PGCity.staff3)])
+        #expect(try await store.staffMembers(office: nil, role: .auditor).map(\.id) == ["S0004"])
+        #expect(try await store.staffMembers(office: nil, role: .contractor).isEmpty)
+        #expect(try await store.office(code: "27108") == pgOffice(PGCity.officeTaisho))
+        #expect(try await store.office(code: "99999") == nil)
+        #expect(try await store.offices()
+            == [pgOffice(PGCity.officeMiyakojima), pgOffice(PGCity.officeTaisho), pgOffice(PGCity.officeKita)])
+    }
+
+    @Test("registers and persons in the order asked, each as often as asked; registerIDs in ID order")
+    func registersAndPersons() async throws {
+        let (_, store) = try pgCity()
+        let r1 = try pgRegister(PGCity.register1), r2 = try pgRegister(PGCity.register2), r3 = try pgRegister(PGCity.register3)
+        #expect(try await store.register(id: "R0000001") == r1)
+        #expect(try await store.register(id: "R9999999") == nil)
+        #expect(try await store.registers(ids: ["R0000003", "R9999999", "R0000001", "R0000003", "R0000002"]) == [r3, r1, r3, r2])
+        #expect(try await store.registers(ids: []).isEmpty)
+        #expect(try await store.registerIDs(member: "P0000001") == ["R0000001", "R0000002"])
+        #expect(try await store.registerIDs(member: "P9999999").isEmpty)
+        let p1 = try pgPerson(PGCity.person1), p2 = try pgPerson(PGCity.person2), p3 = try pgPerson(PGCity.person3)
+        #expect(try await store.person(id: "P0000001") == p1)
+        #expect(try await store.person(id: "P0000003") == p3)
+        #expect(try await store.person(id: "P0000003")?.kana == "")
+        #expect(try await store.person(id: "P0000004")?.kana == nil)
+        #expect(try await store.persons(ids: ["P0000002", "P0000001", "P0000002", "P9999999"]) == [p2, p1, p2])
+        // Beyond what one statement could bind as separate parameters.
+        let many = (0..<70_000).map { $0 % 10_000 == 0 ? "P0000002" : "PX\($0)" }
+        #expect(try await store.persons(ids: many) == Array(repeating: p2, count: 7))
+        // NUL cannot be stored in PostgreSQL text: such an ID names nothing (never a database error).
+        #expect(try await store.person(id: "P0000001\u{0}") == nil)
+        #expect(try await store.persons(ids: ["P\u{0}", "P0000001"]) == [p1])
+    }
+
+    @Test("protections, self-reports in staff order, cases by ID and by person or registers")
+    func protectionsReportsCases() async throws {
+        let (_, store) = try pgCity()
+        let found = try await store.protections(person: "P0000001")
+        #expect(Set(found) == [try pgProtection(PGCity.protectionVIP), try pgProtection(PGCity.protectionDV)])
+        #expect(found.count == 2)
+        #expect(try await store.protections(person: "P0000002").isEmpty)
+        #expect(try await store.selfReports(survey: "2014-02") == [pgSelfReport(PGCity.selfReport1), pgSelfReport(PGCity.selfReport3)])
+        #expect(try await store.selfReports(survey: "2099-01").isEmpty)
+
+        let c1 = try pgCase(PGCity.case1), c2 = try pgCase(PGCity.case2), c3 = try pgCase(PGCity.case3), c4 = try pgCase(PGCity.case4)
+        #expect(try await store.caseRecord(id: "C0002") == c2)
+        #expect(try await store.caseRecord(id: "C0002")?.received.offsetMinutes == 0)
+        #expect(try await store.caseRecord(id: "C9999") == nil)
+        #expect(try await store.cases(ids: ["C0004", "C9999", "C0001", "C0004"]) == [c4, c1, c4])
+        #expect(try await store.cases(person: "P0000001", registers: []) == [c3])
+        #expect(try await store.cases(person: nil, registers: ["R0000002"]) == [c2, c3])
+        #expect(try await store.cases(person: nil, registers: ["R0000001", "R0000003"]) == [c1, c4])
+        #expect(try await store.cases(person: "P0000002", registers: ["R0000002"]) == [c1, c2, c3])
+        #expect(try await store.cases(person: "P0000001", registers: ["R0000002", "R0000002"]) == [c2, c3])
+        #expect(try await store.cases(person: nil, registers: []).isEmpty)
+        #expect(try await store.cases(person: "P9999999", registers: ["R9999999"]).isEmpty)
+    }
+
+    @Test("searchRegisters: fields, blanks, empty kana, wildcards, ASCII case, current first then ID, limit")
+    func search() async throws {
+        let (_, store) = try pgCity()
+        func ids(_ q: RegisterQuery, limit: Int = 50) async throws -> [String] {
+            try await store.searchRegisters(q, limit: limit).map(\.id)
+        }
+        #expect(try await ids(RegisterQuery()).isEmpty)
+        #expect(try await ids(RegisterQuery(name: "", kana: "", birth: "", honseki: "")).isEmpty)
+        #expect(try await ids(RegisterQuery(name: "堺")) == ["R0000003"])
+        // Current registers first, then by ID.
+        #expect(try await ids(RegisterQuery(name: "浪花")) == ["R0000002", "R0000001"])
+        #expect(try await ids(RegisterQuery(name: "浪花一郎")) == ["R0000002", "R0000001"])
+        #expect(try await ids(RegisterQuery(name: "浪花\u{3000}一郎")) == ["R0000002", "R0000001"])
+        #expect(try await ids(RegisterQuery(kana: "はなこ")) == ["R0000002"])
+        #expect(try await ids(RegisterQuery(birth: "1980")) == ["R0000003"])
+        #expect(try await ids(RegisterQuery(birth: "1971-02")) == ["R0000002"])
+        #expect(try await ids(RegisterQuery(birth: "2099")).isEmpty)
+        // 本籍 alone: by ID.
+        #expect(try await ids(RegisterQuery(honseki: "大阪市")) == ["R0000001", "R0000002", "R0000003"])
+        #expect(try await ids(RegisterQuery(honseki: "大阪市"), limit: 2) == ["R0000001", "R0000002"])
+        #expect(try await ids(RegisterQuery(honseki: "大阪市"), limit: 0).isEmpty)
+        #expect(try await ids(RegisterQuery(name: "浪花", honseki: "大正区")) == ["R0000001"])
+        #expect(try await ids(RegisterQuery(name: "堺", birth: "1980")) == ["R0000003"])
+        // An empty kana is unknown, never matched; blanks are empty.
+        #expect(try await ids(RegisterQuery(kana: "")).isEmpty)
+        for q in [" ", "\u{3000}", " \u{3000} "] {
+            #expect(try await ids(RegisterQuery(name: q)).isEmpty)
+            #expect(try await ids(RegisterQuery(kana: q)).isEmpty)
+            #expect(try await ids(RegisterQuery(birth: q)).isEmpty)
+            #expect(try await ids(RegisterQuery(honseki: q)).isEmpty)
+        }
+        #expect(try await ids(RegisterQuery(name: "太郎", kana: "")) == ["R0000003"])
+        #expect(try await ids(RegisterQuery(name: "浪\u{0}")).isEmpty)
+
+        // Wildcards are plain characters; ASCII letters match in either case (as SQLite's LIKE does).
+        let rID = "R'\"%_\\ 1", pID = "P'%_\\ 1"
+        let r = Register(id: rID, kind: .current, honseki: "大阪市北区天神橋'1%", office: "27127", head: pID, members: [pID])
+        let p = Person(id: pID, name: "O'Brien 100%", kana: "おぶらいえん", register: rID)
+        _ = try store.ingest([pgItem(.register(r)), pgItem(.person(p))])
+        #expect(try await store.searchRegisters(RegisterQuery(name: "100%"), limit: 10) == [r])
+        #expect(try await store.searchRegisters(RegisterQuery(name: "'"), limit: 10) == [r])
+        #expect(try await store.searchRegisters(RegisterQuery(name: "o'brien"), limit: 10) == [r])
+        #expect(try await store.searchRegisters(RegisterQuery(name: "O'BRIEN100"), limit: 10) == [r])
+        #expect(try await store.searchRegisters(RegisterQuery(name: "_"), limit: 10).isEmpty)
+        #expect(try await store.searchRegisters(RegisterQuery(name: "\\"), limit: 10).isEmpty)
+        #expect(try await store.searchRegisters(RegisterQuery(honseki: "'1%"), limit: 10) == [r])
+        #expect(try await store.searchRegisters(RegisterQuery(honseki: "天神橋_"), limit: 10).isEmpty)
+        #expect(try await store.register(id: rID) == r)
+        #expect(try await store.registers(ids: ["R%", "R_"]).isEmpty)
+    }
+
+    @Test("a stored document that does not decode is damage, never absence")
+    func damagedDocument() async throws {
+        let (_, store) = try pgCity()
+        try store.connections.blocking { s in
+            try s.execute("UPDATE protection SET doc = \(Array("{not json".utf8).buffer) WHERE muni = \(store.muni) AND person = 'P0000001'")
+        }
+        do {
+            _ = try await store.protections(person: "P0000001")
+            Issue.record("a damaged protection was read")
+        } catch let e as StoreError {
+            #expect(e.code == .damaged)
+        }
+    }
+
+    @Test("municipalities are apart: the same IDs in two municipalities of one database")
+    func municipalitiesApart() async throws {
+        let (_, a) = try pgCity()
+        let b = try freshMunicipality().open()
+        #expect(try await b.staffMember(id: "S0001") == nil)
+        #expect(try await b.offices().isEmpty)
+        #expect(try await b.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 10).isEmpty)
+        #expect(try await b.cases(person: "P0000001", registers: ["R0000002"]).isEmpty)
+        try await a.setPasswordHash(staff: "S0001", hash: "h")
+        #expect(try await b.account(staff: "S0001") == nil)
+        #expect(try await a.nextCounter("n") == 1)
+        #expect(try await b.nextCounter("n") == 1)
+        try await a.setConsoleValue("k", "a")
+        #expect(try await b.consoleValue("k") == nil)
+    }
+
+    // MARK: WorkspaceStore
+
+    @Test("accounts: failures in a row, lockout kept or set, clearing, a new password clears; simultaneous failures")
+    func accounts() async throws {
+        let h = try freshMunicipality()
+        let store = try h.open()
+        let hash1 = "scrypt$16384$8$1$c2FsdA==$aGFzaDE=", hash2 = "scrypt$16384$8$1$c2FsdDI=$aGFzaDI="
+        #expect(try await store.account(staff: "S0001") == nil)
+        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 0)
+        try await store.setPasswordHash(staff: "S0001", hash: hash1)
+        #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash1))
+        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 1)
+        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: 1_700_000_900_000) == 2)
+        // Without a new lock, the lock already set stays.
+        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 3)
+        #expect(try await store.account(staff: "S0001")
+            == WorkspaceAccount(staff: "S0001", passwordHash: hash1, failures: 3, lockedUntil: 1_700_000_900_000))
+        try await store.clearFailedSignIns(staff: "S0001")
+        #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash1))
+        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: 5) == 1)
+        try await store.setPasswordHash(staff: "S0001", hash: hash2)
+        #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash2))
+
+        // Two servers recording failures at once: every count from 1 to 20 is returned exactly once.
+        let other = try h.open()
+        let counts = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for handle in [store, other] {
+                group.addTask {
+                    var got: [Int] = []
+                    for _ in 0..<10 { got.append(try await handle.recordFailedSignIn(staff: "S0001", lockUntil: nil)) }
+                    return got
+                }
+            }
+            var all: [Int] = []
+            for try await part in group { all += part }
+            return all
+        }
+        #expect(counts.sorted() == Array(1...20))
+        #expect(try await other.account(staff: "S0001")?.failures == 20)
+    }
+
+    @Test("sessions: create, read, touch, acknowledge the banner, delete, delete idle (last use at the bound stays)")
+    func sessions() async throws {
+        let h = try freshMunicipality()
+        let store = try h.open()
+        let s1 = WorkspaceSession(tokenHash: String(repeating: "a", count: 64), staff: "S0001", kind: "web", csrf: "c1",
+                                  terminal: "T1", created: 1_000, lastSeen: 1_000)
+        let s2 = WorkspaceSession(tokenHash: String(repeating: "b", count: 64), staff: "S0002", kind: "api", csrf: "c2",
+                                  terminal: "T2", created: 400, lastSeen: 500, bannerVersion: "2025-04")
+        let s3 = WorkspaceSession(tokenHash: String(repeating: "c", count: 64), staff: "S0001", kind: "web", csrf: "c3",
+                                  terminal: "T3", created: 2_500, lastSeen: 3_000)
+        #expect(try await store.session(tokenHash: s1.tokenHash) == nil)
+        for s in [s1, s2, s3] { try await store.createSession(s) }
+        #expect(try await store.session(tokenHash: s2.tokenHash) == s2)
+        try await store.touchSession(tokenHash: s1.tokenHash, at: 2_000)
+        try await store.acknowledgeBanner(tokenHash: s1.tokenHash, version: "2026-01")
+        var touched = s1
+        touched.lastSeen = 2_000
+        touched.bannerVersion = "2026-01"
+        #expect(try await store.session(tokenHash: s1.tokenHash) == touched)
+        try await store.deleteSessions(idleSince: 2_000)
+        #expect(try await store.session(tokenHash: s2.tokenHash) == nil)
+        #expect(try await store.session(tokenHash: s1.tokenHash) == touched)
+        try await store.deleteSession(tokenHash: s1.tokenHash)
+        #expect(try await store.session(tokenHash: s1.tokenHash) == nil)
+        #expect(try await h.open().session(tokenHash: s3.tokenHash) == s3)
+    }
+
+    @Test("banner: the newest version saved is current")
+    func banner() async throws {
+        let h = try freshMunicipality()
+        let store = try h.open()
+        #expect(try await store.currentBanner() == nil)
+        let v1 = BannerText(version: "2025-04", ja: "業務目的以外の閲覧は禁止されています。", en: "Work only.")
+        let v2 = BannerText(version: "2026-01", ja: "すべての操作は記録されます。", en: "Everything is recorded.")
+        try await store.saveBanner(v1, at: 1_000)
+        #expect(try await store.currentBanner() == v1)
+        try await store.saveBanner(v2, at: 2_000)
+        #expect(try await h.open().currentBanner() == v2)
+        // Versions are kept, never changed.
+        await #expect(throws: StoreError.self) { try await store.saveBanner(BannerText(version: "2025-04", ja: "x", en: "x"), at: 3_000) }
+        #expect(try await store.currentBanner() == v2)
+    }
+
+    @Test("nextCounter: from 1, per name, never the same value twice across servers")
+    func counters() async throws {
+        let h = try freshMunicipality()
+        let store = try h.open(), again = try h.open()
+        #expect(try await store.nextCounter("receipt/27108/2026") == 1)
+        #expect(try await store.nextCounter("receipt/27108/2026") == 2)
+        #expect(try await store.nextCounter("issue/27108/2026") == 1)
+        #expect(try await again.nextCounter("receipt/27108/2026") == 3)
+        let values = try await withThrowingTaskGroup(of: [Int].self) { group in
+            for handle in [store, again] {
+                group.addTask {
+                    var got: [Int] = []
+                    for _ in 0..<15 { got.append(try await handle.nextCounter("race")) }
+                    return got
+                }
+            }
+            var all: [Int] = []
+            for try await part in group { all += part }
+            return all
+        }
+        #expect(values.sorted() == Array(1...30))
+    }
+
+    @Test("cases: details kept once, updateCase seen by the reads, openCases newest first past many closed ones")
+    func caseState() async throws {
+        let (h, store) = try pgCity()
+        #expect(try await store.caseDetails(caseID: "C0001") == nil)
+        let json = #"{"requesterName":"浪花 花子","purpose":"年金手続き"}"#
+        try await store.saveCaseDetails(caseID: "C0001", json: json)
+        try await store.saveCaseDetails(caseID: "C0001", json: "{}")
+        #expect(try await store.caseDetails(caseID: "C0001") == json)
+
+        let case5 = #"{"type":"case","id":"C0005","office":"27108","kind":"certificate.fuhyo","requester":"family","received":"2011-03-12T17:30:00+09:00","status":"open","staff":["S0003","S0001"],"registers":["R0000003"]}"#
+        _ = try store.ingest([pgItem(case5)])
+        let c1 = try pgCase(PGCity.case1), c2 = try pgCase(PGCity.case2), c5 = try pgCase(case5)
+        #expect(try await store.openCases(staff: "S0001", limit: 10) == [c2, c5, c1])
+        #expect(try await store.openCases(staff: "S0001", limit: 2) == [c2, c5])
+        #expect(try await store.openCases(staff: "S0002", limit: 10) == [c1])
+        #expect(try await store.openCases(staff: "S9999", limit: 10).isEmpty)
+        #expect(try await store.openCases(staff: "S0001", limit: 0).isEmpty)
+
+        var closed = c1
+        closed.status = .done
+        closed.closed = pgTS("2011-03-11T11:30:00+09:00")
+        try await store.updateCase(closed)
+        #expect(try await store.caseRecord(id: "C0001") == closed)
+        #expect(try await store.cases(person: "P0000002", registers: []) == [closed])
+        #expect(try await store.openCases(staff: "S0001", limit: 10) == [c2, c5])
+        #expect(try store.ledgerSize() == 2)
+        #expect(try await h.open().caseRecord(id: "C0001") == closed)
+
+        // Nine closed cases newer than S0009's one open case: still found with a limit of 1.
+        var newer: [IngestItem] = []
+        for k in 0..<9 {
+            newer.append(pgItem(.case(Case(id: "CN\(k)", office: "27108", kind: .other, received: pgTS("2012-01-0\(k + 1)T09:00:00+09:00"),
+                                           closed: pgTS("2012-01-0\(k + 1)T10:00:00+09:00"), status: .done, staff: ["S0009"]))))
+        }
+        let old = Case(id: "CO", office: "27108", kind: .other, received: pgTS("2011-01-01T09:00:00+09:00"), status: .open, staff: ["S0009"])
+        newer.append(pgItem(.case(old)))
+        _ = try store.ingest(newer)
+        #expect(try await store.openCases(staff: "S0009", limit: 1) == [old])
+    }
+
+    @Test("issuances in issuance-number order, timestamps kept with their offsets")
+    func issuances() async throws {
+        let store = try freshMunicipality().open()
+        func issuance(_ n: Int, _ caseID: String, _ at: String) -> IssuanceRecord {
+            IssuanceRecord(number: "27108-2011-0000\(pgTwo(n))", caseID: caseID, register: "R0000002", certificate: "certificate.full",
+                           copies: n, requester: n == 3 ? nil : "self", at: pgTS(at), staff: "S0001", office: "27108",
+                           eventID: "E-print-\(n)")
+        }
+        let i3 = issuance(3, "C0003", "2011-03-11T01:12:00+00:00"), i1 = issuance(1, "C0003", "2011-03-11T10:10:00+09:00")
+        let i2 = issuance(2, "C0002", "2011-03-11T10:11:00+09:00")
+        for i in [i3, i1, i2] { try await store.saveIssuance(i) }
+        #expect(try await store.issuances(caseID: "C0003") == [i1, i3])
+        #expect(try await store.issuances(caseID: "C0003").last?.at.offsetMinutes == 0)
+        #expect(try await store.issuances(caseID: "C0002") == [i2])
+        #expect(try await store.issuances(caseID: "C9999").isEmpty)
+        // A number is issued once.
+        await #expect(throws: StoreError.self) { try await store.saveIssuance(i1) }
+    }
+
+    @Test("approvals: decided once, spent once by its requester while approved; races between servers")
+    func approvals() async throws {
+        let h = try freshMunicipality()
+        let a = try h.open(), b = try h.open()
+        func request(_ id: String, office: String = "27108", minute: Int) -> ApprovalRequest {
+            ApprovalRequest(id: id, staff: "S0001", office: office, register: "R0000002", record: "fuhyo", caseID: "C0003",
+                            reason: "附票の確認", requested: pgTS("2026-01-05T09:\(pgTwo(minute)):00+09:00"))
+        }
+        var a5 = request("A5", minute: 1)
+        a5.caseID = nil
+        a5.reason = nil
+        let a1 = request("A1", minute: 3), a2 = request("A2", minute: 2), a4 = request("A4", office: "27127", minute: 4)
+        for x in [a1, a2, a4, a5] { try await a.saveApproval(x) }
+        #expect(try await a.approval(id: "A5") == a5)
+        #expect(try await a.pendingApprovals(office: "27108") == [a5, a2, a1])
+        #expect(try await a.pendingApprovals(office: "27127") == [a4])
+        #expect(try await a.spendApproval(id: "A1", staff: "S0001") == false)
+        let t = pgTS("2026-01-05T09:30:00+09:00")
+        #expect(try await a.decideApproval(id: "A1", status: .approved, approver: "S0002", decided: t))
+        #expect(try await a.decideApproval(id: "A1", status: .denied, approver: "S0004", decided: t) == false)
+        #expect(try await a.spendApproval(id: "A1", staff: "S0002") == false)
+        #expect(try await a.spendApproval(id: "A1", staff: "S0001"))
+        #expect(try await a.spendApproval(id: "A1", staff: "S0001") == false)
+        var used = a1
+        used.status = .used
+        used.approver = "S0002"
+        used.decided = t
+        #expect(try await b.approval(id: "A1") == used)
+        #expect(try await a.decideApproval(id: "A2", status: .denied, approver: "S0002", decided: t))
+        #expect(try await a.spendApproval(id: "A2", staff: "S0001") == false)
+        #expect(try await a.pendingApprovals(office: "27108") == [a5])
+
+        for k in 0..<8 {
+            try await a.saveApproval(ApprovalRequest(id: "R\(k)", staff: "S0001", office: "27108", register: "R0000002",
+                                                     record: "fuhyo", caseID: nil, reason: "確認", requested: t))
+            async let grant = a.decideApproval(id: "R\(k)", status: .approved, approver: "S0002", decided: t)
+            async let deny = b.decideApproval(id: "R\(k)", status: .denied, approver: "S0003", decided: t)
+            let (g, d) = try await (grant, deny)
+            #expect(g != d)
+            if g {
+                async let u1 = a.spendApproval(id: "R\(k)", staff: "S0001")
+                async let u2 = b.spendApproval(id: "R\(k)", staff: "S0001")
+                let (x, y) = try await (u1, u2)
+                #expect(x != y)
+            }
+        }
+    }
+
+    // MARK: ConsoleStore
+
+    @Test("investigations: save, replace, read, filters, newest first")
+    func investigations() async throws {
+        let store = try freshMunicipality().open()
+        let i1 = Investigation(id: "INV-2", finding: "E0002", staff: "S0003", register: "R0000002",
+                               reasonCodes: ["fuhyo_no_case", "vip"], title: "附票の閲覧（案件なし）", openedBy: "S0004",
+                               opened: pgTS("2026-01-05T09:00:00+09:00"))
+        let i2 = Investigation(id: "INV-3", finding: nil, staff: "S0001", register: nil, reasonCodes: [], title: "職員の全アクセス",
+                               status: "closed", assignee: "S0004", openedBy: "S0004", opened: pgTS("2026-01-06T00:00:00+00:00"),
+                               disposition: .business, rule: "窓口の照会対応", decidedBy: "S0004",
+                               decided: pgTS("2026-01-07T09:00:00+09:00"))
+        let i3 = Investigation(id: "INV-1", finding: "E0004", staff: "S0003", register: "R0000003", reasonCodes: ["break_glass"],
+                               title: "緊急の照会", openedBy: "S0004", opened: pgTS("2026-01-08T09:00:00+09:00"),
+                               disposition: .interview)
+        for i in [i2, i1, i3] { try await store.saveInvestigation(i) }
+        #expect(try await store.investigation(id: "INV-3") == i2)
+        #expect(try await store.investigation(id: "INV-9") == nil)
+        #expect(try await store.investigations(status: nil, staff: nil, finding: nil) == [i3, i2, i1])
+        #expect(try await store.investigations(status: "open", staff: nil, finding: nil) == [i3, i1])
+        #expect(try await store.investigations(status: nil, staff: "S0003", finding: nil) == [i3, i1])
+        #expect(try await store.investigations(status: nil, staff: nil, finding: "E0002") == [i1])
+        #expect(try await store.investigations(status: "open", staff: "S0003", finding: "E0004") == [i3])
+        var decided = i1
+        decided.status = "closed"
+        decided.disposition = .nonBusiness
+        decided.decidedBy = "S0004"
+        decided.decided = pgTS("2026-01-09T09:00:00+09:00")
+        try await store.saveInvestigation(decided)
+        #expect(try await store.investigation(id: "INV-2") == decided)
+        #expect(try await store.investigations(status: "open", staff: nil, finding: nil) == [i3])
+    }
+
+    @Test("investigation entries and files; steps and suppressions cannot be changed or removed")
+    func entriesAndSuppressions() async throws {
+        let store = try freshMunicipality().open()
+        let e1 = InvestigationEntry(investigation: "INV-1", kind: "open", author: "S0004", at: pgTS("2026-01-05T09:00:00+09:00"),
+                                    text: "所見から開始", journal: "J-open")
+        let file: [UInt8] = Array("事情聴取の記録\n".utf8) + [0, 255, 10]
+        let e2 = InvestigationEntry(investigation: "INV-1", kind: "interview", author: "S0004", at: pgTS("2026-01-06T09:00:00+09:00"),
+                                    text: "本人から聴取", fileName: "聴取記録.txt", fileSize: file.count, journal: "J-interview")
+        let id1 = try await store.addInvestigationEntry(e1, file: nil)
+        let id2 = try await store.addInvestigationEntry(e2, file: file)
+        #expect(id2 > id1)
+        var s1 = e1, s2 = e2
+        s1.id = id1
+        s2.id = id2
+        #expect(try await store.investigationEntries(investigation: "INV-1") == [s1, s2])
+        #expect(try await store.investigationEntries(investigation: "INV-9").isEmpty)
+        let got = try await store.investigationFile(entry: id2)
+        #expect(got?.name == "聴取記録.txt")
+        #expect(got?.bytes == file)
+        #expect(try await store.investigationFile(entry: id1) == nil)
+        // Another municipality does not see the file by its entry ID.
+        #expect(try await freshMunicipality().open().investigationFile(entry: id2) == nil)
+
+        let x1 = Suppression(investigation: "INV-2", staff: nil, register: nil, reasonCodes: ["night_holiday", "coworker"],
+                             rule: "夜間窓口の通常業務", createdBy: "S0004", created: pgTS("2026-01-07T09:00:00+09:00"))
+        let x2 = Suppression(investigation: "INV-3", staff: "S0003", register: "R0000003", reasonCodes: ["break_glass"],
+                             rule: "緊急照会の手順どおり", createdBy: "S0004", created: pgTS("2026-01-08T09:00:00+09:00"))
+        #expect(try await store.suppressions().isEmpty)
+        var k1 = x1, k2 = x2
+        k1.id = try await store.addSuppression(x1)
+        k2.id = try await store.addSuppression(x2)
+        #expect(try await store.suppressions() == [k1, k2])
+
+        for sql: PostgresQuery in [
+            "UPDATE console_entry SET text = 'changed' WHERE muni = \(store.muni)",
+            "DELETE FROM console_entry WHERE muni = \(store.muni)",
+            "UPDATE console_suppression SET rule = 'changed' WHERE muni = \(store.muni)",
+            "DELETE FROM console_suppression WHERE muni = \(store.muni)",
+        ] {
+            #expect(throws: StoreError.self) { try store.connections.blocking { s in try s.execute(sql) } }
+        }
+        #expect(try await store.investigationEntries(investigation: "INV-1") == [s1, s2])
+        #expect(try await store.suppressions() == [k1, k2])
+    }
+
+    @Test("console values and alerts: stored once, newest first, at most limit")
+    func valuesAndAlerts() async throws {
+        let h = try freshMunicipality()
+        let store = try h.open()
+        #expect(try await store.consoleValue("alerts.cursor") == nil)
+        try await store.setConsoleValue("alerts.cursor", "17")
+        try await store.setConsoleValue("alerts.cursor", "42")
+        #expect(try await h.open().consoleValue("alerts.cursor") == "42")
+
+        func alert(_ seq: UInt64, kinds: [String], reason: String? = nil) -> ConsoleAlert {
+            ConsoleAlert(seq: seq, access: "E\(seq)", at: pgTS("2026-01-05T09:\(pgTwo(seq)):00+09:00"), staff: "S0001",
+                         office: seq == 3 ? nil : "27108", register: seq == 5 ? nil : "R0000002", kinds: kinds, reason: reason)
+        }
+        let a1 = alert(1, kinds: ["vip"]), a3 = alert(3, kinds: ["break_glass", "dv_support"], reason: "緊急")
+        let a5 = alert(5, kinds: ["break_glass"], reason: "至急")
+        #expect(try await store.alerts(limit: 10).isEmpty)
+        try await store.saveAlerts([a1, a5])
+        var changed = a5
+        changed.reason = "別の理由"
+        try await store.saveAlerts([changed, a3])
+        try await store.saveAlerts([])
+        #expect(try await store.alerts(limit: 10) == [a5, a3, a1])
+        #expect(try await store.alerts(limit: 2) == [a5, a3])
+        #expect(try await store.alerts(limit: 0).isEmpty)
+    }
+}
