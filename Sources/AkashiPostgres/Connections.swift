@@ -156,7 +156,12 @@ final class Connections: @unchecked Sendable {
         idle.removeAll()
         opened -= all.count
         lock.unlock()
-        for c in all { let _: EventLoopFuture<Void> = c.close() }
+        // Each connection is kept alive until its close completes (postgres-nio requires a connection to be closed
+        // before it is released).
+        for c in all {
+            let closing: EventLoopFuture<Void> = c.close()
+            closing.whenComplete { _ in withExtendedLifetime(c) {} }
+        }
     }
 
     // MARK: Running
