@@ -1,4 +1,5 @@
 import AkashiStorage
+import AkashiPostgres
 import AkashiSQLite
 import AkashiWeb
 import ArgumentParser
@@ -49,8 +50,8 @@ public struct Akashi: AsyncParsableCommand {
 /// `export` would overwrite its output with empty files).
 struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("store"),
-            help: ArgumentHelp("The store directory (an existing Akashi store; `akashi import` creates one). Default: $AKASHI_STORE.",
-                               valueName: "dir"))
+            help: ArgumentHelp("The store: a directory (an existing embedded store; `akashi import` creates one) or postgres://USER@HOST:PORT/DB[?municipality=CODE] (password from PGPASSWORD or the file named by AKASHI_PGPASSWORD_FILE). Default: $AKASHI_STORE.",
+                               valueName: "dir|url"))
     var given: String?
 
     /// `--store`, else `AKASHI_STORE` (empty is unset).
@@ -59,13 +60,14 @@ struct StoreOptions: ParsableArguments {
     func validate() throws { try StorePath.check(store, mayCreate: false) }
 
     /// The store `--store` names: the one place commands open it.
-    func open() throws -> any ServerStore { try StorePath.open(store) }
+    func open() throws -> any ServerStore { try StorePath.open(store, mayCreate: false) }
 }
 
 /// `--store DIR` for the commands that create the store when it is missing (import).
 struct NewStoreOptions: ParsableArguments {
     @Option(name: .customLong("store"),
-            help: ArgumentHelp("The store directory (created when missing). Default: $AKASHI_STORE.", valueName: "dir"))
+            help: ArgumentHelp("The store: a directory (created when missing) or postgres://USER@HOST:PORT/DB[?municipality=CODE] (password from PGPASSWORD or the file named by AKASHI_PGPASSWORD_FILE). Default: $AKASHI_STORE.",
+                               valueName: "dir|url"))
     var given: String?
 
     /// `--store`, else `AKASHI_STORE` (empty is unset).
@@ -96,23 +98,48 @@ enum StorePath {
         return head.count > 1 ? head.lowercased() : nil
     }
 
-    /// Opens the store a checked `--store` value names (see ``check(_:mayCreate:)``).
-    static func open(_ value: String) throws -> any ServerStore {
+    /// Opens the store a checked `--store` value names (see ``check(_:mayCreate:)``): the one place every command
+    /// turns `--store` into a store. A PostgreSQL server that cannot be reached or refuses the credentials is an
+    /// argument error (exit 2), and nothing is created.
+    static func open(_ value: String, mayCreate: Bool = true) throws -> any ServerStore {
+        if PostgresLocation.isPostgresURL(value) {
+            let location = try postgresLocation(value)
+            let store: PostgresStore
+            do {
+                store = try PostgresStore(location: location)
+            } catch let e as StoreError where [.unreachable, .authentication, .unsupportedStore].contains(e.code) {
+                throw ValidationError("--store \(location): \(e.message). Nothing was created.")
+            }
+            if !mayCreate, try !store.holdsData() {
+                throw ValidationError("--store \(location): no Akashi data for municipality \(location.municipality) there (a store is made by `akashi import FILE... --store URL`)")
+            }
+            return store
+        }
         if let s = scheme(value) { throw ValidationError(unsupported(s)) }
         return try SQLiteStore(directory: value)
     }
 
-    /// The message for a URL-like store value: the scheme only (a URL may carry a user name or a password).
-    static func unsupported(_ scheme: String) -> String {
-        if scheme == "postgres" || scheme == "postgresql" {
-            return "--store \(scheme)://…: PostgreSQL stores are not available in this build yet (issue 17); give a store directory. Nothing was created."
+    /// A PostgreSQL store URL parsed, its password from the environment; a bad one is an argument error naming the part
+    /// at fault (never repeating the URL, which may hold a secret).
+    static func postgresLocation(_ value: String) throws -> PostgresLocation {
+        do { return try PostgresLocation.parse(value) } catch let e as StoreError {
+            throw ValidationError(e.message + ". Nothing was created.")
         }
-        return "--store \(scheme):…: not a store directory and not a known kind of store URL; give a store directory. Nothing was created."
+    }
+
+    /// The message for a URL-like store value of an unknown kind: the scheme only (a URL may carry a user name or a
+    /// password).
+    static func unsupported(_ scheme: String) -> String {
+        "--store \(scheme):…: not a store directory and not a known kind of store URL (postgres://USER@HOST:PORT/DB); give a store directory or a PostgreSQL URL. Nothing was created."
     }
 
     static func check(_ path: String, mayCreate: Bool) throws {
         guard !path.isEmpty else {
             throw ValidationError("--store is missing: give the store directory (--store DIR), or set AKASHI_STORE")
+        }
+        if PostgresLocation.isPostgresURL(path) {
+            _ = try postgresLocation(path)
+            return
         }
         if let s = scheme(path) { throw ValidationError(unsupported(s)) }
         var isDirectory: ObjCBool = false

@@ -10,7 +10,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, each printed beside the baseline it is compared against (results go to BENCHMARKS.md).",
-        subcommands: [BenchImport.self, BenchLedger.self, BenchAudit.self, BenchAuditQuality.self, BenchDisclose.self,
+        subcommands: [BenchImport.self, BenchLedger.self, BenchAudit.self, BenchAuditQuality.self, BenchDisclose.self, BenchPostgres.self,
                       BenchServe.self]
     )
 }

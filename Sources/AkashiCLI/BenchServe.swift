@@ -1,5 +1,6 @@
 import AkashiCity
 import AkashiDomain
+import AkashiPostgres
 import AkashiSQLite
 import AkashiStorage
 import AkashiWeb
@@ -30,7 +31,17 @@ struct BenchServe: AsyncParsableCommand {
             help: "Microseconds a ledger commit waits for more events under load (default: the server's, 0 = never).")
     var commitLinger: Int?
 
+    @Option(help: "A PostgreSQL server, postgres://USER@HOST:PORT/DB (password from PGPASSWORD): the bench's store is there, for a fresh municipality, instead of a temporary SQLite store.")
+    var postgres: String?
+
+    @Option(help: "Servers on the one store (each its own store connections, workspace and port); the load is spread over them.")
+    var servers: Int = 1
+
     func validate() throws {
+        guard (1...4).contains(servers) else { throw ValidationError("--servers must be 1…4") }
+        if let postgres, !PostgresLocation.isPostgresURL(postgres) || postgres.contains("?") {
+            throw ValidationError("--postgres: give postgres://USER@HOST:PORT/DB (no parameters: the bench picks a fresh municipality)")
+        }
         guard (1...20000).contains(rate) else { throw ValidationError("--rate must be 1…20000") }
         guard seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be in (0, 60]") }
         guard (1...256).contains(connections) else { throw ValidationError("--connections must be 1…256") }
@@ -44,34 +55,48 @@ struct BenchServe: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         print("preparing a small city in \(dir) …")
         _ = try CityGenerator(config: CityConfig(scale: 0.002, seed: 7, scenario: .osaka2014)).write(to: dir + "/city")
-        let store = try SQLiteStore(directory: dir + "/store")
+        let muni = "bench" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        // Each server opens the store itself, as a separate process would (its own connections and sequencer).
+        let open: () throws -> any ServerStore = { [postgres] in
+            if let postgres { return try PostgresStore(location: PostgresLocation.parse(postgres + "?municipality=" + muni)) }
+            return try SQLiteStore(directory: dir + "/store")
+        }
+        let store = try open()
+        print("store: \(postgres == nil ? "SQLite (temporary)" : "PostgreSQL, municipality \(muni)"); \(servers) server(s)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/city").filter { $0.hasSuffix(".jsonl") }
             .sorted().map { dir + "/city/" + $0 }
         _ = try ImportRunner.run(files: files, store: store, quiet: true)
         let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
-        guard let clerk = try store.staffMembers(office: nil, role: .clerk).first(where: {
+        guard let clerk = try await store.staffMembers(office: nil, role: .clerk).first(where: {
             $0.assignment(on: today)?.duty == Assignment.registerDuty
         }) else { throw ValidationError("no clerk on duty in the bench city") }
         let password = "bench-" + Tokens.newToken()
-        try store.setPasswordHash(staff: clerk.id, hash: try PasswordHasher.hash(password, logN: 12))
-        guard let register = try store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 1).first else {
+        try await store.setPasswordHash(staff: clerk.id, hash: try PasswordHasher.hash(password, logN: 12))
+        guard let register = try await store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 1).first else {
             throw ValidationError("no register in the bench city")
         }
 
-        var config = WebConfiguration()
-        config.port = Self.freePort()
-        if let commitLinger { config.commitLingerMicroseconds = commitLinger }
         var logger = Logger(label: "akashi.bench")
         logger.logLevel = .warning
-        let workspace = try await Workspace(store: store, config: config, logger: logger)
-        let app = try await WebApp.application(workspace: workspace, signer: nil, logger: logger)
-        // A service group, so the server is stopped by a graceful shutdown (connections closed, no task cancelled)
+        var ports: [Int] = []
+        var committers: [GroupCommitter] = []
+        var services: [any Service] = []
+        for k in 0..<servers {
+            var config = WebConfiguration()
+            config.port = Self.freePort()
+            if let commitLinger { config.commitLingerMicroseconds = commitLinger }
+            let workspace = try await Workspace(store: k == 0 ? store : try open(), config: config, logger: logger)
+            services.append(try await WebApp.application(workspace: workspace, signer: nil, logger: logger))
+            ports.append(config.port)
+            committers.append(workspace.committer)
+        }
+        // A service group, so the servers are stopped by a graceful shutdown (connections closed, no task cancelled)
         // and nothing is logged as an error at the end of the bench.
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
         let server = Task { try await group.run() }
         do {
-            try await measure(port: config.port, store: store, clerk: clerk.id, password: password, register: register,
-                              committer: workspace.committer)
+            try await measure(ports: ports, store: store, clerk: clerk.id, password: password, register: register,
+                              committers: committers)
         } catch {
             await group.triggerGracefulShutdown()
             try? await server.value
@@ -79,11 +104,13 @@ struct BenchServe: AsyncParsableCommand {
         }
         await group.triggerGracefulShutdown()
         try await server.value
+        print("peak memory of the bench process (servers, store clients, load generator): \(String(format: "%.0f", peakRSSMiB())) MiB")
     }
 
     /// Signs in, opens a case, then runs the `/healthz` and register-view phases against the running server.
-    func measure(port: Int, store: SQLiteStore, clerk: String, password: String, register: Register,
-                 committer: GroupCommitter) async throws {
+    func measure(ports: [Int], store: any ServerStore, clerk: String, password: String, register: Register,
+                  committers: [GroupCommitter]) async throws {
+        let port = ports[0]
         // Wait for the server.
         var up = false
         for _ in 0..<100 {
@@ -106,32 +133,40 @@ struct BenchServe: AsyncParsableCommand {
         let check = try c.request("GET", viewPath, headers: auth)
         guard check.status == 200 else { throw ValidationError("register view failed (\(check.status))") }
 
-        print("rate \(rate)/s for \(seconds) s per phase over \(connections) keep-alive connections, 127.0.0.1:\(port); "
-              + "commit linger \(Int(committer.linger / .microseconds(1))) µs")
-        let base = try await Self.offPool(port: port, path: "/healthz", headers: [:], rate: rate, seconds: seconds,
+        for p in ports.dropFirst() {
+            var up = false
+            for _ in 0..<100 {
+                if let c = try? HTTPConnection(port: p), (try? c.request("GET", "/healthz"))?.status == 200 { up = true; break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            guard up else { throw ValidationError("server \(p) did not start") }
+        }
+        print("rate \(rate)/s for \(seconds) s per phase over \(connections) keep-alive connections, 127.0.0.1:\(ports.map(String.init).joined(separator: ",")); "
+              + "commit linger \(Int(committers[0].linger / .microseconds(1))) µs")
+        let base = try await Self.offPool(ports: ports, path: "/healthz", headers: [:], rate: rate, seconds: seconds,
                                   connections: connections)
         print(base.line("baseline GET /healthz"))
         let before = try store.ledgerSize()
-        let batchesBefore = committer.batches
-        let view = try await Self.offPool(port: port, path: viewPath, headers: auth, rate: rate, seconds: seconds,
+        let batchesBefore = committers.map(\.batches).reduce(0, +)
+        let view = try await Self.offPool(ports: ports, path: viewPath, headers: auth, rate: rate, seconds: seconds,
                                   connections: connections)
         print(view.line("register view (purpose check + ledger append)"))
         let appended = try store.ledgerSize() - before
-        let batches = committer.batches - batchesBefore
+        let batches = committers.map(\.batches).reduce(0, +) - batchesBefore
         print("ledger entries appended during the view phase: \(appended) in \(batches) commits"
               + (batches > 0 ? String(format: " (%.2f a commit)", Double(appended) / Double(batches)) : ""))
         print(view.p99 < 5 ? "goal met: register view p99 < 5 ms" : "goal missed: register view p99 ≥ 5 ms")
     }
 
     /// Runs a phase on its own thread so that the server keeps every cooperative thread.
-    static func offPool(port: Int, path: String, headers: [String: String], rate: Int, seconds: Double,
+    static func offPool(ports: [Int], path: String, headers: [String: String], rate: Int, seconds: Double,
                         connections: Int) async throws -> PhaseResult {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<PhaseResult, any Error>) in
             Thread {
                 c.resume(with: Result {
                     let cpu0 = cpuSeconds()
                     let ticks0 = CPUTicks.read()
-                    var r = try phase(port: port, path: path, headers: headers, rate: rate, seconds: seconds, connections: connections)
+                    var r = try phase(ports: ports, path: path, headers: headers, rate: rate, seconds: seconds, connections: connections)
                     r.cpu = cpuSeconds() - cpu0
                     if let a = ticks0, let b = CPUTicks.read() { r.steal = a.stealPercent(until: b) }
                     return r
@@ -183,10 +218,11 @@ struct BenchServe: AsyncParsableCommand {
     }
 
     /// Open-loop constant rate: request k is due at start + k/rate on connection k mod connections.
-    static func phase(port: Int, path: String, headers: [String: String], rate: Int, seconds: Double,
+    /// Connection k goes to server k mod servers.
+    static func phase(ports: [Int], path: String, headers: [String: String], rate: Int, seconds: Double,
                       connections: Int) throws -> PhaseResult {
         let total = Int(Double(rate) * seconds)
-        let conns = try (0..<connections).map { _ in try HTTPConnection(port: port) }
+        let conns = try (0..<connections).map { k in try HTTPConnection(port: ports[k % ports.count]) }
         let collector = Collector()
         let start = DispatchTime.now().uptimeNanoseconds + 50_000_000
         let interval = 1e9 / Double(rate)

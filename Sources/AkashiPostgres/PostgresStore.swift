@@ -66,14 +66,14 @@ public final class PostgresStore: @unchecked Sendable {
     // MARK: Partitions
 
     /// The month (UTC) of an instant, as `year * 12 + month - 1`.
-    static func month(ofMillis millis: Int64) -> Int {
+    public static func month(ofMillis millis: Int64) -> Int {
         let days = Int(millis.floorDiv(86_400_000))
         let (y, m, _) = civil(fromDays: days)
         return y * 12 + m - 1
     }
 
     /// Epoch milliseconds at the start of a month (`year * 12 + month - 1`, UTC).
-    static func startMillis(ofMonth k: Int) -> Int64 {
+    public static func startMillis(ofMonth k: Int) -> Int64 {
         Int64(days(fromCivil: k.floorDiv(12), k.floorMod(12) + 1, 1)) * 86_400_000
     }
 
@@ -138,3 +138,20 @@ extension BinaryInteger {
 
     func floorMod(_ d: Self) -> Self { self - floorDiv(d) * d }
 }
+
+extension PostgresStore {
+    /// Whether the municipality has anything stored (records or ledger entries): a command other than import on a
+    /// municipality with nothing (a mistyped code, say) is refused rather than answered with empty results.
+    public func holdsData() throws -> Bool {
+        try connections.blocking { s in
+            try s.rows("""
+                SELECT EXISTS (SELECT 1 FROM ledger_head WHERE muni = \(muni)) OR EXISTS (SELECT 1 FROM office WHERE muni = \(muni))
+                    OR EXISTS (SELECT 1 FROM staff WHERE muni = \(muni)) OR EXISTS (SELECT 1 FROM register WHERE muni = \(muni))
+                    OR EXISTS (SELECT 1 FROM person WHERE muni = \(muni))
+                """).first?.decode(Bool.self) ?? false
+        }
+    }
+}
+
+/// Everything `akashi serve` and every command need (the parts live in the files beside this one).
+extension PostgresStore: WorkspaceStore, ReportStore {}

@@ -238,9 +238,17 @@ public final class Workspace: Sendable {
         // `account` was read after this account's previous check ended (one check at a time per account), so its
         // failure count includes every earlier guess.
         guard await passwords.verify(password, hash: account.passwordHash) else {
-            let failures = account.failures + 1
-            let lock = failures >= config.lockoutAfter ? nowMs + config.lockoutSeconds * 1000 : nil
-            try await store.recordFailedSignIn(staff: staffID, lockUntil: lock)
+            let until = nowMs + config.lockoutSeconds * 1000
+            var lock: Int64? = account.failures + 1 >= config.lockoutAfter ? until : nil
+            // The store's count decides: another server on the same store may have counted a failure of this account
+            // at the same moment (each server checks one password per account at a time, but only its own), and both
+            // reading the count before either wrote it would otherwise let a guess past the limit. Locking then costs
+            // one more count, which the next successful sign-in clears.
+            var failures = try await store.recordFailedSignIn(staff: staffID, lockUntil: lock)
+            if lock == nil && failures >= config.lockoutAfter {
+                lock = until
+                failures = try await store.recordFailedSignIn(staff: staffID, lockUntil: until)
+            }
             if lock != nil {
                 _ = try await journal("account.locked", actor: nil, staff: staffID, terminal: terminal, subject: staffID,
                                       detail: .object([("failures", .number(String(failures)))]))

@@ -38,10 +38,13 @@ struct LedgerStoreKind: CustomTestStringConvertible, Sendable {
 
     static let sqlite = LedgerStoreKind(name: "SQLite") { try SQLiteStore(directory: $0) }
     /// Keys are directories; the municipality is derived from the key's last path component.
-    static let postgres = LedgerStoreKind(name: "PostgreSQL") { key in
-        // A temporary directory's name ends in a fresh UUID: its letters and digits name a fresh municipality.
-        let tail = (key as NSString).lastPathComponent.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
-        return try TestPostgres.store("d" + tail.suffix(30).lowercased())
+    static let postgres = LedgerStoreKind(name: "PostgreSQL") { try postgresStore($0) }
+
+    /// The PostgreSQL store for a test directory: its name ends in a fresh UUID, whose letters and digits name a fresh
+    /// municipality (the same directory, the same municipality).
+    static func postgresStore(_ dir: String) throws -> PostgresStore {
+        let tail = dir.split(separator: "/").first { $0.hasPrefix("akashi-test-") }.map(String.init) ?? (dir as NSString).lastPathComponent
+        return try TestPostgres.store("d" + tail.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.suffix(30).lowercased())
     }
 
     /// The embedded store always; PostgreSQL when a test server is configured.

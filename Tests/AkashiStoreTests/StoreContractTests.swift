@@ -20,8 +20,11 @@ struct StoreFactory: CustomTestStringConvertible, Sendable {
     let reopen: @Sendable (_ dir: String) throws -> any ServerStore
     var testDescription: String { name }
     static let sqlite = StoreFactory(name: "SQLite", make: { try SQLiteStore(directory: $0 + "/store") }, reopen: { try SQLiteStore(directory: $0 + "/store") })
-    /// Every store these tests run against. (PostgreSQL will be added here, gated on an environment variable.)
-    static let all: [StoreFactory] = [.sqlite]
+    /// A fresh municipality on the test server per test directory (see ``LedgerStoreKind/postgres``).
+    static let postgres = StoreFactory(name: "PostgreSQL", make: { try LedgerStoreKind.postgresStore($0) },
+                                       reopen: { try LedgerStoreKind.postgresStore($0) })
+    /// Every store these tests run against: PostgreSQL too when `AKASHI_TEST_POSTGRES` names a server.
+    static let all: [StoreFactory] = TestPostgres.url == nil ? [.sqlite] : [.sqlite, .postgres]
 }
 
 // MARK: - Test data
