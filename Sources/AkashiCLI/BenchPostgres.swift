@@ -45,7 +45,9 @@ struct BenchPostgres: AsyncParsableCommand {
             ("SQLite", try SQLiteStore(directory: sqliteDir)),
             ("PostgreSQL", try PostgresStore(location: PostgresLocation.parse(postgres + "?municipality=" + muni))),
         ]
-        var rows: [String] = []
+        var rows: [String] = [] {
+            didSet { if let last = rows.last { print(last) } }
+        }
         // Import: reference records, then the access file alone (what the rate counts).
         var accessRows = 0
         for (name, store) in stores {
@@ -114,7 +116,7 @@ struct BenchPostgres: AsyncParsableCommand {
     /// Persons of the city, a seeded random sample.
     func samplePersons(city: String, limit: Int) throws -> [String] {
         var ids: [String] = []
-        let reader = try LineReader(path: city + "/person.jsonl")
+        let reader = try LineReader(path: city + "/persons.jsonl")
         while let batch = try reader.next() {
             for k in 0..<batch.count {
                 if case let .record(.person(p), _) = try RecordDecoder.decode(line: Array(batch.bytes[batch.range(k)])) { ids.append(p.id) }
@@ -150,6 +152,7 @@ struct BenchPostgres: AsyncParsableCommand {
         try ew.close()
         try kw.close()
         var setup = """
+            SET client_min_messages = warning;
             DROP TABLE IF EXISTS bench_event, bench_event_key;
             CREATE TABLE bench_event (LIKE event INCLUDING ALL) PARTITION BY RANGE (at);
             CREATE TABLE bench_event_key (LIKE event_key INCLUDING ALL);

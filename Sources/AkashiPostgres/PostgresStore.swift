@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The server store: one municipality's records, ledger, findings and workspace state in a PostgreSQL database,
 /// beside the embedded SQLite store and behind the same protocols.
@@ -28,6 +29,8 @@ public final class PostgresStore: @unchecked Sendable {
     /// Months (`year * 12 + month - 1`, UTC) whose event partition this process knows exists.
     private let partitionLock = NSLock()
     private var knownPartitions = Set<Int>()
+    /// Whether a bulk import wrote since the tables were last analyzed (see ``catchUpLookupIndexes()``).
+    let bulkLoaded = Mutex(false)
 
     /// Opens the store at `location`, applying any migration the database lacks. Throws ``StoreError`` with
     /// `.unreachable` or `.authentication` when the server cannot be used; creates nothing then.
