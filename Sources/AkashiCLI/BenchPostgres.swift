@@ -122,7 +122,7 @@ struct BenchPostgres: AsyncParsableCommand {
                 if case let .record(.person(p), _) = try RecordDecoder.decode(line: Array(batch.bytes[batch.range(k)])) { ids.append(p.id) }
             }
         }
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         ids.shuffle(using: &rng)
         return Array(ids.prefix(limit))
     }
@@ -186,18 +186,5 @@ struct BenchPostgres: AsyncParsableCommand {
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw ValidationError("psql failed (is the psql command installed, and the server up?)") }
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// SplitMix64: a seeded generator, so the same seed samples the same persons.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

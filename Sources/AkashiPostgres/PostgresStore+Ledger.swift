@@ -670,12 +670,3 @@ extension PostgresStore: AkashiStore {
         }
     }
 }
-
-extension String {
-    /// The statement with `$1` bound to `value` (for statements that use one value several times).
-    func bound(_ value: String) -> PostgresQuery {
-        var q = PostgresQuery(unsafeSQL: self)
-        q.binds.append(value)
-        return q
-    }
-}

@@ -49,50 +49,10 @@ extension PostgresSchema {
 
 // MARK: - Decoded records
 
-/// Decoded reference records by their exact document bytes, as the embedded store keeps them: the request path reads
-/// the same staff member, register, case and persons over and over, and decoding a document costs more than reading
-/// it. Keyed by the bytes, so a changed document is simply a new key (nothing to invalidate) and one cache can serve
-/// every store in the process. Bounded: emptied when full.
-final class DecodedDocuments: @unchecked Sendable {
-    private let lock = NSLock()
-    private var records: [Document: AkashiDomain.Record] = [:]
-    private let limit: Int
-
-    init(limit: Int = 8192) { self.limit = limit }
-
-    /// The record the document holds (nil when it is of a type this version does not know). A document that does not
-    /// decode is an error, never "no record": a protection (DV support) read as absent would let its 附票 be shown
-    /// without the second approval.
-    func record(_ bytes: [UInt8]) throws -> AkashiDomain.Record? {
-        let key = Document(bytes: bytes)
-        lock.lock()
-        let hit = records[key]
-        lock.unlock()
-        if let hit { return hit }
-        let line: DecodedLine
-        do {
-            line = try RecordDecoder.decodeStored(line: bytes)
-        } catch {
-            throw StoreError(.damaged, "a stored record does not decode; the store may be damaged: run `akashi ledger verify`", cause: error)
-        }
-        guard case let .record(r, _) = line else { return nil }
-        lock.lock()
-        if records.count >= limit { records.removeAll(keepingCapacity: true) }
-        records[key] = r
-        lock.unlock()
-        return r
-    }
-
-    /// Document bytes as a key, hashed as one block.
-    private struct Document: Hashable {
-        let bytes: [UInt8]
-        func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
-    }
-}
 
 extension PostgresStore {
     /// The decoded-record cache every PostgreSQL store of the process shares (keyed by content, so sharing is safe).
-    static let decodedDocuments = DecodedDocuments()
+    static let decodedDocuments = DecodedRecords()
 
     /// The record a stored document holds.
     func decodedRecord(_ doc: [UInt8]) throws -> AkashiDomain.Record? { try Self.decodedDocuments.record(doc) }

@@ -190,7 +190,7 @@ extension SQLiteStore: ReportStore {
         try pool.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM person") ?? 0
             guard total > 0, limit > 0 else { return [] }
-            var rng = SplitMix(seed: seed)
+            var rng = SeededGenerator(seed: seed)
             var out: [String] = []
             for _ in 0..<limit {
                 let k = Int(rng.next() % UInt64(total))
@@ -322,18 +322,5 @@ extension SQLiteStore: ReportStore {
                 SELECT hash, person, from_day, to_day, created, expires_text, used FROM rp_access_code WHERE hash = ?
                 """, arguments: [hash]).flatMap(Self.accessCode)
         }
-    }
-}
-
-/// A small deterministic generator for benchmark sampling.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -7,8 +7,9 @@ import AkashiStorage
 import Foundation
 import Testing
 
-/// A small generated city, written once per process and shared by the tests that only read it.
-private enum TinyCity {
+/// A small generated city, written once per process and shared by the tests that only read it (the PostgreSQL
+/// audit tests too).
+enum TinyCity {
     /// (directory, truth) of a city with the osaka-2014 scenario and labelled misuse.
     static let city: Result<String, any Error> = Result {
         let dir = NSTemporaryDirectory() + "akashi-audit-city-" + UUID().uuidString

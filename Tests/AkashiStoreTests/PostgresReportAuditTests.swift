@@ -24,25 +24,6 @@ private func sameMunicipality(as store: PostgresStore) throws -> PostgresStore {
     try PostgresStore(location: PostgresLocation.parse((postgresURL ?? "") + "?municipality=" + store.muni))
 }
 
-/// A small generated city (the osaka-2014 scenario and labelled misuse), written once per process.
-private enum PGCity {
-    static let city: Result<String, any Error> = Result {
-        let dir = NSTemporaryDirectory() + "akashi-pg-audit-city-" + UUID().uuidString
-        var config = CityConfig()
-        config.scale = 0.002
-        config.seed = 11
-        config.misuse = true
-        config.scenario = .osaka2014
-        _ = try CityGenerator(config: config).write(to: dir)
-        return dir
-    }
-
-    static func files() throws -> [String] {
-        let dir = try city.get()
-        return try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.sorted()
-            .map { dir + "/" + $0 }
-    }
-}
 
 private func all(_ store: some FindingStore, _ filter: FindingFilter = FindingFilter()) throws -> [StoredFinding] {
     var out: [StoredFinding] = []
@@ -80,13 +61,13 @@ private func finding(_ n: Int, seq: UInt64, flagged: Bool, score: Double = 0, pl
 
 // Needs a PostgreSQL server: runs only when AKASHI_TEST_POSTGRES names one (the suite is skipped otherwise, as on a
 // machine without PostgreSQL).
-@Suite("PostgreSQL store: audit findings and report tables", .enabled(if: postgresURL != nil))
+@Suite("PostgreSQL store: audit findings and report tables", .enabled(if: postgresURL != nil, "\(TestPostgres.skipReason)"))
 struct PostgresReportAuditTests {
     // MARK: Audit, against the embedded store
 
     @Test("the audit sweep over the same city gives the same findings, reads, counts and journal as the embedded store")
     func auditMatchesSQLite() async throws {
-        let files = try PGCity.files()
+        let files = try TinyCity.files(TinyCity.dir())
         try await withTempDir { dir in
             let lite = try SQLiteStore(directory: dir + "/store")
             _ = try Importer(store: lite).run(files: files)
@@ -181,9 +162,9 @@ struct PostgresReportAuditTests {
 
     @Test("incremental equals the embedded store: half the accesses, then the rest and a late case")
     func incremental() throws {
-        let files = try PGCity.files()
+        let files = try TinyCity.files(TinyCity.dir())
         try withTempDir { dir in
-            let lines = try String(contentsOfFile: try PGCity.city.get() + "/access.jsonl", encoding: .utf8)
+            let lines = try String(contentsOfFile: try TinyCity.dir() + "/access.jsonl", encoding: .utf8)
                 .split(separator: "\n").map(String.init)
             let half = lines.count / 2
             try writeLines(dir + "/first.jsonl", Array(lines[..<half]))

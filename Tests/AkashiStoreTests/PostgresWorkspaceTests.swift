@@ -21,45 +21,6 @@ private func freshMunicipality() throws -> PGHandle { PGHandle(name: TestPostgre
 
 // MARK: - Test data
 
-/// A small city (the same lines as the store contract's), deliberately not in ID or code order.
-private enum PGCity {
-    static let officeKita = #"{"type":"office","code":"27127","name":"北区役所","municipality":"27100"}"#
-    static let officeMiyakojima = #"{"type":"office","code":"27102","name":"都島区役所","municipality":"27100"}"#
-    static let officeTaisho = #"{"type":"office","code":"27108","name":"大正区役所","municipality":"27100"}"#
-
-    static let staff3 = #"{"type":"staff","id":"S0003","name":"大阪 三郎","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2005-04-01","to":null}]}"#
-    static let staff1 = #"{"type":"staff","id":"S0001","name":"山田 花子","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2009-04-01","to":"2013-03-31"},{"office":"27127","duty":"koseki","from":"2013-04-01","to":null}]}"#
-    static let staff2 = #"{"type":"staff","id":"S0002","name":"田中 次郎","role":"supervisor","assignments":[{"office":"27127","duty":"koseki","from":"2010-04-01","to":"2012-03-31"},{"office":"27108","duty":"koseki","from":"2012-04-01","to":"2014-03-31"}]}"#
-    static let staff4 = #"{"type":"staff","id":"S0004","name":"監査 四郎","role":"auditor","assignments":[]}"#
-
-    static let register2 = #"{"type":"register","id":"R0000002","kind":"current","honseki":"大阪市北区西天満二丁目1番","office":"27127","head":"P0000001","members":["P0000001","P0000002"],"opened":"2010-02-22","predecessors":["R0000001"],"successors":[]}"#
-    static let register1 = #"{"type":"register","id":"R0000001","kind":"removed","honseki":"大阪市大正区三軒家東一丁目5番","office":"27108","head":"P0000001","members":["P0000001"],"opened":"1995-05-01","closed":"2010-02-21","predecessors":[],"successors":["R0000002"]}"#
-    static let register3 = #"{"type":"register","id":"R0000003","kind":"current","honseki":"大阪市都島区都島本通三丁目7番","office":"27102","head":"P0000003","members":["P0000003","P0000004"],"opened":"2001-10-10","predecessors":[],"successors":[]}"#
-
-    static let person2 = #"{"type":"person","id":"P0000002","name":"浪花 花子","kana":"なにわ はなこ","birth":"1971-02-03","sex":"F","register":"R0000002"}"#
-    static let person1 = #"{"type":"person","id":"P0000001","name":"浪花 一郎","kana":"なにわ いちろう","birth":"1969-06-29","sex":"M","register":"R0000002","address":"大阪市北区西天満二丁目1番1号"}"#
-    static let person3 = #"{"type":"person","id":"P0000003","name":"堺 太郎","kana":"","sex":"M","register":"R0000003"}"#
-    static let person4 = #"{"type":"person","id":"P0000004","name":"堺 次郎","birth":"1980-01-01","sex":"M","register":"R0000003"}"#
-
-    static let protectionVIP = #"{"type":"protection","person":"P0000001","kind":"vip","from":"2008-02-06","note":"市長"}"#
-    static let protectionDV = #"{"type":"protection","person":"P0000001","kind":"dv_support","from":"2015-01-01","to":"2016-01-01"}"#
-
-    static let case3 = #"{"type":"case","id":"C0003","number":"大正-2011-3","office":"27108","kind":"certificate.full","requester":"self","received":"2011-03-11T10:02:00+09:00","closed":"2011-03-11T10:20:00+09:00","status":"done","staff":["S0001"],"registers":["R0000002"],"persons":["P0000001"]}"#
-    static let case1 = #"{"type":"case","id":"C0001","office":"27127","kind":"notification.birth","received":"2011-03-11T11:00:00+09:00","status":"open","staff":["S0001","S0002"],"registers":["R0000003"],"persons":["P0000002"]}"#
-    static let case2 = #"{"type":"case","id":"C0002","office":"27108","kind":"certificate.individual","requester":"third_party","received":"2011-03-12T09:00:00+00:00","status":"open","staff":["S0001"],"registers":["R0000002"],"persons":[]}"#
-    static let case4 = #"{"type":"case","id":"C0004","office":"27108","kind":"other","received":"2011-03-10T09:00:00+09:00","status":"done","staff":["S0003"],"registers":["R0000001"]}"#
-
-    static let selfReport3 = #"{"type":"self_report","survey":"2014-02","staff":"S0003","declares":"none"}"#
-    static let selfReport1 = #"{"type":"self_report","survey":"2014-02","staff":"S0001","submitted":"2014-02-28T17:00:00+09:00","declares":"some","items":[{"person":"P0000001","from":"2011-01-01","to":"2011-12-31","count":8,"note":"興味本位で閲覧"}]}"#
-    static let selfReport2 = #"{"type":"self_report","survey":"2015-02","staff":"S0002","declares":"none"}"#
-
-    static let access1 = #"{"type":"access","id":"E0001","at":"2011-03-11T10:05:00+09:00","staff":"S0001","office":"27108","terminal":"T27108-01","action":"view","record":"current","register":"R0000002","case":"C0003"}"#
-    static let access2 = #"{"type":"access","id":"E0002","at":"2011-03-11T10:06:00+09:00","staff":"S0003","office":"27108","action":"view","record":"fuhyo","register":"R0000002"}"#
-
-    static let all = [officeKita, officeMiyakojima, officeTaisho, staff3, staff1, staff2, staff4, register2, register1,
-                      register3, person2, person1, person3, person4, protectionVIP, protectionDV, case3, case1, case2, case4,
-                      selfReport3, selfReport1, selfReport2, access1, access2]
-}
 
 private struct NotAPGRecord: Error, CustomStringConvertible {
     var line: String
@@ -130,7 +91,7 @@ private func pgTwo(_ n: some BinaryInteger) -> String { n < 10 ? "0\(n)" : "\(n)
 private func pgCity() throws -> (PGHandle, PostgresStore) {
     let h = try freshMunicipality()
     let store = try h.open()
-    let outcomes = try store.ingest(try PGCity.all.map(pgItem))
+    let outcomes = try store.ingest(try (ContractCity.reference + [ContractCity.access1, ContractCity.access2]).map(pgItem))
     #expect(outcomes.allSatisfy { if case .inserted = $0 { true } else { false } })
     return (h, store)
 }
@@ -148,31 +109,31 @@ struct PostgresWorkspaceTests {
     @Test("staff by the latest assignment and role, offices in code order")
     func staffAndOffices() async throws {
         let (_, store) = try pgCity()
-        #expect(try await store.staffMember(id: "S0001") == pgStaff(PGCity.staff1))
+        #expect(try await store.staffMember(id: "S0001") == pgStaff(ContractCity.staff1))
         #expect(try await store.staffMember(id: "S9999") == nil)
         #expect(try await store.staffMembers(office: nil, role: nil).map(\.id) == ["S0001", "S0002", "S0003", "S0004"])
         #expect(try await store.staffMembers(office: "27108", role: nil).map(\.id) == ["S0002", "S0003"])
         #expect(try await store.staffMembers(office: "27127", role: nil).map(\.id) == ["S0001"])
-        #expect(try await store.staffMembers(office: "27108", role: .clerk) == [pgStaff(PGCity.staff3)])
+        #expect(try await store.staffMembers(office: "27108", role: .clerk) == [pgStaff(ContractCity.staff3)])
         #expect(try await store.staffMembers(office: nil, role: .auditor).map(\.id) == ["S0004"])
         #expect(try await store.staffMembers(office: nil, role: .contractor).isEmpty)
-        #expect(try await store.office(code: "27108") == pgOffice(PGCity.officeTaisho))
+        #expect(try await store.office(code: "27108") == pgOffice(ContractCity.officeTaisho))
         #expect(try await store.office(code: "99999") == nil)
         #expect(try await store.offices()
-            == [pgOffice(PGCity.officeMiyakojima), pgOffice(PGCity.officeTaisho), pgOffice(PGCity.officeKita)])
+            == [pgOffice(ContractCity.officeMiyakojima), pgOffice(ContractCity.officeTaisho), pgOffice(ContractCity.officeKita)])
     }
 
     @Test("registers and persons in the order asked, each as often as asked; registerIDs in ID order")
     func registersAndPersons() async throws {
         let (_, store) = try pgCity()
-        let r1 = try pgRegister(PGCity.register1), r2 = try pgRegister(PGCity.register2), r3 = try pgRegister(PGCity.register3)
+        let r1 = try pgRegister(ContractCity.register1), r2 = try pgRegister(ContractCity.register2), r3 = try pgRegister(ContractCity.register3)
         #expect(try await store.register(id: "R0000001") == r1)
         #expect(try await store.register(id: "R9999999") == nil)
         #expect(try await store.registers(ids: ["R0000003", "R9999999", "R0000001", "R0000003", "R0000002"]) == [r3, r1, r3, r2])
         #expect(try await store.registers(ids: []).isEmpty)
         #expect(try await store.registerIDs(member: "P0000001") == ["R0000001", "R0000002"])
         #expect(try await store.registerIDs(member: "P9999999").isEmpty)
-        let p1 = try pgPerson(PGCity.person1), p2 = try pgPerson(PGCity.person2), p3 = try pgPerson(PGCity.person3)
+        let p1 = try pgPerson(ContractCity.person1), p2 = try pgPerson(ContractCity.person2), p3 = try pgPerson(ContractCity.person3)
         #expect(try await store.person(id: "P0000001") == p1)
         #expect(try await store.person(id: "P0000003") == p3)
         #expect(try await store.person(id: "P0000003")?.kana == "")
@@ -190,13 +151,13 @@ struct PostgresWorkspaceTests {
     func protectionsReportsCases() async throws {
         let (_, store) = try pgCity()
         let found = try await store.protections(person: "P0000001")
-        #expect(Set(found) == [try pgProtection(PGCity.protectionVIP), try pgProtection(PGCity.protectionDV)])
+        #expect(Set(found) == [try pgProtection(ContractCity.protectionVIP), try pgProtection(ContractCity.protectionDV)])
         #expect(found.count == 2)
         #expect(try await store.protections(person: "P0000002").isEmpty)
-        #expect(try await store.selfReports(survey: "2014-02") == [pgSelfReport(PGCity.selfReport1), pgSelfReport(PGCity.selfReport3)])
+        #expect(try await store.selfReports(survey: "2014-02") == [pgSelfReport(ContractCity.selfReport1), pgSelfReport(ContractCity.selfReport3)])
         #expect(try await store.selfReports(survey: "2099-01").isEmpty)
 
-        let c1 = try pgCase(PGCity.case1), c2 = try pgCase(PGCity.case2), c3 = try pgCase(PGCity.case3), c4 = try pgCase(PGCity.case4)
+        let c1 = try pgCase(ContractCity.case1), c2 = try pgCase(ContractCity.case2), c3 = try pgCase(ContractCity.case3), c4 = try pgCase(ContractCity.case4)
         #expect(try await store.caseRecord(id: "C0002") == c2)
         #expect(try await store.caseRecord(id: "C0002")?.received.offsetMinutes == 0)
         #expect(try await store.caseRecord(id: "C9999") == nil)
@@ -409,7 +370,7 @@ struct PostgresWorkspaceTests {
 
         let case5 = #"{"type":"case","id":"C0005","office":"27108","kind":"certificate.fuhyo","requester":"family","received":"2011-03-12T17:30:00+09:00","status":"open","staff":["S0003","S0001"],"registers":["R0000003"]}"#
         _ = try store.ingest([pgItem(case5)])
-        let c1 = try pgCase(PGCity.case1), c2 = try pgCase(PGCity.case2), c5 = try pgCase(case5)
+        let c1 = try pgCase(ContractCity.case1), c2 = try pgCase(ContractCity.case2), c5 = try pgCase(case5)
         #expect(try await store.openCases(staff: "S0001", limit: 10) == [c2, c5, c1])
         #expect(try await store.openCases(staff: "S0001", limit: 2) == [c2, c5])
         #expect(try await store.openCases(staff: "S0002", limit: 10) == [c1])

@@ -29,9 +29,9 @@ struct StoreFactory: CustomTestStringConvertible, Sendable {
 
 // MARK: - Test data
 
-/// A small, closed city: every reference resolves. Lines are in the interchange format (spec/interchange.md) and are
+/// A small, closed city: every reference resolves (also used by the PostgreSQL-only workspace tests). Lines are in the interchange format (spec/interchange.md) and are
 /// deliberately not in ID or code order, so that order guarantees are tested.
-private enum City {
+enum ContractCity {
     static let officeKita = #"{"type":"office","code":"27127","name":"北区役所","municipality":"27100"}"#
     static let officeMiyakojima = #"{"type":"office","code":"27102","name":"都島区役所","municipality":"27100"}"#
     static let officeTaisho = #"{"type":"office","code":"27108","name":"大正区役所","municipality":"27100"}"#
@@ -183,9 +183,9 @@ private func importLines(_ store: any AkashiStore, _ lines: [String], dir: Strin
 /// A fresh store holding the whole city (reference records, then the four access events at ledger indexes 0…3).
 private func cityStore(_ factory: StoreFactory, _ dir: String) throws -> any ServerStore {
     let store = try factory.make(dir)
-    let report = try importLines(store, City.all, dir: dir)
+    let report = try importLines(store, ContractCity.all, dir: dir)
     #expect(report.allTaken)
-    #expect(report.imported == City.all.count)
+    #expect(report.imported == ContractCity.all.count)
     return store
 }
 
@@ -236,29 +236,29 @@ struct StoreContractTests {
     func staffAndOffices(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             let store = try cityStore(factory, dir)
-            #expect(try await store.staffMember(id: "S0001") == staff(City.staff1))
-            #expect(try await store.staffMember(id: "S0004") == staff(City.staff4))
+            #expect(try await store.staffMember(id: "S0001") == staff(ContractCity.staff1))
+            #expect(try await store.staffMember(id: "S0004") == staff(ContractCity.staff4))
             #expect(try await store.staffMember(id: "S9999") == nil)
 
             // Every staff member, in ID order.
             #expect(try await store.staffMembers(office: nil, role: nil)
-                == [staff(City.staff1), staff(City.staff2), staff(City.staff3), staff(City.staff4)])
+                == [staff(ContractCity.staff1), staff(ContractCity.staff2), staff(ContractCity.staff3), staff(ContractCity.staff4)])
             // By the latest assignment's office: S0001 was at 27108 once but is now at 27127; S0002's latest
             // (ended) assignment is at 27108.
             #expect(try await store.staffMembers(office: "27108", role: nil).map(\.id) == ["S0002", "S0003"])
             #expect(try await store.staffMembers(office: "27127", role: nil).map(\.id) == ["S0001"])
             #expect(try await store.staffMembers(office: "27102", role: nil).isEmpty)
-            #expect(try await store.staffMembers(office: "27108", role: .clerk) == [staff(City.staff3)])
+            #expect(try await store.staffMembers(office: "27108", role: .clerk) == [staff(ContractCity.staff3)])
             #expect(try await store.staffMembers(office: "27108", role: .supervisor).map(\.id) == ["S0002"])
             #expect(try await store.staffMembers(office: "27127", role: .supervisor).isEmpty)
             #expect(try await store.staffMembers(office: nil, role: .clerk).map(\.id) == ["S0001", "S0003"])
             #expect(try await store.staffMembers(office: nil, role: .auditor).map(\.id) == ["S0004"])
             #expect(try await store.staffMembers(office: nil, role: .contractor).isEmpty)
 
-            #expect(try await store.office(code: "27108") == office(City.officeTaisho))
+            #expect(try await store.office(code: "27108") == office(ContractCity.officeTaisho))
             #expect(try await store.office(code: "99999") == nil)
             #expect(try await store.offices()
-                == [office(City.officeMiyakojima), office(City.officeTaisho), office(City.officeKita)])
+                == [office(ContractCity.officeMiyakojima), office(ContractCity.officeTaisho), office(ContractCity.officeKita)])
         }
     }
 
@@ -267,7 +267,7 @@ struct StoreContractTests {
     func registersAndPersons(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             let store = try cityStore(factory, dir)
-            let r1 = try register(City.register1), r2 = try register(City.register2), r3 = try register(City.register3)
+            let r1 = try register(ContractCity.register1), r2 = try register(ContractCity.register2), r3 = try register(ContractCity.register3)
             #expect(try await store.register(id: "R0000001") == r1)
             #expect(try await store.register(id: "R9999999") == nil)
             // In the order asked, each as often as asked, unknown IDs left out.
@@ -281,7 +281,7 @@ struct StoreContractTests {
             #expect(try await store.registerIDs(member: "P0000004") == ["R0000003"])
             #expect(try await store.registerIDs(member: "P9999999").isEmpty)
 
-            let p1 = try person(City.person1), p2 = try person(City.person2), p3 = try person(City.person3)
+            let p1 = try person(ContractCity.person1), p2 = try person(ContractCity.person2), p3 = try person(ContractCity.person3)
             #expect(try await store.person(id: "P0000001") == p1)
             // An empty kana is read back as it was imported.
             #expect(try await store.person(id: "P0000003") == p3)
@@ -299,13 +299,13 @@ struct StoreContractTests {
             let store = try cityStore(factory, dir)
             let found = try await store.protections(person: "P0000001")
             #expect(found.count == 2)
-            #expect(Set(found) == [try protection(City.protectionVIP), try protection(City.protectionDV)])
+            #expect(Set(found) == [try protection(ContractCity.protectionVIP), try protection(ContractCity.protectionDV)])
             #expect(try await store.protections(person: "P0000002").isEmpty)
             #expect(try await store.protections(person: "P9999999").isEmpty)
 
             #expect(try await store.selfReports(survey: "2014-02")
-                == [selfReport(City.selfReport1), selfReport(City.selfReport3)])
-            #expect(try await store.selfReports(survey: "2015-02") == [selfReport(City.selfReport2)])
+                == [selfReport(ContractCity.selfReport1), selfReport(ContractCity.selfReport3)])
+            #expect(try await store.selfReports(survey: "2015-02") == [selfReport(ContractCity.selfReport2)])
             #expect(try await store.selfReports(survey: "2099-01").isEmpty)
         }
     }
@@ -314,7 +314,7 @@ struct StoreContractTests {
     func cases(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             let store = try cityStore(factory, dir)
-            let c1 = try kase(City.case1), c2 = try kase(City.case2), c3 = try kase(City.case3), c4 = try kase(City.case4)
+            let c1 = try kase(ContractCity.case1), c2 = try kase(ContractCity.case2), c3 = try kase(ContractCity.case3), c4 = try kase(ContractCity.case4)
             #expect(try await store.caseRecord(id: "C0003") == c3)
             // Kept as imported, with the offset it was written with.
             #expect(try await store.caseRecord(id: "C0002") == c2)
@@ -343,7 +343,7 @@ struct StoreContractTests {
     func searchRegisters(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             let store = try cityStore(factory, dir)
-            let r3 = try register(City.register3)
+            let r3 = try register(ContractCity.register3)
             func ids(_ q: RegisterQuery, limit: Int = 50) async throws -> Set<String> {
                 Set(try await store.searchRegisters(q, limit: limit).map(\.id))
             }
@@ -428,16 +428,16 @@ struct StoreContractTests {
             func list(_ known: [String], unknown: String) -> [String] {
                 (0..<n).map { k in k % 10_000 < known.count ? known[k % 10_000] : "\(unknown)\(k)" }
             }
-            let r1 = try register(City.register1), r3 = try register(City.register3)
+            let r1 = try register(ContractCity.register1), r3 = try register(ContractCity.register3)
             let registers = try await store.registers(ids: list(["R0000003", "R0000001"], unknown: "RX"))
             #expect(registers.count == 14)
             #expect(registers == Array(repeating: [r3, r1], count: 7).flatMap { $0 })
-            let p2 = try person(City.person2)
+            let p2 = try person(ContractCity.person2)
             #expect(try await store.persons(ids: list(["P0000002"], unknown: "PX")) == Array(repeating: p2, count: 7))
-            let c4 = try kase(City.case4)
+            let c4 = try kase(ContractCity.case4)
             #expect(try await store.cases(ids: list(["C0004"], unknown: "CX")) == Array(repeating: c4, count: 7))
             #expect(try await store.cases(person: nil, registers: list(["R0000002"], unknown: "RX"))
-                == [kase(City.case2), kase(City.case3)])
+                == [kase(ContractCity.case2), kase(ContractCity.case3)])
 
             try store.saveFindings([Self.f1, Self.f2, Self.f3, Self.f4])
             let ids = (0..<n).map { k in k == 50_000 ? "E0002" : k == 10 ? "E0004" : "EX\(k)" }
@@ -568,15 +568,15 @@ struct StoreContractTests {
             #expect(try store.ledgerSize() == 0)
             #expect(try store.ledgerEntries(0..<0).isEmpty)
 
-            let refs = try City.reference.enumerated().map { try item($1, number: $0 + 1) }
+            let refs = try ContractCity.reference.enumerated().map { try item($1, number: $0 + 1) }
             #expect(try store.ingest(refs) == Array(repeating: IngestOutcome.inserted(ledgerIndex: nil), count: refs.count))
             #expect(try store.ledgerSize() == 0)
 
-            #expect(try store.ingest([item(City.access1), item(City.access2)])
+            #expect(try store.ingest([item(ContractCity.access1), item(ContractCity.access2)])
                 == [.inserted(ledgerIndex: 0), .inserted(ledgerIndex: 1)])
             #expect(try store.appendJournal([journal("J1")]) == [2])
             // Indexes go on from the current ledger size (journal entries included); a duplicate takes none.
-            #expect(try store.ingest([item(City.access3), item(City.access1), item(City.access4)])
+            #expect(try store.ingest([item(ContractCity.access3), item(ContractCity.access1), item(ContractCity.access4)])
                 == [.inserted(ledgerIndex: 3), .duplicate, .inserted(ledgerIndex: 4)])
             // A reference record and an event in one batch.
             let newOffice = #"{"type":"office","code":"27113","name":"西淀川区役所"}"#
@@ -586,7 +586,7 @@ struct StoreContractTests {
 
             // The same content again is a duplicate, however the line was spelled (the canonical JSON is compared).
             let respelled = #"{ "municipality":"27100", "name":"大正区役所", "code":"27108", "type":"office" }"#
-            #expect(try store.ingest([item(respelled), item(City.person3), item(City.selfReport1), item(City.protectionDV)])
+            #expect(try store.ingest([item(respelled), item(ContractCity.person3), item(ContractCity.selfReport1), item(ContractCity.protectionDV)])
                 == [.duplicate, .duplicate, .duplicate, .duplicate])
             let respelledAccess = #"{"record":"current","register":"R0000002","action":"view","case":"C0003","terminal":"T27108-01","office":"27108","staff":"S0001","at":"2011-03-11T10:05:00+09:00","id":"E0001","type":"access","outcome":"ok"}"#
             #expect(try store.ingest([item(respelledAccess)]) == [.duplicate])
@@ -594,8 +594,8 @@ struct StoreContractTests {
             #expect(try store.ledgerSize() == 6)
 
             // The ledger holds exactly the canonical bytes, in index order.
-            let expected = try [canonical(City.access1), canonical(City.access2), journal("J1").canonicalJSON,
-                                canonical(City.access3), canonical(City.access4), canonical(accessLine("E0005"))]
+            let expected = try [canonical(ContractCity.access1), canonical(ContractCity.access2), journal("J1").canonicalJSON,
+                                canonical(ContractCity.access3), canonical(ContractCity.access4), canonical(accessLine("E0005"))]
             #expect(try store.ledgerEntries(0..<6) == expected)
             #expect(try store.ledgerEntries(2..<4) == Array(expected[2..<4]))
             #expect(try store.ledgerEntries(6..<6).isEmpty)
@@ -620,7 +620,7 @@ struct StoreContractTests {
             let otherAccess2 = #"{"type":"access","id":"E0002","at":"2011-03-11T10:06:00+09:00","staff":"S0003","office":"27108","action":"print","record":"fuhyo","register":"R0000002"}"#
             #expect(try store.ingest([item(otherAccess2)]) == [.conflict])
             #expect(try store.ledgerSize() == 4)
-            #expect(try store.ledgerEntries(1..<2) == [canonical(City.access2)])
+            #expect(try store.ledgerEntries(1..<2) == [canonical(ContractCity.access2)])
             #expect(try store.ledgerIndex(ofEvent: "E0002") == 1)
 
             // Reference records of each type with other content.
@@ -635,15 +635,15 @@ struct StoreContractTests {
             #expect(try store.ingest(others.map { try item($0) })
                 == Array(repeating: IngestOutcome.conflict, count: others.count))
 
-            #expect(try await store.office(code: "27108") == office(City.officeTaisho))
-            #expect(try await store.staffMember(id: "S0003") == staff(City.staff3))
-            #expect(try await store.register(id: "R0000003") == register(City.register3))
-            #expect(try await store.person(id: "P0000001") == person(City.person1))
+            #expect(try await store.office(code: "27108") == office(ContractCity.officeTaisho))
+            #expect(try await store.staffMember(id: "S0003") == staff(ContractCity.staff3))
+            #expect(try await store.register(id: "R0000003") == register(ContractCity.register3))
+            #expect(try await store.person(id: "P0000001") == person(ContractCity.person1))
             #expect(Set(try await store.protections(person: "P0000001"))
-                == [try protection(City.protectionVIP), try protection(City.protectionDV)])
-            #expect(try await store.caseRecord(id: "C0004") == kase(City.case4))
+                == [try protection(ContractCity.protectionVIP), try protection(ContractCity.protectionDV)])
+            #expect(try await store.caseRecord(id: "C0004") == kase(ContractCity.case4))
             #expect(try await store.selfReports(survey: "2014-02")
-                == [selfReport(City.selfReport1), selfReport(City.selfReport3)])
+                == [selfReport(ContractCity.selfReport1), selfReport(ContractCity.selfReport3)])
 
             // Nothing was added.
             #expect(try store.stats() == statsBefore)
@@ -676,7 +676,7 @@ struct StoreContractTests {
             let store = try factory.make(dir)
             #expect(try store.stats() == StoreStats())
             #expect(try store.stats().ledgerSize == 0)
-            try importLines(store, City.all, dir: dir)
+            try importLines(store, ContractCity.all, dir: dir)
             try store.appendJournal([journal("J1"), journal("J2")])
             // Ledger order (E0006, then E0005) is neither ID nor time order here.
             _ = try store.ingest([item(accessLine("E0006", minute: 30)), item(accessLine("E0005", minute: 10))])
@@ -700,7 +700,7 @@ struct StoreContractTests {
             var accesses: [[UInt8]] = []
             try store.forEachRecord(.access) { accesses.append($0) }
             #expect(accesses
-                == (try (City.accesses + [accessLine("E0006", minute: 30), accessLine("E0005", minute: 10)]).map(canonical)))
+                == (try (ContractCity.accesses + [accessLine("E0006", minute: 30), accessLine("E0005", minute: 10)]).map(canonical)))
 
             func all(_ type: RecordType) throws -> Set<[UInt8]> {
                 var out: [[UInt8]] = []
@@ -708,13 +708,13 @@ struct StoreContractTests {
                 #expect(out.count == Set(out).count, "\(type.rawValue) records each once")
                 return Set(out)
             }
-            #expect(try all(.office) == Set(try City.offices.map(canonical)))
-            #expect(try all(.staff) == Set(try City.staff.map(canonical)))
-            #expect(try all(.register) == Set(try City.registers.map(canonical)))
-            #expect(try all(.person) == Set(try City.persons.map(canonical)))
-            #expect(try all(.protection) == Set(try City.protections.map(canonical)))
-            #expect(try all(.case) == Set(try City.cases.map(canonical)))
-            #expect(try all(.self_report) == Set(try City.selfReports.map(canonical)))
+            #expect(try all(.office) == Set(try ContractCity.offices.map(canonical)))
+            #expect(try all(.staff) == Set(try ContractCity.staff.map(canonical)))
+            #expect(try all(.register) == Set(try ContractCity.registers.map(canonical)))
+            #expect(try all(.person) == Set(try ContractCity.persons.map(canonical)))
+            #expect(try all(.protection) == Set(try ContractCity.protections.map(canonical)))
+            #expect(try all(.case) == Set(try ContractCity.cases.map(canonical)))
+            #expect(try all(.self_report) == Set(try ContractCity.selfReports.map(canonical)))
         }
     }
 
@@ -1144,7 +1144,7 @@ struct StoreContractTests {
             // the 12th), C0001 (11:00 JST on the 11th) — not the order of the IDs, nor of the timestamps' text.
             let case5 = #"{"type":"case","id":"C0005","office":"27108","kind":"certificate.fuhyo","requester":"family","received":"2011-03-12T17:30:00+09:00","status":"open","staff":["S0003","S0001"],"registers":["R0000003"]}"#
             #expect(try store.ingest([item(case5)]) == [.inserted(ledgerIndex: nil)])
-            let c1 = try kase(City.case1), c2 = try kase(City.case2), c5 = try kase(case5)
+            let c1 = try kase(ContractCity.case1), c2 = try kase(ContractCity.case2), c5 = try kase(case5)
             #expect(try await store.openCases(staff: "S0001", limit: 10) == [c2, c5, c1])
             #expect(try await store.openCases(staff: "S0001", limit: 2) == [c2, c5])
             #expect(try await store.openCases(staff: "S0001", limit: 1) == [c2])
@@ -1543,7 +1543,7 @@ struct StoreContractTests {
     private func findingCity(_ factory: StoreFactory, _ dir: String) throws -> any ServerStore {
         let store = try factory.make(dir)
         try store.appendJournal([journal("J0")])
-        let report = try importLines(store, City.all, dir: dir)
+        let report = try importLines(store, ContractCity.all, dir: dir)
         #expect(report.allTaken)
         for (k, id) in ["E0001", "E0002", "E0003", "E0004"].enumerated() {
             #expect(try store.ledgerIndex(ofEvent: id) == UInt64(k + 1))
@@ -1760,9 +1760,9 @@ struct StoreContractTests {
             let store = try factory.make(dir)
             #expect(try store.latestCaseRow() == 0)
             #expect(try store.casesArrived(after: 0).isEmpty)
-            try importLines(store, City.offices + City.staff + City.registers + City.persons + [City.case3, City.case1],
+            try importLines(store, ContractCity.offices + ContractCity.staff + ContractCity.registers + ContractCity.persons + [ContractCity.case3, ContractCity.case1],
                             dir: dir)
-            try importLines(store, [City.case2, City.case1], dir: dir, name: "later.jsonl")
+            try importLines(store, [ContractCity.case2, ContractCity.case1], dir: dir, name: "later.jsonl")
             let arrived = try store.casesArrived(after: 0)
             func caseIDs(_ list: [ArrivedCase]) throws -> [String] {
                 try list.map { a in
@@ -1773,7 +1773,7 @@ struct StoreContractTests {
                 }
             }
             #expect(try caseIDs(arrived) == ["C0003", "C0001", "C0002"])
-            #expect(arrived.map(\.doc) == (try [City.case3, City.case1, City.case2].map(canonical)))
+            #expect(arrived.map(\.doc) == (try [ContractCity.case3, ContractCity.case1, ContractCity.case2].map(canonical)))
             let rows = arrived.map(\.row)
             #expect(rows == rows.sorted() && Set(rows).count == 3)
             #expect(rows.allSatisfy { $0 > 0 })
@@ -1782,9 +1782,9 @@ struct StoreContractTests {
             #expect(try store.casesArrived(after: rows[2]).isEmpty)
             // A duplicate or a conflict does not arrive.
             let otherCase4 = #"{"type":"case","id":"C0003","office":"27108","kind":"other","received":"2011-03-10T09:00:00+09:00","staff":[],"registers":[]}"#
-            #expect(try store.ingest([item(City.case2), item(otherCase4)]) == [.duplicate, .conflict])
+            #expect(try store.ingest([item(ContractCity.case2), item(otherCase4)]) == [.duplicate, .conflict])
             #expect(try store.latestCaseRow() == rows[2])
-            _ = try store.ingest([item(City.case4)])
+            _ = try store.ingest([item(ContractCity.case4)])
             #expect(try caseIDs(store.casesArrived(after: rows[2])) == ["C0004"])
         }
     }
