@@ -233,7 +233,10 @@ public final class Workspace: Sendable {
             try await fail("unknown_account", .badCredentials, known: false, capped: true)
         }
         if let until = account.lockedUntil, until > nowMs {
-            try await fail("locked", .locked, capped: true)
+            // Answered exactly as a wrong password or an unknown ID is (the same code, text and scrypt time), so that
+            // a lockout does not tell a stranger which staff IDs have accounts (F-6). The ledger keeps the reason.
+            _ = await passwords.verify(password, hash: dummyHash)
+            try await fail("locked", .badCredentials, capped: true)
         }
         // `account` was read after this account's previous check ended (one check at a time per account), so its
         // failure count includes every earlier guess.

@@ -53,11 +53,11 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     // MARK: The errors the workspace raises
 
     static let unauthenticated = WorkspaceError(.unauthorized, "unauthenticated", "サインインしてください。", "Sign in first.")
+    /// A wrong password, an unknown ID and a locked account all get this one answer (F-6: a lockout must not tell
+    /// which IDs have accounts); the ledger's `signin.failed` entry keeps which it was.
     static let badCredentials = WorkspaceError(.unauthorized, "invalid_credentials",
-                                               "職員番号またはパスワードが正しくありません。", "Wrong staff ID or password.")
-    static let locked = WorkspaceError(.unauthorized, "account_locked",
-                                       "サインインの失敗が続いたため、このアカウントは一時的にロックされています。",
-                                       "Too many failed sign-ins: the account is locked for a while.")
+                                               "職員番号またはパスワードが正しくありません。失敗が続くと、しばらくサインインできなくなります。",
+                                               "Wrong staff ID or password. After repeated failures, sign-in is refused for a while.")
     /// The password checks are all taken (see `PasswordGate`): refused before any hashing.
     static let signInBusy = WorkspaceError(.serviceUnavailable, "signin_busy",
                                            "サインインが混み合っています。少し待ってからもう一度お試しください。",

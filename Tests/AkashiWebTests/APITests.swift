@@ -38,7 +38,11 @@ extension AllWebTests {
                 }
                 let r = try await client.login(f.lockoutVictim.id)
                 #expect(r.status == .unauthorized)
-                #expect(r.errorCode == "account_locked")
+                // Answered as a wrong password or an unknown ID is, word for word (F-6: no account enumeration).
+                let unknown = try await client.login("S99999", "not the password")
+                #expect(r.errorCode == "invalid_credentials" && unknown.errorCode == "invalid_credentials")
+                #expect(r.text == unknown.text)
+                #expect(!r.text.contains("lock") && !r.text.contains("ロック"))
             }
             #expect(try f.store.account(staff: f.lockoutVictim.id)?.lockedUntil != nil)
         }
