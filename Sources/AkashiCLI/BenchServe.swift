@@ -85,6 +85,8 @@ struct BenchServe: AsyncParsableCommand {
             var config = WebConfiguration()
             config.port = Self.freePort()
             if let commitLinger { config.commitLingerMicroseconds = commitLinger }
+            // The bench measures the workspace alone: no background audit pass during the phases.
+            config.auditIntervalSeconds = 0
             let workspace = try await Workspace(store: k == 0 ? store : try open(), config: config, logger: logger)
             services.append(try await WebApp.application(workspace: workspace, signer: nil, logger: logger))
             ports.append(config.port)

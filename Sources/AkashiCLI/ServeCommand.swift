@@ -45,8 +45,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Warning banner text in English.")
     var bannerEn: String?
 
+    @Option(help: "Seconds between background audits of new accesses (0: never; one server at a time audits a shared store).")
+    var auditEvery: Int = 30
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard (0...86_400).contains(auditEvery) else { throw ValidationError("--audit-every must be 0…86400 seconds") }
         // Akashi speaks plain HTTP: reached from other machines it must sit behind a TLS proxy, and then its cookies
         // must be Secure. A non-loopback address without --secure-cookies would send passwords and session cookies
         // across the network in the clear.
@@ -68,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         config.host = host
         config.port = port
         config.secureCookies = secureCookies
+        config.auditIntervalSeconds = Double(auditEvery)
         config.trustedProxies = Set(trustedProxy)
         if let bannerJa { config.bannerJapanese = bannerJa }
         if let bannerEn { config.bannerEnglish = bannerEn }

@@ -569,13 +569,15 @@ extension PostgresStore: AkashiStore {
         }
     }
 
-    /// A session advisory lock on the municipality's signer, tried without waiting, held on one connection for the
+    /// A session advisory lock on the municipality's lease, tried without waiting, held on one connection for the
     /// length of `body`; PostgreSQL releases it when that connection ends (a killed server's lease goes with it).
-    public func withSignerLease<T>(_ body: () throws -> T) throws -> T? {
-        try connections.blocking { s in
-            let key: PostgresQuery = "SELECT pg_try_advisory_lock(hashtextextended('akashi-signer:' || \(muni), 0))"
-            guard try s.rows(key).first?.decode(Bool.self) == true else { return nil }
-            defer { _ = try? s.execute("SELECT pg_advisory_unlock(hashtextextended('akashi-signer:' || \(muni), 0))") }
+    public func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T? {
+        let name = "akashi-\(lease.rawValue):" + muni
+        return try connections.blocking { s in
+            guard try s.rows("SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))").first?.decode(Bool.self) == true else {
+                return nil
+            }
+            defer { _ = try? s.execute("SELECT pg_advisory_unlock(hashtextextended(\(name), 0))") }
             return try body()
         }
     }

@@ -503,10 +503,10 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
     }
 
-    /// An exclusive `flock` on `DIR/signer.lock`, tried without waiting; the kernel drops it when the process dies.
-    public func withSignerLease<T>(_ body: () throws -> T) throws -> T? {
-        let fd = open(directory + "/signer.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError(.database, "cannot open the signer lock in the store directory (errno \(errno))") }
+    /// An exclusive `flock` on `DIR/<lease>.lock`, tried without waiting; the kernel drops it when the process dies.
+    public func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T? {
+        let fd = open(directory + "/\(lease.rawValue).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.database, "cannot open the \(lease.rawValue) lock in the store directory (errno \(errno))") }
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
         defer { flock(fd, LOCK_UN) }

@@ -232,10 +232,19 @@ public protocol AkashiStore: EventLogReader {
     func checkpoints() throws -> [StoredCheckpoint]
     /// Stores a signed checkpoint (append-only): one of a size already stored is ignored, the first one stays.
     func saveCheckpoint(_ checkpoint: StoredCheckpoint) throws
-    /// Runs `body` while holding the store's signer lease, or returns nil at once when another process holds it:
-    /// with several servers on one store, only the holder signs checkpoints. A lease dies with its holder (a killed
-    /// process never keeps it), so another server takes over at its next attempt.
-    func withSignerLease<T>(_ body: () throws -> T) throws -> T?
+    /// Runs `body` while holding one of the store's leases, or returns nil at once when another holder (a process,
+    /// or another connection of this one) has it: with several servers on one store, only the holder of
+    /// ``StoreLease/signer`` signs checkpoints and only the holder of ``StoreLease/audit`` runs the background audit.
+    /// A lease dies with its holder (a killed process never keeps it), so another server takes over at its next turn.
+    func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T?
+}
+
+/// The background duties of which one server at a time takes care (see ``AkashiStore/withLease(_:_:)``).
+public enum StoreLease: String, Sendable, CaseIterable {
+    /// Signing checkpoints.
+    case signer
+    /// Auditing new accesses in the background.
+    case audit
 }
 
 extension AkashiStore {

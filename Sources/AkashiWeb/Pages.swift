@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import Synchronization
 
 /// A redirect as an error, so a handler can stop anywhere (303 See Other).
 struct Redirect: HTTPResponseError {
@@ -33,9 +34,19 @@ struct Pages: Sendable {
 
     /// The values every signed-in page uses (header, navigation, CSRF token).
     func base(_ a: Actor, title: String) -> [String: Any] {
-        ["title": title, "csrf": a.session.csrf, "signedIn": true,
+        var v: [String: Any] = ["title": title, "csrf": a.session.csrf, "signedIn": true,
          "me": ["id": a.staff.id, "name": a.staff.name ?? a.staff.id, "role": a.staff.role.ja, "office": a.office],
          "business": a.can(.business), "approver": a.can(.approve), "auditor": a.can(.audit), "admin": a.can(.admin)]
+        if a.can(.audit), let t = workspace.auditedAt.withLock({ $0 }) {
+            v["auditAsOf"] = Self.jstMinute(t)
+        }
+        return v
+    }
+
+    /// `2026-12-06 18:30 JST`: a time as a person reads it.
+    static func jstMinute(_ t: Timestamp) -> String {
+        let m = t.jstMinuteOfDay
+        return "\(t.jstDate) \(m / 60 < 10 ? "0" : "")\(m / 60):\(m % 60 < 10 ? "0" : "")\(m % 60) JST"
     }
 
     func actor(_ request: Request, banner: Bool = true) async throws -> Actor {

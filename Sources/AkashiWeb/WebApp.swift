@@ -9,6 +9,7 @@ import Logging
 import Mustache
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The request context of the web app: Hummingbird's core storage plus the client's address (for the terminal).
 public struct WebRequestContext: RequestContext, RemoteAddressRequestContext {
@@ -157,6 +158,9 @@ public enum WebApp {
                                               interval: workspace.config.checkpointInterval, logger: logger))
         }
         app.addServices(SessionSweeper(workspace: workspace))
+        if workspace.config.auditIntervalSeconds > 0 {
+            app.addServices(BackgroundAudit(workspace: workspace, logger: logger))
+        }
         return app
     }
 }
@@ -180,7 +184,7 @@ public struct CheckpointService: Service {
         do {
             guard try ledger.store.ledgerSize() > 0 else { return }
             // With several servers on one store, only the holder of the signer lease signs; the others skip a turn.
-            guard let cp = try ledger.store.withSignerLease({ try ledger.signCheckpoint(with: signer) }) else {
+            guard let cp = try ledger.store.withLease(.signer, { try ledger.signCheckpoint(with: signer) }) else {
                 logger.debug("checkpoint left to the server holding the signer lease")
                 return
             }
@@ -200,6 +204,51 @@ public struct CheckpointService: Service {
             }
         }
         signIfGrown()
+    }
+}
+
+/// Audits new accesses in the background every ``WebConfiguration/auditIntervalSeconds``, so that the console sees
+/// today's work (accesses from the workspace, an import or another server) within a minute, and every auditor page
+/// says as of when. One server at a time audits (the store's audit lease); the others learn the time of the last pass
+/// from the console state. The pass runs on a thread of its own, never on the server's cooperative threads.
+struct BackgroundAudit: Service {
+    let workspace: Workspace
+    let logger: Logger
+    /// The console state key of the last finished pass (RFC 3339).
+    static let key = "audit.completed"
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await pass()
+                try? await Task.sleep(for: .milliseconds(Int(workspace.config.auditIntervalSeconds * 1000)))
+            }
+        }
+    }
+
+    /// One turn: audit what is new if this server holds the audit lease, then publish or learn the time of the last
+    /// finished pass. Failures are logged and retried at the next turn.
+    func pass() async {
+        let store = workspace.server
+        do {
+            let service = try await AuditService.taught(store: store)
+            let summary: AuditRunSummary? = try await withCheckedThrowingContinuation { c in
+                Thread { c.resume(with: Result { try store.withLease(.audit) { try service.run() } }) }.start()
+            }
+            if let summary {
+                let now = Timestamp(millis: Workspace.nowMillis())
+                try await store.setConsoleValue(Self.key, now.description)
+                workspace.auditedAt.withLock { $0 = now }
+                if summary.audited > 0 {
+                    logger.info("background audit", metadata: ["audited": "\(summary.audited)",
+                                                               "newly_flagged": "\(summary.newlyFlagged)"])
+                }
+            } else if let text = try await store.consoleValue(Self.key), let t = Timestamp(text) {
+                workspace.auditedAt.withLock { $0 = t }
+            }
+        } catch {
+            logger.error("background audit failed", metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -27,6 +27,9 @@ public struct WebConfiguration: Sendable {
     public var sessionIdleSeconds: Int64 = 30 * 60
     /// Seconds between signed checkpoints while serving (when a signing key is given).
     public var checkpointInterval: Double = 10
+    /// Seconds between background audits of new accesses while serving (0: never; then only `akashi audit` audits).
+    /// With several servers on one store, one at a time audits (the store's audit lease).
+    public var auditIntervalSeconds: Double = 30
     /// Whether cookies carry `Secure` (set it when the server is reached over TLS, e.g. behind a proxy).
     public var secureCookies = false
     /// The warning banner shown before the business menu on every sign-in (Japanese).

@@ -105,6 +105,9 @@ public final class Workspace: Sendable {
     let signInJournal: RefusalJournalCap
     let logger: Logger
     private let banner: Mutex<BannerText>
+    /// When the audit last finished a pass over the ledger (any server's background audit), as this server last
+    /// heard; nil until it has heard of one. Shown on every auditor page.
+    let auditedAt = Mutex<Timestamp?>(nil)
 
     /// Opens the workspace: stores the configured banner as a new version when it differs from the newest one.
     public init(store: any ServerStore, config: WebConfiguration, committer: GroupCommitter? = nil,

@@ -91,14 +91,19 @@ struct TwoWriterTests {
         }
     }
 
-    @Test("only one process holds the signer lease at a time; it is free again once released", arguments: LedgerStoreKind.all)
-    func signerLease(_ kind: LedgerStoreKind) throws {
+    @Test("only one process holds a lease at a time; it is free again once released; the leases are independent",
+          arguments: LedgerStoreKind.all)
+    func leases(_ kind: LedgerStoreKind) throws {
         try withTempDir { dir in
             let a = try kind.open(dir), b = try kind.open(dir)
-            let inside = try a.withSignerLease { try b.withSignerLease { "b signed too" } }
-            #expect(inside == .some(nil), "while a holds the lease, b must be refused at once")
-            #expect(try b.withSignerLease { "b" } == "b")
-            #expect(try a.withSignerLease { "a" } == "a")
+            for lease in StoreLease.allCases {
+                let inside = try a.withLease(lease) { try b.withLease(lease) { "b too" } }
+                #expect(inside == .some(nil), "while a holds the \(lease) lease, b must be refused at once")
+                #expect(try b.withLease(lease) { "b" } == "b")
+                #expect(try a.withLease(lease) { "a" } == "a")
+            }
+            let other = try a.withLease(.signer) { try b.withLease(.audit) { "b audits" } }
+            #expect(other == .some("b audits"), "the signer lease must not hold up the audit lease")
         }
     }
 }
