@@ -31,6 +31,11 @@ struct AuditCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, table }
 
+    /// Said once when another process (a server's background audit) holds the audit lease.
+    static let waiting: @Sendable () -> Void = {
+        warn("audit: another process (a server's background audit, or another akashi audit) is auditing this store; waiting for it to finish")
+    }
+
     @OptionGroup var options: StoreOptions
     @Option(help: "Only accesses on or after this date (YYYY-MM-DD, JST) or instant.") var from: String?
     @Option(help: "Only accesses on or before this date (YYYY-MM-DD, JST) or before this instant.") var to: String?
@@ -65,10 +70,10 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try options.open()
         let service = try await AuditService.taught(store: store)
-        if rebuild { try store.resetAudit() }
+        if rebuild && noRun { _ = try await service.runHoldingLease(rebuild: true, waiting: Self.waiting) }
         if !noRun {
             let tty = stderrIsTTY
-            let s = try service.run(progress: tty ? { warn($0) } : nil)
+            let s = try await service.runHoldingLease(rebuild: rebuild, waiting: Self.waiting, progress: tty ? { warn($0) } : nil)
             warn("audit: \(s.fullSweep ? "full sweep, " : "")\(grouped(s.audited)) new accesses audited"
                 + (s.newCases > 0 ? ", \(grouped(s.reaudited)) re-audited for \(grouped(s.newCases)) new cases (\(grouped(s.changed)) changed)" : "")
                 + ", \(grouped(s.newlyFlagged)) newly flagged, \(grouped(s.journaled)) written to the ledger"
@@ -222,7 +227,7 @@ struct AuditCalibrate: AsyncParsableCommand {
         let store = try options.open()
         let service = try await AuditService.taught(store: store)
         if !noRun {
-            let s = try service.run()
+            let s = try await service.runHoldingLease(waiting: AuditCommand.waiting)
             warn("audit: \(grouped(s.audited)) new accesses audited; \(grouped(s.counts.total)) accesses, \(grouped(s.counts.flagged)) flagged")
         }
         let (rows, windows) = try service.calibration()

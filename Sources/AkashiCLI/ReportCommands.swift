@@ -58,7 +58,7 @@ struct Disclose: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        if runAudit { try await AuditService.taught(store: store).run() }
+        if runAudit { _ = try await AuditService.taught(store: store).runHoldingLease(waiting: AuditCommand.waiting) }
         let service = DisclosureService(store: store)
         let subject: DisclosureQuery.Subject = person.map { .person($0) } ?? .register(register!)
         let report: DisclosureReport
@@ -212,7 +212,7 @@ struct Reconcile: AsyncParsableCommand {
         do {
             // A survey without answers is refused before the (possibly long) audit.
             let answers = try await service.answers(survey: survey)
-            if !noRun { try await AuditService.taught(store: store).run() }
+            if !noRun { _ = try await AuditService.taught(store: store).runHoldingLease(waiting: AuditCommand.waiting) }
             let r = try await service.reconcile(survey: survey, answers: answers)
             switch format {
             case .json: print(String(decoding: try r.jsonData(), as: UTF8.self))

@@ -37,3 +37,26 @@ extension AuditService {
         return AuditService(store: store, config: c)
     }
 }
+
+extension AuditService {
+    /// Runs the audit while holding the store's audit lease (``StoreLease/audit``), waiting while another process —
+    /// a server's background audit, another `akashi audit` — holds it: two audits at once would both journal the same
+    /// findings (twice, or colliding on their journal IDs). `rebuild` forgets what was audited first, under the same
+    /// lease. `waiting` is called once if the lease was taken when asked.
+    public func runHoldingLease(rebuild: Bool = false, waiting: (() -> Void)? = nil,
+                                progress: ((String) -> Void)? = nil) async throws -> AuditRunSummary {
+        var told = false
+        while true {
+            let summary = try store.withLease(.audit) { () throws -> AuditRunSummary in
+                if rebuild { try store.resetAudit() }
+                return try run(progress: progress)
+            }
+            if let summary { return summary }
+            if !told {
+                waiting?()
+                told = true
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}

@@ -2,6 +2,7 @@ import AkashiDomain
 import AkashiSQLite
 import AkashiStorage
 import Foundation
+import Synchronization
 import Testing
 
 /// Two writers on one store: what `akashi serve` and an `akashi audit` in another shell are. Each `SQLiteStore` opened
@@ -105,5 +106,36 @@ struct TwoWriterTests {
             let other = try a.withLease(.signer) { try b.withLease(.audit) { "b audits" } }
             #expect(other == .some("b audits"), "the signer lease must not hold up the audit lease")
         }
+    }
+}
+
+extension TwoWriterTests {
+    @Test("an audit waits for the audit lease another process holds, says so once, and runs when it is free",
+          .timeLimit(.minutes(2)), arguments: LedgerStoreKind.all)
+    func auditWaitsForTheLease(_ kind: LedgerStoreKind) async throws {
+        let dir = NSTemporaryDirectory() + "akashi-test-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let holder = try kind.open(dir)
+        guard let store = try kind.open(dir) as? any AkashiStore & FindingStore else {
+            Issue.record("the store keeps no findings")
+            return
+        }
+        try store.appendJournal(Self.events("J", 3))
+        let held = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? holder.withLease(.audit) {
+                held.signal()
+                release.wait()
+            }
+        }.start()
+        held.wait()
+        let told = Mutex(0)
+        let audit = Task { try await AuditService(store: store).runHoldingLease(waiting: { told.withLock { $0 += 1 } }) }
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(told.withLock { $0 } == 1, "the waiting audit must say so, once")
+        release.signal()
+        _ = try await audit.value
+        #expect(told.withLock { $0 } == 1)
+        #expect(try store.auditCheckpoint() != nil, "the audit ran once the lease was free")
     }
 }
