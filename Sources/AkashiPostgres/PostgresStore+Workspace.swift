@@ -210,21 +210,6 @@ extension PostgresStore: ReferenceStore {
         }
     }
 
-    /// `%text%` for LIKE with `\` as the escape character: a typed `%` or `_` matches only itself.
-    private static func contains(_ s: String) -> String {
-        var out = "%"
-        for c in s {
-            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
-            out.append(c)
-        }
-        return out + "%"
-    }
-
-    private static func prefix(_ s: String) -> String {
-        var out = String(contains(s).dropLast())
-        out.removeFirst()
-        return out + "%"
-    }
 
     /// ASCII letters in lower case, others unchanged: with ``fold(_:)`` in SQL, LIKE ignores the case of ASCII
     /// letters only, as SQLite's LIKE does (the embedded store's search is the reference).
@@ -263,20 +248,20 @@ extension PostgresStore: ReferenceStore {
         var personFilters: [String] = []
         if let name {
             // With or without the space between family and given name.
-            personFilters.append("(\(Self.fold("p.name")) LIKE \(bind(Self.foldASCII(Self.contains(name)))) ESCAPE '\\' OR "
-                + "\(Self.fold("replace(p.name, ' ', '')")) LIKE \(bind(Self.foldASCII(Self.contains(name.replacingOccurrences(of: " ", with: ""))))) ESCAPE '\\')")
+            personFilters.append("(\(Self.fold("p.name")) LIKE \(bind(Self.foldASCII(LikePattern.contains(name)))) ESCAPE '\\' OR "
+                + "\(Self.fold("replace(p.name, ' ', '')")) LIKE \(bind(Self.foldASCII(LikePattern.contains(name.replacingOccurrences(of: " ", with: ""))))) ESCAPE '\\')")
         }
         if let kana {
-            personFilters.append("(\(Self.fold("p.kana")) LIKE \(bind(Self.foldASCII(Self.contains(kana)))) ESCAPE '\\' OR "
-                + "\(Self.fold("replace(p.kana, ' ', '')")) LIKE \(bind(Self.foldASCII(Self.contains(kana.replacingOccurrences(of: " ", with: ""))))) ESCAPE '\\')")
+            personFilters.append("(\(Self.fold("p.kana")) LIKE \(bind(Self.foldASCII(LikePattern.contains(kana)))) ESCAPE '\\' OR "
+                + "\(Self.fold("replace(p.kana, ' ', '')")) LIKE \(bind(Self.foldASCII(LikePattern.contains(kana.replacingOccurrences(of: " ", with: ""))))) ESCAPE '\\')")
         }
         if let birth {
-            personFilters.append("\(Self.fold("p.birth")) LIKE \(bind(Self.foldASCII(Self.prefix(birth)))) ESCAPE '\\'")
+            personFilters.append("\(Self.fold("p.birth")) LIKE \(bind(Self.foldASCII(LikePattern.prefix(birth)))) ESCAPE '\\'")
         }
         var sql: String
         if personFilters.isEmpty, let honseki {
             // 本籍 alone: by ID.
-            sql = "SELECT doc FROM register WHERE muni = $1 AND \(Self.fold("honseki")) LIKE \(bind(Self.foldASCII(Self.contains(honseki)))) ESCAPE '\\'"
+            sql = "SELECT doc FROM register WHERE muni = $1 AND \(Self.fold("honseki")) LIKE \(bind(Self.foldASCII(LikePattern.contains(honseki)))) ESCAPE '\\'"
                 + " ORDER BY id COLLATE \"C\""
         } else {
             sql = """
@@ -285,7 +270,7 @@ extension PostgresStore: ReferenceStore {
                     WHERE m.muni = $1 AND \(personFilters.joined(separator: " AND ")))
                 """
             if let honseki {
-                sql += " AND \(Self.fold("r.honseki")) LIKE \(bind(Self.foldASCII(Self.contains(honseki)))) ESCAPE '\\'"
+                sql += " AND \(Self.fold("r.honseki")) LIKE \(bind(Self.foldASCII(LikePattern.contains(honseki)))) ESCAPE '\\'"
             }
             sql += " ORDER BY (r.kind = 'current') DESC, r.id COLLATE \"C\""
         }

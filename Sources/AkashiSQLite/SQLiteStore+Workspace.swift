@@ -258,21 +258,6 @@ extension SQLiteStore: WorkspaceStore {
         }
     }
 
-    /// `%text%` for LIKE with `\` as the escape character: a typed `%` or `_` matches only itself.
-    private static func contains(_ s: String) -> String {
-        var out = "%"
-        for c in s {
-            if c == "%" || c == "_" || c == "\\" { out.append("\\") }
-            out.append(c)
-        }
-        return out + "%"
-    }
-
-    private static func prefix(_ s: String) -> String {
-        var out = String(Self.contains(s).dropLast())
-        out.removeFirst()
-        return out + "%"
-    }
 
     public func searchRegisters(_ q: RegisterQuery, limit: Int) throws -> [Register] {
         guard !q.isEmpty else { return [] }
@@ -286,15 +271,15 @@ extension SQLiteStore: WorkspaceStore {
         if let name = norm(q.name) {
             // Match with or without the space between family and given name.
             personFilters.append("(name LIKE ? ESCAPE '\\' OR replace(name, ' ', '') LIKE ? ESCAPE '\\')")
-            _ = arguments.append(contentsOf: [Self.contains(name), Self.contains(name.replacingOccurrences(of: " ", with: ""))])
+            _ = arguments.append(contentsOf: [LikePattern.contains(name), LikePattern.contains(name.replacingOccurrences(of: " ", with: ""))])
         }
         if let kana = norm(q.kana) {
             personFilters.append("(kana LIKE ? ESCAPE '\\' OR replace(kana, ' ', '') LIKE ? ESCAPE '\\')")
-            _ = arguments.append(contentsOf: [Self.contains(kana), Self.contains(kana.replacingOccurrences(of: " ", with: ""))])
+            _ = arguments.append(contentsOf: [LikePattern.contains(kana), LikePattern.contains(kana.replacingOccurrences(of: " ", with: ""))])
         }
         if let birth = norm(q.birth) {
             personFilters.append("birth LIKE ? ESCAPE '\\'")
-            _ = arguments.append(contentsOf: [Self.prefix(birth)])
+            _ = arguments.append(contentsOf: [LikePattern.prefix(birth)])
         }
         let honseki = norm(q.honseki)
         // Only blanks is empty, and empty matches nothing (a query of spaces once reached SQL with no condition).
@@ -302,7 +287,7 @@ extension SQLiteStore: WorkspaceStore {
         let docs: [Data] = try pool.read { db in
             if personFilters.isEmpty, let honseki {
                 return try Data.fetchAll(db.cachedStatement(sql: "SELECT doc FROM register WHERE honseki LIKE ? ESCAPE '\\' ORDER BY id LIMIT ?"),
-                                         arguments: [Self.contains(honseki), limit])
+                                         arguments: [LikePattern.contains(honseki), limit])
             }
             var sql = """
                 SELECT r.doc FROM register r WHERE r.id IN (
@@ -312,7 +297,7 @@ extension SQLiteStore: WorkspaceStore {
             var args = arguments
             if let honseki {
                 sql += " AND r.honseki LIKE ? ESCAPE '\\'"
-                _ = args.append(contentsOf: [Self.contains(honseki)])
+                _ = args.append(contentsOf: [LikePattern.contains(honseki)])
             }
             sql += " ORDER BY (r.kind = 'current') DESC, r.id LIMIT ?"
             _ = args.append(contentsOf: [limit])
