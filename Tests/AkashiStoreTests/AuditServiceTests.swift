@@ -42,8 +42,8 @@ private func allFindings(_ store: SQLiteStore) throws -> [String: AccessFinding]
     return out
 }
 
-/// The ledger's `audit.finding` journal entries: subject → count.
-private func auditJournal(_ store: SQLiteStore) throws -> [String: Int] {
+/// The ledger's `audit.finding` journal entries: subject → count (of either store; the PostgreSQL tests use it too).
+func auditJournal(_ store: some AkashiStore) throws -> [String: Int] {
     var out: [String: Int] = [:]
     try store.forEachEvent { e in
         guard e.type == "journal",

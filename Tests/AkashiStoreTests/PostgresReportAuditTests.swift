@@ -31,18 +31,6 @@ private func all(_ store: some FindingStore, _ filter: FindingFilter = FindingFi
     return out
 }
 
-/// The subjects of the ledger's `audit.finding` journal entries, with how often each appears.
-private func auditJournal(_ store: some AkashiStore) throws -> [String: Int] {
-    var out: [String: Int] = [:]
-    try store.forEachEvent { e in
-        guard e.type == "journal",
-              let o = try JSONSerialization.jsonObject(with: Data(e.entry)) as? [String: Any],
-              o["kind"] as? String == "audit.finding", let subject = o["subject"] as? String else { return }
-        out[subject, default: 0] += 1
-    }
-    return out
-}
-
 /// The finding of `Sample.access(n)` (ledger index `seq`).
 private func finding(_ n: Int, seq: UInt64, flagged: Bool, score: Double = 0, plain: Bool = false) -> StoredFinding {
     let access = "E\(n)"
