@@ -73,7 +73,8 @@ struct AuditCommand: AsyncParsableCommand {
         if rebuild && noRun { _ = try await service.runHoldingLease(rebuild: true, waiting: Self.waiting) }
         if !noRun {
             let tty = stderrIsTTY
-            let s = try await service.runHoldingLease(rebuild: rebuild, waiting: Self.waiting, progress: tty ? { warn($0) } : nil)
+            let progress: (@Sendable (String) -> Void)? = tty ? { @Sendable line in warn(line) } : nil
+            let s = try await service.runHoldingLease(rebuild: rebuild, waiting: Self.waiting, progress: progress)
             warn("audit: \(s.fullSweep ? "full sweep, " : "")\(grouped(s.audited)) new accesses audited"
                 + (s.newCases > 0 ? ", \(grouped(s.reaudited)) re-audited for \(grouped(s.newCases)) new cases (\(grouped(s.changed)) changed)" : "")
                 + ", \(grouped(s.newlyFlagged)) newly flagged, \(grouped(s.journaled)) written to the ledger"
@@ -89,22 +90,22 @@ struct AuditCommand: AsyncParsableCommand {
                                    flaggedOnly: !all && !subject)
         switch format {
         case .jsonl:
-            try store.forEachFinding(filter) { out.line($0.finding.jsonLine) }
+            try await store.forEachFinding(filter) { out.line($0.finding.jsonLine) }
         case .table:
             if let staff {
-                try printStaff(staff, service: service, filter: filter, out: out)
+                try await printStaff(staff, service: service, filter: filter, out: out)
             } else if person != nil || register != nil {
-                try printSubject(service: service, filter: filter, out: out)
+                try await printSubject(service: service, filter: filter, out: out)
             } else {
-                try printOverview(service: service, from: fromT, to: toT, out: out)
+                try await printOverview(service: service, from: fromT, to: toT, out: out)
             }
         }
     }
 
     // MARK: Tables
 
-    func printOverview(service: AuditService, from: Timestamp?, to: Timestamp?, out: OutputBuffer) throws {
-        let c = try service.counts()
+    func printOverview(service: AuditService, from: Timestamp?, to: Timestamp?, out: OutputBuffer) async throws {
+        let c = try await service.counts()
         out.line("監査 / Audit: \(grouped(c.total)) アクセス accesses, \(grouped(c.explained)) 説明済 explained "
             + "(\(Self.pct(c.explained, c.total))), \(grouped(c.flagged)) 警報 flagged")
         out.line("")
@@ -112,7 +113,7 @@ struct AuditCommand: AsyncParsableCommand {
         out.line("")
         out.line("| 順位 rank | 職員 staff | リスク risk | 警報 flagged | 未説明 unexplained | 件数 accesses | 触れた人 subjects | 主な理由 top reasons |")
         out.line("|---|---|---|---|---|---|---|---|")
-        for (k, s) in try service.staffRanking(from: from, to: to, limit: limit).enumerated() {
+        for (k, s) in try await service.staffRanking(from: from, to: to, limit: limit).enumerated() {
             out.line("| \(k + 1) | \(s.staff) | \(String(format: "%.3f", s.risk)) | \(s.flagged) | \(s.unexplained) | \(s.total) | "
                 + "\(s.personsTouched) | \(s.topReasons.prefix(3).joined(separator: ", ")) |")
         }
@@ -121,15 +122,15 @@ struct AuditCommand: AsyncParsableCommand {
         out.line("")
         out.line("| スコア score | 日時 at | 職員 staff | アクセス access | 対象 subject | 理由 reasons | 説明 (日本語) |")
         out.line("|---|---|---|---|---|---|---|")
-        for sf in try service.worklist(limit: limit, from: from, to: to) {
+        for sf in try await service.worklist(limit: limit, from: from, to: to) {
             let f = sf.finding
             out.line("| \(AccessFinding.scoreText(f.score)) | \(f.at) | \(f.staff) | \(f.access) | "
                 + "\(f.person ?? f.register ?? "—") | \(f.reasonCodes.joined(separator: ", ")) | \(f.reasons.first?.ja ?? "") |")
         }
     }
 
-    func printStaff(_ staff: String, service: AuditService, filter: FindingFilter, out: OutputBuffer) throws {
-        let ranking = try service.staffRanking(from: filter.from, to: filter.to)
+    func printStaff(_ staff: String, service: AuditService, filter: FindingFilter, out: OutputBuffer) async throws {
+        let ranking = try await service.staffRanking(from: filter.from, to: filter.to)
         if let k = ranking.firstIndex(where: { $0.staff == staff }) {
             let s = ranking[k]
             out.line("職員 staff \(staff): 順位 rank \(k + 1)/\(ranking.count), リスク risk \(String(format: "%.3f", s.risk)), "
@@ -139,11 +140,11 @@ struct AuditCommand: AsyncParsableCommand {
             out.line("職員 staff \(staff): アクセスなし / no accesses")
         }
         out.line("")
-        try timeline(filter, out: out)
+        try await timeline(filter, out: out)
     }
 
-    func printSubject(service: AuditService, filter: FindingFilter, out: OutputBuffer) throws {
-        let s = try service.subjectSummary(person: filter.person, register: filter.register, from: filter.from,
+    func printSubject(service: AuditService, filter: FindingFilter, out: OutputBuffer) async throws {
+        let s = try await service.subjectSummary(person: filter.person, register: filter.register, from: filter.from,
                                            to: filter.to)
         out.line("対象 subject \(s.subject): \(s.total) アクセス accesses, \(s.flagged.count) 警報 flagged, "
             + "最大スコア max score \(AccessFinding.scoreText(s.maxScore))")
@@ -160,13 +161,13 @@ struct AuditCommand: AsyncParsableCommand {
             out.line("| \(k) | \(v) |")
         }
         out.line("")
-        try timeline(filter, out: out)
+        try await timeline(filter, out: out)
     }
 
-    func timeline(_ filter: FindingFilter, out: OutputBuffer) throws {
+    func timeline(_ filter: FindingFilter, out: OutputBuffer) async throws {
         out.line("| 日時 at | アクセス access | 職員 staff | 戸籍 register | 人 person | 状態 status | スコア score | 理由 reasons |")
         out.line("|---|---|---|---|---|---|---|---|")
-        try eachFinding(filter) { f in
+        try await eachFinding(filter) { f in
             let status: String
             if let e = f.explanation {
                 status = (e.strength == .strong ? "説明済 explained" : "弱い説明 weak") + " \(e.rule) \(e.caseID ?? "")"
@@ -178,9 +179,9 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    private func eachFinding(_ filter: FindingFilter, _ body: (AccessFinding) -> Void) throws {
+    private func eachFinding(_ filter: FindingFilter, _ body: (AccessFinding) -> Void) async throws {
         let store = try options.open()
-        try store.forEachFinding(filter) { body($0.finding) }
+        try await store.forEachFinding(filter) { body($0.finding) }
     }
 
     static func pct(_ a: Int, _ b: Int) -> String { b > 0 ? String(format: "%.1f%%", 100 * Double(a) / Double(b)) : "—" }
@@ -230,7 +231,7 @@ struct AuditCalibrate: AsyncParsableCommand {
             let s = try await service.runHoldingLease(waiting: AuditCommand.waiting)
             warn("audit: \(grouped(s.audited)) new accesses audited; \(grouped(s.counts.total)) accesses, \(grouped(s.counts.flagged)) flagged")
         }
-        let (rows, windows) = try service.calibration()
+        let (rows, windows) = try await service.calibration()
         let out = OutputBuffer()
         defer { out.flush() }
         out.line("## この庁での理由の重み / What each reason weighs here")
@@ -323,21 +324,21 @@ struct BenchAudit: AsyncParsableCommand {
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw ValidationError("--seeds: give seeds like 1,2,3") }
         if sweep {
-            try runSweep(seed: seedList[0])
+            try await runSweep(seed: seedList[0])
         } else {
-            try runQuality(seedList)
+            try await runQuality(seedList)
         }
     }
 
     /// Imports a generated city into a store under the workdir (once) and returns the store.
-    func importedStore(city: String, name: String) throws -> SQLiteStore {
+    func importedStore(city: String, name: String) async throws -> SQLiteStore {
         let dir = workdir + "/" + name
         let marker = dir + "/imported"
         if !FileManager.default.fileExists(atPath: marker) {
             try? FileManager.default.removeItem(atPath: dir)
             let store = try SQLiteStore(directory: dir)
             let t = now()
-            let r = try Importer(store: store).run(files: try cityFiles(city))
+            let r = try await Importer(store: store).run(files: try cityFiles(city))
             print("imported \(grouped(r.accessLines)) access lines in \(String(format: "%.1f", now() - t)) s")
             _ = FileManager.default.createFile(atPath: marker, contents: nil)
             return store
@@ -353,7 +354,7 @@ struct BenchAudit: AsyncParsableCommand {
         var topReason: [String: Int] = [:]
     }
 
-    func runQuality(_ seedList: [UInt64]) throws {
+    func runQuality(_ seedList: [UInt64]) async throws {
         var perKind: [String: Tally] = [:]
         var flaggedAll = 0, misuseAll = 0, misuseFlagged = 0
         var legit = 0, legitExplained = 0, legitUnexplainedFlagged = 0, legitUnexplainedN = 0
@@ -368,10 +369,10 @@ struct BenchAudit: AsyncParsableCommand {
         }
         for seed in seedList {
             let city = try benchCity(scale: scale, seed: seed, workdir: workdir, misuse: true)
-            let store = try importedStore(city: city, name: "audit-store-\(scale)-\(seed)")
+            let store = try await importedStore(city: city, name: "audit-store-\(scale)-\(seed)")
             try store.resetAudit()
             let service = AuditService(store: store, config: try config())
-            let s = try service.run()
+            let s = try await service.run()
             print("seed \(seed): audited \(grouped(s.audited)) accesses in \(String(format: "%.1f", s.seconds)) s "
                 + "(context \(String(format: "%.1f", s.contextSeconds)) s), \(grouped(s.counts.flagged)) flagged")
             let truth = try Truth(path: city + "/truth.json")
@@ -414,7 +415,7 @@ struct BenchAudit: AsyncParsableCommand {
                 }
             }
             apSum += Self.averagePrecision(scores)
-            let ranking = try service.staffRanking()
+            let ranking = try await service.staffRanking()
             let n = truth.misusers.count
             let top = Set(ranking.prefix(n).map(\.staff))
             let missing = truth.misusers.filter { !top.contains($0) }
@@ -498,9 +499,9 @@ struct BenchAudit: AsyncParsableCommand {
 
     // MARK: Sweep speed
 
-    func runSweep(seed: UInt64) throws {
+    func runSweep(seed: UInt64) async throws {
         let city = try benchCity(scale: scale, seed: seed, workdir: workdir, misuse: true)
-        let store = try importedStore(city: city, name: "audit-store-\(scale)-\(seed)")
+        let store = try await importedStore(city: city, name: "audit-store-\(scale)-\(seed)")
         let service = AuditService(store: store, config: try config())
         let baseRSS = peakRSSMiB()
         // End to end from the store first (fresh findings): read, decode, audit, write findings, journal.
@@ -508,7 +509,7 @@ struct BenchAudit: AsyncParsableCommand {
         let anonBase = Self.rssAnonMiB()
         var anonPeak = anonBase
         var t = now()
-        let s = try service.run { _ in anonPeak = max(anonPeak, Self.rssAnonMiB()) }
+        let s = try service.runBlocking { _ in anonPeak = max(anonPeak, Self.rssAnonMiB()) }
         let e2eSecs = now() - t
         let e2eRate = Double(s.audited) / e2eSecs
         let sweepRate = Double(s.audited) / s.auditSeconds
@@ -519,7 +520,7 @@ struct BenchAudit: AsyncParsableCommand {
         // The engine alone over decoded events in time order (decoding outside the timing).
         let anonBeforeContext = Self.rssAnonMiB()
         t = now()
-        let context = try service.loadContext()
+        let context = try await service.loadContext()
         let contextSecs = now() - t
         let contextAnon = Self.rssAnonMiB() - anonBeforeContext
         var events: [AccessEvent] = []

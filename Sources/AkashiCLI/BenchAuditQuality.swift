@@ -103,7 +103,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
                 let store = try importedStore(city: city, dir: city + "-store")
                 try store.resetAudit()
                 let service = AuditService(store: store, config: config)
-                _ = try service.run()
+                _ = try await service.run()
                 let truth = try BenchAudit.Truth(path: city + "/truth.json")
                 var r = Run(profile: profile.name, seed: seed)
                 let look = diagnose && (fitSet.isEmpty || isFit(profile.name, seed))
@@ -141,7 +141,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
                 r.innocent = innocents.count
                 r.innocentFlagged = innocents.intersection(staffFlagged).count
                 r.ap = BenchAudit.averagePrecision(scores)
-                let ranking = try service.staffRanking(limit: nil)
+                let ranking = try await service.staffRanking(limit: nil)
                 r.misusers = misusers.count
                 r.misusersInTop = Set(ranking.prefix(misusers.count).map(\.staff)).intersection(misusers).count
                 if feedback {
@@ -228,7 +228,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
     /// accesses after the first week are compared. Revisions (reasons added afterwards) are left out in both.
     static func simulateFeedback(store: SQLiteStore, service: AuditService, truth: BenchAudit.Truth, perWeek: Int,
                                  config: AuditConfig) throws -> FeedbackResult {
-        let context = try service.loadContext()
+        let context = try StoreThreads.wait { try await service.loadContext() }
         var events: [(AccessEvent, UInt64)] = []
         var seq: UInt64 = 0
         while true {
@@ -291,7 +291,7 @@ struct BenchAuditQuality: AsyncParsableCommand {
         if !FileManager.default.fileExists(atPath: marker) {
             try? FileManager.default.removeItem(atPath: dir)
             let store = try SQLiteStore(directory: dir)
-            let report = try Importer(store: store).run(files: try cityFiles(city))
+            let report = try Importer(store: store).runBlocking(files: try cityFiles(city))
             guard report.rejected == 0 else {
                 throw ValidationError("\(city): \(report.rejected) lines rejected on import (the site generator wrote bad lines)")
             }

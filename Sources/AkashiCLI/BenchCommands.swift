@@ -101,7 +101,7 @@ struct BenchImport: AsyncParsableCommand {
         let storeDir = workdir + "/import-store"
         try? FileManager.default.removeItem(atPath: storeDir)
         let store = try SQLiteStore(directory: storeDir)
-        let report = try Importer(store: store).run(files: try cityFiles(city))
+        let report = try await Importer(store: store).run(files: try cityFiles(city))
         let accessRate = Double(report.accessLines) / report.seconds
         print("akashi import: \(grouped(report.lines)) lines (\(grouped(report.accessLines)) access) in \(String(format: "%.2f", report.seconds)) s = \(grouped(Int(Double(report.lines) / report.seconds))) lines/s overall")
 
@@ -109,10 +109,10 @@ struct BenchImport: AsyncParsableCommand {
         let store2Dir = workdir + "/import-store-access"
         try? FileManager.default.removeItem(atPath: store2Dir)
         let store2 = try SQLiteStore(directory: store2Dir)
-        _ = try Importer(store: store2).run(files: try cityFiles(city).filter { !$0.hasSuffix("/access.jsonl") })
+        _ = try await Importer(store: store2).run(files: try cityFiles(city).filter { !$0.hasSuffix("/access.jsonl") })
         let cpu0 = cpuSeconds()
         let ticks0 = CPUTicks.read()
-        let r2 = try Importer(store: store2).run(files: [city + "/access.jsonl"])
+        let r2 = try await Importer(store: store2).run(files: [city + "/access.jsonl"])
         let cpu = cpuSeconds() - cpu0
         let stolen = ticks0.flatMap { a in CPUTicks.read().map { String(format: "%.1f %%", a.stealPercent(until: $0)) } } ?? "unknown"
         let accessOnly = Double(r2.accessLines) / r2.seconds

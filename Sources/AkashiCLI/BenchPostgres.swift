@@ -51,9 +51,9 @@ struct BenchPostgres: AsyncParsableCommand {
         // Import: reference records, then the access file alone (what the rate counts).
         var accessRows = 0
         for (name, store) in stores {
-            _ = try Importer(store: store).run(files: reference)
+            _ = try await Importer(store: store).run(files: reference)
             let cpu0 = cpuSeconds()
-            let r = try Importer(store: store).run(files: [city + "/access.jsonl"])
+            let r = try await Importer(store: store).run(files: [city + "/access.jsonl"])
             accessRows = r.accessLines
             let cpu = cpuSeconds() - cpu0
             rows.append("| akashi import access.jsonl, \(name) | \(grouped(Int(Double(r.accessLines) / r.seconds))) lines/s "

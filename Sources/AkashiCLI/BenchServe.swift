@@ -65,7 +65,7 @@ struct BenchServe: AsyncParsableCommand {
         print("store: \(postgres == nil ? "SQLite (temporary)" : "PostgreSQL, municipality \(muni)"); \(servers) server(s)")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/city").filter { $0.hasSuffix(".jsonl") }
             .sorted().map { dir + "/city/" + $0 }
-        _ = try ImportRunner.run(files: files, store: store, quiet: true)
+        _ = try await ImportRunner.run(files: files, store: store, quiet: true)
         let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
         guard let clerk = try await store.staffMembers(office: nil, role: .clerk).first(where: {
             $0.assignment(on: today)?.duty == Assignment.registerDuty
@@ -148,12 +148,12 @@ struct BenchServe: AsyncParsableCommand {
         let base = try await Self.offPool(ports: ports, path: "/healthz", headers: [:], rate: rate, seconds: seconds,
                                   connections: connections)
         print(base.line("baseline GET /healthz"))
-        let before = try store.ledgerSize()
+        let before = try await store.ledgerSize()
         let batchesBefore = committers.map(\.batches).reduce(0, +)
         let view = try await Self.offPool(ports: ports, path: viewPath, headers: auth, rate: rate, seconds: seconds,
                                   connections: connections)
         print(view.line("register view (purpose check + ledger append)"))
-        let appended = try store.ledgerSize() - before
+        let appended = try await store.ledgerSize() - before
         let batches = committers.map(\.batches).reduce(0, +) - batchesBefore
         print("ledger entries appended during the view phase: \(appended) in \(batches) commits"
               + (batches > 0 ? String(format: " (%.2f a commit)", Double(appended) / Double(batches)) : ""))

@@ -127,7 +127,7 @@ struct Demo: AsyncParsableCommand {
             let files = try fm.contentsOfDirectory(atPath: cityDir).filter { $0.hasSuffix(".jsonl") || $0.hasSuffix(".jsonl.gz") }
                 .sorted().map { cityDir + "/" + $0 }
             print("importing \(files.count) files into \(storeDir) …")
-            let report = try ImportRunner.run(files: files, store: store, quiet: false)
+            let report = try await ImportRunner.run(files: files, store: store, quiet: false)
             if report.allTaken { _ = fm.createFile(atPath: data + "/.imported", contents: Data()) }
         } else {
             print("reusing \(storeDir)")

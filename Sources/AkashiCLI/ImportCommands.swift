@@ -42,9 +42,9 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let signer = try key.map { try loadSigner(path: $0, store: options.store) }
         let store = try options.open()
-        let report = try ImportRunner.run(files: files, store: store, quiet: quiet)
+        let report = try await ImportRunner.run(files: files, store: store, quiet: quiet)
         if let signer {
-            let cp = try LedgerService(store: store).signCheckpoint(with: signer)
+            let cp = try await LedgerService(store: store).signCheckpoint(with: signer)
             print("signed checkpoint \(grouped(cp.size)) (\(signer.name))")
         }
         if !report.allTaken { throw ExitCode(1) }
@@ -53,7 +53,7 @@ struct Import: AsyncParsableCommand {
 
 /// Runs an import with a progress line and prints the report (shared by `import` and `demo`).
 enum ImportRunner {
-    static func run(files: [String], store: any AkashiStore, quiet: Bool) throws -> ImportReport {
+    static func run(files: [String], store: any AkashiStore, quiet: Bool) async throws -> ImportReport {
         let tty = stderrIsTTY && !quiet
         let progress: @Sendable (ImportProgress) -> Void = { p in
             var s = "\r\(p.file): \(grouped(p.lines)) lines, \(grouped(Int(p.linesPerSecond))) lines/s"
@@ -61,7 +61,7 @@ enum ImportRunner {
             if let eta = p.etaSeconds { s += ", ETA \(Int(eta) / 60):" + (Int(eta) % 60 < 10 ? "0" : "") + "\(Int(eta) % 60)" }
             FileHandle.standardError.write(Data((s + "   ").utf8))
         }
-        let report = try Importer(store: store).run(files: files, progress: tty ? progress : nil)
+        let report = try await Importer(store: store).run(files: files, progress: tty ? progress : nil)
         if tty { warn("") }
         for p in report.problems { warn(p.description) }
         if report.problemCount > report.problems.count {
@@ -97,7 +97,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        for (file, lines) in try Exporter(store: store).run(to: out, gzip: gzip) {
+        for (file, lines) in try await Exporter(store: store).run(to: out, gzip: gzip) {
             print("\(file): \(grouped(lines)) lines")
         }
     }
@@ -115,7 +115,7 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.open()
-        let s = try store.stats()
+        let s = try await store.stats()
         print(Self.render(s, format: format))
     }
 

@@ -123,8 +123,8 @@ extension LedgerCommand {
         func run() async throws {
             let store = try options.open()
             let service = LedgerService(store: store)
-            if let key { try service.signCheckpoint(with: loadSigner(path: key, store: options.store)) }
-            guard let cp = try store.latestCheckpoint() else {
+            if let key { try await service.signCheckpoint(with: loadSigner(path: key, store: options.store)) }
+            guard let cp = try await store.latestCheckpoint() else {
                 throw ValidationError("no signed checkpoint in \(options.store) yet: import or run this with --key")
             }
             print(cp.note, terminator: "")
@@ -141,7 +141,7 @@ extension LedgerCommand {
         func run() async throws {
             let store = try options.open()
             do {
-                print(try LedgerService(store: store).receipt(eventID: event).receipt.text, terminator: "")
+                await print(try LedgerService(store: store).receipt(eventID: event).receipt.text, terminator: "")
             } catch let p as LedgerProblem {
                 throw ValidationError(p.description)
             }
@@ -156,8 +156,8 @@ extension LedgerCommand {
 
         func run() async throws {
             let store = try options.open()
-            guard let index = try store.ledgerIndex(ofEvent: event) else { throw ValidationError("no event with ID \(event)") }
-            FileHandle.standardOutput.write(Data(try store.ledgerEntries(index..<(index + 1))[0]))
+            guard let index = try await store.ledgerIndex(ofEvent: event) else { throw ValidationError("no event with ID \(event)") }
+            await FileHandle.standardOutput.write(Data(try store.ledgerEntries(index..<(index + 1))[0]))
         }
     }
 
@@ -171,7 +171,7 @@ extension LedgerCommand {
         func run() async throws {
             let store = try options.open()
             do {
-                let (proof, _) = try LedgerService(store: store).consistencyProof(from: fromSize)
+                let (proof, _) = try await LedgerService(store: store).consistencyProof(from: fromSize)
                 for h in proof { print(h.base64) }
             } catch let p as LedgerProblem {
                 throw ValidationError(p.description)
@@ -193,7 +193,7 @@ extension LedgerCommand {
 
         func run() async throws {
             let store = try options.open()
-            let (files, size) = try LedgerService(store: store).writeTiles(to: out)
+            let (files, size) = try await LedgerService(store: store).writeTiles(to: out)
             print("wrote \(grouped(files)) files for \(grouped(size)) entries to \(out)")
             warn("note: \(out)/tile/entries holds personal data: do not publish it (only checkpoint and tile/<L>/ are public; docs/ledger.md)")
         }
@@ -212,7 +212,7 @@ extension LedgerCommand {
             let verifiers = try loadVerifiers(verifierKey)
             let store = try options.open()
             do {
-                let r = try LedgerService(store: store).verify(verifiers: verifiers)
+                let r = try await LedgerService(store: store).verify(verifiers: verifiers)
                 print("ok: \(grouped(r.entries)) entries, \(grouped(r.tiles)) tiles, \(r.checkpoints) checkpoints; root \(r.root.base64) (\(String(format: "%.2f", r.seconds)) s)")
                 if r.checkpoints > 0 && !r.verifierFromCaller {
                     print("note: signatures were checked against the key recorded in the store; pass --verifier-key with the published key to trust them")
@@ -236,7 +236,7 @@ extension LedgerCommand {
         func run() async throws {
             let store = try options.open()
             var verifiers = try loadVerifiers(verifierKey)
-            if verifiers.isEmpty, let k = try store.recordedVerifierKey() { verifiers = [try NoteVerifier(text: k)] }
+            if verifiers.isEmpty, let k = try await store.recordedVerifierKey() { verifiers = [try NoteVerifier(text: k)] }
             // An --old that cannot be read or is no signed checkpoint is an unusable argument (exit 2); exit 1 is
             // kept for a log that fails the check (a bad signature, a shrunk or forked log).
             let oldNote = try readTextArgument(old, option: "--old", stdin: true)
@@ -246,7 +246,7 @@ extension LedgerCommand {
                 throw ValidationError("--old \(old): not a signed checkpoint note: \(e.message)")
             }
             do {
-                let (o, n) = try LedgerService(store: store).check(old: oldNote, verifiers: verifiers)
+                let (o, n) = try await LedgerService(store: store).check(old: oldNote, verifiers: verifiers)
                 print("ok: checkpoint \(grouped(o.size)) is extended by the current checkpoint \(grouped(n.size))")
             } catch {
                 warn("check FAILED: \(error)")
@@ -272,7 +272,7 @@ extension LedgerCommand {
                 let events = (0..<batchSize).map { k in
                     JournalEventFactory.test(id: "X\(tag)-\(b)-\(k)")
                 }
-                let indexes = try store.appendJournal(events)
+                let indexes = try await store.appendJournal(events)
                 FileHandle.standardOutput.write(Data("acked \(indexes.last! + 1)\n".utf8))
             }
         }

@@ -71,7 +71,7 @@ struct Disclose: AsyncParsableCommand {
         if letter, let person {
             let issued = try await AccessCodeService(store: store).create(person: person, from: from, to: to)
             // Recorded like a code made in the console (there, with the auditor's staff ID; here, the command line).
-            try store.appendJournal([JournalEvent(
+            try await store.appendJournal([JournalEvent(
                 id: "CLI-" + UUID().uuidString, at: JournalEventFactory.now, kind: "access_code.create", subject: person,
                 detail: .object(issued.journalDetail + [("channel", .string("cli"))]))])
             code = issued
@@ -317,10 +317,10 @@ struct BenchDisclose: AsyncParsableCommand {
         let store = try SQLiteStore(directory: storeDir)
         if try store.stats().access == 0 {
             var t = now()
-            let r = try Importer(store: store).run(files: try cityFiles(cityDir))
+            let r = try await Importer(store: store).run(files: try cityFiles(cityDir))
             print("imported \(grouped(r.lines)) lines in \(String(format: "%.1f", now() - t)) s")
             let signer = try NoteSigner.generate(name: "bench.akashi.example/ledger")
-            try LedgerService(store: store).signCheckpoint(with: signer)
+            try await LedgerService(store: store).signCheckpoint(with: signer)
             t = now()
             let a = try await AuditService.taught(store: store).run()
             print("audited \(grouped(a.audited)) accesses in \(String(format: "%.1f", now() - t)) s")

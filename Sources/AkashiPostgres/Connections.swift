@@ -5,13 +5,57 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 
-/// A small pool of PostgreSQL connections, usable both from async code (the request path) and from the threads of
-/// the import and audit pipelines, which block on a query's future (never on an event loop: postgres-nio runs its
-/// I/O on its own event-loop threads, so a blocked pipeline thread cannot starve it).
+/// The store's PostgreSQL connections: two small pools, one for async code (the request path, the store's async
+/// reads) and one for threads that block on a query's future (the import and audit pipelines' stages and the
+/// store's synchronous writes; never an event loop: postgres-nio runs its I/O on its own event-loop threads, so a
+/// blocked thread cannot starve it).
 ///
-/// A connection found closed when it comes back (the server restarted, the network dropped) is discarded and a new
-/// one opened on the next checkout.
+/// Two pools, not one: a thread blocked waiting for a free connection must never wait on a connection that an async
+/// task holds, because that task may need the very cooperative thread the waiter is blocking to finish and give it
+/// back (with two cooperative threads, two such waiters stopped every test that needed them for minutes).
 final class Connections: @unchecked Sendable {
+    let location: PostgresLocation
+    let logger: Logger
+    let maxConnections: Int
+    private let blockingPool: ConnectionPool
+    private let asyncPool: ConnectionPool
+
+    init(location: PostgresLocation, maxConnections: Int, logger: Logger) {
+        self.location = location
+        self.logger = logger
+        self.maxConnections = max(1, maxConnections)
+        blockingPool = ConnectionPool(location: location, maxConnections: maxConnections, logger: logger)
+        asyncPool = ConnectionPool(location: location, maxConnections: maxConnections, logger: logger)
+    }
+
+    /// A connection for an async caller; give it back with ``checkin(_:)``.
+    func checkout() async throws -> PostgresConnection { try await asyncPool.checkout() }
+
+    /// Gives back a connection from ``checkout()``.
+    func checkin(_ c: PostgresConnection) { asyncPool.checkin(c) }
+
+    /// Runs `body` on a connection, blocking (a thread that may block, never a task's).
+    @discardableResult
+    func blocking<T>(_ body: (BlockingSession) throws -> T) throws -> T { try blockingPool.blocking(body) }
+
+    /// Runs `body` on a connection.
+    @discardableResult
+    func run<T: Sendable>(_ body: (AsyncSession) async throws -> T) async throws -> T { try await asyncPool.run(body) }
+
+    /// Closes every idle connection (the store is going away).
+    func closeAll() {
+        blockingPool.closeAll()
+        asyncPool.closeAll()
+    }
+
+    static func storeError(_ error: any Error, location: PostgresLocation, during what: String) -> StoreError {
+        ConnectionPool.storeError(error, location: location, during: what)
+    }
+}
+
+/// A small pool of PostgreSQL connections (see ``Connections``). A connection found closed when it comes back (the
+/// server restarted, the network dropped) is discarded and a new one opened on the next checkout.
+final class ConnectionPool: @unchecked Sendable {
     let location: PostgresLocation
     let logger: Logger
     let maxConnections: Int

@@ -121,9 +121,9 @@ extension PostgresStore: FindingStore {
 
     // MARK: Checkpoint
 
-    public func auditCheckpoint() throws -> AuditCheckpoint? {
-        let row = try connections.blocking { s in
-            try s.rows("SELECT last_seq, last_case_row, state FROM audit_state WHERE muni = \(muni)").first
+    public func auditCheckpoint() async throws -> AuditCheckpoint? {
+        let row = try await connections.run { s in
+            try await s.rows("SELECT last_seq, last_case_row, state FROM audit_state WHERE muni = \(muni)").first
                 .map { try $0.decode((Int64?, Int64, String).self) }
         }
         guard let (lastSeq, lastCase, text) = row else { return nil }
@@ -258,9 +258,9 @@ extension PostgresStore: FindingStore {
         }
     }
 
-    public func findings(accessIDs: [String]) throws -> [StoredFinding] {
+    public func findings(accessIDs: [String]) async throws -> [StoredFinding] {
         guard !accessIDs.isEmpty else { return [] }
-        return try connections.blocking { s in
+        return try await connections.run { s in
             var out: [StoredFinding] = []
             for start in stride(from: 0, to: accessIDs.count, by: Self.findingChunk) {
                 let chunk = Array(accessIDs[start..<min(accessIDs.count, start + Self.findingChunk)])
@@ -270,7 +270,7 @@ extension PostgresStore: FindingStore {
                     SELECT * FROM audit_plain WHERE muni = $1
                     AND (at, seq) IN (SELECT at, seq FROM event_key WHERE muni = $1 AND id = ANY($2::text[]))
                     """)
-                out += try s.rows(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(muni, chunk))).map(Self.finding)
+                out += try await s.rows(PostgresQuery(unsafeSQL: sql, binds: Self.bindings(muni, chunk))).map(Self.finding)
             }
             return out.sorted { $0.seq < $1.seq }
         }
@@ -363,21 +363,21 @@ extension PostgresStore: FindingStore {
         return q.query
     }
 
-    public func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) throws {
-        try forEachFinding(filter, pageSize: Self.findingPage, body)
+    public func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) async throws {
+        try await forEachFinding(filter, pageSize: Self.findingPage, body)
     }
 
     /// Reads a page, gives the connection back, runs `body` over the page, and so on (keyset pages in the filter's
     /// order; the body may call back into the store). A limit counts the rows of every page together; an offset,
     /// as in the embedded store, applies only with a limit.
-    func forEachFinding(_ filter: FindingFilter, pageSize: Int, _ body: (StoredFinding) throws -> Void) throws {
+    func forEachFinding(_ filter: FindingFilter, pageSize: Int, _ body: (StoredFinding) throws -> Void) async throws {
         var remaining = filter.limit.map { max(0, $0) } ?? Int.max
         var skip = filter.limit == nil ? 0 : max(0, filter.offset)
         var cursor: (score: Double, at: Int64, seq: Int64)?
         while remaining > 0 {
             let count = min(max(1, pageSize), remaining)
             let query = findingsPage(filter, after: cursor, count: count, skip: skip)
-            let page = try connections.blocking { s in try s.rows(query).map(Self.finding) }
+            let page = try await connections.run { s in try await s.rows(query).map(Self.finding) }
             for f in page { try body(f) }
             guard page.count == count, let last = page.last else { return }
             remaining -= count
@@ -386,14 +386,14 @@ extension PostgresStore: FindingStore {
         }
     }
 
-    public func staffSummaries(from: Timestamp?, to: Timestamp?, topK: Int) throws -> [StaffSummary] {
+    public func staffSummaries(from: Timestamp?, to: Timestamp?, topK: Int) async throws -> [StaffSummary] {
         var q = BoundSQL()
         let m = q.bind(muni)
         var range = ""
         if let f = from { range += " AND f.at >= \(q.bind(f.millis))" }
         if let t = to { range += " AND f.at < \(q.bind(t.millis))" }
         let base = q
-        return try connections.blocking { s in
+        return try await connections.run { s in
             var byStaff: [String: StaffSummary] = [:]
             // Plain rows: explained, not flagged, score 0, no reasons.
             var totals = base
@@ -407,7 +407,7 @@ extension PostgresStore: FindingStore {
                 WHERE true\(range)
                 GROUP BY staff
                 """
-            for r in try s.rows(totals.query) {
+            for r in try await s.rows(totals.query) {
                 let (staff, total, explained, flagged, maxScore, sumScore, subjects) =
                     try r.decode((String, Int64, Int64, Int64, Double, Double, Int64).self)
                 var summary = StaffSummary(staff: staff)
@@ -428,7 +428,7 @@ extension PostgresStore: FindingStore {
                     FROM audit_finding f WHERE f.muni = \(m) AND f.score > 0\(range)) t
                 WHERE k <= \(k) ORDER BY staff, score DESC
                 """
-            for r in try s.rows(top.query) {
+            for r in try await s.rows(top.query) {
                 let (staff, score) = try r.decode((String, Double).self)
                 byStaff[staff]?.topScores.append(score)
             }
@@ -437,7 +437,7 @@ extension PostgresStore: FindingStore {
                 SELECT f.staff, j ->> 'code', count(*) FROM audit_finding f, json_array_elements(f.reasons::json) j
                 WHERE f.muni = \(m) AND f.reasons <> '[]'\(range) GROUP BY 1, 2
                 """
-            for r in try s.rows(reasons.query) {
+            for r in try await s.rows(reasons.query) {
                 let (staff, code, n) = try r.decode((String, String?, Int64).self)
                 if let code { byStaff[staff]?.reasonCounts[code] = Int(n) }
             }
@@ -445,10 +445,10 @@ extension PostgresStore: FindingStore {
         }
     }
 
-    public func findingCounts() throws -> FindingCounts {
-        try connections.blocking { s in
+    public func findingCounts() async throws -> FindingCounts {
+        try await connections.run { s in
             var c = FindingCounts()
-            if let r = try s.rows("""
+            if let r = try await s.rows("""
                 SELECT count(*), count(*) FILTER (WHERE explained), count(*) FILTER (WHERE flagged),
                     (SELECT count(*) FROM audit_plain WHERE muni = $1)
                 FROM audit_finding WHERE muni = $1

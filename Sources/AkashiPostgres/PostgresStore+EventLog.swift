@@ -6,27 +6,27 @@ import PostgresNIO
 /// The event log read through the event table's indexes (by staff, register, person, case, office and day) and the
 /// `search_result` table: each selection collects ledger indexes, then the entries are read once each, in order.
 extension PostgresStore: EventLogReader {
-    public func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]] {
+    public func ledgerEntries(_ range: Range<UInt64>) async throws -> [[UInt8]] {
         guard !range.isEmpty else { return [] }
-        return try connections.blocking { s in
+        return try await connections.run { s in
             // Through event_key, whose `at` takes each index to its partition (the partitions are by time).
-            try s.rows("""
+            try await s.rows("""
                 SELECT entry FROM akashi_entries(\(muni), \(Int64(clamping: range.lowerBound)), \(Int64(clamping: range.upperBound)),
                     false, \(Int64.max))
                 """).map { try $0.decode(ByteBuffer.self).bytes }
         }
     }
 
-    public func ledgerIndex(ofEvent id: String) throws -> UInt64? {
-        try connections.blocking { s in
-            try s.rows("SELECT seq FROM event_key WHERE muni = \(muni) AND id = \(id)").first.map { UInt64(try $0.decode(Int64.self)) }
+    public func ledgerIndex(ofEvent id: String) async throws -> UInt64? {
+        try await connections.run { s in
+            try await s.rows("SELECT seq FROM event_key WHERE muni = \(muni) AND id = \(id)").first.map { UInt64(try $0.decode(Int64.self)) }
         }
     }
 
-    public func accessEvents(from: UInt64, limit: Int) throws -> [LedgerEntryRow] {
+    public func accessEvents(from: UInt64, limit: Int) async throws -> [LedgerEntryRow] {
         guard limit > 0 else { return [] }
-        return try connections.blocking { s in
-            try Self.entryRows(s.rows("""
+        return try await connections.run { s in
+            try Self.entryRows(await s.rows("""
                 SELECT seq, entry FROM akashi_entries(\(muni), \(Int64(clamping: from)), \(Int64.max), true, \(Int64(limit)))
                 """))
         }
@@ -35,13 +35,13 @@ extension PostgresStore: EventLogReader {
     /// Each selection's query returns the entries themselves, read through its index: a second query by ledger index
     /// would have to probe every monthly partition for every index (the partitions are by time, not by index), which
     /// made a disclosure 20× slower.
-    public func accessEvents(_ selections: [EventSelection], below: UInt64?) throws -> [LedgerEntryRow] {
+    public func accessEvents(_ selections: [EventSelection], below: UInt64?) async throws -> [LedgerEntryRow] {
         guard !selections.isEmpty else { return [] }
         let bound = Int64(clamping: below ?? UInt64(Int64.max))
-        return try connections.blocking { s in
+        return try await connections.run { s in
             var bySeq: [Int64: [UInt8]] = [:]
             for sel in selections {
-                for row in try s.rows(Self.lookup(sel, muni: muni, below: bound)) {
+                for row in try await s.rows(Self.lookup(sel, muni: muni, below: bound)) {
                     let (seq, entry) = try row.decode((Int64, ByteBuffer).self)
                     if bySeq[seq] == nil { bySeq[seq] = entry.bytes }
                 }

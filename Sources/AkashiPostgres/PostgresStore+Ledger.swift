@@ -397,12 +397,12 @@ extension PostgresStore: AkashiStore {
         }
     }
 
-    public func forEachRecord(_ type: RecordType, _ body: ([UInt8]) throws -> Void) throws {
+    public func forEachRecord(_ type: RecordType, _ body: ([UInt8]) throws -> Void) async throws {
         if type == .access {
             // Events in ledger order, in chunks (the body may call back into the store).
             var next: UInt64 = 0
             while true {
-                let chunk = try accessEvents(from: next, limit: 8192)
+                let chunk = try await accessEvents(from: next, limit: 8192)
                 for e in chunk { try body(e.entry) }
                 guard let last = chunk.last, chunk.count == 8192 else { return }
                 next = last.seq + 1
@@ -520,18 +520,20 @@ extension PostgresStore: AkashiStore {
 
     // MARK: Ledger reads
 
-    public func ledgerSize() throws -> UInt64 {
-        try connections.blocking { s in try Self.size(s, muni) }
+    public func ledgerSize() async throws -> UInt64 {
+        try await connections.run { s in
+            try await s.rows("SELECT size FROM ledger_head WHERE muni = \(muni)").first.map { UInt64(try $0.decode(Int64.self)) } ?? 0
+        }
     }
 
-    public func tile(level: Int, index: UInt64) throws -> Tile? {
-        try connections.blocking { s in try SessionTiles(session: s, muni: muni).tile(level: level, index: index) }
+    public func tile(level: Int, index: UInt64) async throws -> Tile? {
+        try await tiles(level: level, indexes: [index]).first
     }
 
-    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
+    public func tiles(level: Int, indexes: [UInt64]) async throws -> [Tile] {
         guard !indexes.isEmpty else { return [] }
-        return try connections.blocking { s in
-            try s.rows("""
+        return try await connections.run { s in
+            try await s.rows("""
                 SELECT idx, hashes FROM ledger_tile WHERE muni = \(muni) AND level = \(Int64(level))
                 AND idx = ANY(\(indexes.map { Int64($0) })::bigint[]) ORDER BY idx
                 """).map { row in
@@ -541,16 +543,16 @@ extension PostgresStore: AkashiStore {
         }
     }
 
-    public func latestCheckpoint() throws -> StoredCheckpoint? {
-        try connections.blocking { s in
-            try s.rows("SELECT size, root, note FROM ledger_checkpoint WHERE muni = \(muni) ORDER BY size DESC LIMIT 1")
+    public func latestCheckpoint() async throws -> StoredCheckpoint? {
+        try await connections.run { s in
+            try await s.rows("SELECT size, root, note FROM ledger_checkpoint WHERE muni = \(muni) ORDER BY size DESC LIMIT 1")
                 .first.flatMap(Self.checkpoint)
         }
     }
 
-    public func checkpoints() throws -> [StoredCheckpoint] {
-        try connections.blocking { s in
-            try s.rows("SELECT size, root, note FROM ledger_checkpoint WHERE muni = \(muni) ORDER BY size").compactMap(Self.checkpoint)
+    public func checkpoints() async throws -> [StoredCheckpoint] {
+        try await connections.run { s in
+            try await s.rows("SELECT size, root, note FROM ledger_checkpoint WHERE muni = \(muni) ORDER BY size").compactMap(Self.checkpoint)
         }
     }
 
@@ -571,20 +573,34 @@ extension PostgresStore: AkashiStore {
 
     /// A session advisory lock on the municipality's lease, tried without waiting, held on one connection for the
     /// length of `body`; PostgreSQL releases it when that connection ends (a killed server's lease goes with it).
-    public func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T? {
+    public func withLease<T: Sendable>(_ lease: StoreLease, _ body: () async throws -> T) async throws -> T? {
         let name = "akashi-\(lease.rawValue):" + muni
-        return try connections.blocking { s in
-            guard try s.rows("SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))").first?.decode(Bool.self) == true else {
-                return nil
-            }
-            defer { _ = try? s.execute("SELECT pg_advisory_unlock(hashtextextended(\(name), 0))") }
-            return try body()
+        let c = try await connections.checkout()
+        let session = AsyncSession(connection: c, logger: connections.logger, location: connections.location)
+        let held: Bool
+        do {
+            held = try await session.rows("SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))").first?.decode(Bool.self) == true
+        } catch {
+            connections.checkin(c)
+            throw error
         }
+        guard held else {
+            connections.checkin(c)
+            return nil
+        }
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        if (try? await session.execute("SELECT pg_advisory_unlock(hashtextextended(\(name), 0))")) == nil {
+            // A lease that could not be given back must not stay with a pooled connection: closing it releases it.
+            try? await c.close()
+        }
+        connections.checkin(c)
+        return try result.get()
     }
 
-    public func recordedVerifierKey() throws -> String? {
-        try connections.blocking { s in
-            try s.rows("SELECT value FROM ledger_meta WHERE muni = \(muni) AND key = 'verifier'").first.map { try $0.decode(String.self) }
+    public func recordedVerifierKey() async throws -> String? {
+        try await connections.run { s in
+            try await s.rows("SELECT value FROM ledger_meta WHERE muni = \(muni) AND key = 'verifier'").first.map { try $0.decode(String.self) }
         }
     }
 
@@ -597,25 +613,19 @@ extension PostgresStore: AkashiStore {
         }
     }
 
-    public func forEachEvent(_ body: (StoredEvent) throws -> Void) throws {
-        var next: UInt64 = 0
-        while true {
-            let chunk: [StoredEvent] = try connections.blocking { s in
-                try s.rows("""
-                    SELECT seq, id, type, at, staff, office, register, person, case_id, entry FROM event
-                    WHERE muni = \(muni) AND seq >= \(Int64(next)) AND seq < \(Int64(next) + 8192) ORDER BY seq
-                    """).map { row in
-                    let (seq, id, type, at, staff, office) = try row.decode((Int64, String, String, Int64, String?, String?).self)
-                    let columns = row.makeRandomAccess()
-                    return StoredEvent(seq: UInt64(seq), id: id, type: type, atMillis: at, staff: staff, office: office,
-                                       register: try columns[6].decode(String?.self), person: try columns[7].decode(String?.self),
-                                       caseID: try columns[8].decode(String?.self), entry: try columns[9].decode(ByteBuffer.self).bytes)
-                }
+    public func storedEvents(fromSeq: UInt64, limit: Int) async throws -> [StoredEvent] {
+        guard limit > 0 else { return [] }
+        return try await connections.run { s in
+            try await s.rows("""
+                SELECT seq, id, type, at, staff, office, register, person, case_id, entry FROM event
+                WHERE muni = \(muni) AND seq >= \(Int64(clamping: fromSeq)) ORDER BY seq LIMIT \(Int64(limit))
+                """).map { row in
+                let (seq, id, type, at, staff, office) = try row.decode((Int64, String, String, Int64, String?, String?).self)
+                let columns = row.makeRandomAccess()
+                return StoredEvent(seq: UInt64(seq), id: id, type: type, atMillis: at, staff: staff, office: office,
+                                   register: try columns[6].decode(String?.self), person: try columns[7].decode(String?.self),
+                                   caseID: try columns[8].decode(String?.self), entry: try columns[9].decode(ByteBuffer.self).bytes)
             }
-            for e in chunk { try body(e) }
-            let size = try ledgerSize()
-            next += 8192
-            if next >= size { return }
         }
     }
 

@@ -429,7 +429,7 @@ public struct DisclosureService: Sendable {
             selections.append(EventSelection(.searchResult(r), fromMillis: fromMillis, toMillis: toMillis))
         }
         if let person { selections.append(EventSelection(.person(person.id), fromMillis: fromMillis, toMillis: toMillis)) }
-        let rows = try store.accessEvents(selections, below: nil)
+        let rows = try await store.accessEvents(selections, below: nil)
         var events: [(row: LedgerEntryRow, event: AccessEvent)] = []
         events.reserveCapacity(rows.count)
         for row in rows {
@@ -465,13 +465,15 @@ public struct DisclosureService: Sendable {
 
         // Receipts: every event's inclusion proof against the checkpoint, all in one walk down the tree (a subtree
         // hash on several paths is computed once; each tile is taken from the shared cache once per report).
-        let checkpoint = try store.latestCheckpoint()
+        let checkpoint = try await store.latestCheckpoint()
         let proofs: [UInt64: [LedgerHash]]
         if q.receipts, let cp = checkpoint {
             let indexes = events.map(\.row.seq).filter { $0 < cp.size }
-            let view = ledger.hashes.requestView()
-            try view.prefetch(leaves: indexes, size: cp.size)
-            proofs = try LogProver(size: cp.size, source: view).inclusionProofs(indexes: indexes)
+            proofs = try await ledger.proving { hashes in
+                let view = hashes.requestView()
+                try view.prefetch(leaves: indexes, size: cp.size)
+                return try LogProver(size: cp.size, source: view).inclusionProofs(indexes: indexes)
+            }
         } else {
             proofs = [:]
         }

@@ -43,7 +43,7 @@ public struct NoticeService: Sendable {
                 return aboutRegister && (c.persons.isEmpty || c.kind == .certificate_full)
             }
             for c in cases {
-                let prints = try store.accessEvents([EventSelection(.case(c.id))], below: nil).compactMap { row -> AccessEvent? in
+                let prints = try await store.accessEvents([EventSelection(.case(c.id))], below: nil).compactMap { row -> AccessEvent? in
                     let e = try StoredEntryError.access(seq: row.seq, entry: row.entry)
                     return e.action == .print ? e : nil
                 }.sorted { $0.at.millis < $1.at.millis }
@@ -81,10 +81,10 @@ public struct NoticeService: Sendable {
         guard !pending.isEmpty else { return 0 }
         // A notice whose event reached the ledger before a crash is only marked, never appended twice.
         var events: [JournalEvent] = []
-        for n in pending where try store.ledgerIndex(ofEvent: n.journalID) == nil {
+        for n in pending where try await store.ledgerIndex(ofEvent: n.journalID) == nil {
             events.append(Self.journalEvent(n))
         }
-        if !events.isEmpty { try store.appendJournal(events) }
+        if !events.isEmpty { try await store.appendJournal(events) }
         try await store.markNoticesJournaled(ids: pending.map(\.id))
         return events.count
     }

@@ -148,7 +148,7 @@ public struct ReconcileService: Sendable {
     public func answers(survey: String) async throws -> [SelfReport] {
         let answers = try await store.selfReports(survey: survey)
         guard answers.isEmpty else { return answers }
-        let total = try store.stats().selfReports
+        let total = try await store.stats().selfReports
         throw ReportError(
             "no self-report answers for survey \(survey) in the store"
                 + (total == 0 ? " (it holds no self-report answers at all)"
@@ -168,7 +168,7 @@ public struct ReconcileService: Sendable {
         // The survey's cut-off: flagged accesses after the latest answer cannot have been declared.
         let cutoff = answers.compactMap(\.submitted).max()
         var flagged: [String: [StoredFinding]] = [:]
-        try store.forEachFinding(FindingFilter(to: cutoff.map { $0.adding(seconds: 1) }, flaggedOnly: true)) { f in
+        try await store.forEachFinding(FindingFilter(to: cutoff.map { $0.adding(seconds: 1) }, flaggedOnly: true)) { f in
             flagged[f.finding.staff, default: []].append(f)
         }
         // Names for items given by name only.

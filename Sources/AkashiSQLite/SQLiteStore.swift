@@ -135,6 +135,11 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         func tile(level: Int, index: UInt64) throws -> Tile? { try SQLiteStore.tile(db, level: level, index: index) }
     }
 
+    /// Stores a batch in one durable transaction, lookup indexes included (synchronously: this store's own callers).
+    public func ingest(_ items: [IngestItem]) throws -> [IngestOutcome] {
+        try ingest(items, deferLookupIndexes: false)
+    }
+
     public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome] {
         writeLock.lock()
         defer { writeLock.unlock() }
@@ -504,13 +509,27 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     }
 
     /// An exclusive `flock` on `DIR/<lease>.lock`, tried without waiting; the kernel drops it when the process dies.
+    public func withLease<T: Sendable>(_ lease: StoreLease, _ body: () async throws -> T) async throws -> T? {
+        let fd = try leaseFile(lease)
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
+        defer { flock(fd, LOCK_UN) }
+        return try await body()
+    }
+
+    /// The lease, for synchronous work on this store (see ``withLease(_:_:)-async``).
     public func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T? {
-        let fd = open(directory + "/\(lease.rawValue).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError(.database, "cannot open the \(lease.rawValue) lock in the store directory (errno \(errno))") }
+        let fd = try leaseFile(lease)
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
         defer { flock(fd, LOCK_UN) }
         return try body()
+    }
+
+    private func leaseFile(_ lease: StoreLease) throws -> Int32 {
+        let fd = open(directory + "/\(lease.rawValue).lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError(.database, "cannot open the \(lease.rawValue) lock in the store directory (errno \(errno))") }
+        return fd
     }
 
     public func saveCheckpoint(_ c: StoredCheckpoint) throws {

@@ -14,7 +14,7 @@ extension AuditFeedback {
         var office: [String: String] = [:]
         let ids = Array(Set(decided.compactMap(\.finding))).sorted()
         for start in stride(from: 0, to: ids.count, by: 500) {
-            for sf in try store.findings(accessIDs: Array(ids[start..<min(ids.count, start + 500)])) {
+            for sf in try await store.findings(accessIDs: Array(ids[start..<min(ids.count, start + 500)])) {
                 office[sf.finding.access] = sf.finding.office
             }
         }
@@ -44,12 +44,12 @@ extension AuditService {
     /// findings (twice, or colliding on their journal IDs). `rebuild` forgets what was audited first, under the same
     /// lease. `waiting` is called once if the lease was taken when asked.
     public func runHoldingLease(rebuild: Bool = false, waiting: (() -> Void)? = nil,
-                                progress: ((String) -> Void)? = nil) async throws -> AuditRunSummary {
+                                progress: (@Sendable (String) -> Void)? = nil) async throws -> AuditRunSummary {
         var told = false
         while true {
-            let summary = try store.withLease(.audit) { () throws -> AuditRunSummary in
-                if rebuild { try store.resetAudit() }
-                return try run(progress: progress)
+            let summary = try await store.withLease(.audit) { () async throws -> AuditRunSummary in
+                if rebuild { try await store.resetAudit() }
+                return try await run(progress: progress)
             }
             if let summary { return summary }
             if !told {

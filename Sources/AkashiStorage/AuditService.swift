@@ -123,42 +123,37 @@ public struct ArrivedCase: Sendable {
 public protocol FindingStore: AnyObject, Sendable {
     // MARK: What to audit
     /// The saved checkpoint, or `nil` before the first audit.
-    func auditCheckpoint() throws -> AuditCheckpoint?
+    func auditCheckpoint() async throws -> AuditCheckpoint?
     /// Saves the checkpoint (replacing the previous one).
-    func saveAuditCheckpoint(_ checkpoint: AuditCheckpoint) throws
+    func saveAuditCheckpoint(_ checkpoint: AuditCheckpoint) async throws
     /// The arrival row of the newest case (0 when there is none).
-    func latestCaseRow() throws -> Int64
+    func latestCaseRow() async throws -> Int64
     /// Cases whose arrival row is > `row`, in arrival order.
-    func casesArrived(after row: Int64) throws -> [ArrivedCase]
+    func casesArrived(after row: Int64) async throws -> [ArrivedCase]
 
     // MARK: Findings
     /// Inserts or replaces findings (by access ID) in one transaction. A finding that becomes flagged is marked as
     /// not yet journaled; one that stays flagged keeps its journal mark.
-    func saveFindings(_ findings: [StoredFinding]) throws
+    func saveFindings(_ findings: [StoredFinding]) async throws
     /// Saves the findings of accesses audited for the first time (a batch of new events, and revisions of earlier
     /// ones), like ``saveFindings(_:)``. A store may keep the plainly explained ones
     /// (``AccessFinding/isPlainlyExplained``) compactly, as long as every read returns them as saved.
-    func saveSweepFindings(_ findings: [StoredFinding]) throws
+    func saveSweepFindings(_ findings: [StoredFinding]) async throws
     /// Flagged findings not yet written to the ledger, in ledger order of their accesses.
-    func unjournaledFindings(limit: Int) throws -> [StoredFinding]
+    func unjournaledFindings(limit: Int) async throws -> [StoredFinding]
     /// Marks findings as written to the ledger.
-    func markJournaled(_ accessIDs: [String]) throws
+    func markJournaled(_ accessIDs: [String]) async throws
     /// Findings by access ID (missing IDs are skipped), in ledger order.
-    func findings(accessIDs: [String]) throws -> [StoredFinding]
+    func findings(accessIDs: [String]) async throws -> [StoredFinding]
     /// Streams the findings matching a filter in its order.
-    func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) throws
+    func forEachFinding(_ filter: FindingFilter, _ body: (StoredFinding) throws -> Void) async throws
     /// Per-staff summaries over the findings in `[from, to)` (unsorted; `subjects` is left empty and
     /// ``StaffSummary/subjectCount`` holds the number of distinct persons or registers touched).
-    func staffSummaries(from: Timestamp?, to: Timestamp?, topK: Int) throws -> [StaffSummary]
+    func staffSummaries(from: Timestamp?, to: Timestamp?, topK: Int) async throws -> [StaffSummary]
     /// Totals.
-    func findingCounts() throws -> FindingCounts
+    func findingCounts() async throws -> FindingCounts
     /// Forgets every finding and the checkpoint (the next run is a full sweep). Journal entries stay in the ledger.
-    func resetAudit() throws
-}
-
-extension FindingStore {
-    /// By default a sweep's findings are saved like any others.
-    public func saveSweepFindings(_ findings: [StoredFinding]) throws { try saveFindings(findings) }
+    func resetAudit() async throws
 }
 
 extension AccessFinding {
@@ -229,7 +224,7 @@ public struct AuditService: Sendable {
     // MARK: Running
 
     /// Loads the reference data (offices, staff, registers, persons, protections, cases) into an ``AuditContext``.
-    public func loadContext() throws -> AuditContext {
+    public func loadContext() async throws -> AuditContext {
         var offices: [Office] = [], staff: [Staff] = [], registers: [Register] = [], persons: [Person] = []
         var protections: [Protection] = [], cases: [Case] = []
         func add(_ r: Record) {
@@ -250,7 +245,7 @@ public struct AuditService: Sendable {
             chunk.removeAll(keepingCapacity: true)
         }
         for type in [RecordType.office, .staff, .register, .person, .protection, .case] {
-            try store.forEachRecord(type) { bytes in
+            try await store.forEachRecord(type) { bytes in
                 chunk.append(bytes)
                 if chunk.count >= 32_768 { try flush() }
             }
@@ -263,29 +258,44 @@ public struct AuditService: Sendable {
     /// What the audit has learned about this site so far (``SiteCalibration``): for the site and each office, each
     /// calibrated reason's rate among explained work and the weight it gets here. Run the audit first to bring it
     /// up to date; before any run it is the defaults.
-    public func calibrationTable() throws -> [CalibrationRow] {
-        try calibration().reasons
+    public func calibrationTable() async throws -> [CalibrationRow] {
+        try await calibration().reasons
     }
 
     /// What the audit has learned about this site so far: the reasons' weights (``calibrationTable()``) and the
     /// filing windows (``FilingLags``).
-    public func calibration() throws -> (reasons: [CalibrationRow], windows: [FilingWindowRow]) {
-        let context = try loadContext()
-        let engine = try store.auditCheckpoint().map { AuditEngine(context: context, config: config, state: $0.state) }
+    public func calibration() async throws -> (reasons: [CalibrationRow], windows: [FilingWindowRow]) {
+        let context = try await loadContext()
+        let engine = try await store.auditCheckpoint().map { AuditEngine(context: context, config: config, state: $0.state) }
             ?? AuditEngine(context: context, config: config)
         return (engine.calibrationTable(), engine.filingWindowTable())
     }
 
-    /// Audits what is new since the last run and returns what it did. The first run is a full sweep.
+    /// Audits what is new since the last run and returns what it did. The first run is a full sweep. The work runs
+    /// on threads of its own (``runBlocking(progress:)``), never on the caller's executor.
     @discardableResult
-    public func run(progress: ((String) -> Void)? = nil) throws -> AuditRunSummary {
+    public func run(progress: (@Sendable (String) -> Void)? = nil) async throws -> AuditRunSummary {
+        let service = self
+        return try await withCheckedThrowingContinuation { c in
+            let thread = Thread { c.resume(with: Result { try service.runBlocking(progress: progress) }) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// ``run(progress:)`` on the calling thread, which waits for the store (a thread that may block: never a
+    /// task's).
+    @discardableResult
+    public func runBlocking(progress: ((String) -> Void)? = nil) throws -> AuditRunSummary {
+        let store = self.store
         let t0 = Self.seconds()
         var summary = AuditRunSummary()
-        let saved = try store.auditCheckpoint()
+        let saved = try StoreThreads.wait { try await store.auditCheckpoint() }
         summary.fullSweep = saved?.lastSeq == nil
         // Read the case high-water mark before the cases themselves: a case arriving meanwhile is re-checked next time.
-        let caseRow = try store.latestCaseRow()
-        let context = try loadContext()
+        let caseRow = try StoreThreads.wait { try await store.latestCaseRow() }
+        let service = self
+        let context = try StoreThreads.wait { try await service.loadContext() }
         summary.contextSeconds = Self.seconds() - t0
         let t1 = Self.seconds()
         let engine = saved.map { AuditEngine(context: context, config: config, state: $0.state) }
@@ -294,7 +304,7 @@ public struct AuditService: Sendable {
 
         // 1. Cases that arrived since the last run may explain accesses already audited.
         if let saved, let upTo = saved.lastSeq, caseRow > saved.lastCaseRow {
-            let arrived = try store.casesArrived(after: saved.lastCaseRow)
+            let arrived = try StoreThreads.wait { try await store.casesArrived(after: saved.lastCaseRow) }
             summary.newCases = arrived.count
             try reaudit(arrived, upTo: upTo, engine: engine, summary: &summary)
             progress?("re-audited \(summary.reaudited) earlier accesses for \(arrived.count) new cases")
@@ -312,7 +322,8 @@ public struct AuditService: Sendable {
             do {
                 while true {
                     let t = Self.seconds()
-                    let batch = try store.accessEvents(from: next, limit: batchSize)
+                    let from = next
+                    let batch = try StoreThreads.wait { try await store.accessEvents(from: from, limit: batchSize) }
                     guard let last = batch.last else { break }
                     next = last.seq + 1
                     let events = try Self.decodeParallel(batch)
@@ -334,9 +345,11 @@ public struct AuditService: Sendable {
             do {
                 while let job = try toSave.take() {
                     let t = Self.seconds()
-                    try writerService.store.saveSweepFindings(job.findings)
-                    if let c = job.checkpoint { try writerService.store.saveAuditCheckpoint(c) }
-                    journaled.add(try writerService.journalPending())
+                    try StoreThreads.wait {
+                        try await writerService.store.saveSweepFindings(job.findings)
+                        if let c = job.checkpoint { try await writerService.store.saveAuditCheckpoint(c) }
+                    }
+                    journaled.add(try StoreThreads.wait { try await writerService.journalPending() })
                     saveTime.add(seconds: Self.seconds() - t)
                     toSave.done()
                 }
@@ -383,10 +396,11 @@ public struct AuditService: Sendable {
         summary.decodeSeconds = decodeTime.seconds
         summary.saveSeconds = saveTime.seconds
         if lastSeq != saved?.lastSeq || caseRow != saved?.lastCaseRow || saved == nil {
-            try store.saveAuditCheckpoint(AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state))
+            let checkpoint = AuditCheckpoint(lastSeq: lastSeq, lastCaseRow: caseRow, state: engine.state)
+            try StoreThreads.wait { try await store.saveAuditCheckpoint(checkpoint) }
         }
-        summary.journaled += try journalPending()
-        summary.counts = try store.findingCounts()
+        summary.journaled += try StoreThreads.wait { try await service.journalPending() }
+        summary.counts = try StoreThreads.wait { try await store.findingCounts() }
         summary.auditSeconds = Self.seconds() - t1
         summary.seconds = Self.seconds() - t0
         return summary
@@ -410,7 +424,8 @@ public struct AuditService: Sendable {
         guard !outside.isEmpty else { return }
         try beforeReading()
         var stored: [String: StoredFinding] = [:]
-        for f in try store.findings(accessIDs: outside.map(\.access)) { stored[f.finding.access] = f }
+        let ids = outside.map(\.access)
+        for f in try StoreThreads.wait({ [store] in try await store.findings(accessIDs: ids) }) { stored[f.finding.access] = f }
         for r in outside {
             guard var f = stored[r.access] else { continue }
             f.finding = r.applied(to: f.finding, threshold: config.flagThreshold)
@@ -429,18 +444,18 @@ public struct AuditService: Sendable {
             // Accesses to its registers and searches by its staff within its window (both ends included), and any
             // access naming it, whenever.
             let (from, to) = (w.from.millis, w.to.millis &+ 1)
-            let found = try store.accessEvents(
-                w.registers.map { EventSelection(.register($0), fromMillis: from, toMillis: to) }
-                    + w.staff.map { EventSelection(.staff($0), fromMillis: from, toMillis: to, searchesOnly: true) }
-                    + [EventSelection(.case(c.id))],
-                below: upTo &+ 1)
+            let selections = w.registers.map { EventSelection(.register($0), fromMillis: from, toMillis: to) }
+                + w.staff.map { EventSelection(.staff($0), fromMillis: from, toMillis: to, searchesOnly: true) }
+                + [EventSelection(.case(c.id))]
+            let found = try StoreThreads.wait { [store] in try await store.accessEvents(selections, below: upTo &+ 1) }
             for (seq, e) in try Self.decode(found) where seen.insert(seq).inserted { events.append((seq, e)) }
         }
         events.sort { $0.1.at.millis != $1.1.at.millis ? $0.1.at.millis < $1.1.at.millis : $0.0 < $1.0 }
         summary.reaudited = events.count
         for start in stride(from: 0, to: events.count, by: batchSize) {
             let chunk = events[start..<min(events.count, start + batchSize)]
-            let old = try store.findings(accessIDs: chunk.map(\.1.id))
+            let ids = chunk.map(\.1.id)
+            let old = try StoreThreads.wait { [store] in try await store.findings(accessIDs: ids) }
             var before: [String: AccessFinding] = [:]
             for f in old { before[f.finding.access] = f.finding }
             var changed: [StoredFinding] = []
@@ -453,22 +468,23 @@ public struct AuditService: Sendable {
                 }
             }
             summary.changed += changed.count
-            try store.saveFindings(changed)
+            let save = changed
+            try StoreThreads.wait { [store] in try await store.saveFindings(save) }
         }
     }
 
     /// Writes the flagged findings not yet in the ledger as `audit.finding` journal events; returns how many.
     @discardableResult
-    public func journalPending() throws -> Int {
+    public func journalPending() async throws -> Int {
         var total = 0
         while true {
-            let pending = try store.unjournaledFindings(limit: journalBatch)
+            let pending = try await store.unjournaledFindings(limit: journalBatch)
             guard !pending.isEmpty else { return total }
-            let base = try store.ledgerSize()
+            let base = try await store.ledgerSize()
             let at = clock()
             let events = pending.enumerated().map { k, s in Self.journalEvent(s.finding, at: at, index: base + UInt64(k)) }
-            try store.appendJournal(events)
-            try store.markJournaled(pending.map(\.finding.access))
+            try await store.appendJournal(events)
+            try await store.markJournaled(pending.map(\.finding.access))
             total += pending.count
         }
     }
@@ -544,50 +560,50 @@ public struct AuditService: Sendable {
     // MARK: Reading (console, disclosure report, CLI)
 
     /// Findings by access ID, in ledger order.
-    public func findings(accessIDs: [String]) throws -> [StoredFinding] { try store.findings(accessIDs: accessIDs) }
+    public func findings(accessIDs: [String]) async throws -> [StoredFinding] { try await store.findings(accessIDs: accessIDs) }
 
     /// Every finding matching a filter, in its order.
-    public func findings(_ filter: FindingFilter) throws -> [StoredFinding] {
+    public func findings(_ filter: FindingFilter) async throws -> [StoredFinding] {
         var out: [StoredFinding] = []
-        try store.forEachFinding(filter) { out.append($0) }
+        try await store.forEachFinding(filter) { out.append($0) }
         return out
     }
 
     /// One staff member's accesses with their status, oldest first (調査①: the staff member's full timeline).
-    public func timeline(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, limit: Int? = nil) throws
+    public func timeline(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, limit: Int? = nil) async throws
         -> [StoredFinding] {
-        try findings(FindingFilter(staff: staff, from: from, to: to, limit: limit))
+        try await findings(FindingFilter(staff: staff, from: from, to: to, limit: limit))
     }
 
     /// One page of a staff member's accesses, newest first, and whether older ones follow.
-    public func timelinePage(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, page: Int, size: Int) throws
+    public func timelinePage(staff: String, from: Timestamp? = nil, to: Timestamp? = nil, page: Int, size: Int) async throws
         -> (rows: [StoredFinding], more: Bool) {
-        let rows = try findings(FindingFilter(staff: staff, from: from, to: to, order: .newest, limit: size + 1,
+        let rows = try await findings(FindingFilter(staff: staff, from: from, to: to, order: .newest, limit: size + 1,
                                               offset: page * size))
         return (Array(rows.prefix(size)), rows.count > size)
     }
 
     /// Every access to a person, oldest first.
-    public func findings(person: String, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [StoredFinding] {
-        try findings(FindingFilter(person: person, from: from, to: to))
+    public func findings(person: String, from: Timestamp? = nil, to: Timestamp? = nil) async throws -> [StoredFinding] {
+        try await findings(FindingFilter(person: person, from: from, to: to))
     }
 
     /// Every access to a register, oldest first.
-    public func findings(register: String, from: Timestamp? = nil, to: Timestamp? = nil) throws -> [StoredFinding] {
-        try findings(FindingFilter(register: register, from: from, to: to))
+    public func findings(register: String, from: Timestamp? = nil, to: Timestamp? = nil) async throws -> [StoredFinding] {
+        try await findings(FindingFilter(register: register, from: from, to: to))
     }
 
     /// The ranked worklist: flagged accesses, highest score first.
     public func worklist(limit: Int = 100, offset: Int = 0, from: Timestamp? = nil, to: Timestamp? = nil,
-                         staff: String? = nil) throws -> [StoredFinding] {
-        try findings(FindingFilter(staff: staff, from: from, to: to, flaggedOnly: true, order: .score, limit: limit,
+                         staff: String? = nil) async throws -> [StoredFinding] {
+        try await findings(FindingFilter(staff: staff, from: from, to: to, flaggedOnly: true, order: .score, limit: limit,
                                    offset: offset))
     }
 
     /// Staff by descending risk (the sum of their top `topK` scores), then flagged count, then ID.
-    public func staffRanking(from: Timestamp? = nil, to: Timestamp? = nil, topK: Int = 10, limit: Int? = nil) throws
+    public func staffRanking(from: Timestamp? = nil, to: Timestamp? = nil, topK: Int = 10, limit: Int? = nil) async throws
         -> [StaffSummary] {
-        let all = try store.staffSummaries(from: from, to: to, topK: topK).sorted {
+        let all = try await store.staffSummaries(from: from, to: to, topK: topK).sorted {
             if $0.risk != $1.risk { return $0.risk > $1.risk }
             if $0.flagged != $1.flagged { return $0.flagged > $1.flagged }
             return $0.staff < $1.staff
@@ -597,9 +613,9 @@ public struct AuditService: Sendable {
 
     /// Who looked at a person (or, with `register:`, a register): counts by staff and office, flagged accesses.
     public func subjectSummary(person: String? = nil, register: String? = nil, from: Timestamp? = nil,
-                               to: Timestamp? = nil) throws -> SubjectSummary {
+                               to: Timestamp? = nil) async throws -> SubjectSummary {
         var s = SubjectSummary(subject: person ?? register ?? "")
-        try store.forEachFinding(FindingFilter(person: person, register: register, from: from, to: to)) { sf in
+        try await store.forEachFinding(FindingFilter(person: person, register: register, from: from, to: to)) { sf in
             let f = sf.finding
             s.total += 1
             s.byStaff[f.staff, default: 0] += 1
@@ -611,7 +627,7 @@ public struct AuditService: Sendable {
     }
 
     /// Totals over the stored findings.
-    public func counts() throws -> FindingCounts { try store.findingCounts() }
+    public func counts() async throws -> FindingCounts { try await store.findingCounts() }
 }
 
 // MARK: - Pipeline plumbing

@@ -42,14 +42,14 @@ public struct EventSelection: Sendable, Hashable {
 /// never learn how the store finds them.
 public protocol EventLogReader: AnyObject, Sendable {
     /// Entry bytes for the ledger indexes `range` (every event type), in order.
-    func ledgerEntries(_ range: Range<UInt64>) throws -> [[UInt8]]
+    func ledgerEntries(_ range: Range<UInt64>) async throws -> [[UInt8]]
     /// The ledger index of the event with this ID: any event, an access or one of Akashi's own journal events.
-    func ledgerIndex(ofEvent id: String) throws -> UInt64?
+    func ledgerIndex(ofEvent id: String) async throws -> UInt64?
     /// Up to `limit` access events with ledger index ≥ `from`, in ledger order.
-    func accessEvents(from: UInt64, limit: Int) throws -> [LedgerEntryRow]
+    func accessEvents(from: UInt64, limit: Int) async throws -> [LedgerEntryRow]
     /// The access events that any of `selections` selects, with ledger index < `below` (all when `nil`): each once,
     /// in ledger order. No selection, no events.
-    func accessEvents(_ selections: [EventSelection], below: UInt64?) throws -> [LedgerEntryRow]
+    func accessEvents(_ selections: [EventSelection], below: UInt64?) async throws -> [LedgerEntryRow]
 }
 
 /// One stored event: its ledger index and exact entry bytes.

@@ -25,14 +25,14 @@ public struct Exporter: Sendable {
 
     /// Writes every record type into `directory` (created if needed); returns the number of lines per file.
     @discardableResult
-    public func run(to directory: String, gzip: Bool = false) throws -> [(file: String, lines: Int)] {
+    public func run(to directory: String, gzip: Bool = false) async throws -> [(file: String, lines: Int)] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var written: [(String, Int)] = []
         for type in RecordType.allCases {
             let path = directory + "/" + Self.fileName(type) + (gzip ? ".gz" : "")
             let w = try LineWriter(path: path)
             var n = 0
-            try store.forEachRecord(type) { doc in
+            try await store.forEachRecord(type) { doc in
                 try w.write(line: doc)
                 n += 1
             }

@@ -113,7 +113,8 @@ public final class GroupCommitter: @unchecked Sendable {
         var results = [Result<UInt64, any Error>](repeating: .failure(StoreCommitError.notCommitted), count: batch.count)
         if !accessItems.isEmpty {
             do {
-                let outcomes = try store.ingest(accessItems.map(\.1))
+                let items = accessItems.map(\.1)
+                let outcomes = try StoreThreads.wait { [store] in try await store.ingest(items) }
                 for ((k, item), o) in zip(accessItems, outcomes) {
                     if case let .inserted(.some(index)) = o {
                         results[k] = .success(index)
@@ -127,7 +128,8 @@ public final class GroupCommitter: @unchecked Sendable {
         }
         if !journal.isEmpty {
             do {
-                let indexes = try store.appendJournal(journal.map(\.1))
+                let events = journal.map(\.1)
+                let indexes = try StoreThreads.wait { [store] in try await store.appendJournal(events) }
                 for ((k, _), i) in zip(journal, indexes) { results[k] = .success(i) }
             } catch {
                 for (k, _) in journal { results[k] = .failure(error) }

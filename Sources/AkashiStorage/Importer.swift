@@ -78,10 +78,22 @@ public struct Importer: Sendable {
     /// Imports the files in the order given. Throws only for unusable files (missing, unreadable) and store failures;
     /// bad lines are reported, and so is a file that fails part-way (its complete lines before the failure are
     /// imported, and the import goes on with the next file).
-    public func run(files: [String], progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportReport {
+    public func run(files: [String], progress: (@Sendable (ImportProgress) -> Void)? = nil) async throws -> ImportReport {
+        let importer = self
+        return try await withCheckedThrowingContinuation { c in
+            let thread = Thread { c.resume(with: Result { try importer.runBlocking(files: files, progress: progress) }) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// ``run(files:progress:)`` on the calling thread, which waits for the store (a thread that may block: never a
+    /// task's).
+    public func runBlocking(files: [String], progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportReport {
+        let store = self.store
         var report = ImportReport()
         report.files = files
-        report.ledgerSizeBefore = try store.ledgerSize()
+        report.ledgerSizeBefore = try StoreThreads.wait { try await store.ledgerSize() }
         let start = DispatchTime.now().uptimeNanoseconds
         let writer = BatchWriter(store: store)
         for path in files {
@@ -119,11 +131,13 @@ public struct Importer: Sendable {
             }
         }
         try writer.waitAndMerge(into: &report, maxListed: maxListedProblems)
-        try store.catchUpLookupIndexes()
+        try StoreThreads.wait { try await store.catchUpLookupIndexes() }
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        report.ledgerSizeAfter = try store.ledgerSize()
-        report.dangling = try store.danglingReferences(
-            fromLedgerIndex: report.ledgerSizeBefore, referenceRecords: report.referenceRecordsStored, limit: 10)
+        report.ledgerSizeAfter = try StoreThreads.wait { try await store.ledgerSize() }
+        let (before, references) = (report.ledgerSizeBefore, report.referenceRecordsStored)
+        report.dangling = try StoreThreads.wait {
+            try await store.danglingReferences(fromLedgerIndex: before, referenceRecords: references, limit: 10)
+        }
         return report
     }
 
@@ -251,7 +265,8 @@ private final class BatchWriter: @unchecked Sendable {
         queue.async { [self] in
             defer { group.leave() }
             do {
-                outcomes = try store.ingest(d.items, deferLookupIndexes: true)
+                let items = d.items
+                outcomes = try StoreThreads.wait { [store] in try await store.ingest(items, deferLookupIndexes: true) }
                 var d = d
                 for (k, o) in outcomes.enumerated() where o == .conflict {
                     let item = d.items[k]
@@ -259,7 +274,8 @@ private final class BatchWriter: @unchecked Sendable {
                     d.problems.append(LineProblem(kind: .conflict, file: item.file, line: item.line, message: msg))
                     d.quarantine.append(QuarantineItem(file: item.file, line: item.line, reason: msg, raw: Array(item.raw)))
                 }
-                try store.quarantine(d.quarantine)
+                let rejected = d.quarantine
+                _ = try StoreThreads.wait { [store] in try await store.quarantine(rejected) }
                 done = d
             } catch {
                 self.error = error

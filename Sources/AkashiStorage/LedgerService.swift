@@ -84,23 +84,47 @@ public struct LedgerService: Sendable {
 
     public init(store: any AkashiStore) {
         self.store = store
-        self.hashes = TiledHashes(source: StoreTileSource(store: store), cacheCapacity: Self.tileCacheCapacity)
+        self.fetched = FetchedTiles()
+        self.hashes = TiledHashes(source: fetched, cacheCapacity: Self.tileCacheCapacity)
+    }
+
+    /// Hands tiles read from the store (async) to ``hashes`` (whose proofs are synchronous arithmetic).
+    let fetched: FetchedTiles
+
+    /// Runs a proof computation over ``hashes``: when it needs tiles the shared cache lacks, they are read from the
+    /// store in one read per level and the computation runs again (proofs are cheap; reading tiles is the cost).
+    public func proving<T>(_ body: (TiledHashes) throws -> T) async throws -> T {
+        var rounds = 0
+        while true {
+            do {
+                return try body(hashes)
+            } catch let need as TilesNeeded {
+                rounds += 1
+                // A proof touches at most a few tiles per level and 8 levels; many more rounds means tiles that other
+                // requests keep taking from under this one, or a store that does not answer what it was asked.
+                guard rounds <= 256 else {
+                    throw LedgerProblem("could not gather the tiles for a proof (level \(need.level), \(need.indexes.count) tiles)")
+                }
+                let tiles = try await store.tiles(level: need.level, indexes: need.indexes)
+                fetched.provide(level: need.level, asked: need.indexes, tiles: tiles)
+            }
+        }
     }
 
     /// The root of the first `size` entries.
-    public func root(size: UInt64) throws -> LedgerHash {
-        try LogProver(size: size, source: hashes).root()
+    public func root(size: UInt64) async throws -> LedgerHash {
+        try await proving { try LogProver(size: size, source: $0).root() }
     }
 
     /// Signs a checkpoint of the current tree if it has grown since the newest stored checkpoint, after checking
     /// that the tree still extends that checkpoint (a log never signs two inconsistent checkpoints).
     /// Returns the newest checkpoint (new or not).
     @discardableResult
-    public func signCheckpoint(with signer: NoteSigner) throws -> StoredCheckpoint {
-        let size = try store.ledgerSize()
-        let latest = try store.latestCheckpoint()
+    public func signCheckpoint(with signer: NoteSigner) async throws -> StoredCheckpoint {
+        let size = try await store.ledgerSize()
+        let latest = try await store.latestCheckpoint()
         if let latest {
-            let again = try root(size: latest.size)
+            let again = try await root(size: latest.size)
             guard again == latest.root else {
                 throw LedgerProblem("refusing to sign: the tree no longer matches checkpoint \(latest.size) "
                                     + "(root \(again.base64) ≠ signed \(latest.root.base64)); run `akashi ledger verify`")
@@ -112,48 +136,48 @@ public struct LedgerService: Sendable {
             // Another signer may have signed a larger tree since `size` was read: never sign an older one after it.
             if latest.size >= size { return latest }
         }
-        let r = try root(size: size)
+        let r = try await root(size: size)
         let text = Checkpoint(origin: signer.name, size: size, root: r).text
         let stored = StoredCheckpoint(size: size, root: r, note: signer.sign(text: text))
-        try store.recordVerifierKey(signer.verifier.text)
-        try store.saveCheckpoint(stored)
+        try await store.recordVerifierKey(signer.verifier.text)
+        try await store.saveCheckpoint(stored)
         return stored
     }
 
     /// The receipt (C2SP tlog-proof) for an event against the newest checkpoint that covers it, and its entry bytes.
-    public func receipt(eventID: String) throws -> (receipt: Receipt, entry: [UInt8]) {
-        guard let index = try store.ledgerIndex(ofEvent: eventID) else {
+    public func receipt(eventID: String) async throws -> (receipt: Receipt, entry: [UInt8]) {
+        guard let index = try await store.ledgerIndex(ofEvent: eventID) else {
             throw LedgerProblem("no event with ID \(eventID) in the ledger")
         }
-        return try receipt(index: index)
+        return try await receipt(index: index)
     }
 
     /// The receipt for the entry at `index` against the newest checkpoint.
-    public func receipt(index: UInt64) throws -> (receipt: Receipt, entry: [UInt8]) {
-        guard let cp = try store.latestCheckpoint() else {
+    public func receipt(index: UInt64) async throws -> (receipt: Receipt, entry: [UInt8]) {
+        guard let cp = try await store.latestCheckpoint() else {
             throw LedgerProblem("no signed checkpoint yet: sign one with `--key` on import or serve")
         }
         guard index < cp.size else {
             throw LedgerProblem(index: index, "entry is newer than the latest checkpoint (size \(cp.size)); sign a new checkpoint first")
         }
-        let proof = try LogProver(size: cp.size, source: hashes).inclusionProof(index: index)
-        let entry = try store.ledgerEntries(index..<(index + 1)).first ?? []
+        let proof = try await proving { try LogProver(size: cp.size, source: $0).inclusionProof(index: index) }
+        let entry = try await store.ledgerEntries(index..<(index + 1)).first ?? []
         return (Receipt(index: index, proof: proof, checkpoint: cp.note), entry)
     }
 
     /// The consistency proof from `oldSize` to the newest checkpoint.
-    public func consistencyProof(from oldSize: UInt64) throws -> (proof: [LedgerHash], checkpoint: StoredCheckpoint) {
-        guard let cp = try store.latestCheckpoint() else { throw LedgerProblem("no signed checkpoint yet") }
+    public func consistencyProof(from oldSize: UInt64) async throws -> (proof: [LedgerHash], checkpoint: StoredCheckpoint) {
+        guard let cp = try await store.latestCheckpoint() else { throw LedgerProblem("no signed checkpoint yet") }
         guard oldSize > 0, oldSize <= cp.size else {
             throw LedgerProblem("--from-size must be between 1 and the checkpoint size \(cp.size)")
         }
-        return (try LogProver(size: cp.size, source: hashes).consistencyProof(from: oldSize), cp)
+        return (try await proving { try LogProver(size: cp.size, source: $0).consistencyProof(from: oldSize) }, cp)
     }
 
     /// A witness's check: the newest checkpoint is signed by a trusted key and extends `old` (a checkpoint saved earlier).
-    public func check(old oldNote: String, verifiers: [NoteVerifier]) throws -> (old: Checkpoint, new: Checkpoint) {
+    public func check(old oldNote: String, verifiers: [NoteVerifier]) async throws -> (old: Checkpoint, new: Checkpoint) {
         let old = try Checkpoint.verified(note: oldNote, verifiers: verifiers)
-        guard let latest = try store.latestCheckpoint() else { throw LedgerProblem("the log has no checkpoint") }
+        guard let latest = try await store.latestCheckpoint() else { throw LedgerProblem("the log has no checkpoint") }
         let new = try Checkpoint.verified(note: latest.note, verifiers: verifiers)
         guard old.origin == new.origin else { throw LedgerProblem("origin differs: \(old.origin) vs \(new.origin)") }
         guard old.size <= new.size else {
@@ -162,7 +186,7 @@ public struct LedgerService: Sendable {
         if old.size == new.size {
             guard old.root == new.root else { throw LedgerProblem("same size \(old.size) but different roots: the log forked") }
         } else if old.size > 0 {
-            let proof = try LogProver(size: new.size, source: hashes).consistencyProof(from: old.size)
+            let proof = try await proving { try LogProver(size: new.size, source: $0).consistencyProof(from: old.size) }
             do {
                 try MerkleProof.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof)
             } catch {
@@ -180,8 +204,8 @@ public struct LedgerService: Sendable {
     /// is the first W hashes (entries) of every wider version of the same tile, so the answer is the same bytes it would
     /// have got then. Without this, each new checkpoint (every few seconds while serving) made the partial tiles of the
     /// previous one disappear before their full tile existed.
-    public func publishedFile(path: String) throws -> [UInt8]? {
-        guard let cp = try store.latestCheckpoint() else { return nil }
+    public func publishedFile(path: String) async throws -> [UInt8]? {
+        guard let cp = try await store.latestCheckpoint() else { return nil }
         if path == "checkpoint" { return Array(cp.note.utf8) }
         guard let address = try? TilePath.parse(path) else { return nil }
         /// Whether a tile of `width` can be served when the tile has `current` hashes at the newest checkpoint.
@@ -189,12 +213,12 @@ public struct LedgerService: Sendable {
         switch address {
         case let .hashes(level, index, width):
             guard servable(width, Self.width(level: level, index: index, size: cp.size)) else { return nil }
-            guard let tile = try store.tile(level: level, index: index), tile.width >= width else { return nil }
+            guard let tile = try await store.tile(level: level, index: index), tile.width >= width else { return nil }
             return Array(tile.hashes.prefix(width * 32))
         case let .entries(index, width):
             guard servable(width, Self.width(level: 0, index: index, size: cp.size)) else { return nil }
             let start = index * 256
-            return try EntryBundle.checkedEncode(try store.ledgerEntries(start..<(start + UInt64(width))))
+            return try EntryBundle.checkedEncode(try await store.ledgerEntries(start..<(start + UInt64(width))))
         }
     }
 
@@ -211,8 +235,8 @@ public struct LedgerService: Sendable {
 
     /// Writes the whole log as static files in the C2SP tlog-tiles layout under `directory`, as of the newest checkpoint.
     @discardableResult
-    public func writeTiles(to directory: String) throws -> (files: Int, size: UInt64) {
-        guard let cp = try store.latestCheckpoint() else { throw LedgerProblem("no signed checkpoint yet") }
+    public func writeTiles(to directory: String) async throws -> (files: Int, size: UInt64) {
+        guard let cp = try await store.latestCheckpoint() else { throw LedgerProblem("no signed checkpoint yet") }
         let fm = FileManager.default
         var files = 0
         func put(_ rel: String, _ bytes: [UInt8]) throws {
@@ -232,11 +256,12 @@ public struct LedgerService: Sendable {
             for index in 0..<count {
                 let w = Self.width(level: level, index: index, size: cp.size)
                 let path = TilePath.hashTile(level: level, index: index, width: w)
-                guard let bytes = try publishedFile(path: path) else { throw LedgerProblem("tile \(path) is missing from the store") }
+                guard let bytes = try await publishedFile(path: path) else { throw LedgerProblem("tile \(path) is missing from the store") }
                 try put(path, bytes)
                 if level == 0 {
                     let bundle = TilePath.entryBundle(index: index, width: w)
-                    try put(bundle, try publishedFile(path: bundle)!)
+                    guard let entries = try await publishedFile(path: bundle) else { throw LedgerProblem("entry bundle \(bundle) is missing from the store") }
+                    try put(bundle, entries)
                 }
             }
             if count == 1 && Self.width(level: level, index: 0, size: cp.size) < 256 { break }
@@ -253,7 +278,7 @@ public struct LedgerService: Sendable {
     ///
     /// `verifiers`: keys the caller trusts. Without them the key recorded in the store is used, which proves only
     /// self-consistency (the report says so).
-    public func verify(verifiers: [NoteVerifier] = []) throws -> VerificationReport {
+    public func verify(verifiers: [NoteVerifier] = []) async throws -> VerificationReport {
         let start = Date()
         var report = VerificationReport()
         var failures: [LedgerFailure] = []
@@ -268,7 +293,7 @@ public struct LedgerService: Sendable {
                 failures.append(LedgerFailure(kind: kind, count: 1, first: p.index, last: p.index, example: p, benign: benign))
             }
         }
-        for problem in try store.integrityProblems() {
+        for problem in try await store.integrityProblems() {
             record("database", LedgerProblem("the store's database is damaged: \(problem)"))
         }
 
@@ -288,42 +313,48 @@ public struct LedgerService: Sendable {
             }
             pending.removeAll(keepingCapacity: true)
         }
-        try store.forEachEvent { e in
-            if e.seq != expected {
-                contiguous = false
-                if e.seq > expected {
-                    record("order", LedgerProblem(index: expected, "missing: the next stored entry is \(e.seq) (deleted entries)"))
-                    expected = e.seq
+        var nextPage: UInt64 = 0
+        pages: while true {
+            let page = try await store.storedEvents(fromSeq: nextPage, limit: 8192)
+            for e in page {
+                if e.seq != expected {
+                    contiguous = false
+                    if e.seq > expected {
+                        record("order", LedgerProblem(index: expected, "missing: the next stored entry is \(e.seq) (deleted entries)"))
+                        expected = e.seq
+                    } else {
+                        record("order", LedgerProblem(index: e.seq, eventID: e.id, "entry \(e.seq) is out of order"))
+                        continue
+                    }
+                }
+                if let problem = Self.columnProblem(e) {
+                    record("column", LedgerProblem(index: e.seq, eventID: e.id, problem.message), benign: problem.benign)
+                }
+                if e.entry.count > EntryBundle.maxEntryLength {
+                    record("entry", LedgerProblem(index: e.seq, eventID: e.id, "entry has \(e.entry.count) bytes, more than the \(EntryBundle.maxEntryLength) an entry bundle can publish"))
+                }
+                for row in LookupRow.expected(for: e) {
+                    let c = expectedRows[row.table, default: (0, 0)]
+                    expectedRows[row.table] = (c.count + 1, c.sum &+ row.digest)
+                }
+                let leaf = MerkleHash.leaf(e.entry)
+                // Compare with the stored level-0 tile.
+                let tileIndex = e.seq / 256
+                if stored0?.index != tileIndex { stored0 = try await store.tile(level: 0, index: tileIndex) }
+                let pos = Int(e.seq % 256)
+                if let t = stored0, t.width > pos {
+                    if t.hash(at: pos) != leaf {
+                        record("leaf", LedgerProblem(index: e.seq, eventID: e.id, "entry bytes do not match the stored leaf hash (modified, swapped or reordered)"))
+                    }
                 } else {
-                    record("order", LedgerProblem(index: e.seq, eventID: e.id, "entry \(e.seq) is out of order"))
-                    return
+                    record("leaf", LedgerProblem(index: e.seq, eventID: e.id, "no stored hash for this entry (tiles truncated)"))
                 }
+                pending.append(leaf)
+                if pending.count >= 65_536 { try flush() }
+                expected += 1
             }
-            if let problem = Self.columnProblem(e) {
-                record("column", LedgerProblem(index: e.seq, eventID: e.id, problem.message), benign: problem.benign)
-            }
-            if e.entry.count > EntryBundle.maxEntryLength {
-                record("entry", LedgerProblem(index: e.seq, eventID: e.id, "entry has \(e.entry.count) bytes, more than the \(EntryBundle.maxEntryLength) an entry bundle can publish"))
-            }
-            for row in LookupRow.expected(for: e) {
-                let c = expectedRows[row.table, default: (0, 0)]
-                expectedRows[row.table] = (c.count + 1, c.sum &+ row.digest)
-            }
-            let leaf = MerkleHash.leaf(e.entry)
-            // Compare with the stored level-0 tile.
-            let tileIndex = e.seq / 256
-            if stored0?.index != tileIndex { stored0 = try store.tile(level: 0, index: tileIndex) }
-            let pos = Int(e.seq % 256)
-            if let t = stored0, t.width > pos {
-                if t.hash(at: pos) != leaf {
-                    record("leaf", LedgerProblem(index: e.seq, eventID: e.id, "entry bytes do not match the stored leaf hash (modified, swapped or reordered)"))
-                }
-            } else {
-                record("leaf", LedgerProblem(index: e.seq, eventID: e.id, "no stored hash for this entry (tiles truncated)"))
-            }
-            pending.append(leaf)
-            if pending.count >= 65_536 { try flush() }
-            expected += 1
+            guard let last = page.last, page.count == 8192 else { break pages }
+            nextPage = last.seq + 1
         }
         try flush()
         report.entries = expected
@@ -331,7 +362,7 @@ public struct LedgerService: Sendable {
 
         // 2. Every stored tile equals the recomputed one, and none is left over.
         var seen = 0
-        try store.forEachTile { t in
+        try await store.forEachTile { t in
             guard contiguous else { return }
             let key = TileKey(level: t.level, index: t.index)
             guard let want = recomputed[key] else {
@@ -367,7 +398,7 @@ public struct LedgerService: Sendable {
         // 2b. The lookup indexes hold exactly the rows the events call for (a removed row would hide an access
         // from a disclosure report or a staff timeline).
         var storedRows: [LookupRow.Table: (count: Int, sum: UInt64)] = [:]
-        try store.forEachLookupRow { row in
+        try await store.forEachLookupRow { row in
             let c = storedRows[row.table, default: (0, 0)]
             storedRows[row.table] = (c.count + 1, c.sum &+ row.digest)
         }
@@ -383,11 +414,11 @@ public struct LedgerService: Sendable {
         // 3. Checkpoints: signatures and roots.
         var keys = verifiers
         report.verifierFromCaller = !verifiers.isEmpty
-        if keys.isEmpty, let recorded = try store.recordedVerifierKey() {
+        if keys.isEmpty, let recorded = try await store.recordedVerifierKey() {
             keys = [try NoteVerifier(text: recorded)]
         }
         report.verifier = keys.first?.text
-        for cp in try store.checkpoints() {
+        for cp in try await store.checkpoints() {
             guard !keys.isEmpty else {
                 record("checkpoint", LedgerProblem("checkpoints are stored but no verifier key is known; pass --verifier-key"))
                 break
@@ -408,7 +439,7 @@ public struct LedgerService: Sendable {
                 continue
             }
             guard contiguous else { continue }
-            let r = try root(size: cp.size)
+            let r = try await root(size: cp.size)
             guard r == cp.root else {
                 record("checkpoint", LedgerProblem("checkpoint of size \(cp.size): the stored entries give root \(r.base64), the signed root is \(cp.root.base64)"))
                 continue

@@ -128,7 +128,7 @@ extension ReportStore {
     public func explainingCases(accessIDs: [String]) async throws -> [String: String] {
         guard !accessIDs.isEmpty else { return [:] }
         var out: [String: String] = [:]
-        for f in try findings(accessIDs: accessIDs) {
+        for f in try await findings(accessIDs: accessIDs) {
             if let c = f.finding.explanation?.caseID { out[f.finding.access] = c }
         }
         return out

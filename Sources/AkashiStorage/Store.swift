@@ -1,6 +1,7 @@
 import AkashiDomain
 import AkashiInterchange
 import AkashiLedger
+import Foundation
 
 /// One decoded record on its way into a store, with where it came from.
 public struct IngestItem: Sendable {
@@ -183,60 +184,61 @@ public protocol AkashiStore: EventLogReader {
     /// With `deferLookupIndexes` (bulk import) the store may leave the new events' lookup-index rows (by staff,
     /// register, person, case, office) for a later commit, up to a bound of its own, and fill them in one sorted pass;
     /// ``catchUpLookupIndexes()`` fills whatever is left. The events themselves are durable either way.
-    func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome]
+    func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) async throws -> [IngestOutcome]
     /// Adds every lookup-index row that a deferred ingest (or a crash after one) left out.
-    func catchUpLookupIndexes() throws
+    func catchUpLookupIndexes() async throws
     /// Appends Akashi's own events (sign-ins, acknowledgements, auditor actions) to the ledger in one durable
     /// transaction; returns their ledger indexes.
     @discardableResult
-    func appendJournal(_ events: [JournalEvent]) throws -> [UInt64]
+    func appendJournal(_ events: [JournalEvent]) async throws -> [UInt64]
     /// Keeps rejected lines; a line already quarantined for the same reason is not kept twice. Returns how many were new.
     @discardableResult
-    func quarantine(_ items: [QuarantineItem]) throws -> Int
+    func quarantine(_ items: [QuarantineItem]) async throws -> Int
     /// Where the quarantined lines can be read, for a message to the operator (a file, or a table and its store).
     var quarantineLocation: String { get }
     /// Counts per record type.
-    func stats() throws -> StoreStats
+    func stats() async throws -> StoreStats
     /// Calls `body` with the canonical JSON of every record of a type (events in ledger order).
-    func forEachRecord(_ type: RecordType, _ body: ([UInt8]) throws -> Void) throws
+    func forEachRecord(_ type: RecordType, _ body: ([UInt8]) throws -> Void) async throws
     /// References to IDs the store does not hold: from events with ledger index ≥ `fromLedgerIndex`, and, with
     /// `referenceRecords`, from every reference record (staff, registers, persons, cases, protections, self-reports).
     /// An import that stored no reference record passes `false`: new events cannot resolve or add such references.
-    func danglingReferences(fromLedgerIndex: UInt64, referenceRecords: Bool, limit: Int) throws
+    func danglingReferences(fromLedgerIndex: UInt64, referenceRecords: Bool, limit: Int) async throws
         -> (count: Int, examples: [DanglingReference])
 
     // MARK: Ledger
     /// Entries in the ledger.
-    func ledgerSize() throws -> UInt64
+    func ledgerSize() async throws -> UInt64
     /// A tile as of the last commit (full or partial). A store need not write a partial level-0 tile on every
     /// commit: its hashes are the leaf hashes of the entries after the last full tile, and it may derive them from
     /// the entries when the tile is read (the SQLite store does). Every other tile is stored when it changes.
-    func tile(level: Int, index: UInt64) throws -> Tile?
+    func tile(level: Int, index: UInt64) async throws -> Tile?
     /// The stored tiles among `indexes` at `level` (missing ones left out), in one read where the store can.
-    func tiles(level: Int, indexes: [UInt64]) throws -> [Tile]
+    func tiles(level: Int, indexes: [UInt64]) async throws -> [Tile]
     /// The newest signed checkpoint.
-    func latestCheckpoint() throws -> StoredCheckpoint?
-    /// Every stored event in ledger order, with the columns the store indexes it by (for verification).
-    func forEachEvent(_ body: (StoredEvent) throws -> Void) throws
+    func latestCheckpoint() async throws -> StoredCheckpoint?
+    /// Up to `limit` stored events with ledger index ≥ `fromSeq`, in ledger order, with the columns the store indexes
+    /// them by (for verification).
+    func storedEvents(fromSeq: UInt64, limit: Int) async throws -> [StoredEvent]
     /// Every row of the lookup indexes (by staff, register, person, case, office), for verification.
-    func forEachLookupRow(_ body: (LookupRow) throws -> Void) throws
+    func forEachLookupRow(_ body: (LookupRow) throws -> Void) async throws
     /// Every stored tile, ordered by level then index (for verification).
-    func forEachTile(_ body: (Tile) throws -> Void) throws
+    func forEachTile(_ body: (Tile) throws -> Void) async throws
     /// The store's own consistency check (e.g. SQLite's integrity check); an empty list when sound.
-    func integrityProblems() throws -> [String]
+    func integrityProblems() async throws -> [String]
     /// The verifier key the store's checkpoints were signed with, as recorded when signing (public, not trusted by itself).
-    func recordedVerifierKey() throws -> String?
+    func recordedVerifierKey() async throws -> String?
     /// Records the verifier key (public) of the signer, replacing the one recorded before.
-    func recordVerifierKey(_ text: String) throws
+    func recordVerifierKey(_ text: String) async throws
     /// All stored checkpoints, oldest first.
-    func checkpoints() throws -> [StoredCheckpoint]
+    func checkpoints() async throws -> [StoredCheckpoint]
     /// Stores a signed checkpoint (append-only): one of a size already stored is ignored, the first one stays.
-    func saveCheckpoint(_ checkpoint: StoredCheckpoint) throws
+    func saveCheckpoint(_ checkpoint: StoredCheckpoint) async throws
     /// Runs `body` while holding one of the store's leases, or returns nil at once when another holder (a process,
     /// or another connection of this one) has it: with several servers on one store, only the holder of
     /// ``StoreLease/signer`` signs checkpoints and only the holder of ``StoreLease/audit`` runs the background audit.
     /// A lease dies with its holder (a killed process never keeps it), so another server takes over at its next turn.
-    func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T?
+    func withLease<T: Sendable>(_ lease: StoreLease, _ body: () async throws -> T) async throws -> T?
 }
 
 /// The background duties of which one server at a time takes care (see ``AkashiStore/withLease(_:_:)``).
@@ -249,23 +251,58 @@ public enum StoreLease: String, Sendable, CaseIterable {
 
 extension AkashiStore {
     /// Stores a batch in one durable transaction, lookup indexes included; returns what happened to each item, in order.
-    public func ingest(_ items: [IngestItem]) throws -> [IngestOutcome] {
-        try ingest(items, deferLookupIndexes: false)
+    public func ingest(_ items: [IngestItem]) async throws -> [IngestOutcome] {
+        try await ingest(items, deferLookupIndexes: false)
     }
 
-    /// One ``tile(level:index:)`` per index (a store that can read them in one go replaces this).
-    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
-        try indexes.compactMap { try tile(level: level, index: $0) }
+    /// Every stored event in ledger order (``storedEvents(fromSeq:limit:)`` page by page).
+    public func forEachEvent(_ body: (StoredEvent) throws -> Void) async throws {
+        var next: UInt64 = 0
+        while true {
+            let page = try await storedEvents(fromSeq: next, limit: 8192)
+            for e in page { try body(e) }
+            guard let last = page.last, page.count == 8192 else { return }
+            next = last.seq + 1
+        }
     }
 
-    /// Perfect-subtree hashes of this store's ledger, for proofs.
-    public var subtreeHashes: TiledHashes { TiledHashes(source: StoreTileSource(store: self)) }
 }
 
-/// Adapts a store to the ledger's ``TileSource``.
-public struct StoreTileSource: TileSource {
-    let store: any AkashiStore
-    public init(store: any AkashiStore) { self.store = store }
-    public func tile(level: Int, index: UInt64) throws -> Tile? { try store.tile(level: level, index: index) }
-    public func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] { try store.tiles(level: level, indexes: indexes) }
+/// The tile source behind ``LedgerService/hashes``: proofs are synchronous arithmetic over tiles, and the store's reads
+/// are async, so a tile the shared cache lacks is not read here: asking for it throws ``TilesNeeded``, and
+/// ``LedgerService/proving(_:)`` reads it from the store, hands it over with ``provide(level:asked:tiles:)`` and runs
+/// the proof again. A tile handed over is given out once (the shared cache keeps it from then on).
+final class FetchedTiles: TileSource, @unchecked Sendable {
+    private let lock = NSLock()
+    /// Tiles read for a proof and not yet taken; `nil`: asked for, and the store has none.
+    private var ready: [Int: [UInt64: Tile?]] = [:]
+
+    func provide(level: Int, asked: [UInt64], tiles: [Tile]) {
+        lock.withLock {
+            for i in asked { ready[level, default: [:]][i] = .some(nil) }
+            for t in tiles where t.level == level { ready[level, default: [:]][t.index] = .some(t) }
+        }
+    }
+
+    func tile(level: Int, index: UInt64) throws -> Tile? {
+        try tiles(level: level, indexes: [index]).first
+    }
+
+    func tiles(level: Int, indexes: [UInt64]) throws -> [Tile] {
+        try lock.withLock {
+            let missing = indexes.filter { ready[level]?[$0] == nil }
+            guard missing.isEmpty else { throw TilesNeeded(level: level, indexes: missing) }
+            var out: [Tile] = []
+            for i in indexes {
+                if case let .some(.some(t)) = ready[level]?.removeValue(forKey: i) { out.append(t) }
+            }
+            return out
+        }
+    }
+}
+
+/// Tiles a proof needs that are not in the shared cache (see ``FetchedTiles``).
+struct TilesNeeded: Error {
+    var level: Int
+    var indexes: [UInt64]
 }

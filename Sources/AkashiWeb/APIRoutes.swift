@@ -207,7 +207,7 @@ struct APIRoutes: Sendable {
             let a = try await actor(request)
             return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: false)))
         }
-        api.get("ledger/checkpoint") { _, _ -> Response in try WebApp.published(ledger, "checkpoint") }
+        api.get("ledger/checkpoint") { _, _ -> Response in try await WebApp.published(ledger, "checkpoint") }
     }
 
     static func caseJSON(_ c: Case) -> [String: Any] {

@@ -64,7 +64,7 @@ final class Console: Sendable {
         var page = 0
         let chunk = 1000
         while out.count < limit {
-            let batch = try audit.worklist(limit: chunk, offset: page * chunk, staff: staff)
+            let batch = try await audit.worklist(limit: chunk, offset: page * chunk, staff: staff)
             for f in batch {
                 let s = suppression(of: f.finding, sup)
                 let inv = byFinding[f.finding.access]
@@ -87,8 +87,8 @@ final class Console: Sendable {
     }
 
     /// The access event behind a finding (or any access ID).
-    func accessEvent(_ id: String) throws -> (UInt64, AccessEvent)? {
-        guard let idx = try store.ledgerIndex(ofEvent: id), let bytes = try store.ledgerEntries(idx..<(idx + 1)).first,
+    func accessEvent(_ id: String) async throws -> (UInt64, AccessEvent)? {
+        guard let idx = try await store.ledgerIndex(ofEvent: id), let bytes = try await store.ledgerEntries(idx..<(idx + 1)).first,
               case let .record(.access(e), _) = try RecordDecoder.decodeStored(line: bytes) else { return nil }
         return (idx, e)
     }
@@ -158,7 +158,7 @@ final class Console: Sendable {
     func open(_ a: Actor, finding: String?, staff: String?, title: String?) async throws -> Investigation {
         var inv: Investigation
         if let fid = finding?.trimmed.nonEmpty {
-            guard let sf = try audit.findings(accessIDs: [fid]).first else { throw WorkspaceError.notFound("所見 \(fid) ") }
+            guard let sf = try await audit.findings(accessIDs: [fid]).first else { throw WorkspaceError.notFound("所見 \(fid) ") }
             let f = sf.finding
             inv = Investigation(id: newInvestigationID(), finding: f.access, staff: f.staff, register: f.register,
                                 reasonCodes: Array(Set(f.reasonCodes)).sorted(),
@@ -262,7 +262,7 @@ final class Console: Sendable {
 
     /// Scans the ledger's new access events for break-the-glass, VIP and DV-support accesses and stores them as alerts.
     func scanAlerts() async throws {
-        let size = try store.ledgerSize()
+        let size = try await store.ledgerSize()
         var next = try await store.consoleValue("alert.scanned").flatMap { UInt64($0) } ?? (size > 50_000 ? size - 50_000 : 0)
         var protections: [String: (vip: Bool, dv: Bool)] = [:]
         func flags(_ register: String) async throws -> (vip: Bool, dv: Bool) {
@@ -281,7 +281,7 @@ final class Console: Sendable {
         }
         var scanned = 0
         while scanned < 200_000 {
-            let batch = try store.accessEvents(from: next, limit: 10_000)
+            let batch = try await store.accessEvents(from: next, limit: 10_000)
             guard let last = batch.last else { break }
             var out: [ConsoleAlert] = []
             for a in batch {
@@ -321,11 +321,11 @@ final class Console: Sendable {
     }
 
     /// Figures over every stored finding (the last `days` days of data for the per-day charts).
-    func figures(days: Int = 28) throws -> Figures {
+    func figures(days: Int = 28) async throws -> Figures {
         var x = Figures()
         var newest: LocalDate?
         var all: [LocalDate: [String: Int]] = [:]
-        try store.forEachFinding(FindingFilter()) { sf in
+        try await store.forEachFinding(FindingFilter()) { sf in
             let f = sf.finding
             let o = f.office ?? "?"
             let d = f.at.jstDate

@@ -38,7 +38,7 @@ extension ConsoleRoutes {
         router.get("/console/dashboard") { request, _ -> Response in
             let a = try await view(request, "dashboard")
             var v = base(a, "ダッシュボード")
-            let x = try console.figures()
+            let x = try await console.figures()
             let dayLabels = x.days.map { String($0.description.dropFirst(5)) }
             let series = x.offices.map { o in (o, x.days.map { x.perOfficeDay[o]?[$0] ?? 0 }) }
             v["chartOffices"] = Charts.lines(id: "c1", title: "事務所別・日別の閲覧件数 Accesses per office per day",
@@ -75,7 +75,7 @@ extension ConsoleRoutes {
                                             desc: "行が曜日（日〜土）、列が時（0〜23時）。色が濃いほど多い。", grid: x.hourOfWeek)
             v["heatRows"] = x.hourOfWeek.enumerated().map { d, row in ["day": Charts.weekdaysJa[d], "hours": row.map { ["n": $0] }] }
             v["hours"] = Array(0..<24)
-            let top = try console.audit.staffRanking(limit: 10)
+            let top = try await console.audit.staffRanking(limit: 10)
             v["chartStaff"] = Charts.bars(id: "c5", title: "危険度の高い職員 Top staff by risk",
                                           desc: "職員ごとの危険度（上位スコアの合計）。", items: top.map { ($0.staff, $0.risk) },
                                           format: { String(format: "%.2f", $0) })

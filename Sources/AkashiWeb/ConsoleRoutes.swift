@@ -71,19 +71,19 @@ struct ConsoleRoutes: Sendable {
             v["staff"] = staff ?? ""
             v["next"] = rows.count == 50 ? page + 1 : -1
             v["hasNext"] = rows.count == 50
-            let c = try console.audit.counts()
+            let c = try await console.audit.counts()
             v["counts"] = ["total": c.total, "explained": c.explained, "flagged": c.flagged]
             return pages.html("console_worklist", v)
         }
         router.get("/console/findings/:access") { request, context -> Response in
             let id = try context.parameters.require("access")
             let a = try await view(request, "finding:\(id)")
-            guard let sf = try console.audit.findings(accessIDs: [id]).first else { throw WorkspaceError.notFound("所見 \(id) ") }
+            guard let sf = try await console.audit.findings(accessIDs: [id]).first else { throw WorkspaceError.notFound("所見 \(id) ") }
             let sup = try await console.store.suppressions()
             let invs = try await console.store.investigations(status: nil, staff: nil, finding: id)
             var v = base(a, "所見 \(id)")
             v["f"] = Console.row(sf, console.suppression(of: sf.finding, sup), invs.first)
-            if let (seq, e) = try console.accessEvent(id) {
+            if let (seq, e) = try await console.accessEvent(id) {
                 v["event"] = ["seq": seq, "action": e.action.rawValue, "record": e.record.ja, "register": e.register ?? "",
                               "person": e.person ?? "", "case": e.caseID ?? "", "reason": e.reason ?? "",
                               "outcome": e.outcome.rawValue, "terminal": e.terminal ?? "", "function": e.function ?? "",
@@ -99,7 +99,7 @@ struct ConsoleRoutes: Sendable {
         router.get("/console/staff") { request, _ -> Response in
             let a = try await view(request, "staff-ranking")
             var v = base(a, "職員別の危険度")
-            v["staff"] = try console.audit.staffRanking(limit: 100).map { s -> [String: Any] in
+            v["staff"] = try await console.audit.staffRanking(limit: 100).map { s -> [String: Any] in
                 ["id": s.staff, "risk": AccessFinding.scoreText(min(s.risk / 10, 1)), "riskRaw": String(format: "%.2f", s.risk),
                  "flagged": s.flagged, "total": s.total]
             }
@@ -121,7 +121,7 @@ struct ConsoleRoutes: Sendable {
             // Newest first, a page at a time, saying when older accesses follow (it used to stop at 2,000, oldest
             // first, and the newest months were missing without a word).
             let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
-            let (rows, more) = try console.audit.timelinePage(staff: id, from: from, to: to, page: page,
+            let (rows, more) = try await console.audit.timelinePage(staff: id, from: from, to: to, page: page,
                                                               size: Self.timelinePageSize)
             v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
             v["count"] = rows.count
@@ -154,13 +154,13 @@ struct ConsoleRoutes: Sendable {
                 let id = try context.parameters.require("id")
                 let a = try await view(request, (kind == "persons" ? "person:" : "register:") + id)
                 var v = base(a, "\(id) の閲覧履歴")
-                let rows = kind == "persons" ? try console.audit.findings(person: id) : try console.audit.findings(register: id)
+                let rows = kind == "persons" ? try await console.audit.findings(person: id) : try await console.audit.findings(register: id)
                 let sup = try await console.store.suppressions()
                 v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
                 v["subject"] = id
                 v["isPerson"] = kind == "persons"
                 if kind == "persons", let p = try await console.store.person(id: id) { v["name"] = p.name }
-                let s = try console.audit.subjectSummary(person: kind == "persons" ? id : nil, register: kind == "registers" ? id : nil)
+                let s = try await console.audit.subjectSummary(person: kind == "persons" ? id : nil, register: kind == "registers" ? id : nil)
                 v["summary"] = ["total": s.total, "flagged": s.flagged.count,
                                 "byStaff": s.byStaff.sorted { $0.value > $1.value }.map { ["staff": $0.key, "n": $0.value] }] as [String: Any]
                 v["searched"] = true

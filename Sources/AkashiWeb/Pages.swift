@@ -419,8 +419,8 @@ struct Pages: Sendable {
             let a = try await actor(request)
             guard a.can(.audit) else { throw WorkspaceError.forbiddenRole("監査") }
             var v = base(a, title: "監査")
-            let cp = try workspace.store.latestCheckpoint()
-            v["ledgerSize"] = try workspace.store.ledgerSize()
+            let cp = try await workspace.store.latestCheckpoint()
+            v["ledgerSize"] = try await workspace.store.ledgerSize()
             v["checkpointSize"] = cp.map { String($0.size) } ?? "—"
             return html("audit", v)
         }

@@ -151,7 +151,8 @@ struct SurveyRoutes: Sendable {
             }
             let s = SelfReport(survey: survey, staff: a.staff.id, submitted: pages.workspace.now, declares: declares, items: items)
             let rec = Record.selfReport(s)
-            let out = try console.store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)])
+            let item = IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)
+            let out = try await StoreThreads.run { [store = console.store] in try await store.ingest([item]) }
             guard case .inserted = out.first else {
                 throw WorkspaceError(.conflict, "survey_answered", "この調査にはすでに回答しています。", "You have already answered this survey.")
             }

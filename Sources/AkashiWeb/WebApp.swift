@@ -75,11 +75,11 @@ public enum WebApp {
             // and the hash tiles, all a proof needs, stay public. Classified by the parser publishedFile uses.
             if case .entries? = try? TilePath.parse(path) {
                 try await Self.entryReader(request, workspace: workspace, path: path)
-                var r = try Self.published(ledger, path)
+                var r = try await Self.published(ledger, path)
                 r.headers[.cacheControl] = "private, no-store"
                 return r
             }
-            return try Self.published(ledger, path)
+            return try await Self.published(ledger, path)
         }
         router.get("/static/akashi.css") { _, _ -> Response in
             let css = (try? String(contentsOfFile: resourceDirectory + "/Static/akashi.css", encoding: .utf8)) ?? ""
@@ -121,13 +121,13 @@ public enum WebApp {
     }
 
     /// A tlog-tiles file as the newest checkpoint publishes it (404 when there is none).
-    static func published(_ ledger: LedgerService, _ path: String) throws -> Response {
+    static func published(_ ledger: LedgerService, _ path: String) async throws -> Response {
         // Levels above 6 cannot exist (256^7 entries) and overflow LedgerService.width: refuse them here.
         let parts = path.split(separator: "/")
         if parts.count >= 2, parts[0] == "tile", parts[1] != "entries", (Int(parts[1]) ?? 99) > 6 {
             throw WorkspaceError.notFound("台帳のファイル")
         }
-        guard !path.contains(".."), let bytes = try ledger.publishedFile(path: path) else {
+        guard !path.contains(".."), let bytes = try await ledger.publishedFile(path: path) else {
             throw WorkspaceError.notFound("台帳のファイル")
         }
         let type = path == "checkpoint" ? "text/plain; charset=utf-8" : "application/octet-stream"
@@ -180,11 +180,15 @@ public struct CheckpointService: Service {
         self.logger = logger
     }
 
-    func signIfGrown() {
+    func signIfGrown() async {
         do {
-            guard try ledger.store.ledgerSize() > 0 else { return }
+            guard try await ledger.store.ledgerSize() > 0 else { return }
             // With several servers on one store, only the holder of the signer lease signs; the others skip a turn.
-            guard let cp = try ledger.store.withLease(.signer, { try ledger.signCheckpoint(with: signer) }) else {
+            let (ledger, signer) = (ledger, signer)
+            let signed = try await StoreThreads.run {
+                try await ledger.store.withLease(.signer) { try await ledger.signCheckpoint(with: signer) }
+            }
+            guard let cp = signed else {
                 logger.debug("checkpoint left to the server holding the signer lease")
                 return
             }
@@ -195,15 +199,15 @@ public struct CheckpointService: Service {
     }
 
     public func run() async throws {
-        signIfGrown()
+        await signIfGrown()
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
                 if Task.isCancelled { break }
-                signIfGrown()
+                await signIfGrown()
             }
         }
-        signIfGrown()
+        await signIfGrown()
     }
 }
 
@@ -231,9 +235,9 @@ struct BackgroundAudit: Service {
     func pass() async {
         let store = workspace.server
         do {
-            let service = try await AuditService.taught(store: store)
-            let summary: AuditRunSummary? = try await withCheckedThrowingContinuation { c in
-                Thread { c.resume(with: Result { try store.withLease(.audit) { try service.run() } }) }.start()
+            // The lease first: a server that will not audit need not read the console's decisions.
+            let summary: AuditRunSummary? = try await store.withLease(.audit) {
+                try await AuditService.taught(store: store).run()
             }
             if let summary {
                 let now = Timestamp(millis: Workspace.nowMillis())

@@ -391,7 +391,8 @@ public final class Workspace: Sendable {
         let c = Case(id: id, number: number, office: actor.office, kind: kind, requester: requester, received: at,
                      status: .open, staff: [actor.staff.id], registers: regs, persons: pers)
         let rec = Record.case(c)
-        let out = try store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)])
+        let item = IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)
+        let out = try await StoreThreads.run { [store] in try await store.ingest([item]) }
         guard case .inserted = out.first else {
             throw WorkspaceError(.conflict, "case_conflict", "案件番号が重複しました。もう一度受け付けてください。", "Case ID collision; try again.")
         }

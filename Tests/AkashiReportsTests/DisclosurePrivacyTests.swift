@@ -20,7 +20,7 @@ struct DisclosurePrivacyTests {
     /// S5X) as successors. P1's parents' 改製原戸籍 (PPH) lists P1; its reformed form (PPX, made after P1 left) does not.
     @Test("a person's report covers their own registers and true reform forms, never the in-laws' or siblings' registers")
     func noInLawRegisters() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"), Lines.staff("S1", "甲"),
             // P1's parents.
             Lines.register("PPH", kind: "heisei_original", members: ["P8", "P1"], successors: ["PPX", "MH"]),
@@ -74,7 +74,7 @@ struct DisclosurePrivacyTests {
     /// register (P13H → P13X); P10 leaves the former spouse P11's register (EXH), which is then reformed without him (EXX).
     @Test("after a divorce before the reform, the former spouse's registers (and their 附票 accesses) are not in the report")
     func noFormerSpouseRegisters() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"), Lines.staff("S1", "甲"),
             Lines.register("QH", kind: "heisei_original", members: ["P12", "P13"], successors: ["QX", "P13H"]),
             Lines.register("QX", members: ["P12"], predecessors: ["QH"]),
@@ -122,8 +122,8 @@ enum Reg {
 struct DisclosureDVTests {
     /// PA and PV share register R; PV is under DV support from 2012 and lives in 淀川区 now. Her new office opens R's
     /// 附票 and R, and issues her certificates (her own request naming her; a family request naming no person).
-    static func store() throws -> TestStore {
-        try TestStore(lines: [
+    static func store() async throws -> TestStore {
+        try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27123"),
             Lines.register("R", members: ["PA", "PV"]),
@@ -145,7 +145,7 @@ struct DisclosureDVTests {
 
     @Test("the abuser's report shows neither the protected member's office nor her requests; the auditor's form does")
     func abuserSeesNoOffice() async throws {
-        let t = try Self.store()
+        let t = try await Self.store()
         let r = try await DisclosurePrivacyTests.disclose(t, .person("PA"))
         #expect(r.offices.map(\.office) == ["27108"])
         #expect(r.offices[0].events.map(\.id) == ["E1"])
@@ -182,7 +182,7 @@ struct DisclosureDVTests {
 
     @Test("a protection that ended before the access and before today withholds nothing")
     func endedProtection() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27123", "淀川区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27123"),
             Lines.register("R", members: ["PA", "PV"]),
@@ -201,7 +201,7 @@ struct DisclosureDVTests {
 struct DisclosureEntryTests {
     @Test("searches, accesses naming another person and break-glass reasons give the leaf hash, not the entry; receipts still verify")
     func privateEntries() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
             Lines.register("R1", members: ["P1", "P2"]), Lines.register("R9", members: ["P9"]),
             Lines.person("P1", "浪花 一郎", register: "R1"), Lines.person("P2", "浪花 次郎", register: "R1"),
@@ -259,7 +259,7 @@ struct DisclosureEntryTests {
 struct DisclosureNamedCaseTests {
     @Test("an access naming the resident's own case goes under issuances only when the case explains it (office, staff, window)")
     func namedCaseMustFit() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27127"), Lines.staff("S4", "丁", office: "27127"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),

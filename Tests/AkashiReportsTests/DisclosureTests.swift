@@ -136,7 +136,7 @@ struct DisclosureTests {
         #expect(events.count > 1)
         for e in events {
             let receipt = try #require(e.receipt)
-            #expect(receipt == (try ledger.receipt(index: e.index)).receipt.text, "event \(e.id)")
+            await #expect(receipt == (try ledger.receipt(index: e.index)).receipt.text, "event \(e.id)")
         }
     }
 
@@ -155,7 +155,7 @@ struct DisclosureTests {
 
     @Test("HTML: A4 print CSS, the 2014 layout, every string escaped")
     func htmlEscaping() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "<script>alert(\\\"x\\\")</script>&区役所"),
             Lines.staff("S1", "山田 花子"),
             Lines.register("R1", members: ["P1"]),
@@ -183,7 +183,7 @@ struct DisclosureTests {
 
     @Test("refused attempts are no views or prints: counted apart, and marked as refused in the letter (issue 19, R-2)")
     func refusedAttempts() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "山田 花子"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
             Lines.access("E1", at: "2011-03-11T10:41:12+09:00", register: "R1", person: "P1"),
@@ -231,7 +231,7 @@ struct DisclosureTests {
 
     @Test("own requests (self, family) go to issuances; third-party prints and searches stay in the office table")
     func attribution() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.office("27127", "北区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙", office: "27127"),
             Lines.register("H1", kind: "heisei_original", members: ["P1"], successors: ["R1"]),

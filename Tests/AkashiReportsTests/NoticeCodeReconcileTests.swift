@@ -21,8 +21,8 @@ private func noticeJournal(_ store: SQLiteStore) throws -> [String: Int] {
 
 @Suite("本人通知")
 struct NoticeTests {
-    static func fixture() throws -> TestStore {
-        try TestStore(lines: [
+    static func fixture() async throws -> TestStore {
+        try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
             Lines.register("R1", members: ["P1", "P2"]), Lines.register("R3", members: ["P3"]),
             Lines.person("P1", "浪花 一郎", register: "R1"), Lines.person("P2", "浪花 花子", register: "R1"),
@@ -46,7 +46,7 @@ struct NoticeTests {
 
     @Test("notices only for third-party and professional issuances after registration; idempotent; journaled once each")
     func produce() async throws {
-        let t = try Self.fixture()
+        let t = try await Self.fixture()
         let service = NoticeService(store: t.store)
         try await service.register(person: "P1", address: "大阪市北区西天満二丁目1番", on: day("2012-01-01"))
         let first = try await service.produce()
@@ -69,13 +69,13 @@ struct NoticeTests {
         #expect(try await service.list(pendingOnly: true).map(\.caseID) == ["C-prof"])
         #expect(try await service.list(pendingOnly: false).count == 2)
         // The journal entries are covered by the next checkpoint like any entry.
-        try t.sign()
+        try await t.sign()
         #expect(try t.store.latestCheckpoint()?.size == t.store.ledgerSize())
     }
 
     @Test("the printable notice: one per A4 page, address and class, never the requester's name")
     func html() async throws {
-        let t = try Self.fixture()
+        let t = try await Self.fixture()
         let service = NoticeService(store: t.store)
         try await service.register(person: "P1", address: "大阪市北区<西天満>", on: day("2012-01-01"))
         try await service.produce()
@@ -92,7 +92,7 @@ struct NoticeTests {
 
     @Test("registration needs a known person and an address")
     func registration() async throws {
-        let t = try Self.fixture()
+        let t = try await Self.fixture()
         let service = NoticeService(store: t.store)
         await #expect(throws: ReportError.self) { try await service.register(person: "P404", address: "x", on: day("2012-01-01")) }
         await #expect(throws: ReportError.self) { try await service.register(person: "P1", address: "  ", on: day("2012-01-01")) }
@@ -103,7 +103,7 @@ struct NoticeTests {
 struct AccessCodeTests {
     @Test("a code shows the person's disclosure once; used, unknown, malformed and expired codes are refused; only the hash is stored")
     func singleUse() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
             Lines.access("E1", at: "2011-03-11T10:41:12+09:00", register: "R1", person: "P1"),
@@ -135,7 +135,7 @@ struct AccessCodeTests {
 
     @Test("a code is redeemed by at most one of many concurrent requests")
     func concurrent() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
         ])
@@ -162,7 +162,7 @@ struct ReconcileTests {
 
     @Test("declared and found, undeclared but found, declared but not found, with the item match")
     func lists() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙"), Lines.staff("S3", "丙"), Lines.staff("S4", "丁"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),

@@ -9,7 +9,7 @@ import Testing
 struct ReconcileSurveyTests {
     @Test("an unknown survey is an error, not every flagged staff member listed as undeclared but found")
     func unknownSurvey() async throws {
-        let t = try TestStore(lines: [
+        let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"),
             Lines.staff("S1", "甲"), Lines.staff("S2", "乙"),
             Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),

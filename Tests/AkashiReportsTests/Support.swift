@@ -14,31 +14,34 @@ final class TestStore: @unchecked Sendable {
     let verifier: NoteVerifier
     let signer: NoteSigner
 
-    init(lines: [String]) throws {
+    init(lines: [String]) async throws {
         dir = NSTemporaryDirectory() + "akashi-reports-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let file = dir + "/input.jsonl"
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: file))
         store = try SQLiteStore(directory: dir + "/store")
-        _ = try Importer(store: store).run(files: [file])
+        _ = try await Importer(store: store).run(files: [file])
         signer = try NoteSigner.generate(name: "test.akashi.example/ledger")
         verifier = signer.verifier
-        try LedgerService(store: store).signCheckpoint(with: signer)
+        try await LedgerService(store: store).signCheckpoint(with: signer)
     }
 
+    /// Built once per process from a static (synchronous) initialiser: waits for the store on this thread.
     init(cityDir: String) throws {
         dir = cityDir
-        store = try SQLiteStore(directory: cityDir + "/store")
+        let store = try SQLiteStore(directory: cityDir + "/store")
+        self.store = store
         let files = try FileManager.default.contentsOfDirectory(atPath: cityDir).filter { $0.hasSuffix(".jsonl") }.sorted()
             .map { cityDir + "/" + $0 }
-        _ = try Importer(store: store).run(files: files)
-        try AuditService(store: store).run()
-        signer = try NoteSigner.generate(name: "city.akashi.example/ledger")
+        _ = try Importer(store: store).runBlocking(files: files)
+        try AuditService(store: store).runBlocking()
+        let signer = try NoteSigner.generate(name: "city.akashi.example/ledger")
+        self.signer = signer
         verifier = signer.verifier
-        try LedgerService(store: store).signCheckpoint(with: signer)
+        _ = try StoreThreads.wait { try await LedgerService(store: store).signCheckpoint(with: signer) }
     }
 
-    func sign() throws { try LedgerService(store: store).signCheckpoint(with: signer) }
+    func sign() async throws { try await LedgerService(store: store).signCheckpoint(with: signer) }
 }
 
 /// The generated osaka-2014 city (tiny scale, labelled misuse), imported, audited and signed once per process.

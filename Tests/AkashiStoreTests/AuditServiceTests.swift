@@ -43,9 +43,9 @@ private func allFindings(_ store: SQLiteStore) throws -> [String: AccessFinding]
 }
 
 /// The ledger's `audit.finding` journal entries: subject → count (of either store; the PostgreSQL tests use it too).
-func auditJournal(_ store: some AkashiStore) throws -> [String: Int] {
+func auditJournal(_ store: some AkashiStore) async throws -> [String: Int] {
     var out: [String: Int] = [:]
-    try store.forEachEvent { e in
+    try await store.forEachEvent { e in
         guard e.type == "journal",
               let o = try JSONSerialization.jsonObject(with: Data(e.entry)) as? [String: Any],
               o["kind"] as? String == "audit.finding", let subject = o["subject"] as? String else { return }
@@ -57,15 +57,15 @@ func auditJournal(_ store: some AkashiStore) throws -> [String: Int] {
 @Suite("Audit service over the embedded store")
 struct AuditServiceTests {
     @Test("plainly explained accesses read back with the event's own ID, staff, time and register")
-    func plainRowsFromEvents() throws {
+    func plainRowsFromEvents() async throws {
         let city = try TinyCity.dir()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: try TinyCity.files(city))
-            _ = try AuditService(store: store).run()
+            _ = try await Importer(store: store).run(files: try TinyCity.files(city))
+            _ = try await AuditService(store: store).run()
             #expect(try store.findingLayout().plain > 1000)
             var events: [UInt64: StoredEvent] = [:]
-            try store.forEachEvent { e in if e.type == "access" { events[e.seq] = e } }
+            try await store.forEachEvent { e in if e.type == "access" { events[e.seq] = e } }
             var plain: [StoredFinding] = []
             try store.forEachFinding(FindingFilter()) { sf in
                 let f = sf.finding
@@ -89,7 +89,7 @@ struct AuditServiceTests {
     }
 
     @Test("osaka-2014 end to end: both clerks flagged vip, unexplained; nothing of the mayor's own request flagged")
-    func osaka2014() throws {
+    func osaka2014() async throws {
         let city = try TinyCity.dir()
         let truth = try TinyCity.truth(city)
         let scenario = try #require(truth["scenario"] as? [String: Any])
@@ -99,10 +99,10 @@ struct AuditServiceTests {
         let mayorRegisters = [mayor["register"] as? String, mayor["heisei_original"] as? String].compactMap { $0 }
         let mayorPerson = try #require(mayor["person"] as? String)
         #expect(accesses.count == 10)
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: try TinyCity.files(city))
-            let summary = try AuditService(store: store).run()
+            _ = try await Importer(store: store).run(files: try TinyCity.files(city))
+            let summary = try await AuditService(store: store).run()
             let accessCount = try store.stats().access
             #expect(summary.fullSweep && summary.audited == accessCount)
             let found = try store.findings(accessIDs: accesses)
@@ -117,9 +117,9 @@ struct AuditServiceTests {
             let scenarioSet = Set(accesses)
             var mayorWork: [AccessFinding] = []
             for r in mayorRegisters {
-                mayorWork += try AuditService(store: store).findings(register: r).map(\.finding)
+                mayorWork += try await AuditService(store: store).findings(register: r).map(\.finding)
             }
-            mayorWork += try AuditService(store: store).findings(person: mayorPerson).map(\.finding)
+            mayorWork += try await AuditService(store: store).findings(person: mayorPerson).map(\.finding)
             let own = mayorWork.filter { !scenarioSet.contains($0.access) }
             #expect(!own.isEmpty)
             for f in own {
@@ -128,17 +128,17 @@ struct AuditServiceTests {
             }
             // The two clerks lead the scenario's part of the staff ranking and are in the journal.
             let clerks = Set((scenario["clerks"] as? [String: String] ?? [:]).values)
-            let ranking = try AuditService(store: store).staffRanking()
+            let ranking = try await AuditService(store: store).staffRanking()
             for c in clerks { #expect((ranking.first { $0.staff == c }?.flagged ?? 0) >= 2) }
-            let journal = try auditJournal(store)
+            let journal = try await auditJournal(store)
             for a in accesses { #expect(journal[a] == 1, "\(a)") }
         }
     }
 
     @Test("incremental equals full: half the events, then the rest, gives the same findings as one run")
-    func incrementalEqualsFull() throws {
+    func incrementalEqualsFull() async throws {
         let city = try TinyCity.dir()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             // Split access.jsonl in two.
             let lines = try String(contentsOfFile: city + "/access.jsonl", encoding: .utf8).split(separator: "\n")
                 .map(String.init)
@@ -148,19 +148,19 @@ struct AuditServiceTests {
             let reference = try TinyCity.files(city).filter { !$0.hasSuffix("/access.jsonl") }
 
             let a = try SQLiteStore(directory: dir + "/a")
-            _ = try Importer(store: a).run(files: reference + [dir + "/first.jsonl"])
-            let s1 = try AuditService(store: a).run()
+            _ = try await Importer(store: a).run(files: reference + [dir + "/first.jsonl"])
+            let s1 = try await AuditService(store: a).run()
             #expect(s1.audited == half)
-            _ = try Importer(store: a).run(files: [dir + "/second.jsonl"])
-            let s2 = try AuditService(store: a).run()
+            _ = try await Importer(store: a).run(files: [dir + "/second.jsonl"])
+            let s2 = try await AuditService(store: a).run()
             #expect(!s2.fullSweep && s2.audited == lines.count - half && s2.newCases == 0)
             // A third run has nothing to do.
-            let s3 = try AuditService(store: a).run()
+            let s3 = try await AuditService(store: a).run()
             #expect(s3.audited == 0 && s3.journaled == 0)
 
             let b = try SQLiteStore(directory: dir + "/b")
-            _ = try Importer(store: b).run(files: try TinyCity.files(city))
-            _ = try AuditService(store: b).run()
+            _ = try await Importer(store: b).run(files: try TinyCity.files(city))
+            _ = try await AuditService(store: b).run()
 
             let fa = try allFindings(a), fb = try allFindings(b)
             #expect(fa.count == lines.count && fb.count == lines.count)
@@ -169,15 +169,15 @@ struct AuditServiceTests {
             // Each flagged access is in the ledger exactly once, in both stores.
             let flagged = Set(fb.values.filter(\.flagged).map(\.access))
             #expect(!flagged.isEmpty)
-            let ja = try auditJournal(a), jb = try auditJournal(b)
+            let ja = try await auditJournal(a), jb = try await auditJournal(b)
             #expect(Set(ja.keys) == flagged && Set(jb.keys) == flagged)
             #expect(ja.values.allSatisfy { $0 == 1 } && jb.values.allSatisfy { $0 == 1 })
         }
     }
 
     @Test("a late-keyed case re-audits the earlier access it explains, through the store")
-    func lateKeyedCase() throws {
-        try withTempDir { dir in
+    func lateKeyedCase() async throws {
+        try await withTempDir { dir in
             // The clerk views the mayor's register at 10:00; the request is keyed in at 10:30 and arrives later.
             let access = #"{"type":"access","id":"E_LATE","at":"2011-03-11T10:00:00+09:00","staff":"S0412","office":"27108","action":"view","record":"current","register":"R0031877"}"#
             let lateCase = #"{"type":"case","id":"C_LATE","office":"27108","kind":"certificate.full","requester":"self","received":"2011-03-11T10:30:00+09:00","closed":"2011-03-11T10:40:00+09:00","status":"done","staff":["S0412"],"registers":["R0031877"],"persons":["P0092771"]}"#
@@ -185,34 +185,34 @@ struct AuditServiceTests {
                                               Sample.protection, access])
             try writeLines(dir + "/b.jsonl", [lateCase])
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             let service = AuditService(store: store)
-            let s1 = try service.run()
+            let s1 = try await service.run()
             #expect(s1.audited == 1 && s1.newlyFlagged == 1 && s1.journaled == 1)
-            let before = try #require(try service.findings(accessIDs: ["E_LATE"]).first?.finding)
+            let before = try await #require(try service.findings(accessIDs: ["E_LATE"]).first?.finding)
             #expect(before.flagged && !before.explained && before.reasonCodes.contains("vip"))
 
-            _ = try Importer(store: store).run(files: [dir + "/b.jsonl"])
-            let s2 = try service.run()
+            _ = try await Importer(store: store).run(files: [dir + "/b.jsonl"])
+            let s2 = try await service.run()
             #expect(s2.audited == 0 && s2.newCases == 1 && s2.reaudited == 1 && s2.changed == 1)
-            let after = try #require(try service.findings(accessIDs: ["E_LATE"]).first?.finding)
+            let after = try await #require(try service.findings(accessIDs: ["E_LATE"]).first?.finding)
             #expect(after.explained && !after.flagged && after.reasons.isEmpty)
             #expect(after.explanation?.rule == "own_case" && after.explanation?.caseID == "C_LATE")
             // The earlier flag stays in the ledger (nobody can silently drop it); nothing new was journaled.
-            #expect(try auditJournal(store) == ["E_LATE": 1])
+            await #expect(try auditJournal(store) == ["E_LATE": 1])
             #expect(s2.journaled == 0)
             // Nothing more to do.
-            let s3 = try service.run()
+            let s3 = try await service.run()
             #expect(s3.newCases == 0 && s3.reaudited == 0)
         }
     }
 
     @Test("stored entries an import would now refuse (a 65-byte case ID, a 6-digit office) are still audited, never dropped")
-    func storedEntriesReadBackLeniently() throws {
-        try withTempDir { dir in
+    func storedEntriesReadBackLeniently() async throws {
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
             try writeLines(dir + "/a.jsonl", [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person, Sample.protection])
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             // Written straight to the store, as an older version or the workspace's refusal path could have: a denied
             // view naming a 65-byte case ID, from a 6-digit office code. The import's rules refuse both today.
             let longCase = String(repeating: "C", count: 65)
@@ -222,27 +222,27 @@ struct AuditServiceTests {
                 Issue.record("not read back")
                 return
             }
-            _ = try store.ingest([IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: 1)])
-            let s = try AuditService(store: store).run()
+            _ = try await store.ingest([IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: 1)])
+            let s = try await AuditService(store: store).run()
             #expect(s.audited == 1)
-            let f = try #require(try AuditService(store: store).findings(accessIDs: ["E_OLD"]).first?.finding)
+            let f = try await #require(try AuditService(store: store).findings(accessIDs: ["E_OLD"]).first?.finding)
             #expect(f.flagged && f.reasonCodes.contains("vip"))
         }
     }
 
     @Test("an access entry that does not decode stops the audit, naming its ledger index, instead of being skipped")
-    func undecodableEntryIsAnError() throws {
-        try withTempDir { dir in
+    func undecodableEntryIsAnError() async throws {
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
             try writeLines(dir + "/a.jsonl", Sample.all)
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             // Someone with file access breaks the second access entry (triggers dropped first, as an attacker would).
             try store.executeForTesting("""
                 DROP TRIGGER IF EXISTS event_no_update;
                 UPDATE event SET entry = CAST('{"type":"access","id":"E2"' AS BLOB) WHERE id = 'E2';
                 """)
             #expect {
-                try AuditService(store: store).run()
+                try AuditService(store: store).runBlocking()
             } throws: { error in
                 guard let e = error as? StoredEntryError else { return false }
                 return e.seq == 1 && e.description.contains("ledger entry 1")
@@ -251,23 +251,23 @@ struct AuditServiceTests {
     }
 
     @Test("flagged findings are written to the ledger once, with score, reason codes and rule")
-    func journal() throws {
-        try withTempDir { dir in
+    func journal() async throws {
+        try await withTempDir { dir in
             // No case: the clerk (who is the mayor in the sample) opens the VIP's own register 32 times.
             let lines = Sample.all.filter { $0 != Sample.kase } + (10..<40).map { Sample.access($0) }
             try writeLines(dir + "/a.jsonl", lines)
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             var service = AuditService(store: store)
             service.journalBatch = 7  // several ledger transactions
             service.clock = { Timestamp("2014-03-01T09:00:00+09:00")! }
-            let s = try service.run()
-            let flagged = try service.worklist(limit: 1000)
+            let s = try await service.run()
+            let flagged = try await service.worklist(limit: 1000)
             #expect(!flagged.isEmpty && s.newlyFlagged == flagged.count && s.journaled == flagged.count)
             // Worklist order: score descending.
             #expect(zip(flagged, flagged.dropFirst()).allSatisfy { $0.finding.score >= $1.finding.score })
             var seen: [String: [String: Any]] = [:]
-            try store.forEachEvent { e in
+            try await store.forEachEvent { e in
                 guard e.type == "journal", let o = try JSONSerialization.jsonObject(with: Data(e.entry)) as? [String: Any],
                       o["kind"] as? String == "audit.finding" else { return }
                 seen[o["subject"] as! String] = o
@@ -280,23 +280,23 @@ struct AuditServiceTests {
                 #expect(detail.keys.contains("rule"))
             }
             // Running again writes nothing new.
-            let again = try service.run()
+            let again = try await service.run()
             #expect(again.journaled == 0 && again.audited == 0)
             #expect(try store.stats().ledgerSize == 2 + 30 + flagged.count)
         }
     }
 
     @Test("JSONL lines have exactly the documented keys; staff, person and register reads work")
-    func jsonlShape() throws {
+    func jsonlShape() async throws {
         let city = try TinyCity.dir()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            _ = try await Importer(store: store).run(files: try TinyCity.files(city))
             let service = AuditService(store: store)
-            try service.run()
+            try await service.run()
             var lines: [String] = []
             try store.forEachFinding(FindingFilter(limit: 3000)) { lines.append($0.finding.jsonLine) }
-            lines += try service.worklist(limit: 500).map(\.finding.jsonLine)
+            lines += try await service.worklist(limit: 500).map(\.finding.jsonLine)
             lines += try cliLines(store: dir + "/store")
             #expect(lines.count > 3000)
             var explainedSeen = false, flaggedSeen = false
@@ -325,22 +325,22 @@ struct AuditServiceTests {
             #expect(explainedSeen && flaggedSeen)
 
             // Per-staff timeline, per-subject summaries, ranking.
-            let ranking = try service.staffRanking()
+            let ranking = try await service.staffRanking()
             let top = try #require(ranking.first)
-            let timeline = try service.timeline(staff: top.staff)
+            let timeline = try await service.timeline(staff: top.staff)
             #expect(timeline.count == top.total && timeline.allSatisfy { $0.finding.staff == top.staff })
             #expect(zip(timeline, timeline.dropFirst()).allSatisfy { $0.finding.at.millis <= $1.finding.at.millis })
-            let flaggedOne = try #require(try service.worklist(limit: 1).first?.finding)
+            let flaggedOne = try await #require(try service.worklist(limit: 1).first?.finding)
             if let p = flaggedOne.person {
-                let s = try service.subjectSummary(person: p)
+                let s = try await service.subjectSummary(person: p)
                 #expect(s.flagged.contains(flaggedOne.access) && s.total >= 1)
             }
             if let r = flaggedOne.register {
-                #expect(try service.findings(register: r).contains { $0.finding.access == flaggedOne.access })
+                await #expect(try service.findings(register: r).contains { $0.finding.access == flaggedOne.access })
             }
-            let counts = try service.counts()
+            let counts = try await service.counts()
             let accessCount = try store.stats().access
-            let flaggedCount = try service.worklist(limit: 1_000_000).count
+            let flaggedCount = try await service.worklist(limit: 1_000_000).count
             #expect(counts.total == accessCount && counts.flagged == flaggedCount)
         }
     }
@@ -362,46 +362,46 @@ struct AuditServiceTests {
         var subjects: [SubjectSummary] = []
 
         init(_ service: AuditService, staff: [String], persons: [String], registers: [String], office: String,
-             ids: [String], from: Timestamp, to: Timestamp) throws {
-            all = try service.findings(FindingFilter())
-            timelines = try staff.map { try service.timeline(staff: $0) }
-            byPerson = try persons.map { try service.findings(person: $0) }
-            byRegister = try registers.map { try service.findings(register: $0) }
-            byOffice = try service.findings(FindingFilter(office: office))
-            window = try service.findings(FindingFilter(from: from, to: to))
-            windowedTimeline = try service.timeline(staff: staff[0], from: from, to: to)
-            page = try service.findings(FindingFilter(limit: 50, offset: 100))
-            worklist = try service.worklist(limit: 10_000)
-            byID = try service.findings(accessIDs: ids)
-            counts = try service.counts()
-            ranking = try service.staffRanking()
-            subjects = try persons.map { try service.subjectSummary(person: $0) }
-                + registers.map { try service.subjectSummary(register: $0) }
+             ids: [String], from: Timestamp, to: Timestamp) async throws {
+            all = try await service.findings(FindingFilter())
+            for s in staff { timelines.append(try await service.timeline(staff: s)) }
+            for p in persons { byPerson.append(try await service.findings(person: p)) }
+            for r in registers { byRegister.append(try await service.findings(register: r)) }
+            byOffice = try await service.findings(FindingFilter(office: office))
+            window = try await service.findings(FindingFilter(from: from, to: to))
+            windowedTimeline = try await service.timeline(staff: staff[0], from: from, to: to)
+            page = try await service.findings(FindingFilter(limit: 50, offset: 100))
+            worklist = try await service.worklist(limit: 10_000)
+            byID = try await service.findings(accessIDs: ids)
+            counts = try await service.counts()
+            ranking = try await service.staffRanking()
+            for p in persons { subjects.append(try await service.subjectSummary(person: p)) }
+            for r in registers { subjects.append(try await service.subjectSummary(register: r)) }
         }
     }
 
     @Test("plainly explained accesses kept compactly read back exactly as full finding rows would")
-    func compactStorage() throws {
+    func compactStorage() async throws {
         let city = try TinyCity.dir()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: try TinyCity.files(city))
+            _ = try await Importer(store: store).run(files: try TinyCity.files(city))
             var service = AuditService(store: store)
             service.batchSize = 997  // many batches: the pipeline, and revisions of findings saved in earlier batches
             service.checkpointEvery = 3_000
-            let s = try service.run()
+            let s = try await service.run()
             let layout = try store.findingLayout()
             #expect(layout.plain > 0 && layout.rows > 0 && layout.plain + layout.rows == s.audited)
             #expect(s.audited == (try store.stats().access))
 
             // One sweep in one batch gives the same findings.
             let other = try SQLiteStore(directory: dir + "/other")
-            _ = try Importer(store: other).run(files: try TinyCity.files(city))
-            try AuditService(store: other).run()
+            _ = try await Importer(store: other).run(files: try TinyCity.files(city))
+            try await AuditService(store: other).run()
             let one = try allFindings(other), many = try allFindings(store)
             #expect(one.count == many.count && one.keys.filter { one[$0] != many[$0] }.isEmpty)
 
-            let all = try service.findings(FindingFilter())
+            let all = try await service.findings(FindingFilter())
             let plain = all.filter(\.finding.isPlainlyExplained)
             #expect(!plain.isEmpty && plain.count < all.count)
             // Subjects mixing plain and full rows; persons reached only through the register's head too.
@@ -412,7 +412,7 @@ struct AuditServiceTests {
             let ids = plain.prefix(30).map(\.finding.access) + all.filter(\.finding.flagged).prefix(30).map(\.finding.access)
                 + ["E_NO_SUCH_ACCESS"]
             let from = all[all.count / 3].finding.at, to = all[2 * all.count / 3].finding.at
-            let compact = try Reads(service, staff: Array(staff), persons: Array(persons), registers: Array(registers),
+            let compact = try await Reads(service, staff: Array(staff), persons: Array(persons), registers: Array(registers),
                                     office: office, ids: ids, from: from, to: to)
             #expect(compact.all.count == s.audited && compact.byID.count == ids.count - 1)
             #expect(compact.byPerson.contains { list in list.contains { $0.finding.isPlainlyExplained } })
@@ -420,7 +420,7 @@ struct AuditServiceTests {
             // Rewrite every finding as a full row: every read gives the same answer.
             try store.saveFindings(all)
             #expect(try store.findingLayout().plain == 0)
-            let full = try Reads(service, staff: Array(staff), persons: Array(persons), registers: Array(registers),
+            let full = try await Reads(service, staff: Array(staff), persons: Array(persons), registers: Array(registers),
                                  office: office, ids: ids, from: from, to: to)
             #expect(full.all == compact.all)
             #expect(full.timelines == compact.timelines)
@@ -433,21 +433,21 @@ struct AuditServiceTests {
             #expect(full.ranking == compact.ranking)
             #expect(full.subjects == compact.subjects)
             // Each flagged access still journaled once; nothing new to do.
-            let journal = try auditJournal(store)
+            let journal = try await auditJournal(store)
             #expect(Set(journal.keys) == Set(compact.worklist.map(\.finding.access)) && journal.values.allSatisfy { $0 == 1 })
             #expect(try store.unjournaledFindings(limit: 10).isEmpty)
         }
     }
 
     @Test("a re-audit that changes a plainly explained access moves it to a full row, once")
-    func plainRevised() throws {
+    func plainRevised() async throws {
         let city = try TinyCity.dir()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: try TinyCity.files(city))
-            try AuditService(store: store).run()
+            _ = try await Importer(store: store).run(files: try TinyCity.files(city))
+            try await AuditService(store: store).run()
             let before = try store.findingLayout()
-            let plain = try #require(try AuditService(store: store).findings(FindingFilter()).first { $0.finding.isPlainlyExplained })
+            let plain = try await #require(try AuditService(store: store).findings(FindingFilter()).first { $0.finding.isPlainlyExplained })
             var changed = plain
             changed.finding.explanation = Explanation(rule: "namesake", caseID: plain.finding.explanation?.caseID,
                                                       strength: .weak)
@@ -497,8 +497,8 @@ struct AuditDecisionTests {
         let city = try TinyCity.dir()
         try await withTempDir { dir in
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: try TinyCity.files(city))
-            _ = try AuditService(store: store).run()
+            _ = try await Importer(store: store).run(files: try TinyCity.files(city))
+            _ = try await AuditService(store: store).run()
             var flagged: [AccessFinding] = []
             try store.forEachFinding(FindingFilter(flaggedOnly: true)) { flagged.append($0.finding) }
             let withOffice = flagged.filter { $0.office != nil && !$0.reasons.isEmpty }

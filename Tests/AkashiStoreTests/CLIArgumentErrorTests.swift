@@ -11,15 +11,15 @@ private struct CLIFixture {
     let keyFile: String
     let signer: NoteSigner
 
-    init(_ dir: String) throws {
+    init(_ dir: String) async throws {
         self.dir = dir
         store = dir + "/store"
         let input = dir + "/input.jsonl"
         try writeLines(input, Sample.all)
         let s = try SQLiteStore(directory: store)
-        _ = try Importer(store: s).run(files: [input])
+        _ = try await Importer(store: s).run(files: [input])
         signer = try NoteSigner.generate(name: "cli.akashi.example/ledger")
-        try LedgerService(store: s).signCheckpoint(with: signer)
+        try await LedgerService(store: s).signCheckpoint(with: signer)
         keyFile = dir + "/k.key"
         guard FileManager.default.createFile(atPath: keyFile, contents: Data((signer.privateKeyText + "\n").utf8),
                                              attributes: [.posixPermissions: 0o600]) else {
@@ -36,9 +36,9 @@ private struct CLIFixture {
 @Suite("Command-line argument errors")
 struct CLIArgumentErrorTests {
     @Test("the private key file given as --verifier-key: refused as a private key, its text never shown")
-    func privateKeyAsVerifier() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func privateKeyAsVerifier() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             let checkpoint = dir + "/cp.txt"
             let cp = try runAkashi(["ledger", "checkpoint", "--store", f.store])
             #expect(cp.status == 0, "\(cp.err)")
@@ -61,9 +61,9 @@ struct CLIArgumentErrorTests {
 @Suite("Command-line argument errors: reports")
 struct CLIReportArgumentTests {
     @Test("reconcile --survey with no answers in the store: exit 2 naming the survey, before auditing")
-    func reconcileUnknownSurvey() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func reconcileUnknownSurvey() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             let r = try runAkashi(["reconcile", "--store", f.store, "--survey", "NOSUCH"])
             #expect(r.status == 2, "\(r.status) \(r.out) \(r.err)")
             #expect(r.err.contains("no self-report answers for survey NOSUCH in the store"), "\(r.err)")
@@ -74,18 +74,18 @@ struct CLIReportArgumentTests {
     }
 
     @Test("serve on a non-loopback host needs --secure-cookies (or --allow-plain-http): Akashi itself speaks plain HTTP")
-    func servePlainHTTPRefused() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func servePlainHTTPRefused() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             let r = try runAkashi(["serve", "--store", f.store, "--host", "0.0.0.0", "--port", "0"])
             #expect(r.status == 2 && r.err.contains("--host 0.0.0.0 is reachable from other machines"), "\(r.status) \(r.err)")
         }
     }
 
     @Test("disclose --letter: refused with --auditor (the letter never names staff); recorded in the ledger when made")
-    func letterFromTheCommandLine() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func letterFromTheCommandLine() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             let base = ["disclose", "--store", f.store, "--person", "P0092771", "--from", "2011-01-01", "--to", "2011-12-31",
                         "--format", "html", "--letter"]
             let refused = try runAkashi(base + ["--auditor"])
@@ -105,9 +105,9 @@ struct CLIReportArgumentTests {
 @Suite("Command-line argument errors: audit")
 struct CLIAuditArgumentTests {
     @Test("audit --from after --to is an argument error (exit 2); a one-day period is fine")
-    func fromAfterTo() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func fromAfterTo() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             for (from, to) in [("2014-02-01", "2014-01-01"), ("2014-01-02T00:00:01+09:00", "2014-01-01")] {
                 let r = try runAkashi(["audit", "--store", f.store, "--from", from, "--to", to])
                 #expect(r.status == 2, "\(from) \(to): \(r.status) \(r.err)")
@@ -123,9 +123,9 @@ struct CLIAuditArgumentTests {
 @Suite("Command-line argument errors: ledger check --old")
 struct CLICheckOldTests {
     @Test("an unreadable or non-checkpoint --old is an argument error (exit 2); a failing log still exits 1")
-    func oldFile() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func oldFile() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             let cp = try runAkashi(["ledger", "checkpoint", "--store", f.store])
             #expect(cp.status == 0, "\(cp.err)")
             let good = dir + "/cp.txt", text = dir + "/text.txt", binary = dir + "/bin", forged = dir + "/forged.txt"
@@ -167,9 +167,9 @@ struct CLICheckOldTests {
 @Suite("Command-line argument errors: unusable files")
 struct CLIFileArgumentTests {
     @Test("key files, verifier key files and reports that are missing, directories, binary or damaged: exit 2, plain words")
-    func unusableFiles() throws {
-        try withTempDir { dir in
-            let f = try CLIFixture(dir)
+    func unusableFiles() async throws {
+        try await withTempDir { dir in
+            let f = try await CLIFixture(dir)
             let directory = dir + "/adir", binary = dir + "/binary"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false,
                                                     attributes: [.posixPermissions: 0o700])

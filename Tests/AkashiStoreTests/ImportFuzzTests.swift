@@ -50,8 +50,8 @@ struct ImportFuzzTests {
     }
 
     @Test("20,000 lines, three in four mutated: no crash, every valid line kept, the rest accounted for with file and line")
-    func fuzz() throws {
-        try withTempDir { dir in
+    func fuzz() async throws {
+        try await withTempDir { dir in
             var rng = Mix(state: 18)
             var lines: [[UInt8]] = []
             var kinds: [Int: Mutation] = [:]  // line number (1-based) → mutation
@@ -111,8 +111,8 @@ struct ImportFuzzTests {
             try writeLines(dir + "/base.jsonl", Sample.all)
 
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: [dir + "/base.jsonl"])
-            let r = try Importer(store: store).run(files: [file])
+            _ = try await Importer(store: store).run(files: [dir + "/base.jsonl"])
+            let r = try await Importer(store: store).run(files: [file])
 
             // Every valid line is in the ledger, as it was written (not as a later duplicate with other content).
             for id in valid { #expect(try store.ledgerIndex(ofEvent: id) != nil, "valid line \(id) lost") }
@@ -153,7 +153,7 @@ struct ImportFuzzTests {
                 if let field = m.field { #expect(reason.contains(field), "line \(line) (\(m)): \(reason)") }
             }
             for (line, _) in reasons { #expect(kinds[line] != nil, "valid line \(line) was quarantined") }
-            #expect(try LedgerService(store: store).verify().entries == (try store.ledgerSize()))
+            await #expect(try LedgerService(store: store).verify().entries == (try store.ledgerSize()))
         }
     }
 }

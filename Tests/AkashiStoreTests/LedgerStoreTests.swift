@@ -9,15 +9,15 @@ import Testing
 @testable import AkashiSQLite
 
 /// A store with `n` access events and a signed checkpoint; returns the store directory and the signer.
-private func makeLedger(_ dir: String, events n: Int = 700) throws -> (String, NoteSigner) {
+private func makeLedger(_ dir: String, events n: Int = 700) async throws -> (String, NoteSigner) {
     var lines = Sample.all
     lines += (10..<(10 + n)).map { Sample.access($0) }
     try writeLines(dir + "/a.jsonl", lines)
     let storeDir = dir + "/store"
     let store = try SQLiteStore(directory: storeDir)
-    _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+    _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
     let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
-    try LedgerService(store: store).signCheckpoint(with: signer)
+    try await LedgerService(store: store).signCheckpoint(with: signer)
     return (storeDir, signer)
 }
 
@@ -39,10 +39,10 @@ private func tamper(_ storeDir: String, _ sql: String) throws {
     }
 }
 
-private func verifyError(_ storeDir: String, _ signer: NoteSigner) throws -> LedgerProblem? {
+private func verifyError(_ storeDir: String, _ signer: NoteSigner) async throws -> LedgerProblem? {
     let store = try SQLiteStore(directory: storeDir)
     do {
-        _ = try LedgerService(store: store).verify(verifiers: [signer.verifier])
+        _ = try await LedgerService(store: store).verify(verifiers: [signer.verifier])
         return nil
     } catch let p as LedgerProblem {
         return p
@@ -52,15 +52,15 @@ private func verifyError(_ storeDir: String, _ signer: NoteSigner) throws -> Led
 @Suite("Ledger over the embedded store: checkpoints, receipts, tiles, verification")
 struct LedgerStoreTests {
     @Test("a clean store verifies; receipts verify offline; consistency proofs hold")
-    func clean() throws {
-        try withTempDir { dir in
-            let (storeDir, signer) = try makeLedger(dir)
+    func clean() async throws {
+        try await withTempDir { dir in
+            let (storeDir, signer) = try await makeLedger(dir)
             let store = try SQLiteStore(directory: storeDir)
             let service = LedgerService(store: store)
-            let report = try service.verify(verifiers: [signer.verifier])
+            let report = try await service.verify(verifiers: [signer.verifier])
             #expect(report.entries == 702 && report.checkpoints == 1 && report.verifierFromCaller)
             // Receipt for one event, checked offline with only the entry bytes and the public key.
-            let (receipt, entry) = try service.receipt(eventID: "E300")
+            let (receipt, entry) = try await service.receipt(eventID: "E300")
             let parsed = try Receipt(parsing: receipt.text)
             let cp = try parsed.verify(entry: entry, verifiers: [signer.verifier])
             #expect(cp.size == 702)
@@ -68,36 +68,36 @@ struct LedgerStoreTests {
             #expect(throws: (any Error).self) { try parsed.verify(entry: entry + [0x20], verifiers: [signer.verifier]) }
             // Grow the log, sign again: the old checkpoint is extended (witness check).
             let old = try #require(try store.latestCheckpoint()).note
-            _ = try Importer(store: store).run(files: [try { () throws -> String in
+            _ = try await Importer(store: store).run(files: [try { () throws -> String in
                 try writeLines(dir + "/b.jsonl", (5000..<5100).map { Sample.access($0) })
                 return dir + "/b.jsonl"
             }()])
-            try service.signCheckpoint(with: signer)
-            let (o, n) = try service.check(old: old, verifiers: [signer.verifier])
+            try await service.signCheckpoint(with: signer)
+            let (o, n) = try await service.check(old: old, verifiers: [signer.verifier])
             #expect(o.size == 702 && n.size == 802)
-            let (proof, _) = try service.consistencyProof(from: 702)
+            let (proof, _) = try await service.consistencyProof(from: 702)
             try MerkleProof.verifyConsistency(oldSize: 702, newSize: 802, oldRoot: o.root, newRoot: n.root, proof: proof)
         }
     }
 
     @Test("the log refuses to sign a checkpoint inconsistent with the last one")
-    func neverSignsInconsistent() throws {
-        try withTempDir { dir in
-            let (storeDir, signer) = try makeLedger(dir)
+    func neverSignsInconsistent() async throws {
+        try await withTempDir { dir in
+            let (storeDir, signer) = try await makeLedger(dir)
             // Rewrite the level-1 tile (the roots of the full level-0 tiles) so the tree no longer matches the checkpoint.
             try tamper(storeDir, "UPDATE ledger_tile SET hashes = zeroblob(length(hashes)) WHERE level = 1 AND idx = 0")
             let store = try SQLiteStore(directory: storeDir)
-            #expect(throws: LedgerProblem.self) { try LedgerService(store: store).signCheckpoint(with: signer) }
+            await #expect(throws: LedgerProblem.self) { try await LedgerService(store: store).signCheckpoint(with: signer) }
         }
     }
 
     @Test("tiles on disk follow the tlog-tiles layout and match the served files")
-    func tiles() throws {
-        try withTempDir { dir in
-            let (storeDir, _) = try makeLedger(dir, events: 600)
+    func tiles() async throws {
+        try await withTempDir { dir in
+            let (storeDir, _) = try await makeLedger(dir, events: 600)
             let store = try SQLiteStore(directory: storeDir)
             let service = LedgerService(store: store)
-            let (files, size) = try service.writeTiles(to: dir + "/tiles")
+            let (files, size) = try await service.writeTiles(to: dir + "/tiles")
             #expect(size == 602)
             // 602 entries: level-0 tiles 000, 001 (full) and 002.p/90; entry bundles alike; level 1 partial of width 2.
             for rel in ["checkpoint", "tile/0/000", "tile/0/001", "tile/0/002.p/90", "tile/entries/000", "tile/entries/002.p/90", "tile/1/000.p/2"] {
@@ -106,43 +106,45 @@ struct LedgerStoreTests {
             #expect(files == 8)
             let bundle = try EntryBundle.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/tiles/tile/entries/002.p/90"))))
             #expect(bundle.count == 90)
-            #expect(try service.publishedFile(path: "tile/0/002.p/91") == nil)
+            await #expect(try service.publishedFile(path: "tile/0/002.p/91") == nil)
         }
     }
 
     @Test("a partial tile of an older checkpoint is still served, as the prefix of the tile as it is now")
-    func olderPartialTiles() throws {
-        try withTempDir { dir in
-            let (storeDir, signer) = try makeLedger(dir, events: 600)
+    func olderPartialTiles() async throws {
+        try await withTempDir { dir in
+            let (storeDir, signer) = try await makeLedger(dir, events: 600)
             let store = try SQLiteStore(directory: storeDir)
             let service = LedgerService(store: store)
             // At 602 entries: tile 2 holds 90 hashes, level 1 two.
-            let old = try ["tile/0/002.p/90", "tile/entries/002.p/90", "tile/1/000.p/2"].map { try service.publishedFile(path: $0) }
+            var old: [[UInt8]?] = []
+            for path in ["tile/0/002.p/90", "tile/entries/002.p/90", "tile/1/000.p/2"] { old.append(try await service.publishedFile(path: path)) }
             #expect(old.allSatisfy { $0 != nil })
             // The log grows to 902 entries (tile 2 full, tile 3 of width 134; level 1 of width 3) and signs again.
             try writeLines(dir + "/b.jsonl", (700..<1000).map { Sample.access($0) })
-            _ = try Importer(store: store).run(files: [dir + "/b.jsonl"])
-            try service.signCheckpoint(with: signer)
+            _ = try await Importer(store: store).run(files: [dir + "/b.jsonl"])
+            try await service.signCheckpoint(with: signer)
             #expect(try store.ledgerSize() == 902)
             // A client still on the 602-entry checkpoint gets exactly the bytes it would have got then.
-            let again = try ["tile/0/002.p/90", "tile/entries/002.p/90", "tile/1/000.p/2"].map { try service.publishedFile(path: $0) }
+            var again: [[UInt8]?] = []
+            for path in ["tile/0/002.p/90", "tile/entries/002.p/90", "tile/1/000.p/2"] { again.append(try await service.publishedFile(path: path)) }
             let unchanged = again == old
             #expect(unchanged, "the 602-entry checkpoint's partial tiles are no longer served as they were")
-            let fullPrefix = try service.publishedFile(path: "tile/0/002").map { Array($0.prefix(90 * 32)) }
+            let fullPrefix = try await service.publishedFile(path: "tile/0/002").map { Array($0.prefix(90 * 32)) }
             #expect(fullPrefix != nil && fullPrefix == old[0], "the old partial tile is not the prefix of the full one")
             // Any narrower width is a prefix too; a width beyond the current one, or a full tile not yet full, is not served.
-            #expect(try service.publishedFile(path: "tile/0/003.p/1")?.count == 32)
-            #expect(try service.publishedFile(path: "tile/0/003.p/134")?.count == 134 * 32)
-            #expect(try service.publishedFile(path: "tile/0/003.p/135") == nil)
-            #expect(try service.publishedFile(path: "tile/0/003") == nil)
-            #expect(try service.publishedFile(path: "tile/entries/003.p/135") == nil)
-            #expect(try service.publishedFile(path: "tile/0/004.p/1") == nil)
+            await #expect(try service.publishedFile(path: "tile/0/003.p/1")?.count == 32)
+            await #expect(try service.publishedFile(path: "tile/0/003.p/134")?.count == 134 * 32)
+            await #expect(try service.publishedFile(path: "tile/0/003.p/135") == nil)
+            await #expect(try service.publishedFile(path: "tile/0/003") == nil)
+            await #expect(try service.publishedFile(path: "tile/entries/003.p/135") == nil)
+            await #expect(try service.publishedFile(path: "tile/0/004.p/1") == nil)
         }
     }
 
     @Test("an import's deferred lookup rows are filled at its end, and by the next open after a crash in between")
-    func deferredLookupIndexes() throws {
-        try withTempDir { dir in
+    func deferredLookupIndexes() async throws {
+        try await withTempDir { dir in
             let storeDir = dir + "/store"
             func decoded(_ lines: [String]) throws -> [IngestItem] {
                 try lines.enumerated().map { k, line in
@@ -159,22 +161,22 @@ struct LedgerStoreTests {
             }
             do {
                 let store = try SQLiteStore(directory: storeDir)
-                _ = try store.ingest(try decoded(Sample.all))
+                _ = try await store.ingest(try decoded(Sample.all))
                 let base = try lookupRows(store)
                 // A bulk ingest without its closing pass: events durable, their lookup rows not yet written.
                 let out = try store.ingest(try decoded((10..<310).map { Sample.access($0) }), deferLookupIndexes: true)
                 #expect(out.allSatisfy { if case .inserted(ledgerIndex: .some) = $0 { true } else { false } })
                 #expect(try store.ledgerSize() == 302)
                 #expect(try lookupRows(store) == base)
-                func markers() throws -> [String] {
-                    try store.pool.read { db in try String.fetchAll(db, sql: "SELECT key || '=' || value FROM ledger_meta WHERE key LIKE 'lookup%'") }
+                func markers() async throws -> [String] {
+                    try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT key || '=' || value FROM ledger_meta WHERE key LIKE 'lookup%'") }
                 }
-                #expect(try markers() == ["lookup_pending=2"], "the deferral is marked from its first event")
+                await #expect(try markers() == ["lookup_pending=2"], "the deferral is marked from its first event")
                 // A workspace append in the meantime indexes its own event and the import's.
                 try store.appendJournal([JournalEvent(id: "J1", at: Timestamp(millis: 1_300_000_000_000), kind: "signin",
                                                       staff: "S0001", office: "27128")])
                 #expect(try lookupRows(store) == base + 300 * 3 + 2)  // staff, register, office each; the sign-in: staff, office
-                #expect(try markers().isEmpty, "caught up: no marker, and later commits write none")
+                await #expect(try markers().isEmpty, "caught up: no marker, and later commits write none")
             }
             // Deferred again, then "killed": the next open fills the missing rows before anything reads them.
             do {
@@ -186,8 +188,8 @@ struct LedgerStoreTests {
             try reopened.forEachLookupRow { row in if row.table == .staff { seqs.insert(row.seq) } }
             #expect(seqs == Set(0..<403))
             let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
-            try LedgerService(store: reopened).signCheckpoint(with: signer)
-            #expect(try LedgerService(store: reopened).verify(verifiers: [signer.verifier]).entries == 403)
+            try await LedgerService(store: reopened).signCheckpoint(with: signer)
+            await #expect(try LedgerService(store: reopened).verify(verifiers: [signer.verifier]).entries == 403)
         }
     }
 
@@ -230,100 +232,100 @@ struct LedgerStoreTests {
     }
 
     @Test("verify names the first bad entry when an entry is modified")
-    func modified() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func modified() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"print\"') AS BLOB) WHERE id = 'E123'")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.eventID == "E123" && p.index == 115, "\(p)")  // E1, E2, then E10… from index 2
         }
     }
 
     @Test("verify names an access entry that no longer reads back as an access event (what the audit would stop at)")
-    func unreadableAccess() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func unreadableAccess() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"peek\"') AS BLOB) WHERE id = 'E123'")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.eventID == "E123" && p.index == 115 && "\(p)".contains("does not read back"), "\(p)")
         }
     }
 
     @Test("verify catches a changed lookup column (entry untouched)")
-    func column() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func column() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "UPDATE event SET staff = 'S9999' WHERE id = 'E200'")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.eventID == "E200" && p.message.contains("staff"), "\(p)")
         }
     }
 
     @Test("verify catches a lookup-index row removed to hide an access from a disclosure")
-    func hiddenFromIndex() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func hiddenFromIndex() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "DELETE FROM ix_register WHERE seq = (SELECT seq FROM event WHERE id = 'E77')")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.message.contains("register"), "\(p)")
         }
     }
 
     @Test("verify catches a deleted entry")
-    func deleted() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func deleted() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "DELETE FROM event WHERE id = 'E50'")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.index == 42 && p.message.contains("missing"), "\(p)")
         }
     }
 
     @Test("verify catches two entries swapped")
-    func swapped() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func swapped() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, """
                 UPDATE event SET seq = -1 WHERE seq = 10; UPDATE event SET seq = 10 WHERE seq = 11; UPDATE event SET seq = 11 WHERE seq = -1;
                 """)
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.index == 10, "\(p)")
         }
     }
 
     @Test("verify catches truncation (the newest entries removed)")
-    func truncated() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func truncated() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "DELETE FROM event WHERE seq >= 650")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.message.contains("truncat") || p.message.contains("removed"), "\(p)")
         }
     }
 
     @Test("verify catches a changed tile hash and a forged checkpoint")
-    func tileAndCheckpoint() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir, events: 600)
+    func tileAndCheckpoint() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir, events: 600)
             try tamper(s, "UPDATE ledger_tile SET hashes = zeroblob(64) WHERE level = 1")
-            #expect(try verifyError(s, signer) != nil)
+            await #expect(try verifyError(s, signer) != nil)
         }
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "UPDATE ledger_checkpoint SET note = replace(note, char(10) || '702' || char(10), char(10) || '701' || char(10))")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             #expect(p.message.contains("signature"), "\(p)")
             // And a key the caller does not trust is not enough.
             let other = try NoteSigner.generate(name: "ledger.test.example/akashi")
             let store = try SQLiteStore(directory: s)
-            #expect(throws: (any Error).self) { try LedgerService(store: store).verify(verifiers: [other.verifier]) }
+            await #expect(throws: (any Error).self) { try await LedgerService(store: store).verify(verifiers: [other.verifier]) }
         }
     }
 
     @Test("a commit that fails part-way leaves nothing behind, and the ledger goes on from where it was")
-    func failedCommitRollsBack() throws {
-        try withTempDir { dir in
-            func items(_ lines: [String]) throws -> [IngestItem] {
+    func failedCommitRollsBack() async throws {
+        try await withTempDir { dir in
+            func items(_ lines: [String]) async throws -> [IngestItem] {
                 try lines.enumerated().map { k, line in
                     guard case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) else {
                         throw LedgerProblem("not a record: \(line)")
@@ -332,26 +334,26 @@ struct LedgerStoreTests {
                 }
             }
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try store.ingest(try items(Sample.all))
+            _ = try await store.ingest(try items(Sample.all))
             let size = try store.ledgerSize()
             try store.executeForTesting("""
                 CREATE TRIGGER refuse_e12 BEFORE INSERT ON event WHEN NEW.id = 'E12' BEGIN SELECT RAISE(ABORT, 'refused'); END
                 """)
-            #expect(throws: (any Error).self) { try store.ingest(try items((10..<14).map { Sample.access($0) })) }
+            await #expect(throws: (any Error).self) { try await store.ingest(try await items((10..<14).map { Sample.access($0) })) }
             #expect(try store.ledgerSize() == size)
             #expect(try store.ledgerIndex(ofEvent: "E10") == nil)
             try store.executeForTesting("DROP TRIGGER refuse_e12")
-            let outcomes = try store.ingest(try items((10..<14).map { Sample.access($0) }))
+            let outcomes = try await store.ingest(try items((10..<14).map { Sample.access($0) }))
             #expect(outcomes.map { if case let .inserted(i) = $0 { i } else { nil } } == (size..<(size + 4)).map { Optional($0) })
             let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
-            try LedgerService(store: store).signCheckpoint(with: signer)
-            #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == size + 4)
+            try await LedgerService(store: store).signCheckpoint(with: signer)
+            await #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == size + 4)
         }
     }
 
     @Test("a partial level-0 tile is derived from the entries, not rewritten by each commit; stored partial tiles from before still verify")
-    func derivedPartialTile() throws {
-        try withTempDir { dir in
+    func derivedPartialTile() async throws {
+        try await withTempDir { dir in
             let storeDir = dir + "/store"
             func items(_ lines: [String]) throws -> [IngestItem] {
                 try lines.enumerated().map { k, line in
@@ -361,9 +363,9 @@ struct LedgerStoreTests {
                     return IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "t", line: k + 1)
                 }
             }
-            func storedLevel0() throws -> [Int64: Int] {
+            func storedLevel0() async throws -> [Int64: Int] {
                 let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite")
-                return try q.read { db in
+                return try await q.read { db in
                     Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT idx, length(hashes) FROM ledger_tile WHERE level = 0")
                         .map { ($0[0] as Int64, $0[1] as Int) })
                 }
@@ -371,45 +373,45 @@ struct LedgerStoreTests {
             let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
             do {
                 let store = try SQLiteStore(directory: storeDir)
-                _ = try store.ingest(try items(Sample.all + (10..<260).map { Sample.access($0) }))
+                _ = try await store.ingest(try items(Sample.all + (10..<260).map { Sample.access($0) }))
                 // The workspace's way: one event a commit.
-                for item in try items((260..<300).map { Sample.access($0) }) { _ = try store.ingest([item]) }
+                for item in try items((260..<300).map { Sample.access($0) }) { _ = try await store.ingest([item]) }
                 #expect(try store.ledgerSize() == 292)
-                #expect(try storedLevel0() == [0: 256 * 32], "only the full level-0 tile is stored")
+                await #expect(try storedLevel0() == [0: 256 * 32], "only the full level-0 tile is stored")
                 let t = try #require(try store.tile(level: 0, index: 1))
                 #expect(t.width == 36)
                 #expect(t.hashes == (try store.ledgerEntries(256..<292)).flatMap { MerkleHash.leaf($0).bytes })
                 #expect(try store.tiles(level: 0, indexes: [0, 1, 1, 2]).map(\.width).sorted() == [36, 256])
                 let service = LedgerService(store: store)
-                try service.signCheckpoint(with: signer)
-                let (receipt, entry) = try service.receipt(eventID: "E299")
+                try await service.signCheckpoint(with: signer)
+                let (receipt, entry) = try await service.receipt(eventID: "E299")
                 #expect(try Receipt(parsing: receipt.text).verify(entry: entry, verifiers: [signer.verifier]).size == 292)
-                #expect(try service.verify(verifiers: [signer.verifier]).entries == 292)
+                await #expect(try service.verify(verifiers: [signer.verifier]).entries == 292)
             }
             // A store written before kept partial level-0 tiles: one with the first 10 hashes of tile 1.
             let prefix = try #require(try SQLiteStore(directory: storeDir).tile(level: 0, index: 1)).hashes.prefix(320)
             let q = try DatabaseQueue(path: storeDir + "/akashi.sqlite")
-            try q.write { db in
+            try await q.write { db in
                 try db.execute(sql: "INSERT INTO ledger_tile(level, idx, hashes) VALUES (0, 1, ?)", arguments: [Data(prefix)])
             }
             do {
                 let store = try SQLiteStore(directory: storeDir)
                 #expect(try store.tile(level: 0, index: 1)?.width == 36)
-                #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == 292)
+                await #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == 292)
                 // Filling the tile writes it whole over the old partial one (the grow-only trigger allows it).
-                _ = try store.ingest(try items((300..<600).map { Sample.access($0) }))
-                #expect(try storedLevel0() == [0: 8192, 1: 8192])
-                try LedgerService(store: store).signCheckpoint(with: signer)
-                #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == 592)
+                _ = try await store.ingest(try items((300..<600).map { Sample.access($0) }))
+                await #expect(try storedLevel0() == [0: 8192, 1: 8192])
+                try await LedgerService(store: store).signCheckpoint(with: signer)
+                await #expect(try LedgerService(store: store).verify(verifiers: [signer.verifier]).entries == 592)
             }
             // A stored partial hash that does not match its entry is still caught.
-            try withTempDir { dir2 in
-                let (s, signer2) = try makeLedger(dir2, events: 300)
+            try await withTempDir { dir2 in
+                let (s, signer2) = try await makeLedger(dir2, events: 300)
                 let store = try SQLiteStore(directory: s)
                 var bad = try #require(try store.tile(level: 0, index: 1)).hashes
                 bad[40] ^= 1
                 try tamper(s, "INSERT INTO ledger_tile(level, idx, hashes) VALUES (0, 1, x'\(bad.map { String(format: "%02x", $0) }.joined())')")
-                let p = try #require(try verifyError(s, signer2))
+                let p = try await #require(try verifyError(s, signer2))
                 #expect(p.index == 257, "\(p)")
             }
         }
@@ -435,9 +437,9 @@ func akashiExecutable() throws -> String {
 @Suite("Durability")
 struct DurabilityTests {
     @Test("kill -9 at random moments loses no acknowledged event, and the ledger verifies after each")
-    func killNine() throws {
+    func killNine() async throws {
         let bin = try akashiExecutable()
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let storeDir = dir + "/store"
             var rng = SystemRandomNumberGenerator()
             var lastAcked: UInt64 = 0
@@ -460,7 +462,7 @@ struct DurabilityTests {
                 let store = try SQLiteStore(directory: storeDir)
                 let size = try store.ledgerSize()
                 #expect(size >= acked, "round \(round): acknowledged \(acked) but only \(size) entries after kill -9")
-                let report = try LedgerService(store: store).verify()
+                let report = try await LedgerService(store: store).verify()
                 #expect(report.entries == size)
             }
             #expect(lastAcked > 0)
@@ -491,13 +493,13 @@ private final class LineCollector: @unchecked Sendable {
 @Suite("Verify reports every problem; a NUL in an old store's ID")
 struct VerifyEveryProblemTests {
     @Test("a changed lookup column does not hide a modified entry after it: both kinds are reported, with counts and entries")
-    func noMasking() throws {
-        try withTempDir { dir in
-            let (s, signer) = try makeLedger(dir)
+    func noMasking() async throws {
+        try await withTempDir { dir in
+            let (s, signer) = try await makeLedger(dir)
             try tamper(s, "UPDATE event SET staff = 'S9999' WHERE id = 'E200'")
             try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"print\"') AS BLOB) WHERE id = 'E300'")
             try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"print\"') AS BLOB) WHERE id = 'E310'")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             let kinds = Dictionary(p.failures.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
             #expect(kinds["column"]?.count == 1 && kinds["column"]?.benign == false)
             let leaf = try #require(kinds["leaf"])
@@ -507,37 +509,37 @@ struct VerifyEveryProblemTests {
     }
 
     /// A store written before IDs were checked: an access whose case is a NUL, stored as the entry says.
-    private func storeWithNULCase(_ dir: String) throws -> (SQLiteStore, NoteSigner) {
+    private func storeWithNULCase(_ dir: String) async throws -> (SQLiteStore, NoteSigner) {
         let store = try SQLiteStore(directory: dir + "/store")
         try writeLines(dir + "/a.jsonl", Sample.all)
-        _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+        _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
         let line = #"{"type":"access","id":"E-NUL","at":"2011-03-11T11:00:00+09:00","staff":"S0412","office":"27108","action":"view","record":"current","register":"R0031877","case":"\u0000"}"#
         // Import refuses it now (see RecordDecoder.idProblem); an old store took it as it came.
         guard case let .record(r, _) = try RecordDecoder.decodeStored(line: Array(line.utf8)) else { throw LedgerProblem("not a record") }
         let canonical = r.canonicalJSON
-        _ = try store.ingest([IngestItem(record: r, canonical: canonical, raw: ArraySlice(canonical), file: "old", line: 1)])
+        _ = try await store.ingest([IngestItem(record: r, canonical: canonical, raw: ArraySlice(canonical), file: "old", line: 1)])
         let signer = try NoteSigner.generate(name: "ledger.test.example/akashi")
-        try LedgerService(store: store).signCheckpoint(with: signer)
+        try await LedgerService(store: store).signCheckpoint(with: signer)
         return (store, signer)
     }
 
     @Test("an old store's NUL case ID reads back whole: the store verifies")
-    func nulReadsBackWhole() throws {
-        try withTempDir { dir in
-            let (store, signer) = try storeWithNULCase(dir)
-            let report = try LedgerService(store: store).verify(verifiers: [signer.verifier])
+    func nulReadsBackWhole() async throws {
+        try await withTempDir { dir in
+            let (store, signer) = try await storeWithNULCase(dir)
+            let report = try await LedgerService(store: store).verify(verifiers: [signer.verifier])
             #expect(report.entries == 3)
         }
     }
 
     @Test("a column cut at a NUL is reported as known-benign, and a real tampering beside it is not")
-    func benignColumn() throws {
-        try withTempDir { dir in
-            let (store, signer) = try storeWithNULCase(dir)
+    func benignColumn() async throws {
+        try await withTempDir { dir in
+            let (store, signer) = try await storeWithNULCase(dir)
             let s = store.directory
             try tamper(s, "UPDATE event SET case_id = '' WHERE id = 'E-NUL'")
             try tamper(s, "UPDATE event SET entry = CAST(replace(CAST(entry AS TEXT), '\"view\"', '\"print\"') AS BLOB) WHERE id = 'E1'")
-            let p = try #require(try verifyError(s, signer))
+            let p = try await #require(try verifyError(s, signer))
             let column = try #require(p.failures.first { $0.kind == "column" })
             #expect(column.benign && column.count == 1)
             // Three entries: the level-0 tile is partial and derived from the entries, so the changed entry shows in

@@ -12,17 +12,17 @@ struct PointReadTests {
     static let person2 = #"{"type":"person","id":"P0092772","name":"浪花 花子","register":"R0031877"}"#
 
     @Test("records by key, lists in the order asked with missing keys left out, later commits visible")
-    func lookups() throws {
-        try withTempDir { dir in
+    func lookups() async throws {
+        try await withTempDir { dir in
             try writeLines(dir + "/a.jsonl", Sample.all + [Self.person2])
             let store = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             #expect(try store.staffMember(id: "S0412")?.name == "山田 花子")
-            #expect(try store.register(id: "R0031877")?.members == ["P0092771"])
-            #expect(try store.register(id: "R-missing") == nil)
+            await #expect(try store.register(id: "R0031877")?.members == ["P0092771"])
+            await #expect(try store.register(id: "R-missing") == nil)
             #expect(try store.office(code: "27108")?.name == "大正区役所")
-            #expect(try store.caseRecord(id: "C2011-27108-001234")?.staff == ["S0412"])
-            #expect(try store.person(id: "P0092771")?.kana == "なにわ いちろう")
+            await #expect(try store.caseRecord(id: "C2011-27108-001234")?.staff == ["S0412"])
+            await #expect(try store.person(id: "P0092771")?.kana == "なにわ いちろう")
             #expect(try store.persons(ids: ["P0092772", "P-missing", "P0092771", "P0092772"]).map(\.id)
                     == ["P0092772", "P0092771", "P0092772"])
             #expect(try store.persons(ids: []).isEmpty)
@@ -34,10 +34,10 @@ struct PointReadTests {
             #expect(store.decodedRecords.countForTesting == cached)
 
             // A commit after the connection was opened is seen by the next lookup.
-            var c = try #require(try store.caseRecord(id: "C2011-27108-001234"))
+            var c = try await #require(try store.caseRecord(id: "C2011-27108-001234"))
             c.status = .withdrawn
             try store.updateCase(c)
-            #expect(try store.caseRecord(id: "C2011-27108-001234")?.status == .withdrawn)
+            await #expect(try store.caseRecord(id: "C2011-27108-001234")?.status == .withdrawn)
             #expect(store.decodedRecords.countForTesting == cached + 1)
 
             let s = WorkspaceSession(tokenHash: "ab", staff: "S0412", kind: "api", csrf: "x", terminal: "T1", created: 1,

@@ -25,9 +25,9 @@ private func sameMunicipality(as store: PostgresStore) throws -> PostgresStore {
 }
 
 
-private func all(_ store: some FindingStore, _ filter: FindingFilter = FindingFilter()) throws -> [StoredFinding] {
+private func all(_ store: some FindingStore, _ filter: FindingFilter = FindingFilter()) async throws -> [StoredFinding] {
     var out: [StoredFinding] = []
-    try store.forEachFinding(filter) { out.append($0) }
+    try await store.forEachFinding(filter) { out.append($0) }
     return out
 }
 
@@ -58,26 +58,26 @@ struct PostgresReportAuditTests {
         let files = try TinyCity.files(TinyCity.dir())
         try await withTempDir { dir in
             let lite = try SQLiteStore(directory: dir + "/store")
-            _ = try Importer(store: lite).run(files: files)
+            _ = try await Importer(store: lite).run(files: files)
             let pg = try freshPostgresStore()
-            _ = try Importer(store: pg).run(files: files)
+            _ = try await Importer(store: pg).run(files: files)
             let clock: @Sendable () -> Timestamp = { Timestamp("2014-03-01T09:00:00+09:00")! }
             var liteService = AuditService(store: lite), pgService = AuditService(store: pg)
             liteService.clock = clock
             pgService.clock = clock
-            let ls = try liteService.run(), ps = try pgService.run()
+            let ls = try await liteService.run(), ps = try await pgService.run()
             #expect(ps.fullSweep && ps.audited == ls.audited && ps.audited > 1000)
             #expect(ps.newlyFlagged == ls.newlyFlagged && ps.journaled == ls.journaled && ps.newlyFlagged > 0)
             #expect(ps.counts == ls.counts)
-            #expect(try pg.findingCounts() == lite.findingCounts())
+            await #expect(try pg.findingCounts() == lite.findingCounts())
 
             // Every finding, in each order; the plain ones too (kept compactly in both stores).
-            let liteAll = try all(lite), pgAll = try all(pg)
+            let liteAll = try await all(lite), pgAll = try await all(pg)
             #expect(pgAll.count == liteAll.count)
             #expect(pgAll == liteAll)
             #expect(try lite.findingLayout().plain > 1000)
             for order in [FindingFilter.Order.time, .score, .newest] {
-                #expect(try all(pg, FindingFilter(order: order)) == all(lite, FindingFilter(order: order)), "\(order)")
+                await #expect(try all(pg, FindingFilter(order: order)) == all(lite, FindingFilter(order: order)), "\(order)")
             }
 
             // Filters, limits and offsets, with small pages so that every read crosses several page boundaries.
@@ -103,23 +103,23 @@ struct PostgresReportAuditTests {
             }
             for filter in filters {
                 var paged: [StoredFinding] = []
-                try pg.forEachFinding(filter, pageSize: 7) { paged.append($0) }
-                let expected = try all(lite, filter)
+                try await pg.forEachFinding(filter, pageSize: 7) { paged.append($0) }
+                let expected = try await all(lite, filter)
                 #expect(paged == expected, "\(filter)")
-                #expect(try all(pg, filter) == expected, "\(filter)")
+                await #expect(try all(pg, filter) == expected, "\(filter)")
             }
 
             // By access ID, in ledger order; missing IDs skipped.
             let sample = stride(from: 0, to: liteAll.count, by: max(1, liteAll.count / 60)).map { liteAll[$0].finding.access }
             let ids = sample + ["no-such-access"]
-            #expect(try pg.findings(accessIDs: ids) == lite.findings(accessIDs: ids))
+            await #expect(try pg.findings(accessIDs: ids) == lite.findings(accessIDs: ids))
             #expect(try await pg.explainingCases(accessIDs: ids) == lite.explainingCases(accessIDs: ids))
             #expect(try await !pg.explainingCases(accessIDs: liteAll.map(\.finding.access)).isEmpty)
 
             // Per-staff summaries (sums of scores may differ in the last bits: the servers add in different orders).
             for (from, to) in [(Timestamp?.none, Timestamp?.none), (mid, late)] {
                 let a = Dictionary(uniqueKeysWithValues: try lite.staffSummaries(from: from, to: to, topK: 3).map { ($0.staff, $0) })
-                let b = Dictionary(uniqueKeysWithValues: try pg.staffSummaries(from: from, to: to, topK: 3).map { ($0.staff, $0) })
+                let b = await Dictionary(uniqueKeysWithValues: try pg.staffSummaries(from: from, to: to, topK: 3).map { ($0.staff, $0) })
                 #expect(Set(a.keys) == Set(b.keys))
                 for (staff, x) in a {
                     let y = try #require(b[staff])
@@ -132,26 +132,27 @@ struct PostgresReportAuditTests {
             }
 
             // The journal: each flagged access once, in both ledgers.
-            let jl = try auditJournal(lite), jp = try auditJournal(pg)
+            let jl = try await auditJournal(lite), jp = try await auditJournal(pg)
             #expect(jp == jl && Set(jp.keys) == Set(flagged.map(\.finding.access)))
             #expect(try pg.unjournaledFindings(limit: 100).isEmpty)
 
             // Nothing more to do; then a reset makes the next run a full sweep with the same result.
-            let again = try pgService.run()
+            let again = try await pgService.run()
             #expect(again.audited == 0 && again.journaled == 0 && !again.fullSweep)
-            #expect(try pg.auditCheckpoint() != nil)
+            await #expect(try pg.auditCheckpoint() != nil)
             try pg.resetAudit()
-            #expect(try pg.auditCheckpoint() == nil && pg.findingCounts() == FindingCounts() && all(pg).isEmpty)
-            let rerun = try pgService.run()
+            let (checkpoint, counts, left) = (try await pg.auditCheckpoint(), try await pg.findingCounts(), try await all(pg))
+            #expect(checkpoint == nil && counts == FindingCounts() && left.isEmpty)
+            let rerun = try await pgService.run()
             #expect(rerun.fullSweep && rerun.audited == ls.audited)
-            #expect(try all(pg) == liteAll)
+            await #expect(try all(pg) == liteAll)
         }
     }
 
     @Test("incremental equals the embedded store: half the accesses, then the rest and a late case")
-    func incremental() throws {
+    func incremental() async throws {
         let files = try TinyCity.files(TinyCity.dir())
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let lines = try String(contentsOfFile: try TinyCity.dir() + "/access.jsonl", encoding: .utf8)
                 .split(separator: "\n").map(String.init)
             let half = lines.count / 2
@@ -161,15 +162,15 @@ struct PostgresReportAuditTests {
             let lite = try SQLiteStore(directory: dir + "/store")
             let pg = try freshPostgresStore()
             for store in [lite as any AkashiStore & FindingStore, pg] {
-                _ = try Importer(store: store).run(files: reference + [dir + "/first.jsonl"])
-                #expect(try AuditService(store: store).run().audited == half)
-                _ = try Importer(store: store).run(files: [dir + "/second.jsonl"])
-                let s = try AuditService(store: store).run()
+                _ = try await Importer(store: store).run(files: reference + [dir + "/first.jsonl"])
+                await #expect(try AuditService(store: store).run().audited == half)
+                _ = try await Importer(store: store).run(files: [dir + "/second.jsonl"])
+                let s = try await AuditService(store: store).run()
                 #expect(!s.fullSweep && s.audited == lines.count - half)
             }
-            #expect(try all(pg) == all(lite))
-            #expect(try pg.findingCounts() == lite.findingCounts())
-            #expect(try auditJournal(pg) == auditJournal(lite))
+            await #expect(try all(pg) == all(lite))
+            await #expect(try pg.findingCounts() == lite.findingCounts())
+            await #expect(try auditJournal(pg) == auditJournal(lite))
             #expect(try pg.latestCaseRow() > 0)
             let latest = try pg.latestCaseRow()
             #expect(try pg.casesArrived(after: latest).isEmpty)
@@ -178,27 +179,27 @@ struct PostgresReportAuditTests {
     }
 
     @Test("a late-keyed case re-audits the earlier access it explains: the flagged full row becomes explained")
-    func lateKeyedCase() throws {
-        try withTempDir { dir in
+    func lateKeyedCase() async throws {
+        try await withTempDir { dir in
             let access = #"{"type":"access","id":"E_LATE","at":"2011-03-11T10:00:00+09:00","staff":"S0412","office":"27108","action":"view","record":"current","register":"R0031877"}"#
             let lateCase = #"{"type":"case","id":"C_LATE","office":"27108","kind":"certificate.full","requester":"self","received":"2011-03-11T10:30:00+09:00","closed":"2011-03-11T10:40:00+09:00","status":"done","staff":["S0412"],"registers":["R0031877"],"persons":["P0092771"]}"#
             try writeLines(dir + "/a.jsonl", [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person,
                                               Sample.protection, access])
             try writeLines(dir + "/b.jsonl", [lateCase])
             let store = try freshPostgresStore()
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             let service = AuditService(store: store)
-            let s1 = try service.run()
+            let s1 = try await service.run()
             #expect(s1.audited == 1 && s1.newlyFlagged == 1 && s1.journaled == 1)
             let rowBefore = try store.latestCaseRow()
-            _ = try Importer(store: store).run(files: [dir + "/b.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/b.jsonl"])
             let arrived = try store.casesArrived(after: rowBefore)
             #expect(arrived.count == 1 && arrived[0].row > rowBefore)
-            let s2 = try service.run()
+            let s2 = try await service.run()
             #expect(s2.audited == 0 && s2.newCases == 1 && s2.reaudited == 1 && s2.changed == 1 && s2.journaled == 0)
-            let after = try #require(try store.findings(accessIDs: ["E_LATE"]).first?.finding)
+            let after = try await #require(try store.findings(accessIDs: ["E_LATE"]).first?.finding)
             #expect(after.explained && !after.flagged && after.explanation?.caseID == "C_LATE")
-            #expect(try auditJournal(store) == ["E_LATE": 1])
+            await #expect(try auditJournal(store) == ["E_LATE": 1])
         }
     }
 
@@ -210,9 +211,13 @@ struct PostgresReportAuditTests {
             let lines = [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person] + (1...6).map { Sample.access($0) }
             try writeLines(dir + "/a.jsonl", lines)
             let store = try freshPostgresStore()
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             // Ledger indexes 0…5 are E1…E6.
-            let seqOf = Dictionary(uniqueKeysWithValues: try (1...6).map { ("E\($0)", try #require(try store.ledgerIndex(ofEvent: "E\($0)"))) })
+            var seqOf: [String: UInt64] = [:]
+            for n in 1...6 {
+                let index: UInt64 = try #require(try await store.ledgerIndex(ofEvent: "E\(n)"))
+                seqOf["E\(n)"] = index
+            }
             func f(_ n: Int, flagged: Bool, score: Double = 0, plain: Bool = false) -> StoredFinding {
                 finding(n, seq: seqOf["E\(n)"]!, flagged: flagged, score: score, plain: plain)
             }
@@ -221,14 +226,14 @@ struct PostgresReportAuditTests {
                                          f(3, flagged: true, score: 0.4), f(3, flagged: true, score: 0.9),
                                          f(4, flagged: true, score: 0.7), f(5, flagged: false, score: 0.2),
                                          f(6, flagged: false, plain: true)])
-            #expect(try store.findingCounts().total == 6)
-            #expect(try store.findingCounts().flagged == 2)
-            #expect(try store.findingCounts().explained == 3)
+            await #expect(try store.findingCounts().total == 6)
+            await #expect(try store.findingCounts().flagged == 2)
+            await #expect(try store.findingCounts().explained == 3)
             #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E3", "E4"])
             #expect(try store.unjournaledFindings(limit: 1).map(\.finding.access) == ["E3"])
-            #expect(try store.findings(accessIDs: ["E3"]).first?.finding.score == 0.9)
+            await #expect(try store.findings(accessIDs: ["E3"]).first?.finding.score == 0.9)
             // Plain rows read back with the event's ID, staff, time (its text) and register.
-            let plain = try #require(try store.findings(accessIDs: ["E1"]).first)
+            let plain = try await #require(try store.findings(accessIDs: ["E1"]).first)
             #expect(plain == f(1, flagged: false, plain: true))
             #expect(plain.finding.at.description == "2011-03-11T10:01:00+09:00" && plain.finding.register == "R0031877")
             #expect(plain.finding.isPlainlyExplained && plain.seq == seqOf["E1"])
@@ -244,47 +249,47 @@ struct PostgresReportAuditTests {
 
             // A plain access re-audited into a flagged one leaves the compact table (each access in one place).
             try store.saveFindings([f(2, flagged: true, score: 0.85)])
-            #expect(try store.findingCounts().total == 6)
-            #expect(try store.findings(accessIDs: ["E2"]).map(\.finding.flagged) == [true])
+            await #expect(try store.findingCounts().total == 6)
+            await #expect(try store.findings(accessIDs: ["E2"]).map(\.finding.flagged) == [true])
             // A resumed sweep does not bring an access with a full row back to the compact table.
             try store.saveSweepFindings([f(2, flagged: false, plain: true)])
-            #expect(try store.findingCounts().total == 6)
-            let e2 = try #require(try store.findings(accessIDs: ["E2"]).first)
+            await #expect(try store.findingCounts().total == 6)
+            let e2 = try await #require(try store.findings(accessIDs: ["E2"]).first)
             #expect(!e2.finding.flagged && e2.finding.isPlainlyExplained)
-            #expect(try all(store).map(\.finding.access) == ["E1", "E2", "E3", "E4", "E5", "E6"])
-            #expect(try all(store, FindingFilter(order: .score)).map(\.finding.access) == ["E3", "E4", "E5", "E1", "E2", "E6"])
-            #expect(try all(store, FindingFilter(order: .newest)).map(\.finding.access) == ["E6", "E5", "E4", "E3", "E2", "E1"])
+            await #expect(try all(store).map(\.finding.access) == ["E1", "E2", "E3", "E4", "E5", "E6"])
+            await #expect(try all(store, FindingFilter(order: .score)).map(\.finding.access) == ["E3", "E4", "E5", "E1", "E2", "E6"])
+            await #expect(try all(store, FindingFilter(order: .newest)).map(\.finding.access) == ["E6", "E5", "E4", "E3", "E2", "E1"])
             #expect(try await store.explainingCases(accessIDs: ["E1", "E2", "E3", "E6", "E9"]).keys.sorted() == ["E1", "E2", "E6"])
 
             // Checkpoint round trip.
-            #expect(try store.auditCheckpoint() == nil)
+            await #expect(try store.auditCheckpoint() == nil)
             let checkpoint = AuditCheckpoint(lastSeq: 5, lastCaseRow: 42, state: AuditState())
             try store.saveAuditCheckpoint(checkpoint)
-            #expect(try store.auditCheckpoint() == checkpoint)
+            await #expect(try store.auditCheckpoint() == checkpoint)
             let none = AuditCheckpoint(lastSeq: nil, lastCaseRow: 0, state: AuditState())
             try store.saveAuditCheckpoint(none)
-            #expect(try store.auditCheckpoint() == none)
+            await #expect(try store.auditCheckpoint() == none)
         }
     }
 
     @Test("forEachFinding holds no connection while its body runs: the body can use the store with a pool of one")
-    func forEachFindingReleasesTheConnection() throws {
-        try withTempDir { dir in
+    func forEachFindingReleasesTheConnection() async throws {
+        try await withTempDir { dir in
             try writeLines(dir + "/a.jsonl", [Sample.office, Sample.office2, Sample.staff, Sample.register, Sample.person]
                 + (1...20).map { Sample.access($0) })
             let store = try freshPostgresStore(maxConnections: 1)
-            _ = try Importer(store: store).run(files: [dir + "/a.jsonl"])
+            _ = try await Importer(store: store).run(files: [dir + "/a.jsonl"])
             var batch: [StoredFinding] = []
             for n in 1...20 {
-                let seq = try #require(try store.ledgerIndex(ofEvent: "E\(n)"))
+                let seq = try await #require(try store.ledgerIndex(ofEvent: "E\(n)"))
                 batch.append(finding(n, seq: seq, flagged: n % 3 == 0, score: n % 3 == 0 ? 0.9 : 0, plain: n % 3 != 0))
             }
             try store.saveSweepFindings(batch)
             var seen: [String] = []
-            try store.forEachFinding(FindingFilter(), pageSize: 6) { sf in
+            try await store.forEachFinding(FindingFilter(), pageSize: 6) { sf in
                 seen.append(sf.finding.access)
                 // Calls back into the store (a second checkout would wait forever if the page's were still held).
-                let again = try store.findings(accessIDs: [sf.finding.access])
+                let again = try StoreThreads.wait { try await store.findings(accessIDs: [sf.finding.access]) }
                 #expect(again.count == 1)
             }
             #expect(seen == (1...20).map { "E\($0)" })

@@ -173,17 +173,17 @@ private func accessLine(_ id: String, register: String = "R0000002", minute: Int
 
 /// Imports lines through the importer (as `akashi import` does) and checks that every line was taken.
 @discardableResult
-private func importLines(_ store: any AkashiStore, _ lines: [String], dir: String, name: String = "city.jsonl") throws
+private func importLines(_ store: any AkashiStore, _ lines: [String], dir: String, name: String = "city.jsonl") async throws
     -> ImportReport {
     let path = dir + "/" + name
     try writeLines(path, lines)
-    return try Importer(store: store).run(files: [path])
+    return try await Importer(store: store).run(files: [path])
 }
 
 /// A fresh store holding the whole city (reference records, then the four access events at ledger indexes 0…3).
-private func cityStore(_ factory: StoreFactory, _ dir: String) throws -> any ServerStore {
+private func cityStore(_ factory: StoreFactory, _ dir: String) async throws -> any ServerStore {
     let store = try factory.make(dir)
-    let report = try importLines(store, ContractCity.all, dir: dir)
+    let report = try await importLines(store, ContractCity.all, dir: dir)
     #expect(report.allTaken)
     #expect(report.imported == ContractCity.all.count)
     return store
@@ -200,28 +200,36 @@ private func merkleRoot(_ leaves: ArraySlice<LedgerHash>) -> LedgerHash {
 
 /// The ledger's tiles agree with its entries: the root a sequencer rebuilds from the store's tiles equals the root
 /// of the stored entries appended to a fresh tree (and the root computed directly from their leaf hashes).
-private func expectTilesAgree(_ store: any AkashiStore, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    let size = try store.ledgerSize()
-    let entries = try store.ledgerEntries(0..<size)
+private func expectTilesAgree(_ store: any AkashiStore, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let size = try await store.ledgerSize()
+    let entries = try await store.ledgerEntries(0..<size)
     #expect(UInt64(entries.count) == size, sourceLocation: sourceLocation)
     var fresh = try LedgerSequencer(size: 0, tiles: InMemoryTileStore())
     _ = try fresh.append(entries)
-    let fromTiles = try LedgerSequencer(size: size, tiles: StoreTileSource(store: store))
+    // The sequencer reads tiles synchronously: every tile of the tree, read through the store first.
+    let tiles = InMemoryTileStore()
+    var level = 0
+    while level < 8, size >> (8 * UInt64(level)) > 0 {
+        let count = ((size >> (8 * UInt64(level))) + 255) / 256
+        tiles.upsert(try await store.tiles(level: level, indexes: Array(0..<count)))
+        level += 1
+    }
+    let fromTiles = try LedgerSequencer(size: size, tiles: tiles)
     #expect(fromTiles.root == fresh.root, "root from the store's tiles at size \(size)", sourceLocation: sourceLocation)
     #expect(merkleRoot(MerkleHash.leaves(entries)[...]) == fresh.root, sourceLocation: sourceLocation)
 }
 
 /// Calls `body` again while the store says other writers kept it busy (``StoreError/Code/ledgerBusy``: "nothing was
 /// written, try again").
-private func retryingBusy<T>(_ body: () throws -> T) throws -> T {
+private func retryingBusy<T>(_ body: () async throws -> T) async throws -> T {
     for _ in 0..<200 {
         do {
-            return try body()
+            return try await body()
         } catch let e as StoreError where e.code == .ledgerBusy {
             continue
         }
     }
-    return try body()
+    return try await body()
 }
 
 // MARK: - The contract
@@ -235,7 +243,7 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func staffAndOffices(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             #expect(try await store.staffMember(id: "S0001") == staff(ContractCity.staff1))
             #expect(try await store.staffMember(id: "S0004") == staff(ContractCity.staff4))
             #expect(try await store.staffMember(id: "S9999") == nil)
@@ -266,7 +274,7 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func registersAndPersons(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             let r1 = try register(ContractCity.register1), r2 = try register(ContractCity.register2), r3 = try register(ContractCity.register3)
             #expect(try await store.register(id: "R0000001") == r1)
             #expect(try await store.register(id: "R9999999") == nil)
@@ -296,7 +304,7 @@ struct StoreContractTests {
     @Test("protections(person:) and selfReports(survey:) in staff order", arguments: StoreFactory.all)
     func protectionsAndSelfReports(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             let found = try await store.protections(person: "P0000001")
             #expect(found.count == 2)
             #expect(Set(found) == [try protection(ContractCity.protectionVIP), try protection(ContractCity.protectionDV)])
@@ -313,7 +321,7 @@ struct StoreContractTests {
     @Test("caseRecord(id:), cases(ids:), cases(person:registers:) each once in ID order", arguments: StoreFactory.all)
     func cases(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             let c1 = try kase(ContractCity.case1), c2 = try kase(ContractCity.case2), c3 = try kase(ContractCity.case3), c4 = try kase(ContractCity.case4)
             #expect(try await store.caseRecord(id: "C0003") == c3)
             // Kept as imported, with the offset it was written with.
@@ -342,7 +350,7 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func searchRegisters(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             let r3 = try register(ContractCity.register3)
             func ids(_ q: RegisterQuery, limit: Int = 50) async throws -> Set<String> {
                 Set(try await store.searchRegisters(q, limit: limit).map(\.id))
@@ -386,7 +394,7 @@ struct StoreContractTests {
     @Test("searchRegisters: an empty kana is unknown, never matched", arguments: StoreFactory.all)
     func searchEmptyKana(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             // R0000003's persons have kana "" (P0000003) and no kana (P0000004): no kana query may find it.
             #expect(try await store.searchRegisters(RegisterQuery(kana: ""), limit: 50).isEmpty)
             for q in ["なにわ", "い", "は", "%", "_", " い", "い "] {
@@ -407,7 +415,7 @@ struct StoreContractTests {
     @Test("searchRegisters: a field of blanks only is answered, never a database error", arguments: StoreFactory.all)
     func searchBlankFields(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             for q in [" ", "\u{3000}", " \u{3000} "] {
                 for query in [RegisterQuery(name: q), RegisterQuery(kana: q), RegisterQuery(birth: q), RegisterQuery(honseki: q)] {
                     // A query is answered (whatever blanks are taken to mean), never a database error.
@@ -422,7 +430,7 @@ struct StoreContractTests {
     @Test("long ID lists: in the order asked, each as often as asked, unknown left out", arguments: StoreFactory.all)
     func longIDLists(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try findingCity(factory, dir)
+            let store = try await findingCity(factory, dir)
             // More IDs than a statement can bind at once (SQLite 32,766; PostgreSQL 65,535).
             let n = 70_000
             func list(_ known: [String], unknown: String) -> [String] {
@@ -439,16 +447,16 @@ struct StoreContractTests {
             #expect(try await store.cases(person: nil, registers: list(["R0000002"], unknown: "RX"))
                 == [kase(ContractCity.case2), kase(ContractCity.case3)])
 
-            try store.saveFindings([Self.f1, Self.f2, Self.f3, Self.f4])
+            try await store.saveFindings([Self.f1, Self.f2, Self.f3, Self.f4])
             let ids = (0..<n).map { k in k == 50_000 ? "E0002" : k == 10 ? "E0004" : "EX\(k)" }
-            #expect(try store.findings(accessIDs: ids) == [Self.f2, Self.f4])
+            await #expect(try store.findings(accessIDs: ids) == [Self.f2, Self.f4])
         }
     }
 
     @Test("IDs are opaque: quotes, wildcards, backslashes and separators are plain characters", arguments: StoreFactory.all)
     func opaqueIDs(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             let rID = "R'\"%_\\ 1", pID = "P'%_\\ 1", cID = "C'%_\\ 1", sID = "S'%_\\ 1", eID = "E'%_\\ 1"
             let r = Register(id: rID, kind: .current, honseki: "大阪市北区天神橋'1%", office: "27127", head: pID,
                              members: [pID])
@@ -463,21 +471,21 @@ struct StoreContractTests {
                 let bytes = record.canonicalJSON
                 return IngestItem(record: record, canonical: bytes, raw: bytes[...], file: "opaque.jsonl", line: 1)
             }
-            #expect(try store.ingest([.register(r), .person(p), .staff(st), .case(c), .access(e)].map(ingestItem))
+            await #expect(try store.ingest([.register(r), .person(p), .staff(st), .case(c), .access(e)].map(ingestItem))
                 == [.inserted(ledgerIndex: nil), .inserted(ledgerIndex: nil), .inserted(ledgerIndex: nil),
                     .inserted(ledgerIndex: nil), .inserted(ledgerIndex: 4)])
-            #expect(try store.ingest([ingestItem(.register(r))]) == [.duplicate])
+            await #expect(try store.ingest([ingestItem(.register(r))]) == [.duplicate])
 
             #expect(try await store.register(id: rID) == r)
             #expect(try await store.person(id: pID) == p)
             #expect(try await store.staffMember(id: sID) == st)
             #expect(try await store.caseRecord(id: cID) == c)
-            #expect(try store.ledgerIndex(ofEvent: eID) == 4)
+            await #expect(try store.ledgerIndex(ofEvent: eID) == 4)
             #expect(try await store.registerIDs(member: pID) == [rID])
             #expect(try await store.cases(person: pID, registers: []) == [c])
             #expect(try await store.cases(person: nil, registers: [rID]) == [c])
             #expect(try await store.openCases(staff: sID, limit: 5) == [c])
-            #expect(try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 10).count == 0)
+            await #expect(try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 10).count == 0)
             // Wildcards are not wildcards.
             #expect(try await store.registers(ids: ["R%", "R_", "R'\"%_\\ _", "R'\"%_\\%"]).isEmpty)
             #expect(try await store.persons(ids: ["P%"]).isEmpty)
@@ -491,14 +499,14 @@ struct StoreContractTests {
             // Self-report identities: survey "2014|02" + staff "S1" and survey "2014" + staff "02|S1" are two answers.
             let a = SelfReport(survey: "2014|02", staff: "S1", declares: .none)
             let b = SelfReport(survey: "2014", staff: "02|S1", declares: .some)
-            #expect(try store.ingest([ingestItem(.selfReport(a)), ingestItem(.selfReport(b))])
+            await #expect(try store.ingest([ingestItem(.selfReport(a)), ingestItem(.selfReport(b))])
                 == [.inserted(ledgerIndex: nil), .inserted(ledgerIndex: nil)])
             #expect(try await store.selfReports(survey: "2014|02") == [a])
             #expect(try await store.selfReports(survey: "2014") == [b])
             // Protections are one per person, kind and start.
             let later = Protection(person: "P0000002", kind: .vip, from: date("2020-01-01"))
             let earlier = Protection(person: "P0000002", kind: .vip, from: date("2019-01-01"), to: date("2019-12-31"))
-            #expect(try store.ingest([ingestItem(.protection(later)), ingestItem(.protection(earlier))])
+            await #expect(try store.ingest([ingestItem(.protection(later)), ingestItem(.protection(earlier))])
                 == [.inserted(ledgerIndex: nil), .inserted(ledgerIndex: nil)])
             #expect(Set(try await store.protections(person: "P0000002")) == [later, earlier])
         }
@@ -508,8 +516,8 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func ingestAllOrNothing(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
-            let before = try store.stats()
+            let store = try await cityStore(factory, dir)
+            let before = try await store.stats()
             let huge = AccessEvent(id: "EBIG", at: ts("2012-05-01T09:00:00+09:00"), staff: "S0001", office: "27108",
                                    action: .search, record: .current, query: .object([("name", .string("浪花"))]),
                                    results: Array(repeating: "R0000002", count: 8_000))
@@ -517,24 +525,24 @@ struct StoreContractTests {
                                       raw: Record.access(huge).canonicalJSON[...], file: "big.jsonl", line: 3)
             #expect(hugeItem.canonical.count > EntryBundle.maxEntryLength)
             let newOffice = #"{"type":"office","code":"27113","name":"西淀川区役所"}"#
-            #expect(throws: (any Error).self) {
-                try store.ingest([item(newOffice), item(accessLine("E0005")), hugeItem])
+            await #expect(throws: (any Error).self) {
+                try await store.ingest([item(newOffice), item(accessLine("E0005")), hugeItem])
             }
-            #expect(try store.ledgerSize() == 4)
-            #expect(try store.ledgerIndex(ofEvent: "E0005") == nil)
+            await #expect(try store.ledgerSize() == 4)
+            await #expect(try store.ledgerIndex(ofEvent: "E0005") == nil)
             #expect(try await store.office(code: "27113") == nil)
-            #expect(try store.stats() == before)
-            try expectTilesAgree(store)
+            await #expect(try store.stats() == before)
+            try await expectTilesAgree(store)
             // The index was not used up.
-            #expect(try store.ingest([item(newOffice), item(accessLine("E0005"))])
+            await #expect(try store.ingest([item(newOffice), item(accessLine("E0005"))])
                 == [.inserted(ledgerIndex: nil), .inserted(ledgerIndex: 4)])
 
             var big = journal("JBIG")
             big.detail = .string(String(repeating: "x", count: 70_000))
-            #expect(throws: (any Error).self) { try store.appendJournal([journal("J1"), big]) }
-            #expect(try store.ledgerSize() == 5)
-            #expect(try store.appendJournal([journal("J1")]) == [5])
-            try expectTilesAgree(store)
+            await #expect(throws: (any Error).self) { try await store.appendJournal([journal("J1"), big]) }
+            await #expect(try store.ledgerSize() == 5)
+            await #expect(try store.appendJournal([journal("J1")]) == [5])
+            try await expectTilesAgree(store)
         }
     }
 
@@ -563,48 +571,48 @@ struct StoreContractTests {
     @Test("ingest: inserted with consecutive ledger indexes for events, nil for reference records; duplicate",
           arguments: StoreFactory.all)
     func ingestOutcomes(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try factory.make(dir)
-            #expect(try store.ledgerSize() == 0)
-            #expect(try store.ledgerEntries(0..<0).isEmpty)
+            await #expect(try store.ledgerSize() == 0)
+            await #expect(try store.ledgerEntries(0..<0).isEmpty)
 
             let refs = try ContractCity.reference.enumerated().map { try item($1, number: $0 + 1) }
-            #expect(try store.ingest(refs) == Array(repeating: IngestOutcome.inserted(ledgerIndex: nil), count: refs.count))
-            #expect(try store.ledgerSize() == 0)
+            await #expect(try store.ingest(refs) == Array(repeating: IngestOutcome.inserted(ledgerIndex: nil), count: refs.count))
+            await #expect(try store.ledgerSize() == 0)
 
-            #expect(try store.ingest([item(ContractCity.access1), item(ContractCity.access2)])
+            await #expect(try store.ingest([item(ContractCity.access1), item(ContractCity.access2)])
                 == [.inserted(ledgerIndex: 0), .inserted(ledgerIndex: 1)])
-            #expect(try store.appendJournal([journal("J1")]) == [2])
+            await #expect(try store.appendJournal([journal("J1")]) == [2])
             // Indexes go on from the current ledger size (journal entries included); a duplicate takes none.
-            #expect(try store.ingest([item(ContractCity.access3), item(ContractCity.access1), item(ContractCity.access4)])
+            await #expect(try store.ingest([item(ContractCity.access3), item(ContractCity.access1), item(ContractCity.access4)])
                 == [.inserted(ledgerIndex: 3), .duplicate, .inserted(ledgerIndex: 4)])
             // A reference record and an event in one batch.
             let newOffice = #"{"type":"office","code":"27113","name":"西淀川区役所"}"#
-            #expect(try store.ingest([item(newOffice), item(accessLine("E0005"))])
+            await #expect(try store.ingest([item(newOffice), item(accessLine("E0005"))])
                 == [.inserted(ledgerIndex: nil), .inserted(ledgerIndex: 5)])
-            #expect(try store.ledgerSize() == 6)
+            await #expect(try store.ledgerSize() == 6)
 
             // The same content again is a duplicate, however the line was spelled (the canonical JSON is compared).
             let respelled = #"{ "municipality":"27100", "name":"大正区役所", "code":"27108", "type":"office" }"#
-            #expect(try store.ingest([item(respelled), item(ContractCity.person3), item(ContractCity.selfReport1), item(ContractCity.protectionDV)])
+            await #expect(try store.ingest([item(respelled), item(ContractCity.person3), item(ContractCity.selfReport1), item(ContractCity.protectionDV)])
                 == [.duplicate, .duplicate, .duplicate, .duplicate])
             let respelledAccess = #"{"record":"current","register":"R0000002","action":"view","case":"C0003","terminal":"T27108-01","office":"27108","staff":"S0001","at":"2011-03-11T10:05:00+09:00","id":"E0001","type":"access","outcome":"ok"}"#
-            #expect(try store.ingest([item(respelledAccess)]) == [.duplicate])
-            #expect(try store.ingest([]).isEmpty)
-            #expect(try store.ledgerSize() == 6)
+            await #expect(try store.ingest([item(respelledAccess)]) == [.duplicate])
+            await #expect(try store.ingest([]).isEmpty)
+            await #expect(try store.ledgerSize() == 6)
 
             // The ledger holds exactly the canonical bytes, in index order.
             let expected = try [canonical(ContractCity.access1), canonical(ContractCity.access2), journal("J1").canonicalJSON,
                                 canonical(ContractCity.access3), canonical(ContractCity.access4), canonical(accessLine("E0005"))]
-            #expect(try store.ledgerEntries(0..<6) == expected)
-            #expect(try store.ledgerEntries(2..<4) == Array(expected[2..<4]))
-            #expect(try store.ledgerEntries(6..<6).isEmpty)
+            await #expect(try store.ledgerEntries(0..<6) == expected)
+            await #expect(try store.ledgerEntries(2..<4) == Array(expected[2..<4]))
+            await #expect(try store.ledgerEntries(6..<6).isEmpty)
 
-            #expect(try store.ledgerIndex(ofEvent: "E0001") == 0)
-            #expect(try store.ledgerIndex(ofEvent: "E0004") == 4)
-            #expect(try store.ledgerIndex(ofEvent: "E0005") == 5)
-            #expect(try store.ledgerIndex(ofEvent: "E9999") == nil)
-            try expectTilesAgree(store)
+            await #expect(try store.ledgerIndex(ofEvent: "E0001") == 0)
+            await #expect(try store.ledgerIndex(ofEvent: "E0004") == 4)
+            await #expect(try store.ledgerIndex(ofEvent: "E0005") == 5)
+            await #expect(try store.ledgerIndex(ofEvent: "E9999") == nil)
+            try await expectTilesAgree(store)
         }
     }
 
@@ -612,16 +620,16 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func ingestConflicts(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
-            let statsBefore = try store.stats()
-            let entriesBefore = try store.ledgerEntries(0..<4)
+            let store = try await cityStore(factory, dir)
+            let statsBefore = try await store.stats()
+            let entriesBefore = try await store.ledgerEntries(0..<4)
 
             // An access event with other content: refused, never overwritten.
             let otherAccess2 = #"{"type":"access","id":"E0002","at":"2011-03-11T10:06:00+09:00","staff":"S0003","office":"27108","action":"print","record":"fuhyo","register":"R0000002"}"#
-            #expect(try store.ingest([item(otherAccess2)]) == [.conflict])
-            #expect(try store.ledgerSize() == 4)
-            #expect(try store.ledgerEntries(1..<2) == [canonical(ContractCity.access2)])
-            #expect(try store.ledgerIndex(ofEvent: "E0002") == 1)
+            await #expect(try store.ingest([item(otherAccess2)]) == [.conflict])
+            await #expect(try store.ledgerSize() == 4)
+            await #expect(try store.ledgerEntries(1..<2) == [canonical(ContractCity.access2)])
+            await #expect(try store.ledgerIndex(ofEvent: "E0002") == 1)
 
             // Reference records of each type with other content.
             let otherOffice = #"{"type":"office","code":"27108","name":"大正区役所（旧庁舎）","municipality":"27100"}"#
@@ -632,7 +640,7 @@ struct StoreContractTests {
             let otherCase = #"{"type":"case","id":"C0004","office":"27108","kind":"other","received":"2011-03-10T09:00:00+09:00","status":"withdrawn","staff":["S0003"],"registers":["R0000001"]}"#
             let otherSelfReport = #"{"type":"self_report","survey":"2014-02","staff":"S0003","declares":"some"}"#
             let others = [otherOffice, otherStaff, otherRegister, otherPerson, otherProtection, otherCase, otherSelfReport]
-            #expect(try store.ingest(others.map { try item($0) })
+            await #expect(try store.ingest(others.map { try item($0) })
                 == Array(repeating: IngestOutcome.conflict, count: others.count))
 
             #expect(try await store.office(code: "27108") == office(ContractCity.officeTaisho))
@@ -646,8 +654,8 @@ struct StoreContractTests {
                 == [selfReport(ContractCity.selfReport1), selfReport(ContractCity.selfReport3)])
 
             // Nothing was added.
-            #expect(try store.stats() == statsBefore)
-            #expect(try store.ledgerEntries(0..<4) == entriesBefore)
+            await #expect(try store.stats() == statsBefore)
+            await #expect(try store.ledgerEntries(0..<4) == entriesBefore)
         }
     }
 
@@ -660,31 +668,31 @@ struct StoreContractTests {
             let bOther = accessLine("E0011", minute: 3)
             let newOffice = #"{"type":"office","code":"27113","name":"西淀川区役所"}"#
             let newOfficeOther = #"{"type":"office","code":"27113","name":"西淀川区役所別館"}"#
-            #expect(try store.ingest([item(a), item(a), item(b), item(bOther), item(newOffice), item(newOfficeOther), item(newOffice)])
+            await #expect(try store.ingest([item(a), item(a), item(b), item(bOther), item(newOffice), item(newOfficeOther), item(newOffice)])
                 == [.inserted(ledgerIndex: 0), .duplicate, .inserted(ledgerIndex: 1), .conflict,
                     .inserted(ledgerIndex: nil), .conflict, .duplicate])
-            #expect(try store.ledgerEntries(0..<2) == [canonical(a), canonical(b)])
+            await #expect(try store.ledgerEntries(0..<2) == [canonical(a), canonical(b)])
             #expect(try await store.office(code: "27113") == office(newOffice))
-            #expect(try store.stats().offices == 1)
-            #expect(try store.stats().access == 2)
+            await #expect(try store.stats().offices == 1)
+            await #expect(try store.stats().access == 2)
         }
     }
 
     @Test("stats() counts per record type; forEachRecord: events in ledger order", arguments: StoreFactory.all)
     func statsAndForEachRecord(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try factory.make(dir)
-            #expect(try store.stats() == StoreStats())
-            #expect(try store.stats().ledgerSize == 0)
-            try importLines(store, ContractCity.all, dir: dir)
-            try store.appendJournal([journal("J1"), journal("J2")])
+            await #expect(try store.stats() == StoreStats())
+            await #expect(try store.stats().ledgerSize == 0)
+            try await importLines(store, ContractCity.all, dir: dir)
+            try await store.appendJournal([journal("J1"), journal("J2")])
             // Ledger order (E0006, then E0005) is neither ID nor time order here.
-            _ = try store.ingest([item(accessLine("E0006", minute: 30)), item(accessLine("E0005", minute: 10))])
+            _ = try await store.ingest([item(accessLine("E0006", minute: 30)), item(accessLine("E0005", minute: 10))])
             // One bad line: rejected and quarantined by the importer.
-            let report = try importLines(store, [#"{"type":"access","id":"E0007"}"#], dir: dir, name: "bad.jsonl")
+            let report = try await importLines(store, [#"{"type":"access","id":"E0007"}"#], dir: dir, name: "bad.jsonl")
             #expect(report.rejected == 1)
 
-            let s = try store.stats()
+            let s = try await store.stats()
             #expect(s.offices == 3)
             #expect(s.staff == 4)
             #expect(s.registers == 3)
@@ -695,87 +703,87 @@ struct StoreContractTests {
             #expect(s.selfReports == 3)
             #expect(s.quarantined == 1)
             #expect(s.ledgerSize == 8)
-            #expect(try store.ledgerSize() == 8)
+            await #expect(try store.ledgerSize() == 8)
 
             var accesses: [[UInt8]] = []
-            try store.forEachRecord(.access) { accesses.append($0) }
+            try await store.forEachRecord(.access) { accesses.append($0) }
             #expect(accesses
                 == (try (ContractCity.accesses + [accessLine("E0006", minute: 30), accessLine("E0005", minute: 10)]).map(canonical)))
 
-            func all(_ type: RecordType) throws -> Set<[UInt8]> {
+            func all(_ type: RecordType) async throws -> Set<[UInt8]> {
                 var out: [[UInt8]] = []
-                try store.forEachRecord(type) { out.append($0) }
+                try await store.forEachRecord(type) { out.append($0) }
                 #expect(out.count == Set(out).count, "\(type.rawValue) records each once")
                 return Set(out)
             }
-            #expect(try all(.office) == Set(try ContractCity.offices.map(canonical)))
-            #expect(try all(.staff) == Set(try ContractCity.staff.map(canonical)))
-            #expect(try all(.register) == Set(try ContractCity.registers.map(canonical)))
-            #expect(try all(.person) == Set(try ContractCity.persons.map(canonical)))
-            #expect(try all(.protection) == Set(try ContractCity.protections.map(canonical)))
-            #expect(try all(.case) == Set(try ContractCity.cases.map(canonical)))
-            #expect(try all(.self_report) == Set(try ContractCity.selfReports.map(canonical)))
+            await #expect(try all(.office) == Set(try ContractCity.offices.map(canonical)))
+            await #expect(try all(.staff) == Set(try ContractCity.staff.map(canonical)))
+            await #expect(try all(.register) == Set(try ContractCity.registers.map(canonical)))
+            await #expect(try all(.person) == Set(try ContractCity.persons.map(canonical)))
+            await #expect(try all(.protection) == Set(try ContractCity.protections.map(canonical)))
+            await #expect(try all(.case) == Set(try ContractCity.cases.map(canonical)))
+            await #expect(try all(.self_report) == Set(try ContractCity.selfReports.map(canonical)))
         }
     }
 
     @Test("quarantine: returns how many were new; the same line and reason is not kept twice",
           arguments: StoreFactory.all)
     func quarantine(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try factory.make(dir)
             #expect(!store.quarantineLocation.isEmpty)
             let q1 = QuarantineItem(file: "a.jsonl", line: 1, reason: "not valid JSON", raw: Array("{".utf8))
             let q2 = QuarantineItem(file: "a.jsonl", line: 2, reason: "not valid JSON", raw: Array("{{".utf8))
             let q1Other = QuarantineItem(file: "a.jsonl", line: 1, reason: "field \"type\": missing", raw: Array("{".utf8))
             let q3 = QuarantineItem(file: "b.jsonl", line: 7, reason: "unknown type \"x\"", raw: Array(#"{"type":"x"}"#.utf8))
-            #expect(try store.quarantine([]) == 0)
-            #expect(try store.quarantine([q1, q2]) == 2)
-            #expect(try store.stats().quarantined == 2)
-            #expect(try store.quarantine([q1]) == 0)
-            #expect(try store.quarantine([q2, q1Other]) == 1)
-            #expect(try store.quarantine([q3, q3]) == 1)
+            #expect(try await store.quarantine([]) == 0)
+            #expect(try await store.quarantine([q1, q2]) == 2)
+            #expect(try await store.stats().quarantined == 2)
+            #expect(try await store.quarantine([q1]) == 0)
+            #expect(try await store.quarantine([q2, q1Other]) == 1)
+            #expect(try await store.quarantine([q3, q3]) == 1)
             // A rejected line is kept verbatim, even when it is not UTF-8 or holds a NUL byte.
             let binary = QuarantineItem(file: "c.jsonl.gz", line: 3, reason: "not valid UTF-8", raw: [0xFF, 0xFE, 0x00, 0x7B, 0xC3])
-            #expect(try store.quarantine([binary]) == 1)
-            #expect(try store.quarantine([binary]) == 0)
-            #expect(try store.stats().quarantined == 5)
-            #expect(try store.ledgerSize() == 0)
+            #expect(try await store.quarantine([binary]) == 1)
+            #expect(try await store.quarantine([binary]) == 0)
+            #expect(try await store.stats().quarantined == 5)
+            #expect(try await store.ledgerSize() == 0)
         }
     }
 
     @Test("danglingReferences: an access naming an unknown register, until the register arrives",
           arguments: StoreFactory.all)
     func danglingReferences(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
-            let store = try cityStore(factory, dir)
-            var d = try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 10)
+        try await withTempDir { dir in
+            let store = try await cityStore(factory, dir)
+            var d = try await store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 10)
             #expect(d.count == 0)
             #expect(d.examples.isEmpty)
 
             // Two events naming an unknown register, at ledger indexes 4 and 5.
-            #expect(try store.ingest([item(accessLine("E0101", register: "R9999999")),
+            await #expect(try store.ingest([item(accessLine("E0101", register: "R9999999")),
                                       item(accessLine("E0102", register: "R9999999", minute: 1))])
                 == [.inserted(ledgerIndex: 4), .inserted(ledgerIndex: 5)])
-            d = try store.danglingReferences(fromLedgerIndex: 4, referenceRecords: false, limit: 10)
+            d = try await store.danglingReferences(fromLedgerIndex: 4, referenceRecords: false, limit: 10)
             #expect(d.count == 2)
             #expect(d.examples.count == 2)
             #expect(d.examples.contains(DanglingReference(from: "access E0101", field: "register", id: "R9999999")))
             #expect(d.examples.contains(DanglingReference(from: "access E0102", field: "register", id: "R9999999")))
             // The count is all of them; the examples at most `limit`.
-            d = try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 1)
+            d = try await store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 1)
             #expect(d.count == 2)
             #expect(d.examples.count == 1)
             // Only from events at or after the index asked.
-            d = try store.danglingReferences(fromLedgerIndex: 5, referenceRecords: false, limit: 10)
+            d = try await store.danglingReferences(fromLedgerIndex: 5, referenceRecords: false, limit: 10)
             #expect(d.count == 1)
             #expect(d.examples == [DanglingReference(from: "access E0102", field: "register", id: "R9999999")])
-            #expect(try store.danglingReferences(fromLedgerIndex: 6, referenceRecords: false, limit: 10).count == 0)
+            await #expect(try store.danglingReferences(fromLedgerIndex: 6, referenceRecords: false, limit: 10).count == 0)
 
             // A reference record naming an unknown register counts only with `referenceRecords`.
             let orphanCase = #"{"type":"case","id":"C0901","office":"27108","kind":"other","received":"2012-01-01T09:00:00+09:00","staff":["S0001"],"registers":["R8888888"]}"#
-            #expect(try store.ingest([item(orphanCase)]) == [.inserted(ledgerIndex: nil)])
-            #expect(try store.danglingReferences(fromLedgerIndex: 6, referenceRecords: false, limit: 10).count == 0)
-            d = try store.danglingReferences(fromLedgerIndex: 6, referenceRecords: true, limit: 10)
+            await #expect(try store.ingest([item(orphanCase)]) == [.inserted(ledgerIndex: nil)])
+            await #expect(try store.danglingReferences(fromLedgerIndex: 6, referenceRecords: false, limit: 10).count == 0)
+            d = try await store.danglingReferences(fromLedgerIndex: 6, referenceRecords: true, limit: 10)
             #expect(d.count == 1)
             #expect(d.examples.map(\.id) == ["R8888888"])
             #expect(d.examples.map(\.from) == ["case C0901"])
@@ -783,8 +791,8 @@ struct StoreContractTests {
             // The references resolve when the records arrive.
             let r9 = #"{"type":"register","id":"R9999999","kind":"current","honseki":"大阪市北区梅田一丁目","office":"27127"}"#
             let r8 = #"{"type":"register","id":"R8888888","kind":"current","honseki":"大阪市北区梅田二丁目","office":"27127"}"#
-            _ = try store.ingest([item(r9), item(r8)])
-            #expect(try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 10).count == 0)
+            _ = try await store.ingest([item(r9), item(r8)])
+            await #expect(try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 10).count == 0)
         }
     }
 
@@ -793,94 +801,94 @@ struct StoreContractTests {
     @Test("appendJournal: consecutive indexes after the ingested events; the entries are the events' canonical JSON",
           arguments: StoreFactory.all)
     func appendJournal(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
-            let store = try cityStore(factory, dir)
-            #expect(try store.appendJournal([journal("J1"), journal("J2"), journal("J3")]) == [4, 5, 6])
-            #expect(try store.appendJournal([]).isEmpty)
-            #expect(try store.ingest([item(accessLine("E0005"))]) == [.inserted(ledgerIndex: 7)])
-            #expect(try store.appendJournal([journal("J4")]) == [8])
-            #expect(try store.ledgerSize() == 9)
-            #expect(try store.ledgerEntries(4..<9) == [journal("J1").canonicalJSON, journal("J2").canonicalJSON,
+        try await withTempDir { dir in
+            let store = try await cityStore(factory, dir)
+            await #expect(try store.appendJournal([journal("J1"), journal("J2"), journal("J3")]) == [4, 5, 6])
+            await #expect(try store.appendJournal([]).isEmpty)
+            await #expect(try store.ingest([item(accessLine("E0005"))]) == [.inserted(ledgerIndex: 7)])
+            await #expect(try store.appendJournal([journal("J4")]) == [8])
+            await #expect(try store.ledgerSize() == 9)
+            await #expect(try store.ledgerEntries(4..<9) == [journal("J1").canonicalJSON, journal("J2").canonicalJSON,
                                                        journal("J3").canonicalJSON, try canonical(accessLine("E0005")),
                                                        journal("J4").canonicalJSON])
             // Journal events are not access records.
             var accesses = 0
-            try store.forEachRecord(.access) { _ in accesses += 1 }
+            try await store.forEachRecord(.access) { _ in accesses += 1 }
             #expect(accesses == 5)
-            #expect(try store.stats().access == 5)
-            try expectTilesAgree(store)
+            await #expect(try store.stats().access == 5)
+            try await expectTilesAgree(store)
         }
     }
 
     @Test("the tiles agree with the entries, across full level-0 tiles and after a reopen", arguments: StoreFactory.all)
     func tilesAgreeWithEntries(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try factory.make(dir)
-            try expectTilesAgree(store)
+            try await expectTilesAgree(store)
             var expected: [[UInt8]] = []
             // Batches that end short of, exactly on and past tile boundaries (256, 512).
             for (k, n) in [1, 99, 150, 6, 7, 249, 10].enumerated() {
                 let events = (0..<n).map { journal("J\(k)-\($0)", minute: $0) }
                 let first = UInt64(expected.count)
-                #expect(try store.appendJournal(events) == Array(first..<(first + UInt64(n))))
+                await #expect(try store.appendJournal(events) == Array(first..<(first + UInt64(n))))
                 expected += events.map(\.canonicalJSON)
-                try expectTilesAgree(store)
+                try await expectTilesAgree(store)
             }
             // Events through ingest too.
             let lines = (0..<20).map { accessLine("EX-\($0)", minute: $0) }
-            let outcomes = try store.ingest(lines.map { try item($0) })
+            let outcomes = try await store.ingest(lines.map { try item($0) })
             #expect(outcomes == (0..<20).map { IngestOutcome.inserted(ledgerIndex: UInt64(expected.count + $0)) })
             expected += try lines.map(canonical)
-            try expectTilesAgree(store)
-            #expect(try store.ledgerSize() == 542)
-            #expect(try store.ledgerEntries(0..<542) == expected)
+            try await expectTilesAgree(store)
+            await #expect(try store.ledgerSize() == 542)
+            await #expect(try store.ledgerEntries(0..<542) == expected)
 
             // Level-0 tiles hold the leaf hashes of the entries.
             let leaves = MerkleHash.leaves(expected)
-            func hashes(_ r: Range<Int>) -> [UInt8] { leaves[r].flatMap(\.bytes) }
-            let t0 = try #require(try store.tile(level: 0, index: 0))
+            func hashes(_ r: Range<Int>) async -> [UInt8] { leaves[r].flatMap(\.bytes) }
+            let t0 = try await #require(try store.tile(level: 0, index: 0))
             #expect(t0.level == 0 && t0.index == 0 && t0.isFull)
-            #expect(t0.hashes == hashes(0..<256))
-            #expect(try store.tile(level: 0, index: 1)?.hashes == hashes(256..<512))
-            #expect(try store.tile(level: 0, index: 2)?.hashes == hashes(512..<542))
-            #expect(try store.tile(level: 0, index: 3) == nil)
+            await #expect(t0.hashes == hashes(0..<256))
+            await #expect(try store.tile(level: 0, index: 1)?.hashes == hashes(256..<512))
+            await #expect(try store.tile(level: 0, index: 2)?.hashes == hashes(512..<542))
+            await #expect(try store.tile(level: 0, index: 3) == nil)
             // A level-1 hash is the root of a full level-0 tile.
-            let t1 = try #require(try store.tile(level: 1, index: 0))
+            let t1 = try await #require(try store.tile(level: 1, index: 0))
             #expect(t1.width == 2)
             #expect(t1.hash(at: 0) == merkleRoot(leaves[0..<256]))
             #expect(t1.hash(at: 1) == merkleRoot(leaves[256..<512]))
             // Missing tiles are left out.
-            let some = try store.tiles(level: 0, indexes: [2, 7, 0])
+            let some = try await store.tiles(level: 0, indexes: [2, 7, 0])
             #expect(Set(some.map(\.index)) == [0, 2])
-            #expect(some.first { $0.index == 2 }?.hashes == hashes(512..<542))
+            await #expect(some.first { $0.index == 2 }?.hashes == hashes(512..<542))
 
             // Every stored tile, ordered by level then index, as `tile(level:index:)` reads it.
             var stored: [Tile] = []
-            try store.forEachTile { stored.append($0) }
+            try await store.forEachTile { stored.append($0) }
             let keys = stored.map { [UInt64($0.level), $0.index] }
             #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) })
             #expect(Set(keys).count == keys.count)
             #expect(keys.contains([0, 0]) && keys.contains([0, 1]) && keys.contains([1, 0]))
-            for t in stored { #expect(try store.tile(level: t.level, index: t.index) == t) }
-            #expect(try store.integrityProblems().isEmpty)
+            for t in stored { await #expect(try store.tile(level: t.level, index: t.index) == t) }
+            await #expect(try store.integrityProblems().isEmpty)
 
             // Another handle sees the same ledger and extends it.
             let again = try factory.reopen(dir)
-            #expect(try again.ledgerSize() == 542)
-            #expect(try again.ledgerEntries(0..<542) == expected)
-            try expectTilesAgree(again)
-            #expect(try again.appendJournal([journal("K1"), journal("K2")]) == [542, 543])
-            try expectTilesAgree(again)
-            try expectTilesAgree(store)
-            #expect(try store.appendJournal([journal("K3")]) == [544])
-            try expectTilesAgree(again)
+            await #expect(try again.ledgerSize() == 542)
+            await #expect(try again.ledgerEntries(0..<542) == expected)
+            try await expectTilesAgree(again)
+            await #expect(try again.appendJournal([journal("K1"), journal("K2")]) == [542, 543])
+            try await expectTilesAgree(again)
+            try await expectTilesAgree(store)
+            await #expect(try store.appendJournal([journal("K3")]) == [544])
+            try await expectTilesAgree(again)
         }
     }
 
     @Test("two handles appending alternately: no index twice, every entry exactly once, tiles agree",
           arguments: StoreFactory.all)
     func twoHandlesAlternately(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let a = try factory.make(dir)
             let b = try factory.reopen(dir)
             var expected: [[UInt8]] = []
@@ -891,7 +899,7 @@ struct StoreContractTests {
                 if round % 3 == 2 {
                     // Some rounds ingest access events instead.
                     let lines = (0..<n).map { accessLine("E\(round)-\($0)", minute: $0) }
-                    let out = try handle.ingest(lines.map { try item($0) })
+                    let out = try await handle.ingest(lines.map { try item($0) })
                     let got = out.compactMap { o -> UInt64? in
                         if case let .inserted(ledgerIndex: i?) = o { return i }
                         return nil
@@ -901,7 +909,7 @@ struct StoreContractTests {
                     expected += try lines.map(canonical)
                 } else {
                     let events = (0..<n).map { journal("T\(round)-\($0)", minute: $0) }
-                    let got = try handle.appendJournal(events)
+                    let got = try await handle.appendJournal(events)
                     #expect(got == Array(UInt64(expected.count)..<UInt64(expected.count + n)))
                     indexes += got
                     expected += events.map(\.canonicalJSON)
@@ -909,12 +917,12 @@ struct StoreContractTests {
             }
             let size = UInt64(expected.count)
             #expect(indexes == Array(0..<size))
-            #expect(try a.ledgerSize() == size)
-            #expect(try b.ledgerSize() == size)
-            #expect(try a.ledgerEntries(0..<size) == expected)
-            #expect(try b.ledgerEntries(0..<size) == expected)
-            try expectTilesAgree(a)
-            try expectTilesAgree(b)
+            await #expect(try a.ledgerSize() == size)
+            await #expect(try b.ledgerSize() == size)
+            await #expect(try a.ledgerEntries(0..<size) == expected)
+            await #expect(try b.ledgerEntries(0..<size) == expected)
+            try await expectTilesAgree(a)
+            try await expectTilesAgree(b)
         }
     }
 
@@ -931,7 +939,7 @@ struct StoreContractTests {
                         var mine: [(UInt64, [UInt8])] = []
                         for round in 0..<rounds {
                             let events = (0..<perBatch).map { journal("\(name)\(round)-\($0)", minute: $0) }
-                            let got = try retryingBusy { try handle.appendJournal(events) }
+                            let got = try await retryingBusy { try await handle.appendJournal(events) }
                             #expect(got.count == perBatch)
                             // One call's entries are consecutive.
                             if let f = got.first { #expect(got == Array(f..<(f + UInt64(perBatch)))) }
@@ -947,53 +955,53 @@ struct StoreContractTests {
             let size = UInt64(2 * rounds * perBatch)
             #expect(Set(results.map(\.0)) == Set(0..<size))
             #expect(results.count == Int(size))
-            #expect(try a.ledgerSize() == size)
-            #expect(try b.ledgerSize() == size)
-            let entries = try a.ledgerEntries(0..<size)
-            #expect(try b.ledgerEntries(0..<size) == entries)
+            await #expect(try a.ledgerSize() == size)
+            await #expect(try b.ledgerSize() == size)
+            let entries = try await a.ledgerEntries(0..<size)
+            await #expect(try b.ledgerEntries(0..<size) == entries)
             for (index, entry) in results {
                 #expect(entries[Int(index)] == entry, "entry at ledger index \(index)")
             }
             #expect(Set(entries).count == entries.count)
-            try expectTilesAgree(a)
-            try expectTilesAgree(b)
+            try await expectTilesAgree(a)
+            try await expectTilesAgree(b)
         }
     }
 
     @Test("checkpoints: latestCheckpoint, checkpoints() oldest first, the same size kept once; verifier key",
           arguments: StoreFactory.all)
     func checkpoints(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try factory.make(dir)
-            #expect(try store.latestCheckpoint() == nil)
-            #expect(try store.checkpoints().isEmpty)
-            #expect(try store.recordedVerifierKey() == nil)
+            await #expect(try store.latestCheckpoint() == nil)
+            await #expect(try store.checkpoints().isEmpty)
+            await #expect(try store.recordedVerifierKey() == nil)
 
-            func checkpoint(_ size: UInt64, _ tag: String) -> StoredCheckpoint {
+            func checkpoint(_ size: UInt64, _ tag: String) async -> StoredCheckpoint {
                 let root = MerkleHash.leaf(Array("root \(size)".utf8))
                 return StoredCheckpoint(size: size, root: root,
                                         note: "ledger.example/akashi\n\(size)\n\(root.base64)\n\n— ledger.example/akashi \(tag)\n")
             }
-            let c1 = checkpoint(1, "c1"), c3 = checkpoint(3, "c3"), c7 = checkpoint(7, "c7")
-            try store.saveCheckpoint(c1)
-            #expect(try store.latestCheckpoint() == c1)
-            try store.saveCheckpoint(c3)
-            try store.saveCheckpoint(c7)
-            #expect(try store.latestCheckpoint() == c7)
-            #expect(try store.checkpoints() == [c1, c3, c7])
+            let c1 = await checkpoint(1, "c1"), c3 = await checkpoint(3, "c3"), c7 = await checkpoint(7, "c7")
+            try await store.saveCheckpoint(c1)
+            await #expect(try store.latestCheckpoint() == c1)
+            try await store.saveCheckpoint(c3)
+            try await store.saveCheckpoint(c7)
+            await #expect(try store.latestCheckpoint() == c7)
+            await #expect(try store.checkpoints() == [c1, c3, c7])
             // Append-only: a second checkpoint of a stored size does not replace the first (it may be refused).
-            try? store.saveCheckpoint(checkpoint(3, "other signature"))
-            #expect(try store.checkpoints() == [c1, c3, c7])
-            #expect(try store.latestCheckpoint() == c7)
+            try? await store.saveCheckpoint(checkpoint(3, "other signature"))
+            await #expect(try store.checkpoints() == [c1, c3, c7])
+            await #expect(try store.latestCheckpoint() == c7)
 
             let key = "ledger.example/akashi+0a1b2c3d+AXc0S2V5YmFzZTY0K3dpdGgvcGx1cz0="
-            try store.recordVerifierKey(key)
-            #expect(try store.recordedVerifierKey() == key)
+            try await store.recordVerifierKey(key)
+            await #expect(try store.recordedVerifierKey() == key)
 
             let again = try factory.reopen(dir)
-            #expect(try again.checkpoints() == [c1, c3, c7])
-            #expect(try again.latestCheckpoint() == c7)
-            #expect(try again.recordedVerifierKey() == key)
+            await #expect(try again.checkpoints() == [c1, c3, c7])
+            await #expect(try again.latestCheckpoint() == c7)
+            await #expect(try again.recordedVerifierKey() == key)
         }
     }
 
@@ -1035,7 +1043,7 @@ struct StoreContractTests {
             #expect(try await again.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash2))
             #expect(try await again.account(staff: "S0002")
                 == WorkspaceAccount(staff: "S0002", passwordHash: hash1, failures: 1))
-            #expect(try store.ledgerSize() == 0)
+            await #expect(try store.ledgerSize() == 0)
         }
     }
 
@@ -1133,7 +1141,7 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func caseState(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             #expect(try await store.caseDetails(caseID: "C0001") == nil)
             let json = #"{"requesterName":"浪花 花子","purpose":"年金手続き"}"#
             try await store.saveCaseDetails(caseID: "C0001", json: json)
@@ -1143,7 +1151,7 @@ struct StoreContractTests {
             // S0001's open cases by the instant received: C0002 (09:00 UTC on the 12th), C0005 (17:30 JST = 08:30 UTC on
             // the 12th), C0001 (11:00 JST on the 11th) — not the order of the IDs, nor of the timestamps' text.
             let case5 = #"{"type":"case","id":"C0005","office":"27108","kind":"certificate.fuhyo","requester":"family","received":"2011-03-12T17:30:00+09:00","status":"open","staff":["S0003","S0001"],"registers":["R0000003"]}"#
-            #expect(try store.ingest([item(case5)]) == [.inserted(ledgerIndex: nil)])
+            await #expect(try store.ingest([item(case5)]) == [.inserted(ledgerIndex: nil)])
             let c1 = try kase(ContractCity.case1), c2 = try kase(ContractCity.case2), c5 = try kase(case5)
             #expect(try await store.openCases(staff: "S0001", limit: 10) == [c2, c5, c1])
             #expect(try await store.openCases(staff: "S0001", limit: 2) == [c2, c5])
@@ -1162,7 +1170,7 @@ struct StoreContractTests {
             #expect(try await store.openCases(staff: "S0001", limit: 10) == [c2, c5])
             #expect(try await store.openCases(staff: "S0002", limit: 10).isEmpty)
             // Not the ledger.
-            #expect(try store.ledgerSize() == 4)
+            await #expect(try store.ledgerSize() == 4)
             #expect(try await factory.reopen(dir).caseRecord(id: "C0001") == closed)
         }
     }
@@ -1540,13 +1548,13 @@ struct StoreContractTests {
     // MARK: FindingStore
 
     /// A store with the city and one journal entry first, so that the accesses E0001…E0004 are at ledger indexes 1…4.
-    private func findingCity(_ factory: StoreFactory, _ dir: String) throws -> any ServerStore {
+    private func findingCity(_ factory: StoreFactory, _ dir: String) async throws -> any ServerStore {
         let store = try factory.make(dir)
-        try store.appendJournal([journal("J0")])
-        let report = try importLines(store, ContractCity.all, dir: dir)
+        try await store.appendJournal([journal("J0")])
+        let report = try await importLines(store, ContractCity.all, dir: dir)
         #expect(report.allTaken)
         for (k, id) in ["E0001", "E0002", "E0003", "E0004"].enumerated() {
-            #expect(try store.ledgerIndex(ofEvent: id) == UInt64(k + 1))
+            await #expect(try store.ledgerIndex(ofEvent: id) == UInt64(k + 1))
         }
         return store
     }
@@ -1575,12 +1583,12 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func findings(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try findingCity(factory, dir)
+            let store = try await findingCity(factory, dir)
             // Two more accesses: E0000 (the oldest, in 2010) at ledger index 5, and E0001a (at the same instant as
             // E0002) at 6: ledger order, time order and ID order all differ.
             let e0 = #"{"type":"access","id":"E0000","at":"2010-01-04T09:00:00+09:00","staff":"S0002","office":"27127","action":"view","record":"removed","register":"R0000001"}"#
             let e5 = #"{"type":"access","id":"E0001a","at":"2011-03-11T10:06:00+09:00","staff":"S0003","office":"27108","action":"view","record":"current","register":"R0000002"}"#
-            #expect(try store.ingest([item(e0), item(e5)]) == [.inserted(ledgerIndex: 5), .inserted(ledgerIndex: 6)])
+            await #expect(try store.ingest([item(e0), item(e5)]) == [.inserted(ledgerIndex: 5), .inserted(ledgerIndex: 6)])
             let (f1, f2, f3, f4) = (Self.f1, Self.f2, Self.f3, Self.f4)
             let f0 = StoredFinding(seq: 5, finding: AccessFinding(
                 access: "E0000", staff: "S0002", at: ts("2010-01-04T09:00:00+09:00"), explained: false, explanation: nil,
@@ -1589,125 +1597,125 @@ struct StoreContractTests {
                 access: "E0001a", staff: "S0003", at: ts("2011-03-11T10:06:00+09:00"), explained: false, explanation: nil,
                 score: 0.5, flagged: true, reasons: [Reason(code: "repeated", ja: "繰り返しの閲覧", en: "repeated access")],
                 register: "R0000002", person: "P0000002", office: "27108"))
-            #expect(try store.findings(accessIDs: ["E0001"]).isEmpty)
-            #expect(try store.findingCounts() == FindingCounts())
+            await #expect(try store.findings(accessIDs: ["E0001"]).isEmpty)
+            await #expect(try store.findingCounts() == FindingCounts())
 
-            try store.saveFindings([f3, f5, f1])
-            try store.saveSweepFindings([f4, f0, f2])
+            try await store.saveFindings([f3, f5, f1])
+            try await store.saveSweepFindings([f4, f0, f2])
             // In ledger order, missing IDs skipped.
-            #expect(try store.findings(accessIDs: ["E0004", "E9999", "E0000", "E0001", "E0003", "E0001a", "E0002"])
+            await #expect(try store.findings(accessIDs: ["E0004", "E9999", "E0000", "E0001", "E0003", "E0001a", "E0002"])
                 == [f1, f2, f3, f4, f0, f5])
-            #expect(try store.findings(accessIDs: ["E0003"]) == [f3])
-            #expect(try store.findings(accessIDs: []).isEmpty)
+            await #expect(try store.findings(accessIDs: ["E0003"]) == [f3])
+            await #expect(try store.findings(accessIDs: []).isEmpty)
             var counts = FindingCounts()
             counts.total = 6
             counts.explained = 2
             counts.flagged = 3
-            #expect(try store.findingCounts() == counts)
+            await #expect(try store.findingCounts() == counts)
 
             // Replaced by access ID.
             var f4b = f4
             f4b.finding.score = 0.875
             f4b.finding.flagged = true
-            try store.saveFindings([f4b])
-            #expect(try store.findings(accessIDs: ["E0004"]) == [f4b])
+            try await store.saveFindings([f4b])
+            await #expect(try store.findings(accessIDs: ["E0004"]) == [f4b])
             counts.flagged = 4
-            #expect(try store.findingCounts() == counts)
+            await #expect(try store.findingCounts() == counts)
 
             // The report's reading of them: access → explaining case.
             #expect(try await store.explainingCases(accessIDs: ["E0001", "E0002", "E0003", "E9999"]) == ["E0001": "C0003"])
 
-            func read(_ filter: FindingFilter) throws -> [StoredFinding] {
+            func read(_ filter: FindingFilter) async throws -> [StoredFinding] {
                 var out: [StoredFinding] = []
-                try store.forEachFinding(filter) { out.append($0) }
+                try await store.forEachFinding(filter) { out.append($0) }
                 return out
             }
             // Oldest first, then ledger order (E0002 and E0001a are at the same instant).
-            #expect(try read(FindingFilter()) == [f0, f1, f2, f5, f3, f4b])
+            await #expect(try read(FindingFilter()) == [f0, f1, f2, f5, f3, f4b])
             // Highest score first, then oldest first (E0001a and E0003 both score 0.5; E0001a is older).
-            #expect(try read(FindingFilter(flaggedOnly: true, order: .score)) == [f4b, f2, f5, f3])
-            #expect(try read(FindingFilter(order: .score, limit: 2, offset: 1)) == [f2, f5])
-            #expect(try read(FindingFilter(staff: "S0001")) == [f1, f3])
-            #expect(try read(FindingFilter(register: "R0000002")) == [f1, f2, f5])
-            #expect(try read(FindingFilter(person: "P0000003")) == [f4b])
-            #expect(try read(FindingFilter(office: "27127")) == [f0])
-            #expect(try read(FindingFilter(office: "27102")).isEmpty)
+            await #expect(try read(FindingFilter(flaggedOnly: true, order: .score)) == [f4b, f2, f5, f3])
+            await #expect(try read(FindingFilter(order: .score, limit: 2, offset: 1)) == [f2, f5])
+            await #expect(try read(FindingFilter(staff: "S0001")) == [f1, f3])
+            await #expect(try read(FindingFilter(register: "R0000002")) == [f1, f2, f5])
+            await #expect(try read(FindingFilter(person: "P0000003")) == [f4b])
+            await #expect(try read(FindingFilter(office: "27127")) == [f0])
+            await #expect(try read(FindingFilter(office: "27102")).isEmpty)
             // [from, to).
-            #expect(try read(FindingFilter(from: f2.finding.at)) == [f2, f5, f3, f4b])
-            #expect(try read(FindingFilter(to: f3.finding.at)) == [f0, f1, f2, f5])
-            #expect(try read(FindingFilter(from: f2.finding.at, to: f3.finding.at)) == [f2, f5])
-            #expect(try read(FindingFilter(limit: 2, offset: 1)) == [f1, f2])
+            await #expect(try read(FindingFilter(from: f2.finding.at)) == [f2, f5, f3, f4b])
+            await #expect(try read(FindingFilter(to: f3.finding.at)) == [f0, f1, f2, f5])
+            await #expect(try read(FindingFilter(from: f2.finding.at, to: f3.finding.at)) == [f2, f5])
+            await #expect(try read(FindingFilter(limit: 2, offset: 1)) == [f1, f2])
         }
     }
 
     @Test("findings: unjournaled oldest first, markJournaled, a finding that becomes flagged is unjournaled again",
           arguments: StoreFactory.all)
     func findingJournalMarks(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
-            let store = try findingCity(factory, dir)
+        try await withTempDir { dir in
+            let store = try await findingCity(factory, dir)
             let (f1, f2, f3) = (Self.f1, Self.f2, Self.f3)
-            try store.saveFindings([Self.f4, f3, f2, f1])
-            #expect(try store.unjournaledFindings(limit: 10) == [f2, f3])
-            #expect(try store.unjournaledFindings(limit: 1) == [f2])
+            try await store.saveFindings([Self.f4, f3, f2, f1])
+            await #expect(try store.unjournaledFindings(limit: 10) == [f2, f3])
+            await #expect(try store.unjournaledFindings(limit: 1) == [f2])
 
-            try store.markJournaled(["E0002"])
-            #expect(try store.unjournaledFindings(limit: 10) == [f3])
+            try await store.markJournaled(["E0002"])
+            await #expect(try store.unjournaledFindings(limit: 10) == [f3])
             // Staying flagged keeps the mark.
             var f2b = f2
             f2b.finding.score = 0.8
-            try store.saveFindings([f2b])
-            #expect(try store.unjournaledFindings(limit: 10) == [f3])
+            try await store.saveFindings([f2b])
+            await #expect(try store.unjournaledFindings(limit: 10) == [f3])
             // Unflagged, then flagged again: not yet journaled.
             var f2c = f2
             f2c.finding.flagged = false
             f2c.finding.score = 0.1
-            try store.saveFindings([f2c])
-            #expect(try store.unjournaledFindings(limit: 10) == [f3])
-            try store.saveFindings([f2])
-            #expect(try store.unjournaledFindings(limit: 10) == [f2, f3])
+            try await store.saveFindings([f2c])
+            await #expect(try store.unjournaledFindings(limit: 10) == [f3])
+            try await store.saveFindings([f2])
+            await #expect(try store.unjournaledFindings(limit: 10) == [f2, f3])
             // A finding that becomes flagged.
             var f1b = f1
             f1b.finding.flagged = true
             f1b.finding.score = 0.9
-            try store.saveFindings([f1b])
-            #expect(try store.unjournaledFindings(limit: 10) == [f1b, f2, f3])
+            try await store.saveFindings([f1b])
+            await #expect(try store.unjournaledFindings(limit: 10) == [f1b, f2, f3])
 
-            try store.markJournaled(["E0001", "E0002", "E0003", "E9999"])
-            #expect(try store.unjournaledFindings(limit: 10).isEmpty)
+            try await store.markJournaled(["E0001", "E0002", "E0003", "E9999"])
+            await #expect(try store.unjournaledFindings(limit: 10).isEmpty)
         }
     }
 
     @Test("audit checkpoint saved and replaced; resetAudit forgets findings and checkpoint, not the ledger",
           arguments: StoreFactory.all)
     func auditCheckpointAndReset(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
-            let store = try findingCity(factory, dir)
-            #expect(try store.auditCheckpoint() == nil)
+        try await withTempDir { dir in
+            let store = try await findingCity(factory, dir)
+            await #expect(try store.auditCheckpoint() == nil)
             var state = AuditState()
             state.events = 3
             state.lastEventAt = 1_299_805_500_000
             let c1 = AuditCheckpoint(lastSeq: 3, lastCaseRow: 2, state: state)
-            try store.saveAuditCheckpoint(c1)
-            #expect(try store.auditCheckpoint() == c1)
+            try await store.saveAuditCheckpoint(c1)
+            await #expect(try store.auditCheckpoint() == c1)
             state.events = 4
             let c2 = AuditCheckpoint(lastSeq: 4, lastCaseRow: 4, state: state)
-            try store.saveAuditCheckpoint(c2)
-            #expect(try store.auditCheckpoint() == c2)
+            try await store.saveAuditCheckpoint(c2)
+            await #expect(try store.auditCheckpoint() == c2)
 
-            try store.saveFindings([Self.f1, Self.f2, Self.f3])
-            try store.markJournaled(["E0002"])
-            try store.appendJournal([journal("AF-E0002")])
-            let size = try store.ledgerSize()
+            try await store.saveFindings([Self.f1, Self.f2, Self.f3])
+            try await store.markJournaled(["E0002"])
+            try await store.appendJournal([journal("AF-E0002")])
+            let size = try await store.ledgerSize()
 
-            try store.resetAudit()
-            #expect(try store.auditCheckpoint() == nil)
-            #expect(try store.findings(accessIDs: ["E0001", "E0002", "E0003"]).isEmpty)
-            #expect(try store.findingCounts() == FindingCounts())
-            #expect(try store.unjournaledFindings(limit: 10).isEmpty)
-            #expect(try store.ledgerSize() == size)
+            try await store.resetAudit()
+            await #expect(try store.auditCheckpoint() == nil)
+            await #expect(try store.findings(accessIDs: ["E0001", "E0002", "E0003"]).isEmpty)
+            await #expect(try store.findingCounts() == FindingCounts())
+            await #expect(try store.unjournaledFindings(limit: 10).isEmpty)
+            await #expect(try store.ledgerSize() == size)
             // Saved again after a reset, a flagged finding is not yet journaled.
-            try store.saveFindings([Self.f2])
-            #expect(try store.unjournaledFindings(limit: 10) == [Self.f2])
+            try await store.saveFindings([Self.f2])
+            await #expect(try store.unjournaledFindings(limit: 10) == [Self.f2])
         }
     }
 
@@ -1715,56 +1723,56 @@ struct StoreContractTests {
           arguments: StoreFactory.all)
     func auditServiceRun(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             let ids = ["E0004", "E0002", "E0001", "E0003"]
             let service = AuditService(store: store)
-            let first = try service.run()
+            let first = try await service.run()
             #expect(first.fullSweep)
             #expect(first.audited == 4)
             #expect(first.counts.total == 4)
-            let found = try store.findings(accessIDs: ids)
+            let found = try await store.findings(accessIDs: ids)
             #expect(found.map(\.finding.access) == ["E0001", "E0002", "E0003", "E0004"])
             #expect(found.map(\.seq) == [0, 1, 2, 3])
-            #expect(try store.findingCounts() == first.counts)
+            await #expect(try store.findingCounts() == first.counts)
             #expect(first.counts.flagged == found.count { $0.finding.flagged })
             #expect(first.counts.explained == found.count { $0.finding.explained })
             // Every flagged finding went into the ledger.
-            #expect(try store.unjournaledFindings(limit: 100).isEmpty)
+            await #expect(try store.unjournaledFindings(limit: 100).isEmpty)
             #expect(first.journaled == first.counts.flagged)
-            #expect(try store.ledgerSize() == UInt64(4 + first.counts.flagged))
-            #expect(try store.auditCheckpoint()?.lastSeq == 3)
+            await #expect(try store.ledgerSize() == UInt64(4 + first.counts.flagged))
+            await #expect(try store.auditCheckpoint()?.lastSeq == 3)
             var expectedCases: [String: String] = [:]
             for f in found { if let c = f.finding.explanation?.caseID { expectedCases[f.finding.access] = c } }
             #expect(try await store.explainingCases(accessIDs: ids) == expectedCases)
 
             // Nothing new: nothing audited.
-            let second = try service.run()
+            let second = try await service.run()
             #expect(!second.fullSweep)
             #expect(second.audited == 0)
             #expect(second.counts == first.counts)
 
-            try store.resetAudit()
-            #expect(try store.auditCheckpoint() == nil)
-            #expect(try store.findingCounts() == FindingCounts())
-            let third = try service.run()
+            try await store.resetAudit()
+            await #expect(try store.auditCheckpoint() == nil)
+            await #expect(try store.findingCounts() == FindingCounts())
+            let third = try await service.run()
             #expect(third.fullSweep)
             #expect(third.audited == 4)
             #expect(third.counts == first.counts)
-            #expect(try store.findings(accessIDs: ids).map(\.finding) == found.map(\.finding))
+            await #expect(try store.findings(accessIDs: ids).map(\.finding) == found.map(\.finding))
         }
     }
 
     @Test("cases in arrival order: latestCaseRow, casesArrived(after:)", arguments: StoreFactory.all)
     func casesArrived(_ factory: StoreFactory) async throws {
-        try withTempDir { dir in
+        try await withTempDir { dir in
             let store = try factory.make(dir)
-            #expect(try store.latestCaseRow() == 0)
-            #expect(try store.casesArrived(after: 0).isEmpty)
-            try importLines(store, ContractCity.offices + ContractCity.staff + ContractCity.registers + ContractCity.persons + [ContractCity.case3, ContractCity.case1],
+            await #expect(try store.latestCaseRow() == 0)
+            await #expect(try store.casesArrived(after: 0).isEmpty)
+            try await importLines(store, ContractCity.offices + ContractCity.staff + ContractCity.registers + ContractCity.persons + [ContractCity.case3, ContractCity.case1],
                             dir: dir)
-            try importLines(store, [ContractCity.case2, ContractCity.case1], dir: dir, name: "later.jsonl")
-            let arrived = try store.casesArrived(after: 0)
-            func caseIDs(_ list: [ArrivedCase]) throws -> [String] {
+            try await importLines(store, [ContractCity.case2, ContractCity.case1], dir: dir, name: "later.jsonl")
+            let arrived = try await store.casesArrived(after: 0)
+            func caseIDs(_ list: [ArrivedCase]) async throws -> [String] {
                 try list.map { a in
                     guard case let .record(.case(c), _) = try RecordDecoder.decodeStored(line: a.doc) else {
                         throw NotARecord(line: String(decoding: a.doc, as: UTF8.self))
@@ -1772,20 +1780,20 @@ struct StoreContractTests {
                     return c.id
                 }
             }
-            #expect(try caseIDs(arrived) == ["C0003", "C0001", "C0002"])
+            await #expect(try caseIDs(arrived) == ["C0003", "C0001", "C0002"])
             #expect(arrived.map(\.doc) == (try [ContractCity.case3, ContractCity.case1, ContractCity.case2].map(canonical)))
             let rows = arrived.map(\.row)
             #expect(rows == rows.sorted() && Set(rows).count == 3)
             #expect(rows.allSatisfy { $0 > 0 })
-            #expect(try store.latestCaseRow() == rows.last)
-            #expect(try caseIDs(store.casesArrived(after: rows[0])) == ["C0001", "C0002"])
-            #expect(try store.casesArrived(after: rows[2]).isEmpty)
+            await #expect(try store.latestCaseRow() == rows.last)
+            await #expect(try caseIDs(store.casesArrived(after: rows[0])) == ["C0001", "C0002"])
+            await #expect(try store.casesArrived(after: rows[2]).isEmpty)
             // A duplicate or a conflict does not arrive.
             let otherCase4 = #"{"type":"case","id":"C0003","office":"27108","kind":"other","received":"2011-03-10T09:00:00+09:00","staff":[],"registers":[]}"#
-            #expect(try store.ingest([item(ContractCity.case2), item(otherCase4)]) == [.duplicate, .conflict])
-            #expect(try store.latestCaseRow() == rows[2])
-            _ = try store.ingest([item(ContractCity.case4)])
-            #expect(try caseIDs(store.casesArrived(after: rows[2])) == ["C0004"])
+            await #expect(try store.ingest([item(ContractCity.case2), item(otherCase4)]) == [.duplicate, .conflict])
+            await #expect(try store.latestCaseRow() == rows[2])
+            _ = try await store.ingest([item(ContractCity.case4)])
+            await #expect(try caseIDs(store.casesArrived(after: rows[2])) == ["C0004"])
         }
     }
 }

@@ -289,7 +289,7 @@ extension AllWebTests {
         func published() async throws {
             let f = try await Fixture.shared.value
             let signer = try NoteSigner.generate(name: "test.example/akashi")
-            try LedgerService(store: f.store).signCheckpoint(with: signer)
+            try await LedgerService(store: f.store).signCheckpoint(with: signer)
             try await f.app().test(.router) { client in
                 let cp = try await client.get("/api/v1/ledger/checkpoint", [:])
                 #expect(cp.status == .ok)

@@ -33,17 +33,17 @@ extension AllWebTests {
                            received: Timestamp(millis: nowMs - 10 * day), status: .open, staff: [handler.id],
                            registers: [r.id])
             let rec = Record.case(old)
-            let out = try f.store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "test", line: 0)])
+            let out = try await f.store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "test", line: 0)])
             guard case .inserted = out.first else { Issue.record("case not stored: \(out)"); return }
 
             // An earlier access by the supervisor to R, naming no case, while the case was open.
             let access = AccessEvent(id: "W\(accessAt.millis)-closetest", at: accessAt, staff: f.supervisor.id, office: office,
                                      terminal: "T-CLOSE", action: .view, record: .current, register: r.id, outcome: .ok,
                                      function: "register.view", screen: "web:register")
-            func audit() throws -> AccessFinding {
-                AuditEngine(context: try AuditService(store: f.store).loadContext()).reaudit(access)
+            func audit() async throws -> AccessFinding {
+                AuditEngine(context: try await AuditService(store: f.store).loadContext()).reaudit(access)
             }
-            let before = try audit()
+            let before = try await audit()
             try #require(!before.explained, "precondition: the access is unexplained before the close (\(String(describing: before.explanation)))")
 
             let ledgerBefore = try f.store.ledgerSize()
@@ -66,7 +66,7 @@ extension AllWebTests {
             #expect(e["office"] as? String == office)
             #expect((e["detail"] as? [String: Any])?["status"] as? String == "done")
 
-            let after = try audit()
+            let after = try await audit()
             #expect(!after.explained, "the close explained the closer's own access: \(String(describing: after.explanation))")
         }
     }

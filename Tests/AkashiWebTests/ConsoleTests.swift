@@ -17,9 +17,9 @@ import FoundationXML
 actor AuditOnce {
     static let shared = AuditOnce()
     var done = false
-    func run(_ f: Fixture) throws {
+    func run(_ f: Fixture) async throws {
         guard !done else { return }
-        try AuditService(store: f.store).run()
+        try await AuditService(store: f.store).run()
         done = true
     }
 }
@@ -93,7 +93,7 @@ extension AllWebTests {
             try await AuditOnce.shared.run(f)
             let audit = AuditService(store: f.store)
             let sup = try f.store.suppressions()
-            let target = try #require(try audit.worklist(limit: 500).first { sf in
+            let target = try await #require(try audit.worklist(limit: 500).first { sf in
                 sf.finding.register != nil && !sf.finding.reasons.isEmpty && !sup.contains { $0.matches(sf.finding) }
             }).finding
             try await f.app().test(.router) { client in

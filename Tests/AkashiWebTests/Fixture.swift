@@ -45,11 +45,11 @@ struct Fixture: Sendable {
                     items.append(IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: f, line: n + 1))
                 }
                 if items.count == 2000 {
-                    _ = try store.ingest(items)
+                    _ = try await store.ingest(items)
                     items.removeAll()
                 }
             }
-            _ = try store.ingest(items)
+            _ = try await store.ingest(items)
         }
         let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
         let all = try store.staffMembers(office: nil, role: nil)
@@ -77,7 +77,7 @@ struct Fixture: Sendable {
         })
         let dv = try #require(regs.last { $0.id != registerA.id && $0.id != registerB.id })
         let p = Record.protection(Protection(person: dv.members[0], kind: .dv_support, from: LocalDate(year: 2020, month: 1, day: 1)!))
-        _ = try store.ingest([IngestItem(record: p, canonical: p.canonicalJSON, raw: [], file: "test", line: 0)])
+        _ = try await store.ingest([IngestItem(record: p, canonical: p.canonicalJSON, raw: [], file: "test", line: 0)])
         var config = WebConfiguration()
         config.lockoutAfter = 3
         // The test accounts' hashes are cheap (logN 10); the web tests sign in hundreds of times from one address.

@@ -59,7 +59,7 @@ extension AllWebTests {
                 let kinds = try f.entries(since: before).compactMap { $0["kind"] as? String }
                 #expect(Set(kinds).isSubset(of: ["signin", "banner.ack"]), "\(kinds)")
             }
-            #expect(try LedgerService(store: f.store).verify().entries > 0)
+            await #expect(try LedgerService(store: f.store).verify().entries > 0)
         }
 
         @Test("F-1: an ID with a control character that reaches the workspace itself is refused and journaled without it")

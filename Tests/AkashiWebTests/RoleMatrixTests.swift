@@ -396,7 +396,7 @@ extension AllWebTests {
         func walk() async throws {
             let f = try await Fixture.shared.value
             try await AuditOnce.shared.run(f)
-            try LedgerService(store: f.store).signCheckpoint(with: try NoteSigner.generate(name: "test.example/akashi"))
+            try await LedgerService(store: f.store).signCheckpoint(with: try NoteSigner.generate(name: "test.example/akashi"))
             try await f.app().test(.router) { client in
                 var ids = try await Self.prepare(f, client)
                 var checks = 0, known = 0
@@ -581,7 +581,7 @@ extension AllWebTests {
             let notice = try #require(try f.store.notices(pendingOnly: true).first { $0.caseID == thirdParty })
 
             // A finding, and an investigation (opened by the auditor) with a file.
-            let finding = try #require(try AuditService(store: f.store).worklist(limit: 1).first).finding.access
+            let finding = try await #require(try AuditService(store: f.store).worklist(limit: 1).first).finding.access
             var aud = ids[.auditor]!.web
             let opened = try await aud.post(client, "/console/investigations", ["staff": f.clerk.id, "title": "役割表の準備"])
             let investigation = String(try #require(opened.headers[.location]).dropFirst("/console/investigations/".count))

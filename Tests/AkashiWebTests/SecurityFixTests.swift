@@ -22,15 +22,15 @@ extension AllWebTests {
         func entryBundles() async throws {
             let f = try await Fixture.shared.value
             let ledger = LedgerService(store: f.store)
-            try ledger.signCheckpoint(with: try NoteSigner.generate(name: "test.example/akashi"))
+            try await ledger.signCheckpoint(with: try NoteSigner.generate(name: "test.example/akashi"))
             let cp = try #require(try f.store.latestCheckpoint())
             #expect(cp.size > 256)
             let full = TilePath.entryBundle(index: 0, width: 256)
             let last = (cp.size - 1) / 256
             let partialWidth = Int(cp.size - last * 256)
             let edge = TilePath.entryBundle(index: last, width: partialWidth)
-            let fullBytes = try #require(try ledger.publishedFile(path: full))
-            let edgeBytes = try #require(try ledger.publishedFile(path: edge))
+            let fullBytes = try await #require(try ledger.publishedFile(path: full))
+            let edgeBytes = try await #require(try ledger.publishedFile(path: edge))
             try await f.app().test(.router) { client in
                 // Anonymous: 401 with a message saying why, for a full and for the partial bundle.
                 for path in [full, edge] {
@@ -78,7 +78,7 @@ extension AllWebTests {
                              TilePath.hashTile(level: 0, index: last, width: partialWidth)] {
                     let r = try await client.get("/ledger/" + path, [:])
                     #expect(r.status == .ok, "\(path)")
-                    #expect(Array(r.body.readableBytesView) == (try ledger.publishedFile(path: path)), "\(path)")
+                    await #expect(Array(r.body.readableBytesView) == (try ledger.publishedFile(path: path)), "\(path)")
                 }
             }
         }

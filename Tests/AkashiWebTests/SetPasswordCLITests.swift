@@ -22,7 +22,7 @@ private func akashiBinary() throws -> String {
 @Suite("akashi account set-password: what it accepts")
 struct SetPasswordCLITests {
     @Test("only spaces, a line break inside and invalid UTF-8 are refused (exit 2); ordinary passwords are set")
-    func passwords() throws {
+    func passwords() async throws {
         let dir = NSTemporaryDirectory() + "akashi-set-password-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -31,7 +31,7 @@ struct SetPasswordCLITests {
             + #"{"type":"staff","id":"S0412","name":"山田 花子","role":"clerk","assignments":[{"office":"27108","duty":"koseki","from":"2009-04-01","to":null}]}"#
             + "\n").utf8).write(to: URL(fileURLWithPath: input))
         let storeDir = dir + "/store"
-        _ = try Importer(store: try SQLiteStore(directory: storeDir)).run(files: [input])
+        _ = try await Importer(store: try SQLiteStore(directory: storeDir)).run(files: [input])
         let binary = try akashiBinary()
 
         func set(_ stdin: Data) throws -> (status: Int32, err: String) {

@@ -17,7 +17,7 @@ extension AllWebTests {
         @Test("newest first, a page at a time, with a link to the older ones while they follow; the pages meet without a gap")
         func pages() async throws {
             let f = try await Fixture.shared.value
-            _ = try AuditService(store: f.store).run()
+            _ = try await AuditService(store: f.store).run()
             var perStaff: [String: Int] = [:]
             try f.store.forEachFinding(FindingFilter()) { perStaff[$0.finding.staff, default: 0] += 1 }
             let (staff, total) = try #require(perStaff.max { $0.value < $1.value })
@@ -25,8 +25,8 @@ extension AllWebTests {
             let size = 100
             try #require(total > 2 * size, "the fixture needs a staff member with more than two pages (\(total))")
             let audit = AuditService(store: f.store)
-            let first = try audit.timelinePage(staff: staff, page: 0, size: size)
-            let second = try audit.timelinePage(staff: staff, page: 1, size: size)
+            let first = try await audit.timelinePage(staff: staff, page: 0, size: size)
+            let second = try await audit.timelinePage(staff: staff, page: 1, size: size)
             #expect(first.rows.count == size && first.more && second.rows.count == size)
             let times = (first.rows + second.rows).map(\.finding.at.millis)
             #expect(times == times.sorted(by: >), "not newest first")
@@ -35,7 +35,7 @@ extension AllWebTests {
             try f.store.forEachFinding(FindingFilter(staff: staff, order: .newest)) { all.append($0) }
             #expect(all.count == total)
             #expect((first.rows + second.rows).map(\.finding.access) == all.prefix(2 * size).map(\.finding.access))
-            let last = try audit.timelinePage(staff: staff, page: (total - 1) / size, size: size)
+            let last = try await audit.timelinePage(staff: staff, page: (total - 1) / size, size: size)
             #expect(!last.more && last.rows.count == total - ((total - 1) / size) * size)
             // The page an auditor sees: the newest first, the whole of it (under 500), no link to older ones.
             let pageSize = ConsoleRoutes.timelinePageSize
