@@ -99,8 +99,8 @@ extension AllWebTests {
             let a = try await f.workspace.requestApproval(clerk, register: f.dvRegister.id,
                                                           purpose: Purpose(reason: "二重の決定の試験"))
             let at = Timestamp(millis: 1_700_000_000_000)
-            #expect(try f.store.decideApproval(id: a.id, status: .denied, approver: f.supervisor.id, decided: at))
-            #expect(try !f.store.decideApproval(id: a.id, status: .approved, approver: "S-OTHER", decided: at))
+            #expect(try await f.store.decideApproval(id: a.id, status: .denied, approver: f.supervisor.id, decided: at))
+            #expect(try await !f.store.decideApproval(id: a.id, status: .approved, approver: "S-OTHER", decided: at))
             let stored = try #require(try f.store.approval(id: a.id))
             #expect(stored.status == .denied && stored.approver == f.supervisor.id)
             // And through the workspace: a decision on a decided request is refused.
