@@ -130,6 +130,7 @@ extension ConsoleRoutes {
                                                               "receipt": $0.receipt != nil] }]
                                },
                                "issuances": r.issuances.count] as [String: Any]
+                v["letterForm"] = FormToken.new()
             }
             return pages.html("console_disclosure", v)
         }
@@ -146,6 +147,8 @@ extension ConsoleRoutes {
                 }
             }
         }
+        // The letter with a one-time code: post/redirect/get. The POST makes the code once per form (the same form
+        // sent again goes to the same letter); the GET shows the letter, to the same session, for a few minutes.
         router.post("/console/disclosure/letter") { request, _ -> Response in
             let a = try await auditor(request)
             let f = try await Pages.checkedForm(request, a)
@@ -153,15 +156,57 @@ extension ConsoleRoutes {
             guard case let .person(person) = q.subject else {
                 throw WorkspaceError.invalid("確認コード付きの通知は人について作ります。", "A letter with a code is for a person.")
             }
-            q.auditor = false
-            let r = try await disclose(q)
-            let issued: IssuedAccessCode
-            do { issued = try await AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
-                throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
+            let token = try FormToken.of(f)
+            let owner = a.session.tokenHash
+            let key: String
+            switch try await workspace.claim(token, owner: owner, kind: "letter") {
+            case .done: return pages.see(Self.letterLocation(token))
+            case let .claimed(k): key = k
             }
-            _ = try await console.journal("access_code.create", a, subject: person, issued.journalDetail)
-            _ = try await console.journal("console.view", a, subject: "letter:\(person)", [("path", .string("/console/disclosure/letter"))])
-            return Self.raw(r.html(code: issued.code, codeExpires: issued.record.expires.jstDate.description), type: "text/html; charset=utf-8",
+            do {
+                q.auditor = false
+                _ = try await disclose(q)
+                let issued: IssuedAccessCode
+                do { issued = try await AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
+                    throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
+                }
+                _ = try await console.journal("access_code.create", a, subject: person, issued.journalDetail)
+                // The code itself is kept only sealed with this form's token and the auditor's session token (neither
+                // is stored), so that the letter can be shown again (reload, print preview) but read by no one else.
+                let plain = JSONBody.encode(["code": issued.code, "expires": issued.record.expires.jstDate.description,
+                                             "person": person, "from": q.from.description, "to": q.to.description])
+                try await workspace.complete(key, owner: owner,
+                                             result: try Sealed.seal(Data(plain.utf8), [token, Self.sessionToken(request)]))
+                return pages.see(Self.letterLocation(token))
+            } catch {
+                await workspace.release(key, owner: owner)
+                throw error
+            }
+        }
+        router.get("/console/disclosure/letter/:token") { request, context -> Response in
+            let token = try context.parameters.require("token")
+            let a = try await auditor(request)
+            guard let s = try await workspace.submission(token, owner: a.session.tokenHash, kind: "letter"),
+                  let data = Sealed.open(s.result ?? "", [token, Self.sessionToken(request)]) else {
+                try await console.viewed(a, "letter:-", path: "/console/disclosure/letter")
+                throw WorkspaceError.notFound("この通知（開示の画面から作り直してください）")
+            }
+            let r = ResultJSON.decode(String(decoding: data, as: UTF8.self))
+            guard let person = r["person"], let code = r["code"], let from = Self.date(r["from"]), let to = Self.date(r["to"]) else {
+                throw WorkspaceError.notFound("この通知")
+            }
+            try await console.viewed(a, "letter:\(person)", path: "/console/disclosure/letter")
+            guard workspace.resultShowable(created: s.created) else {
+                var v = base(a, "通知の表示期限切れ")
+                v["notice"] = ["heading": "通知の表示期限が切れました", "headingEn": "The letter can no longer be shown",
+                               "ja": "確認コード付きの通知は、作成から\(workspace.config.resultMinutes)分間だけ表示・印刷できます。作成したコードは \(r["expires"] ?? "") まで有効なままです。必要なら新しい通知を作成してください（新しいコードが作られます）。",
+                               "en": "A letter with a code can be shown and printed for \(workspace.config.resultMinutes) minutes after it is made. Its code stays valid until \(r["expires"] ?? ""). Make a new letter if needed (with a new code).",
+                               "link": "/console/disclosure?kind=person&subject=\(Pages.urlEncoded(person))&from=\(from)&to=\(to)",
+                               "linkText": "開示の画面へ Back to the disclosure"] as [String: Any]
+                return pages.html("notice", v, status: .gone)
+            }
+            let report = try await disclose(DisclosureQuery(subject: .person(person), from: from, to: to, auditor: false))
+            return Self.raw(report.html(code: code, codeExpires: r["expires"] ?? ""), type: "text/html; charset=utf-8",
                             inlineStyle: true)
         }
         // Survey (自己申告調査)
@@ -243,6 +288,11 @@ extension ConsoleRoutes {
             throw Redirect(location: "/console/notices")
         }
     }
+
+    static func letterLocation(_ token: String) -> String { "/console/disclosure/letter/\(token)" }
+
+    /// The session token the request's cookie carries (the store keeps only its hash).
+    static func sessionToken(_ request: Request) -> String { request.cookies[Pages.sessionCookie]?.value ?? "" }
 
     func percent(_ s: DisclosureQuery.Subject) -> String {
         let id: String = switch s {

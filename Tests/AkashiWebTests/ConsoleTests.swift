@@ -201,7 +201,7 @@ extension AllWebTests {
                 #expect(form.status == .ok)
                 #expect(form.text.contains("確認コード"))
                 let start = try f.store.ledgerSize()
-                let ok = try await r.post(client, "/resident", ["code": issued.code.lowercased()])
+                let ok = try await r.follow(client, try await r.post(client, "/resident", ["code": issued.code.lowercased()]))
                 #expect(ok.status == .ok)
                 #expect(ok.text.contains("resident-title"))
                 #expect(!ok.text.contains(f.clerk.id))
@@ -284,8 +284,8 @@ extension AllWebTests {
                 let csv = try await aud.get(client, "/console/disclosure/report.csv?\(q)")
                 #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
                 let start = try f.store.ledgerSize()
-                let letter = try await aud.post(client, "/console/disclosure/letter", ["kind": "person", "subject": person,
-                                                                                       "from": "2000-01-01", "to": "2030-12-31"])
+                let letter = try await aud.submit(client, "/console/disclosure/letter", ["kind": "person", "subject": person,
+                                                                                         "from": "2000-01-01", "to": "2030-12-31"])
                 #expect(letter.status == .ok)
                 #expect(letter.text.contains("class=\"code\""))
                 #expect(try kinds(f, since: start).contains { $0.0 == "access_code.create" })
@@ -294,7 +294,7 @@ extension AllWebTests {
                     String(letter.text[r.upperBound...].prefix(19)) })
                 var res = Browser()
                 _ = try await res.get(client, "/resident")
-                let shown = try await res.post(client, "/resident", ["code": code])
+                let shown = try await res.follow(client, try await res.post(client, "/resident", ["code": code]))
                 #expect(shown.status == .ok || shown.status == .tooManyRequests)
             }
         }
@@ -333,7 +333,7 @@ extension AllWebTests {
                 try await clerk.signIn(client, f.clerk.id)
                 let reason = "緊急の照会（警察からの電話）"
                 _ = try await clerk.get(client, "/registers/\(f.registerB.id)/open")
-                let v = try await clerk.post(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
+                let v = try await clerk.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
                 #expect(v.status == .ok)
                 var aud = Browser()
                 try await aud.signIn(client, f.auditor.id)
