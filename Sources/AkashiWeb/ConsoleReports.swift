@@ -212,30 +212,42 @@ extension ConsoleRoutes {
         // Survey (自己申告調査)
         router.get("/console/survey") { request, _ -> Response in
             let p = Self.params(request)
-            let open = try await console.store.consoleValue("survey.open")
+            let open = try await SurveyRoutes.openSurvey(console.store)
             let survey = p["survey"]?.trimmed.nonEmpty ?? open
             let a = try await view(request, "survey:\(survey ?? "-")")
             var v = base(a, "自己申告調査 Self-report survey")
-            v["open"] = open ?? ""
-            v["survey"] = survey ?? ""
+            if let open { v["open"] = open }
+            // Every survey the store knows (imported ones too) and the open one, with who answered and who did not.
+            var known = try await console.store.surveys()
+            if let open, !known.contains(where: { $0.survey == open }) { known.append(SurveyCount(survey: open, answers: 0)) }
+            if let survey, !known.contains(where: { $0.survey == survey }) { known.append(SurveyCount(survey: survey, answers: 0)) }
+            let staff = try await console.store.staffMembers(office: nil, role: nil)
+            var selectedMissing: [Staff] = []
+            var rows: [[String: Any]] = []
+            for k in known.sorted(by: { $0.survey.utf8.lexicographicallyPrecedes($1.survey.utf8) }) {
+                let answers = try await console.store.selfReports(survey: k.survey)
+                let who = Self.surveyPopulation(staff, survey: k.survey, open: open, answers: answers, today: workspace.now.jstDate)
+                let answered = Set(answers.map(\.staff))
+                let missing = who.filter { !answered.contains($0.id) }
+                if k.survey == survey { selectedMissing = missing }
+                rows.append(["id": k.survey, "link": "/console/survey?survey=\(Pages.urlEncoded(k.survey))", "open": k.survey == open,
+                             "answers": answers.count, "some": answers.count { $0.declares == .some }, "notAnswered": missing.count,
+                             "population": who.count, "selected": k.survey == survey])
+            }
+            v["surveys"] = rows
+            if let survey {
+                v["survey"] = survey
+                v["missing"] = selectedMissing.prefix(200).map { ["id": $0.id, "name": $0.name ?? $0.id] }
+                v["missingCount"] = selectedMissing.count
+                v["missingMore"] = max(0, selectedMissing.count - 200)
+                v["hasMissing"] = !selectedMissing.isEmpty
+                v["hasMissingMore"] = selectedMissing.count > 200
+            }
             // A survey nobody has answered yet (just opened, or mistyped) is a page saying so, not an error.
             if let survey, try await console.store.selfReports(survey: survey).isEmpty {
                 v["noAnswers"] = true
             } else if let survey {
-                let r = try await ReconcileService(store: console.store).reconcile(survey: survey)
-                func rows(_ ids: [String]) -> [[String: Any]] {
-                    ids.compactMap { r.details[$0] }.map { d in
-                        ["staff": d.staff, "declares": d.declares, "submitted": d.submitted ?? "", "flagged": d.flagged.count,
-                         "matched": d.matched, "undeclared": d.undeclared,
-                         "items": d.items.map { ["who": $0.person ?? $0.name ?? "（指定なし）", "from": $0.from ?? "", "to": $0.to ?? "",
-                                                 "matched": $0.matched, "note": $0.note ?? ""] },
-                         "accesses": d.flagged.prefix(20).map { ["access": $0.access, "date": $0.date, "person": $0.person ?? "",
-                                                                 "matched": $0.item != nil] }] as [String: Any]
-                    }
-                }
-                v["groups"] = [["title": "申告あり・検出あり declared_and_found", "rows": rows(r.declaredAndFound), "n": r.declaredAndFound.count],
-                               ["title": "申告なし・検出あり undeclared_found", "rows": rows(r.undeclaredFound), "n": r.undeclaredFound.count],
-                               ["title": "申告あり・検出なし declared_not_found", "rows": rows(r.declaredNotFound), "n": r.declaredNotFound.count]]
+                v["groups"] = Self.surveyGroups(try await ReconcileService(store: console.store).reconcile(survey: survey))
             }
             return pages.html("console_survey", v)
         }
@@ -249,6 +261,15 @@ extension ConsoleRoutes {
             try await console.store.setConsoleValue("survey.open", id)
             _ = try await console.journal("survey.open", a, subject: id, [])
             throw Redirect(location: "/console/survey?survey=\(id)")
+        }
+        // Ends the open survey: staff then see that none is open, and its answers stay for the reconciliation.
+        router.post("/console/survey/close") { request, _ -> Response in
+            let a = try await auditor(request)
+            _ = try await Pages.checkedForm(request, a)
+            guard let open = try await SurveyRoutes.openSurvey(console.store) else { throw Redirect(location: "/console/survey") }
+            try await console.store.setConsoleValue("survey.open", "")
+            _ = try await console.journal("survey.close", a, subject: open, [])
+            throw Redirect(location: "/console/survey?survey=\(Pages.urlEncoded(open))")
         }
         // 本人通知
         router.get("/console/notices") { request, _ -> Response in
@@ -286,6 +307,50 @@ extension ConsoleRoutes {
             }
             _ = try await console.journal("notice.sent", a, subject: "notice:\(id)", [])
             throw Redirect(location: "/console/notices")
+        }
+    }
+
+    /// Who is asked to answer a survey: staff whose role does register work (clerk, supervisor, trainee, contractor)
+    /// and who were assigned somewhere on the survey's day (today for the open survey, else the day of its latest
+    /// answer, else today). Staff who answered are counted even when outside it.
+    static func surveyPopulation(_ staff: [Staff], survey: String, open: String?, answers: [SelfReport], today: LocalDate) -> [Staff] {
+        let day = survey == open ? today : answers.compactMap(\.submitted).max().map(\.jstDate) ?? today
+        let answered = Set(answers.map(\.staff))
+        let roles: Set<StaffRole> = [.clerk, .supervisor, .trainee, .contractor]
+        return staff.filter { answered.contains($0.id) || (roles.contains($0.role) && $0.assignment(on: day) != nil) }
+    }
+
+    /// The reconciliation as the console shows it: three groups in words (not the codes), each staff member's
+    /// declaration in words, and the first 20 flagged accesses with 「ほか N 件」 and a link to the timeline for the rest.
+    static func surveyGroups(_ r: Reconciliation, shown: Int = 20) -> [[String: Any]] {
+        func rows(_ ids: [String]) -> [[String: Any]] {
+            ids.compactMap { r.details[$0] }.map { d in
+                let declares = declaresText(d.declares)
+                return ["staff": d.staff, "declares": declares.ja, "declaresEn": declares.en, "submitted": d.submitted ?? "",
+                        "flagged": d.flagged.count, "matched": d.matched, "undeclared": d.undeclared,
+                        "items": d.items.map { ["who": $0.person ?? $0.name ?? "（指定なし）", "from": $0.from ?? "", "to": $0.to ?? "",
+                                                "matched": $0.matched, "note": $0.note ?? ""] },
+                        "accesses": d.flagged.prefix(shown).map { ["access": $0.access, "date": $0.date, "person": $0.person ?? "",
+                                                                  "matched": $0.item != nil] },
+                        "more": max(0, d.flagged.count - shown), "hasMore": d.flagged.count > shown,
+                        "timeline": "/console/staff/\(Pages.urlEncoded(d.staff, path: true))"] as [String: Any]
+            }
+        }
+        return [["title": "申告あり・検出あり", "titleEn": "declared and found", "rows": rows(r.declaredAndFound),
+                 "n": r.declaredAndFound.count],
+                ["title": "申告なし・検出あり（未申告）", "titleEn": "not declared but found", "rows": rows(r.undeclaredFound),
+                 "n": r.undeclaredFound.count],
+                ["title": "申告あり・検出なし", "titleEn": "declared but not found", "rows": rows(r.declaredNotFound),
+                 "n": r.declaredNotFound.count]]
+    }
+
+    /// A reconciliation's declaration code in words (ja / en).
+    static func declaresText(_ code: String) -> (ja: String, en: String) {
+        switch code {
+        case "none": ("なし", "none")
+        case "some": ("あり", "some")
+        case "missing": ("未回答", "no answer")
+        default: (code, code)
         }
     }
 

@@ -165,23 +165,58 @@ struct SurveyRoutes: Sendable {
     let pages: Pages
     let console: Console
 
+    /// The survey open now, if any (closing one stores an empty value).
+    static func openSurvey(_ store: any ServerStore) async throws -> String? {
+        try await store.consoleValue("survey.open")?.trimmed.nonEmpty
+    }
+
+    /// The survey page: none open; the form; or (answered) what was declared. Only what applies is on it.
+    func page(_ a: Actor, thanks: Bool = false, error: String? = nil, notRecorded: Bool = false,
+              status: HTTPResponse.Status = .ok) async throws -> Response {
+        var v = pages.base(a, title: "自己申告調査")
+        guard let survey = try await Self.openSurvey(console.store) else {
+            v["noSurvey"] = true
+            v["notRecorded"] = notRecorded
+            return pages.html("survey", v, status: status)
+        }
+        v["survey"] = survey
+        if let mine = try await console.store.selfReports(survey: survey).first(where: { $0.staff == a.staff.id }) {
+            let some = mine.declares == .some
+            v["answer"] = [
+                "thanks": thanks, "some": some, "submitted": mine.submitted.map(Pages.jstMinute) ?? "",
+                "declares": some ? "ある（業務以外の閲覧を申告）" : "ない", "declaresEn": some ? "some" : "none",
+                "items": mine.items.map { i -> [String: Any] in
+                    ["who": i.person ?? i.name ?? "（指定なし）", "from": i.from?.description ?? "", "to": i.to?.description ?? "",
+                     "note": i.note ?? ""]
+                },
+                "hasItems": !mine.items.isEmpty,
+            ] as [String: Any]
+        } else {
+            v["ask"] = true
+            v["rows"] = Array(1...5)
+            if let error { v["error"] = error }
+        }
+        return pages.html("survey", v, status: status)
+    }
+
     func add(to router: Router<WebRequestContext>) {
         router.get("/survey") { request, _ -> Response in
             let a = try await pages.actor(request)
-            var v = pages.base(a, title: "自己申告調査")
-            let survey = try await console.store.consoleValue("survey.open")
-            v["survey"] = survey ?? ""
-            v["rows"] = Array(1...5)
-            if let survey {
-                v["answered"] = try await console.store.selfReports(survey: survey).contains { $0.staff == a.staff.id }
-            }
-            return pages.html("survey", v)
+            return try await page(a, thanks: request.uri.queryParameters.get("answered") == "1")
         }
         router.post("/survey") { request, _ -> Response in
             let a = try await pages.actor(request)
             let f = try await Pages.checkedForm(request, a)
-            guard let survey = try await console.store.consoleValue("survey.open") else { throw WorkspaceError.notFound("実施中の調査") }
-            let declares: Declaration = f["declares"] == "some" ? .some : .none
+            guard let survey = try await Self.openSurvey(console.store) else {
+                return try await page(a, notRecorded: true, status: .conflict)
+            }
+            // Answered already (this form sent twice, or another tab): the answer given, not an error.
+            if try await console.store.selfReports(survey: survey).contains(where: { $0.staff == a.staff.id }) {
+                return pages.see("/survey")
+            }
+            guard let declares = Declaration(rawValue: f["declares"] ?? "") else {
+                return try await page(a, error: "「ない」か「ある」を選んでください。 / Choose none or some.", status: .badRequest)
+            }
             var items: [SelfReport.Item] = []
             if declares == .some {
                 for k in 1...5 {
@@ -198,15 +233,12 @@ struct SurveyRoutes: Sendable {
             let rec = Record.selfReport(s)
             let out = try console.store.ingest([IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)])
             guard case .inserted = out.first else {
-                throw WorkspaceError(.conflict, "survey_answered", "この調査にはすでに回答しています。", "You have already answered this survey.")
+                // Another request answered at the same moment: that answer stands.
+                return pages.see("/survey")
             }
             _ = try await console.journal("survey.answer", a, subject: survey,
                                           [("declares", .string(declares.rawValue)), ("items", .number(String(items.count)))])
-            var v = pages.base(a, title: "自己申告調査")
-            v["survey"] = survey
-            v["answered"] = true
-            v["thanks"] = true
-            return pages.html("survey", v)
+            return pages.see("/survey?answered=1")
         }
     }
 }

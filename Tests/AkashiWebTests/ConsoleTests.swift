@@ -313,15 +313,18 @@ extension AllWebTests {
                 let form = try await clerk.get(client, "/survey")
                 #expect(form.text.contains("survey-submit"))
                 let start = try f.store.ledgerSize()
-                let r = try await clerk.post(client, "/survey", ["declares": "some", "who1": f.registerA.members[0],
-                                                                  "from1": "2020-01-01", "to1": "2030-01-01", "note1": "家族"])
+                let r = try await clerk.submit(client, "/survey", ["declares": "some", "who1": f.registerA.members[0],
+                                                                    "from1": "2020-01-01", "to1": "2030-01-01", "note1": "家族"])
                 #expect(r.status == .ok)
                 #expect(try kinds(f, since: start).contains { $0.0 == "survey.answer" })
                 #expect(try f.store.selfReports(survey: "2026-test").contains { $0.staff == f.clerk.id && $0.declares == .some })
+                // Sent again: the answer given stands and is shown, nothing more is recorded.
+                let mid = try f.store.ledgerSize()
                 let again = try await clerk.post(client, "/survey", ["declares": "none"])
-                #expect(again.status == .conflict)
+                #expect(again.status == .seeOther)
+                #expect(try f.store.ledgerSize() == mid)
                 let rec = try await aud.get(client, "/console/survey?survey=2026-test")
-                #expect(rec.text.contains("declared_and_found") && rec.text.contains(f.clerk.id))
+                #expect(rec.text.contains("申告あり・検出あり") && rec.text.contains(f.clerk.id))
             }
         }
 

@@ -200,7 +200,8 @@ extension AllWebTests {
             r("POST /admin/banner", "403 403 403 403 403 303 403 →banner →signin — →signin",
               body: .form(["ja": "{bannerJa}", "en": "{bannerEn}"]), next: "/admin", flow: .changesBanner),
             r("GET /survey", "200 200 200 200 200 200 200 →banner →signin — →signin"),
-            r("POST /survey", "200 200 200 200 200 200 200 →banner →signin — →signin", body: .form(["declares": "none"])),
+            r("POST /survey", "303 303 303 303 303 303 303 →banner →signin — →signin", body: .form(["declares": "none"]),
+              next: "/survey"),
             // Auditor console
             r("GET /console", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("GET /console/findings/{access}", consoleDenied + "200 403† 403† →banner →signin — →signin",
@@ -247,6 +248,7 @@ extension AllWebTests {
             r("GET /console/survey", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/survey", consoleDenied + "303 403† 403† →banner →signin — →signin",
               body: .form(["survey": "{survey}"]), next: "/console/survey"),
+            r("POST /console/survey/close", consoleDenied + "303 403† 403† →banner →signin — →signin", next: "/console/survey"),
             r("GET /console/notices", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/notices/produce", consoleDenied + "303 403† 403† →banner →signin — →signin", next: "/console/notices"),
             r("GET /console/notices/print", consoleDenied + "200 403† 403† →banner →signin — →signin"),
