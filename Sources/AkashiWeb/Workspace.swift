@@ -464,8 +464,9 @@ public final class Workspace: Sendable {
     }
 
     /// Checks the purpose of an operation on a register. Returns the case named, if any, and the approval the
-    /// operation spends (the 附票 of a register with a person under DV support): ``spend(_:by:)`` that one, and only
-    /// that one, before the operation is recorded as done. Throws the refusal.
+    /// operation uses (the 附票 of a register with a person under DV support; in force: granted, for this purpose, not
+    /// older than ``WebConfiguration/approvalMinutes``): ``spend(_:by:)`` that one, and only that one, before the
+    /// operation is recorded as done. Throws the refusal.
     func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) async throws
         -> (case: Case?, approval: ApprovalRequest?) {
         var c: Case?
