@@ -3,9 +3,13 @@
 
 Starts `akashi serve` on a free loopback port with a temporary store (a tiny generated city), then drives:
 sign in, meet the banner, acknowledge it, take a certificate request, search, open the register for that
-case, issue the certificate, sign out. Then the auditor console: worklist → finding → investigation → note →
+case, issue the certificate (reloading the register and the result records nothing again), see that no survey is
+open, and, when the city has a DV-protected register and a supervisor at the clerk's office, ask for approval of its
+附票, approve it as the supervisor with a reason, then show (the protected row marked) and issue it with the same
+approval; sign out. Then the auditor console: worklist → finding → investigation → note →
 disposition (業務上 with a rule, which suppresses the pattern), the disclosure report and its printable letter with a
-one-time code, and the resident page redeeming that code. Screenshots go to test-artifacts/browser/. Afterwards the ledger is
+one-time code (a reload shows the same code), and the resident page redeeming that code (a reload still shows the
+history). Screenshots go to test-artifacts/browser/. Afterwards the ledger is
 checked with `akashi ledger verify` and by reading the events (`akashi export`).
 
 Needs: Debian packages `chromium` and `chromium-driver`, Python `selenium` (pip), and a built `akashi`
@@ -78,6 +82,14 @@ def main():
         r = run("account", "set-password", "--store", store, "--staff", clerk["id"], stdin=PASSWORD + "\n")
         check("set a password from stdin", r.returncode == 0, r.stderr)
         check("password not echoed", PASSWORD not in r.stdout + r.stderr)
+        # A supervisor at the same office (the second approver), when the city has one on duty today.
+        office = next(a["office"] for a in clerk["assignments"]
+                      if a["duty"] == "koseki" and a["from"] <= today and (a.get("to") is None or today <= a["to"]))
+        supervisor = next((s for s in staff if s["role"] == "supervisor" and on_duty(s, today) and any(
+            a["office"] == office and a["from"] <= today and (a.get("to") is None or today <= a["to"]) for a in s["assignments"])), None)
+        if supervisor:
+            r = run("account", "set-password", "--store", store, "--staff", supervisor["id"], stdin=PASSWORD + "\n")
+            check("supervisor password", r.returncode == 0, r.stderr)
         auditor = next(s for s in staff if s["role"] == "auditor")
         r = run("account", "set-password", "--store", store, "--staff", auditor["id"], stdin=PASSWORD + "\n")
         check("auditor password", r.returncode == 0, r.stderr)
@@ -95,6 +107,13 @@ def main():
             "SELECT r.id, p.name, p.id FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' ORDER BY r.id LIMIT 1"
         ).fetchone()
         known = {i for (i,) in con.execute("SELECT id FROM event")}
+        # A register with a member under DV support today (its 附票 needs a supervisor's approval).
+        dv = con.execute(
+            "SELECT m.register, p.name FROM protection x JOIN person p ON p.id = x.person "
+            "JOIN register_member m ON m.person = x.person JOIN register r ON r.id = m.register "
+            "WHERE x.kind = 'dv_support' AND r.kind = 'current' AND json_extract(x.doc, '$.from') <= ? "
+            "AND (json_extract(x.doc, '$.to') IS NULL OR json_extract(x.doc, '$.to') >= ?) ORDER BY m.register LIMIT 1",
+            (today, today)).fetchone()
         con.close()
         surname = head.split(" ")[0]
 
@@ -175,10 +194,72 @@ def main():
         go(driver.find_element(By.ID, "open-register"))
         check("register opened for the case", head in driver.page_source)
         shot("08-register")
+        event = driver.find_element(By.ID, "event-id").text
+        driver.refresh()
+        check("reloading the register shows the same recorded view", driver.find_element(By.ID, "event-id").text == event)
         go(driver.find_element(By.ID, "issue"))
         number = driver.find_element(By.ID, "issuance-number").text
         check("certificate issued with a number", number.count("-") == 2, number)
         shot("09-issued")
+        driver.refresh()
+        check("reloading the result shows the same certificate", driver.find_element(By.ID, "issuance-number").text == number)
+        driver.back()
+        driver.refresh()
+        check("back on the register (reloaded): the issuance is listed, nothing recorded again",
+              number in driver.find_element(By.ID, "already-issued").text and driver.find_element(By.ID, "event-id").text == event)
+        driver.get(base + "/survey")
+        check("survey page says none is open", len(driver.find_elements(By.ID, "no-survey")) == 1
+              and len(driver.find_elements(By.ID, "survey-submit")) == 0)
+
+        # The DV 附票: ask for approval, the supervisor approves with a reason, then view and issue with it.
+        dv_case = None
+        if dv and supervisor:
+            dv_reg, dv_name = dv
+            driver.get(base + "/cases/new")
+            Select(driver.find_element(By.ID, "kind")).select_by_value("certificate.fuhyo")
+            Select(driver.find_element(By.ID, "requester")).select_by_value("self")
+            driver.find_element(By.ID, "registers").send_keys(dv_reg)
+            driver.find_element(By.ID, "requesterName").send_keys("本人 花子")
+            go(driver.find_element(By.ID, "take-case"))
+            dv_case = driver.find_element(By.ID, "case-id").text
+            driver.get(f"{base}/registers/{dv_reg}/open?record=fuhyo&case={dv_case}")
+            go(driver.find_element(By.ID, "open-register"))
+            check("DV 附票 needs an approval and says what it covers", "附票の表示と証明書の発行" in driver.page_source)
+            driver.find_element(By.ID, "reason").send_keys("本人確認書類を確認済み")
+            go(driver.find_element(By.ID, "request-approval"))
+            aid = driver.find_element(By.ID, "approval-id").text
+            check("request page says it is pending", len(driver.find_elements(By.ID, "approval-pending")) == 1)
+            shot("09a-approval-pending")
+            go(driver.find_element(By.ID, "signout"))
+            driver.find_element(By.ID, "staff").send_keys(supervisor["id"])
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            go(driver.find_element(By.ID, "signin"))
+            go(driver.find_element(By.ID, "acknowledge"))
+            driver.get(base + "/approvals")
+            section = driver.find_element(By.CSS_SELECTOR, f"section[aria-labelledby='req-{aid}']")
+            check("supervisor sees the requester's name and the protected person",
+                  (clerk.get("name") or clerk["id"]) in section.text and dv_name in section.text)
+            shot("09b-approvals")
+            section.find_element(By.TAG_NAME, "textarea").send_keys("本人からの請求を確認")
+            go(section.find_element(By.CSS_SELECTOR, "button.approve"))
+            check("approved, with a message", "承認しました" in driver.find_element(By.ID, "decision-done").text)
+            go(driver.find_element(By.ID, "signout"))
+            driver.find_element(By.ID, "staff").send_keys(clerk["id"])
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            go(driver.find_element(By.ID, "signin"))
+            go(driver.find_element(By.ID, "acknowledge"))
+            check("the clerk's menu shows the approval", aid in driver.page_source and "承認済み" in driver.page_source)
+            driver.get(f"{base}/approval-requests/{aid}")
+            go(driver.find_element(By.ID, "open-with-approval"))
+            go(driver.find_element(By.ID, "open-register"))
+            marked = driver.find_elements(By.CSS_SELECTOR, "tr.protected")
+            check("the protected person's 附票 row is marked", len(marked) >= 1 and dv_name in marked[0].text)
+            shot("09c-fuhyo-marked")
+            go(driver.find_element(By.ID, "issue"))
+            dv_number = driver.find_elements(By.ID, "issuance-number")
+            check("the 附票 certificate issues with the same approval", len(dv_number) == 1)
+        else:
+            print("skip the DV approval flow: no DV register or no supervisor at the clerk's office today")
         go(driver.find_element(By.ID, "signout"))
         check("signed out", "/signin" in driver.current_url)
         shot("10-signedout")
@@ -240,6 +321,9 @@ def main():
         code = codes[0].text.strip() if codes else ""
         check("letter carries a one-time code", len(code) == 19, code)
         shot("19-letter")
+        driver.refresh()
+        again = driver.find_elements(By.CSS_SELECTOR, "span.code")
+        check("reloading the letter shows the same code", bool(again) and again[0].text.strip() == code)
         driver.get(base + "/menu")
         go(driver.find_element(By.ID, "signout"))
 
@@ -250,6 +334,9 @@ def main():
         check("resident sees the history", len(driver.find_elements(By.ID, "resident-title")) == 1)
         check("no staff ID on the resident page", clerk["id"] not in driver.page_source)
         shot("20-resident")
+        driver.refresh()
+        check("reloading the history still shows it", len(driver.find_elements(By.ID, "resident-title")) == 1
+              and len(driver.find_elements(By.ID, "resident-error")) == 0)
         driver.get(base + "/resident")
         driver.find_element(By.ID, "code").send_keys(code)
         go(driver.find_element(By.ID, "resident-submit"))
@@ -278,6 +365,15 @@ def main():
                                                 and e.get("register") == reg_id and e.get("outcome") == "ok" for e in mine))
         check("print recorded with the issue number", any(e.get("action") == "print" and e.get("case") == case_id
                                                           and e.get("query", {}).get("issuance") == number for e in mine))
+        check("one view and one print for the case despite the reloads",
+              sum(1 for e in mine if e.get("action") == "view" and e.get("case") == case_id) == 1
+              and sum(1 for e in mine if e.get("action") == "print" and e.get("case") == case_id) == 1)
+        check("one code for the letter despite the reload", sum(1 for e in new if e.get("kind") == "access_code.create") == 1)
+        check("one resident visit despite the reload", sum(1 for e in new if e.get("kind") == "resident.view") == 1)
+        if dv_case:
+            check("the DV 附票 shown and issued once each, with the approval decision's note in the ledger",
+                  sum(1 for e in mine if e.get("case") == dv_case and e.get("record") == "fuhyo" and e.get("outcome") == "ok") == 2
+                  and any(e.get("kind") == "approval.grant" and e.get("detail", {}).get("note") == "本人からの請求を確認" for e in new))
         check("signout recorded", any(e.get("kind") == "signout" for e in mine))
         check("every event has a terminal", all(e.get("terminal") for e in mine))
         printed = next((e for e in mine if e.get("action") == "print"), None)

@@ -14,7 +14,7 @@ enum PostgresSchema {
     }
 
     /// Every migration, in the order they are applied.
-    static var all: [Migration] { core + workspace + console + reports + audit + lookups }
+    static var all: [Migration] { core + workspace + console + reports + audit + lookups + submissions }
 
     /// The event-log reads as plpgsql functions with a cached generic plan. Planning a query over the event table
     /// costs about 8 ms once there are five years of monthly partitions (each with its indexes), and an unnamed

@@ -499,27 +499,28 @@ extension PostgresStore {
         let a = approval
         try await connections.run { s in
             try await s.execute("""
-                INSERT INTO ws_approval(muni, id, staff, office, register, record, case_id, reason, requested, status, approver, decided)
+                INSERT INTO ws_approval(muni, id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note)
                 VALUES (\(muni), \(a.id), \(a.staff), \(a.office), \(a.register), \(a.record), \(a.caseID), \(a.reason),
-                    \(a.requested.description), \(a.status.rawValue), \(a.approver), \(a.decided?.description))
-                ON CONFLICT (muni, id) DO UPDATE SET status = EXCLUDED.status, approver = EXCLUDED.approver, decided = EXCLUDED.decided
+                    \(a.requested.description), \(a.status.rawValue), \(a.approver), \(a.decided?.description), \(a.note))
+                ON CONFLICT (muni, id) DO UPDATE SET status = EXCLUDED.status, approver = EXCLUDED.approver, decided = EXCLUDED.decided,
+                    note = EXCLUDED.note
                 """)
         }
     }
 
-    private static func approval(_ row: PostgresRow) throws -> ApprovalRequest {
-        let (id, staff, office, register, record, caseID, reason, requested, status, approver, decided) =
-            try row.decode((String, String, String, String, String, String?, String?, String, String, String?, String?).self)
+    static func approval(_ row: PostgresRow) throws -> ApprovalRequest {
+        let (id, staff, office, register, record, caseID, reason, requested, status, approver, decided, note) =
+            try row.decode((String, String, String, String, String, String?, String?, String, String, String?, String?, String?).self)
         return ApprovalRequest(id: id, staff: staff, office: office, register: register, record: record, caseID: caseID,
                                reason: reason, requested: Timestamp(requested) ?? Timestamp(millis: 0),
                                status: ApprovalRequest.Status(rawValue: status) ?? .pending, approver: approver,
-                               decided: decided.flatMap { Timestamp($0) })
+                               decided: decided.flatMap { Timestamp($0) }, note: note)
     }
 
     public func approval(id: String) async throws -> ApprovalRequest? {
         try await connections.run { s in
             try await s.rows("""
-                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note
                 FROM ws_approval WHERE muni = \(muni) AND id = \(id)
                 """).first.map(Self.approval)
         }
@@ -537,10 +538,12 @@ extension PostgresStore {
     }
 
     /// One conditional write (`UPDATE … WHERE status = 'pending'`): of two simultaneous decisions only one takes effect.
-    public func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) async throws -> Bool {
+    public func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp,
+                               note: String?) async throws -> Bool {
         try await connections.run { s in
             try await s.execute("""
-                UPDATE ws_approval SET status = \(status.rawValue), approver = \(approver), decided = \(decided.description)
+                UPDATE ws_approval SET status = \(status.rawValue), approver = \(approver), decided = \(decided.description),
+                    note = \(note)
                 WHERE muni = \(muni) AND id = \(id) AND status = \(ApprovalRequest.Status.pending.rawValue)
                 """) == 1
         }
@@ -549,7 +552,7 @@ extension PostgresStore {
     public func pendingApprovals(office: String) async throws -> [ApprovalRequest] {
         try await connections.run { s in
             try await s.rows("""
-                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note
                 FROM ws_approval WHERE muni = \(muni) AND office = \(office) AND status = \(ApprovalRequest.Status.pending.rawValue)
                 ORDER BY requested COLLATE "C", id COLLATE "C"
                 """).map(Self.approval)

@@ -394,11 +394,12 @@ extension SQLiteStore: WorkspaceStore {
     public func saveApproval(_ a: ApprovalRequest) throws {
         try pool.write { db in
             try db.execute(sql: """
-                INSERT INTO ws_approval(id, staff, office, register, record, case_id, reason, requested, status, approver, decided)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET status = excluded.status, approver = excluded.approver, decided = excluded.decided
+                INSERT INTO ws_approval(id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET status = excluded.status, approver = excluded.approver, decided = excluded.decided,
+                    note = excluded.note
                 """, arguments: [a.id, a.staff, a.office, a.register, a.record, a.caseID, a.reason, a.requested.description,
-                                 a.status.rawValue, a.approver, a.decided?.description])
+                                 a.status.rawValue, a.approver, a.decided?.description, a.note])
         }
     }
 
@@ -406,13 +407,13 @@ extension SQLiteStore: WorkspaceStore {
         ApprovalRequest(id: row[0], staff: row[1], office: row[2], register: row[3], record: row[4], caseID: row[5],
                         reason: row[6], requested: Timestamp(row[7] as String) ?? Timestamp(millis: 0),
                         status: ApprovalRequest.Status(rawValue: row[8]) ?? .pending, approver: row[9],
-                        decided: (row[10] as String?).flatMap { Timestamp($0) })
+                        decided: (row[10] as String?).flatMap { Timestamp($0) }, note: row[11])
     }
 
     public func approval(id: String) throws -> ApprovalRequest? {
         try pool.read { db in
             try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note
                 FROM ws_approval WHERE id = ?
                 """), arguments: [id]).map(Self.approval)
         }
@@ -427,11 +428,12 @@ extension SQLiteStore: WorkspaceStore {
         }
     }
 
-    public func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) throws -> Bool {
+    public func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp,
+                               note: String?) throws -> Bool {
         try pool.write { db in
             try db.execute(sql: """
-                UPDATE ws_approval SET status = ?, approver = ?, decided = ? WHERE id = ? AND status = ?
-                """, arguments: [status.rawValue, approver, decided.description, id, ApprovalRequest.Status.pending.rawValue])
+                UPDATE ws_approval SET status = ?, approver = ?, decided = ?, note = ? WHERE id = ? AND status = ?
+                """, arguments: [status.rawValue, approver, decided.description, note, id, ApprovalRequest.Status.pending.rawValue])
             return db.changesCount == 1
         }
     }
@@ -439,9 +441,21 @@ extension SQLiteStore: WorkspaceStore {
     public func pendingApprovals(office: String) throws -> [ApprovalRequest] {
         try pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note
                 FROM ws_approval WHERE office = ? AND status = 'pending' ORDER BY requested
                 """), arguments: [office]).map(Self.approval)
+        }
+    }
+
+    public func approvals(staff: String?, office: String?, limit: Int) throws -> [ApprovalRequest] {
+        try pool.read { db in
+            // `requested` is written with its offset; every workspace writes it in JST, so text order is time order
+            // (as for pendingApprovals).
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, staff, office, register, record, case_id, reason, requested, status, approver, decided, note
+                FROM ws_approval WHERE (?1 IS NULL OR staff = ?1) AND (?2 IS NULL OR office = ?2)
+                ORDER BY requested DESC, id DESC LIMIT ?3
+                """), arguments: [staff, office, max(0, limit)]).map(Self.approval)
         }
     }
 }

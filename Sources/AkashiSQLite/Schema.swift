@@ -141,6 +141,7 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'suppressions are append-only'); END;
                 """)
         }
+        SubmissionSchema.register(&m)
         return m
     }
 

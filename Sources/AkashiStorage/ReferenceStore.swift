@@ -41,6 +41,20 @@ public protocol ReferenceStore: AnyObject, Sendable {
     func searchRegisters(_ query: RegisterQuery, limit: Int) async throws -> [Register]
     /// Every answer to a self-report survey, in staff order.
     func selfReports(survey: String) async throws -> [SelfReport]
+    /// Every survey the store holds answers to (imported or answered in the workspace), with how many answers each
+    /// has, in survey order (byte order of the ID).
+    func surveys() async throws -> [SurveyCount]
+}
+
+/// A self-report survey and how many staff members answered it.
+public struct SurveyCount: Sendable, Equatable {
+    public var survey: String
+    public var answers: Int
+
+    public init(survey: String, answers: Int) {
+        self.survey = survey
+        self.answers = answers
+    }
 }
 
 extension ReferenceStore {

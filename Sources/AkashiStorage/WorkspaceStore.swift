@@ -111,10 +111,13 @@ public struct ApprovalRequest: Sendable, Equatable {
     /// Who decided (never the requester).
     public var approver: String?
     public var decided: Timestamp?
+    /// What the approver wrote with the decision (the reason for a denial, a condition of a grant); also in the
+    /// decision's ledger entry.
+    public var note: String?
 
     public init(id: String, staff: String, office: String, register: String, record: String, caseID: String?,
                 reason: String?, requested: Timestamp, status: Status = .pending, approver: String? = nil,
-                decided: Timestamp? = nil) {
+                decided: Timestamp? = nil, note: String? = nil) {
         self.id = id
         self.staff = staff
         self.office = office
@@ -126,6 +129,36 @@ public struct ApprovalRequest: Sendable, Equatable {
         self.status = status
         self.approver = approver
         self.decided = decided
+        self.note = note
+    }
+}
+
+/// One submission of a form that acts (post/redirect/get): claimed by its one-time form token when the POST arrives,
+/// it then holds what the operation did, so that the page the POST redirects to can show it and a second submission
+/// of the same form (a double click, a reload of the POST, Back and send again) shows the first result instead of
+/// acting again. Not a ledger entry: the ledger records the operation itself; a submission only remembers which one
+/// it was, and is deleted once it expires.
+public struct FormSubmission: Sendable, Equatable {
+    /// Lower-case hex SHA-256 of the form's one-time token (the token itself is never stored).
+    public var key: String
+    /// Whose submission it is: the staff session's token hash, or `resident` for the resident page.
+    public var owner: String
+    /// What the form does: `view`, `issue`, `update`, `approval`, `letter`, `resident`.
+    public var kind: String
+    /// Milliseconds since the epoch when it was claimed.
+    public var created: Int64
+    /// Milliseconds since the epoch from which it is gone: its key may be claimed again and it may be deleted.
+    public var expires: Int64
+    /// What the operation did (JSON, or a sealed result in base64); `nil` while it is still running.
+    public var result: String?
+
+    public init(key: String, owner: String, kind: String, created: Int64, expires: Int64, result: String? = nil) {
+        self.key = key
+        self.owner = owner
+        self.kind = kind
+        self.created = created
+        self.expires = expires
+        self.result = result
     }
 }
 
@@ -198,9 +231,36 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     /// Marks an approval used if, and only if, it is still approved and was asked for by `staff`, in one conditional
     /// write: of two simultaneous uses only one spends it. Returns whether this call spent it.
     func spendApproval(id: String, staff: String) async throws -> Bool
-    /// Records a decision on an approval if, and only if, it is still pending, in one conditional write: of two
-    /// simultaneous decisions (two supervisors, or a grant and a denial) only one takes effect. Returns whether this
-    /// call decided it. Who may decide (never the requester) is the workspace's rule, not the store's.
-    func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) async throws -> Bool
+    /// Records a decision on an approval (with the approver's note, if any) if, and only if, it is still pending, in
+    /// one conditional write: of two simultaneous decisions (two supervisors, or a grant and a denial) only one takes
+    /// effect. Returns whether this call decided it. Who may decide (never the requester) is the workspace's rule, not
+    /// the store's.
+    func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp,
+                        note: String?) async throws -> Bool
     func pendingApprovals(office: String) async throws -> [ApprovalRequest]
+    /// Approvals asked for by `staff` (any staff when `nil`) at `office` (any office when `nil`), whatever their status,
+    /// newest request first (ties by ID, descending), at most `limit`.
+    func approvals(staff: String?, office: String?, limit: Int) async throws -> [ApprovalRequest]
+
+    // MARK: Form submissions (post/redirect/get)
+    /// Claims a form submission's key: stores `submission` (without a result) unless a submission with the same key
+    /// is there and has not expired at `submission.created`, in one conditional write (of two simultaneous claims only
+    /// one succeeds). Returns `nil` when this call claimed it, or else the submission already there.
+    func claimSubmission(_ submission: FormSubmission) async throws -> FormSubmission?
+    /// Stores what a claimed submission did and when it expires; only the owner's claim is changed.
+    func completeSubmission(key: String, owner: String, result: String, expires: Int64) async throws
+    /// Gives up a claim that has no result yet (the operation was refused), so the same form can be sent again; only
+    /// the owner's claim, and never one that has a result.
+    func releaseSubmission(key: String, owner: String) async throws
+    /// The submission with this key, expired or not.
+    func submission(key: String) async throws -> FormSubmission?
+    /// Deletes the submissions that expired before `millis` (one expiring at `millis` stays).
+    func deleteSubmissions(expiredBefore millis: Int64) async throws
+}
+
+extension WorkspaceStore {
+    /// Records a decision without a note.
+    public func decideApproval(id: String, status: ApprovalRequest.Status, approver: String, decided: Timestamp) async throws -> Bool {
+        try await decideApproval(id: id, status: status, approver: approver, decided: decided, note: nil)
+    }
 }

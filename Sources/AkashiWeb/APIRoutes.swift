@@ -199,13 +199,18 @@ struct APIRoutes: Sendable {
             guard a.can(.approve) else { throw WorkspaceError.forbiddenRole("承認") }
             return JSONBody.response(["approvals": try await workspace.store.pendingApprovals(office: a.office).map(Self.approvalJSON)])
         }
-        api.post("approvals/:id/approve") { request, context -> Response in
-            let a = try await actor(request)
-            return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: true)))
-        }
-        api.post("approvals/:id/deny") { request, context -> Response in
-            let a = try await actor(request)
-            return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: false)))
+        for (path, approve) in [("approve", true), ("deny", false)] {
+            api.post("approvals/:id/\(path)") { request, context -> Response in
+                let a = try await actor(request)
+                // An optional body `{"note": "…"}`: the reason for the decision, kept with it and in its ledger entry.
+                var note: String?
+                if let n = try await JSONBody.object(request, emptyAllowed: true)["note"] {
+                    guard let text = n as? String else { throw WorkspaceError.invalid("note は文字列です。", "note is a string.") }
+                    note = text
+                }
+                return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(
+                    a, id: try context.parameters.require("id"), approve: approve, note: note)))
+            }
         }
         api.get("ledger/checkpoint") { _, _ -> Response in try await WebApp.published(ledger, "checkpoint") }
     }
@@ -225,7 +230,8 @@ struct APIRoutes: Sendable {
     static func approvalJSON(_ a: ApprovalRequest) -> [String: Any] {
         ["id": a.id, "staff": a.staff, "office": a.office, "register": a.register, "record": a.record,
          "case": a.caseID ?? NSNull(), "reason": a.reason ?? NSNull(), "requested": a.requested.description,
-         "status": a.status.rawValue, "approver": a.approver ?? NSNull(), "decided": a.decided?.description ?? NSNull()]
+         "status": a.status.rawValue, "approver": a.approver ?? NSNull(), "decided": a.decided?.description ?? NSNull(),
+         "note": a.note ?? NSNull()]
     }
 
     /// The register view's JSON, written field by field in key order (the shape `JSONBody` gives a dictionary,

@@ -20,8 +20,6 @@ final class Console: Sendable {
     let residentLimiter = ResidentLimiter()
     /// Resident refusals journaled per minute, across all clients (see `RefusalJournalCap`).
     let refusalJournal = RefusalJournalCap()
-    /// Redeemed resident reports kept for the JSON download: token hash → (JSON, expiry millis).
-    let residentReports = Mutex<[String: (Data, Int64)]>([:])
 
     init(workspace: Workspace) {
         self.workspace = workspace
@@ -342,26 +340,6 @@ final class Console: Sendable {
             for d in x.days { for (o, n) in all[d] ?? [:] { x.perOfficeDay[o, default: [:]][d] = n } }
         }
         return x
-    }
-
-    // MARK: Resident
-
-    func keepResidentReport(_ data: Data) -> String {
-        let token = Tokens.newToken()
-        let nowMs = Workspace.nowMillis()
-        residentReports.withLock { m in
-            m = m.filter { $0.value.1 > nowMs }
-            m[Tokens.storedHash(token)] = (data, nowMs + 15 * 60_000)
-        }
-        return token
-    }
-
-    func residentReport(_ token: String) -> Data? {
-        let nowMs = Workspace.nowMillis()
-        return residentReports.withLock { m in
-            guard let (d, exp) = m[Tokens.storedHash(token)], exp > nowMs else { return nil }
-            return d
-        }
     }
 }
 

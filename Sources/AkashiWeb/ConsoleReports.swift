@@ -130,6 +130,7 @@ extension ConsoleRoutes {
                                                               "receipt": $0.receipt != nil] }]
                                },
                                "issuances": r.issuances.count] as [String: Any]
+                v["letterForm"] = FormToken.new()
             }
             return pages.html("console_disclosure", v)
         }
@@ -146,6 +147,8 @@ extension ConsoleRoutes {
                 }
             }
         }
+        // The letter with a one-time code: post/redirect/get. The POST makes the code once per form (the same form
+        // sent again goes to the same letter); the GET shows the letter, to the same session, for a few minutes.
         router.post("/console/disclosure/letter") { request, _ -> Response in
             let a = try await auditor(request)
             let f = try await Pages.checkedForm(request, a)
@@ -153,44 +156,98 @@ extension ConsoleRoutes {
             guard case let .person(person) = q.subject else {
                 throw WorkspaceError.invalid("確認コード付きの通知は人について作ります。", "A letter with a code is for a person.")
             }
-            q.auditor = false
-            let r = try await disclose(q)
-            let issued: IssuedAccessCode
-            do { issued = try await AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
-                throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
+            let token = try FormToken.of(f)
+            let owner = a.session.tokenHash
+            let key: String
+            switch try await workspace.claim(token, owner: owner, kind: "letter") {
+            case .done: return pages.see(Self.letterLocation(token))
+            case let .claimed(k): key = k
             }
-            _ = try await console.journal("access_code.create", a, subject: person, issued.journalDetail)
-            _ = try await console.journal("console.view", a, subject: "letter:\(person)", [("path", .string("/console/disclosure/letter"))])
-            return Self.raw(r.html(code: issued.code, codeExpires: issued.record.expires.jstDate.description), type: "text/html; charset=utf-8",
+            do {
+                q.auditor = false
+                _ = try await disclose(q)
+                let issued: IssuedAccessCode
+                do { issued = try await AccessCodeService(store: console.store).create(person: person, from: q.from, to: q.to) } catch let e as ReportError {
+                    throw WorkspaceError(.notFound, "disclosure", e.message, e.message)
+                }
+                _ = try await console.journal("access_code.create", a, subject: person, issued.journalDetail)
+                // The code itself is kept only sealed with this form's token and the auditor's session token (neither
+                // is stored), so that the letter can be shown again (reload, print preview) but read by no one else.
+                let plain = JSONBody.encode(["code": issued.code, "expires": issued.record.expires.jstDate.description,
+                                             "person": person, "from": q.from.description, "to": q.to.description])
+                try await workspace.complete(key, owner: owner,
+                                             result: try Sealed.seal(Data(plain.utf8), [token, Self.sessionToken(request)]))
+                return pages.see(Self.letterLocation(token))
+            } catch {
+                await workspace.release(key, owner: owner)
+                throw error
+            }
+        }
+        router.get("/console/disclosure/letter/:token") { request, context -> Response in
+            let token = try context.parameters.require("token")
+            let a = try await auditor(request)
+            guard let s = try await workspace.submission(token, owner: a.session.tokenHash, kind: "letter"),
+                  let data = Sealed.open(s.result ?? "", [token, Self.sessionToken(request)]) else {
+                try await console.viewed(a, "letter:-", path: "/console/disclosure/letter")
+                throw WorkspaceError.notFound("この通知（開示の画面から作り直してください）")
+            }
+            let r = ResultJSON.decode(String(decoding: data, as: UTF8.self))
+            guard let person = r["person"], let code = r["code"], let from = Self.date(r["from"]), let to = Self.date(r["to"]) else {
+                throw WorkspaceError.notFound("この通知")
+            }
+            try await console.viewed(a, "letter:\(person)", path: "/console/disclosure/letter")
+            guard workspace.resultShowable(created: s.created) else {
+                var v = base(a, "通知の表示期限切れ")
+                v["notice"] = ["heading": "通知の表示期限が切れました", "headingEn": "The letter can no longer be shown",
+                               "ja": "確認コード付きの通知は、作成から\(workspace.config.resultMinutes)分間だけ表示・印刷できます。作成したコードは \(r["expires"] ?? "") まで有効なままです。必要なら新しい通知を作成してください（新しいコードが作られます）。",
+                               "en": "A letter with a code can be shown and printed for \(workspace.config.resultMinutes) minutes after it is made. Its code stays valid until \(r["expires"] ?? ""). Make a new letter if needed (with a new code).",
+                               "link": "/console/disclosure?kind=person&subject=\(Pages.urlEncoded(person))&from=\(from)&to=\(to)",
+                               "linkText": "開示の画面へ Back to the disclosure"] as [String: Any]
+                return pages.html("notice", v, status: .gone)
+            }
+            let report = try await disclose(DisclosureQuery(subject: .person(person), from: from, to: to, auditor: false))
+            return Self.raw(report.html(code: code, codeExpires: r["expires"] ?? ""), type: "text/html; charset=utf-8",
                             inlineStyle: true)
         }
         // Survey (自己申告調査)
         router.get("/console/survey") { request, _ -> Response in
             let p = Self.params(request)
-            let open = try await console.store.consoleValue("survey.open")
+            let open = try await SurveyRoutes.openSurvey(console.store)
             let survey = p["survey"]?.trimmed.nonEmpty ?? open
             let a = try await view(request, "survey:\(survey ?? "-")")
             var v = base(a, "自己申告調査 Self-report survey")
-            v["open"] = open ?? ""
-            v["survey"] = survey ?? ""
+            if let open { v["open"] = open }
+            // Every survey the store knows (imported ones too) and the open one, with who answered and who did not.
+            var known = try await console.store.surveys()
+            if let open, !known.contains(where: { $0.survey == open }) { known.append(SurveyCount(survey: open, answers: 0)) }
+            if let survey, !known.contains(where: { $0.survey == survey }) { known.append(SurveyCount(survey: survey, answers: 0)) }
+            let staff = try await console.store.staffMembers(office: nil, role: nil)
+            var selectedMissing: [Staff] = []
+            var rows: [[String: Any]] = []
+            for k in known.sorted(by: { $0.survey.utf8.lexicographicallyPrecedes($1.survey.utf8) }) {
+                let answers = try await console.store.selfReports(survey: k.survey)
+                let who = Self.surveyPopulation(staff, survey: k.survey, open: open, answers: answers, today: workspace.now.jstDate)
+                let answered = Set(answers.map(\.staff))
+                let missing = who.filter { !answered.contains($0.id) }
+                if k.survey == survey { selectedMissing = missing }
+                rows.append(["id": k.survey, "link": "/console/survey?survey=\(Pages.urlEncoded(k.survey))", "open": k.survey == open,
+                             "answers": answers.count, "some": answers.count { $0.declares == .some }, "notAnswered": missing.count,
+                             "population": who.count, "selected": k.survey == survey])
+            }
+            v["surveys"] = rows
+            if let survey {
+                v["survey"] = survey
+                v["missing"] = selectedMissing.prefix(200).map { ["id": $0.id, "name": $0.name ?? $0.id] }
+                v["missingCount"] = selectedMissing.count
+                v["missingMore"] = max(0, selectedMissing.count - 200)
+                v["hasMissing"] = !selectedMissing.isEmpty
+                v["hasMissingMore"] = selectedMissing.count > 200
+            }
             // A survey nobody has answered yet (just opened, or mistyped) is a page saying so, not an error.
             if let survey, try await console.store.selfReports(survey: survey).isEmpty {
                 v["noAnswers"] = true
             } else if let survey {
-                let r = try await ReconcileService(store: console.store).reconcile(survey: survey)
-                func rows(_ ids: [String]) -> [[String: Any]] {
-                    ids.compactMap { r.details[$0] }.map { d in
-                        ["staff": d.staff, "declares": d.declares, "submitted": d.submitted ?? "", "flagged": d.flagged.count,
-                         "matched": d.matched, "undeclared": d.undeclared,
-                         "items": d.items.map { ["who": $0.person ?? $0.name ?? "（指定なし）", "from": $0.from ?? "", "to": $0.to ?? "",
-                                                 "matched": $0.matched, "note": $0.note ?? ""] },
-                         "accesses": d.flagged.prefix(20).map { ["access": $0.access, "date": $0.date, "person": $0.person ?? "",
-                                                                 "matched": $0.item != nil] }] as [String: Any]
-                    }
-                }
-                v["groups"] = [["title": "申告あり・検出あり declared_and_found", "rows": rows(r.declaredAndFound), "n": r.declaredAndFound.count],
-                               ["title": "申告なし・検出あり undeclared_found", "rows": rows(r.undeclaredFound), "n": r.undeclaredFound.count],
-                               ["title": "申告あり・検出なし declared_not_found", "rows": rows(r.declaredNotFound), "n": r.declaredNotFound.count]]
+                v["groups"] = Self.surveyGroups(try await ReconcileService(store: console.store).reconcile(survey: survey))
             }
             return pages.html("console_survey", v)
         }
@@ -204,6 +261,15 @@ extension ConsoleRoutes {
             try await console.store.setConsoleValue("survey.open", id)
             _ = try await console.journal("survey.open", a, subject: id, [])
             throw Redirect(location: "/console/survey?survey=\(id)")
+        }
+        // Ends the open survey: staff then see that none is open, and its answers stay for the reconciliation.
+        router.post("/console/survey/close") { request, _ -> Response in
+            let a = try await auditor(request)
+            _ = try await Pages.checkedForm(request, a)
+            guard let open = try await SurveyRoutes.openSurvey(console.store) else { throw Redirect(location: "/console/survey") }
+            try await console.store.setConsoleValue("survey.open", "")
+            _ = try await console.journal("survey.close", a, subject: open, [])
+            throw Redirect(location: "/console/survey?survey=\(Pages.urlEncoded(open))")
         }
         // 本人通知
         router.get("/console/notices") { request, _ -> Response in
@@ -243,6 +309,55 @@ extension ConsoleRoutes {
             throw Redirect(location: "/console/notices")
         }
     }
+
+    /// Who is asked to answer a survey: staff whose role does register work (clerk, supervisor, trainee, contractor)
+    /// and who were assigned somewhere on the survey's day (today for the open survey, else the day of its latest
+    /// answer, else today). Staff who answered are counted even when outside it.
+    static func surveyPopulation(_ staff: [Staff], survey: String, open: String?, answers: [SelfReport], today: LocalDate) -> [Staff] {
+        let day = survey == open ? today : answers.compactMap(\.submitted).max().map(\.jstDate) ?? today
+        let answered = Set(answers.map(\.staff))
+        let roles: Set<StaffRole> = [.clerk, .supervisor, .trainee, .contractor]
+        return staff.filter { answered.contains($0.id) || (roles.contains($0.role) && $0.assignment(on: day) != nil) }
+    }
+
+    /// The reconciliation as the console shows it: three groups in words (not the codes), each staff member's
+    /// declaration in words, and the first 20 flagged accesses with 「ほか N 件」 and a link to the timeline for the rest.
+    static func surveyGroups(_ r: Reconciliation, shown: Int = 20) -> [[String: Any]] {
+        func rows(_ ids: [String]) -> [[String: Any]] {
+            ids.compactMap { r.details[$0] }.map { d in
+                let declares = declaresText(d.declares)
+                return ["staff": d.staff, "declares": declares.ja, "declaresEn": declares.en, "submitted": d.submitted ?? "",
+                        "flagged": d.flagged.count, "matched": d.matched, "undeclared": d.undeclared,
+                        "items": d.items.map { ["who": $0.person ?? $0.name ?? "（指定なし）", "from": $0.from ?? "", "to": $0.to ?? "",
+                                                "matched": $0.matched, "note": $0.note ?? ""] },
+                        "accesses": d.flagged.prefix(shown).map { ["access": $0.access, "date": $0.date, "person": $0.person ?? "",
+                                                                  "matched": $0.item != nil] },
+                        "more": max(0, d.flagged.count - shown), "hasMore": d.flagged.count > shown,
+                        "timeline": "/console/staff/\(Pages.urlEncoded(d.staff, path: true))"] as [String: Any]
+            }
+        }
+        return [["title": "申告あり・検出あり", "titleEn": "declared and found", "rows": rows(r.declaredAndFound),
+                 "n": r.declaredAndFound.count],
+                ["title": "申告なし・検出あり（未申告）", "titleEn": "not declared but found", "rows": rows(r.undeclaredFound),
+                 "n": r.undeclaredFound.count],
+                ["title": "申告あり・検出なし", "titleEn": "declared but not found", "rows": rows(r.declaredNotFound),
+                 "n": r.declaredNotFound.count]]
+    }
+
+    /// A reconciliation's declaration code in words (ja / en).
+    static func declaresText(_ code: String) -> (ja: String, en: String) {
+        switch code {
+        case "none": ("なし", "none")
+        case "some": ("あり", "some")
+        case "missing": ("未回答", "no answer")
+        default: (code, code)
+        }
+    }
+
+    static func letterLocation(_ token: String) -> String { "/console/disclosure/letter/\(token)" }
+
+    /// The session token the request's cookie carries (the store keeps only its hash).
+    static func sessionToken(_ request: Request) -> String { request.cookies[Pages.sessionCookie]?.value ?? "" }
 
     func percent(_ s: DisclosureQuery.Subject) -> String {
         let id: String = switch s {

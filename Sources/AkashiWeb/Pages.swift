@@ -26,8 +26,13 @@ struct Pages: Sendable {
 
     // MARK: Helpers
 
+    /// A template rendered with `values`.
+    func render(_ template: String, _ values: [String: Any]) -> String {
+        templates.render(values, withTemplate: template) ?? "template \(template) missing"
+    }
+
     func html(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let body = templates.render(values, withTemplate: template) ?? "template \(template) missing"
+        let body = render(template, values)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(string: body)))
     }
@@ -202,6 +207,13 @@ struct Pages: Sendable {
             if a.can(.business) {
                 v["cases"] = try await workspace.store.openCases(staff: a.staff.id, limit: 50).map(Self.caseSummary)
                 v["onDuty"] = a.onRegisterDuty
+                // The clerk's own approval requests: pending, approved (until when), denied (why).
+                var mine: [[String: Any]] = []
+                for x in try await workspace.store.approvals(staff: a.staff.id, office: nil, limit: 10) {
+                    mine.append(try await approvalSummary(x))
+                }
+                v["requests"] = mine
+                v["hasMyApprovals"] = !mine.isEmpty
             }
             if a.can(.approve) { v["pendingCount"] = try await workspace.store.pendingApprovals(office: a.office).count }
             return html("menu", v)
@@ -287,134 +299,8 @@ struct Pages: Sendable {
             }
             return html("search", v)
         }
-        router.get("/registers/:id/open") { request, context -> Response in
-            let a = try await actor(request)
-            // The purpose form is the first step of register work: only those who may do it see it.
-            try workspace.require(a, .business, "戸籍の閲覧")
-            let id = try context.parameters.require("id")
-            let q = request.uri.queryParameters
-            let chosen = q.get("case") ?? ""
-            var v = base(a, title: "利用目的の選択")
-            v["register"] = id
-            v["records"] = Self.recordKinds.map { k -> [String: Any] in
-                ["code": k.rawValue, "name": k.ja, "selected": k.rawValue == (q.get("record") ?? "")]
-            }
-            v["cases"] = try await workspace.store.openCases(staff: a.staff.id, limit: 50).map { c -> [String: Any] in
-                var s = Self.caseSummary(c)
-                s["selected"] = c.id == chosen
-                return s
-            }
-            v["breakGlass"] = a.can(.breakGlass)
-            v["approval"] = q.get("approval") ?? ""
-            // The reason of an approval asked with a reason and no case (from the link on approval_requested): it
-            // must be given again, the same, to use the approval.
-            v["reason"] = q.get("reason").map { String($0.prefix(500)) } ?? ""
-            return html("open", v)
-        }
-        router.post("/registers/:id/view") { request, context -> Response in
-            let id = try context.parameters.require("id")
-            let a = try await actor(request, banner: false)
-            let f = try await Self.checkedForm(request, a)
-            let purpose = Purpose(caseID: f["case"], reason: f["reason"], approvalID: f["approval"])
-            _ = try await registerActor(request, register: id, action: .view, purpose: purpose, function: "register.view")
-            let record = RecordKind(rawValue: f["record"] ?? "").flatMap { $0 == .form ? nil : $0 }
-            do {
-                let view = try await workspace.viewRegister(a, id: id, record: record, purpose: purpose, channel: .web)
-                var v = base(a, title: "\(view.record.ja) \(id)")
-                let r = view.register
-                let names = Dictionary(view.members.map { ($0.id, $0.name) }, uniquingKeysWith: { x, _ in x })
-                v["reg"] = ["id": r.id, "kind": r.kind.ja, "record": view.record.ja, "honseki": r.honseki, "office": r.office,
-                            "head": r.head.flatMap { names[$0] } ?? "", "opened": r.opened?.description ?? "",
-                            "closed": r.closed?.description ?? "", "predecessors": r.predecessors, "successors": r.successors] as [String: Any]
-                v["fuhyo"] = view.record == .fuhyo
-                v["members"] = view.members.map { p -> [String: Any] in
-                    ["id": p.id, "name": p.name, "kana": p.kana ?? "", "birth": p.birth?.description ?? "",
-                     "sex": p.sex == "M" ? "男" : p.sex == "F" ? "女" : "", "died": p.died?.description ?? "",
-                     "address": p.address ?? "", "since": p.addressSince?.description ?? "",
-                     "relations": p.relations.map { ["kind": $0.kind.rawValue, "name": names[$0.person] ?? $0.person] }]
-                }
-                v["event"] = view.eventID
-                v["reason"] = purpose.reason
-                v["approval"] = purpose.approvalID
-                if let c = view.caseRecord {
-                    v["case"] = Self.caseSummary(c)
-                    v["canIssue"] = c.kind.isCertificate && a.can(.issue)
-                    v["canUpdate"] = (c.kind.isNotification || c.kind == .correction) && a.can(.update)
-                }
-                return html("register", v)
-            } catch let e as WorkspaceError where e.code == WorkspaceError.approvalRequired.code {
-                var v = base(a, title: "承認が必要です")
-                v["register"] = id
-                v["case"] = purpose.caseID ?? ""
-                v["reason"] = purpose.reason ?? ""
-                return html("approval_needed", v, status: .forbidden)
-            }
-        }
-        router.post("/registers/:id/issue") { request, context -> Response in
-            let id = try context.parameters.require("id")
-            let a = try await actor(request, banner: false)
-            let f = try await Self.checkedForm(request, a)
-            _ = try await registerActor(request, register: id, action: .print, purpose: Purpose(caseID: f["case"]),
-                                        function: "certificate.issue")
-            let i = try await workspace.issueCertificate(a, register: id, caseID: f["case"], copies: Int(f["copies"] ?? "1") ?? 0,
-                                                         approvalID: f["approval"], channel: .web)
-            var v = base(a, title: "証明書の発行")
-            v["issuance"] = ["number": i.number, "case": i.caseID, "register": i.register,
-                             "certificate": CaseKind(rawValue: i.certificate)?.ja ?? i.certificate, "copies": i.copies,
-                             "at": i.at.format(offset: Timestamp.jst), "event": i.eventID] as [String: Any]
-            return html("issued", v)
-        }
-        router.post("/registers/:id/update") { request, context -> Response in
-            let id = try context.parameters.require("id")
-            let a = try await actor(request, banner: false)
-            let f = try await Self.checkedForm(request, a)
-            _ = try await registerActor(request, register: id, action: .update, purpose: Purpose(caseID: f["case"]),
-                                        function: "notification.entry")
-            let event = try await workspace.enterUpdate(a, register: id, caseID: f["case"], channel: .web)
-            var v = base(a, title: "異動入力")
-            v["done"] = ["register": id, "case": f["case"] ?? "", "event": event]
-            return html("updated", v)
-        }
-        router.post("/approvals") { request, _ -> Response in
-            let a = try await actor(request)
-            let f = try await Self.checkedForm(request, a)
-            let r = try await workspace.requestApproval(a, register: f["register"] ?? "",
-                                                        purpose: Purpose(caseID: f["case"], reason: f["reason"]))
-            var v = base(a, title: "承認を依頼しました")
-            // The link to open the 附票 once approved carries the purpose the approval is for: its case, or (asked
-            // with a reason and no case) its reason, which must be the same to use it. Percent-encoded here, and
-            // HTML-escaped by the template like every value.
-            var open = "/registers/\(Self.urlEncoded(r.register, path: true))/open?record=fuhyo"
-            if let c = r.caseID {
-                open += "&case=" + Self.urlEncoded(c)
-            } else if let reason = r.reason {
-                open += "&reason=" + Self.urlEncoded(reason)
-            }
-            open += "&approval=" + Self.urlEncoded(r.id)
-            var shown: [String: Any] = ["id": r.id, "register": r.register, "case": r.caseID ?? "", "openLink": open]
-            if r.caseID == nil, let reason = r.reason { shown["reason"] = reason }
-            v["approval"] = shown
-            return html("approval_requested", v)
-        }
-        router.get("/approvals") { request, _ -> Response in
-            let a = try await actor(request)
-            guard a.can(.approve) else { throw WorkspaceError.forbiddenRole("承認") }
-            var v = base(a, title: "承認待ちの依頼")
-            v["approvals"] = try await workspace.store.pendingApprovals(office: a.office).map { p -> [String: Any] in
-                ["id": p.id, "staff": p.staff, "register": p.register, "record": RecordKind(rawValue: p.record)?.ja ?? p.record,
-                 "case": p.caseID ?? "", "reason": p.reason ?? "", "requested": p.requested.format(offset: Timestamp.jst),
-                 "mine": p.staff == a.staff.id]
-            }
-            return html("approvals", v)
-        }
-        for (path, approve) in [("approve", true), ("deny", false)] {
-            router.post("/approvals/:id/\(path)") { request, context -> Response in
-                let a = try await actor(request)
-                _ = try await Self.checkedForm(request, a)
-                _ = try await workspace.decideApproval(a, id: try context.parameters.require("id"), approve: approve)
-                return Response(status: .seeOther, headers: [.location: "/approvals"])
-            }
-        }
+        addRegisters(to: router)
+        addApprovals(to: router)
         router.get("/audit") { request, _ -> Response in
             let a = try await actor(request)
             guard a.can(.audit) else { throw WorkspaceError.forbiddenRole("監査") }

@@ -37,17 +37,69 @@ struct ResidentRoutes: Sendable {
         _ = try await console.journal("resident.denied", nil, subject: subject, d)
     }
 
+    /// How long a redeemed history can be shown again (and its JSON downloaded) by the browser that redeemed it.
+    static let historyMillis: Int64 = 15 * 60_000
+    static let owner = "resident"
+
+    /// The history a code showed, for the browser holding the report cookie (its own form's one-time token), while it
+    /// is kept: sealed in the store with that token, so only this browser can read it.
+    func keptReport(_ request: Request) async throws -> Data? {
+        guard let token = request.cookies[Self.reportCookie]?.value, FormToken.isWellFormed(token),
+              let s = try await console.store.submission(key: FormToken.key(token)), s.owner == Self.owner,
+              s.kind == "resident", let sealed = s.result, s.expires > Workspace.nowMillis() else { return nil }
+        return Sealed.open(sealed, [token])
+    }
+
+    /// 303 to the history, with the cookie that finds it.
+    func toHistory(_ token: String) -> Response {
+        var r = Response(status: .seeOther, headers: [.location: "/resident/history"])
+        r.setCookie(Cookie(name: Self.reportCookie, value: token, maxAge: Int(Self.historyMillis / 1000), path: "/resident",
+                           secure: pages.workspace.config.secureCookies, httpOnly: true, sameSite: .strict))
+        return r
+    }
+
+    func historyPage(_ safe: DisclosureReport) -> Response {
+        func ev(_ e: DisclosedEvent) -> [String: Any] {
+            ["at": e.at, "date": ReportText.wareki(e.date), "action": ReportText.actionJa(e.action), "actionEn": e.action,
+             "record": ReportText.recordJa(e.record), "register": e.register ?? "", "outcome": e.outcome,
+             "outcomeJa": ReportText.outcomeText(e.outcome).ja, "outcomeEn": ReportText.outcomeText(e.outcome).en,
+             "index": e.index, "receipt": e.receipt != nil]
+        }
+        var v: [String: Any] = ["title": "閲覧履歴 Your access history", "shown": true]
+        v["report"] = ["name": safe.subject.name ?? "", "from": safe.period.from, "to": safe.period.to,
+                       "minutes": Self.historyMillis / 60_000,
+                       "offices": safe.offices.map { o -> [String: Any] in
+                           ["name": o.name, "accessors": o.accessors, "events": o.events.map(ev)]
+                       },
+                       "issuances": safe.issuances.map { i -> [String: Any] in
+                           ["date": i.date, "name": i.name, "certificate": ReportText.certificateJa(i.certificate),
+                            "requester": ReportText.requesterJa(i.requester), "events": i.events.map(ev)]
+                       },
+                       "withheld": (safe.withheld ?? []).isEmpty ? [] : [["events": (safe.withheld ?? []).map(ev)]] as [[String: Any]],
+                       "none": safe.offices.isEmpty && safe.issuances.isEmpty && (safe.withheld ?? []).isEmpty] as [String: Any]
+        return pages.html("resident", v)
+    }
+
     func add(to router: Router<WebRequestContext>) {
         router.get("/resident") { _, _ -> Response in form() }
         router.post("/resident") { request, context -> Response in
             let f = try await Pages.form(request)
-            guard let pre = request.cookies[Self.preCookie]?.value, let t = f["csrf"], Tokens.constantTimeEqual(pre, t) else {
+            guard let pre = request.cookies[Self.preCookie]?.value, let t = f["csrf"], Tokens.constantTimeEqual(pre, t),
+                  FormToken.isWellFormed(pre) else {
                 throw WorkspaceError.csrf
+            }
+            // The form's one-time token is its pre-session token: the same form sent again (a double click, a reload
+            // of the POST) finds the first redemption and goes to its history instead of spending the code again.
+            let key: String
+            switch try await console.workspace.claim(pre, owner: Self.owner, kind: "resident") {
+            case .done: return toHistory(pre)
+            case let .claimed(k): key = k
             }
             let who = client(request, context)
             // Checks and counts the try in one step; a right code gives it back below.
             let verdict = console.residentLimiter.attempt(who)
             if case let .refused(first, until) = verdict {
+                await console.workspace.release(key, owner: Self.owner)
                 // Only the refusal that puts the client over its limit is journaled; later ones until its window ends
                 // are not (they would let anyone grow the ledger without bound).
                 if first {
@@ -64,10 +116,12 @@ struct ResidentRoutes: Sendable {
             do {
                 report = try await AccessCodeService(store: console.store).redeem(code)
             } catch let e as AccessCodeError {
+                await console.workspace.release(key, owner: Self.owner)
                 try await refused("code", who, [("why", .string(e.description))])
                 return form(error: AccessCodeError.publicMessage, status: .forbidden)
             } catch {
                 console.residentLimiter.giveBack(who, verdict)
+                await console.workspace.release(key, owner: Self.owner)
                 throw error
             }
             console.residentLimiter.giveBack(who, verdict)
@@ -80,31 +134,22 @@ struct ResidentRoutes: Sendable {
             for k in safe.offices.indices { for j in safe.offices[k].events.indices { safe.offices[k].events[j].staff = nil } }
             for k in safe.issuances.indices { for j in safe.issuances[k].events.indices { safe.issuances[k].events[j].staff = nil } }
             if let w = safe.withheld { safe.withheld = w.map { var e = $0; e.staff = nil; return e } }
-            let token = console.keepResidentReport(try safe.jsonData())
-            func ev(_ e: DisclosedEvent) -> [String: Any] {
-                ["at": e.at, "date": ReportText.wareki(e.date), "action": ReportText.actionJa(e.action), "actionEn": e.action,
-                 "record": ReportText.recordJa(e.record), "register": e.register ?? "", "outcome": e.outcome,
-                 "outcomeJa": ReportText.outcomeText(e.outcome).ja, "outcomeEn": ReportText.outcomeText(e.outcome).en,
-                 "index": e.index, "receipt": e.receipt != nil]
+            // Kept for this browser only, for a short time: sealed with the token its cookie holds.
+            try await console.store.completeSubmission(key: key, owner: Self.owner, result: try Sealed.seal(try safe.jsonData(), [pre]),
+                                                       expires: Workspace.nowMillis() + Self.historyMillis)
+            return toHistory(pre)
+        }
+        // The history a code showed: a GET, so a reload shows it again without spending anything.
+        router.get("/resident/history") { request, _ -> Response in
+            guard let data = try await keptReport(request),
+                  let report = try? JSONDecoder().decode(DisclosureReport.self, from: data) else {
+                return form(error: "閲覧履歴の表示期限（15分）が過ぎたか、まだ確認コードが入力されていません。確認コードは一度だけ使えます。 / The history is no longer available (15 minutes) or no code was entered; a code works once.",
+                            status: .notFound)
             }
-            var v: [String: Any] = ["title": "閲覧履歴 Your access history", "shown": true]
-            v["report"] = ["name": safe.subject.name ?? "", "from": safe.period.from, "to": safe.period.to,
-                           "offices": safe.offices.map { o -> [String: Any] in
-                               ["name": o.name, "accessors": o.accessors, "events": o.events.map(ev)]
-                           },
-                           "issuances": safe.issuances.map { i -> [String: Any] in
-                               ["date": i.date, "name": i.name, "certificate": ReportText.certificateJa(i.certificate),
-                                "requester": ReportText.requesterJa(i.requester), "events": i.events.map(ev)]
-                           },
-                           "withheld": (safe.withheld ?? []).isEmpty ? [] : [["events": (safe.withheld ?? []).map(ev)]] as [[String: Any]],
-                           "none": safe.offices.isEmpty && safe.issuances.isEmpty && (safe.withheld ?? []).isEmpty] as [String: Any]
-            var r = pages.html("resident", v)
-            r.setCookie(Cookie(name: Self.reportCookie, value: token, maxAge: 900, path: "/resident",
-                               secure: pages.workspace.config.secureCookies, httpOnly: true, sameSite: .strict))
-            return r
+            return historyPage(report)
         }
         router.get("/resident/report.json") { request, _ -> Response in
-            guard let token = request.cookies[Self.reportCookie]?.value, let data = console.residentReport(token) else {
+            guard let data = try await keptReport(request) else {
                 throw WorkspaceError.notFound("閲覧履歴（確認コードをもう一度入力してください）")
             }
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8",
@@ -120,23 +165,58 @@ struct SurveyRoutes: Sendable {
     let pages: Pages
     let console: Console
 
+    /// The survey open now, if any (closing one stores an empty value).
+    static func openSurvey(_ store: any ServerStore) async throws -> String? {
+        try await store.consoleValue("survey.open")?.trimmed.nonEmpty
+    }
+
+    /// The survey page: none open; the form; or (answered) what was declared. Only what applies is on it.
+    func page(_ a: Actor, thanks: Bool = false, error: String? = nil, notRecorded: Bool = false,
+              status: HTTPResponse.Status = .ok) async throws -> Response {
+        var v = pages.base(a, title: "自己申告調査")
+        guard let survey = try await Self.openSurvey(console.store) else {
+            v["noSurvey"] = true
+            v["notRecorded"] = notRecorded
+            return pages.html("survey", v, status: status)
+        }
+        v["survey"] = survey
+        if let mine = try await console.store.selfReports(survey: survey).first(where: { $0.staff == a.staff.id }) {
+            let some = mine.declares == .some
+            v["answer"] = [
+                "thanks": thanks, "some": some, "submitted": mine.submitted.map(Pages.jstMinute) ?? "",
+                "declares": some ? "ある（業務以外の閲覧を申告）" : "ない", "declaresEn": some ? "some" : "none",
+                "items": mine.items.map { i -> [String: Any] in
+                    ["who": i.person ?? i.name ?? "（指定なし）", "from": i.from?.description ?? "", "to": i.to?.description ?? "",
+                     "note": i.note ?? ""]
+                },
+                "hasItems": !mine.items.isEmpty,
+            ] as [String: Any]
+        } else {
+            v["ask"] = true
+            v["rows"] = Array(1...5)
+            if let error { v["error"] = error }
+        }
+        return pages.html("survey", v, status: status)
+    }
+
     func add(to router: Router<WebRequestContext>) {
         router.get("/survey") { request, _ -> Response in
             let a = try await pages.actor(request)
-            var v = pages.base(a, title: "自己申告調査")
-            let survey = try await console.store.consoleValue("survey.open")
-            v["survey"] = survey ?? ""
-            v["rows"] = Array(1...5)
-            if let survey {
-                v["answered"] = try await console.store.selfReports(survey: survey).contains { $0.staff == a.staff.id }
-            }
-            return pages.html("survey", v)
+            return try await page(a, thanks: request.uri.queryParameters.get("answered") == "1")
         }
         router.post("/survey") { request, _ -> Response in
             let a = try await pages.actor(request)
             let f = try await Pages.checkedForm(request, a)
-            guard let survey = try await console.store.consoleValue("survey.open") else { throw WorkspaceError.notFound("実施中の調査") }
-            let declares: Declaration = f["declares"] == "some" ? .some : .none
+            guard let survey = try await Self.openSurvey(console.store) else {
+                return try await page(a, notRecorded: true, status: .conflict)
+            }
+            // Answered already (this form sent twice, or another tab): the answer given, not an error.
+            if try await console.store.selfReports(survey: survey).contains(where: { $0.staff == a.staff.id }) {
+                return pages.see("/survey")
+            }
+            guard let declares = Declaration(rawValue: f["declares"] ?? "") else {
+                return try await page(a, error: "「ない」か「ある」を選んでください。 / Choose none or some.", status: .badRequest)
+            }
             var items: [SelfReport.Item] = []
             if declares == .some {
                 for k in 1...5 {
@@ -154,15 +234,12 @@ struct SurveyRoutes: Sendable {
             let item = IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)
             let out = try await StoreThreads.run { [store = console.store] in try await store.ingest([item]) }
             guard case .inserted = out.first else {
-                throw WorkspaceError(.conflict, "survey_answered", "この調査にはすでに回答しています。", "You have already answered this survey.")
+                // Another request answered at the same moment: that answer stands.
+                return pages.see("/survey")
             }
             _ = try await console.journal("survey.answer", a, subject: survey,
                                           [("declares", .string(declares.rawValue)), ("items", .number(String(items.count)))])
-            var v = pages.base(a, title: "自己申告調査")
-            v["survey"] = survey
-            v["answered"] = true
-            v["thanks"] = true
-            return pages.html("survey", v)
+            return pages.see("/survey?answered=1")
         }
     }
 }

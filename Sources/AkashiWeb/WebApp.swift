@@ -256,7 +256,7 @@ struct BackgroundAudit: Service {
     }
 }
 
-/// Ends idle sessions once a minute.
+/// Ends idle sessions and forgets expired form submissions once a minute.
 struct SessionSweeper: Service {
     let workspace: Workspace
 
@@ -266,6 +266,8 @@ struct SessionSweeper: Service {
                 try? await Task.sleep(for: .seconds(60))
                 let cutoff = Workspace.nowMillis() - workspace.config.sessionIdleSeconds * 1000
                 try? await workspace.store.deleteSessions(idleSince: cutoff)
+                // Form submissions (post/redirect/get) are forgotten once they expire.
+                try? await workspace.store.deleteSubmissions(expiredBefore: Workspace.nowMillis())
             }
         }
     }

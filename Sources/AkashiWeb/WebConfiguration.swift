@@ -40,8 +40,12 @@ public struct WebConfiguration: Sendable {
     public var scryptLogN = 15
     /// Most results a register search shows.
     public var searchLimit = 50
-    /// Minutes an approval (second approver) stays usable after it is granted.
+    /// Minutes an approval (second approver) stays usable after it is granted: for its purpose (the 附票 of its
+    /// register, for its case or its stated reason), shown and issued as often as that purpose needs until then.
     public var approvalMinutes: Int64 = 30
+    /// Minutes the page after a POST (a register shown, a letter with its one-time code) can be shown again, by the
+    /// same session, without acting again (post/redirect/get); later it says it has expired.
+    public var resultMinutes: Int64 = 10
     /// Microseconds a ledger commit waits for more events while commits run back to back (0: never; see
     /// `GroupCommitter`). Off by default: at 2,000 views/s, 400 µs gave 2.3-2.9 events a commit instead of 1.1-1.3 and
     /// 50-80 µs less CPU a view, but a p50 0.5-1 ms higher and no p99 gain that showed through the VM's noise.

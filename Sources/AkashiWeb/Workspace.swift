@@ -465,8 +465,9 @@ public final class Workspace: Sendable {
     }
 
     /// Checks the purpose of an operation on a register. Returns the case named, if any, and the approval the
-    /// operation spends (the 附票 of a register with a person under DV support): ``spend(_:by:)`` that one, and only
-    /// that one, before the operation is recorded as done. Throws the refusal.
+    /// operation uses (the 附票 of a register with a person under DV support; in force: granted, for this purpose, not
+    /// older than ``WebConfiguration/approvalMinutes``): ``spend(_:by:)`` that one, and only that one, before the
+    /// operation is recorded as done. Throws the refusal.
     func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) async throws
         -> (case: Case?, approval: ApprovalRequest?) {
         var c: Case?
@@ -482,12 +483,24 @@ public final class Workspace: Sendable {
         }
         let named = try await namedApproval(actor, purpose: purpose)
         if record == .fuhyo, try await hasDVSupport(r) {
-            guard let a = named, a.status == .approved, a.register == r.id, a.record == RecordKind.fuhyo.rawValue,
-                  let decided = a.decided, now.millis - decided.millis <= config.approvalMinutes * 60_000
+            guard let a = named, a.register == r.id, a.record == RecordKind.fuhyo.rawValue, approvalInForce(a)
             else { throw WorkspaceError.approvalRequired }
             return (c, a)
         }
         return (c, nil)
+    }
+
+    /// Until when a granted approval covers its purpose: ``WebConfiguration/approvalMinutes`` after the decision.
+    /// `nil` for a request that is pending or denied.
+    public func approvalValidUntil(_ a: ApprovalRequest) -> Timestamp? {
+        guard a.status == .approved || a.status == .used, let decided = a.decided else { return nil }
+        return decided.adding(seconds: config.approvalMinutes * 60)
+    }
+
+    /// Whether an approval covers its purpose now: granted (used or not) and within its time.
+    public func approvalInForce(_ a: ApprovalRequest) -> Bool {
+        guard let until = approvalValidUntil(a) else { return false }
+        return now.millis <= until.millis
     }
 
     /// A stated reason is 4 to 500 characters (after trimming), wherever it is given: the same reason then reads the
@@ -514,13 +527,14 @@ public final class Workspace: Sendable {
         return a
     }
 
-    /// Spends the approval an operation needs, before the operation is recorded as done. The store marks it used
-    /// only while it is still approved and the actor's, in one conditional write: ``checkPurpose`` read it earlier,
-    /// so a simultaneous use may have spent it since. Then the approval is no longer usable and the operation is
-    /// refused (`approval_required`, as for any approval already used).
+    /// Marks the approval an operation used as used (its status then says it was used at least once), before the
+    /// operation is recorded as done. An approval covers its whole purpose until it expires (issue 19, item 3: a view
+    /// used to spend it, and issuing the certificate the same case was for was then refused), so a second use, or two
+    /// at once, are allowed: the store's conditional write changes only an approval that is still `approved`, and
+    /// one already `used` stays so.
     func spend(_ approval: ApprovalRequest?, by actor: Actor) async throws {
-        guard let a = approval else { return }
-        guard try await store.spendApproval(id: a.id, staff: actor.staff.id) else { throw WorkspaceError.approvalRequired }
+        guard let a = approval, a.status == .approved else { return }
+        _ = try await store.spendApproval(id: a.id, staff: actor.staff.id)
     }
 
     /// Opens a register for a purpose. The view (or its refusal) is recorded before anything is shown.
@@ -676,9 +690,17 @@ public final class Workspace: Sendable {
         return a
     }
 
-    /// A supervisor (never the requester) approves or denies a request. Recorded as `approval.grant` / `approval.deny`.
-    public func decideApproval(_ actor: Actor, id: String, approve: Bool) async throws -> ApprovalRequest {
+    /// A supervisor (never the requester) approves or denies a request, with a note (the reason for the decision, up
+    /// to 500 characters, optional). Recorded as `approval.grant` / `approval.deny`, the note in the entry.
+    public func decideApproval(_ actor: Actor, id: String, approve: Bool, note: String? = nil) async throws -> ApprovalRequest {
         try require(actor, .approve, "承認")
+        let note = note?.trimmed.nonEmpty
+        if let note {
+            guard note.count <= 500, !RecordDecoder.hasControlCharacter(note, allowingLineBreaks: true) else {
+                throw WorkspaceError.invalid("判断の理由は500文字以内で、制御文字なしで記入してください。",
+                                             "The note on a decision is at most 500 characters, without control characters.")
+            }
+        }
         guard var a = try await store.approval(id: id) else { throw WorkspaceError.notFound("承認依頼 \(id) ") }
         guard a.staff != actor.staff.id else {
             throw WorkspaceError(.forbidden, "self_approval", "自分の依頼は承認できません。", "You cannot approve your own request.")
@@ -693,14 +715,18 @@ public final class Workspace: Sendable {
         a.approver = actor.staff.id
         let decided = now
         a.decided = decided
+        a.note = note
         // One conditional write: of two decisions made at once (two supervisors, or a grant and a denial), only one
         // takes effect and is journaled; the other is told the request was already decided.
-        guard try await store.decideApproval(id: a.id, status: a.status, approver: actor.staff.id, decided: decided) else {
+        guard try await store.decideApproval(id: a.id, status: a.status, approver: actor.staff.id, decided: decided,
+                                             note: note) else {
             throw WorkspaceError.approvalDecided
         }
-        _ = try await journal(approve ? "approval.grant" : "approval.deny", actor: actor, subject: a.register,
-                              detail: .object([("approval", .string(a.id)), ("requester", .string(a.staff)),
-                                               ("record", .string(a.record))]))
+        var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("requester", .string(a.staff)), ("record", .string(a.record))]
+        if let c = a.caseID { d.append(("case", .string(c))) }
+        if let note { d.append(("note", .string(note))) }
+        if approve, let until = approvalValidUntil(a) { d.append(("until", .string(until.description))) }
+        _ = try await journal(approve ? "approval.grant" : "approval.deny", actor: actor, subject: a.register, detail: .object(d))
         return a
     }
 }

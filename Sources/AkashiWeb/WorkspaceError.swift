@@ -94,8 +94,8 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
                                              "指定された案件はあなたが担当する受付中の案件ではありません。",
                                              "The case given is not an open case you handle.")
     static let approvalRequired = WorkspaceError(.forbidden, "approval_required",
-                                                 "DV等支援措置の対象者を含む附票は、上席者の承認なしに表示できません。",
-                                                 "The fuhyo of a person under DV support needs a supervisor's approval.")
+                                                 "DV等支援措置の対象者を含む附票は、上席者の承認なしに表示も発行もできません（承認は判断から一定時間、その目的に使えます）。",
+                                                 "The fuhyo of a person under DV support is neither shown nor issued without a supervisor's approval (in force for its purpose for a time after the decision).")
     static func forbiddenRole(_ what: String) -> WorkspaceError {
         WorkspaceError(.forbidden, "role_forbidden", "あなたの役割では「\(what)」は行えません。",
                        "Your role does not allow this operation.")
@@ -225,9 +225,13 @@ enum JSONBody {
     }
 
     /// Parses a JSON object body; a 400 for anything else.
-    static func object(_ request: Request, limit: Int = 64 * 1024) async throws -> [String: Any] {
+    static func object(_ request: Request, limit: Int = 64 * 1024, emptyAllowed: Bool = false) async throws -> [String: Any] {
         var req = request
         let buffer = try await req.collectBody(upTo: limit)
+        // An optional body (a decision's note): no body at all is an empty object.
+        if emptyAllowed, buffer.readableBytesView.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return [:]
+        }
         guard let obj = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
             throw WorkspaceError.invalid("リクエスト本文は JSON オブジェクトにしてください。", "The body must be a JSON object.")
         }

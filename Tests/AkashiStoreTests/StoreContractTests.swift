@@ -318,6 +318,26 @@ struct StoreContractTests {
         }
     }
 
+    @Test("surveys(): every survey with answers, its answer count, in survey order", arguments: StoreFactory.all)
+    func surveys(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            #expect(try await factory.make(dir + "/empty").surveys().isEmpty)
+            let store = try cityStore(factory, dir)
+            #expect(try await store.surveys() == [SurveyCount(survey: "2014-02", answers: 2), SurveyCount(survey: "2015-02", answers: 1)])
+            // An answer given in the workspace (ingested as a record) counts at once, from any handle.
+            let answer = Record.selfReport(SelfReport(survey: "2014-02", staff: "S0002", submitted: ts("2014-02-27T09:00:00+09:00"),
+                                                      declares: .none, items: []))
+            _ = try store.ingest([IngestItem(record: answer, canonical: answer.canonicalJSON, raw: [], file: "workspace", line: 0)])
+            let workspaceSurvey = Record.selfReport(SelfReport(survey: "2026-12-ui", staff: "S0001", submitted: nil,
+                                                               declares: .some, items: []))
+            _ = try store.ingest([IngestItem(record: workspaceSurvey, canonical: workspaceSurvey.canonicalJSON, raw: [],
+                                             file: "workspace", line: 0)])
+            #expect(try await factory.reopen(dir).surveys() == [SurveyCount(survey: "2014-02", answers: 3),
+                                                                SurveyCount(survey: "2015-02", answers: 1),
+                                                                SurveyCount(survey: "2026-12-ui", answers: 1)])
+        }
+    }
+
     @Test("caseRecord(id:), cases(ids:), cases(person:registers:) each once in ID order", arguments: StoreFactory.all)
     func cases(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
@@ -1254,6 +1274,123 @@ struct StoreContractTests {
 
             #expect(Set(try await store.pendingApprovals(office: "27108").map(\.id)) == ["A3", "A5"])
             #expect(try await factory.reopen(dir).approval(id: "A1") == used)
+        }
+    }
+
+    @Test("approvals: the decision's note is kept; approvals(staff:office:limit:) newest first, any status",
+          arguments: StoreFactory.all)
+    func approvalLists(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            func request(_ id: String, staff: String, office: String, minute: Int) -> ApprovalRequest {
+                ApprovalRequest(id: id, staff: staff, office: office, register: "R0000002", record: "fuhyo", caseID: nil,
+                                reason: "附票の確認", requested: ts("2026-01-05T09:\(two(minute)):00+09:00"))
+            }
+            let b1 = request("B1", staff: "S0001", office: "27108", minute: 1)
+            let b2 = request("B2", staff: "S0003", office: "27108", minute: 2)
+            let b3 = request("B3", staff: "S0001", office: "27127", minute: 3)
+            let b4 = request("B4", staff: "S0001", office: "27108", minute: 4)
+            for a in [b3, b1, b4, b2] { try await store.saveApproval(a) }
+            #expect(try await store.approvals(staff: nil, office: nil, limit: 10).map(\.id) == ["B4", "B3", "B2", "B1"])
+            #expect(try await store.approvals(staff: "S0001", office: nil, limit: 10).map(\.id) == ["B4", "B3", "B1"])
+            #expect(try await store.approvals(staff: "S0001", office: nil, limit: 2).map(\.id) == ["B4", "B3"])
+            #expect(try await store.approvals(staff: nil, office: "27108", limit: 10).map(\.id) == ["B4", "B2", "B1"])
+            #expect(try await store.approvals(staff: "S0001", office: "27108", limit: 10).map(\.id) == ["B4", "B1"])
+            #expect(try await store.approvals(staff: "S9999", office: nil, limit: 10).isEmpty)
+            #expect(try await store.approvals(staff: nil, office: nil, limit: 0).isEmpty)
+
+            // A denial with its note; a grant without one. Decided requests are still listed, with their decision.
+            let t = ts("2026-01-05T09:30:00+09:00")
+            #expect(try await store.decideApproval(id: "B1", status: .denied, approver: "S0002", decided: t,
+                                                   note: "第三者請求で正当な理由の確認ができないため"))
+            #expect(try await store.decideApproval(id: "B4", status: .approved, approver: "S0002", decided: t))
+            var denied = b1
+            denied.status = .denied
+            denied.approver = "S0002"
+            denied.decided = t
+            denied.note = "第三者請求で正当な理由の確認ができないため"
+            #expect(try await store.approval(id: "B1") == denied)
+            #expect(try await store.approval(id: "B4")?.note == nil)
+            // A later decision cannot replace the note.
+            #expect(try await store.decideApproval(id: "B1", status: .approved, approver: "S0004", decided: t, note: "上書き") == false)
+            #expect(try await factory.reopen(dir).approvals(staff: "S0001", office: "27108", limit: 10) == [
+                try #require(try await store.approval(id: "B4")), denied,
+            ])
+        }
+    }
+
+    @Test("form submissions: claimed once while live, completed and released only by the owner, expired ones reclaimed and deleted",
+          arguments: StoreFactory.all)
+    func submissions(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            let key = String(repeating: "a", count: 64)
+            let s1 = FormSubmission(key: key, owner: "owner-1", kind: "view", created: 1_000, expires: 5_000)
+            #expect(try await store.submission(key: key) == nil)
+            #expect(try await store.claimSubmission(s1) == nil)
+            #expect(try await store.submission(key: key) == s1)
+            // A second claim of the same key, by anyone, while it is live: refused, the first returned.
+            let again = FormSubmission(key: key, owner: "owner-2", kind: "issue", created: 2_000, expires: 9_000)
+            #expect(try await store.claimSubmission(again) == s1)
+            #expect(try await store.claimSubmission(FormSubmission(key: key, owner: "owner-1", kind: "view", created: 4_999,
+                                                                   expires: 9_000)) == s1)
+
+            // Completed only by its owner.
+            try await store.completeSubmission(key: key, owner: "owner-2", result: "{\"x\":1}", expires: 50_000)
+            #expect(try await store.submission(key: key) == s1)
+            try await store.completeSubmission(key: key, owner: "owner-1", result: "{\"event\":\"W1\"}", expires: 50_000)
+            var done = s1
+            done.result = "{\"event\":\"W1\"}"
+            done.expires = 50_000
+            #expect(try await store.submission(key: key) == done)
+            #expect(try await factory.reopen(dir).claimSubmission(again) == done)
+            // A completed submission is not released.
+            try await store.releaseSubmission(key: key, owner: "owner-1")
+            #expect(try await store.submission(key: key) == done)
+
+            // Released while it has no result, by its owner only: then it can be claimed again.
+            let key2 = String(repeating: "b", count: 64)
+            let s2 = FormSubmission(key: key2, owner: "owner-1", kind: "issue", created: 1_000, expires: 90_000)
+            #expect(try await store.claimSubmission(s2) == nil)
+            try await store.releaseSubmission(key: key2, owner: "owner-2")
+            #expect(try await store.submission(key: key2) == s2)
+            try await store.releaseSubmission(key: key2, owner: "owner-1")
+            #expect(try await store.submission(key: key2) == nil)
+            #expect(try await store.claimSubmission(s2) == nil)
+
+            // Expired (at or after `expires`): claimed again, as new (no result).
+            let s3 = FormSubmission(key: key, owner: "owner-3", kind: "letter", created: 50_000, expires: 60_000)
+            #expect(try await store.claimSubmission(s3) == nil)
+            #expect(try await store.submission(key: key) == s3)
+
+            // Deleted once expired before the given instant (one expiring exactly then stays).
+            try await store.deleteSubmissions(expiredBefore: 60_000)
+            #expect(try await store.submission(key: key) == s3)
+            #expect(try await store.submission(key: key2) == s2)
+            try await store.deleteSubmissions(expiredBefore: 60_001)
+            #expect(try await store.submission(key: key) == nil)
+            #expect(try await store.submission(key: key2) == s2)
+            try await store.deleteSubmissions(expiredBefore: 90_001)
+            #expect(try await factory.reopen(dir).submission(key: key2) == nil)
+        }
+    }
+
+    @Test("form submissions: of two simultaneous claims of one key, from two handles, exactly one succeeds",
+          arguments: StoreFactory.all)
+    func submissionsRace(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let a = try factory.make(dir)
+            let b = try factory.reopen(dir)
+            for k in 0..<8 {
+                let key = String(repeating: String(k), count: 64)
+                async let x = a.claimSubmission(FormSubmission(key: key, owner: "A", kind: "issue", created: 1_000, expires: 9_000))
+                async let y = b.claimSubmission(FormSubmission(key: key, owner: "B", kind: "issue", created: 1_000, expires: 9_000))
+                let (first, second) = try await (x, y)
+                #expect((first == nil) != (second == nil), "exactly one claim of key \(k) succeeds")
+                let winner = first == nil ? "A" : "B"
+                #expect((first ?? second)?.owner == winner)
+                #expect(try await a.submission(key: key)?.owner == winner)
+            }
         }
     }
 

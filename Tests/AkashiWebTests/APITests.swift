@@ -258,9 +258,19 @@ extension AllWebTests {
                 let grant = try #require(e.first { $0["kind"] as? String == "approval.grant" })
                 #expect(grant["staff"] as? String == f.supervisor.id)
                 #expect(e.contains { $0["record"] as? String == "fuhyo" && $0["outcome"] as? String == "ok" && $0["staff"] as? String == f.clerk.id })
-                // Used once.
+                // In force for its case: shown again, and the certificate issued (issue 19: the view used to spend it).
+                #expect(try await client.get("/api/v1/registers/\(reg.id)?record=fuhyo&case=\(caseID)&approval=\(aid)", auth).status
+                    == .ok)
+                let issued = try await client.postJSON("/api/v1/registers/\(reg.id)/certificates", auth, ["case": caseID, "approval": aid])
+                #expect(issued.status == .created)
+                // Once its time is over (the decision 31 minutes ago), neither.
+                var old = try #require(try f.store.approval(id: aid))
+                old.decided = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000) - 31 * 60_000)
+                try f.store.saveApproval(old)
                 #expect(try await client.get("/api/v1/registers/\(reg.id)?record=fuhyo&case=\(caseID)&approval=\(aid)", auth).errorCode
                     == "approval_required")
+                #expect(try await client.postJSON("/api/v1/registers/\(reg.id)/certificates", auth, ["case": caseID, "approval": aid])
+                    .errorCode == "approval_required")
             }
         }
 

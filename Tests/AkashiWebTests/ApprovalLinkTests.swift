@@ -40,8 +40,9 @@ extension AllWebTests {
                 let asked = try #require(between(needed.text, "<textarea id=\"reason\"", "</textarea>")
                     .flatMap { between($0 + "\u{0}", ">", "\u{0}") })
                 #expect(unescapeHTML(asked) == reason)
-                let requested = try await b.post(client, "/approvals", ["register": reg.id, "case": "", "reason": unescapeHTML(asked)])
+                let requested = try await b.submit(client, "/approvals", ["register": reg.id, "case": "", "reason": unescapeHTML(asked)])
                 #expect(requested.status == .ok)
+                #expect(requested.text.contains("id=\"approval-asked\""))
                 let aid = try #require(between(requested.text, "<code id=\"approval-id\">", "</code>"))
                 #expect(try f.store.approval(id: aid)?.reason == reason)
                 #expect(!requested.text.contains("<緊急>"))
@@ -49,8 +50,12 @@ extension AllWebTests {
                 let sup = try await client.ready(f.supervisor.id)
                 #expect(try await client.execute(uri: "/api/v1/approvals/\(aid)/approve", method: .post, headers: sup).status == .ok)
 
-                // The link on the page names the approval and its reason (percent-encoded, then HTML-escaped).
-                let href = "/registers/" + unescapeHTML(try #require(between(requested.text, "<a href=\"/registers/", "\"")))
+                // Once approved, the request's page links to the 附票: the link names the approval and its reason
+                // (percent-encoded, then HTML-escaped).
+                #expect(!requested.text.contains("open-with-approval"))
+                let granted = try await b.get(client, "/approval-requests/\(aid)")
+                #expect(granted.text.contains("承認済み"))
+                let href = "/registers/" + unescapeHTML(try #require(between(granted.text, "<a href=\"/registers/", "\"")))
                 #expect(href.hasPrefix("/registers/\(reg.id)/open?"))
                 #expect(href.contains("approval=\(aid)"))
                 #expect(href.contains("reason="))
@@ -64,10 +69,10 @@ extension AllWebTests {
                 #expect(!textarea.contains("<緊急>"))
                 #expect(unescapeHTML(textarea) == reason)
 
-                // Submitting the form as the page fills it opens the 附票 and spends the approval.
+                // Submitting the form as the page fills it opens the 附票 and marks the approval used.
                 let before = try f.store.ledgerSize()
-                let shown = try await b.post(client, "/registers/\(reg.id)/view",
-                                             ["record": "fuhyo", "case": "", "reason": unescapeHTML(textarea), "approval": aid])
+                let shown = try await b.submit(client, "/registers/\(reg.id)/view",
+                                               ["record": "fuhyo", "case": "", "reason": unescapeHTML(textarea), "approval": aid])
                 #expect(shown.status == .ok)
                 #expect(shown.text.contains("住所の履歴"))
                 #expect(try f.store.approval(id: aid)?.status == .used)

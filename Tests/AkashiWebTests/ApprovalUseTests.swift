@@ -60,7 +60,7 @@ extension AllWebTests {
                 #expect(try f.store.issuances(caseID: otherDV).isEmpty)
                 #expect(try status(f, aid) == .approved)
 
-                // The requester uses it, once.
+                // The requester uses it: for its case, as often as the case needs while it is in force.
                 before = try f.store.ledgerSize()
                 let shown = try await client.get("/api/v1/registers/\(reg.id)?record=fuhyo&case=\(ownerCase)&approval=\(aid)", owner)
                 #expect(shown.status == .ok)
@@ -70,7 +70,10 @@ extension AllWebTests {
                     && $0["staff"] as? String == f.clerk.id && $0["case"] as? String == ownerCase })
                 #expect(try status(f, aid) == .used)
                 #expect(try await client.get("/api/v1/registers/\(reg.id)?record=fuhyo&case=\(ownerCase)&approval=\(aid)", owner)
-                    .errorCode == "approval_required")
+                    .status == .ok)
+                // Still not the other clerk's, used or not.
+                #expect(try await client.get("/api/v1/registers/\(reg.id)?record=fuhyo&case=\(otherDV)&approval=\(aid)", other)
+                    .errorCode == "approval_not_yours")
             }
         }
 
@@ -100,7 +103,7 @@ extension AllWebTests {
                 let r = try await client.get("/api/v1/registers/\(reg.id)?record=fuhyo&reason=\(percentEncode(reasonInstead))&approval=\(forX)", auth)
                 #expect(r.errorCode == "approval_purpose_mismatch")
                 #expect(try status(f, forX) == .approved)
-                // With case X: a certificate is issued and the approval spent.
+                // With case X: a certificate is issued and the approval marked used.
                 let issueX = try await client.postJSON("/api/v1/registers/\(reg.id)/certificates", auth, ["case": caseX, "approval": forX])
                 #expect(issueX.status == .created)
                 #expect(try f.store.issuances(caseID: caseX).count == 1)

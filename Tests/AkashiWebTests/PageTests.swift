@@ -12,6 +12,8 @@ import Testing
 struct Browser {
     var cookies: [String: String] = [:]
     var csrf = ""
+    /// The one-time form token (`form`) of the first acting form on the last page (empty when it had none).
+    var form = ""
 
     var headers: HTTPFields {
         var h = HTTPFields()
@@ -28,6 +30,24 @@ struct Browser {
             let rest = r.text[range.upperBound...]
             csrf = String(rest.prefix { $0 != "\"" })
         }
+        // The last page's token only: a token is for the form it came with.
+        form = r.text.range(of: "name=\"form\" value=\"").map { range in
+            String(r.text[range.upperBound...].prefix { $0 != "\"" })
+        } ?? ""
+    }
+
+    /// Follows a 303 (post/redirect/get) with a GET; any other answer is returned as it is.
+    mutating func follow(_ client: some TestClientProtocol, _ r: TestResponse) async throws -> TestResponse {
+        guard r.status == .seeOther, let location = r.headers[.location] else { return r }
+        return try await get(client, location)
+    }
+
+    /// Sends a form as a browser would (with the one-time token of the page it came from, unless the form names one)
+    /// and follows the redirect.
+    mutating func submit(_ client: some TestClientProtocol, _ uri: String, _ fields: [String: String]) async throws -> TestResponse {
+        var f = fields
+        if f["form"] == nil, !form.isEmpty { f["form"] = form }
+        return try await follow(client, try await post(client, uri, f))
     }
 
     mutating func get(_ client: some TestClientProtocol, _ uri: String) async throws -> TestResponse {
@@ -154,11 +174,11 @@ extension AllWebTests {
                 let open = try await b.get(client, "/registers/\(f.registerA.id)/open?case=\(caseID)")
                 #expect(open.text.contains("<label for=\"case\">"))
                 let before = try f.store.ledgerSize()
-                let view = try await b.post(client, "/registers/\(f.registerA.id)/view", ["record": "current", "case": caseID])
+                let view = try await b.submit(client, "/registers/\(f.registerA.id)/view", ["record": "current", "case": caseID])
                 #expect(view.status == .ok)
                 #expect(view.text.contains(person.name))
                 #expect(view.text.contains("id=\"issue\""))
-                let issued = try await b.post(client, "/registers/\(f.registerA.id)/issue", ["case": caseID, "copies": "1"])
+                let issued = try await b.submit(client, "/registers/\(f.registerA.id)/issue", ["case": caseID, "copies": "1"])
                 #expect(issued.status == .ok)
                 let number = try #require(try f.store.issuances(caseID: caseID).first?.number)
                 #expect(issued.text.contains(number))
@@ -188,7 +208,7 @@ extension AllWebTests {
                 #expect(refused.text.contains("purpose_required"))
                 let reason = "<b>電話照会</b> & \"確認\""
                 let before = try f.store.ledgerSize()
-                let ok = try await b.post(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
+                let ok = try await b.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
                 #expect(ok.status == .ok)
                 #expect(!ok.text.contains("<b>電話照会</b>"))
                 #expect(ok.text.contains("&lt;b&gt;電話照会&lt;/b&gt; &amp; &quot;確認&quot;"))
