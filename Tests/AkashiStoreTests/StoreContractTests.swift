@@ -322,15 +322,15 @@ struct StoreContractTests {
     func surveys(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             #expect(try await factory.make(dir + "/empty").surveys().isEmpty)
-            let store = try cityStore(factory, dir)
+            let store = try await cityStore(factory, dir)
             #expect(try await store.surveys() == [SurveyCount(survey: "2014-02", answers: 2), SurveyCount(survey: "2015-02", answers: 1)])
             // An answer given in the workspace (ingested as a record) counts at once, from any handle.
             let answer = Record.selfReport(SelfReport(survey: "2014-02", staff: "S0002", submitted: ts("2014-02-27T09:00:00+09:00"),
                                                       declares: .none, items: []))
-            _ = try store.ingest([IngestItem(record: answer, canonical: answer.canonicalJSON, raw: [], file: "workspace", line: 0)])
+            _ = try await store.ingest([IngestItem(record: answer, canonical: answer.canonicalJSON, raw: [], file: "workspace", line: 0)])
             let workspaceSurvey = Record.selfReport(SelfReport(survey: "2026-12-ui", staff: "S0001", submitted: nil,
                                                                declares: .some, items: []))
-            _ = try store.ingest([IngestItem(record: workspaceSurvey, canonical: workspaceSurvey.canonicalJSON, raw: [],
+            _ = try await store.ingest([IngestItem(record: workspaceSurvey, canonical: workspaceSurvey.canonicalJSON, raw: [],
                                              file: "workspace", line: 0)])
             #expect(try await factory.reopen(dir).surveys() == [SurveyCount(survey: "2014-02", answers: 3),
                                                                 SurveyCount(survey: "2015-02", answers: 1),

@@ -101,7 +101,7 @@ extension AllWebTests {
             for s in [f.clerk, f.clerk2] {
                 let r = Record.selfReport(SelfReport(survey: survey, staff: s.id, submitted: Timestamp(millis: Workspace.nowMillis()),
                                                      declares: .none, items: []))
-                _ = try f.store.ingest([IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "test", line: 0)])
+                _ = try await f.store.ingest([IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: "test", line: 0)])
             }
             let known = try f.store.surveys()
             let imported = try #require(known.filter { $0.survey != survey }.max { $0.answers < $1.answers })
