@@ -14,7 +14,21 @@ enum PostgresSchema {
     }
 
     /// Every migration, in the order they are applied.
-    static var all: [Migration] { core + workspace + console + reports + audit + lookups }
+    static var all: [Migration] { core + workspace + console + reports + audit + lookups + hardening }
+
+    /// Issue 18 (hardening), after the first release of the schema.
+    static let hardening: [Migration] = [
+        // F-6: failed sign-ins are counted per account and client address (a stranger's guesses lock out only the
+        // stranger's address), under a ceiling per account over a longer window (window_start). A lock set before
+        // this migration stays until it expires.
+        Migration(name: "pg7-signin-by-address", sql: [
+            "ALTER TABLE ws_account ADD COLUMN window_start bigint",
+            """
+            CREATE TABLE ws_signin_failure(muni text NOT NULL, staff text NOT NULL, address text NOT NULL,
+                failures bigint NOT NULL, window_start bigint NOT NULL, locked_until bigint, PRIMARY KEY(muni, staff, address))
+            """,
+        ]),
+    ]
 
     /// The event-log reads as plpgsql functions with a cached generic plan. Planning a query over the event table
     /// costs about 8 ms once there are five years of monthly partitions (each with its indexes), and an unnamed

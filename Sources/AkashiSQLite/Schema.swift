@@ -141,6 +141,16 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'suppressions are append-only'); END;
                 """)
         }
+        m.registerMigration("v10-signin-by-address") { db in
+            // Issue 18, F-6: failed sign-ins are counted per account and client address (a stranger's guesses lock
+            // out only the stranger's address), under a ceiling per account over a longer window (window_start).
+            // A lock set before this migration stays until it expires.
+            try db.execute(sql: """
+                ALTER TABLE ws_account ADD COLUMN window_start INTEGER;
+                CREATE TABLE ws_signin_failure(staff TEXT NOT NULL, address TEXT NOT NULL, failures INTEGER NOT NULL,
+                    window_start INTEGER NOT NULL, locked_until INTEGER, PRIMARY KEY(staff, address)) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 
