@@ -28,6 +28,19 @@ enum PostgresSchema {
                 failures bigint NOT NULL, window_start bigint NOT NULL, locked_until bigint, PRIMARY KEY(muni, staff, address))
             """,
         ]),
+        // F-14: a suppression across staff needs a second auditor. The decision is a row of its own, appended; the
+        // suppression is never changed. Suppressions made before this migration stay in effect.
+        Migration(name: "pg8-suppression-confirmation", sql: [
+            "ALTER TABLE console_suppression ADD COLUMN needs_confirmation boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE console_suppression_decision(muni text NOT NULL, suppression bigint NOT NULL, decision text NOT NULL,
+                decided_by text NOT NULL, at text NOT NULL, journal text NOT NULL, PRIMARY KEY(muni, suppression))
+            """,
+            """
+            CREATE TRIGGER console_suppression_decision_append_only BEFORE UPDATE OR DELETE ON console_suppression_decision
+                FOR EACH ROW EXECUTE FUNCTION akashi_append_only()
+            """,
+        ]),
     ]
 
     /// The event-log reads as plpgsql functions with a cached generic plan. Planning a query over the event table

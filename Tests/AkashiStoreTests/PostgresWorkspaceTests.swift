@@ -522,16 +522,27 @@ struct PostgresWorkspaceTests {
         k1.id = try await store.addSuppression(x1)
         k2.id = try await store.addSuppression(x2)
         #expect(try await store.suppressions() == [k1, k2])
+        // A second auditor's decision (F-14) is a row of its own, append-only too.
+        var k3 = Suppression(investigation: "INV-4", staff: nil, register: "R0000002", reasonCodes: ["vip"], rule: "確認待ち",
+                             createdBy: "S0004", created: pgTS("2026-01-09T09:00:00+09:00"), needsConfirmation: true)
+        k3.id = try await store.addSuppression(k3)
+        let decision = SuppressionDecision(kind: .declined, by: "S0005", at: pgTS("2026-01-10T09:00:00+09:00"), journal: "J1")
+        #expect(try await store.decideSuppression(id: k3.id, decision))
+        k3.decision = decision
+        #expect(try await store.suppressions() == [k1, k2, k3])
+
         for sql: PostgresQuery in [
             "UPDATE console_entry SET text = 'changed' WHERE muni = \(store.muni)",
             "DELETE FROM console_entry WHERE muni = \(store.muni)",
             "UPDATE console_suppression SET rule = 'changed' WHERE muni = \(store.muni)",
             "DELETE FROM console_suppression WHERE muni = \(store.muni)",
+            "UPDATE console_suppression_decision SET decision = 'confirmed' WHERE muni = \(store.muni)",
+            "DELETE FROM console_suppression_decision WHERE muni = \(store.muni)",
         ] {
             #expect(throws: StoreError.self) { try store.connections.blocking { s in try s.execute(sql) } }
         }
         #expect(try await store.investigationEntries(investigation: "INV-1") == [s1, s2])
-        #expect(try await store.suppressions() == [k1, k2])
+        #expect(try await store.suppressions() == [k1, k2, k3])
     }
 
     @Test("console values and alerts: stored once, newest first, at most limit")

@@ -1510,6 +1510,49 @@ struct StoreContractTests {
         }
     }
 
+    @Test("suppressions across staff (issue 18, F-14): pending until another auditor decides, one decision kept, appended", arguments: StoreFactory.all)
+    func suppressionDecisions(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            let plain = Suppression(investigation: "INV-1", staff: "S0003", register: "R0000003", reasonCodes: ["break_glass"],
+                                    rule: "緊急照会の手順どおり", createdBy: "S0004", created: ts("2026-01-08T09:00:00+09:00"))
+            let wide = Suppression(investigation: "INV-2", staff: nil, register: "R0000002", reasonCodes: ["print_no_request"],
+                                   rule: "窓口の一括交付", createdBy: "S0004", created: ts("2026-01-09T09:00:00+09:00"),
+                                   needsConfirmation: true)
+            let plainID = try await store.addSuppression(plain)
+            let wideID = try await store.addSuppression(wide)
+            var got = try await store.suppressions()
+            #expect(got.map(\.needsConfirmation) == [false, true])
+            #expect(got.allSatisfy { $0.decision == nil })
+            #expect(got.map(\.inEffect) == [true, false])
+            #expect(got.map(\.isPending) == [false, true])
+            let at = ts("2026-01-10T09:00:00+09:00")
+            // The auditor who made it cannot decide it; a suppression that needs no decision takes none; nor an unknown one.
+            #expect(try await store.decideSuppression(id: wideID, SuppressionDecision(kind: .confirmed, by: "S0004", at: at, journal: "J0")) == false)
+            #expect(try await store.decideSuppression(id: plainID, SuppressionDecision(kind: .confirmed, by: "S0005", at: at, journal: "J0")) == false)
+            #expect(try await store.decideSuppression(id: wideID + 1000, SuppressionDecision(kind: .confirmed, by: "S0005", at: at, journal: "J0")) == false)
+            #expect(try await store.suppressions().allSatisfy { $0.decision == nil })
+            // Two auditors at once, one confirming, one declining, from two handles: exactly one decision is kept.
+            let other = try factory.reopen(dir)
+            let confirm = SuppressionDecision(kind: .confirmed, by: "S0005", at: at, journal: "J1")
+            let decline = SuppressionDecision(kind: .declined, by: "S0006", at: at, journal: "J2")
+            async let a = store.decideSuppression(id: wideID, confirm)
+            async let b = other.decideSuppression(id: wideID, decline)
+            let (ra, rb) = try await (a, b)
+            #expect(ra != rb)
+            got = try await other.suppressions()
+            let kept = try #require(got.first { $0.id == wideID }?.decision)
+            #expect(kept == (ra ? confirm : decline))
+            #expect(got.first { $0.id == wideID }?.inEffect == ra)
+            #expect(try await store.decideSuppression(id: wideID, confirm) == false)
+            // The suppression itself is unchanged.
+            var expected = wide
+            expected.id = wideID
+            expected.decision = kept
+            #expect(got.first { $0.id == wideID } == expected)
+        }
+    }
+
     @Test("alerts: stored once, newest first, at most limit", arguments: StoreFactory.all)
     func alerts(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
