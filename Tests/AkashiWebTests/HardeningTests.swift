@@ -1,4 +1,5 @@
 import AkashiDomain
+import AkashiInterchange
 import AkashiLedger
 import AkashiSQLite
 import AkashiStorage
@@ -437,5 +438,70 @@ struct ClientAddressTests {
         #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: [], trusted: proxy) == "10.0.0.1")
         #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: ["<script>"], trusted: proxy) == "10.0.0.1")
         #expect(Workspace.clientAddress(socket: nil, forwardedFor: ["1.2.3.4"], trusted: proxy) == nil)
+    }
+}
+
+extension AllWebTests.HardeningTests {
+    @Test("F-18: a method a known path does not take is a 405 with Allow (TRACE too); an unknown path and a handler's 404 stay 404")
+    func methodNotAllowed() async throws {
+        let f = try await Fixture.shared.value
+        try await f.app().test(.router) { client in
+            let auth = try await client.ready(f.clerk.id)
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (.trace, "/api/v1/registers/\(f.registerA.id)", "GET"),
+                (.put, "/api/v1/registers/\(f.registerA.id)", "GET"),
+                (.delete, "/api/v1/cases", "GET, POST"),
+                (.get, "/api/v1/login", "POST"),
+                (.patch, "/api/v1/approvals/A1/approve", "POST"),
+                (.trace, "/api/v1/ledger/checkpoint", "GET"),
+                (.put, "/ledger/checkpoint", "GET"),
+                (.trace, "/signin", "GET, POST"),
+                (.delete, "/console/investigations/INV-1", "GET"),
+                (.options, "/healthz", "GET"),
+            ]
+            for (method, uri, allow) in cases {
+                let r = try await client.execute(uri: uri, method: method, headers: auth)
+                #expect(r.status == .methodNotAllowed, "\(method) \(uri): \(r.status)")
+                #expect(r.headers[.allow] == allow, "\(method) \(uri): \(r.headers[.allow] ?? "no Allow")")
+                if uri.hasPrefix("/api/") {
+                    #expect(r.errorCode == "method_not_allowed", "\(method) \(uri)")
+                } else {
+                    #expect(r.text.contains("<code>method_not_allowed</code>"), "\(method) \(uri)")
+                }
+            }
+            // Nothing matches: still 404. A route's own 404 (a case that is not there) stays a 404 too.
+            #expect(try await client.execute(uri: "/api/v1/nothing-here", method: .trace, headers: auth).status == .notFound)
+            #expect(try await client.execute(uri: "/nothing-here", method: .get).status == .notFound)
+            #expect(try await client.get("/api/v1/cases/NO-SUCH-CASE", auth).status == .notFound)
+            // The methods the path does take still work.
+            #expect(try await client.get("/api/v1/registers/\(f.registerA.id)?reason=\(percentEncode("電話照会への回答のため"))", auth).status == .ok)
+        }
+    }
+
+    @Test("F-18: the published schema states what the server enforces: ID length and characters, case kinds, required bodies")
+    func schemaStatesTheLimits() throws {
+        let text = try String(contentsOfFile: WebApp.resourceDirectory + "/Static/openapi.yaml", encoding: .utf8)
+        // One ID schema, as long as the interchange format's IDs, without control characters; every `{id}` uses it.
+        #expect(text.contains("maxLength: \(RecordDecoder.maxIDBytes)"))
+        #expect(text.contains(#"pattern: "^[^\\u0000-\\u001F\\u007F-\\u009F]*$""#))
+        #expect(!text.contains("- {name: id, in: path, required: true, schema: {type: string}}"))
+        #expect(text.components(separatedBy: ##"- {name: id, in: path, required: true, schema: {$ref: "#/components/schemas/Id"}}"##).count - 1 == 7)
+        // The case kinds are the server's, no more and no fewer.
+        let start = try #require(text.range(of: "enum: [notification.birth"))
+        let end = try #require(text[start.upperBound...].firstIndex(of: "]"))
+        let listed = Set(("notification.birth" + text[start.upperBound..<end]).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(listed == Set(CaseKind.allCases.map(\.rawValue)))
+        // Every operation whose body the server needs says so.
+        for path in ["/login:", "/registers/{id}/certificates:", "/registers/{id}/updates:", "/approvals:"] {
+            let at = try #require(text.range(of: "\n  " + path))
+            let next = text[at.upperBound...].range(of: "\n  /")?.lowerBound ?? text.endIndex
+            let op = text[at.upperBound..<next]
+            let body = try #require(op.range(of: "requestBody:"), "\(path)")
+            #expect(op[body.upperBound...].hasPrefix("\n        required: true"), "\(path)")
+        }
+        let cases = try #require(text.range(of: "summary: Take in a case"))
+        let line = try #require(text[cases.upperBound...].firstIndex(of: "\n"))
+        #expect(text[line...].hasPrefix("\n      requestBody:\n        required: true"))
     }
 }
