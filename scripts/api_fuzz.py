@@ -3,8 +3,9 @@
 Starts `akashi serve` on a free loopback port over a tiny generated city, signs in a clerk, a supervisor and an
 auditor through the API (and acknowledges the banner), and lets schemathesis generate requests for every operation
 of the published schema with each one's token, and with none. The checks: no response is a server error (5xx) —
-whatever a client sends, Akashi answers with a clear 4xx or does the work — and every response's status, content type
-and body are the ones the schema documents. Bounded: a fixed number of examples per
+whatever a client sends, Akashi answers with a clear 4xx or does the work — every response's status, content type
+and body are the ones the schema documents, and a method the schema does not list for a path is a 405 with an
+`Allow` header. Bounded: a fixed number of examples per
 operation and a fixed seed, so a run takes a few minutes and repeats. Afterwards `akashi ledger verify` must pass on
 the store the fuzzing wrote to (no request can leave the ledger unverifiable).
 
@@ -25,8 +26,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build", "debug", "akashi"))
 PASSWORD = "api-fuzz-password-1"
 EXAMPLES = os.environ.get("AKASHI_FUZZ_EXAMPLES", "25")
+# unsupported_method: a method the schema does not list for a path must be a 405 with an Allow header (issue 18, F-18:
+# TRACE was a 404).
 CHECKS = os.environ.get("AKASHI_FUZZ_CHECKS", "not_a_server_error,status_code_conformance,content_type_conformance,"
-                                               "response_schema_conformance")
+                                               "response_schema_conformance,unsupported_method")
 
 
 def run(*args, stdin=None):

@@ -14,7 +14,34 @@ enum PostgresSchema {
     }
 
     /// Every migration, in the order they are applied.
-    static var all: [Migration] { core + workspace + console + reports + audit + lookups + submissions }
+    static var all: [Migration] { core + workspace + console + reports + audit + lookups + submissions + hardening }
+
+    /// Issue 18 (hardening), after the first release of the schema.
+    static let hardening: [Migration] = [
+        // F-6: failed sign-ins are counted per account and client address (a stranger's guesses lock out only the
+        // stranger's address), under a ceiling per account over a longer window (window_start). A lock set before
+        // this migration stays until it expires.
+        Migration(name: "pg8-signin-by-address", sql: [
+            "ALTER TABLE ws_account ADD COLUMN window_start bigint",
+            """
+            CREATE TABLE ws_signin_failure(muni text NOT NULL, staff text NOT NULL, address text NOT NULL,
+                failures bigint NOT NULL, window_start bigint NOT NULL, locked_until bigint, PRIMARY KEY(muni, staff, address))
+            """,
+        ]),
+        // F-14: a suppression across staff needs a second auditor. The decision is a row of its own, appended; the
+        // suppression is never changed. Suppressions made before this migration stay in effect.
+        Migration(name: "pg9-suppression-confirmation", sql: [
+            "ALTER TABLE console_suppression ADD COLUMN needs_confirmation boolean NOT NULL DEFAULT false",
+            """
+            CREATE TABLE console_suppression_decision(muni text NOT NULL, suppression bigint NOT NULL, decision text NOT NULL,
+                decided_by text NOT NULL, at text NOT NULL, journal text NOT NULL, PRIMARY KEY(muni, suppression))
+            """,
+            """
+            CREATE TRIGGER console_suppression_decision_append_only BEFORE UPDATE OR DELETE ON console_suppression_decision
+                FOR EACH ROW EXECUTE FUNCTION akashi_append_only()
+            """,
+        ]),
+    ]
 
     /// The event-log reads as plpgsql functions with a cached generic plan. Planning a query over the event table
     /// costs about 8 ms once there are five years of monthly partitions (each with its indexes), and an unnamed

@@ -143,9 +143,10 @@ extension PostgresStore: ConsoleStore {
     public func addSuppression(_ x: Suppression) async throws -> Int64 {
         try await connections.run { s in
             let rows = try await s.rows("""
-                INSERT INTO console_suppression(muni, investigation, staff, register, reasons, rule, created_by, created)
+                INSERT INTO console_suppression(muni, investigation, staff, register, reasons, rule, created_by, created,
+                    needs_confirmation)
                 VALUES (\(muni), \(x.investigation), \(x.staff), \(x.register), \(x.reasonCodes)::text[], \(x.rule), \(x.createdBy),
-                    \(x.created.description))
+                    \(x.created.description), \(x.needsConfirmation))
                 RETURNING id
                 """)
             guard let row = rows.first else { throw StoreError(.database, "PostgreSQL returned no ID for a new suppression") }
@@ -156,14 +157,36 @@ extension PostgresStore: ConsoleStore {
     public func suppressions() async throws -> [Suppression] {
         try await connections.run { s in
             try await s.rows("""
-                SELECT id, investigation, staff, register, reasons, rule, created_by, created
-                FROM console_suppression WHERE muni = \(muni) ORDER BY id
+                SELECT s.id, s.investigation, s.staff, s.register, s.reasons, s.rule, s.created_by, s.created,
+                    s.needs_confirmation, d.decision, d.decided_by, d.at, d.journal
+                FROM console_suppression s
+                LEFT JOIN console_suppression_decision d ON d.muni = s.muni AND d.suppression = s.id
+                WHERE s.muni = \(muni) ORDER BY s.id
                 """).map { row in
-                let (id, investigation, staff, register, reasons, rule, createdBy, created) =
-                    try row.decode((Int64, String, String?, String?, [String], String, String, String).self)
+                let (id, investigation, staff, register, reasons, rule, createdBy, created, needs, kind, by, at, journal) =
+                    try row.decode((Int64, String, String?, String?, [String], String, String, String, Bool, String?, String?,
+                                    String?, String?).self)
+                var decision: SuppressionDecision?
+                if let kind = kind.flatMap(SuppressionDecision.Kind.init(rawValue:)), let by, let at, let journal {
+                    decision = SuppressionDecision(kind: kind, by: by, at: Timestamp(at) ?? Timestamp(millis: 0), journal: journal)
+                }
                 return Suppression(id: id, investigation: investigation, staff: staff, register: register, reasonCodes: reasons,
-                                   rule: rule, createdBy: createdBy, created: Timestamp(created) ?? Timestamp(millis: 0))
+                                   rule: rule, createdBy: createdBy, created: Timestamp(created) ?? Timestamp(millis: 0),
+                                   needsConfirmation: needs, decision: decision)
             }
+        }
+    }
+
+    /// One statement: the decision row is inserted only from a suppression that needs one and was made by someone
+    /// else, and the primary key keeps the first of two decisions at once.
+    public func decideSuppression(id: Int64, _ d: SuppressionDecision) async throws -> Bool {
+        try await connections.run { s in
+            try await s.execute("""
+                INSERT INTO console_suppression_decision(muni, suppression, decision, decided_by, at, journal)
+                SELECT muni, id, \(d.kind.rawValue), \(d.by), \(d.at.description), \(d.journal) FROM console_suppression
+                WHERE muni = \(muni) AND id = \(id) AND needs_confirmation AND created_by <> \(d.by)
+                ON CONFLICT (muni, suppression) DO NOTHING
+                """) > 0
         }
     }
 

@@ -332,37 +332,132 @@ extension PostgresStore {
 
     public func account(staff: String) async throws -> WorkspaceAccount? {
         try await connections.run { s in
-            try await s.rows("SELECT staff, hash, failures, locked_until FROM ws_account WHERE muni = \(muni) AND staff = \(staff)")
-                .first.map { row in
-                    let (staff, hash, failures, locked) = try row.decode((String, String, Int64, Int64?).self)
-                    return WorkspaceAccount(staff: staff, passwordHash: hash, failures: Int(failures), lockedUntil: locked)
-                }
+            try await s.rows("""
+                SELECT staff, hash, failures, locked_until, window_start FROM ws_account WHERE muni = \(muni) AND staff = \(staff)
+                """).first.map(Self.account)
         }
+    }
+
+    private static func account(_ row: PostgresRow) throws -> WorkspaceAccount {
+        let (staff, hash, failures, locked, window) = try row.decode((String, String, Int64, Int64?, Int64?).self)
+        return WorkspaceAccount(staff: staff, passwordHash: hash, failures: Int(failures), lockedUntil: locked, windowStart: window)
     }
 
     public func setPasswordHash(staff: String, hash: String) async throws {
         try await connections.run { s in
-            try await s.execute("""
-                INSERT INTO ws_account(muni, staff, hash, failures, locked_until) VALUES (\(muni), \(staff), \(hash), 0, NULL)
-                ON CONFLICT (muni, staff) DO UPDATE SET hash = EXCLUDED.hash, failures = 0, locked_until = NULL
-                """)
+            try await s.transaction {
+                try await s.execute("""
+                    INSERT INTO ws_account(muni, staff, hash, failures, locked_until, window_start)
+                    VALUES (\(muni), \(staff), \(hash), 0, NULL, NULL)
+                    ON CONFLICT (muni, staff) DO UPDATE SET hash = EXCLUDED.hash, failures = 0, locked_until = NULL, window_start = NULL
+                    """)
+                try await s.execute("DELETE FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff)")
+            }
         }
     }
 
-    /// One conditional write: the count returned is the one this failure made, whatever other servers record at once.
-    @discardableResult
-    public func recordFailedSignIn(staff: String, lockUntil: Int64?) async throws -> Int {
+    /// One transaction that first locks the account's row (`FOR UPDATE`): the claims of one account take turns across
+    /// every server on the database. The address's count and lock are then one upsert, the account's one update,
+    /// each deciding its lock from the count it writes.
+    public func claimSignIn(staff: String, address: String, at now: Int64, limits: SignInLimits) async throws -> SignInClaim {
+        guard Self.storable(staff), Self.storable(address) else { return .noAccount }
+        return try await connections.run { s in
+            try await s.transaction { () async throws -> SignInClaim in
+                guard let row = try await s.rows("""
+                    SELECT locked_until FROM ws_account WHERE muni = \(muni) AND staff = \(staff) FOR UPDATE
+                    """).first else { return .noAccount }
+                if let until = try row.decode(Int64?.self), until > now { return .locked(.account, until: until) }
+                let (limit, window, lock) = (Int64(limits.perAddress), limits.addressWindowMillis, limits.addressLockMillis)
+                // A window that has passed, or a lock that has expired, starts the count afresh.
+                guard let mine = try await s.rows("""
+                    INSERT INTO ws_signin_failure AS f (muni, staff, address, failures, window_start, locked_until)
+                    VALUES (\(muni), \(staff), \(address), 1, \(now), CASE WHEN 1 >= \(limit) THEN \(now) + \(lock) END)
+                    ON CONFLICT (muni, staff, address) DO UPDATE SET
+                        failures = CASE WHEN f.locked_until IS NOT NULL OR \(now) - f.window_start >= \(window) THEN 1
+                                        ELSE f.failures + 1 END,
+                        window_start = CASE WHEN f.locked_until IS NOT NULL OR \(now) - f.window_start >= \(window) THEN \(now)
+                                            ELSE f.window_start END,
+                        locked_until = CASE WHEN (CASE WHEN f.locked_until IS NOT NULL OR \(now) - f.window_start >= \(window) THEN 1
+                                                       ELSE f.failures + 1 END) >= \(limit) THEN \(now) + \(lock) END
+                    WHERE f.locked_until IS NULL OR f.locked_until <= \(now)
+                    RETURNING failures, locked_until
+                    """).first else {
+                    let until = try await s.rows("""
+                        SELECT locked_until FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
+                        """).first.flatMap { try $0.decode(Int64?.self) } ?? now
+                    return .locked(.address, until: until)
+                }
+                let (addressFailures, addressLock) = try mine.decode((Int64, Int64?).self)
+                let (all, allWindow, allLock) = (Int64(limits.perAccount), limits.accountWindowMillis, limits.accountLockMillis)
+                guard let account = try await s.rows("""
+                    UPDATE ws_account SET
+                        failures = CASE WHEN window_start IS NULL OR locked_until IS NOT NULL OR \(now) - window_start >= \(allWindow)
+                                        THEN 1 ELSE failures + 1 END,
+                        window_start = CASE WHEN window_start IS NULL OR locked_until IS NOT NULL OR \(now) - window_start >= \(allWindow)
+                                            THEN \(now) ELSE window_start END,
+                        locked_until = CASE WHEN (CASE WHEN window_start IS NULL OR locked_until IS NOT NULL
+                                                            OR \(now) - window_start >= \(allWindow)
+                                                       THEN 1 ELSE failures + 1 END) >= \(all) THEN \(now) + \(allLock) END
+                    WHERE muni = \(muni) AND staff = \(staff) AND (locked_until IS NULL OR locked_until <= \(now))
+                    RETURNING failures, locked_until
+                    """).first else {
+                    throw StoreError(.database, "sign-in: the account row changed while it was locked for update")
+                }
+                let (accountFailures, accountLock) = try account.decode((Int64, Int64?).self)
+                // Addresses whose window has passed and that are not locked count for nothing any more.
+                try await s.execute("""
+                    DELETE FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address <> \(address)
+                        AND (locked_until IS NULL OR locked_until <= \(now)) AND \(now) - window_start >= \(window)
+                    """)
+                return .granted(addressFailures: Int(addressFailures), accountFailures: Int(accountFailures),
+                                locks: accountLock != nil ? .account : addressLock != nil ? .address : nil)
+            }
+        }
+    }
+
+    public func recordSuccessfulSignIn(staff: String, address: String, limits: SignInLimits) async throws {
         try await connections.run { s in
-            try await s.rows("""
-                UPDATE ws_account SET failures = failures + 1, locked_until = coalesce(\(lockUntil)::bigint, locked_until)
-                WHERE muni = \(muni) AND staff = \(staff) RETURNING failures
-                """).first.map { Int(try $0.decode(Int64.self)) } ?? 0
+            try await s.transaction {
+                try await s.execute("""
+                    UPDATE ws_account SET failures = greatest(failures - 1, 0),
+                        locked_until = CASE WHEN failures - 1 < \(Int64(limits.perAccount)) THEN NULL ELSE locked_until END
+                    WHERE muni = \(muni) AND staff = \(staff)
+                    """)
+                try await s.execute("DELETE FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)")
+            }
         }
     }
 
     public func clearFailedSignIns(staff: String) async throws {
         try await connections.run { s in
-            try await s.execute("UPDATE ws_account SET failures = 0, locked_until = NULL WHERE muni = \(muni) AND staff = \(staff)")
+            try await s.transaction {
+                try await s.execute("""
+                    UPDATE ws_account SET failures = 0, locked_until = NULL, window_start = NULL WHERE muni = \(muni) AND staff = \(staff)
+                    """)
+                try await s.execute("DELETE FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff)")
+            }
+        }
+    }
+
+    public func failedSignIns(staff: String) async throws -> [AddressSignInFailures] {
+        try await connections.run { s in
+            try await s.rows("""
+                SELECT staff, address, failures, window_start, locked_until FROM ws_signin_failure
+                WHERE muni = \(muni) AND staff = \(staff) ORDER BY address COLLATE "C"
+                """).map { row in
+                let (staff, address, failures, window, locked) = try row.decode((String, String, Int64, Int64, Int64?).self)
+                return AddressSignInFailures(staff: staff, address: address, failures: Int(failures), windowStart: window,
+                                             lockedUntil: locked)
+            }
+        }
+    }
+
+    public func lockedAccounts(at millis: Int64) async throws -> [WorkspaceAccount] {
+        try await connections.run { s in
+            try await s.rows("""
+                SELECT staff, hash, failures, locked_until, window_start FROM ws_account
+                WHERE muni = \(muni) AND locked_until > \(millis) ORDER BY staff COLLATE "C"
+                """).map(Self.account)
         }
     }
 

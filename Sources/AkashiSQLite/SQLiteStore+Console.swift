@@ -114,21 +114,44 @@ extension SQLiteStore: ConsoleStore {
     public func addSuppression(_ s: Suppression) throws -> Int64 {
         try pool.write { db in
             try db.execute(sql: """
-                INSERT INTO console_suppression(investigation, staff, register, reasons, rule, created_by, created)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO console_suppression(investigation, staff, register, reasons, rule, created_by, created,
+                    needs_confirmation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [s.investigation, s.staff, s.register, s.reasonCodes.joined(separator: ","), s.rule,
-                                 s.createdBy, s.created.description])
+                                 s.createdBy, s.created.description, s.needsConfirmation])
             return db.lastInsertedRowID
         }
     }
 
     public func suppressions() throws -> [Suppression] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM console_suppression ORDER BY id").map { r in
-                Suppression(id: r["id"], investigation: r["investigation"], staff: r["staff"], register: r["register"],
-                            reasonCodes: Self.codes(r["reasons"]), rule: r["rule"], createdBy: r["created_by"],
-                            created: Timestamp(r["created"] as String) ?? Timestamp(millis: 0))
+            try Row.fetchAll(db, sql: """
+                SELECT s.*, d.decision, d.decided_by, d.at AS decided_at, d.journal AS decision_journal
+                FROM console_suppression s LEFT JOIN console_suppression_decision d ON d.suppression = s.id
+                ORDER BY s.id
+                """).map { r in
+                var decision: SuppressionDecision?
+                if let kind = (r["decision"] as String?).flatMap(SuppressionDecision.Kind.init(rawValue:)) {
+                    decision = SuppressionDecision(kind: kind, by: r["decided_by"],
+                                                   at: Timestamp(r["decided_at"] as String) ?? Timestamp(millis: 0),
+                                                   journal: r["decision_journal"])
+                }
+                return Suppression(id: r["id"], investigation: r["investigation"], staff: r["staff"], register: r["register"],
+                                   reasonCodes: Self.codes(r["reasons"]), rule: r["rule"], createdBy: r["created_by"],
+                                   created: Timestamp(r["created"] as String) ?? Timestamp(millis: 0),
+                                   needsConfirmation: r["needs_confirmation"], decision: decision)
             }
+        }
+    }
+
+    public func decideSuppression(id: Int64, _ d: SuppressionDecision) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO console_suppression_decision(suppression, decision, decided_by, at, journal)
+                SELECT id, ?, ?, ?, ? FROM console_suppression WHERE id = ? AND needs_confirmation AND created_by <> ?
+                ON CONFLICT(suppression) DO NOTHING
+                """, arguments: [d.kind.rawValue, d.by, d.at.description, d.journal, id, d.by])
+            return db.changesCount > 0
         }
     }
 

@@ -75,9 +75,10 @@ extension SQLiteStore: WorkspaceStore {
 
     public func account(staff: String) throws -> WorkspaceAccount? {
         try pool.read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT staff, hash, failures, locked_until FROM ws_account WHERE staff = ?"),
-                             arguments: [staff]).map {
-                WorkspaceAccount(staff: $0[0], passwordHash: $0[1], failures: $0[2], lockedUntil: $0[3])
+            try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT staff, hash, failures, locked_until, window_start FROM ws_account WHERE staff = ?
+                """), arguments: [staff]).map {
+                WorkspaceAccount(staff: $0[0], passwordHash: $0[1], failures: $0[2], lockedUntil: $0[3], windowStart: $0[4])
             }
         }
     }
@@ -85,24 +86,102 @@ extension SQLiteStore: WorkspaceStore {
     public func setPasswordHash(staff: String, hash: String) throws {
         try pool.write { db in
             try db.execute(sql: """
-                INSERT INTO ws_account(staff, hash, failures, locked_until) VALUES (?, ?, 0, NULL)
-                ON CONFLICT(staff) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = NULL
+                INSERT INTO ws_account(staff, hash, failures, locked_until, window_start) VALUES (?, ?, 0, NULL, NULL)
+                ON CONFLICT(staff) DO UPDATE SET hash = excluded.hash, failures = 0, locked_until = NULL, window_start = NULL
                 """, arguments: [staff, hash])
+            try db.execute(sql: "DELETE FROM ws_signin_failure WHERE staff = ?", arguments: [staff])
         }
     }
 
-    @discardableResult
-    public func recordFailedSignIn(staff: String, lockUntil: Int64?) throws -> Int {
+    /// One write transaction (IMMEDIATE: writers on the file, in this process or another, take turns): the address's
+    /// count and lock are one upsert, the account's one update, each deciding its lock from the count it writes.
+    public func claimSignIn(staff: String, address: String, at now: Int64, limits: SignInLimits) throws -> SignInClaim {
+        try pool.write { db -> SignInClaim in
+            guard let row = try Row.fetchOne(db, sql: "SELECT locked_until FROM ws_account WHERE staff = ?", arguments: [staff]) else {
+                return .noAccount
+            }
+            if let until: Int64 = row[0], until > now { return .locked(.account, until: until) }
+            let args: StatementArguments = ["staff": staff, "address": address, "now": now, "limit": limits.perAddress,
+                                            "window": limits.addressWindowMillis, "lock": limits.addressLockMillis]
+            // A window that has passed, or a lock that has expired, starts the count afresh.
+            guard let mine = try Row.fetchOne(db, sql: """
+                INSERT INTO ws_signin_failure(staff, address, failures, window_start, locked_until)
+                VALUES (:staff, :address, 1, :now, CASE WHEN 1 >= :limit THEN :now + :lock END)
+                ON CONFLICT(staff, address) DO UPDATE SET
+                    failures = CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN 1 ELSE failures + 1 END,
+                    window_start = CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN :now ELSE window_start END,
+                    locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN 1
+                                                   ELSE failures + 1 END) >= :limit THEN :now + :lock END
+                WHERE locked_until IS NULL OR locked_until <= :now
+                RETURNING failures, locked_until
+                """, arguments: args) else {
+                let until = try Int64.fetchOne(db, sql: "SELECT locked_until FROM ws_signin_failure WHERE staff = ? AND address = ?",
+                                               arguments: [staff, address]) ?? now
+                return .locked(.address, until: until)
+            }
+            let accountArgs: StatementArguments = ["staff": staff, "now": now, "limit": limits.perAccount,
+                                                   "window": limits.accountWindowMillis, "lock": limits.accountLockMillis]
+            guard let all = try Row.fetchOne(db, sql: """
+                UPDATE ws_account SET
+                    failures = CASE WHEN window_start IS NULL OR locked_until IS NOT NULL OR :now - window_start >= :window
+                                    THEN 1 ELSE failures + 1 END,
+                    window_start = CASE WHEN window_start IS NULL OR locked_until IS NOT NULL OR :now - window_start >= :window
+                                        THEN :now ELSE window_start END,
+                    locked_until = CASE WHEN (CASE WHEN window_start IS NULL OR locked_until IS NOT NULL OR :now - window_start >= :window
+                                                   THEN 1 ELSE failures + 1 END) >= :limit THEN :now + :lock END
+                WHERE staff = :staff AND (locked_until IS NULL OR locked_until <= :now)
+                RETURNING failures, locked_until
+                """, arguments: accountArgs) else {
+                throw StoreError(.database, "sign-in: the account row changed inside its write transaction")
+            }
+            // Addresses whose window has passed and that are not locked count for nothing any more.
+            try db.execute(sql: """
+                DELETE FROM ws_signin_failure WHERE staff = ? AND address <> ? AND (locked_until IS NULL OR locked_until <= ?)
+                    AND ? - window_start >= ?
+                """, arguments: [staff, address, now, now, limits.addressWindowMillis])
+            let accountLocked = (all[1] as Int64?) != nil
+            let addressLocked = (mine[1] as Int64?) != nil
+            return .granted(addressFailures: mine[0], accountFailures: all[0],
+                            locks: accountLocked ? .account : addressLocked ? .address : nil)
+        }
+    }
+
+    public func recordSuccessfulSignIn(staff: String, address: String, limits: SignInLimits) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE ws_account SET failures = failures + 1, locked_until = coalesce(?, locked_until) WHERE staff = ?",
-                           arguments: [lockUntil, staff])
-            return try Int.fetchOne(db.cachedStatement(sql: "SELECT failures FROM ws_account WHERE staff = ?"), arguments: [staff]) ?? 0
+            try db.execute(sql: "DELETE FROM ws_signin_failure WHERE staff = ? AND address = ?", arguments: [staff, address])
+            try db.execute(sql: """
+                UPDATE ws_account SET failures = max(failures - 1, 0),
+                    locked_until = CASE WHEN failures - 1 < ? THEN NULL ELSE locked_until END
+                WHERE staff = ?
+                """, arguments: [limits.perAccount, staff])
         }
     }
 
     public func clearFailedSignIns(staff: String) throws {
         try pool.write { db in
-            try db.cachedStatement(sql: "UPDATE ws_account SET failures = 0, locked_until = NULL WHERE staff = ?").execute(arguments: [staff])
+            try db.cachedStatement(sql: "UPDATE ws_account SET failures = 0, locked_until = NULL, window_start = NULL WHERE staff = ?")
+                .execute(arguments: [staff])
+            try db.execute(sql: "DELETE FROM ws_signin_failure WHERE staff = ?", arguments: [staff])
+        }
+    }
+
+    public func failedSignIns(staff: String) throws -> [AddressSignInFailures] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT staff, address, failures, window_start, locked_until FROM ws_signin_failure WHERE staff = ? ORDER BY address
+                """, arguments: [staff]).map {
+                AddressSignInFailures(staff: $0[0], address: $0[1], failures: $0[2], windowStart: $0[3], lockedUntil: $0[4])
+            }
+        }
+    }
+
+    public func lockedAccounts(at millis: Int64) throws -> [WorkspaceAccount] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT staff, hash, failures, locked_until, window_start FROM ws_account WHERE locked_until > ? ORDER BY staff
+                """, arguments: [millis]).map {
+                WorkspaceAccount(staff: $0[0], passwordHash: $0[1], failures: $0[2], lockedUntil: $0[3], windowStart: $0[4])
+            }
         }
     }
 

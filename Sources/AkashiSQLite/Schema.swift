@@ -142,6 +142,29 @@ enum Schema {
                 """)
         }
         SubmissionSchema.register(&m)
+        m.registerMigration("v11-signin-by-address") { db in
+            // Issue 18, F-6: failed sign-ins are counted per account and client address (a stranger's guesses lock
+            // out only the stranger's address), under a ceiling per account over a longer window (window_start).
+            // A lock set before this migration stays until it expires.
+            try db.execute(sql: """
+                ALTER TABLE ws_account ADD COLUMN window_start INTEGER;
+                CREATE TABLE ws_signin_failure(staff TEXT NOT NULL, address TEXT NOT NULL, failures INTEGER NOT NULL,
+                    window_start INTEGER NOT NULL, locked_until INTEGER, PRIMARY KEY(staff, address)) WITHOUT ROWID;
+                """)
+        }
+        m.registerMigration("v12-suppression-confirmation") { db in
+            // Issue 18, F-14: a suppression across staff needs a second auditor. The decision is a row of its own,
+            // appended; the suppression is never changed. Suppressions made before this migration stay in effect.
+            try db.execute(sql: """
+                ALTER TABLE console_suppression ADD COLUMN needs_confirmation INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE console_suppression_decision(suppression INTEGER PRIMARY KEY NOT NULL, decision TEXT NOT NULL,
+                    decided_by TEXT NOT NULL, at TEXT NOT NULL, journal TEXT NOT NULL);
+                CREATE TRIGGER console_suppression_decision_no_update BEFORE UPDATE ON console_suppression_decision
+                    BEGIN SELECT RAISE(ABORT, 'suppression decisions are append-only'); END;
+                CREATE TRIGGER console_suppression_decision_no_delete BEFORE DELETE ON console_suppression_decision
+                    BEGIN SELECT RAISE(ABORT, 'suppression decisions are append-only'); END;
+                """)
+        }
         return m
     }
 

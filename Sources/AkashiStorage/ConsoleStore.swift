@@ -103,6 +103,11 @@ public struct InvestigationEntry: Sendable, Equatable {
 /// A finding matches when its reason codes are exactly ``reasonCodes`` (as a set), and — when given — its staff is
 /// ``staff`` and its register is ``register``. `staff == nil` means any staff member (a rule across staff);
 /// `register == nil` means any register.
+///
+/// A suppression across staff (``staff`` nil) hides every staff member's future accesses of that pattern from the
+/// worklist, so it needs a second, different auditor (issue 18, F-14): it is made with ``needsConfirmation`` and
+/// takes effect only once another auditor confirms it (``decision``). Nothing of a suppression is ever changed: the
+/// decision is a row of its own, appended.
 public struct Suppression: Sendable, Equatable {
     public var id: Int64
     public var investigation: String
@@ -112,9 +117,14 @@ public struct Suppression: Sendable, Equatable {
     public var rule: String
     public var createdBy: String
     public var created: Timestamp
+    /// Whether it takes effect only once a second auditor confirms it.
+    public var needsConfirmation: Bool
+    /// The second auditor's decision, once made (as the store reads it back; ignored by ``ConsoleStore/addSuppression(_:)``).
+    public var decision: SuppressionDecision?
 
     public init(id: Int64 = 0, investigation: String, staff: String?, register: String?, reasonCodes: [String],
-                rule: String, createdBy: String, created: Timestamp) {
+                rule: String, createdBy: String, created: Timestamp, needsConfirmation: Bool = false,
+                decision: SuppressionDecision? = nil) {
         self.id = id
         self.investigation = investigation
         self.staff = staff
@@ -123,9 +133,16 @@ public struct Suppression: Sendable, Equatable {
         self.rule = rule
         self.createdBy = createdBy
         self.created = created
+        self.needsConfirmation = needsConfirmation
+        self.decision = decision
     }
 
-    /// Whether a finding falls under the pattern.
+    /// Whether it takes findings out of the worklist now: it needs no second auditor, or one confirmed it.
+    public var inEffect: Bool { !needsConfirmation || decision?.kind == .confirmed }
+    /// Whether it waits for a second auditor.
+    public var isPending: Bool { needsConfirmation && decision == nil }
+
+    /// Whether a finding falls under the pattern (whether or not the suppression is in effect).
     public func matches(_ f: AccessFinding) -> Bool {
         if let staff, staff != f.staff { return false }
         if let register, register != f.register { return false }
@@ -135,6 +152,34 @@ public struct Suppression: Sendable, Equatable {
     /// The scope in words (ja / en).
     public var scopeJa: String {
         (staff.map { "職員 \($0)" } ?? "全職員") + "・" + (register.map { "戸籍 \($0)" } ?? "全戸籍") + "・理由 " + reasonCodes.joined(separator: "+")
+    }
+
+    /// Where it stands, in words (ja and en).
+    public var stateText: String {
+        guard needsConfirmation else { return "有効 in effect" }
+        guard let d = decision else { return "確認待ち pending a second auditor" }
+        switch d.kind {
+        case .confirmed: return "有効（\(d.by) が確認） in effect, confirmed by \(d.by)"
+        case .declined: return "却下（\(d.by)） declined by \(d.by)"
+        }
+    }
+}
+
+/// A second auditor's decision on a suppression that needs one.
+public struct SuppressionDecision: Sendable, Equatable {
+    public enum Kind: String, Sendable { case confirmed, declined }
+    public var kind: Kind
+    /// The auditor who decided (never the one who made the suppression).
+    public var by: String
+    public var at: Timestamp
+    /// The ledger journal event recording the decision.
+    public var journal: String
+
+    public init(kind: Kind, by: String, at: Timestamp, journal: String) {
+        self.kind = kind
+        self.by = by
+        self.at = at
+        self.journal = journal
     }
 }
 
@@ -176,9 +221,17 @@ public protocol ConsoleStore: AnyObject, Sendable {
     func addInvestigationEntry(_ e: InvestigationEntry, file: [UInt8]?) async throws -> Int64
     func investigationEntries(investigation: String) async throws -> [InvestigationEntry]
     func investigationFile(entry: Int64) async throws -> (name: String, bytes: [UInt8])?
+    /// Appends a suppression (its ``Suppression/needsConfirmation`` kept; its ``Suppression/decision`` ignored);
+    /// returns its ID.
     @discardableResult
     func addSuppression(_ s: Suppression) async throws -> Int64
+    /// Every suppression, by ID, each with its decision if one was made.
     func suppressions() async throws -> [Suppression]
+    /// Appends the decision on suppression `id` if, and only if, the suppression needs one, has none yet and was made by
+    /// someone other than `decision.by`, in one conditional write: of two decisions at once (two auditors, or a
+    /// confirmation and a refusal) only one is kept. The suppression itself is never changed. Returns whether this
+    /// call decided it.
+    func decideSuppression(id: Int64, _ decision: SuppressionDecision) async throws -> Bool
     func consoleValue(_ key: String) async throws -> String?
     func setConsoleValue(_ key: String, _ value: String) async throws
     /// Stores alerts (ignoring ones already stored).

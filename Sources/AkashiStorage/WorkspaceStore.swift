@@ -1,21 +1,92 @@
 import AkashiDomain
 
-/// A workspace sign-in account: the scrypt hash (with its salt and parameters) and the lockout state.
+/// A workspace sign-in account: the scrypt hash (with its salt and parameters) and the account-wide lockout state.
 ///
-/// The hash is the only form in which a password is ever kept; it is never logged.
+/// The hash is the only form in which a password is ever kept; it is never logged. Failures per client address are
+/// kept apart (``AddressSignInFailures``); what is here is the ceiling over every address together.
 public struct WorkspaceAccount: Sendable, Equatable {
     public var staff: String
     /// `scrypt$N$r$p$<salt base64>$<hash base64>`.
     public var passwordHash: String
-    /// Failed sign-ins in a row since the last success.
+    /// Password checks of the account that failed (or are still being checked) in its current window, from every
+    /// address together (``SignInLimits/perAccount``).
     public var failures: Int
-    /// Milliseconds since the epoch until which the account is locked; `nil` when not locked.
+    /// Milliseconds since the epoch until which the account is locked for everyone; `nil` when not locked.
     public var lockedUntil: Int64?
+    /// When the account's current window of failures began (milliseconds since the epoch); `nil` before the first.
+    public var windowStart: Int64?
 
-    public init(staff: String, passwordHash: String, failures: Int = 0, lockedUntil: Int64? = nil) {
+    public init(staff: String, passwordHash: String, failures: Int = 0, lockedUntil: Int64? = nil, windowStart: Int64? = nil) {
         self.staff = staff
         self.passwordHash = passwordHash
         self.failures = failures
+        self.lockedUntil = lockedUntil
+        self.windowStart = windowStart
+    }
+}
+
+/// When failed sign-ins lock (issue 18, F-6): per client address, so that a stranger's guesses keep only the
+/// stranger out, and a ceiling over every address together, so that a guess spread over many addresses is still
+/// bounded. The store applies them in ``WorkspaceStore/claimSignIn(staff:address:at:limits:)``.
+public struct SignInLimits: Sendable, Equatable {
+    /// Password checks one address may have for one account within `addressWindowMillis` (from its first counted
+    /// one); the one that reaches it locks that address out of that account for `addressLockMillis`.
+    public var perAddress: Int
+    public var addressWindowMillis: Int64
+    public var addressLockMillis: Int64
+    /// Password checks of one account from every address together within `accountWindowMillis`; the one that
+    /// reaches it locks the account for everyone for `accountLockMillis` (a new password lifts it).
+    public var perAccount: Int
+    public var accountWindowMillis: Int64
+    public var accountLockMillis: Int64
+
+    public init(perAddress: Int = 5, addressWindowMillis: Int64 = 15 * 60_000, addressLockMillis: Int64 = 15 * 60_000,
+                perAccount: Int = 50, accountWindowMillis: Int64 = 60 * 60_000, accountLockMillis: Int64 = 60 * 60_000) {
+        self.perAddress = perAddress
+        self.addressWindowMillis = addressWindowMillis
+        self.addressLockMillis = addressLockMillis
+        self.perAccount = perAccount
+        self.accountWindowMillis = accountWindowMillis
+        self.accountLockMillis = accountLockMillis
+    }
+}
+
+/// Whom a sign-in lock keeps out.
+public enum SignInLockScope: String, Sendable, Equatable {
+    /// One client address, for one account.
+    case address
+    /// Everyone, for one account.
+    case account
+}
+
+/// What ``WorkspaceStore/claimSignIn(staff:address:at:limits:)`` decided.
+public enum SignInClaim: Sendable, Equatable {
+    /// No such account: nothing was counted.
+    case noAccount
+    /// Locked: refused before any password check, and nothing was counted.
+    case locked(SignInLockScope, until: Int64)
+    /// The password may be checked once. The check is counted as a failure (from the address and for the account)
+    /// until ``WorkspaceStore/recordSuccessfulSignIn(staff:address:limits:)`` gives it back. `addressFailures` and
+    /// `accountFailures` are the counts with this one; `locks` is the lock this check set, if it reached a limit
+    /// (`.account` when it reached both): in force at once, lifted if the password turns out right.
+    case granted(addressFailures: Int, accountFailures: Int, locks: SignInLockScope?)
+}
+
+/// The failed sign-ins of one account from one client address.
+public struct AddressSignInFailures: Sendable, Equatable {
+    public var staff: String
+    public var address: String
+    /// Password checks counted in the address's current window.
+    public var failures: Int
+    public var windowStart: Int64
+    /// Until when this address is locked out of the account; `nil` when it is not.
+    public var lockedUntil: Int64?
+
+    public init(staff: String, address: String, failures: Int, windowStart: Int64, lockedUntil: Int64? = nil) {
+        self.staff = staff
+        self.address = address
+        self.failures = failures
+        self.windowStart = windowStart
         self.lockedUntil = lockedUntil
     }
 }
@@ -192,14 +263,26 @@ public struct RegisterQuery: Sendable, Equatable {
 public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     // MARK: Accounts and sessions
     func account(staff: String) async throws -> WorkspaceAccount?
-    /// Creates or replaces the password hash of an account, clearing its lockout.
+    /// Creates or replaces the password hash of an account, clearing its lockout (every address's and the account's).
     func setPasswordHash(staff: String, hash: String) async throws
-    /// Records a failed sign-in; locks the account until `lockUntil` when given (without one, a lock already set
-    /// stays). Returns the failures in a row, this one included.
-    @discardableResult
-    func recordFailedSignIn(staff: String, lockUntil: Int64?) async throws -> Int
-    /// Clears the failure count and any lock after a successful sign-in.
+    /// Takes one password check for `staff` from client `address` at `at` (milliseconds since the epoch), before the
+    /// password is checked, or refuses it. Counting and locking are one decision in the store (issue 18, F-5/F-6):
+    /// the address's count and the account's count go up together, and the check that reaches
+    /// ``SignInLimits/perAddress`` or ``SignInLimits/perAccount`` sets the lock then and there, so that however many
+    /// servers share the store and however many guesses arrive at once, no address gets more than `perAddress`
+    /// checks of an account in its window, and the account no more than `perAccount` in its window. A lock that has
+    /// expired no longer refuses (the window starts afresh); a refused attempt is not counted. Without an account,
+    /// ``SignInClaim/noAccount`` and nothing is written.
+    func claimSignIn(staff: String, address: String, at millis: Int64, limits: SignInLimits) async throws -> SignInClaim
+    /// The password of a granted claim was right: clears the address's failures and its lock, and gives back the
+    /// claim's count on the account (lifting the account's lock if this claim had set it).
+    func recordSuccessfulSignIn(staff: String, address: String, limits: SignInLimits) async throws
+    /// Clears every failure count and lock of the account (every address's and the account's).
     func clearFailedSignIns(staff: String) async throws
+    /// The account's failures per client address, by address.
+    func failedSignIns(staff: String) async throws -> [AddressSignInFailures]
+    /// Accounts locked for everyone at `millis` (by the account-wide ceiling), by staff ID.
+    func lockedAccounts(at millis: Int64) async throws -> [WorkspaceAccount]
     func createSession(_ session: WorkspaceSession) async throws
     func session(tokenHash: String) async throws -> WorkspaceSession?
     func touchSession(tokenHash: String, at millis: Int64) async throws

@@ -37,9 +37,10 @@ final class Console: Sendable {
                                         detail: .object([("path", .string(String(path.prefix(300))))]))
     }
 
-    func journal(_ kind: String, _ a: Actor?, subject: String, _ detail: [(String, JSONValue)]) async throws -> String {
+    func journal(_ kind: String, _ a: Actor?, subject: String, _ detail: [(String, JSONValue)], id given: String? = nil)
+        async throws -> String {
         let at = now
-        let id = Tokens.eventID(millis: at.millis)
+        let id = given ?? Tokens.eventID(millis: at.millis)
         let e = JournalEvent(id: id, at: at, kind: kind, staff: a?.staff.id, office: a?.office,
                              terminal: a?.session.terminal, subject: subject, detail: .object(detail))
         _ = try await workspace.committer.append(e)
@@ -48,12 +49,16 @@ final class Console: Sendable {
 
     // MARK: Findings
 
-    /// Which suppression (and its investigation's disposition) covers a finding, if any.
-    func suppression(of f: AccessFinding, _ list: [Suppression]) -> Suppression? { list.first { $0.matches(f) } }
+    /// Which suppression in effect (and its investigation's disposition) covers a finding, if any.
+    func suppression(of f: AccessFinding, _ list: [Suppression]) -> Suppression? { list.first { $0.inEffect && $0.matches(f) } }
+
+    /// The suppressions that take findings out of the worklist now: not one that waits for a second auditor, nor one
+    /// a second auditor declined (F-14).
+    func suppressionsInEffect() async throws -> [Suppression] { try await store.suppressions().filter(\.inEffect) }
 
     /// Flagged findings by score, split by state: `open` (default), `suppressed`, `disposed`, `all`.
     func worklist(filter: String, staff: String?, limit: Int, offset: Int) async throws -> [(StoredFinding, Suppression?, Investigation?)] {
-        let sup = try await store.suppressions()
+        let sup = try await suppressionsInEffect()
         let invs = try await store.investigations(status: nil, staff: nil, finding: nil)
         var byFinding: [String: Investigation] = [:]
         for i in invs.reversed() { if let f = i.finding { byFinding[f] = i } }
@@ -218,7 +223,9 @@ final class Console: Sendable {
 
     /// Records a disposition. 業務上 with a stated rule adds a suppression of the chosen scope:
     /// `staff_register` (same staff, register and reason codes), `staff` (same staff and reason codes, any
-    /// register) or `register` (any staff, same register and reason codes).
+    /// register) or `register` (any staff, same register and reason codes). A `register` suppression hides every
+    /// staff member's future accesses of the pattern to that register, so it waits for a second, different auditor
+    /// (``decideSuppression(_:_:confirm:)``) before it takes effect (issue 18, F-14).
     func dispose(_ a: Actor, _ id: String, disposition: Disposition, rule: String?, scope: String?) async throws {
         var inv = try await investigation(id)
         // A verdict, once closed, stands: overturning it (say 業務外 into 業務上 with a register-wide suppression) is a
@@ -246,14 +253,52 @@ final class Console: Sendable {
             let sc = scope ?? "staff_register"
             let s = Suppression(investigation: id, staff: sc == "register" ? nil : inv.staff,
                                 register: sc == "staff" ? nil : inv.register, reasonCodes: inv.reasonCodes, rule: rule,
-                                createdBy: a.staff.id, created: now)
+                                createdBy: a.staff.id, created: now, needsConfirmation: sc == "register")
             let sid = try await store.addSuppression(s)
             var sd: [(String, JSONValue)] = [("investigation", .string(id)), ("scope", .string(sc)),
-                                             ("reasons", .array(s.reasonCodes.map { .string($0) })), ("rule", .string(rule))]
+                                             ("reasons", .array(s.reasonCodes.map { .string($0) })), ("rule", .string(rule)),
+                                             ("status", .string(s.needsConfirmation ? "pending" : "in_effect"))]
             if let st = s.staff { sd.append(("staff", .string(st))) }
             if let r = s.register { sd.append(("register", .string(r))) }
-            _ = try await journal("suppression.create", a, subject: "suppression:\(sid)", sd)
+            let j = try await journal("suppression.create", a, subject: "suppression:\(sid)", sd)
+            if s.needsConfirmation {
+                try await store.addInvestigationEntry(InvestigationEntry(
+                    investigation: id, kind: "suppression", author: a.staff.id, at: now,
+                    text: "全職員の抑制（\(s.scopeJa)）は、別の監査担当が確認するまで効力がありません。", journal: j), file: nil)
+            }
         }
+    }
+
+    /// A second auditor confirms (or declines) a suppression that waits for one: never the auditor who made it, and
+    /// once only (of two decisions at once, one is kept). The decision is appended (the suppression is never changed),
+    /// journaled as `suppression.confirm` or `suppression.decline`, and added to the investigation's steps.
+    func decideSuppression(_ a: Actor, _ id: Int64, confirm: Bool) async throws {
+        guard let s = try await store.suppressions().first(where: { $0.id == id }) else {
+            throw WorkspaceError.notFound("抑制 \(id) ")
+        }
+        guard s.needsConfirmation else {
+            throw WorkspaceError(.conflict, "suppression_not_pending", "この抑制は確認を要しません（すでに有効です）。",
+                                 "This suppression needs no second auditor: it is in effect.")
+        }
+        guard s.createdBy != a.staff.id else {
+            throw WorkspaceError(.forbidden, "self_confirmation",
+                                 "自分が作った抑制は確認できません。別の監査担当の確認が必要です。",
+                                 "You made this suppression: another auditor must confirm it.")
+        }
+        let decided = WorkspaceError(.conflict, "suppression_decided", "この抑制は確認済みまたは却下済みです。",
+                                     "This suppression was already confirmed or declined.")
+        guard s.decision == nil else { throw decided }
+        let at = now
+        let event = Tokens.eventID(millis: at.millis)
+        let decision = SuppressionDecision(kind: confirm ? .confirmed : .declined, by: a.staff.id, at: at, journal: event)
+        guard try await store.decideSuppression(id: id, decision) else { throw decided }
+        var d: [(String, JSONValue)] = [("investigation", .string(s.investigation)), ("createdBy", .string(s.createdBy)),
+                                        ("reasons", .array(s.reasonCodes.map { .string($0) })), ("rule", .string(s.rule))]
+        if let r = s.register { d.append(("register", .string(r))) }
+        _ = try await journal(confirm ? "suppression.confirm" : "suppression.decline", a, subject: "suppression:\(id)", d, id: event)
+        try await store.addInvestigationEntry(InvestigationEntry(
+            investigation: s.investigation, kind: confirm ? "confirm" : "decline", author: a.staff.id, at: at,
+            text: (confirm ? "全職員の抑制を確認（有効に）：" : "全職員の抑制を却下：") + s.scopeJa + "「\(s.rule)」", journal: event), file: nil)
     }
 
     // MARK: Alerts

@@ -73,13 +73,17 @@ struct ConsoleRoutes: Sendable {
             v["hasNext"] = rows.count == 50
             let c = try await console.audit.counts()
             v["counts"] = ["total": c.total, "explained": c.explained, "flagged": c.flagged]
+            // Suppressions across staff that wait for this auditor (made by another): the second pair of eyes (F-14).
+            let waiting = try await console.store.suppressions().filter { $0.isPending && $0.createdBy != a.staff.id }.count
+            v["pendingSuppressions"] = waiting
+            v["hasPendingSuppressions"] = waiting > 0
             return pages.html("console_worklist", v)
         }
         router.get("/console/findings/:access") { request, context -> Response in
             let id = try context.parameters.require("access")
             let a = try await view(request, "finding:\(id)")
             guard let sf = try await console.audit.findings(accessIDs: [id]).first else { throw WorkspaceError.notFound("所見 \(id) ") }
-            let sup = try await console.store.suppressions()
+            let sup = try await console.suppressionsInEffect()
             let invs = try await console.store.investigations(status: nil, staff: nil, finding: id)
             var v = base(a, "所見 \(id)")
             v["f"] = Console.row(sf, console.suppression(of: sf.finding, sup), invs.first)
@@ -117,7 +121,7 @@ struct ConsoleRoutes: Sendable {
             v["sname"] = staff?.name ?? ""
             v["from"] = q.get("from") ?? ""
             v["to"] = q.get("to") ?? ""
-            let sup = try await console.store.suppressions()
+            let sup = try await console.suppressionsInEffect()
             // Newest first, a page at a time, saying when older accesses follow (it used to stop at 2,000, oldest
             // first, and the newest months were missing without a word).
             let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
@@ -155,7 +159,7 @@ struct ConsoleRoutes: Sendable {
                 let a = try await view(request, (kind == "persons" ? "person:" : "register:") + id)
                 var v = base(a, "\(id) の閲覧履歴")
                 let rows = kind == "persons" ? try await console.audit.findings(person: id) : try await console.audit.findings(register: id)
-                let sup = try await console.store.suppressions()
+                let sup = try await console.suppressionsInEffect()
                 v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
                 v["subject"] = id
                 v["isPerson"] = kind == "persons"
@@ -198,7 +202,7 @@ struct ConsoleRoutes: Sendable {
             v["hasReasons"] = !inv.reasonCodes.isEmpty
             v["closed"] = inv.status == "closed"
             v["suppressions"] = try await console.store.suppressions().filter { $0.investigation == id }.map {
-                ["scope": $0.scopeJa, "rule": $0.rule]
+                ["id": $0.id, "scope": $0.scopeJa, "rule": $0.rule, "state": $0.stateText, "pending": $0.isPending]
             }
             return pages.html("console_investigation", v)
         }
@@ -241,11 +245,30 @@ struct ConsoleRoutes: Sendable {
         router.get("/console/suppressions") { request, _ -> Response in
             let a = try await view(request, "suppressions")
             var v = base(a, "抑制ルール")
-            v["rows"] = try await console.store.suppressions().map { s -> [String: Any] in
+            let all = try await console.store.suppressions()
+            func row(_ s: Suppression) -> [String: Any] {
                 ["id": s.id, "investigation": s.investigation, "scope": s.scopeJa, "rule": s.rule, "by": s.createdBy,
-                 "at": s.created.format(offset: Timestamp.jst)]
+                 "at": s.created.format(offset: Timestamp.jst), "state": s.stateText, "mine": s.createdBy == a.staff.id,
+                 "decidedAt": s.decision?.at.format(offset: Timestamp.jst) ?? ""]
             }
+            // Suppressions across staff wait for a second auditor (F-14): shown first, with their reason, and the
+            // buttons for every auditor but the one who made them.
+            let pending = all.filter(\.isPending)
+            v["pending"] = pending.map(row)
+            v["hasPending"] = !pending.isEmpty
+            v["rows"] = all.filter { !$0.isPending }.map(row)
             return pages.html("console_suppressions", v)
+        }
+        router.post("/console/suppressions/:id/decision") { request, context -> Response in
+            let raw = try context.parameters.require("id")
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            let id = try WorkspaceError.number(raw, field: "id", in: 1...Int(Int64.max), default: 0)
+            guard let confirm = ["confirm": true, "decline": false][f["decision"] ?? ""] else {
+                throw WorkspaceError.invalid("確認か却下を選んでください。", "Choose confirm or decline.")
+            }
+            try await console.decideSuppression(a, Int64(id), confirm: confirm)
+            throw Redirect(location: "/console/suppressions")
         }
         addAlertsDashboard(to: router)
         addReports(to: router)
@@ -258,6 +281,9 @@ struct ConsoleRoutes: Sendable {
         case "note": "メモ note"
         case "interview": "事情聴取 interview"
         case "disposition": "処分 disposition"
+        case "suppression": "抑制（確認待ち） suppression pending"
+        case "confirm": "抑制の確認 suppression confirmed"
+        case "decline": "抑制の却下 suppression declined"
         default: k
         }
     }

@@ -316,6 +316,17 @@ struct Pages: Sendable {
             var v = base(a, title: "管理")
             let b = workspace.currentBanner
             v["banner"] = ["ja": b.ja, "en": b.en, "version": b.version]
+            // Accounts the account-wide ceiling of failed sign-ins locked for everyone (F-6): the administrator's to
+            // look into (the ledger's `account.locked` entries say from where) and, if need be, to lift with a new
+            // password (`akashi account set-password`).
+            let locked = try await workspace.store.lockedAccounts(at: Workspace.nowMillis())
+            v["locked"] = locked.map { x -> [String: Any] in
+                ["staff": x.staff, "failures": x.failures,
+                 "until": x.lockedUntil.map { Timestamp(millis: $0).format(offset: Timestamp.jst) } ?? ""]
+            }
+            v["noneLocked"] = locked.isEmpty
+            v["ceiling"] = workspace.config.accountLockoutAfter
+            v["ceilingMinutes"] = workspace.config.accountLockoutWindowSeconds / 60
             return html("admin", v)
         }
         router.post("/admin/banner") { request, _ -> Response in

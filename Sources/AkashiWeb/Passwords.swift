@@ -88,8 +88,10 @@ public enum Tokens {
 /// - At most `workers` checks run at once, on threads of their own; at most `maxWaiting` more wait. Beyond that a
 ///   sign-in is refused at once (503), before any hashing.
 /// - Per client address, at most `perClient` attempts per `windowSeconds`, counted before any hashing (429).
-/// - One check at a time per account: a burst of guesses for one account is checked one by one, so the lockout
-///   counts every guess before the next one is tried (a burst of 20 once got 7 guesses checked instead of 5).
+/// - One check at a time per account and client address: a burst of guesses from one address is checked one by one.
+///   The lockout itself no longer depends on it (the store counts each check before it is made, see
+///   `WorkspaceStore.claimSignIn`); keyed by the address too, a stranger's stream of guesses cannot keep the clerk's
+///   own workstation busy (issue 18, F-6).
 final class PasswordGate: Sendable {
     let workers: Int
     let maxWaiting: Int
@@ -98,10 +100,14 @@ final class PasswordGate: Sendable {
     private let queue: OperationQueue
     private struct State {
         var inFlight = 0
-        var accounts: Set<String> = []
+        var accounts: Set<AccountAtAddress> = []
         var clients: [String: (window: Int64, count: Int)] = [:]
     }
     private let state = Mutex(State())
+    private struct AccountAtAddress: Hashable {
+        var account: String
+        var client: String
+    }
 
     init(workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 16,
          perClient: Int = 60, windowSeconds: Int64 = 60) {
@@ -124,8 +130,10 @@ final class PasswordGate: Sendable {
             guard c.count < perClient else { throw WorkspaceError.signInThrottled }
             guard s.inFlight < workers + maxWaiting else { throw WorkspaceError.signInBusy }
             if let account {
-                // Another check of this account is running: this guess waits for no one and is refused.
-                guard s.accounts.insert(account).inserted else { throw WorkspaceError.signInBusy }
+                // Another check of this account from this address is running: this guess waits for no one and is refused.
+                guard s.accounts.insert(AccountAtAddress(account: account, client: client)).inserted else {
+                    throw WorkspaceError.signInBusy
+                }
             }
             c.count += 1
             s.clients[client] = c
@@ -136,10 +144,10 @@ final class PasswordGate: Sendable {
     }
 
     /// Ends an attempt `admit` let in.
-    func release(account: String?) {
+    func release(client: String, account: String?) {
         state.withLock { s in
             s.inFlight -= 1
-            if let account { s.accounts.remove(account) }
+            if let account { s.accounts.remove(AccountAtAddress(account: account, client: client)) }
         }
     }
 

@@ -41,6 +41,8 @@ public enum WebApp {
         let router = Router(context: WebRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
+        let methods = RouteMethods()
+        router.add(middleware: MethodNotAllowedMiddleware(routes: methods))
         let pages = Pages(workspace: workspace, templates: templates)
         let api = APIRoutes(workspace: workspace)
         router.get("/healthz") { _, _ in
@@ -92,6 +94,7 @@ public enum WebApp {
         ConsoleRoutes(pages: pages, console: console).add(to: router)
         ResidentRoutes(pages: pages, console: console).add(to: router)
         SurveyRoutes(pages: pages, console: console).add(to: router)
+        methods.record(router.routes.map { ($0.path, $0.method) })
         return router
     }
 
@@ -314,6 +317,62 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         }
         if query || RecordDecoder.hasControlCharacter(path) {
             throw WorkspaceError.invalid("URL に制御文字は使えません。", "The URL holds a control character.")
+        }
+    }
+}
+
+/// The methods each registered path answers, recorded once every route is registered (see
+/// ``MethodNotAllowedMiddleware``).
+final class RouteMethods: Sendable {
+    private let table = Mutex<[(path: RouterPath, methods: Set<HTTPRequest.Method>)]>([])
+
+    func record(_ routes: [(RouterPath, HTTPRequest.Method)]) {
+        var byPath: [String: (RouterPath, Set<HTTPRequest.Method>)] = [:]
+        for (path, method) in routes { byPath[path.description, default: (path, [])].1.insert(method) }
+        table.withLock { $0 = byPath.values.map { (path: $0.0, methods: $0.1) } }
+    }
+
+    /// The methods of every route whose path matches `path` (as the router matches it); empty when none does.
+    func allowed(for path: String) -> Set<HTTPRequest.Method> {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return table.withLock { routes in
+            routes.reduce(into: Set<HTTPRequest.Method>()) { found, route in
+                if Self.matches(route.path, segments) { found.formUnion(route.methods) }
+            }
+        }
+    }
+
+    static func matches(_ route: RouterPath, _ segments: [Substring]) -> Bool {
+        var k = 0
+        for element in route.components {
+            if element.description == "**" { return k < segments.count }
+            guard k < segments.count, element ~= segments[k] else { return false }
+            k += 1
+        }
+        return k == segments.count
+    }
+}
+
+/// Answers a request whose path is known but whose method is not with 405 and an `Allow` header naming the methods the
+/// path takes (RFC 9110 §15.5.6), not 404 (issue 18, F-18: TRACE on a known path was a 404). A path nothing matches
+/// stays a 404; so does a 404 a handler gives.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = WebRequestContext
+    let routes: RouteMethods
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = routes.allowed(for: request.uri.path)
+            guard !allowed.isEmpty, !allowed.contains(request.method) else { throw error }
+            let list = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            var response = try WorkspaceError(.methodNotAllowed, "method_not_allowed",
+                                              "この URL では \(request.method.rawValue) は使えません（使えるもの: \(list)）。",
+                                              "\(request.method.rawValue) is not allowed here; allowed: \(list).")
+                .response(from: request, context: context)
+            response.headers[.allow] = list
+            return response
         }
     }
 }

@@ -1,13 +1,24 @@
+import AkashiStorage
+
 /// Settings of the web app (clerk workspace, auditor console, API); defaults suit a single ward office.
 public struct WebConfiguration: Sendable {
     /// Address to listen on.
     public var host = "127.0.0.1"
     /// Port to listen on.
     public var port = 8080
-    /// Failed sign-ins in a row before an account is locked.
+    /// Failed sign-ins of one account from one client address, within `lockoutSeconds`, after which that address
+    /// (and only that address) is locked out of the account. The clerk at their own workstation is not kept out by
+    /// a stranger's guesses (issue 18, F-6).
     public var lockoutAfter = 5
-    /// How long a lockout lasts, in seconds.
+    /// How long an address's lockout lasts, and the window its failures are counted in, in seconds.
     public var lockoutSeconds: Int64 = 15 * 60
+    /// Failed sign-ins of one account from every address together, within `accountLockoutWindowSeconds`, after
+    /// which the account is locked for everyone for `accountLockoutSeconds` (journaled as `account.locked` with
+    /// `scope: account`, listed on the administrator's page; `akashi account set-password` lifts it): a guess spread
+    /// over many addresses is still bounded.
+    public var accountLockoutAfter = 50
+    public var accountLockoutWindowSeconds: Int64 = 60 * 60
+    public var accountLockoutSeconds: Int64 = 60 * 60
     /// Addresses of the reverse proxies in front of the server (the TLS proxy). Only from these is `X-Forwarded-For`
     /// believed: the client is then the last address the proxy added. From anyone else the header is ignored, so no
     /// client can choose the address recorded for it or counted against a sign-in limit.
@@ -55,6 +66,13 @@ public struct WebConfiguration: Sendable {
     public static let defaultBannerJapanese = "業務以外での利用は禁止されています。すべての操作は記録され、監査されます。"
     public static let defaultBannerEnglish =
         "Use for anything but your duties is prohibited. Every operation is recorded and audited."
+
+    /// The lockout limits as the store applies them.
+    public var signInLimits: SignInLimits {
+        SignInLimits(perAddress: lockoutAfter, addressWindowMillis: lockoutSeconds * 1000, addressLockMillis: lockoutSeconds * 1000,
+                     perAccount: accountLockoutAfter, accountWindowMillis: accountLockoutWindowSeconds * 1000,
+                     accountLockMillis: accountLockoutSeconds * 1000)
+    }
 
     public init() {}
 }

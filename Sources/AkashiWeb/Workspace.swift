@@ -206,15 +206,25 @@ public final class Workspace: Sendable {
     /// A failure for an unknown account is recorded without the typed ID (no `staff`, no `subject`, no hash of it):
     /// people type their password into the ID box, and the ledger can never be edited. A known account's failure
     /// keeps its staff ID. Passwords are checked through ``PasswordGate`` (off the request executor, bounded, per
-    /// client address and one at a time per account); failures that anyone can cause without knowing an account
-    /// (an unknown ID, a locked account, a throttled address) are journaled at most
+    /// client address and one at a time per account and address); failures that anyone can cause without knowing an
+    /// account (an unknown ID, a locked account, a throttled address) are journaled at most
     /// `config.anonymousSignInFailuresJournaledPerMinute` a minute, each journaled one counting those skipped before it.
+    ///
+    /// Lockout (issue 18, F-6): failures are counted per account and client address (`client`, the address
+    /// ``clientAddress(socket:forwardedFor:trusted:)`` resolved), so a stranger's guesses lock out the stranger's
+    /// address, not the clerk at their own workstation; the lock expires. Every address together is bounded by an
+    /// account-wide ceiling (``WebConfiguration/accountLockoutAfter``), which locks the account for everyone and is
+    /// journaled (`account.locked`, `scope: account`). The store takes each check before the password is hashed and
+    /// decides the lock with the count (``WorkspaceStore/claimSignIn(staff:address:at:limits:)``), so no burst and no
+    /// number of servers gets more checks than the limits allow (F-5).
     public func signIn(staffID rawID: String, password: String, kind: Via, terminal: String, client: String? = nil)
         async throws -> (token: String, session: WorkspaceSession) {
         let staffID = String(rawID.trimmed.prefix(64))
+        let address = client ?? terminal
         let nowMs = Self.nowMillis()
-        func fail(_ reason: String, _ error: WorkspaceError, known: Bool = true, capped: Bool = false) async throws -> Never {
-            var detail: [(String, JSONValue)] = [("reason", .string(reason)), ("channel", .string(kind.rawValue))]
+        func fail(_ reason: String, _ error: WorkspaceError, known: Bool = true, capped: Bool = false,
+                  extra: [(String, JSONValue)] = []) async throws -> Never {
+            var detail: [(String, JSONValue)] = [("reason", .string(reason)), ("channel", .string(kind.rawValue))] + extra
             if capped {
                 guard let skipped = signInJournal.admit() else { throw error }
                 if skipped > 0 { detail.append(("notJournaledBefore", .number(String(skipped)))) }
@@ -225,43 +235,46 @@ public final class Workspace: Sendable {
             throw error
         }
         do {
-            try passwords.admit(client: client ?? terminal, account: staffID)
+            try passwords.admit(client: address, account: staffID)
         } catch {
             try await fail(error.code == WorkspaceError.signInThrottled.code ? "throttled" : "busy", error, known: false, capped: true)
         }
-        defer { passwords.release(account: staffID) }
+        defer { passwords.release(client: address, account: staffID) }
+        let limits = config.signInLimits
         guard let account = try await store.account(staff: staffID), let staff = try await store.staffMember(id: staffID) else {
             // Spend the same time as a real check so that unknown IDs are not told apart by timing.
             _ = await passwords.verify(password, hash: dummyHash)
             try await fail("unknown_account", .badCredentials, known: false, capped: true)
         }
-        if let until = account.lockedUntil, until > nowMs {
+        let claim = try await store.claimSignIn(staff: staffID, address: address, at: nowMs, limits: limits)
+        guard case let .granted(addressFailures, accountFailures, locks) = claim else {
             // Answered exactly as a wrong password or an unknown ID is (the same code, text and scrypt time), so that
             // a lockout does not tell a stranger which staff IDs have accounts (F-6). The ledger keeps the reason.
             _ = await passwords.verify(password, hash: dummyHash)
-            try await fail("locked", .badCredentials, capped: true)
-        }
-        // `account` was read after this account's previous check ended (one check at a time per account), so its
-        // failure count includes every earlier guess.
-        guard await passwords.verify(password, hash: account.passwordHash) else {
-            let until = nowMs + config.lockoutSeconds * 1000
-            var lock: Int64? = account.failures + 1 >= config.lockoutAfter ? until : nil
-            // The store's count decides: another server on the same store may have counted a failure of this account
-            // at the same moment (each server checks one password per account at a time, but only its own), and both
-            // reading the count before either wrote it would otherwise let a guess past the limit. Locking then costs
-            // one more count, which the next successful sign-in clears.
-            var failures = try await store.recordFailedSignIn(staff: staffID, lockUntil: lock)
-            if lock == nil && failures >= config.lockoutAfter {
-                lock = until
-                failures = try await store.recordFailedSignIn(staff: staffID, lockUntil: until)
+            if case let .locked(scope, _) = claim {
+                try await fail("locked", .badCredentials, capped: true, extra: [("scope", .string(scope.rawValue))])
             }
-            if lock != nil {
+            try await fail("unknown_account", .badCredentials, known: false, capped: true)
+        }
+        guard await passwords.verify(password, hash: account.passwordHash) else {
+            // The check that reached a limit set the lock (in the store, with the count); journaled here, once.
+            if let locks {
+                let until = nowMs + (locks == .account ? limits.accountLockMillis : limits.addressLockMillis)
+                var detail: [(String, JSONValue)] = [
+                    ("scope", .string(locks.rawValue)), ("until", .string(Timestamp(millis: until).description)),
+                    ("failures", .number(String(locks == .account ? accountFailures : addressFailures))),
+                ]
+                if locks == .address { detail.append(("address", .string(address))) }
                 _ = try await journal("account.locked", actor: nil, staff: staffID, terminal: terminal, subject: staffID,
-                                      detail: .object([("failures", .number(String(failures)))]))
+                                      detail: .object(detail))
+                if locks == .account {
+                    logger.warning("account locked for everyone: too many failed sign-ins from all addresses",
+                                   metadata: ["staff": "\(staffID)", "failures": "\(accountFailures)"])
+                }
             }
             try await fail("bad_password", .badCredentials)
         }
-        try await store.clearFailedSignIns(staff: staffID)
+        try await store.recordSuccessfulSignIn(staff: staffID, address: address, limits: limits)
         let token = Tokens.newToken()
         let session = WorkspaceSession(tokenHash: Tokens.storedHash(token), staff: staffID, kind: kind.rawValue,
                                        csrf: Tokens.newToken(), terminal: terminal, created: nowMs, lastSeen: nowMs)

@@ -563,4 +563,22 @@ struct ConsoleAppendOnlyTests {
             #expect(try store.suppressions().count == 1)
         }
     }
+
+    @Test("F-14: a second auditor's decision on a suppression can be neither changed nor deleted")
+    func suppressionDecisionAppendOnly() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            let id = try store.addSuppression(Suppression(investigation: "I1", staff: nil, register: "R1", reasonCodes: ["vip"],
+                                                          rule: "業務上", createdBy: "S_AUD", created: Timestamp(millis: 0),
+                                                          needsConfirmation: true))
+            #expect(try store.decideSuppression(id: id, SuppressionDecision(kind: .confirmed, by: "S_AUD2", at: Timestamp(millis: 1),
+                                                                            journal: "J1")))
+            #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM console_suppression_decision") }
+            #expect(throws: (any Error).self) {
+                try store.executeForTesting("UPDATE console_suppression_decision SET decision = 'declined'")
+            }
+            #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE console_suppression SET needs_confirmation = 0") }
+            #expect(try store.suppressions().first?.decision?.kind == .confirmed)
+        }
+    }
 }

@@ -254,43 +254,34 @@ struct PostgresWorkspaceTests {
 
     // MARK: WorkspaceStore
 
-    @Test("accounts: failures in a row, lockout kept or set, clearing, a new password clears; simultaneous failures")
+    @Test("accounts: sign-in claims per address and account, a new password clears them; another municipality's are its own")
     func accounts() async throws {
         let h = try freshMunicipality()
         let store = try h.open()
         let hash1 = "scrypt$16384$8$1$c2FsdA==$aGFzaDE=", hash2 = "scrypt$16384$8$1$c2FsdDI=$aGFzaDI="
+        let limits = SignInLimits(perAddress: 2, perAccount: 3)
+        let t0: Int64 = 1_700_000_000_000
         #expect(try await store.account(staff: "S0001") == nil)
-        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 0)
+        #expect(try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0, limits: limits) == .noAccount)
         try await store.setPasswordHash(staff: "S0001", hash: hash1)
         #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash1))
-        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 1)
-        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: 1_700_000_900_000) == 2)
-        // Without a new lock, the lock already set stays.
-        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 3)
-        #expect(try await store.account(staff: "S0001")
-            == WorkspaceAccount(staff: "S0001", passwordHash: hash1, failures: 3, lockedUntil: 1_700_000_900_000))
-        try await store.clearFailedSignIns(staff: "S0001")
-        #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash1))
-        #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: 5) == 1)
+        #expect(try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0, limits: limits)
+            == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
+        #expect(try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0 + 1, limits: limits)
+            == .granted(addressFailures: 2, accountFailures: 2, locks: .address))
+        // Another municipality on the same database: the same staff ID and address are counted apart.
+        let elsewhere = try freshMunicipality().open()
+        try await elsewhere.setPasswordHash(staff: "S0001", hash: hash1)
+        #expect(try await elsewhere.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0 + 2, limits: limits)
+            == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
+        #expect(try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0 + 3, limits: limits)
+            == .locked(.address, until: t0 + 1 + limits.addressLockMillis))
+        // A NUL cannot be stored in PostgreSQL text: no such account.
+        #expect(try await store.claimSignIn(staff: "S00\u{0}1", address: "10.0.0.1", at: t0, limits: limits) == .noAccount)
         try await store.setPasswordHash(staff: "S0001", hash: hash2)
         #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash2))
-
-        // Two servers recording failures at once: every count from 1 to 20 is returned exactly once.
-        let other = try h.open()
-        let counts = try await withThrowingTaskGroup(of: [Int].self) { group in
-            for handle in [store, other] {
-                group.addTask {
-                    var got: [Int] = []
-                    for _ in 0..<10 { got.append(try await handle.recordFailedSignIn(staff: "S0001", lockUntil: nil)) }
-                    return got
-                }
-            }
-            var all: [Int] = []
-            for try await part in group { all += part }
-            return all
-        }
-        #expect(counts.sorted() == Array(1...20))
-        #expect(try await other.account(staff: "S0001")?.failures == 20)
+        #expect(try await store.failedSignIns(staff: "S0001").isEmpty)
+        #expect(try await elsewhere.failedSignIns(staff: "S0001").count == 1)
     }
 
     @Test("sessions: create, read, touch, acknowledge the banner, delete, delete idle (last use at the bound stays)")
@@ -531,17 +522,27 @@ struct PostgresWorkspaceTests {
         k1.id = try await store.addSuppression(x1)
         k2.id = try await store.addSuppression(x2)
         #expect(try await store.suppressions() == [k1, k2])
+        // A second auditor's decision (F-14) is a row of its own, append-only too.
+        var k3 = Suppression(investigation: "INV-4", staff: nil, register: "R0000002", reasonCodes: ["vip"], rule: "確認待ち",
+                             createdBy: "S0004", created: pgTS("2026-01-09T09:00:00+09:00"), needsConfirmation: true)
+        k3.id = try await store.addSuppression(k3)
+        let decision = SuppressionDecision(kind: .declined, by: "S0005", at: pgTS("2026-01-10T09:00:00+09:00"), journal: "J1")
+        #expect(try await store.decideSuppression(id: k3.id, decision))
+        k3.decision = decision
+        #expect(try await store.suppressions() == [k1, k2, k3])
 
         for sql: PostgresQuery in [
             "UPDATE console_entry SET text = 'changed' WHERE muni = \(store.muni)",
             "DELETE FROM console_entry WHERE muni = \(store.muni)",
             "UPDATE console_suppression SET rule = 'changed' WHERE muni = \(store.muni)",
             "DELETE FROM console_suppression WHERE muni = \(store.muni)",
+            "UPDATE console_suppression_decision SET decision = 'confirmed' WHERE muni = \(store.muni)",
+            "DELETE FROM console_suppression_decision WHERE muni = \(store.muni)",
         ] {
             #expect(throws: StoreError.self) { try store.connections.blocking { s in try s.execute(sql) } }
         }
         #expect(try await store.investigationEntries(investigation: "INV-1") == [s1, s2])
-        #expect(try await store.suppressions() == [k1, k2])
+        #expect(try await store.suppressions() == [k1, k2, k3])
     }
 
     @Test("console values and alerts: stored once, newest first, at most limit")

@@ -1027,43 +1027,157 @@ struct StoreContractTests {
 
     // MARK: WorkspaceStore
 
-    @Test("accounts: setPasswordHash, failures in a row, lockout, clearing", arguments: StoreFactory.all)
+    @Test("accounts: setPasswordHash, a new password clears every lockout, accounts independent", arguments: StoreFactory.all)
     func accounts(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             let store = try factory.make(dir)
             let hash1 = "scrypt$16384$8$1$c2FsdA==$aGFzaDE="
             let hash2 = "scrypt$16384$8$1$c2FsdDI=$aGFzaDI="
+            let limits = SignInLimits(perAddress: 2, perAccount: 3)
+            let t0: Int64 = 1_700_000_000_000
             #expect(try await store.account(staff: "S0001") == nil)
+            #expect(try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0, limits: limits) == .noAccount)
+            #expect(try await store.failedSignIns(staff: "S0001").isEmpty)
             try await store.setPasswordHash(staff: "S0001", hash: hash1)
             #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash1))
             #expect(try await store.account(staff: "S0002") == nil)
 
-            #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 1)
-            #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 2)
-            #expect(try await store.account(staff: "S0001")?.failures == 2)
-            #expect(try await store.account(staff: "S0001")?.lockedUntil == nil)
-            #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: 1_700_000_900_000) == 3)
+            _ = try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0, limits: limits)
+            _ = try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0 + 1, limits: limits)
+            _ = try await store.claimSignIn(staff: "S0001", address: "10.0.0.2", at: t0 + 2, limits: limits)
             #expect(try await store.account(staff: "S0001")
-                == WorkspaceAccount(staff: "S0001", passwordHash: hash1, failures: 3, lockedUntil: 1_700_000_900_000))
-
-            try await store.clearFailedSignIns(staff: "S0001")
-            #expect(try await store.account(staff: "S0001")?.failures == 0)
-            #expect(try await store.account(staff: "S0001")?.passwordHash == hash1)
-            #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: nil) == 1)
-
-            // A new password clears the lockout.
-            #expect(try await store.recordFailedSignIn(staff: "S0001", lockUntil: 1_700_001_000_000) == 2)
+                == WorkspaceAccount(staff: "S0001", passwordHash: hash1, failures: 3, lockedUntil: t0 + 2 + limits.accountLockMillis,
+                                    windowStart: t0))
+            #expect(try await store.lockedAccounts(at: t0 + 3).map(\.staff) == ["S0001"])
+            #expect(try await store.lockedAccounts(at: t0 + 2 + limits.accountLockMillis).isEmpty)
+            // A new password clears the lockout, the account's and every address's.
             try await store.setPasswordHash(staff: "S0001", hash: hash2)
             #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash2))
+            #expect(try await store.failedSignIns(staff: "S0001").isEmpty)
+            #expect(try await store.lockedAccounts(at: t0 + 3).isEmpty)
+
+            // clearFailedSignIns clears them too, and keeps the password.
+            _ = try await store.claimSignIn(staff: "S0001", address: "10.0.0.1", at: t0, limits: limits)
+            try await store.clearFailedSignIns(staff: "S0001")
+            #expect(try await store.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash2))
+            #expect(try await store.failedSignIns(staff: "S0001").isEmpty)
 
             // Accounts are independent, and visible to another handle.
             try await store.setPasswordHash(staff: "S0002", hash: hash1)
-            #expect(try await store.recordFailedSignIn(staff: "S0002", lockUntil: nil) == 1)
+            #expect(try await store.claimSignIn(staff: "S0002", address: "10.0.0.1", at: t0, limits: limits)
+                == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
             let again = try factory.reopen(dir)
             #expect(try await again.account(staff: "S0001") == WorkspaceAccount(staff: "S0001", passwordHash: hash2))
             #expect(try await again.account(staff: "S0002")
-                == WorkspaceAccount(staff: "S0002", passwordHash: hash1, failures: 1))
+                == WorkspaceAccount(staff: "S0002", passwordHash: hash1, failures: 1, windowStart: t0))
+            #expect(try await again.failedSignIns(staff: "S0002")
+                == [AddressSignInFailures(staff: "S0002", address: "10.0.0.1", failures: 1, windowStart: t0)])
+            #expect(try await store.ledgerSize() == 0)
+        }
+    }
+
+    @Test("sign-in claims (issue 18, F-6): counted per address and for the account, the limit's check locks, locks expire, a success gives its check back", arguments: StoreFactory.all)
+    func signInClaims(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            try await store.setPasswordHash(staff: "S0001", hash: "scrypt$16384$8$1$c2FsdA==$aGFzaDE=")
+            let limits = SignInLimits(perAddress: 3, addressWindowMillis: 600_000, addressLockMillis: 900_000,
+                                      perAccount: 5, accountWindowMillis: 3_600_000, accountLockMillis: 1_800_000)
+            let t0: Int64 = 1_700_000_000_000
+            func claim(_ address: String, _ at: Int64) async throws -> SignInClaim {
+                try await store.claimSignIn(staff: "S0001", address: address, at: at, limits: limits)
+            }
+            let stranger = "203.0.113.9", clerk = "10.27.108.1"
+            #expect(try await claim(stranger, t0) == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
+            #expect(try await claim(stranger, t0 + 1) == .granted(addressFailures: 2, accountFailures: 2, locks: nil))
+            // The check that reaches the address's limit locks that address at once.
+            #expect(try await claim(stranger, t0 + 2) == .granted(addressFailures: 3, accountFailures: 3, locks: .address))
+            #expect(try await claim(stranger, t0 + 3) == .locked(.address, until: t0 + 2 + 900_000))
+            // A refused attempt is not counted, for the address or the account.
+            #expect(try await claim(stranger, t0 + 4) == .locked(.address, until: t0 + 2 + 900_000))
+            #expect(try await store.account(staff: "S0001")?.failures == 3)
+            #expect(try await store.failedSignIns(staff: "S0001")
+                == [AddressSignInFailures(staff: "S0001", address: stranger, failures: 3, windowStart: t0, lockedUntil: t0 + 2 + 900_000)])
+            // Another address is not locked out: the clerk at their own workstation.
+            #expect(try await claim(clerk, t0 + 5) == .granted(addressFailures: 1, accountFailures: 4, locks: nil))
+            try await store.recordSuccessfulSignIn(staff: "S0001", address: clerk, limits: limits)
+            // A success clears its address and gives its check back to the account; the stranger's lock stays.
+            #expect(try await store.account(staff: "S0001")?.failures == 3)
+            #expect(try await store.failedSignIns(staff: "S0001").map(\.address) == [stranger])
+            #expect(try await claim(stranger, t0 + 6) == .locked(.address, until: t0 + 2 + 900_000))
+
+            // The lock expires: the window starts afresh.
+            #expect(try await claim(stranger, t0 + 2 + 900_000) == .granted(addressFailures: 1, accountFailures: 4, locks: nil))
+            // The account's ceiling: the check that reaches it locks the account for everyone, the clerk too.
+            #expect(try await claim(clerk, t0 + 900_010) == .granted(addressFailures: 1, accountFailures: 5, locks: .account))
+            #expect(try await claim("192.0.2.1", t0 + 900_011) == .locked(.account, until: t0 + 900_010 + 1_800_000))
+            #expect(try await claim(clerk, t0 + 900_012) == .locked(.account, until: t0 + 900_010 + 1_800_000))
+            #expect(try await store.account(staff: "S0001")?.lockedUntil == t0 + 900_010 + 1_800_000)
+            #expect(try await store.lockedAccounts(at: t0 + 900_012).map(\.staff) == ["S0001"])
+            // Nothing of an attempt refused by the account's lock is written (192.0.2.1 has no row).
+            #expect(try await store.failedSignIns(staff: "S0001").map(\.address) == [clerk, stranger].sorted())
+            // The account's lock expires too; its window starts afresh.
+            let later = t0 + 900_010 + 1_800_000
+            #expect(try await claim("192.0.2.1", later) == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
+
+            // A check that locked, whose password was right, lifts its own lock.
+            try await store.clearFailedSignIns(staff: "S0001")
+            for k in 0..<2 { _ = try await claim(clerk, later + Int64(k)) }
+            #expect(try await claim(clerk, later + 2) == .granted(addressFailures: 3, accountFailures: 3, locks: .address))
+            try await store.recordSuccessfulSignIn(staff: "S0001", address: clerk, limits: limits)
+            #expect(try await claim(clerk, later + 3) == .granted(addressFailures: 1, accountFailures: 3, locks: nil))
+            _ = try await claim("192.0.2.2", later + 4)
+            #expect(try await claim("192.0.2.3", later + 5) == .granted(addressFailures: 1, accountFailures: 5, locks: .account))
+            try await store.recordSuccessfulSignIn(staff: "S0001", address: "192.0.2.3", limits: limits)
+            #expect(try await store.account(staff: "S0001")?.lockedUntil == nil)
+            #expect(try await store.lockedAccounts(at: later + 6).isEmpty)
+
+            // A window that has passed starts afresh without a lock; an address idle past its window is forgotten.
+            try await store.clearFailedSignIns(staff: "S0001")
+            _ = try await claim(clerk, later)
+            _ = try await claim("192.0.2.4", later)
+            #expect(try await claim(clerk, later + 600_000) == .granted(addressFailures: 1, accountFailures: 3, locks: nil))
+            #expect(try await store.failedSignIns(staff: "S0001").map(\.address) == [clerk])
             await #expect(try store.ledgerSize() == 0)
+        }
+    }
+
+    @Test("sign-in claims race (F-5): many claims at once, from two handles, never pass a limit", arguments: StoreFactory.all)
+    func signInClaimsRace(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            let other = try factory.reopen(dir)
+            try await store.setPasswordHash(staff: "S0001", hash: "scrypt$16384$8$1$c2FsdA==$aGFzaDE=")
+            try await store.setPasswordHash(staff: "S0002", hash: "scrypt$16384$8$1$c2FsdA==$aGFzaDE=")
+            let limits = SignInLimits(perAddress: 5, perAccount: 12)
+            let now: Int64 = 1_700_000_000_000
+            func burst(_ staff: String, _ addresses: [String], _ n: Int) async throws -> [SignInClaim] {
+                try await withThrowingTaskGroup(of: SignInClaim.self) { group in
+                    for k in 0..<n {
+                        let handle = k % 2 == 0 ? store : other
+                        group.addTask {
+                            try await handle.claimSignIn(staff: staff, address: addresses[k % addresses.count], at: now, limits: limits)
+                        }
+                    }
+                    var all: [SignInClaim] = []
+                    for try await c in group { all.append(c) }
+                    return all
+                }
+            }
+            func granted(_ claims: [SignInClaim]) -> [(Int, Int, SignInLockScope?)] {
+                claims.compactMap { if case let .granted(a, b, l) = $0 { (a, b, l) } else { nil } }
+            }
+            // One address, forty guesses at once: exactly the address's limit is granted, each count once, the last locking.
+            let one = granted(try await burst("S0001", ["203.0.113.9"], 40))
+            #expect(one.map(\.0).sorted() == Array(1...5))
+            #expect(one.filter { $0.2 == .address }.map(\.0) == [5])
+            #expect(try await store.failedSignIns(staff: "S0001").first?.failures == 5)
+            // Sixty guesses spread over twenty addresses: exactly the account's ceiling is granted, one check locking it.
+            let many = granted(try await burst("S0002", (1...20).map { "198.51.100.\($0)" }, 60))
+            #expect(many.map(\.1).sorted() == Array(1...12))
+            #expect(many.filter { $0.2 == .account }.map(\.1) == [12])
+            #expect(try await other.account(staff: "S0002")?.failures == 12)
+            #expect(try await store.failedSignIns(staff: "S0002").allSatisfy { $0.failures <= 5 })
         }
     }
 
@@ -1538,6 +1652,49 @@ struct StoreContractTests {
             #expect(try await store.consoleValue("alerts.cursor") == "42")
             #expect(try await store.consoleValue("survey.open") == "2014-02")
             #expect(try await factory.reopen(dir).consoleValue("alerts.cursor") == "42")
+        }
+    }
+
+    @Test("suppressions across staff (issue 18, F-14): pending until another auditor decides, one decision kept, appended", arguments: StoreFactory.all)
+    func suppressionDecisions(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            let plain = Suppression(investigation: "INV-1", staff: "S0003", register: "R0000003", reasonCodes: ["break_glass"],
+                                    rule: "緊急照会の手順どおり", createdBy: "S0004", created: ts("2026-01-08T09:00:00+09:00"))
+            let wide = Suppression(investigation: "INV-2", staff: nil, register: "R0000002", reasonCodes: ["print_no_request"],
+                                   rule: "窓口の一括交付", createdBy: "S0004", created: ts("2026-01-09T09:00:00+09:00"),
+                                   needsConfirmation: true)
+            let plainID = try await store.addSuppression(plain)
+            let wideID = try await store.addSuppression(wide)
+            var got = try await store.suppressions()
+            #expect(got.map(\.needsConfirmation) == [false, true])
+            #expect(got.allSatisfy { $0.decision == nil })
+            #expect(got.map(\.inEffect) == [true, false])
+            #expect(got.map(\.isPending) == [false, true])
+            let at = ts("2026-01-10T09:00:00+09:00")
+            // The auditor who made it cannot decide it; a suppression that needs no decision takes none; nor an unknown one.
+            #expect(try await store.decideSuppression(id: wideID, SuppressionDecision(kind: .confirmed, by: "S0004", at: at, journal: "J0")) == false)
+            #expect(try await store.decideSuppression(id: plainID, SuppressionDecision(kind: .confirmed, by: "S0005", at: at, journal: "J0")) == false)
+            #expect(try await store.decideSuppression(id: wideID + 1000, SuppressionDecision(kind: .confirmed, by: "S0005", at: at, journal: "J0")) == false)
+            #expect(try await store.suppressions().allSatisfy { $0.decision == nil })
+            // Two auditors at once, one confirming, one declining, from two handles: exactly one decision is kept.
+            let other = try factory.reopen(dir)
+            let confirm = SuppressionDecision(kind: .confirmed, by: "S0005", at: at, journal: "J1")
+            let decline = SuppressionDecision(kind: .declined, by: "S0006", at: at, journal: "J2")
+            async let a = store.decideSuppression(id: wideID, confirm)
+            async let b = other.decideSuppression(id: wideID, decline)
+            let (ra, rb) = try await (a, b)
+            #expect(ra != rb)
+            got = try await other.suppressions()
+            let kept = try #require(got.first { $0.id == wideID }?.decision)
+            #expect(kept == (ra ? confirm : decline))
+            #expect(got.first { $0.id == wideID }?.inEffect == ra)
+            #expect(try await store.decideSuppression(id: wideID, confirm) == false)
+            // The suppression itself is unchanged.
+            var expected = wide
+            expected.id = wideID
+            expected.decision = kept
+            #expect(got.first { $0.id == wideID } == expected)
         }
     }
 

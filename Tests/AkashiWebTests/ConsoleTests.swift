@@ -170,6 +170,99 @@ extension AllWebTests {
             }
         }
 
+        /// A second auditor with the fixture's password (F-14 needs two pairs of eyes).
+        static func secondAuditor(_ f: Fixture) throws -> Staff {
+            let other = try #require(try f.store.staffMembers(office: nil, role: .auditor).first { $0.id != f.auditor.id },
+                                     "the fixture city has one auditor")
+            try f.store.setPasswordHash(staff: other.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+            return other
+        }
+
+        @Test("F-14: a suppression across staff waits for a second, different auditor; the first cannot confirm it; both steps journaled")
+        func registerWideSuppressionNeedsSecondAuditor() async throws {
+            let f = try await Fixture.shared.value
+            try await AuditOnce.shared.run(f)
+            let console = Console(workspace: f.workspace)
+            let inEffect = try await console.suppressionsInEffect()
+            let all = try f.store.suppressions()
+            let candidates = try await AuditService(store: f.store).worklist(limit: 2000).map(\.finding).filter { x in
+                x.register != nil && !x.reasons.isEmpty && !all.contains { $0.matches(x) }
+            }
+            let target = try #require(candidates.first)
+            let declinedTarget = try #require(candidates.first { $0.register != target.register || Set($0.reasonCodes) != Set(target.reasonCodes) })
+            #expect(!inEffect.contains { $0.matches(target) })
+            let second = try Self.secondAuditor(f)
+            try await f.app().test(.router) { client in
+                var first = Browser()
+                try await first.signIn(client, f.auditor.id)
+                var other = Browser()
+                try await other.signIn(client, second.id)
+                func disposeRegisterWide(_ finding: AccessFinding, rule: String) async throws -> Suppression {
+                    let open = try await first.post(client, "/console/investigations", ["finding": finding.access])
+                    let loc = try #require(open.headers[.location])
+                    _ = try await first.get(client, loc)
+                    let d = try await first.post(client, loc + "/disposition", ["disposition": "business", "rule": rule,
+                                                                                "scope": "register"])
+                    #expect(d.status == .seeOther)
+                    let id = String(loc.dropFirst("/console/investigations/".count))
+                    return try #require(try f.store.suppressions().first { $0.investigation == id })
+                }
+                let start = try f.store.ledgerSize()
+                let s = try await disposeRegisterWide(target, rule: "窓口の一括交付（全職員）")
+                #expect(s.staff == nil && s.register == target.register && s.needsConfirmation && s.isPending)
+                // Pending: not in effect, the finding is not suppressed.
+                #expect(console.suppression(of: target, try await console.suppressionsInEffect()) == nil)
+                var suppressed = try await console.worklist(filter: "suppressed", staff: target.staff, limit: 1000, offset: 0)
+                #expect(!suppressed.contains { $0.0.finding.access == target.access })
+                let created = try #require(try f.entries(since: start).first { $0["kind"] as? String == "suppression.create" })
+                #expect((created["detail"] as? [String: Any])?["status"] as? String == "pending")
+
+                // The first auditor cannot confirm their own; their page says it waits for another auditor.
+                let mine = try await first.get(client, "/console/suppressions")
+                #expect(mine.text.contains("別の監査担当の確認待ち"))
+                #expect(!mine.text.contains("/console/suppressions/\(s.id)/decision"))
+                let own = try await first.post(client, "/console/suppressions/\(s.id)/decision", ["decision": "confirm"])
+                #expect(own.status == .forbidden)
+                #expect(own.text.contains("self_confirmation"))
+                #expect(try f.store.suppressions().first { $0.id == s.id }?.isPending == true)
+
+                // The other auditor is told on the worklist, sees it with its rule, and confirms it.
+                let list = try await other.get(client, "/console")
+                #expect(list.text.contains("pending-suppressions"))
+                let page = try await other.get(client, "/console/suppressions")
+                #expect(page.text.contains("/console/suppressions/\(s.id)/decision"))
+                #expect(page.text.contains("窓口の一括交付（全職員）"))
+                let before = try f.store.ledgerSize()
+                let ok = try await other.post(client, "/console/suppressions/\(s.id)/decision", ["decision": "confirm"])
+                #expect(ok.status == .seeOther)
+                let now = try #require(try f.store.suppressions().first { $0.id == s.id })
+                #expect(now.inEffect && now.decision?.by == second.id && now.decision?.kind == .confirmed)
+                #expect(console.suppression(of: target, try await console.suppressionsInEffect())?.id == s.id)
+                suppressed = try await console.worklist(filter: "suppressed", staff: target.staff, limit: 1000, offset: 0)
+                #expect(suppressed.contains { $0.0.finding.access == target.access })
+                let confirmed = try #require(try f.entries(since: before).first { $0["kind"] as? String == "suppression.confirm" })
+                #expect(confirmed["staff"] as? String == second.id)
+                #expect(confirmed["subject"] as? String == "suppression:\(s.id)")
+                #expect(confirmed["id"] as? String == now.decision?.journal)
+                #expect(try f.store.investigationEntries(investigation: s.investigation).contains { $0.kind == "confirm" && $0.author == second.id })
+                // Decided once: a second decision is refused.
+                let again = try await other.post(client, "/console/suppressions/\(s.id)/decision", ["decision": "decline"])
+                #expect(again.status == .conflict)
+
+                // Declined, a suppression never takes effect.
+                let d = try await disposeRegisterWide(declinedTarget, rule: "根拠が不十分な例")
+                let no = try await other.post(client, "/console/suppressions/\(d.id)/decision", ["decision": "decline"])
+                #expect(no.status == .seeOther)
+                let declined = try #require(try f.store.suppressions().first { $0.id == d.id })
+                #expect(declined.decision?.kind == .declined && !declined.inEffect)
+                #expect(console.suppression(of: declinedTarget, try await console.suppressionsInEffect()) == nil)
+                #expect(try f.entries(since: before).contains { $0["kind"] as? String == "suppression.decline" })
+                // Without a CSRF token, or with no decision: refused.
+                let bad = try await other.post(client, "/console/suppressions/\(d.id)/decision", ["decision": "confirm"], csrf: "wrong")
+                #expect(bad.status == .forbidden)
+            }
+        }
+
         @Test("a staff investigation can be opened and marked 要聴取 (stays open, no suppression)")
         func staffInvestigation() async throws {
             let f = try await Fixture.shared.value

@@ -1,4 +1,5 @@
 import AkashiDomain
+import AkashiInterchange
 import AkashiLedger
 import AkashiSQLite
 import AkashiStorage
@@ -105,30 +106,34 @@ struct PasswordGateTests {
         let gate = PasswordGate(workers: 1, maxWaiting: 100, perClient: 3, windowSeconds: 60)
         for k in 0..<3 {
             try gate.admit(client: "10.0.0.1", account: "S\(k)", now: 1_000)
-            gate.release(account: "S\(k)")
+            gate.release(client: "10.0.0.1", account: "S\(k)")
         }
         let over = #expect(throws: WorkspaceError.self) { try gate.admit(client: "10.0.0.1", account: "S9", now: 2_000) }
         #expect(over?.code == "signin_throttled")
         try gate.admit(client: "10.0.0.2", account: "S9", now: 2_000)
-        gate.release(account: "S9")
+        gate.release(client: "10.0.0.2", account: "S9")
         try gate.admit(client: "10.0.0.1", account: "S9", now: 61_000)  // the next minute
-        gate.release(account: "S9")
+        gate.release(client: "10.0.0.1", account: "S9")
     }
 
-    @Test("at most workers + waiting attempts at once; one at a time per account")
+    @Test("at most workers + waiting attempts at once; one at a time per account and address")
     func bounded() throws {
-        let gate = PasswordGate(workers: 1, maxWaiting: 1, perClient: 100, windowSeconds: 60)
+        let gate = PasswordGate(workers: 1, maxWaiting: 2, perClient: 100, windowSeconds: 60)
         try gate.admit(client: "a", account: "S1")
-        // The same account again while its check runs: refused, whoever asks.
-        let same = #expect(throws: WorkspaceError.self) { try gate.admit(client: "b", account: "S1") }
+        // The same account from the same address again while its check runs: refused.
+        let same = #expect(throws: WorkspaceError.self) { try gate.admit(client: "a", account: "S1") }
         #expect(same?.code == "signin_busy")
+        // From another address it waits its turn: a stranger's stream of guesses does not keep the clerk's own
+        // workstation busy (F-6).
+        try gate.admit(client: "b", account: "S1")
         try gate.admit(client: "b", account: "S2")
         let full = #expect(throws: WorkspaceError.self) { try gate.admit(client: "c", account: "S3") }
         #expect(full?.code == "signin_busy")
-        gate.release(account: "S1")
-        try gate.admit(client: "c", account: "S1")
-        gate.release(account: "S1")
-        gate.release(account: "S2")
+        gate.release(client: "a", account: "S1")
+        try gate.admit(client: "a", account: "S1")
+        gate.release(client: "a", account: "S1")
+        gate.release(client: "b", account: "S1")
+        gate.release(client: "b", account: "S2")
     }
 
     @Test("the gate's check agrees with the hasher")
@@ -141,22 +146,29 @@ struct PasswordGateTests {
 }
 
 extension AllWebTests.HardeningTests {
-    @Test("F-5: twenty guesses at once for one account: no more password checks than the lockout allows, then locked, even with the right password")
-    func lockoutRace() async throws {
-        let f = try await Fixture.shared.value
+    /// Clerks no other test signs in as: not the fixture's, not the first other clerk (`lockoutRace`), not the last
+    /// ones (the role matrix's off-duty and unacknowledged columns); each with the fixture's password.
+    static func spareClerks(_ f: Fixture, _ n: Int, skipping: Int) throws -> [Staff] {
         let used: Set<String> = [f.clerk.id, f.clerk2.id, f.supervisor.id, f.trainee.id, f.auditor.id, f.lockoutVictim.id]
-        let target = try #require(try f.store.staffMembers(office: nil, role: .clerk).first { !used.contains($0.id) })
-        try f.store.setPasswordHash(staff: target.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+        let clerks = try f.store.staffMembers(office: nil, role: .clerk).filter { !used.contains($0.id) }
+        let spare = Array(clerks.dropFirst(1 + skipping).dropLast(4).prefix(n))
+        try #require(spare.count == n, "the fixture city has too few clerks")
+        for s in spare { try f.store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10)) }
+        return spare
+    }
+
+    /// `count` wrong guesses at once for `staff` from `addresses` (round robin), each retried while the server says it
+    /// is busy; returns the `bad_password` entries journaled (the passwords actually checked).
+    static func burst(_ f: Fixture, _ workspace: Workspace, _ staff: String, count: Int, addresses: [String]) async throws -> Int {
         let before = try f.store.ledgerSize()
-        let workspace = f.workspace
         await withTaskGroup(of: Void.self) { group in
-            for k in 0..<20 {
+            for k in 0..<count {
                 group.addTask {
                     // As an attacker would: try again while the server says it is busy with this account.
                     for _ in 0..<10_000 {
                         do {
-                            _ = try await workspace.signIn(staffID: target.id, password: "wrong-\(k)", kind: .api,
-                                                           terminal: "T-race", client: "10.1.0.\(k)")
+                            _ = try await workspace.signIn(staffID: staff, password: "wrong-\(k)", kind: .api, terminal: "T-race",
+                                                           client: addresses[k % addresses.count])
                             return
                         } catch let e as WorkspaceError where e.code == "signin_busy" {
                             await Task.yield()
@@ -167,14 +179,105 @@ extension AllWebTests.HardeningTests {
                 }
             }
         }
-        let checked = try f.entries(since: before).filter {
-            $0["kind"] as? String == "signin.failed" && ($0["detail"] as? [String: Any])?["reason"] as? String == "bad_password"
-        }
-        #expect(checked.count <= f.workspace.config.lockoutAfter, "\(checked.count) guesses were checked")
-        // Locked now: the right password is refused too.
+        return try f.entries(since: before).filter {
+            $0["kind"] as? String == "signin.failed" && $0["staff"] as? String == staff
+                && ($0["detail"] as? [String: Any])?["reason"] as? String == "bad_password"
+        }.count
+    }
+
+    @Test("F-5: twenty guesses at once from one address: no more password checks than the lockout allows, then that address is locked, even with the right password")
+    func lockoutRace() async throws {
+        let f = try await Fixture.shared.value
+        let used: Set<String> = [f.clerk.id, f.clerk2.id, f.supervisor.id, f.trainee.id, f.auditor.id, f.lockoutVictim.id]
+        let target = try #require(try f.store.staffMembers(office: nil, role: .clerk).first { !used.contains($0.id) })
+        try f.store.setPasswordHash(staff: target.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+        let workspace = f.workspace
+        let checked = try await Self.burst(f, workspace, target.id, count: 20, addresses: ["10.1.0.1"])
+        #expect(checked <= f.workspace.config.lockoutAfter, "\(checked) guesses were checked")
+        // Locked now at that address: the right password is refused too.
         await #expect(throws: WorkspaceError.self) {
-            _ = try await workspace.signIn(staffID: target.id, password: Fixture.password, kind: .api, terminal: "T-race", client: "10.1.1.1")
+            _ = try await workspace.signIn(staffID: target.id, password: Fixture.password, kind: .api, terminal: "T-race", client: "10.1.0.1")
         }
+        try f.store.clearFailedSignIns(staff: target.id)
+    }
+
+    @Test("F-6: a stranger's guesses lock out the stranger's address, not the clerk at their own workstation; the answer stays word for word the same")
+    func lockoutPerAddress() async throws {
+        let f = try await Fixture.shared.value
+        let victim = try Self.spareClerks(f, 1, skipping: 0)[0]
+        let workspace = f.workspace
+        let before = try f.store.ledgerSize()
+        for _ in 0..<f.workspace.config.lockoutAfter {
+            await #expect(throws: WorkspaceError.self) {
+                _ = try await workspace.signIn(staffID: victim.id, password: "guess", kind: .web, terminal: "T-x", client: "203.0.113.9")
+            }
+        }
+        // The stranger's address is locked out, and is told exactly what a wrong password or an unknown ID is told.
+        var locked: WorkspaceError?
+        do {
+            _ = try await workspace.signIn(staffID: victim.id, password: Fixture.password, kind: .web, terminal: "T-x", client: "203.0.113.9")
+        } catch let e as WorkspaceError { locked = e }
+        var unknown: WorkspaceError?
+        do {
+            _ = try await workspace.signIn(staffID: "S99999", password: "guess", kind: .web, terminal: "T-x", client: "203.0.113.9")
+        } catch let e as WorkspaceError { unknown = e }
+        #expect(locked?.code == "invalid_credentials")
+        #expect(locked?.code == unknown?.code && locked?.message == unknown?.message && locked?.english == unknown?.english)
+        // The clerk at their own workstation signs in as usual.
+        let own = try await workspace.signIn(staffID: victim.id, password: Fixture.password, kind: .web, terminal: "T27108-01",
+                                             client: "10.27.108.1")
+        #expect(own.session.staff == victim.id)
+        // The lock is the stranger's address's, journaled with its scope; the account is not locked for anyone else.
+        let rows = try f.store.failedSignIns(staff: victim.id)
+        #expect(rows.map(\.address) == ["203.0.113.9"])
+        #expect(rows.first?.lockedUntil != nil)
+        #expect(try f.store.account(staff: victim.id)?.lockedUntil == nil)
+        let e = try f.entries(since: before)
+        let lock = try #require(e.first { $0["kind"] as? String == "account.locked" && $0["staff"] as? String == victim.id })
+        #expect((lock["detail"] as? [String: Any])?["scope"] as? String == "address")
+        #expect(e.contains {
+            $0["kind"] as? String == "signin.failed" && ($0["detail"] as? [String: Any])?["reason"] as? String == "locked"
+        })
+    }
+
+    @Test("F-6: a guess spread over many addresses is bounded by the account's ceiling, which locks it for everyone, journaled and on the administrator's page")
+    func lockoutCeiling() async throws {
+        let f = try await Fixture.shared.value
+        let victim = try Self.spareClerks(f, 1, skipping: 1)[0]
+        var config = f.workspace.config
+        config.accountLockoutAfter = 7
+        let workspace = try await Workspace(store: f.store, config: config, committer: f.workspace.committer)
+        let before = try f.store.ledgerSize()
+        // Twenty addresses, three guesses each allowed by the per-address limit: sixty, were there no ceiling.
+        let addresses = (1...20).map { "198.51.100.\($0)" }
+        let checked = try await Self.burst(f, workspace, victim.id, count: 60, addresses: addresses)
+        #expect(checked == config.accountLockoutAfter, "\(checked) guesses were checked")
+        // Locked for everyone now, the clerk's own workstation too.
+        await #expect(throws: WorkspaceError.self) {
+            _ = try await workspace.signIn(staffID: victim.id, password: Fixture.password, kind: .web, terminal: "T27108-01",
+                                           client: "10.27.108.2")
+        }
+        let e = try f.entries(since: before)
+        let locks = e.filter { $0["kind"] as? String == "account.locked" && $0["staff"] as? String == victim.id
+            && ($0["detail"] as? [String: Any])?["scope"] as? String == "account" }
+        #expect(locks.count == 1)
+        #expect(try f.store.lockedAccounts(at: Workspace.nowMillis()).map(\.staff).contains(victim.id))
+        // The administrator's page lists it.
+        try await f.app().test(.router) { client in
+            let all = try f.store.staffMembers(office: nil, role: .administrator)
+            let admin = try #require(all.last)
+            try f.store.setPasswordHash(staff: admin.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+            var b = Browser()
+            try await b.signIn(client, admin.id)
+            let page = try await b.get(client, "/admin")
+            #expect(page.status == .ok)
+            #expect(page.text.contains(victim.id))
+        }
+        // A new password lifts it.
+        try f.store.setPasswordHash(staff: victim.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+        let again = try await workspace.signIn(staffID: victim.id, password: Fixture.password, kind: .web, terminal: "T27108-01",
+                                               client: "10.27.108.2")
+        #expect(again.session.staff == victim.id)
     }
 
     @Test("F-9: failures anyone can cause (unknown IDs) are journaled at most 60 a minute, each counting those skipped")
@@ -335,5 +438,70 @@ struct ClientAddressTests {
         #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: [], trusted: proxy) == "10.0.0.1")
         #expect(Workspace.clientAddress(socket: "10.0.0.1", forwardedFor: ["<script>"], trusted: proxy) == "10.0.0.1")
         #expect(Workspace.clientAddress(socket: nil, forwardedFor: ["1.2.3.4"], trusted: proxy) == nil)
+    }
+}
+
+extension AllWebTests.HardeningTests {
+    @Test("F-18: a method a known path does not take is a 405 with Allow (TRACE too); an unknown path and a handler's 404 stay 404")
+    func methodNotAllowed() async throws {
+        let f = try await Fixture.shared.value
+        try await f.app().test(.router) { client in
+            let auth = try await client.ready(f.clerk.id)
+            let cases: [(HTTPRequest.Method, String, String)] = [
+                (.trace, "/api/v1/registers/\(f.registerA.id)", "GET"),
+                (.put, "/api/v1/registers/\(f.registerA.id)", "GET"),
+                (.delete, "/api/v1/cases", "GET, POST"),
+                (.get, "/api/v1/login", "POST"),
+                (.patch, "/api/v1/approvals/A1/approve", "POST"),
+                (.trace, "/api/v1/ledger/checkpoint", "GET"),
+                (.put, "/ledger/checkpoint", "GET"),
+                (.trace, "/signin", "GET, POST"),
+                (.delete, "/console/investigations/INV-1", "GET"),
+                (.options, "/healthz", "GET"),
+            ]
+            for (method, uri, allow) in cases {
+                let r = try await client.execute(uri: uri, method: method, headers: auth)
+                #expect(r.status == .methodNotAllowed, "\(method) \(uri): \(r.status)")
+                #expect(r.headers[.allow] == allow, "\(method) \(uri): \(r.headers[.allow] ?? "no Allow")")
+                if uri.hasPrefix("/api/") {
+                    #expect(r.errorCode == "method_not_allowed", "\(method) \(uri)")
+                } else {
+                    #expect(r.text.contains("<code>method_not_allowed</code>"), "\(method) \(uri)")
+                }
+            }
+            // Nothing matches: still 404. A route's own 404 (a case that is not there) stays a 404 too.
+            #expect(try await client.execute(uri: "/api/v1/nothing-here", method: .trace, headers: auth).status == .notFound)
+            #expect(try await client.execute(uri: "/nothing-here", method: .get).status == .notFound)
+            #expect(try await client.get("/api/v1/cases/NO-SUCH-CASE", auth).status == .notFound)
+            // The methods the path does take still work.
+            #expect(try await client.get("/api/v1/registers/\(f.registerA.id)?reason=\(percentEncode("電話照会への回答のため"))", auth).status == .ok)
+        }
+    }
+
+    @Test("F-18: the published schema states what the server enforces: ID length and characters, case kinds, required bodies")
+    func schemaStatesTheLimits() throws {
+        let text = try String(contentsOfFile: WebApp.resourceDirectory + "/Static/openapi.yaml", encoding: .utf8)
+        // One ID schema, as long as the interchange format's IDs, without control characters; every `{id}` uses it.
+        #expect(text.contains("maxLength: \(RecordDecoder.maxIDBytes)"))
+        #expect(text.contains(#"pattern: "^[^\\u0000-\\u001F\\u007F-\\u009F]*$""#))
+        #expect(!text.contains("- {name: id, in: path, required: true, schema: {type: string}}"))
+        #expect(text.components(separatedBy: ##"- {name: id, in: path, required: true, schema: {$ref: "#/components/schemas/Id"}}"##).count - 1 == 7)
+        // The case kinds are the server's, no more and no fewer.
+        let start = try #require(text.range(of: "enum: [notification.birth"))
+        let end = try #require(text[start.upperBound...].firstIndex(of: "]"))
+        let listed = Set(("notification.birth" + text[start.upperBound..<end]).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(listed == Set(CaseKind.allCases.map(\.rawValue)))
+        // Every operation whose body the server needs says so.
+        for path in ["/login:", "/registers/{id}/certificates:", "/registers/{id}/updates:", "/approvals:"] {
+            let at = try #require(text.range(of: "\n  " + path))
+            let next = text[at.upperBound...].range(of: "\n  /")?.lowerBound ?? text.endIndex
+            let op = text[at.upperBound..<next]
+            let body = try #require(op.range(of: "requestBody:"), "\(path)")
+            #expect(op[body.upperBound...].hasPrefix("\n        required: true"), "\(path)")
+        }
+        let cases = try #require(text.range(of: "summary: Take in a case"))
+        let line = try #require(text[cases.upperBound...].firstIndex(of: "\n"))
+        #expect(text[line...].hasPrefix("\n      requestBody:\n        required: true"))
     }
 }

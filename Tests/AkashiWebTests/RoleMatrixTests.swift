@@ -229,6 +229,9 @@ extension AllWebTests {
               next: "/console/investigations/"),
             r("GET /console/files/{entry}", consoleDenied + "200 403† 403† →banner →signin — →signin", uri: "/console/files/{file}"),
             r("GET /console/suppressions", consoleDenied + "200 403† 403† →banner →signin — →signin"),
+            r("POST /console/suppressions/{id}/decision", consoleDenied + "303 403† 403† →banner →signin — →signin",
+              uri: "/console/suppressions/{suppression}/decision", body: .form(["decision": "confirm"]),
+              next: "/console/suppressions"),
             r("GET /console/alerts", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/alerts/seen", consoleDenied + "303 403† 403† →banner →signin — →signin",
               body: .form(["top": "999999999"]), next: "/console/alerts"),
@@ -650,6 +653,12 @@ extension AllWebTests {
             #expect(up.status == .seeOther, "\(describe(up))")
             let file = try #require(try f.store.investigationEntries(investigation: investigation).first { $0.fileName != nil }).id
 
+            // A suppression across staff that another auditor made, waiting for this auditor's confirmation (F-14).
+            let suppression = try f.store.addSuppression(Suppression(
+                investigation: investigation, staff: nil, register: register, reasonCodes: ["role_matrix"], rule: "役割表の確認",
+                createdBy: "S-OTHER-AUDITOR", created: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)),
+                needsConfirmation: true))
+
             // An open survey for the staff to answer.
             let survey = "rolematrix-\(Int64(Date().timeIntervalSince1970 * 1000))"
             try f.store.setConsoleValue("survey.open", survey)
@@ -669,7 +678,7 @@ extension AllWebTests {
             let reason = "電話による照会への回答（役割表の確認）"
             let common: [String: String] = [
                 "register": register, "person": person, "staff": f.clerk.id, "auditor": f.auditor.id, "finding": finding,
-                "investigation": investigation, "file": String(file), "notice": String(notice.id), "survey": survey,
+                "investigation": investigation, "file": String(file), "suppression": String(suppression), "notice": String(notice.id), "survey": survey,
                 "today": today.description, "surname": Pages.urlEncoded(surname), "reason": reason,
                 "reasonQ": Pages.urlEncoded(reason), "bannerJa": WebConfiguration.defaultBannerJapanese,
                 "bannerEn": WebConfiguration.defaultBannerEnglish,
