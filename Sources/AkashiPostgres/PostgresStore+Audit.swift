@@ -131,15 +131,17 @@ extension PostgresStore: FindingStore {
         return AuditCheckpoint(lastSeq: lastSeq.map { UInt64($0) }, lastCaseRow: lastCase, state: state)
     }
 
-    public func saveAuditCheckpoint(_ c: AuditCheckpoint) throws {
-        let text = String(decoding: try JSONEncoder().encode(c.state), as: UTF8.self)
-        let lastSeq = c.lastSeq.map { Int64(clamping: $0) }
-        try connections.blocking { s in
-            try s.execute("""
-                INSERT INTO audit_state(muni, last_seq, last_case_row, state) VALUES (\(muni), \(lastSeq), \(c.lastCaseRow), \(text))
-                ON CONFLICT (muni) DO UPDATE SET last_seq = EXCLUDED.last_seq, last_case_row = EXCLUDED.last_case_row,
-                    state = EXCLUDED.state
-                """)
+    public func saveAuditCheckpoint(_ c: AuditCheckpoint) async throws {
+        try await offBlocking {
+            let text = String(decoding: try JSONEncoder().encode(c.state), as: UTF8.self)
+            let lastSeq = c.lastSeq.map { Int64(clamping: $0) }
+            try connections.blocking { s in
+                try s.execute("""
+                    INSERT INTO audit_state(muni, last_seq, last_case_row, state) VALUES (\(muni), \(lastSeq), \(c.lastCaseRow), \(text))
+                    ON CONFLICT (muni) DO UPDATE SET last_seq = EXCLUDED.last_seq, last_case_row = EXCLUDED.last_case_row,
+                        state = EXCLUDED.state
+                    """)
+            }
         }
     }
 
@@ -147,17 +149,21 @@ extension PostgresStore: FindingStore {
 
     /// Arrival rows are the `cases.arrival` identity: one sequence for the database, so a municipality's rows are
     /// increasing but not consecutive (cases are inserted under the municipality's ledger lock, so in arrival order).
-    public func latestCaseRow() throws -> Int64 {
-        try connections.blocking { s in
-            try s.rows("SELECT coalesce(max(arrival), 0) FROM cases WHERE muni = \(muni)").first?.decode(Int64.self) ?? 0
+    public func latestCaseRow() async throws -> Int64 {
+        try await offBlocking {
+            try connections.blocking { s in
+                try s.rows("SELECT coalesce(max(arrival), 0) FROM cases WHERE muni = \(muni)").first?.decode(Int64.self) ?? 0
+            }
         }
     }
 
-    public func casesArrived(after row: Int64) throws -> [ArrivedCase] {
-        try connections.blocking { s in
-            try s.rows("SELECT arrival, doc FROM cases WHERE muni = \(muni) AND arrival > \(row) ORDER BY arrival").map { r in
-                let (arrival, doc) = try r.decode((Int64, ByteBuffer).self)
-                return ArrivedCase(row: arrival, doc: doc.bytes)
+    public func casesArrived(after row: Int64) async throws -> [ArrivedCase] {
+        try await offBlocking {
+            try connections.blocking { s in
+                try s.rows("SELECT arrival, doc FROM cases WHERE muni = \(muni) AND arrival > \(row) ORDER BY arrival").map { r in
+                    let (arrival, doc) = try r.decode((Int64, ByteBuffer).self)
+                    return ArrivedCase(row: arrival, doc: doc.bytes)
+                }
             }
         }
     }
@@ -173,15 +179,17 @@ extension PostgresStore: FindingStore {
         return findings.enumerated().filter { at[$0.element.seq] == $0.offset }.map(\.element)
     }
 
-    public func saveFindings(_ findings: [StoredFinding]) throws {
-        guard !findings.isEmpty else { return }
-        let rows = Self.lastPerSeq(findings)
-        try connections.blocking { s in
-            try s.transaction {
-                for start in stride(from: 0, to: rows.count, by: Self.findingChunk) {
-                    let chunk = rows[start..<min(rows.count, start + Self.findingChunk)]
-                    try unplain(s, chunk)
-                    try FindingColumns(chunk).upsert(s, muni)
+    public func saveFindings(_ findings: [StoredFinding]) async throws {
+        try await offBlocking {
+            guard !findings.isEmpty else { return }
+            let rows = Self.lastPerSeq(findings)
+            try connections.blocking { s in
+                try s.transaction {
+                    for start in stride(from: 0, to: rows.count, by: Self.findingChunk) {
+                        let chunk = rows[start..<min(rows.count, start + Self.findingChunk)]
+                        try unplain(s, chunk)
+                        try FindingColumns(chunk).upsert(s, muni)
+                    }
                 }
             }
         }
@@ -189,45 +197,47 @@ extension PostgresStore: FindingStore {
 
     /// Plainly explained findings go to `audit_plain`, the rest to `audit_finding`. An access that already has a
     /// full row (a sweep resumed after a crash) keeps one.
-    public func saveSweepFindings(_ findings: [StoredFinding]) throws {
-        guard !findings.isEmpty else { return }
-        let rows = Self.lastPerSeq(findings).sorted { $0.seq < $1.seq }
-        try connections.blocking { s in
-            try s.transaction {
-                for start in stride(from: 0, to: rows.count, by: Self.findingChunk) {
-                    let chunk = rows[start..<min(rows.count, start + Self.findingChunk)]
-                    let candidates = chunk.filter(\.finding.isPlainlyExplained).map { Int64(clamping: $0.seq) }
-                    var full = Set<Int64>()
-                    if !candidates.isEmpty {
-                        for r in try s.rows("SELECT seq FROM audit_finding WHERE muni = \(muni) AND seq = ANY(\(candidates)::bigint[])") {
-                            full.insert(try r.decode(Int64.self))
+    public func saveSweepFindings(_ findings: [StoredFinding]) async throws {
+        try await offBlocking {
+            guard !findings.isEmpty else { return }
+            let rows = Self.lastPerSeq(findings).sorted { $0.seq < $1.seq }
+            try connections.blocking { s in
+                try s.transaction {
+                    for start in stride(from: 0, to: rows.count, by: Self.findingChunk) {
+                        let chunk = rows[start..<min(rows.count, start + Self.findingChunk)]
+                        let candidates = chunk.filter(\.finding.isPlainlyExplained).map { Int64(clamping: $0.seq) }
+                        var full = Set<Int64>()
+                        if !candidates.isEmpty {
+                            for r in try s.rows("SELECT seq FROM audit_finding WHERE muni = \(muni) AND seq = ANY(\(candidates)::bigint[])") {
+                                full.insert(try r.decode(Int64.self))
+                            }
                         }
-                    }
-                    var plain: [StoredFinding] = [], other: [StoredFinding] = []
-                    for f in chunk {
-                        if f.finding.isPlainlyExplained, !full.contains(Int64(clamping: f.seq)) { plain.append(f) } else { other.append(f) }
-                    }
-                    if !plain.isEmpty {
-                        // The rest of the row (ID, staff, time, register) is the event's, read through `seq`.
-                        let seqs = plain.map { Int64(clamping: $0.seq) }
-                        let rules = plain.map { $0.finding.explanation?.rule ?? "" }
-                        let cases = plain.map { $0.finding.explanation?.caseID ?? "" }
-                        let persons = plain.map { $0.finding.person ?? "" }
-                        let offices = plain.map { $0.finding.office ?? "" }
-                        // The time is the event's (its key in `event_key`), so the row is found again by ledger index.
-                        try s.execute("""
-                            INSERT INTO audit_plain(muni, at, seq, rule, case_id, person, office)
-                            SELECT k.muni, k.at, k.seq, ru, NULLIF(c, ''), NULLIF(p, ''), NULLIF(o, '')
-                            FROM unnest(\(seqs)::bigint[], \(rules)::text[], \(cases)::text[], \(persons)::text[], \(offices)::text[])
-                                AS u(q, ru, c, p, o)
-                            JOIN event_key k ON k.muni = \(muni) AND k.seq = u.q
-                            ON CONFLICT (muni, at, seq) DO UPDATE SET rule = EXCLUDED.rule, case_id = EXCLUDED.case_id,
-                                person = EXCLUDED.person, office = EXCLUDED.office
-                            """)
-                    }
-                    if !other.isEmpty {
-                        try unplain(s, other)
-                        try FindingColumns(other).upsert(s, muni)
+                        var plain: [StoredFinding] = [], other: [StoredFinding] = []
+                        for f in chunk {
+                            if f.finding.isPlainlyExplained, !full.contains(Int64(clamping: f.seq)) { plain.append(f) } else { other.append(f) }
+                        }
+                        if !plain.isEmpty {
+                            // The rest of the row (ID, staff, time, register) is the event's, read through `seq`.
+                            let seqs = plain.map { Int64(clamping: $0.seq) }
+                            let rules = plain.map { $0.finding.explanation?.rule ?? "" }
+                            let cases = plain.map { $0.finding.explanation?.caseID ?? "" }
+                            let persons = plain.map { $0.finding.person ?? "" }
+                            let offices = plain.map { $0.finding.office ?? "" }
+                            // The time is the event's (its key in `event_key`), so the row is found again by ledger index.
+                            try s.execute("""
+                                INSERT INTO audit_plain(muni, at, seq, rule, case_id, person, office)
+                                SELECT k.muni, k.at, k.seq, ru, NULLIF(c, ''), NULLIF(p, ''), NULLIF(o, '')
+                                FROM unnest(\(seqs)::bigint[], \(rules)::text[], \(cases)::text[], \(persons)::text[], \(offices)::text[])
+                                    AS u(q, ru, c, p, o)
+                                JOIN event_key k ON k.muni = \(muni) AND k.seq = u.q
+                                ON CONFLICT (muni, at, seq) DO UPDATE SET rule = EXCLUDED.rule, case_id = EXCLUDED.case_id,
+                                    person = EXCLUDED.person, office = EXCLUDED.office
+                                """)
+                        }
+                        if !other.isEmpty {
+                            try unplain(s, other)
+                            try FindingColumns(other).upsert(s, muni)
+                        }
                     }
                 }
             }
@@ -243,18 +253,22 @@ extension PostgresStore: FindingStore {
             """)
     }
 
-    public func unjournaledFindings(limit: Int) throws -> [StoredFinding] {
-        try connections.blocking { s in
-            try s.rows(PostgresQuery(unsafeSQL: Self.selectFindings + """
-                 WHERE muni = $1 AND flagged AND NOT journaled ORDER BY seq LIMIT $2
-                """, binds: Self.bindings(muni, Int64(max(0, limit))))).map(Self.finding)
+    public func unjournaledFindings(limit: Int) async throws -> [StoredFinding] {
+        try await offBlocking {
+            try connections.blocking { s in
+                try s.rows(PostgresQuery(unsafeSQL: Self.selectFindings + """
+                     WHERE muni = $1 AND flagged AND NOT journaled ORDER BY seq LIMIT $2
+                    """, binds: Self.bindings(muni, Int64(max(0, limit))))).map(Self.finding)
+            }
         }
     }
 
-    public func markJournaled(_ accessIDs: [String]) throws {
-        guard !accessIDs.isEmpty else { return }
-        try connections.blocking { s in
-            try s.execute("UPDATE audit_finding SET journaled = true WHERE muni = \(muni) AND access = ANY(\(accessIDs)::text[])")
+    public func markJournaled(_ accessIDs: [String]) async throws {
+        try await offBlocking {
+            guard !accessIDs.isEmpty else { return }
+            try connections.blocking { s in
+                try s.execute("UPDATE audit_finding SET journaled = true WHERE muni = \(muni) AND access = ANY(\(accessIDs)::text[])")
+            }
         }
     }
 
@@ -462,12 +476,14 @@ extension PostgresStore: FindingStore {
         }
     }
 
-    public func resetAudit() throws {
-        try connections.blocking { s in
-            try s.transaction {
-                try s.execute("DELETE FROM audit_finding WHERE muni = \(muni)")
-                try s.execute("DELETE FROM audit_plain WHERE muni = \(muni)")
-                try s.execute("DELETE FROM audit_state WHERE muni = \(muni)")
+    public func resetAudit() async throws {
+        try await offBlocking {
+            try connections.blocking { s in
+                try s.transaction {
+                    try s.execute("DELETE FROM audit_finding WHERE muni = \(muni)")
+                    try s.execute("DELETE FROM audit_plain WHERE muni = \(muni)")
+                    try s.execute("DELETE FROM audit_state WHERE muni = \(muni)")
+                }
             }
         }
     }

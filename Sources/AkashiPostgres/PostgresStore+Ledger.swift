@@ -111,51 +111,53 @@ struct EventColumns {
 }
 
 extension PostgresStore: AkashiStore {
-    public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) throws -> [IngestOutcome] {
-        // Partitions first, outside the ledger lock (creating one locks the event table).
-        var instants: [Int64] = []
-        for item in items { if case let .access(a) = item.record { instants.append(a.at.millis) } }
-        try ensurePartitions(forMillis: instants)
-        if deferLookupIndexes { bulkLoaded.withLock { $0 = true } }
-        return try ledger.append(to: self) { s, first in
-            var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
-            var entries: [[UInt8]] = []
-            var events = EventColumns()
-            var next = first
-            // Existing rows with the batch's keys, per type: key → canonical bytes.
-            let existing = try existingDocs(s, items)
-            var seen: [RecordType: [String: [UInt8]]] = [:]
-            var fresh: [RecordType: [IngestItem]] = [:]
-            for (k, item) in items.enumerated() {
-                let type = item.record.type
-                let key = item.record.key
-                if let old = existing[type]?[key] ?? seen[type]?[key] {
-                    outcomes[k] = old == item.canonical ? .duplicate : .conflict
-                    continue
-                }
-                seen[type, default: [:]][key] = item.canonical
-                if case let .access(a) = item.record {
-                    events.add(seq: next, id: a.id, type: "access", at: a.at, staff: a.staff, office: a.office,
-                               register: a.register, person: a.person, caseID: a.caseID, entry: item.canonical)
-                    if a.register == nil, let results = a.results {
-                        for r in Set(results) where !r.isEmpty {
-                            events.resultRegister.append(r)
-                            events.resultAt.append(a.at.millis)
-                            events.resultSeq.append(Int64(next))
-                        }
+    public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) async throws -> [IngestOutcome] {
+        try await offBlocking {
+            // Partitions first, outside the ledger lock (creating one locks the event table).
+            var instants: [Int64] = []
+            for item in items { if case let .access(a) = item.record { instants.append(a.at.millis) } }
+            try ensurePartitions(forMillis: instants)
+            if deferLookupIndexes { bulkLoaded.withLock { $0 = true } }
+            return try ledger.append(to: self) { s, first in
+                var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
+                var entries: [[UInt8]] = []
+                var events = EventColumns()
+                var next = first
+                // Existing rows with the batch's keys, per type: key → canonical bytes.
+                let existing = try existingDocs(s, items)
+                var seen: [RecordType: [String: [UInt8]]] = [:]
+                var fresh: [RecordType: [IngestItem]] = [:]
+                for (k, item) in items.enumerated() {
+                    let type = item.record.type
+                    let key = item.record.key
+                    if let old = existing[type]?[key] ?? seen[type]?[key] {
+                        outcomes[k] = old == item.canonical ? .duplicate : .conflict
+                        continue
                     }
-                    outcomes[k] = .inserted(ledgerIndex: next)
-                    entries.append(item.canonical)
-                    next += 1
-                } else {
-                    fresh[type, default: []].append(item)
-                    outcomes[k] = .inserted(ledgerIndex: nil)
+                    seen[type, default: [:]][key] = item.canonical
+                    if case let .access(a) = item.record {
+                        events.add(seq: next, id: a.id, type: "access", at: a.at, staff: a.staff, office: a.office,
+                                   register: a.register, person: a.person, caseID: a.caseID, entry: item.canonical)
+                        if a.register == nil, let results = a.results {
+                            for r in Set(results) where !r.isEmpty {
+                                events.resultRegister.append(r)
+                                events.resultAt.append(a.at.millis)
+                                events.resultSeq.append(Int64(next))
+                            }
+                        }
+                        outcomes[k] = .inserted(ledgerIndex: next)
+                        entries.append(item.canonical)
+                        next += 1
+                    } else {
+                        fresh[type, default: []].append(item)
+                        outcomes[k] = .inserted(ledgerIndex: nil)
+                    }
                 }
+                try events.insert(s, muni)
+                try insertReferenceRecords(s, fresh)
+                if next > first { try Self.setSize(s, muni, next) }
+                return (entries, outcomes)
             }
-            try events.insert(s, muni)
-            try insertReferenceRecords(s, fresh)
-            if next > first { try Self.setSize(s, muni, next) }
-            return (entries, outcomes)
         }
     }
 
@@ -317,83 +319,91 @@ extension PostgresStore: AkashiStore {
     /// with a freshly loaded event table still counted as nearly empty, the planner chose nested loops over full
     /// partition scans, and the import's own dangling-reference check ran for over ten minutes on 250,000 events.
     /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here.
-    public func catchUpLookupIndexes() throws {
-        guard bulkLoaded.withLock({ let v = $0; $0 = false; return v }) else { return }
-        try connections.blocking { s in
-            try s.execute("""
-                ANALYZE event, event_key, search_result, office, staff, register, register_member, person, protection,
-                    cases, case_register, case_person, case_staff, self_report
-                """)
-        }
-    }
-
-    @discardableResult
-    public func appendJournal(_ events: [JournalEvent]) throws -> [UInt64] {
-        guard !events.isEmpty else { return [] }
-        try ensurePartitions(forMillis: events.map(\.at.millis))
-        return try ledger.append(to: self) { s, first in
-            var columns = EventColumns()
-            var entries: [[UInt8]] = []
-            for (k, e) in events.enumerated() {
-                let entry = e.canonicalJSON
-                columns.add(seq: first + UInt64(k), id: e.id, type: "journal", at: e.at, staff: e.staff, office: e.office,
-                            register: nil, person: nil, caseID: nil, entry: entry)
-                entries.append(entry)
+    public func catchUpLookupIndexes() async throws {
+        try await offBlocking {
+            guard bulkLoaded.withLock({ let v = $0; $0 = false; return v }) else { return }
+            try connections.blocking { s in
+                try s.execute("""
+                    ANALYZE event, event_key, search_result, office, staff, register, register_member, person, protection,
+                        cases, case_register, case_person, case_staff, self_report
+                    """)
             }
-            try columns.insert(s, muni)
-            try Self.setSize(s, muni, first + UInt64(events.count))
-            return (entries, (0..<UInt64(events.count)).map { first + $0 })
         }
     }
 
     @discardableResult
-    public func quarantine(_ items: [QuarantineItem]) throws -> Int {
-        guard !items.isEmpty else { return 0 }
-        var digests: [ByteBuffer] = []
-        for q in items {
-            var h = SHA256()
-            h.update(data: Array(q.reason.utf8))
-            h.update(data: [0])
-            h.update(data: q.raw)
-            digests.append(ByteBuffer(bytes: Array(h.finalize())))
-        }
-        return try connections.blocking { s in
-            try s.execute("""
-                INSERT INTO quarantine(muni, file, line, reason, raw, digest)
-                SELECT \(muni), f, l, r, w, g FROM unnest(\(items.map(\.file))::text[], \(items.map { Int64($0.line) })::bigint[],
-                    \(items.map(\.reason))::text[], \(items.map { $0.raw.buffer })::bytea[], \(digests)::bytea[])
-                    WITH ORDINALITY AS u(f, l, r, w, g, n)
-                ORDER BY n
-                ON CONFLICT DO NOTHING
-                """)
+    public func appendJournal(_ events: [JournalEvent]) async throws -> [UInt64] {
+        try await offBlocking {
+            guard !events.isEmpty else { return [] }
+            try ensurePartitions(forMillis: events.map(\.at.millis))
+            return try ledger.append(to: self) { s, first in
+                var columns = EventColumns()
+                var entries: [[UInt8]] = []
+                for (k, e) in events.enumerated() {
+                    let entry = e.canonicalJSON
+                    columns.add(seq: first + UInt64(k), id: e.id, type: "journal", at: e.at, staff: e.staff, office: e.office,
+                                register: nil, person: nil, caseID: nil, entry: entry)
+                    entries.append(entry)
+                }
+                try columns.insert(s, muni)
+                try Self.setSize(s, muni, first + UInt64(events.count))
+                return (entries, (0..<UInt64(events.count)).map { first + $0 })
+            }
         }
     }
 
-    public func stats() throws -> StoreStats {
-        try connections.blocking { s in
-            let row = try s.rows("""
-                SELECT (SELECT count(*) FROM office WHERE muni = $1), (SELECT count(*) FROM staff WHERE muni = $1),
-                    (SELECT count(*) FROM register WHERE muni = $1), (SELECT count(*) FROM person WHERE muni = $1),
-                    (SELECT count(*) FROM protection WHERE muni = $1), (SELECT count(*) FROM cases WHERE muni = $1),
-                    (SELECT count(*) FROM event_key k WHERE muni = $1), (SELECT count(*) FROM self_report WHERE muni = $1),
-                    (SELECT count(*) FROM quarantine WHERE muni = $1),
-                    (SELECT count(*) FROM event WHERE muni = $1 AND type = 'journal'),
-                    coalesce((SELECT size FROM ledger_head WHERE muni = $1), 0)
-                """.bound(muni))
-            guard let r = row.first else { return StoreStats() }
-            let v = try r.decode((Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
-            var st = StoreStats()
-            st.offices = Int(v.0)
-            st.staff = Int(v.1)
-            st.registers = Int(v.2)
-            st.persons = Int(v.3)
-            st.protections = Int(v.4)
-            st.cases = Int(v.5)
-            st.access = Int(v.6 - v.9)
-            st.selfReports = Int(v.7)
-            st.quarantined = Int(v.8)
-            st.ledgerSize = Int(v.10)
-            return st
+    @discardableResult
+    public func quarantine(_ items: [QuarantineItem]) async throws -> Int {
+        try await offBlocking {
+            guard !items.isEmpty else { return 0 }
+            var digests: [ByteBuffer] = []
+            for q in items {
+                var h = SHA256()
+                h.update(data: Array(q.reason.utf8))
+                h.update(data: [0])
+                h.update(data: q.raw)
+                digests.append(ByteBuffer(bytes: Array(h.finalize())))
+            }
+            return try connections.blocking { s in
+                try s.execute("""
+                    INSERT INTO quarantine(muni, file, line, reason, raw, digest)
+                    SELECT \(muni), f, l, r, w, g FROM unnest(\(items.map(\.file))::text[], \(items.map { Int64($0.line) })::bigint[],
+                        \(items.map(\.reason))::text[], \(items.map { $0.raw.buffer })::bytea[], \(digests)::bytea[])
+                        WITH ORDINALITY AS u(f, l, r, w, g, n)
+                    ORDER BY n
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
+        }
+    }
+
+    public func stats() async throws -> StoreStats {
+        try await offBlocking {
+            try connections.blocking { s in
+                let row = try s.rows("""
+                    SELECT (SELECT count(*) FROM office WHERE muni = $1), (SELECT count(*) FROM staff WHERE muni = $1),
+                        (SELECT count(*) FROM register WHERE muni = $1), (SELECT count(*) FROM person WHERE muni = $1),
+                        (SELECT count(*) FROM protection WHERE muni = $1), (SELECT count(*) FROM cases WHERE muni = $1),
+                        (SELECT count(*) FROM event_key k WHERE muni = $1), (SELECT count(*) FROM self_report WHERE muni = $1),
+                        (SELECT count(*) FROM quarantine WHERE muni = $1),
+                        (SELECT count(*) FROM event WHERE muni = $1 AND type = 'journal'),
+                        coalesce((SELECT size FROM ledger_head WHERE muni = $1), 0)
+                    """.bound(muni))
+                guard let r = row.first else { return StoreStats() }
+                let v = try r.decode((Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
+                var st = StoreStats()
+                st.offices = Int(v.0)
+                st.staff = Int(v.1)
+                st.registers = Int(v.2)
+                st.persons = Int(v.3)
+                st.protections = Int(v.4)
+                st.cases = Int(v.5)
+                st.access = Int(v.6 - v.9)
+                st.selfReports = Int(v.7)
+                st.quarantined = Int(v.8)
+                st.ledgerSize = Int(v.10)
+                return st
+            }
         }
     }
 
@@ -438,83 +448,85 @@ extension PostgresStore: AkashiStore {
         }
     }
 
-    public func danglingReferences(fromLedgerIndex from: UInt64, referenceRecords: Bool, limit: Int) throws
+    public func danglingReferences(fromLedgerIndex from: UInt64, referenceRecords: Bool, limit: Int) async throws
         -> (count: Int, examples: [DanglingReference]) {
-        let fromEvents = """
-            SELECT 'access ' || e.id, 'staff', e.staff FROM event e WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access'
-                AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = e.staff)
-            UNION ALL SELECT 'access ' || e.id, 'register', e.register FROM event e
-                WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.register IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = e.register)
-            UNION ALL SELECT 'access ' || e.id, 'person', e.person FROM event e
-                WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.person IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = e.person)
-            UNION ALL SELECT 'access ' || e.id, 'case', e.case_id FROM event e
-                WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.case_id IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.muni = $1 AND c.id = e.case_id)
-            UNION ALL SELECT 'access ' || e.id, 'office', e.office FROM event e
-                WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.office IS NOT NULL
-                AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = e.office)
-            UNION ALL SELECT 'access ' || e.id, 'results', x.register FROM search_result x JOIN event e
-                ON e.muni = x.muni AND e.seq = x.seq AND e.at = x.at
-                WHERE x.muni = $1 AND x.seq >= $2
-                AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = x.register)
-            """
-        let j = "convert_from(%@.doc, 'UTF8')::jsonb"
-        func doc(_ alias: String) -> String { j.replacingOccurrences(of: "%@", with: alias) }
-        let fromRecords = """
-            SELECT 'person ' || p.id, 'register', p.register FROM person p
-                WHERE p.muni = $1 AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = p.register)
-            UNION ALL SELECT 'case ' || c.case_id, 'registers', c.register FROM case_register c
-                WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = c.register)
-            UNION ALL SELECT 'staff ' || s.id, 'person', s.person FROM staff s
-                WHERE s.muni = $1 AND s.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = s.person)
-            UNION ALL SELECT 'staff ' || s.id, 'assignments[].office', a.value ->> 'office'
-                FROM staff s, jsonb_array_elements(CASE WHEN jsonb_typeof(\(doc("s")) -> 'assignments') = 'array'
-                    THEN \(doc("s")) -> 'assignments' ELSE '[]'::jsonb END) a
-                WHERE s.muni = $1 AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = a.value ->> 'office')
-            UNION ALL SELECT 'register ' || r.id, 'office', r.office FROM register r
-                WHERE r.muni = $1 AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = r.office)
-            UNION ALL SELECT 'register ' || r.id, 'head', r.head FROM register r
-                WHERE r.muni = $1 AND r.head IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = r.head)
-            UNION ALL SELECT 'register ' || m.register, 'members', m.person FROM register_member m
-                WHERE m.muni = $1 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = m.person)
-            UNION ALL SELECT 'register ' || r.id, 'predecessors', x.value FROM register r,
-                jsonb_array_elements_text(CASE WHEN jsonb_typeof(\(doc("r")) -> 'predecessors') = 'array'
-                    THEN \(doc("r")) -> 'predecessors' ELSE '[]'::jsonb END) x
-                WHERE r.muni = $1 AND NOT EXISTS (SELECT 1 FROM register y WHERE y.muni = $1 AND y.id = x.value)
-            UNION ALL SELECT 'register ' || r.id, 'successors', x.value FROM register r,
-                jsonb_array_elements_text(CASE WHEN jsonb_typeof(\(doc("r")) -> 'successors') = 'array'
-                    THEN \(doc("r")) -> 'successors' ELSE '[]'::jsonb END) x
-                WHERE r.muni = $1 AND NOT EXISTS (SELECT 1 FROM register y WHERE y.muni = $1 AND y.id = x.value)
-            UNION ALL SELECT 'person ' || p.id, 'relations[].person', x.value ->> 'person' FROM person p,
-                jsonb_array_elements(CASE WHEN jsonb_typeof(\(doc("p")) -> 'relations') = 'array'
-                    THEN \(doc("p")) -> 'relations' ELSE '[]'::jsonb END) x
-                WHERE p.muni = $1 AND NOT EXISTS (SELECT 1 FROM person y WHERE y.muni = $1 AND y.id = x.value ->> 'person')
-            UNION ALL SELECT 'case ' || c.id, 'office', c.office FROM cases c
-                WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = c.office)
-            UNION ALL SELECT 'case ' || c.case_id, 'persons', c.person FROM case_person c
-                WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = c.person)
-            UNION ALL SELECT 'case ' || c.case_id, 'staff', c.staff FROM case_staff c
-                WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = c.staff)
-            UNION ALL SELECT 'protection ' || x.key, 'person', x.person FROM protection x
-                WHERE x.muni = $1 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = x.person)
-            UNION ALL SELECT 'self_report ' || x.key, 'staff', x.staff FROM self_report x
-                WHERE x.muni = $1 AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = x.staff)
-            """
-        // The statement is this file's own text; the municipality and the index are bound ($1, $2).
-        var q = PostgresQuery(unsafeSQL: "SELECT * FROM (" + (referenceRecords ? fromEvents + "\nUNION ALL " + fromRecords : fromEvents)
-            + ") d WHERE $2 >= 0")
-        q.binds.append(muni)
-        q.binds.append(Int64(clamping: from))
-        return try connections.blocking { s in
-            let rows = try s.rows(q)
-            var examples: [DanglingReference] = []
-            for row in rows.prefix(max(0, limit)) {
-                let (a, b, c) = try row.decode((String, String, String).self)
-                examples.append(DanglingReference(from: a, field: b, id: c))
+        try await offBlocking {
+            let fromEvents = """
+                SELECT 'access ' || e.id, 'staff', e.staff FROM event e WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access'
+                    AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = e.staff)
+                UNION ALL SELECT 'access ' || e.id, 'register', e.register FROM event e
+                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.register IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = e.register)
+                UNION ALL SELECT 'access ' || e.id, 'person', e.person FROM event e
+                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.person IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = e.person)
+                UNION ALL SELECT 'access ' || e.id, 'case', e.case_id FROM event e
+                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.case_id IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.muni = $1 AND c.id = e.case_id)
+                UNION ALL SELECT 'access ' || e.id, 'office', e.office FROM event e
+                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.office IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = e.office)
+                UNION ALL SELECT 'access ' || e.id, 'results', x.register FROM search_result x JOIN event e
+                    ON e.muni = x.muni AND e.seq = x.seq AND e.at = x.at
+                    WHERE x.muni = $1 AND x.seq >= $2
+                    AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = x.register)
+                """
+            let j = "convert_from(%@.doc, 'UTF8')::jsonb"
+            func doc(_ alias: String) -> String { j.replacingOccurrences(of: "%@", with: alias) }
+            let fromRecords = """
+                SELECT 'person ' || p.id, 'register', p.register FROM person p
+                    WHERE p.muni = $1 AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = p.register)
+                UNION ALL SELECT 'case ' || c.case_id, 'registers', c.register FROM case_register c
+                    WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = c.register)
+                UNION ALL SELECT 'staff ' || s.id, 'person', s.person FROM staff s
+                    WHERE s.muni = $1 AND s.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = s.person)
+                UNION ALL SELECT 'staff ' || s.id, 'assignments[].office', a.value ->> 'office'
+                    FROM staff s, jsonb_array_elements(CASE WHEN jsonb_typeof(\(doc("s")) -> 'assignments') = 'array'
+                        THEN \(doc("s")) -> 'assignments' ELSE '[]'::jsonb END) a
+                    WHERE s.muni = $1 AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = a.value ->> 'office')
+                UNION ALL SELECT 'register ' || r.id, 'office', r.office FROM register r
+                    WHERE r.muni = $1 AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = r.office)
+                UNION ALL SELECT 'register ' || r.id, 'head', r.head FROM register r
+                    WHERE r.muni = $1 AND r.head IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = r.head)
+                UNION ALL SELECT 'register ' || m.register, 'members', m.person FROM register_member m
+                    WHERE m.muni = $1 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = m.person)
+                UNION ALL SELECT 'register ' || r.id, 'predecessors', x.value FROM register r,
+                    jsonb_array_elements_text(CASE WHEN jsonb_typeof(\(doc("r")) -> 'predecessors') = 'array'
+                        THEN \(doc("r")) -> 'predecessors' ELSE '[]'::jsonb END) x
+                    WHERE r.muni = $1 AND NOT EXISTS (SELECT 1 FROM register y WHERE y.muni = $1 AND y.id = x.value)
+                UNION ALL SELECT 'register ' || r.id, 'successors', x.value FROM register r,
+                    jsonb_array_elements_text(CASE WHEN jsonb_typeof(\(doc("r")) -> 'successors') = 'array'
+                        THEN \(doc("r")) -> 'successors' ELSE '[]'::jsonb END) x
+                    WHERE r.muni = $1 AND NOT EXISTS (SELECT 1 FROM register y WHERE y.muni = $1 AND y.id = x.value)
+                UNION ALL SELECT 'person ' || p.id, 'relations[].person', x.value ->> 'person' FROM person p,
+                    jsonb_array_elements(CASE WHEN jsonb_typeof(\(doc("p")) -> 'relations') = 'array'
+                        THEN \(doc("p")) -> 'relations' ELSE '[]'::jsonb END) x
+                    WHERE p.muni = $1 AND NOT EXISTS (SELECT 1 FROM person y WHERE y.muni = $1 AND y.id = x.value ->> 'person')
+                UNION ALL SELECT 'case ' || c.id, 'office', c.office FROM cases c
+                    WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = c.office)
+                UNION ALL SELECT 'case ' || c.case_id, 'persons', c.person FROM case_person c
+                    WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = c.person)
+                UNION ALL SELECT 'case ' || c.case_id, 'staff', c.staff FROM case_staff c
+                    WHERE c.muni = $1 AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = c.staff)
+                UNION ALL SELECT 'protection ' || x.key, 'person', x.person FROM protection x
+                    WHERE x.muni = $1 AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = x.person)
+                UNION ALL SELECT 'self_report ' || x.key, 'staff', x.staff FROM self_report x
+                    WHERE x.muni = $1 AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = x.staff)
+                """
+            // The statement is this file's own text; the municipality and the index are bound ($1, $2).
+            var q = PostgresQuery(unsafeSQL: "SELECT * FROM (" + (referenceRecords ? fromEvents + "\nUNION ALL " + fromRecords : fromEvents)
+                + ") d WHERE $2 >= 0")
+            q.binds.append(muni)
+            q.binds.append(Int64(clamping: from))
+            return try connections.blocking { s in
+                let rows = try s.rows(q)
+                var examples: [DanglingReference] = []
+                for row in rows.prefix(max(0, limit)) {
+                    let (a, b, c) = try row.decode((String, String, String).self)
+                    examples.append(DanglingReference(from: a, field: b, id: c))
+                }
+                return (rows.count, examples)
             }
-            return (rows.count, examples)
         }
     }
 
@@ -562,12 +574,14 @@ extension PostgresStore: AkashiStore {
         return StoredCheckpoint(size: UInt64(size), root: hash, note: note)
     }
 
-    public func saveCheckpoint(_ c: StoredCheckpoint) throws {
-        try connections.blocking { s in
-            try s.execute("""
-                INSERT INTO ledger_checkpoint(muni, size, root, note) VALUES (\(muni), \(Int64(c.size)), \(c.root.bytes.buffer), \(c.note))
-                ON CONFLICT (muni, size) DO NOTHING
-                """)
+    public func saveCheckpoint(_ c: StoredCheckpoint) async throws {
+        try await offBlocking {
+            try connections.blocking { s in
+                try s.execute("""
+                    INSERT INTO ledger_checkpoint(muni, size, root, note) VALUES (\(muni), \(Int64(c.size)), \(c.root.bytes.buffer), \(c.note))
+                    ON CONFLICT (muni, size) DO NOTHING
+                    """)
+            }
         }
     }
 
@@ -604,12 +618,14 @@ extension PostgresStore: AkashiStore {
         }
     }
 
-    public func recordVerifierKey(_ text: String) throws {
-        try connections.blocking { s in
-            try s.execute("""
-                INSERT INTO ledger_meta(muni, key, value) VALUES (\(muni), 'verifier', \(text))
-                ON CONFLICT (muni, key) DO UPDATE SET value = EXCLUDED.value
-                """)
+    public func recordVerifierKey(_ text: String) async throws {
+        try await offBlocking {
+            try connections.blocking { s in
+                try s.execute("""
+                    INSERT INTO ledger_meta(muni, key, value) VALUES (\(muni), 'verifier', \(text))
+                    ON CONFLICT (muni, key) DO UPDATE SET value = EXCLUDED.value
+                    """)
+            }
         }
     }
 
@@ -664,21 +680,23 @@ extension PostgresStore: AkashiStore {
 
     /// PostgreSQL's own check of the store's B-tree indexes, where the `amcheck` extension is installed
     /// (`CREATE EXTENSION amcheck`, by a superuser); without it, nothing to report.
-    public func integrityProblems() throws -> [String] {
-        try connections.blocking { s in
-            guard try !s.rows("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").isEmpty else { return [] }
-            let indexes = try s.rows("""
-                SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-                JOIN pg_class t ON t.oid = i.indrelid
-                WHERE a.amname = 'btree' AND c.relkind = 'i' AND t.relnamespace = 'public'::regnamespace
-                """).map { try $0.decode(String.self) }
-            var problems: [String] = []
-            for name in indexes {
-                do { try s.execute("SELECT bt_index_check(\(name)::regclass)") } catch {
-                    problems.append("index \(name): \((error as? StoreError)?.message ?? "\(error)")")
+    public func integrityProblems() async throws -> [String] {
+        try await offBlocking {
+            try connections.blocking { s in
+                guard try !s.rows("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").isEmpty else { return [] }
+                let indexes = try s.rows("""
+                    SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+                    JOIN pg_class t ON t.oid = i.indrelid
+                    WHERE a.amname = 'btree' AND c.relkind = 'i' AND t.relnamespace = 'public'::regnamespace
+                    """).map { try $0.decode(String.self) }
+                var problems: [String] = []
+                for name in indexes {
+                    do { try s.execute("SELECT bt_index_check(\(name)::regclass)") } catch {
+                        problems.append("index \(name): \((error as? StoreError)?.message ?? "\(error)")")
+                    }
                 }
+                return problems
             }
-            return problems
         }
     }
 }

@@ -158,3 +158,12 @@ extension PostgresStore {
 
 /// Everything `akashi serve` and every command need (the parts live in the files beside this one).
 extension PostgresStore: WorkspaceStore, ReportStore {}
+
+extension PostgresStore {
+    /// Runs work that waits on a connection's futures (the ledger's sequencing, bulk writes) on the store's threads
+    /// (``StoreThreads``), never on the caller's cooperative thread: a request or test awaiting it leaves that thread
+    /// free for others.
+    func offBlocking<T: Sendable>(_ body: @Sendable () throws -> T) async throws -> T {
+        try await StoreThreads.run { try body() }
+    }
+}

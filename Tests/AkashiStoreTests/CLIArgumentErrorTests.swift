@@ -40,7 +40,7 @@ struct CLIArgumentErrorTests {
         try await withTempDir { dir in
             let f = try await CLIFixture(dir)
             let checkpoint = dir + "/cp.txt"
-            let cp = try runAkashi(["ledger", "checkpoint", "--store", f.store])
+            let cp = try await runAkashi(["ledger", "checkpoint", "--store", f.store])
             #expect(cp.status == 0, "\(cp.err)")
             try cp.out.write(toFile: checkpoint, atomically: true, encoding: .utf8)
             for args in [
@@ -49,7 +49,7 @@ struct CLIArgumentErrorTests {
                 ["verify-receipt", "--receipt", checkpoint, "--entry", checkpoint, "--verifier-key", f.keyFile],
                 ["ledger", "verify", "--store", f.store, "--verifier-key", f.signer.privateKeyText],
             ] {
-                let r = try runAkashi(args)
+                let r = try await runAkashi(args)
                 #expect(r.status == 2, "\(args): \(r.status) \(r.err)")
                 #expect(!(r.out + r.err).contains(f.secret), "\(args): \(r.err)")
                 #expect(r.err.contains("--verifier-key") && r.err.contains("private signing key"), "\(args): \(r.err)")
@@ -64,11 +64,11 @@ struct CLIReportArgumentTests {
     func reconcileUnknownSurvey() async throws {
         try await withTempDir { dir in
             let f = try await CLIFixture(dir)
-            let r = try runAkashi(["reconcile", "--store", f.store, "--survey", "NOSUCH"])
+            let r = try await runAkashi(["reconcile", "--store", f.store, "--survey", "NOSUCH"])
             #expect(r.status == 2, "\(r.status) \(r.out) \(r.err)")
             #expect(r.err.contains("no self-report answers for survey NOSUCH in the store"), "\(r.err)")
             #expect(r.out.isEmpty)
-            let ok = try runAkashi(["reconcile", "--store", f.store, "--survey", "2014-02", "--format", "table"])
+            let ok = try await runAkashi(["reconcile", "--store", f.store, "--survey", "2014-02", "--format", "table"])
             #expect(ok.status == 0, "\(ok.err)")
         }
     }
@@ -77,7 +77,7 @@ struct CLIReportArgumentTests {
     func servePlainHTTPRefused() async throws {
         try await withTempDir { dir in
             let f = try await CLIFixture(dir)
-            let r = try runAkashi(["serve", "--store", f.store, "--host", "0.0.0.0", "--port", "0"])
+            let r = try await runAkashi(["serve", "--store", f.store, "--host", "0.0.0.0", "--port", "0"])
             #expect(r.status == 2 && r.err.contains("--host 0.0.0.0 is reachable from other machines"), "\(r.status) \(r.err)")
         }
     }
@@ -88,11 +88,11 @@ struct CLIReportArgumentTests {
             let f = try await CLIFixture(dir)
             let base = ["disclose", "--store", f.store, "--person", "P0092771", "--from", "2011-01-01", "--to", "2011-12-31",
                         "--format", "html", "--letter"]
-            let refused = try runAkashi(base + ["--auditor"])
+            let refused = try await runAkashi(base + ["--auditor"])
             #expect(refused.status == 2 && refused.err.contains("cannot go with --auditor"), "\(refused.status) \(refused.err)")
             let store = try SQLiteStore(directory: f.store)
             let before = try store.ledgerSize()
-            let made = try runAkashi(base)
+            let made = try await runAkashi(base)
             #expect(made.status == 0, "\(made.err)")
             let after = try SQLiteStore(directory: f.store)
             let entries = try after.ledgerEntries(before..<(try after.ledgerSize())).map { String(decoding: $0, as: UTF8.self) }
@@ -109,11 +109,11 @@ struct CLIAuditArgumentTests {
         try await withTempDir { dir in
             let f = try await CLIFixture(dir)
             for (from, to) in [("2014-02-01", "2014-01-01"), ("2014-01-02T00:00:01+09:00", "2014-01-01")] {
-                let r = try runAkashi(["audit", "--store", f.store, "--from", from, "--to", to])
+                let r = try await runAkashi(["audit", "--store", f.store, "--from", from, "--to", to])
                 #expect(r.status == 2, "\(from) \(to): \(r.status) \(r.err)")
                 #expect(r.err.contains("--from \(from) is after --to \(to)"), "\(r.err)")
             }
-            let ok = try runAkashi(["audit", "--store", f.store, "--from", "2011-03-11", "--to", "2011-03-11", "--all"])
+            let ok = try await runAkashi(["audit", "--store", f.store, "--from", "2011-03-11", "--to", "2011-03-11", "--all"])
             #expect(ok.status == 0, "\(ok.err)")
             #expect(!ok.out.isEmpty)
         }
@@ -126,7 +126,7 @@ struct CLICheckOldTests {
     func oldFile() async throws {
         try await withTempDir { dir in
             let f = try await CLIFixture(dir)
-            let cp = try runAkashi(["ledger", "checkpoint", "--store", f.store])
+            let cp = try await runAkashi(["ledger", "checkpoint", "--store", f.store])
             #expect(cp.status == 0, "\(cp.err)")
             let good = dir + "/cp.txt", text = dir + "/text.txt", binary = dir + "/bin", forged = dir + "/forged.txt"
             try cp.out.write(toFile: good, atomically: true, encoding: .utf8)
@@ -137,11 +137,11 @@ struct CLICheckOldTests {
             lines[2] = String(repeating: "A", count: 43) + "="
             try lines.joined(separator: "\n").write(toFile: forged, atomically: true, encoding: .utf8)
             let verifier = f.signer.verifier.text
-            func check(_ old: String, stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
-                try runAkashi(["ledger", "check", "--store", f.store, "--old", old, "--verifier-key", verifier], stdin: stdin)
+            func check(_ old: String, stdin: Data? = nil) async throws -> (status: Int32, out: String, err: String) {
+                try await runAkashi(["ledger", "check", "--store", f.store, "--old", old, "--verifier-key", verifier], stdin: stdin)
             }
-            #expect(try check(good).status == 0)
-            #expect(try check("-", stdin: Data(cp.out.utf8)).status == 0)
+            await #expect(try check(good).status == 0)
+            await #expect(try check("-", stdin: Data(cp.out.utf8)).status == 0)
             for (old, message) in [
                 (dir + "/nosuch", "--old \(dir)/nosuch: no such file"),
                 (dir, "--old \(dir): is a directory"),
@@ -149,15 +149,15 @@ struct CLICheckOldTests {
                 (text, "--old \(text): not a signed checkpoint note"),
                 (f.keyFile, "--old \(f.keyFile): not a signed checkpoint note"),
             ] {
-                let r = try check(old)
+                let r = try await check(old)
                 #expect(r.status == 2, "\(old): \(r.status) \(r.err)")
                 #expect(r.err.contains(message), "\(old): \(r.err)")
                 #expect(!r.err.contains("check FAILED") && !r.err.contains("NSCocoaErrorDomain"), "\(old): \(r.err)")
                 #expect(!r.err.contains(f.secret))
             }
-            let r = try check("-", stdin: Data("not a note".utf8))
+            let r = try await check("-", stdin: Data("not a note".utf8))
             #expect(r.status == 2 && r.err.contains("--old -: not a signed checkpoint note"), "\(r.err)")
-            let bad = try check(forged)
+            let bad = try await check(forged)
             #expect(bad.status == 1, "\(bad.status) \(bad.err)")
             #expect(bad.err.contains("check FAILED"), "\(bad.err)")
         }
@@ -178,7 +178,7 @@ struct CLIFileArgumentTests {
                 throw LedgerProblem("cannot write \(binary)")
             }
             let verifier = f.signer.verifier.text
-            let disclosed = try runAkashi(["disclose", "--store", f.store, "--person", "P0092771",
+            let disclosed = try await runAkashi(["disclose", "--store", f.store, "--person", "P0092771",
                                            "--from", "2011-01-01", "--to", "2011-12-31"])
             #expect(disclosed.status == 0, "\(disclosed.err)")
             var json = try #require(try JSONSerialization.jsonObject(with: Data(disclosed.out.utf8)) as? [String: Any])
@@ -191,7 +191,7 @@ struct CLIFileArgumentTests {
             json["subject"] = ["type": 1]
             try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: wrongType))
             try String(disclosed.out.prefix(80)).write(toFile: truncated, atomically: true, encoding: .utf8)
-            #expect(try runAkashi(["verify-receipt", "--report", report, "--verifier-key", verifier]).status == 0)
+            await #expect(try runAkashi(["verify-receipt", "--report", report, "--verifier-key", verifier]).status == 0)
 
             for (args, message) in [
                 (["ledger", "checkpoint", "--store", f.store, "--key", directory], "--key \(directory): is a directory"),
@@ -215,7 +215,7 @@ struct CLIFileArgumentTests {
                 (["verify-receipt", "--receipt", report, "--entry", dir + "/nosuch", "--verifier-key", verifier],
                  "--entry \(dir)/nosuch: no such file"),
             ] {
-                let r = try runAkashi(args)
+                let r = try await runAkashi(args)
                 #expect(r.status == 2, "\(args): \(r.status) \(r.err)")
                 #expect(r.err.contains(message), "\(args): \(r.err)")
                 for raw in ["NSCocoaErrorDomain", "DecodingError", "CodingKeys", "Debug description"] {

@@ -453,7 +453,7 @@ struct DurabilityTests {
                 try p.run()
                 let lines = LineCollector(out.fileHandleForReading)
                 // Let it run a random while (the first round also creates the store).
-                usleep(UInt32.random(in: (round == 0 ? 400_000 : 50_000)...600_000, using: &rng))
+                try await Task.sleep(for: .microseconds(Int.random(in: (round == 0 ? 400_000 : 50_000)...600_000, using: &rng)))
                 kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
                 let acked = lines.finish().compactMap { $0.hasPrefix("acked ") ? UInt64($0.dropFirst(6)) : nil }.max() ?? lastAcked

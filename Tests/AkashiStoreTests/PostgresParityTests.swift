@@ -8,9 +8,9 @@ import Testing
 @Suite("PostgreSQL beside SQLite: the same answers", .enabled(if: TestPostgres.url != nil, "\(TestPostgres.skipReason)"))
 struct PostgresParityTests {
     @Test("import and audit of one generated city flag exactly the same accesses on both stores", .timeLimit(.minutes(10)))
-    func sameFindings() throws {
+    func sameFindings() async throws {
         guard let base = TestPostgres.url else { return }
-        try withTempDir { dir in
+        try await withTempDir { dir in
             var config = CityConfig()
             config.scale = 0.002
             config.seed = 11
@@ -26,17 +26,17 @@ struct PostgresParityTests {
             var audits: [String] = []
             var exports: [[String: String]] = []
             for store in [sqlite, postgres] {
-                let imported = try runAkashi(["import"] + files + ["--store", store])
+                let imported = try await runAkashi(["import"] + files + ["--store", store])
                 #expect(imported.status == 0, "import on \(store): \(imported.err)")
-                let audit = try runAkashi(["audit", "--all", "--format", "jsonl", "--store", store])
+                let audit = try await runAkashi(["audit", "--all", "--format", "jsonl", "--store", store])
                 #expect(audit.status == 0, "audit on \(store): \(audit.err)")
                 #expect(!audit.out.isEmpty)
                 audits.append(audit.out)
                 let out = dir + "/export-\(audits.count)"
-                let exported = try runAkashi(["export", "--store", store, "--out", out])
+                let exported = try await runAkashi(["export", "--store", store, "--out", out])
                 #expect(exported.status == 0, "export on \(store): \(exported.err)")
                 exports.append(try readExport(out))
-                let verified = try runAkashi(["ledger", "verify", "--store", store])
+                let verified = try await runAkashi(["ledger", "verify", "--store", store])
                 #expect(verified.status == 0, "verify on \(store): \(verified.out) \(verified.err)")
             }
             let flagged = audits.map { $0.split(separator: "\n").filter { $0.contains("\"flagged\":true") }.count }
@@ -49,11 +49,11 @@ struct PostgresParityTests {
     }
 
     @Test("a command on a municipality with nothing stored is an argument error (exit 2), like a mistyped directory")
-    func emptyMunicipality() throws {
+    func emptyMunicipality() async throws {
         guard let base = TestPostgres.url else { return }
         let name = TestPostgres.freshName()
         for args in [["stats"], ["audit"], ["ledger", "verify"], ["export", "--out", NSTemporaryDirectory() + "akashi-none-" + name]] {
-            let r = try runAkashi(args + ["--store", base + "?municipality=" + name])
+            let r = try await runAkashi(args + ["--store", base + "?municipality=" + name])
             #expect(r.status == 2 && r.err.contains("no Akashi data for municipality \(name)"), "\(args): \(r.status) \(r.err)")
         }
     }

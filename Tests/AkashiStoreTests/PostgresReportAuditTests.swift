@@ -134,13 +134,13 @@ struct PostgresReportAuditTests {
             // The journal: each flagged access once, in both ledgers.
             let jl = try await auditJournal(lite), jp = try await auditJournal(pg)
             #expect(jp == jl && Set(jp.keys) == Set(flagged.map(\.finding.access)))
-            #expect(try pg.unjournaledFindings(limit: 100).isEmpty)
+            await #expect(try pg.unjournaledFindings(limit: 100).isEmpty)
 
             // Nothing more to do; then a reset makes the next run a full sweep with the same result.
             let again = try await pgService.run()
             #expect(again.audited == 0 && again.journaled == 0 && !again.fullSweep)
             await #expect(try pg.auditCheckpoint() != nil)
-            try pg.resetAudit()
+            try await pg.resetAudit()
             let (checkpoint, counts, left) = (try await pg.auditCheckpoint(), try await pg.findingCounts(), try await all(pg))
             #expect(checkpoint == nil && counts == FindingCounts() && left.isEmpty)
             let rerun = try await pgService.run()
@@ -171,10 +171,10 @@ struct PostgresReportAuditTests {
             await #expect(try all(pg) == all(lite))
             await #expect(try pg.findingCounts() == lite.findingCounts())
             await #expect(try auditJournal(pg) == auditJournal(lite))
-            #expect(try pg.latestCaseRow() > 0)
-            let latest = try pg.latestCaseRow()
-            #expect(try pg.casesArrived(after: latest).isEmpty)
-            #expect(try pg.casesArrived(after: 0).count == lite.casesArrived(after: 0).count)
+            await #expect(try pg.latestCaseRow() > 0)
+            let latest = try await pg.latestCaseRow()
+            await #expect(try pg.casesArrived(after: latest).isEmpty)
+            await #expect(try pg.casesArrived(after: 0).count == lite.casesArrived(after: 0).count)
         }
     }
 
@@ -191,9 +191,9 @@ struct PostgresReportAuditTests {
             let service = AuditService(store: store)
             let s1 = try await service.run()
             #expect(s1.audited == 1 && s1.newlyFlagged == 1 && s1.journaled == 1)
-            let rowBefore = try store.latestCaseRow()
+            let rowBefore = try await store.latestCaseRow()
             _ = try await Importer(store: store).run(files: [dir + "/b.jsonl"])
-            let arrived = try store.casesArrived(after: rowBefore)
+            let arrived = try await store.casesArrived(after: rowBefore)
             #expect(arrived.count == 1 && arrived[0].row > rowBefore)
             let s2 = try await service.run()
             #expect(s2.audited == 0 && s2.newCases == 1 && s2.reaudited == 1 && s2.changed == 1 && s2.journaled == 0)
@@ -222,15 +222,15 @@ struct PostgresReportAuditTests {
                 finding(n, seq: seqOf["E\(n)"]!, flagged: flagged, score: score, plain: plain)
             }
             // A sweep: three plain, two flagged (one given twice: the last one counts), one scored.
-            try store.saveSweepFindings([f(1, flagged: false, plain: true), f(2, flagged: false, plain: true),
+            try await store.saveSweepFindings([f(1, flagged: false, plain: true), f(2, flagged: false, plain: true),
                                          f(3, flagged: true, score: 0.4), f(3, flagged: true, score: 0.9),
                                          f(4, flagged: true, score: 0.7), f(5, flagged: false, score: 0.2),
                                          f(6, flagged: false, plain: true)])
             await #expect(try store.findingCounts().total == 6)
             await #expect(try store.findingCounts().flagged == 2)
             await #expect(try store.findingCounts().explained == 3)
-            #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E3", "E4"])
-            #expect(try store.unjournaledFindings(limit: 1).map(\.finding.access) == ["E3"])
+            await #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E3", "E4"])
+            await #expect(try store.unjournaledFindings(limit: 1).map(\.finding.access) == ["E3"])
             await #expect(try store.findings(accessIDs: ["E3"]).first?.finding.score == 0.9)
             // Plain rows read back with the event's ID, staff, time (its text) and register.
             let plain = try await #require(try store.findings(accessIDs: ["E1"]).first)
@@ -238,21 +238,21 @@ struct PostgresReportAuditTests {
             #expect(plain.finding.at.description == "2011-03-11T10:01:00+09:00" && plain.finding.register == "R0031877")
             #expect(plain.finding.isPlainlyExplained && plain.seq == seqOf["E1"])
 
-            try store.markJournaled(["E3"])
-            #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E4"])
+            try await store.markJournaled(["E3"])
+            await #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E4"])
             // Still flagged: keeps its mark. Unflagged, then flagged again: journaled anew.
-            try store.saveFindings([f(3, flagged: true, score: 0.95)])
-            #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E4"])
-            try store.saveFindings([f(3, flagged: false, score: 0.1)])
-            try store.saveFindings([f(3, flagged: true, score: 0.8)])
-            #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E3", "E4"])
+            try await store.saveFindings([f(3, flagged: true, score: 0.95)])
+            await #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E4"])
+            try await store.saveFindings([f(3, flagged: false, score: 0.1)])
+            try await store.saveFindings([f(3, flagged: true, score: 0.8)])
+            await #expect(try store.unjournaledFindings(limit: 10).map(\.finding.access) == ["E3", "E4"])
 
             // A plain access re-audited into a flagged one leaves the compact table (each access in one place).
-            try store.saveFindings([f(2, flagged: true, score: 0.85)])
+            try await store.saveFindings([f(2, flagged: true, score: 0.85)])
             await #expect(try store.findingCounts().total == 6)
             await #expect(try store.findings(accessIDs: ["E2"]).map(\.finding.flagged) == [true])
             // A resumed sweep does not bring an access with a full row back to the compact table.
-            try store.saveSweepFindings([f(2, flagged: false, plain: true)])
+            try await store.saveSweepFindings([f(2, flagged: false, plain: true)])
             await #expect(try store.findingCounts().total == 6)
             let e2 = try await #require(try store.findings(accessIDs: ["E2"]).first)
             #expect(!e2.finding.flagged && e2.finding.isPlainlyExplained)
@@ -264,10 +264,10 @@ struct PostgresReportAuditTests {
             // Checkpoint round trip.
             await #expect(try store.auditCheckpoint() == nil)
             let checkpoint = AuditCheckpoint(lastSeq: 5, lastCaseRow: 42, state: AuditState())
-            try store.saveAuditCheckpoint(checkpoint)
+            try await store.saveAuditCheckpoint(checkpoint)
             await #expect(try store.auditCheckpoint() == checkpoint)
             let none = AuditCheckpoint(lastSeq: nil, lastCaseRow: 0, state: AuditState())
-            try store.saveAuditCheckpoint(none)
+            try await store.saveAuditCheckpoint(none)
             await #expect(try store.auditCheckpoint() == none)
         }
     }
@@ -284,7 +284,7 @@ struct PostgresReportAuditTests {
                 let seq = try await #require(try store.ledgerIndex(ofEvent: "E\(n)"))
                 batch.append(finding(n, seq: seq, flagged: n % 3 == 0, score: n % 3 == 0 ? 0.9 : 0, plain: n % 3 != 0))
             }
-            try store.saveSweepFindings(batch)
+            try await store.saveSweepFindings(batch)
             var seen: [String] = []
             try await store.forEachFinding(FindingFilter(), pageSize: 6) { sf in
                 seen.append(sf.finding.access)

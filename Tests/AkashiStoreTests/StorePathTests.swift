@@ -4,15 +4,15 @@ import Testing
 @Suite("--store paths")
 struct StorePathTests {
     @Test("a mistyped store is an argument error (exit 2) that creates nothing, and export overwrites nothing")
-    func missingStore() throws {
-        try withTempDir { dir in
+    func missingStore() async throws {
+        try await withTempDir { dir in
             let out = dir + "/out"
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             try "kept\n".write(toFile: out + "/office.jsonl", atomically: true, encoding: .utf8)
             let typo = dir + "/typo"
             for args in [["export", "--store", typo, "--out", out], ["stats", "--store", typo],
                          ["audit", "--store", typo], ["ledger", "verify", "--store", typo]] {
-                let (status, _, err) = try runAkashi(args)
+                let (status, _, err) = try await runAkashi(args)
                 #expect(status == 2, "\(args): \(status) \(err)")
                 #expect(err.contains("--store \(typo): no Akashi store there"), "\(args): \(err)")
             }
@@ -22,21 +22,21 @@ struct StorePathTests {
             let file = dir + "/afile"
             try "x".write(toFile: file, atomically: true, encoding: .utf8)
             for args in [["stats", "--store", file], ["import", out + "/office.jsonl", "--store", file]] {
-                let (status, _, err) = try runAkashi(args)
+                let (status, _, err) = try await runAkashi(args)
                 #expect(status == 2 && err.contains("is a file, not a store directory") && !err.contains("NSCocoaErrorDomain"),
                         "\(args): \(status) \(err)")
             }
             // import still creates a store where there is none.
             try writeLines(dir + "/a.jsonl", [Sample.office])
-            let (status, _, err) = try runAkashi(["import", dir + "/a.jsonl", "--store", dir + "/new"])
+            let (status, _, err) = try await runAkashi(["import", dir + "/a.jsonl", "--store", dir + "/new"])
             #expect(status == 0, "\(err)")
-            #expect(try runAkashi(["stats", "--store", dir + "/new"]).status == 0)
+            #expect(try await runAkashi(["stats", "--store", dir + "/new"]).status == 0)
         }
     }
 
     @Test("a store that looks like a URL never becomes a directory: exit 2, the fault named, no password echoed")
-    func urlStores() throws {
-        try withTempDir { dir in
+    func urlStores() async throws {
+        try await withTempDir { dir in
             let cwd = FileManager.default.currentDirectoryPath
             let before = Set(try FileManager.default.contentsOfDirectory(atPath: cwd))
             try writeLines(dir + "/a.jsonl", [Sample.office])
@@ -52,7 +52,7 @@ struct StorePathTests {
             for (url, says) in cases {
                 for args in [["import", dir + "/a.jsonl", "--store", url], ["stats", "--store", url],
                              ["audit", "--store", url], ["ledger", "verify", "--store", url]] {
-                    let (status, _, err) = try runAkashi(args)
+                    let (status, _, err) = try await runAkashi(args)
                     #expect(status == 2, "\(args): \(status) \(err)")
                     #expect(err.contains(says) && err.contains("Nothing was created"), "\(args): \(err)")
                     #expect(!err.contains("s3cretpw") && !err.contains("clerk:"), "\(args): \(err)")
@@ -63,28 +63,28 @@ struct StorePathTests {
             #expect(!FileManager.default.fileExists(atPath: cwd + "/postgres:"))
             // A path with a colon further in is still a path.
             let odd = dir + "/store:2026"
-            #expect(try runAkashi(["import", dir + "/a.jsonl", "--store", odd]).status == 0)
+            #expect(try await runAkashi(["import", dir + "/a.jsonl", "--store", odd]).status == 0)
         }
     }
 
     @Test("AKASHI_STORE names the store when --store is not given; --store wins; neither is an argument error (exit 2)")
-    func storeFromEnvironment() throws {
-        try withTempDir { dir in
+    func storeFromEnvironment() async throws {
+        try await withTempDir { dir in
             try writeLines(dir + "/a.jsonl", [Sample.office])
             let store = dir + "/store"
-            #expect(try runAkashi(["import", dir + "/a.jsonl"], environment: ["AKASHI_STORE": store]).status == 0)
+            #expect(try await runAkashi(["import", dir + "/a.jsonl"], environment: ["AKASHI_STORE": store]).status == 0)
             #expect(FileManager.default.fileExists(atPath: store))
-            #expect(try runAkashi(["stats"], environment: ["AKASHI_STORE": store]).status == 0)
+            #expect(try await runAkashi(["stats"], environment: ["AKASHI_STORE": store]).status == 0)
             // --store wins over the environment.
-            let other = try runAkashi(["stats", "--store", dir + "/typo"], environment: ["AKASHI_STORE": store])
+            let other = try await runAkashi(["stats", "--store", dir + "/typo"], environment: ["AKASHI_STORE": store])
             #expect(other.status == 2 && other.err.contains("--store \(dir)/typo: no Akashi store there"), "\(other.err)")
             // Neither (an empty AKASHI_STORE is unset): exit 2, saying how to give one.
             for env in [["AKASHI_STORE": nil], ["AKASHI_STORE": ""]] as [[String: String?]] {
-                let none = try runAkashi(["stats"], environment: env)
+                let none = try await runAkashi(["stats"], environment: env)
                 #expect(none.status == 2 && none.err.contains("--store is missing"), "\(none.err)")
             }
             // A URL in the environment is checked like one on the command line, and the password is never echoed.
-            let url = try runAkashi(["stats"], environment: ["AKASHI_STORE": "postgres://clerk:s3cretpw@db/akashi"])
+            let url = try await runAkashi(["stats"], environment: ["AKASHI_STORE": "postgres://clerk:s3cretpw@db/akashi"])
             #expect(url.status == 2 && url.err.contains("carries a password") && !url.err.contains("s3cretpw"), "\(url.err)")
         }
     }

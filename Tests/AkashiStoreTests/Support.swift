@@ -49,7 +49,19 @@ enum Sample {
 }
 
 /// Runs the built `akashi` with `args` and `stdin`; returns (exit status, standard output, standard error).
-func runAkashi(_ args: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws
+/// Waits on a thread of its own, not on one of the few cooperative threads that every other test needs (a PostgreSQL
+/// import and audit through the CLI takes long enough to stall them).
+func runAkashi(_ args: [String], stdin: Data? = nil, environment: [String: String?] = [:]) async throws
+    -> (status: Int32, out: String, err: String) {
+    try await onThread { try runAkashiBlocking(args, stdin: stdin, environment: environment) }
+}
+
+/// Runs blocking work (waiting for child processes) on a thread of its own and awaits it.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in Thread { c.resume(with: Result { try body() }) }.start() }
+}
+
+func runAkashiBlocking(_ args: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws
     -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: try akashiExecutable())
