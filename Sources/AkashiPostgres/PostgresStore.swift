@@ -163,6 +163,7 @@ extension PostgresStore {
     /// Runs work that waits on a connection's futures (the ledger's sequencing, bulk writes) on the store's threads
     /// (``StoreThreads``), never on the caller's cooperative thread: a request or test awaiting it leaves that thread
     /// free for others.
+    @discardableResult
     func offBlocking<T: Sendable>(_ body: @Sendable () throws -> T) async throws -> T {
         try await StoreThreads.run { try body() }
     }
