@@ -1388,16 +1388,8 @@ public final class AuditEngine {
     }
 
     static func relationLabel(_ k: RelationKind?) -> (String, String) {
-        switch k {
-        case .spouse: ("配偶者", "spouse")
-        case .former_spouse: ("元配偶者", "former spouse")
-        case .parent: ("親", "parent")
-        case .child: ("子", "child")
-        case .sibling: ("兄弟姉妹", "sibling")
-        case .adoptive_parent: ("養親", "adoptive parent")
-        case .adopted_child: ("養子", "adopted child")
-        case nil: ("同じ住所の同姓者", "same surname at the same address")
-        }
+        guard let k else { return ("同じ住所の同姓者", "same surname at the same address") }
+        return (k.ja, k.en)
     }
 }
 

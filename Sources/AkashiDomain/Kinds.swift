@@ -9,6 +9,18 @@ extension InterchangeEnum {
 /// What a staff account is for.
 public enum StaffRole: String, InterchangeEnum {
     case clerk, supervisor, auditor, contractor, administrator, trainee
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .clerk: "窓口職員"
+        case .supervisor: "係長（承認者）"
+        case .auditor: "監査担当"
+        case .contractor: "委託業者"
+        case .administrator: "システム管理者"
+        case .trainee: "研修生"
+        }
+    }
 }
 
 /// The four kinds of family register (戸籍).
@@ -54,6 +66,22 @@ public enum RecordKind: String, InterchangeEnum {
 /// A family relation between two persons.
 public enum RelationKind: String, InterchangeEnum {
     case spouse, former_spouse, parent, child, sibling, adoptive_parent, adopted_child
+
+    /// Japanese name (of the related person, seen from the one the relation belongs to).
+    public var ja: String {
+        switch self {
+        case .spouse: "配偶者"
+        case .former_spouse: "元配偶者"
+        case .parent: "親"
+        case .child: "子"
+        case .sibling: "兄弟姉妹"
+        case .adoptive_parent: "養親"
+        case .adopted_child: "養子"
+        }
+    }
+
+    /// English name.
+    public var en: String { rawValue.split(separator: "_").joined(separator: " ") }
 }
 
 /// Why a person needs extra care.
@@ -65,6 +93,16 @@ public enum ProtectionKind: String, InterchangeEnum {
     case confidential
     /// A staff member or their family.
     case staff
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .vip: "要人"
+        case .dv_support: "支援措置対象"
+        case .confidential: "秘匿"
+        case .staff: "職員・職員の家族"
+        }
+    }
 }
 
 /// The kind of business document (届出, 証明書交付請求, 職権訂正, 公用照会 …).
@@ -160,6 +198,16 @@ public enum Requester: String, InterchangeEnum {
 /// Where a case stands.
 public enum CaseStatus: String, InterchangeEnum {
     case open, done, rejected, withdrawn
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .open: "処理中"
+        case .done: "完了"
+        case .rejected: "不受理・却下"
+        case .withdrawn: "取下げ"
+        }
+    }
 }
 
 /// What an access did.
@@ -186,9 +234,27 @@ public enum AccessAction: String, InterchangeEnum {
 /// How an access ended.
 public enum AccessOutcome: String, InterchangeEnum {
     case ok, denied, not_found, error
+
+    /// Japanese name, for staff screens (the resident's wording is `ReportText.outcomeText`).
+    public var ja: String {
+        switch self {
+        case .ok: "実施"
+        case .denied: "拒否"
+        case .not_found: "該当なし"
+        case .error: "失敗"
+        }
+    }
 }
 
 /// A self-report answer: nothing to declare, or some personal use.
 public enum Declaration: String, InterchangeEnum {
     case none, some
+
+    /// Japanese name.
+    public var ja: String {
+        switch self {
+        case .none: "業務外の閲覧はない"
+        case .some: "業務外の閲覧がある"
+        }
+    }
 }

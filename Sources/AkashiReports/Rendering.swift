@@ -53,6 +53,24 @@ public enum ReportText {
         return iso
     }
 
+    /// A timestamp as staff read it, in Japan time to the minute: `2026-12-06T16:59:41.873+09:00` →
+    /// `2026年12月6日 16:59`; with `wareki`, `令和8年12月6日 16:59`. The text unchanged when it is not a timestamp.
+    public static func dateTime(_ iso: String, wareki useWareki: Bool = false) -> String {
+        guard let t = Timestamp(iso) else { return iso }
+        let d = t.jstDate, (y, m, day) = d.parts
+        let minute = t.jstMinuteOfDay
+        let clock = "\(minute / 60):" + (minute % 60 < 10 ? "0" : "") + "\(minute % 60)"
+        return (useWareki ? wareki(d.description) : "\(y)年\(m)月\(day)日") + " " + clock
+    }
+
+    /// A date (`2011-03-11`, or the date part of a timestamp) as staff read it: `2011年3月11日`.
+    public static func date(_ iso: String) -> String {
+        if let t = Timestamp(iso) { let (y, m, d) = t.jstDate.parts; return "\(y)年\(m)月\(d)日" }
+        guard let d = LocalDate(iso) else { return iso }
+        let (y, m, day) = d.parts
+        return "\(y)年\(m)月\(day)日"
+    }
+
     /// Japanese name of a record kind value.
     public static func recordJa(_ raw: String) -> String { RecordKind(rawValue: raw)?.ja ?? raw }
 

@@ -1,0 +1,24 @@
+import AkashiReports
+import Testing
+
+/// How dates and times read on staff screens: Japan time to the minute, never ISO with milliseconds.
+@Suite struct DisplayTextTests {
+    @Test func timestampsReadInJapanTimeToTheMinute() {
+        #expect(ReportText.dateTime("2026-12-06T16:59:41.873+09:00") == "2026年12月6日 16:59")
+        // Written in UTC, read in Japan time: the next day there.
+        #expect(ReportText.dateTime("2011-03-10T23:05:00Z") == "2011年3月11日 8:05")
+        #expect(ReportText.dateTime("2019-05-01T09:00:00+09:00", wareki: true) == "令和元年5月1日 9:00")
+    }
+
+    @Test func datesReadAsWrittenInJapan() {
+        #expect(ReportText.date("1972-03-06") == "1972年3月6日")
+        #expect(ReportText.date("2011-03-10T23:05:00Z") == "2011年3月11日")
+        #expect(ReportText.wareki("1972-03-06") == "昭和47年3月6日")
+    }
+
+    @Test func textThatIsNotADateIsLeftAsItIs() {
+        #expect(ReportText.dateTime("") == "")
+        #expect(ReportText.dateTime("yesterday") == "yesterday")
+        #expect(ReportText.date("2011-02-30") == "2011-02-30")
+    }
+}
