@@ -162,6 +162,46 @@ public enum CaseKind: String, InterchangeEnum {
         case .other: "その他"
         }
     }
+    /// English name.
+    public var en: String {
+        switch self {
+        case .notification_birth: "birth notification"
+        case .notification_death: "death notification"
+        case .notification_marriage: "marriage notification"
+        case .notification_divorce: "divorce notification"
+        case .notification_adoption: "adoption notification"
+        case .notification_dissolution: "dissolution of adoption"
+        case .notification_transfer: "transfer of domicile"
+        case .notification_separation: "separation from a register"
+        case .notification_recognition: "recognition of a child"
+        case .notification_name_change: "change of name"
+        case .notification_other: "other notification"
+        case .certificate_full: "certificate of the whole register"
+        case .certificate_individual: "certificate of one person"
+        case .certificate_removed: "copy of a removed register"
+        case .certificate_original: "copy of a pre-reform register"
+        case .certificate_fuhyo: "copy of the address attachment"
+        case .certificate_acceptance: "certificate of acceptance"
+        case .certificate_other: "other certificate"
+        case .correction: "correction by the office"
+        case .inquiry: "answer to an official inquiry"
+        case .other: "other business"
+        }
+    }
+
+    /// What work on a case of this kind is, in Japanese: 「戸籍全部事項証明の交付請求」, 「出生届の処理」, 「職権訂正」.
+    public var workJa: String {
+        if isCertificate { return ja + "の交付請求" }
+        if isNotification { return ja + "の処理" }
+        return ja
+    }
+
+    /// What work on a case of this kind is, in English.
+    public var workEn: String {
+        if isCertificate { return "request for a " + en }
+        if isNotification { return "processing a " + en }
+        return en
+    }
 }
 
 /// Who asked for a certificate.
@@ -191,6 +231,19 @@ public enum Requester: String, InterchangeEnum {
         case .official: "公用請求"
         case .wide_area: "広域交付"
         case .internal: "庁内"
+        }
+    }
+
+    /// English name.
+    public var en: String {
+        switch self {
+        case .own: "the person themselves"
+        case .family: "spouse or lineal family"
+        case .third_party: "third party"
+        case .professional: "professional (lawyer, scrivener …)"
+        case .official: "public body"
+        case .wide_area: "another municipality's counter"
+        case .internal: "the office's own work"
         }
     }
 }

@@ -160,9 +160,15 @@ public struct DisclosedEvent: Codable, Sendable, Equatable {
     /// Lower-case hex of the entry's leaf hash, SHA-256(0x00 || entry), when the entry bytes are withheld: the
     /// receipt still proves that this leaf is in the log.
     public var leaf: String?
+    /// Why the office looked, in words (Japanese / English): the business the access served as far as the record
+    /// shows it (the case that explains it, or the one the clerk named, with its requester class), a reason written
+    /// by the clerk (not its text), or that no business document is recorded. Not given for withheld accesses.
+    public var purpose: String?
+    public var purposeEn: String?
 
     public init(id: String, index: UInt64, at: String, date: String, action: String, record: String, register: String?,
-                outcome: String, staff: String?, receipt: String?, entry: String?, leaf: String? = nil) {
+                outcome: String, staff: String?, receipt: String?, entry: String?, leaf: String? = nil,
+                purpose: String? = nil, purposeEn: String? = nil) {
         self.id = id
         self.index = index
         self.at = at
@@ -175,6 +181,8 @@ public struct DisclosedEvent: Codable, Sendable, Equatable {
         self.receipt = receipt
         self.entry = entry
         self.leaf = leaf
+        self.purpose = purpose
+        self.purposeEn = purposeEn
     }
 }
 
@@ -477,18 +485,34 @@ public struct DisclosureService: Sendable {
         } else {
             proofs = [:]
         }
-        func disclosed(_ item: (row: LedgerEntryRow, event: AccessEvent), withholdEntry: Bool = false) throws -> DisclosedEvent {
+        // Why each access was made, as far as the records say (the cases are read once for the whole report).
+        let caseIDs = Set(events.compactMap { explainedBy[$0.event.id] ?? $0.event.caseID })
+        let casesByID = caseIDs.isEmpty ? [:] : Dictionary(try await store.cases(ids: caseIDs.sorted()).map { ($0.id, $0) },
+                                                           uniquingKeysWith: { a, _ in a })
+        func disclosed(_ item: (row: LedgerEntryRow, event: AccessEvent), withheld: Bool = false) throws -> DisclosedEvent {
             let e = item.event
             var receipt: String?
             if let cp = checkpoint, let proof = proofs[item.row.seq] {
                 receipt = Receipt(index: item.row.seq, proof: proof, checkpoint: cp.note).text
             }
-            let withhold = !q.auditor && (withholdEntry || Self.entryIsPrivate(e, subject: person?.id))
-            return DisclosedEvent(id: e.id, index: item.row.seq, at: e.at.description, date: e.at.jstDate.description,
+            // The resident's form never carries entry bytes: every access entry names the staff member and the
+            // terminal (a workstation's address), and a search's also its query and results. The leaf hash binds the
+            // office to the entry just as well (the receipt proves that leaf is in the log, and the office cannot
+            // later show other bytes for it); what the row says is then vouched for by the office and checkable by
+            // an auditor or an ombudsman who holds the entry (issue 18, F-10).
+            let withhold = !q.auditor
+            var out = DisclosedEvent(id: e.id, index: item.row.seq, at: e.at.description, date: e.at.jstDate.description,
                                   action: e.action.rawValue, record: e.record.rawValue, register: e.register,
                                   outcome: e.outcome.rawValue, staff: q.auditor ? e.staff : nil, receipt: receipt,
                                   entry: withhold ? nil : Data(item.row.entry).base64EncodedString(),
                                   leaf: withhold ? MerkleHash.leaf(item.row.entry).hex : nil)
+            if !withheld {
+                let p = Self.purpose(e, explainedBy: explainedBy[e.id].flatMap { casesByID[$0] },
+                                     named: e.caseID.flatMap { casesByID[$0] })
+                out.purpose = p.ja
+                out.purposeEn = p.en
+            }
+            return out
         }
 
         let officeNames = Dictionary(try await store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
@@ -537,7 +561,7 @@ public struct DisclosureService: Sendable {
         issuances.sort { ($0.date, $0.caseID) < ($1.date, $1.caseID) }
 
         // Withheld (DV support): no office, staff, case or entry bytes.
-        let withheld = try Self.inTimeOrder(hidden).map { try disclosed($0, withholdEntry: true) }
+        let withheld = try Self.inTimeOrder(hidden).map { try disclosed($0, withheld: true) }
 
         let subject: DisclosureSubject
         switch q.subject {
@@ -553,13 +577,23 @@ public struct DisclosureService: Sendable {
                                 generated: Timestamp(millis: clock().millis).description, auditor: q.auditor)
     }
 
-    /// Whether the resident's form gives only the leaf hash of this access's entry, not its bytes: a search (the
-    /// query holds someone's name and birth date, the results other registers), an access naming another person than
-    /// the subject (for a register: any person), or one with a free-text reason (break-glass).
-    static func entryIsPrivate(_ e: AccessEvent, subject: String?) -> Bool {
-        if e.action == .search || e.query != nil || e.results != nil || e.reason != nil { return true }
-        if let p = e.person { return p != subject }
-        return false
+    /// Why an access was made, in words: the case the audit explained it by; else the case the clerk named (said to
+    /// be the clerk's record, since nothing has confirmed it); else that a reason was written (never its text, which
+    /// may name others); else that no business document is recorded.
+    static func purpose(_ e: AccessEvent, explainedBy: Case?, named: Case?) -> (ja: String, en: String) {
+        func work(_ c: Case) -> (ja: String, en: String) {
+            guard let r = c.requester else { return (c.kind.workJa, c.kind.workEn) }
+            return ("\(c.kind.workJa)（請求者：\(r.ja)）", "\(c.kind.workEn) (requester: \(r.en))")
+        }
+        if let c = explainedBy { return work(c) }
+        if let c = named {
+            let w = work(c)
+            return (w.ja + "（職員が記録した案件）", w.en + " (the case the clerk recorded)")
+        }
+        if e.reason != nil {
+            return ("案件によらず、職員が理由を記入した閲覧", "no case; the clerk wrote down a reason")
+        }
+        return ("業務文書の記録なし", "no business document recorded")
     }
 
     /// Events by time, then ledger index (sorting keys, not the large event values).

@@ -163,7 +163,8 @@ struct DisclosureDVTests {
         let checks = ReceiptVerifier.verify(report: try DisclosureReport.parse(try r.jsonData()), verifiers: [t.verifier])
         #expect(checks.count == 5)
         #expect(checks.allSatisfy { $0.ok })
-        #expect(checks.filter { $0.note == ReceiptCheck.contentWithheld }.map(\.eventID) == ["V1", "V2", "V3", "V4"])
+        // No entry bytes in the resident's form: every receipt is checked by its leaf hash.
+        #expect(checks.filter { $0.note == ReceiptCheck.contentWithheld }.map(\.eventID) == ["E1", "V1", "V2", "V3", "V4"])
 
         // The auditor's form keeps everything.
         let audited = try await DisclosurePrivacyTests.disclose(t, .person("PA"), auditor: true)
@@ -199,7 +200,7 @@ struct DisclosureDVTests {
 /// What the resident's JSON carries of each ledger entry.
 @Suite("Disclosure entries in the resident's form (住民向けの台帳エントリ)")
 struct DisclosureEntryTests {
-    @Test("searches, accesses naming another person and break-glass reasons give the leaf hash, not the entry; receipts still verify")
+    @Test("no entry bytes in the resident's form (staff IDs, terminals, queries stay out); every receipt verifies by its leaf hash")
     func privateEntries() async throws {
         let t = try await TestStore(lines: [
             Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
@@ -217,41 +218,59 @@ struct DisclosureEntryTests {
         let parsed = try DisclosureReport.parse(json)
         let byID = Dictionary(parsed.allEvents.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(Set(byID.keys) == ["N1", "N2", "Q1", "O1", "B1"])
-        for id in ["N1", "N2"] {
-            #expect(byID[id]?.entry != nil && byID[id]?.leaf == nil, "\(id)")
-        }
-        for id in ["Q1", "O1", "B1"] {
-            let e = try #require(byID[id])
+        for (id, e) in byID {
             #expect(e.entry == nil, "\(id)")
             let bytes = try #require(try t.store.ledgerEntries(e.index..<(e.index + 1)).first)
             #expect(e.leaf == MerkleHash.leaf(bytes).hex, "\(id)")
         }
-        // Nothing of the query, the other person or the reason is in the resident's JSON.
-        for e in parsed.allEvents {
-            guard let entry = e.entry else { continue }
-            let text = String(decoding: Data(base64Encoded: entry)!, as: UTF8.self)
-            for secret in ["\"query\"", "\"results\"", "\"reason\"", "P2", "R9"] { #expect(!text.contains(secret), "\(e.id): \(secret)") }
+        // Nothing of the staff, the terminal, the query, the other person or the reason is in the resident's JSON.
+        let text = String(decoding: json, as: UTF8.self)
+        for secret in ["S1", "\"terminal\"", "\"query\"", "\"results\"", "\"reason\"", "P2", "R9", "知人"] {
+            #expect(!text.contains(secret), "\(secret)")
         }
-        #expect(!String(decoding: json, as: UTF8.self).contains("知人"))
-        // Receipts: all verify; those three by the leaf hash, saying so.
+        // Receipts: all verify, by the leaf hash, saying so.
         let checks = ReceiptVerifier.verify(report: parsed, verifiers: [t.verifier])
-        #expect(checks.allSatisfy { $0.ok })
-        #expect(Set(checks.filter { $0.note == ReceiptCheck.contentWithheld }.map(\.eventID)) == ["Q1", "O1", "B1"])
-        // A wrong leaf fails; so does a leaf that is not the given entry's.
+        #expect(checks.count == 5 && checks.allSatisfy { $0.ok && $0.note == ReceiptCheck.contentWithheld })
+        // A wrong leaf fails; so does another access's leaf.
         var bad = parsed
         let k = try #require(bad.offices[0].events.firstIndex { $0.id == "Q1" })
         let n = try #require(bad.offices[0].events.firstIndex { $0.id == "N1" })
-        bad.offices[0].events[k].leaf = bad.offices[0].events[n].entry.map { MerkleHash.leaf([UInt8](Data(base64Encoded: $0)!)).hex }
+        bad.offices[0].events[k].leaf = bad.offices[0].events[n].leaf
         bad.offices[0].events[n].leaf = String(repeating: "0", count: 64)
         #expect(Set(ReceiptVerifier.verify(report: bad, verifiers: [t.verifier]).filter { !$0.ok }.map(\.eventID)) == ["Q1", "N1"])
         // One receipt with its leaf hash (what `akashi verify-receipt` checks for such an event).
         let q = try #require(byID["Q1"])
         #expect(try ReceiptVerifier.verify(receipt: q.receipt!, leaf: q.leaf!, verifiers: [t.verifier]).size > q.index)
 
-        // The auditor's form keeps every entry.
+        // The auditor's form keeps every entry, and checks each against its row.
         let audited = try await DisclosurePrivacyTests.disclose(t, .person("P1"), auditor: true)
         #expect(audited.allEvents.allSatisfy { $0.entry != nil && $0.leaf == nil })
         #expect(ReceiptVerifier.verify(report: audited, verifiers: [t.verifier]).allSatisfy { $0.ok && $0.note.isEmpty })
+    }
+
+    @Test("each access says why the office looked: the explaining case with its requester, the clerk's case, a written reason (not its text), or none")
+    func purposes() async throws {
+        let t = try await TestStore(lines: [
+            Lines.office("27108", "大正区役所"), Lines.staff("S1", "甲"),
+            Lines.register("R1", members: ["P1"]), Lines.person("P1", "浪花 一郎", register: "R1"),
+            Lines.kase("C1", kind: "certificate.full", requester: "third_party", received: "2011-03-11T09:55:00+09:00",
+                       registers: ["R1"], persons: ["P1"]),
+            Lines.kase("C2", kind: "notification.birth", requester: "family", received: "2011-03-11T09:00:00+09:00",
+                       registers: ["R1"], persons: []),
+            Lines.access("A1", at: "2011-03-11T10:00:00+09:00", register: "R1", person: "P1", caseID: "C1"),
+            Lines.access("A2", at: "2011-03-11T10:01:00+09:00", register: "R1", caseID: "C2"),
+            Lines.access("A3", at: "2011-03-11T10:02:00+09:00", register: "R1", reason: "窓口で本人確認のため"),
+            Lines.access("A4", at: "2011-03-11T10:03:00+09:00", register: "R1"),
+        ])
+        let r = try await DisclosurePrivacyTests.disclose(t, .person("P1"))
+        let byID = Dictionary(r.allEvents.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        // No audit has run: a named case is said to be the clerk's record, not confirmed.
+        #expect(byID["A1"]?.purpose == "戸籍全部事項証明の交付請求（請求者：第三者）（職員が記録した案件）")
+        #expect(byID["A1"]?.purposeEn == "request for a certificate of the whole register (requester: third party) (the case the clerk recorded)")
+        #expect(byID["A2"]?.purpose == "出生届の処理（請求者：本人等（配偶者・直系））（職員が記録した案件）")
+        #expect(byID["A3"]?.purpose == "案件によらず、職員が理由を記入した閲覧")
+        #expect(byID["A4"]?.purpose == "業務文書の記録なし")
+        #expect(!String(decoding: try r.jsonData(), as: UTF8.self).contains("本人確認"))
     }
 }
 

@@ -94,7 +94,12 @@ struct DisclosureTests {
 
     @Test("every receipt verifies offline with the key alone; a tampered entry or row fails")
     func receipts() async throws {
-        let (seed, r) = try await Self.seedReport()
+        // The resident's form: every receipt verifies by its leaf hash (it carries no entry bytes).
+        let (seed, resident) = try await Self.seedReport()
+        let residentChecks = ReceiptVerifier.verify(report: resident, verifiers: [seed.test.verifier])
+        #expect(!residentChecks.isEmpty && residentChecks.allSatisfy { $0.ok && $0.note == ReceiptCheck.contentWithheld })
+        // The auditor's form, with the entries: each is checked against its row too.
+        let (_, r) = try await Self.seedReport(auditor: true)
         let checks = ReceiptVerifier.verify(report: r, verifiers: [seed.test.verifier])
         #expect(!checks.isEmpty)
         #expect(checks.allSatisfy { $0.ok })
