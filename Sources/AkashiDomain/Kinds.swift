@@ -13,7 +13,7 @@ public enum StaffRole: String, InterchangeEnum {
     /// Japanese name.
     public var ja: String {
         switch self {
-        case .clerk: "窓口職員"
+        case .clerk: "戸籍事務担当"
         case .supervisor: "係長（承認者）"
         case .auditor: "監査担当"
         case .contractor: "委託業者"

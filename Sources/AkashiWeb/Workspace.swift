@@ -36,18 +36,6 @@ extension StaffRole {
         case .administrator: [.admin]
         }
     }
-
-    /// Japanese name of the role.
-    public var ja: String {
-        switch self {
-        case .clerk: "戸籍事務担当"
-        case .supervisor: "係長（承認者）"
-        case .trainee: "研修生"
-        case .contractor: "委託業者"
-        case .auditor: "監査担当"
-        case .administrator: "システム管理者"
-        }
-    }
 }
 
 /// The signed-in staff member a request acts for.
