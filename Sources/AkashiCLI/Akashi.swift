@@ -1,5 +1,6 @@
 import AkashiStorage
 import AkashiPostgres
+import AkashiReports
 import AkashiSQLite
 import AkashiWeb
 import ArgumentParser
@@ -61,6 +62,30 @@ struct StoreOptions: ParsableArguments {
 
     /// The store `--store` names: the one place commands open it.
     func open() throws -> any ServerStore { try StorePath.open(store, mayCreate: false) }
+}
+
+/// How residents reach the municipality (the letter and the resident page): `--municipality-name`,
+/// `--resident-desk`, `--resident-url`.
+struct ResidentContactOptions: ParsableArguments {
+    @Option(help: "The municipality's name as residents know it (on the letter and the resident page), e.g. 大阪市.")
+    var municipalityName: String = ""
+    @Option(help: "Where residents ask about an access they do not recognise (a desk, a phone number), on the letter and the resident page.")
+    var residentDesk: String = ""
+    @Option(help: "The public address of the resident page, printed on letters with a one-time code (https://…/resident).")
+    var residentUrl: String = ""
+
+    func validate() throws { _ = try contact() }
+
+    /// The contact, checked (each problem names its option).
+    func contact() throws -> ResidentContact {
+        do {
+            return try ResidentContact.checked(municipality: municipalityName, desk: residentDesk, pageURL: residentUrl)
+        } catch let e as ReportError {
+            throw ValidationError(e.message.replacingOccurrences(of: "the municipality name", with: "--municipality-name")
+                .replacingOccurrences(of: "the resident desk", with: "--resident-desk")
+                .replacingOccurrences(of: "the resident page URL", with: "--resident-url"))
+        }
+    }
 }
 
 /// `--store DIR` for the commands that create the store when it is missing (import).

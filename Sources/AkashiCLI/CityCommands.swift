@@ -1,6 +1,7 @@
 import AkashiCity
 import AkashiDomain
 import AkashiLedger
+import AkashiReports
 import AkashiSQLite
 import AkashiStorage
 import AkashiWeb
@@ -152,6 +153,9 @@ struct Demo: AsyncParsableCommand {
         var config = WebConfiguration()
         config.port = port
         let url = "http://127.0.0.1:\(port)/"
+        // The demo city is a synthetic Osaka: its letters say so, and point at this server's resident page.
+        config.residentContact = ResidentContact(municipality: "大阪市（架空のデモデータ）",
+                                                 desk: "各区役所 市民課 戸籍担当（デモ：架空の窓口）", pageURL: url + "resident")
         try await Serve.serve(store: storeDir, key: keyPath, config: config) {
             print("Akashi workspace: \(url)")
             for a in accounts { print("demo \(a.role): \(a.staff) / \(a.password)") }

@@ -42,6 +42,7 @@ struct Disclose: AsyncParsableCommand {
     @Option(name: .customLong("events-out"), help: "csv: where to write the events CSV.") var eventsOut: String?
     @Flag(help: "The auditor's form: add staff IDs.") var auditor = false
     @Flag(help: "Print a one-time access code for the online history with the report (person only).") var letter = false
+    @OptionGroup var residentContact: ResidentContactOptions
     @Flag(name: .customLong("no-bom"), help: "csv: leave out the UTF-8 byte order mark (added by default for Excel).")
     var noBOM = false
     @Flag(name: .customLong("run-audit"), help: "Bring the audit up to date first (its explanations attribute accesses to cases).")
@@ -81,7 +82,8 @@ struct Disclose: AsyncParsableCommand {
             try emit(String(decoding: try report.jsonData(), as: UTF8.self) + "\n", to: out)
             if let code { warn("one-time access code (print it on the letter): \(code.code), valid until \(code.record.expires)") }
         case .html:
-            try emit(report.html(code: code?.code, codeExpires: code.map { $0.record.expires.jstDate.description }), to: out)
+            try emit(report.html(code: code?.code, codeExpires: code.map { $0.record.expires.jstDate.description },
+                                 contact: try residentContact.contact()), to: out)
         case .csv:
             try emit(report.officesCSV(bom: !noBOM), to: out)
             let eventsPath = eventsOut ?? out.map { ($0.hasSuffix(".csv") ? String($0.dropLast(4)) : $0) + "-events.csv" }

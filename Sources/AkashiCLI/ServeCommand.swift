@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between background audits of new accesses (0: never; one server at a time audits a shared store).")
     var auditEvery: Int = 30
 
+    @OptionGroup var residentContact: ResidentContactOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard (0...86_400).contains(auditEvery) else { throw ValidationError("--audit-every must be 0…86400 seconds") }
@@ -74,6 +76,7 @@ struct Serve: AsyncParsableCommand {
         config.secureCookies = secureCookies
         config.auditIntervalSeconds = Double(auditEvery)
         config.trustedProxies = Set(trustedProxy)
+        config.residentContact = try residentContact.contact()
         if let bannerJa { config.bannerJapanese = bannerJa }
         if let bannerEn { config.bannerEnglish = bannerEn }
         config.metricsToken = ProcessInfo.processInfo.environment["AKASHI_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

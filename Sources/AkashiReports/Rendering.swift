@@ -124,6 +124,10 @@ public enum ReportText {
         pre { font-size: 7.5pt; white-space: pre-wrap; word-break: break-all; border: 1px solid #999; padding: 2mm; }
         .notice { page-break-after: always; } .notice:last-child { page-break-after: auto; }
         .code { font-family: monospace; font-size: 14pt; letter-spacing: 1mm; border: 2px solid #000; padding: 2mm 4mm; display: inline-block; }
+        .letterhead { text-align: right; margin: 0 0 4mm; } .addressee { font-size: 12pt; margin: 0 0 4mm; }
+        .codebox { border: 1.5px solid #000; padding: 1mm 4mm 2mm; margin: 0 0 5mm; } .codebox h2 { border: none; margin-top: 2mm; }
+        .url { font-family: monospace; font-size: 12pt; word-break: break-all; }
+        .technical { font-size: 7.5pt; color: #333; }
         @media print { a { color: #000; text-decoration: none; } .noprint { display: none; } }
         """
 }
@@ -134,17 +138,44 @@ extension DisclosureReport {
     /// The printable A4 form in the layout of Osaka City's 2014 announcement (section 4: a table per ward with
     /// 閲覧者数, 閲覧日, 閲覧回数 and its breakdown, 対象戸籍数), Japanese with English beside. `code` (a one-time
     /// access code for the online history) is printed on the letter when given.
-    public func html(code: String? = nil, codeExpires: String? = nil) -> String {
+    public func html(code: String? = nil, codeExpires: String? = nil, contact: ResidentContact = ResidentContact()) -> String {
         let h = ReportText.html
         var s = "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
         s += "<title>戸籍等の閲覧状況の開示 — Disclosure of access</title>\n<style>\n\(ReportText.css)\n</style>\n</head>\n<body>\n"
+        if !auditor {
+            // A letter to the resident: who sends it, to whom, and when.
+            s += "<p class=\"letterhead\">" + (contact.municipality.isEmpty ? "" : "\(h(contact.municipality))<br>")
+                + "\(h(ReportText.wareki(String(generated.prefix(10)))))</p>\n"
+            if subject.type == "person", let name = subject.name, !name.isEmpty {
+                s += "<p class=\"addressee\">\(h(name)) 様</p>\n"
+            }
+        }
         s += "<h1>戸籍等の閲覧状況について（開示）<br><span class=\"en\">Disclosure of access to your family-register records</span></h1>\n"
+        if let code {
+            // The code first: it is what the resident acts on.
+            s += "<div class=\"codebox\"><h2>オンラインで閲覧履歴を確認できます <span class=\"en\">See your access history online</span></h2>\n"
+            if contact.pageURL.isEmpty {
+                s += "<p>閲覧履歴の確認ページ（所在は\(h(contact.municipality.isEmpty ? "お住まいの市区町村" : contact.municipality))の戸籍担当窓口でご案内します）で、"
+                    + "次の確認コードを入力してください。<br><span class=\"en\">Enter this code on the access-history page "
+                    + "(the family-register desk tells you where it is).</span></p>\n"
+            } else {
+                s += "<p>次のページを開き、確認コードを入力してください。<br><span class=\"en\">Open this page and enter the code:</span></p>\n"
+                    + "<p class=\"url\">\(h(contact.pageURL))</p>\n"
+            }
+            s += "<p><span class=\"code\">\(h(code))</span></p>\n"
+            s += "<p>コードは一度だけ使えます" + (codeExpires.map { "（有効期限 \(h(ReportText.wareki($0)))）" } ?? "")
+                + "。入力後15分間は、同じブラウザで再表示できます。大文字・小文字やハイフンの有無は問いません。<br>"
+                + "<span class=\"en\">The code works once" + (codeExpires.map { " (valid until \(h($0)))" } ?? "")
+                + "; after entering it, the same browser can show the history again for 15 minutes. Case and hyphens do "
+                + "not matter.</span></p></div>\n"
+        }
         s += "<table>\n"
         let subjectLabel = subject.type == "person" ? "対象者 <span class=\"en\">Person</span>" : "対象戸籍 <span class=\"en\">Register</span>"
         s += "<tr><th>\(subjectLabel)</th><td>\(h(subject.name ?? "")) (\(h(subject.id)))</td></tr>\n"
         s += "<tr><th>対象期間 <span class=\"en\">Period</span></th><td>\(h(ReportText.wareki(period.from)))〜\(h(ReportText.wareki(period.to)))"
             + " <span class=\"en\">\(h(period.from)) – \(h(period.to))</span></td></tr>\n"
-        s += "<tr><th>作成日時 <span class=\"en\">Produced</span></th><td>\(h(generated))</td></tr>\n"
+        s += "<tr><th>作成日時 <span class=\"en\">Produced</span></th><td>\(h(ReportText.dateTime(generated, wareki: true)))"
+            + " <span class=\"en\">\(h(generated))</span></td></tr>\n"
         s += "</table>\n"
 
         s += "<h2>1. 区役所等ごとの閲覧状況 <span class=\"en\">Accesses by office</span></h2>\n"
@@ -192,29 +223,30 @@ extension DisclosureReport {
                 + "<th>請求者 <span class=\"en\">Requester</span></th><th>操作件数 <span class=\"en\">Accesses</span></th></tr>\n"
             for i in issuances {
                 s += "<tr><td>\(h(ReportText.wareki(i.date)))<br><span class=\"en\">\(h(i.date))</span></td><td>\(h(i.name))</td>"
-                    + "<td>\(h(ReportText.certificateJa(i.certificate)))<br><span class=\"en\">\(h(i.certificate))</span>"
+                    + "<td>\(h(ReportText.certificateJa(i.certificate)))<br><span class=\"en\">\(h(CaseKind(rawValue: i.certificate)?.en ?? i.certificate))</span>"
                     + (i.issued ? "" : "<br>（未発行 <span class=\"en\">not issued</span>）") + "</td>"
                     + "<td>\(i.copies.map { String($0) } ?? "—")</td>"
-                    + "<td>\(h(ReportText.requesterJa(i.requester)))<br><span class=\"en\">\(h(i.requester))</span></td>"
+                    + "<td>\(h(ReportText.requesterJa(i.requester)))<br><span class=\"en\">\(h(Requester(rawValue: i.requester)?.en ?? i.requester))</span></td>"
                     + "<td>\(i.events.count)</td></tr>\n"
             }
             s += "</table>\n"
         }
 
-        s += "<h2>3. 検証方法 <span class=\"en\">How to verify</span></h2>\n"
-        s += "<p>各操作は改ざん検知可能な台帳に記録されています。JSON形式の開示書に含まれる受領証（receipt）と台帳の公開鍵で、"
-            + "<code>akashi verify-receipt --report FILE --verifier-key KEY</code> により誰でも確認できます。<br>"
-            + "<span class=\"en\">Every access is recorded in a tamper-evident ledger. The JSON form of this report carries a receipt "
-            + "for each access; anyone can check them offline against the ledger's public key with "
-            + "<code>akashi verify-receipt --report FILE --verifier-key KEY</code>.</span></p>\n"
-        if let checkpoint { s += "<pre>\(h(checkpoint))</pre>\n" }
-        if let code {
-            s += "<h2>4. オンラインでの閲覧履歴の確認 <span class=\"en\">Your access history online</span></h2>\n"
-            s += "<p>次の確認コードで一度だけ閲覧履歴を確認できます" + (codeExpires.map { "（有効期限 \(h($0))）" } ?? "") + "。<br>"
-                + "<span class=\"en\">This code lets you see your access history online once"
-                + (codeExpires.map { " (valid until \(h($0)))" } ?? "") + ".</span></p>\n"
-            s += "<p><span class=\"code\">\(h(code))</span></p>\n"
+        if !auditor {
+            let ask = contact.whereToAsk
+            s += "<h2>3. 心当たりのない閲覧があるとき <span class=\"en\">If you do not recognise an access</span></h2>\n"
+            s += "<p>\(h(ask.ja))<br><span class=\"en\">\(h(ask.en))</span></p>\n"
         }
+        s += "<h2>\(auditor ? "3" : "4"). 記録が正しいことの確かめ方 <span class=\"en\">How this record can be checked</span></h2>\n"
+        s += "<p>この開示の各操作は、後から書き換えると分かる台帳（改ざん検知可能な台帳）に記録されています。受領証付きのデータ（JSON）が"
+            + "あれば、市区町村から独立した第三者（弁護士、オンブズマンなど）が、台帳の公開鍵だけで、各操作が台帳に記録され、"
+            + "後から消されたり変えられたりしていないことを確かめられます。<br>"
+            + "<span class=\"en\">Every access in this disclosure is recorded in a ledger that shows any later change. With the "
+            + "data carrying receipts (JSON), anyone independent of the municipality (a lawyer, an ombudsman) can check, with the "
+            + "ledger's public key alone, that each access is in the ledger and has not been removed or changed since.</span></p>\n"
+        s += "<p class=\"technical\">技術情報 <span class=\"en\">Technical details</span>: "
+            + "<code>akashi verify-receipt --report FILE --verifier-key KEY</code></p>\n"
+        if let checkpoint { s += "<pre class=\"technical\">\(h(checkpoint))</pre>\n" }
         s += "</body>\n</html>\n"
         return s
     }
@@ -222,15 +254,20 @@ extension DisclosureReport {
     private func eventsTable(_ events: [DisclosedEvent]) -> String {
         let h = ReportText.html
         guard !events.isEmpty else { return "" }
+        let purposes = events.contains { $0.purpose != nil }
         var s = "<table class=\"events\">\n<tr><th>日時 <span class=\"en\">Time</span></th><th>操作 <span class=\"en\">Action</span></th>"
-            + "<th>記録 <span class=\"en\">Record</span></th><th>台帳番号 <span class=\"en\">Ledger index</span></th>"
+            + "<th>記録 <span class=\"en\">Record</span></th>"
+            + (purposes ? "<th>目的（記録による） <span class=\"en\">Purpose, as recorded</span></th>" : "")
+            + "<th>台帳番号 <span class=\"en\">Ledger index</span></th>"
         if auditor { s += "<th>職員 <span class=\"en\">Staff</span></th>" }
         s += "</tr>\n"
         for e in events {
             let outcome = ReportText.outcomeText(e.outcome)
             let refused = outcome.ja.isEmpty ? "" : "<br><strong>\(h(outcome.ja))</strong> <span class=\"en\">\(h(outcome.en))</span>"
-            s += "<tr><td>\(h(e.at))</td><td>\(h(ReportText.actionJa(e.action))) <span class=\"en\">\(h(e.action))</span>\(refused)</td>"
-                + "<td>\(h(ReportText.recordJa(e.record))) <span class=\"en\">\(h(e.record))</span></td><td>\(e.index)</td>"
+            s += "<tr><td>\(h(ReportText.dateTime(e.at, wareki: true)))</td><td>\(h(ReportText.actionJa(e.action))) <span class=\"en\">\(h(e.action))</span>\(refused)</td>"
+                + "<td>\(h(ReportText.recordJa(e.record))) <span class=\"en\">\(h(ReportText.recordEn(e.record)))</span></td>"
+                + (purposes ? "<td>\(h(e.purpose ?? "")) <span class=\"en\">\(h(e.purposeEn ?? ""))</span></td>" : "")
+                + "<td>\(e.index)</td>"
             if auditor { s += "<td>\(h(e.staff ?? ""))</td>" }
             s += "</tr>\n"
         }

@@ -206,8 +206,8 @@ extension ConsoleRoutes {
                 return pages.html("notice", v, status: .gone)
             }
             let report = try await disclose(DisclosureQuery(subject: .person(person), from: from, to: to, auditor: false))
-            return Self.raw(report.html(code: code, codeExpires: r["expires"] ?? ""), type: "text/html; charset=utf-8",
-                            inlineStyle: true)
+            return Self.raw(report.html(code: code, codeExpires: r["expires"] ?? "", contact: workspace.config.residentContact),
+                            type: "text/html; charset=utf-8", inlineStyle: true)
         }
         // Survey (自己申告調査)
         router.get("/console/survey") { request, _ -> Response in

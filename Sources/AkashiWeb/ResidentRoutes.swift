@@ -22,7 +22,8 @@ struct ResidentRoutes: Sendable {
 
     func form(error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let pre = Tokens.newToken()
-        var v: [String: Any] = ["title": "閲覧履歴の確認 Your access history", "csrf": pre]
+        var v = chrome(title: "閲覧履歴の確認 Your access history")
+        v["csrf"] = pre
         if let error { v["error"] = error }
         var r = pages.html("resident", v, status: status)
         r.setCookie(pages.cookie(Self.preCookie, pre, maxAge: 3600))
@@ -58,23 +59,34 @@ struct ResidentRoutes: Sendable {
         return r
     }
 
+    /// What every resident page carries: the municipality (not the staff workspace's branding) and where to ask.
+    func chrome(title: String) -> [String: Any] {
+        let contact = console.workspace.config.residentContact
+        let ask = contact.whereToAsk
+        return ["title": title, "municipality": contact.municipality, "ask": ask.ja, "askEn": ask.en]
+    }
+
     func historyPage(_ safe: DisclosureReport) -> Response {
         func ev(_ e: DisclosedEvent) -> [String: Any] {
-            ["at": e.at, "date": ReportText.wareki(e.date), "action": ReportText.actionJa(e.action), "actionEn": e.action,
-             "record": ReportText.recordJa(e.record), "register": e.register ?? "", "outcome": e.outcome,
+            ["when": ReportText.dateTime(e.at, wareki: true), "action": ReportText.actionJa(e.action),
+             "record": ReportText.recordJa(e.record), "purpose": e.purpose ?? "",
              "outcomeJa": ReportText.outcomeText(e.outcome).ja, "outcomeEn": ReportText.outcomeText(e.outcome).en,
-             "index": e.index, "receipt": e.receipt != nil]
+             "index": e.index]
         }
-        var v: [String: Any] = ["title": "閲覧履歴 Your access history", "shown": true]
-        v["report"] = ["name": safe.subject.name ?? "", "from": safe.period.from, "to": safe.period.to,
+        var v = chrome(title: "閲覧履歴 Your access history")
+        v["shown"] = true
+        let ask = v["ask"] ?? "", askEn = v["askEn"] ?? ""
+        v["report"] = ["name": safe.subject.name ?? "", "fromJa": ReportText.wareki(safe.period.from),
+                       "toJa": ReportText.wareki(safe.period.to), "ask": ask, "askEn": askEn,
                        "minutes": Self.historyMillis / 60_000,
                        "offices": safe.offices.map { o -> [String: Any] in
                            ["name": o.name, "accessors": o.accessors, "events": o.events.map(ev)]
                        },
                        "issuances": safe.issuances.map { i -> [String: Any] in
-                           ["date": i.date, "name": i.name, "certificate": ReportText.certificateJa(i.certificate),
-                            "requester": ReportText.requesterJa(i.requester), "events": i.events.map(ev)]
+                           ["date": ReportText.wareki(i.date), "name": i.name, "certificate": ReportText.certificateJa(i.certificate),
+                            "requester": ReportText.requesterJa(i.requester)]
                        },
+                       "hasIssuances": !safe.issuances.isEmpty,
                        "withheld": (safe.withheld ?? []).isEmpty ? [] : [["events": (safe.withheld ?? []).map(ev)]] as [[String: Any]],
                        "none": safe.offices.isEmpty && safe.issuances.isEmpty && (safe.withheld ?? []).isEmpty] as [String: Any]
         return pages.html("resident", v)

@@ -1,3 +1,4 @@
+import AkashiReports
 import AkashiStorage
 
 /// Settings of the web app (clerk workspace, auditor console, API); defaults suit a single ward office.
@@ -43,6 +44,9 @@ public struct WebConfiguration: Sendable {
     public var auditIntervalSeconds: Double = 30
     /// Whether cookies carry `Secure` (set it when the server is reached over TLS, e.g. behind a proxy).
     public var secureCookies = false
+    /// The municipality's name, its desk for residents' questions and the resident page's public address: on the
+    /// resident page and on every letter with a one-time code. Empty fields are unknown and left out.
+    public var residentContact = ResidentContact()
     /// The warning banner shown before the business menu on every sign-in (Japanese).
     public var bannerJapanese = WebConfiguration.defaultBannerJapanese
     /// The same warning in English, shown beside it.

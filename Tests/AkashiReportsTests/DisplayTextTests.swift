@@ -22,3 +22,26 @@ import Testing
         #expect(ReportText.date("2011-02-30") == "2011-02-30")
     }
 }
+
+/// The municipality's contact for residents, as `akashi serve` and `akashi disclose` take it.
+@Suite struct ResidentContactTests {
+    @Test func checkedFieldsNameWhatIsWrong() throws {
+        #expect(throws: ReportError("the resident page URL must be an https:// address (got \"kiroku.example.jp\")")) {
+            try ResidentContact.checked(municipality: "", desk: "", pageURL: "kiroku.example.jp")
+        }
+        #expect(throws: ReportError("the resident desk contains a control character")) {
+            try ResidentContact.checked(municipality: "", desk: "市民課\u{7}", pageURL: "")
+        }
+        #expect(throws: ReportError("the municipality name is longer than 200 characters")) {
+            try ResidentContact.checked(municipality: String(repeating: "市", count: 201), desk: "", pageURL: "")
+        }
+        let ok = try ResidentContact.checked(municipality: " 大阪市 ", desk: "", pageURL: "https://kiroku.city.example.jp/resident")
+        #expect(ok.municipality == "大阪市")
+    }
+
+    @Test func emptyIsUnknownAndTheTextSaysWhomToAsk() {
+        #expect(ResidentContact().whereToAsk.ja.contains("お住まいの市区町村の戸籍担当窓口"))
+        #expect(ResidentContact(municipality: "大阪市").whereToAsk.ja.contains("大阪市の戸籍担当窓口"))
+        #expect(ResidentContact(municipality: "大阪市", desk: "北区役所 市民課").whereToAsk.ja.contains("北区役所 市民課へ"))
+    }
+}
