@@ -135,7 +135,7 @@ public struct NoticeService: Sendable {
     }
 
     /// Printable notices, one per A4 page, addressed to the registered person.
-    public func html(_ notices: [ResidentNotice]) async throws -> String {
+    public func html(_ notices: [ResidentNotice], contact: ResidentContact = ResidentContact()) async throws -> String {
         let h = ReportText.html
         let regs = Dictionary(try await store.noticeRegistrations().map { ($0.person, $0) }, uniquingKeysWith: { a, _ in a })
         let persons = Dictionary(try await store.persons(ids: Array(Set(notices.map(\.person)))).map { ($0.id, $0) },
@@ -143,8 +143,17 @@ public struct NoticeService: Sendable {
         let offices = Dictionary(try await store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
         var s = "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
         s += "<title>本人通知 — Notice of certificate issuance</title>\n<style>\n\(ReportText.css)\n</style>\n</head>\n<body>\n"
+        if notices.isEmpty {
+            s += "<p class=\"noprint\">印刷する未送付の通知はありません。監査コンソールの「本人通知」で「新しい通知を作成」を押すと、"
+                + "登録した方に関わる第三者等への交付から通知を作ります。<br><span class=\"en\">No notices are waiting to be "
+                + "printed. “Produce new notices” on the console's notices page makes them from issuances to third parties "
+                + "about registered residents.</span></p>\n"
+        }
+        let ask = contact.whereToAsk(.issuance)
         for n in notices {
             s += "<section class=\"notice\">\n"
+            s += "<p class=\"letterhead\">" + (contact.municipality.isEmpty ? "" : "\(h(contact.municipality))<br>")
+                + "\(h(ReportText.wareki(n.produced.jstDate.description)))</p>\n"
             s += "<p>\(h(regs[n.person]?.address ?? ""))<br>\(h(persons[n.person]?.name ?? n.person)) 様</p>\n"
             s += "<h1>戸籍証明書等の交付についてのお知らせ（本人通知）<br><span class=\"en\">Notice: a certificate about you was issued</span></h1>\n"
             s += "<p>事前登録に基づき、あなたの戸籍に関する証明書等を第三者等に交付したことをお知らせします。<br>"
@@ -153,12 +162,13 @@ public struct NoticeService: Sendable {
             s += "<tr><th>通知番号 <span class=\"en\">Notice no.</span></th><td>\(n.id)</td></tr>\n"
             s += "<tr><th>交付日 <span class=\"en\">Issued</span></th><td>\(h(ReportText.wareki(n.issued.jstDate.description))) <span class=\"en\">\(h(n.issued.jstDate.description))</span></td></tr>\n"
             s += "<tr><th>交付した区役所等 <span class=\"en\">Office</span></th><td>\(h(offices[n.office] ?? n.office))</td></tr>\n"
-            s += "<tr><th>証明書の種類 <span class=\"en\">Certificate</span></th><td>\(h(ReportText.certificateJa(n.certificate))) <span class=\"en\">\(h(n.certificate))</span></td></tr>\n"
+            s += "<tr><th>証明書の種類 <span class=\"en\">Certificate</span></th><td>\(h(ReportText.certificateJa(n.certificate))) <span class=\"en\">\(h(CaseKind(rawValue: n.certificate)?.en ?? n.certificate))</span></td></tr>\n"
             s += "<tr><th>通数 <span class=\"en\">Copies</span></th><td>\(n.copies.map { String($0) } ?? "—")</td></tr>\n"
-            s += "<tr><th>請求者の区分 <span class=\"en\">Requester class</span></th><td>\(h(ReportText.requesterJa(n.requester))) <span class=\"en\">\(h(n.requester))</span></td></tr>\n"
+            s += "<tr><th>請求者の区分 <span class=\"en\">Requester class</span></th><td>\(h(ReportText.requesterJa(n.requester))) <span class=\"en\">\(h(Requester(rawValue: n.requester)?.en ?? n.requester))</span></td></tr>\n"
             s += "</table>\n"
             s += "<p>請求者の氏名等は通知しません。交付の詳細については開示請求ができます。<br>"
                 + "<span class=\"en\">The requester's name is not disclosed by this notice; you may request disclosure of the details.</span></p>\n"
+            s += "<p>\(h(ask.ja))<br><span class=\"en\">\(h(ask.en))</span></p>\n"
             s += "</section>\n"
         }
         return s + "</body>\n</html>\n"

@@ -233,7 +233,7 @@ extension DisclosureReport {
         }
 
         if !auditor {
-            let ask = contact.whereToAsk
+            let ask = contact.whereToAsk()
             s += "<h2>3. 心当たりのない閲覧があるとき <span class=\"en\">If you do not recognise an access</span></h2>\n"
             s += "<p>\(h(ask.ja))<br><span class=\"en\">\(h(ask.en))</span></p>\n"
         }

@@ -37,14 +37,27 @@ public struct ResidentContact: Sendable, Equatable {
                                desk: desk.trimmingCharacters(in: .whitespaces), pageURL: pageURL)
     }
 
+    /// What a resident may ask about.
+    public enum Question: Sendable {
+        /// An access in their history they do not recognise.
+        case access
+        /// A certificate issuance a notice (本人通知) told them of.
+        case issuance
+    }
+
     /// Where to ask, as a sentence (Japanese / English).
-    public var whereToAsk: (ja: String, en: String) {
+    public func whereToAsk(_ question: Question = .access) -> (ja: String, en: String) {
+        let (lead, leadEn) = switch question {
+        case .access: ("心当たりのない閲覧があるときは、", "If you do not recognise an access")
+        case .issuance: ("この交付についてのお問い合わせは、", "For questions about this issuance")
+        }
+        let hint = question == .access ? "台帳番号をお伝えいただくと確実です。" : "通知番号をお伝えください。"
+        let hintEn = question == .access ? "Quoting its ledger index helps." : "Quote the notice number."
         if !desk.isEmpty {
-            return ("心当たりのない閲覧があるときは、\(desk)へお問い合わせください。台帳番号をお伝えいただくと確実です。",
-                    "If you do not recognise an access, contact: \(desk). Quoting its ledger index helps.")
+            return ("\(lead)\(desk)へお問い合わせください。\(hint)", "\(leadEn), contact: \(desk). \(hintEn)")
         }
         let who = municipality.isEmpty ? "お住まいの市区町村" : municipality
-        return ("心当たりのない閲覧があるときは、\(who)の戸籍担当窓口へお問い合わせください。台帳番号をお伝えいただくと確実です。",
-                "If you do not recognise an access, ask the family-register desk of \(municipality.isEmpty ? "your municipality" : municipality). Quoting its ledger index helps.")
+        return ("\(lead)\(who)の戸籍担当窓口へお問い合わせください。\(hint)",
+                "\(leadEn), ask the family-register desk of \(municipality.isEmpty ? "your municipality" : municipality). \(hintEn)")
     }
 }

@@ -1,5 +1,6 @@
 import AkashiAudit
 import AkashiDomain
+import AkashiInterchange
 import AkashiReports
 import AkashiStorage
 import Foundation
@@ -276,12 +277,36 @@ extension ConsoleRoutes {
             let all = request.uri.queryParameters.get("all") == "1"
             let a = try await view(request, all ? "notices:all" : "notices")
             var v = base(a, "本人通知 Notices")
-            v["rows"] = try await NoticeService(store: console.store).list(pendingOnly: !all).map { n -> [String: Any] in
-                ["id": n.id, "person": n.person, "case": n.caseID, "issued": n.issued.format(offset: Timestamp.jst), "office": n.office,
+            let service = NoticeService(store: console.store)
+            let notices = try await service.list(pendingOnly: !all)
+            let registrations = try await console.store.noticeRegistrations()
+            let ids = Set(notices.map(\.person)).union(registrations.map(\.person))
+            let names = Dictionary(try await console.store.persons(ids: ids.sorted()).map { ($0.id, $0.name) },
+                                   uniquingKeysWith: { x, _ in x })
+            let offices = Dictionary(try await console.store.offices().map { ($0.code, $0.name) }, uniquingKeysWith: { x, _ in x })
+            v["rows"] = notices.map { n -> [String: Any] in
+                ["id": n.id, "person": n.person, "name": names[n.person] ?? n.person,
+                 "issued": ReportText.dateTime(n.issued.description), "office": offices[n.office] ?? n.office,
                  "certificate": ReportText.certificateJa(n.certificate), "copies": n.copies.map(String.init) ?? "—",
-                 "requester": ReportText.requesterJa(n.requester), "sent": n.sent?.format(offset: Timestamp.jst) ?? ""]
+                 "requester": ReportText.requesterJa(n.requester), "sent": n.sent.map { ReportText.dateTime($0.description) } ?? ""]
             }
+            v["hasRows"] = !notices.isEmpty
+            v["registrations"] = registrations.sorted { $0.person.utf8.lexicographicallyPrecedes($1.person.utf8) }.map { r -> [String: Any] in
+                ["person": r.person, "name": names[r.person] ?? r.person, "address": r.address, "from": ReportText.date(r.registered.description)]
+            }
+            v["registrationCount"] = registrations.count
+            v["hasRegistrations"] = !registrations.isEmpty
             v["all"] = all
+            v["today"] = workspace.now.jstDate.description
+            // After a POST (post/redirect/get): how many notices it made, or whom it registered. Only a small number or
+            // an ID that names a registration is shown; anything else in the query is ignored.
+            if let made = request.uri.queryParameters.get("produced").flatMap({ Int($0) }), (0...1_000_000).contains(made) {
+                v["produced"] = ["n": made, "none": made == 0]
+            }
+            if let who = request.uri.queryParameters.get("registered").map({ String($0) }),
+               let r = registrations.first(where: { $0.person == who }) {
+                v["registeredNow"] = ["name": names[r.person] ?? r.person, "from": ReportText.date(r.registered.description)]
+            }
             return pages.html("console_notices", v)
         }
         router.post("/console/notices/produce") { request, _ -> Response in
@@ -291,12 +316,38 @@ extension ConsoleRoutes {
             let fresh = try await service.produce()
             _ = try await service.journalPending()
             _ = try await console.journal("notice.produce", a, subject: "notices", [("new", .number(String(fresh.count)))])
-            throw Redirect(location: "/console/notices")
+            throw Redirect(location: "/console/notices?produced=\(fresh.count)")
+        }
+        // Registers a resident for notices (本人通知の事前登録), as `akashi notices register` does.
+        router.post("/console/notices/registrations") { request, _ -> Response in
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            let person = (f["person"] ?? "").trimmed
+            guard !person.isEmpty, RecordDecoder.idProblem(person) == nil else {
+                throw WorkspaceError.invalid("本人の個人 ID（P で始まる番号）を入力してください。", "Give the person's ID.")
+            }
+            let address = (f["address"] ?? "").trimmed
+            guard !address.isEmpty, address.count <= 300,
+                  !address.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\r" }) else {
+                throw WorkspaceError.invalid("通知の送付先（住所、300文字まで）を入力してください。", "Give the mailing address (up to 300 characters).")
+            }
+            let from = f["from"]?.trimmed.nonEmpty == nil ? workspace.now.jstDate : Self.date(f["from"])
+            guard let from else {
+                throw WorkspaceError.invalid("登録日は 2026-12-06 の形で入力してください。", "The registration date is YYYY-MM-DD.")
+            }
+            do {
+                try await NoticeService(store: console.store).register(person: person, address: address, on: from)
+            } catch let e as ReportError {
+                throw WorkspaceError(.notFound, "notice_person", "登録できません：その個人 ID の人はいません。", e.message)
+            }
+            _ = try await console.journal("notice.register", a, subject: person, [("from", .string(from.description))])
+            throw Redirect(location: "/console/notices?registered=\(Pages.urlEncoded(person))")
         }
         router.get("/console/notices/print") { request, _ -> Response in
             _ = try await view(request, "notices:print")
             let service = NoticeService(store: console.store)
-            return Self.raw(try await service.html(try service.list(pendingOnly: true)), type: "text/html; charset=utf-8", inlineStyle: true)
+            return Self.raw(try await service.html(try service.list(pendingOnly: true), contact: workspace.config.residentContact),
+                            type: "text/html; charset=utf-8", inlineStyle: true)
         }
         router.post("/console/notices/:id/sent") { request, context -> Response in
             let a = try await auditor(request)

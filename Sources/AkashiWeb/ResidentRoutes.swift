@@ -62,7 +62,7 @@ struct ResidentRoutes: Sendable {
     /// What every resident page carries: the municipality (not the staff workspace's branding) and where to ask.
     func chrome(title: String) -> [String: Any] {
         let contact = console.workspace.config.residentContact
-        let ask = contact.whereToAsk
+        let ask = contact.whereToAsk()
         return ["title": title, "municipality": contact.municipality, "ask": ask.ja, "askEn": ask.en]
     }
 

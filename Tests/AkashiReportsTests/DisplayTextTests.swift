@@ -40,8 +40,9 @@ import Testing
     }
 
     @Test func emptyIsUnknownAndTheTextSaysWhomToAsk() {
-        #expect(ResidentContact().whereToAsk.ja.contains("お住まいの市区町村の戸籍担当窓口"))
-        #expect(ResidentContact(municipality: "大阪市").whereToAsk.ja.contains("大阪市の戸籍担当窓口"))
-        #expect(ResidentContact(municipality: "大阪市", desk: "北区役所 市民課").whereToAsk.ja.contains("北区役所 市民課へ"))
+        #expect(ResidentContact().whereToAsk().ja.contains("お住まいの市区町村の戸籍担当窓口"))
+        #expect(ResidentContact(municipality: "大阪市").whereToAsk().ja.contains("大阪市の戸籍担当窓口"))
+        #expect(ResidentContact(municipality: "大阪市", desk: "北区役所 市民課").whereToAsk().ja.contains("北区役所 市民課へ"))
+        #expect(ResidentContact(desk: "北区役所 市民課").whereToAsk(.issuance).ja == "この交付についてのお問い合わせは、北区役所 市民課へお問い合わせください。通知番号をお伝えください。")
     }
 }

@@ -1,5 +1,6 @@
 import AkashiDomain
 import AkashiReports
+import AkashiSQLite
 import AkashiStorage
 import Foundation
 import HTTPTypes
@@ -90,6 +91,52 @@ extension AllWebTests {
                 #expect(t.contains("試験市"))
                 // The signed checkpoint, when there is one, comes after everything a resident reads.
                 if let cp = at("<pre class=\"technical\">") { #expect(check < cp) }
+            }
+        }
+    
+        @Test("本人通知 from the console: registering a resident (checked, journaled, confirmed), producing says how many, the print page is never blank")
+        func noticesFromTheConsole() async throws {
+            let f = try await Fixture.shared.value
+            let person = f.registerB.members[0]
+            try await app(f).test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let page = try await aud.get(client, "/console/notices")
+                #expect(page.status == .ok)
+                #expect(page.text.contains("事前に登録した方に") && page.text.contains("id=\"notice-register\""))
+                // Bad input is refused with the field named; nothing is registered.
+                let before = try f.store.noticeRegistrations().count
+                let unknown = try await aud.post(client, "/console/notices/registrations", ["person": "P9999999", "address": "大阪市北区1-1"])
+                #expect(unknown.status == .notFound && unknown.text.contains("その個人 ID の人はいません"))
+                let noAddress = try await aud.post(client, "/console/notices/registrations", ["person": person, "address": "  "])
+                #expect(noAddress.status == .badRequest && noAddress.text.contains("送付先"))
+                let badDate = try await aud.post(client, "/console/notices/registrations",
+                                                 ["person": person, "address": "大阪市北区1-1", "from": "2026-13-40"])
+                #expect(badDate.status == .badRequest && badDate.text.contains("登録日"))
+                #expect(try f.store.noticeRegistrations().count == before)
+                // A registration: journaled, confirmed on the page it redirects to.
+                let start = try f.store.ledgerSize()
+                let made = try await aud.post(client, "/console/notices/registrations",
+                                              ["person": person, "address": "大阪市北区中之島1-3-20", "from": "2000-01-01"])
+                #expect(made.status == .seeOther)
+                let shown = try await aud.follow(client, made)
+                #expect(shown.text.contains("id=\"notices-registered\"") && shown.text.contains("大阪市北区中之島1-3-20"))
+                #expect(try f.entries(since: start).contains { $0["kind"] as? String == "notice.register" && $0["subject"] as? String == person })
+                // Producing says how many it made (a number in the query is range-checked, not echoed blindly).
+                let produced = try await aud.follow(client, try await aud.post(client, "/console/notices/produce", [:]))
+                #expect(produced.text.contains("id=\"notices-produced\""))
+                let silly = try await aud.get(client, "/console/notices?produced=99999999999999999999999")
+                #expect(silly.status == .ok && !silly.text.contains("id=\"notices-produced\""))
+                // The print page: one A4 notice per pending notice, or a sentence saying there is none.
+                let pending = try await NoticeService(store: f.store).list(pendingOnly: true)
+                let print = try await aud.get(client, "/console/notices/print")
+                #expect(print.status == .ok)
+                if pending.isEmpty {
+                    #expect(print.text.contains("印刷する未送付の通知はありません"))
+                } else {
+                    #expect(print.text.components(separatedBy: "<section class=\"notice\">").count - 1 == pending.count)
+                    #expect(print.text.contains("試験市") && print.text.contains("この交付についてのお問い合わせは"))
+                }
             }
         }
     }
