@@ -196,6 +196,14 @@ extension PostgresStore {
         return try await connections.run { s in try await s.rows(q).first.flatMap(Self.accessCode) }
     }
 
+    public func accessCodes(person: String, limit: Int) async throws -> [AccessCodeRecord] {
+        let sql = "SELECT " + Self.accessCodeColumns
+            + " FROM rp_access_code WHERE muni = $1 AND person = $2 ORDER BY expires DESC, hash COLLATE \"C\" LIMIT $3"
+        return try await connections.run { s in
+            try await s.rows(sql.bound(muni, person, max(0, limit))).compactMap { try Self.accessCode($0) }
+        }
+    }
+
     public func accessCode(hash: String) async throws -> AccessCodeRecord? {
         let sql = "SELECT " + Self.accessCodeColumns + " FROM rp_access_code WHERE muni = $1 AND hash = $2"
         return try await connections.run { s in try await s.rows(sql.bound(muni, hash)).first.flatMap(Self.accessCode) }

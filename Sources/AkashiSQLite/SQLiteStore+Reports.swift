@@ -316,6 +316,15 @@ extension SQLiteStore: ReportStore {
         }
     }
 
+    public func accessCodes(person: String, limit: Int) throws -> [AccessCodeRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT hash, person, from_day, to_day, created, expires_text, used FROM rp_access_code WHERE person = ?
+                ORDER BY expires DESC, hash LIMIT ?
+                """, arguments: [person, max(0, limit)]).compactMap(Self.accessCode)
+        }
+    }
+
     public func accessCode(hash: String) throws -> AccessCodeRecord? {
         try pool.read { db in
             try Row.fetchOne(db, sql: """

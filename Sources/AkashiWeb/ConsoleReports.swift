@@ -121,16 +121,38 @@ extension ConsoleRoutes {
                 let q = try disclosureQuery(p, auditor: true)
                 let r = try await disclose(q)
                 let query = "kind=\(p["kind"] == "register" ? "register" : "person")&subject=\(percent(q.subject))&from=\(q.from)&to=\(q.to)"
-                v["report"] = ["name": r.subject.name ?? "", "id": r.subject.id, "from": r.period.from, "to": r.period.to,
+                let staffNames = Dictionary(try await console.store.staffMembers(office: nil, role: nil).map { ($0.id, $0.name ?? $0.id) },
+                                            uniquingKeysWith: { x, _ in x })
+                func row(_ e: DisclosedEvent) -> [String: Any] {
+                    let outcome = AccessOutcome(rawValue: e.outcome)
+                    return ["at": ReportText.dateTime(e.at), "action": ReportText.actionJa(e.action),
+                            "record": ReportText.recordJa(e.record), "register": e.register ?? "",
+                            "outcome": outcome?.ja ?? e.outcome, "refused": outcome != .ok,
+                            "staff": e.staff.map { staffNames[$0].map { n in "\(n)（\(e.staff ?? "")）" } ?? $0 } ?? "",
+                            "purpose": e.purpose ?? "", "receipt": e.receipt != nil]
+                }
+                v["report"] = ["name": r.subject.name ?? "", "id": r.subject.id, "from": ReportText.date(r.period.from),
+                               "to": ReportText.date(r.period.to), "fromISO": r.period.from, "toISO": r.period.to,
                                "query": query, "isPerson": r.subject.type == "person",
                                "offices": r.offices.map { o -> [String: Any] in
                                    ["name": o.name, "office": o.office, "accessors": o.accessors, "views": o.counts.values.reduce(0, +),
-                                    "searches": o.searches, "prints": o.prints,
-                                    "events": o.events.map { ["at": $0.at, "action": $0.action, "record": ReportText.recordJa($0.record),
-                                                              "register": $0.register ?? "", "outcome": $0.outcome, "staff": $0.staff ?? "",
-                                                              "receipt": $0.receipt != nil] }]
+                                    "searches": o.searches, "prints": o.prints, "refused": o.refused, "hasRefused": o.refused > 0,
+                                    "events": o.events.map(row)]
                                },
                                "issuances": r.issuances.count] as [String: Any]
+                if case let .person(person) = q.subject {
+                    // The one-time codes made for this person: when, for which period, until when, and whether used.
+                    let now = workspace.now
+                    v["codes"] = try await console.store.accessCodes(person: person, limit: 50).map { c -> [String: Any] in
+                        let state = c.used != nil ? "使用済み・取消済み" : c.expires <= now ? "期限切れ" : "有効（未使用）"
+                        return ["hash": c.hash, "created": ReportText.dateTime(c.created.description),
+                                "period": "\(ReportText.date(c.from.description))〜\(ReportText.date(c.to.description))",
+                                "expires": ReportText.date(c.expires.description), "state": state,
+                                "usable": c.used == nil && now < c.expires]
+                    }
+                    v["hasCodes"] = !(v["codes"] as? [[String: Any]] ?? []).isEmpty
+                    v["revoked"] = p["revoked"] == "1"
+                }
                 v["letterForm"] = FormToken.new()
             }
             return pages.html("console_disclosure", v)
@@ -209,6 +231,30 @@ extension ConsoleRoutes {
             let report = try await disclose(DisclosureQuery(subject: .person(person), from: from, to: to, auditor: false))
             return Self.raw(report.html(code: code, codeExpires: r["expires"] ?? "", contact: workspace.config.residentContact),
                             type: "text/html; charset=utf-8", inlineStyle: true)
+        }
+        // Revokes a one-time code that was made but should not be used (a letter misprinted, sent to the wrong address):
+        // it is spent at once, as if used, and the revocation is journaled.
+        router.post("/console/disclosure/codes/revoke") { request, _ -> Response in
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            let person = (f["subject"] ?? "").trimmed
+            let hash = (f["code"] ?? "").trimmed
+            guard !person.isEmpty, RecordDecoder.idProblem(person) == nil,
+                  hash.count == 64, hash.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+                throw WorkspaceError.invalid("取り消す確認コードを一覧から選んでください。", "Choose a code from the list.")
+            }
+            guard let code = try await console.store.accessCodes(person: person, limit: 50).first(where: { $0.hash == hash }) else {
+                throw WorkspaceError.notFound("この人の確認コード")
+            }
+            guard try await console.store.consumeAccessCode(hash: code.hash, at: workspace.now) != nil else {
+                throw WorkspaceError(.conflict, "code_not_usable", "この確認コードは使用済みか期限切れです（取り消す必要はありません）。",
+                                     "The code is already used or expired.")
+            }
+            _ = try await console.journal("access_code.revoke", a, subject: person,
+                                          [("created", .string(code.created.description)), ("expires", .string(code.expires.description))])
+            let back = "/console/disclosure?kind=person&subject=\(Pages.urlEncoded(person))&from=\(f["from"].flatMap { Self.date($0) }?.description ?? "")"
+                + "&to=\(f["to"].flatMap { Self.date($0) }?.description ?? "")&revoked=1"
+            throw Redirect(location: back)
         }
         // Survey (自己申告調査)
         router.get("/console/survey") { request, _ -> Response in

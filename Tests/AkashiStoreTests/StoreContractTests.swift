@@ -2090,4 +2090,30 @@ struct StoreContractTests {
             await #expect(try caseIDs(store.casesArrived(after: rows[2])) == ["C0004"])
         }
     }
+
+    @Test("one-time access codes: saved, listed per person newest first (bounded), used once; a used code stays listed as used",
+          arguments: StoreFactory.all)
+    func accessCodesPerPerson(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            func code(_ hash: String, _ person: String, created: String, expires: String) -> AccessCodeRecord {
+                AccessCodeRecord(hash: hash, person: person, from: LocalDate("2013-01-01")!, to: LocalDate("2013-12-31")!,
+                                 created: Timestamp(created)!, expires: Timestamp(expires)!)
+            }
+            let a = code("a1", "P1", created: "2014-01-01T09:00:00+09:00", expires: "2014-04-01T09:00:00+09:00")
+            let b = code("b2", "P1", created: "2014-02-01T09:00:00+09:00", expires: "2014-05-01T09:00:00+09:00")
+            let c = code("c3", "P2", created: "2014-02-02T09:00:00+09:00", expires: "2014-05-02T09:00:00+09:00")
+            for x in [a, b, c] { try await store.saveAccessCode(x) }
+            #expect(try await store.accessCodes(person: "P1", limit: 10) == [b, a])
+            #expect(try await store.accessCodes(person: "P1", limit: 1) == [b])
+            #expect(try await store.accessCodes(person: "P2", limit: 10) == [c])
+            #expect(try await store.accessCodes(person: "P9", limit: 10).isEmpty)
+            #expect(try await store.accessCodes(person: "", limit: 10).isEmpty)
+            let at = Timestamp("2014-02-10T10:00:00+09:00")!
+            var used = a
+            used.used = at
+            #expect(try await store.consumeAccessCode(hash: "a1", at: at) == used)
+            #expect(try await store.accessCodes(person: "P1", limit: 10) == [b, used])
+        }
+    }
 }

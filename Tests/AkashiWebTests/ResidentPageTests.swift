@@ -139,5 +139,44 @@ extension AllWebTests {
                 }
             }
         }
+    
+        @Test("the console's disclosure reads in words (no view/ok codes, staff named) and lists the person's codes; a code revoked is journaled and no longer works")
+        func codesAndWords() async throws {
+            let f = try await Fixture.shared.value
+            let person = f.registerA.members[0]
+            let other = f.registerB.members[0]
+            try await app(f).test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let q = "kind=person&subject=\(person)&from=2000-01-01&to=2030-12-31"
+                let letter = try await aud.submit(client, "/console/disclosure/letter", ["kind": "person", "subject": person,
+                                                                                         "from": "2000-01-01", "to": "2030-12-31"])
+                let code = try #require(letter.text.range(of: "<span class=\"code\">").map { r in String(letter.text[r.upperBound...].prefix(19)) })
+                let page = try await aud.get(client, "/console/disclosure?\(q)")
+                #expect(page.status == .ok)
+                for raw in ["<td>view</td>", "<td>ok</td>", "<td>denied</td>", "<td>search</td>"] { #expect(!page.text.contains(raw), "\(raw)") }
+                #expect(page.text.contains("id=\"code-list\"") && page.text.contains("有効（未使用）"))
+                let hash = try #require(AccessCodeService.hash(code))
+                // Not this person's code, or not a code at all: refused, nothing revoked.
+                let mine = try await aud.post(client, "/console/disclosure/codes/revoke", ["code": hash, "subject": other])
+                #expect(mine.status == .notFound)
+                let junk = try await aud.post(client, "/console/disclosure/codes/revoke", ["code": "x", "subject": person])
+                #expect(junk.status == .badRequest)
+                let start = try f.store.ledgerSize()
+                let revoked = try await aud.post(client, "/console/disclosure/codes/revoke",
+                                                 ["code": hash, "subject": person, "from": "2000-01-01", "to": "2030-12-31"])
+                #expect(revoked.status == .seeOther)
+                let after = try await aud.follow(client, revoked)
+                #expect(after.text.contains("id=\"code-revoked\"") && after.text.contains("使用済み・取消済み"))
+                #expect(try f.entries(since: start).contains { $0["kind"] as? String == "access_code.revoke" && $0["subject"] as? String == person })
+                let twice = try await aud.post(client, "/console/disclosure/codes/revoke", ["code": hash, "subject": person])
+                #expect(twice.status == .conflict)
+                // The resident can no longer use it.
+                var res = Browser()
+                _ = try await res.get(client, "/resident")
+                let refused = try await res.post(client, "/resident", ["code": code])
+                #expect(refused.status == .forbidden || refused.status == .tooManyRequests)
+            }
+        }
     }
 }
