@@ -9,6 +9,9 @@ and body are the ones the schema documents, and a method the schema does not lis
 operation and a fixed seed, so a run takes a few minutes and repeats. Afterwards `akashi ledger verify` must pass on
 the store the fuzzing wrote to (no request can leave the ledger unverifiable).
 
+On the embedded store by default; with AKASHI_TEST_STORE_KIND=postgres and AKASHI_TEST_POSTGRES (a base URL, no
+password), on a fresh municipality of that PostgreSQL server.
+
 Needs: Python `schemathesis` (pip) and a built `akashi` (AKASHI_BIN). Exits non-zero on failure.
 """
 import json
@@ -20,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 
-from akashi_scripts import city_staff, on_duty, start_server
+from akashi_scripts import city_staff, on_duty, start_server, store_location
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build", "debug", "akashi"))
@@ -45,9 +48,22 @@ def post(url, body, token=None):
         return json.loads(text) if text else {}
 
 
+def first_current_register(files):
+    """The first current register (by ID) of the generated city's files: the same on either store."""
+    ids = []
+    for f in files:
+        if "register" not in os.path.basename(f):
+            continue
+        with open(f, encoding="utf-8") as fh:
+            ids += [r["id"] for r in map(json.loads, fh) if r.get("type") == "register" and r.get("kind") == "current"]
+    return min(ids)
+
+
 def main():
+    kind, store_of = store_location("fuz")
     tmp = tempfile.mkdtemp(prefix="akashi-fuzz-")
-    store, city = os.path.join(tmp, "store"), os.path.join(tmp, "city")
+    store, city = store_of(tmp), os.path.join(tmp, "city")
+    print(f"api fuzz on the {kind} store", flush=True)
     server = None
     failures = []
     try:
@@ -76,10 +92,7 @@ def main():
 
         # A real register for the `{id}` of every path, so that the requests get past "no such register" to the
         # code that records and answers (the generated query, form and body values are still fuzzed).
-        import sqlite3
-        con = sqlite3.connect(f"file:{store}/akashi.sqlite?mode=ro", uri=True)
-        (register,) = con.execute("SELECT id FROM register WHERE kind = 'current' ORDER BY id LIMIT 1").fetchone()
-        con.close()
+        register = first_current_register(files)
         config = os.path.join(tmp, "schemathesis.toml")
         with open(config, "w") as fh:
             fh.write(f'[parameters]\n"path.id" = "{register}"\n')

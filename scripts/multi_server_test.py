@@ -57,7 +57,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from akashi_scripts import city_staff, free_port, on_duty
+from akashi_scripts import city_staff, free_port, on_duty, store_location
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKASHI = os.environ.get("AKASHI_BIN", os.path.join(ROOT, ".build", "debug", "akashi"))
@@ -294,26 +294,6 @@ def pct(values, p):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Setup
-
-
-def store_location():
-    """(kind, a function of the temporary directory giving the --store value); exits 2 on a bad configuration."""
-    kind = os.environ.get("AKASHI_TEST_STORE_KIND", "sqlite")
-    if kind == "sqlite":
-        return kind, lambda tmp: os.path.join(tmp, "store")
-    if kind == "postgres":
-        base = os.environ.get("AKASHI_TEST_POSTGRES")
-        if not base:
-            print("AKASHI_TEST_STORE_KIND=postgres needs AKASHI_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:55432/akashi_test)")
-            sys.exit(2)
-        if urllib.parse.urlsplit(base).password is not None:
-            print("AKASHI_TEST_POSTGRES must not carry a password: put it in PGPASSWORD")
-            sys.exit(2)
-        name = "mst" + "".join(random.SystemRandom().choice(string.ascii_lowercase + string.digits) for _ in range(10))
-        url = base + ("&" if "?" in base else "?") + "municipality=" + name
-        return kind, lambda tmp: url
-    print(f"AKASHI_TEST_STORE_KIND must be sqlite or postgres, not {kind!r}")
-    sys.exit(2)
 
 
 def read_jsonl(path):
