@@ -1,6 +1,7 @@
 import AkashiDomain
 import AkashiInterchange
 import AkashiStorage
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -34,6 +35,60 @@ struct APIRoutes: Sendable {
         else { throw WorkspaceError.unauthenticated }
         if banner, !workspace.hasAcknowledged(actor) { throw WorkspaceError.bannerRequired }
         return actor
+    }
+
+    /// The header a client sends to make a creating POST safe to retry.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    /// Runs a POST that creates something (a case, a certificate, an update, an approval request) once per
+    /// `Idempotency-Key`, when the client sends one: a client that retries after a lost answer gets the first answer
+    /// again (same status and body, with `Idempotent-Replayed: true`) and nothing is done twice — no second
+    /// certificate number, no second access in the ledger. The key is the staff member's (another member's same key
+    /// is another request), names one request (the same key with another path or body is a 409), and is remembered
+    /// for 24 hours; a request refused with a 4xx gives its key back, so the corrected request can use it. The web
+    /// forms get the same from their one-time tokens (post/redirect/get). Without the header, each POST acts.
+    func once(_ request: Request, _ act: @Sendable (Request) async throws -> (HTTPResponse.Status, [String: Any]))
+        async throws -> Response {
+        guard let key = request.headers[Self.idempotencyKey] else {
+            let (status, value) = try await act(request)
+            return JSONBody.response(value, status: status)
+        }
+        guard FormToken.isWellFormed(key) else {
+            throw WorkspaceError.invalid("Idempotency-Key は 20〜64 文字の英数字・ハイフン・下線です。",
+                                         "Idempotency-Key must be 20 to 64 characters of A-Z a-z 0-9 - _.")
+        }
+        let a = try await actor(request, banner: false)
+        var req = request
+        let body = try await req.collectBody(upTo: 64 * 1024)
+        let digest = SHA256.hash(data: Data(body.readableBytesView)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let kind = "api \(request.method.rawValue) \(request.uri.path) \(digest)"
+        let owner = "api:" + a.staff.id
+        let claimed: String
+        do {
+            switch try await workspace.claim("idempotency/\(a.staff.id)/\(key)", owner: owner, kind: kind) {
+            case let .done(first):
+                let stored = ResultJSON.decode(first.result)
+                var r = JSONBody.response(bytes: Array((stored["body"] ?? "{}").utf8),
+                                          status: HTTPResponse.Status(code: Int(stored["status"] ?? "") ?? 200))
+                r.headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+                return r
+            case let .claimed(k): claimed = k
+            }
+        } catch let e as WorkspaceError where e.code == "form_in_progress" {
+            throw WorkspaceError(.conflict, "idempotency_conflict",
+                                 "この Idempotency-Key は別の要求に使われたか、同じ要求がまだ処理中です。",
+                                 "This Idempotency-Key was used for another request, or the same request is still running.")
+        }
+        do {
+            let (status, value) = try await act(req)
+            let text = JSONBody.encode(value)
+            try await workspace.complete(claimed, owner: owner,
+                                         result: ResultJSON.encode(["status": String(status.code), "body": text]))
+            return JSONBody.response(bytes: Array(text.utf8), status: status)
+        } catch {
+            await workspace.release(claimed, owner: owner)
+            throw error
+        }
     }
 
     /// `actor`, but a 428 on a register operation is recorded as a refused access first.
@@ -116,43 +171,49 @@ struct APIRoutes: Sendable {
         }
         api.post("registers/:id/certificates") { request, context -> Response in
             let id = try context.parameters.require("id")
-            let body = try await JSONBody.object(request)
-            let caseID = body["case"] as? String
-            let a = try await registerActor(request, register: id, action: .print, record: .current,
-                                            purpose: Purpose(caseID: caseID), function: "certificate.issue")
-            let copies = (body["copies"] as? Int) ?? 1
-            let i = try await workspace.issueCertificate(a, register: id, caseID: caseID, copies: copies,
-                                                         approvalID: body["approval"] as? String, channel: .api)
-            return JSONBody.response(Self.issuanceJSON(i), status: .created)
+            return try await once(request) { request in
+                let body = try await JSONBody.object(request)
+                let caseID = body["case"] as? String
+                let a = try await registerActor(request, register: id, action: .print, record: .current,
+                                                purpose: Purpose(caseID: caseID), function: "certificate.issue")
+                let copies = (body["copies"] as? Int) ?? 1
+                let i = try await workspace.issueCertificate(a, register: id, caseID: caseID, copies: copies,
+                                                             approvalID: body["approval"] as? String, channel: .api)
+                return (.created, Self.issuanceJSON(i))
+            }
         }
         api.post("registers/:id/updates") { request, context -> Response in
             let id = try context.parameters.require("id")
-            let body = try await JSONBody.object(request)
-            let caseID = body["case"] as? String
-            let a = try await registerActor(request, register: id, action: .update, record: .current,
-                                            purpose: Purpose(caseID: caseID), function: "notification.entry")
-            let eventID = try await workspace.enterUpdate(a, register: id, caseID: caseID, channel: .api)
-            return JSONBody.response(["event": eventID, "register": id, "case": caseID ?? ""], status: .created)
+            return try await once(request) { request in
+                let body = try await JSONBody.object(request)
+                let caseID = body["case"] as? String
+                let a = try await registerActor(request, register: id, action: .update, record: .current,
+                                                purpose: Purpose(caseID: caseID), function: "notification.entry")
+                let eventID = try await workspace.enterUpdate(a, register: id, caseID: caseID, channel: .api)
+                return (.created, ["event": eventID, "register": id, "case": caseID ?? ""])
+            }
         }
         api.post("cases") { request, _ -> Response in
-            let a = try await actor(request)
-            let body = try await JSONBody.object(request)
-            guard let k = body["kind"] as? String, let kind = CaseKind(rawValue: k) else {
-                throw WorkspaceError.invalid("kind が正しくありません。", "kind must be one of: " + CaseKind.accepted)
-            }
-            var requester: Requester?
-            if let r = body["requester"] as? String {
-                guard let v = Requester(rawValue: r) else {
-                    throw WorkspaceError.invalid("requester が正しくありません。", "requester must be one of: " + Requester.accepted)
+            try await once(request) { request in
+                let a = try await actor(request)
+                let body = try await JSONBody.object(request)
+                guard let k = body["kind"] as? String, let kind = CaseKind(rawValue: k) else {
+                    throw WorkspaceError.invalid("kind が正しくありません。", "kind must be one of: " + CaseKind.accepted)
                 }
-                requester = v
+                var requester: Requester?
+                if let r = body["requester"] as? String {
+                    guard let v = Requester(rawValue: r) else {
+                        throw WorkspaceError.invalid("requester が正しくありません。", "requester must be one of: " + Requester.accepted)
+                    }
+                    requester = v
+                }
+                var details: [String: String] = [:]
+                for f in Workspace.detailFields { if let v = body[f] as? String { details[f] = v } }
+                let c = try await workspace.openCase(a, kind: kind, requester: requester,
+                                                     registers: body["registers"] as? [String] ?? [],
+                                                     persons: body["persons"] as? [String] ?? [], details: details, channel: .api)
+                return (.created, Self.caseJSON(c))
             }
-            var details: [String: String] = [:]
-            for f in Workspace.detailFields { if let v = body[f] as? String { details[f] = v } }
-            let c = try await workspace.openCase(a, kind: kind, requester: requester,
-                                                 registers: body["registers"] as? [String] ?? [],
-                                                 persons: body["persons"] as? [String] ?? [], details: details, channel: .api)
-            return JSONBody.response(Self.caseJSON(c), status: .created)
         }
         api.get("cases") { request, _ -> Response in
             let a = try await actor(request)
@@ -185,14 +246,16 @@ struct APIRoutes: Sendable {
             return JSONBody.response(Self.caseJSON(try await workspace.closeCase(a, id: id, status: status, channel: .api)))
         }
         api.post("approvals") { request, _ -> Response in
-            let a = try await actor(request)
-            let body = try await JSONBody.object(request)
-            guard let register = body["register"] as? String else {
-                throw WorkspaceError.invalid("register を指定してください。", "Give register.")
+            try await once(request) { request in
+                let a = try await actor(request)
+                let body = try await JSONBody.object(request)
+                guard let register = body["register"] as? String else {
+                    throw WorkspaceError.invalid("register を指定してください。", "Give register.")
+                }
+                let r = try await workspace.requestApproval(a, register: register,
+                                                            purpose: Purpose(caseID: body["case"] as? String, reason: body["reason"] as? String))
+                return (.created, Self.approvalJSON(r))
             }
-            let r = try await workspace.requestApproval(a, register: register,
-                                                        purpose: Purpose(caseID: body["case"] as? String, reason: body["reason"] as? String))
-            return JSONBody.response(Self.approvalJSON(r), status: .created)
         }
         api.get("approvals") { request, _ -> Response in
             let a = try await actor(request)

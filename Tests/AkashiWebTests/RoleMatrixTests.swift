@@ -248,12 +248,17 @@ extension AllWebTests {
               next: "/console/disclosure/letter/"),
             r("GET /console/disclosure/letter/{token}", consoleDenied + "200 403† 403† →banner →signin — →signin",
               uri: "/console/disclosure/letter/{letterToken}"),
+            r("POST /console/disclosure/codes/revoke", consoleDenied + "303 403† 403† →banner →signin — →signin",
+              body: .form(["code": "{codeHash}", "subject": "{person}", "from": "2000-01-01", "to": "{today}"]),
+              next: "/console/disclosure?"),
             r("GET /console/survey", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/survey", consoleDenied + "303 403† 403† →banner →signin — →signin",
               body: .form(["survey": "{survey}"]), next: "/console/survey"),
             r("POST /console/survey/close", consoleDenied + "303 403† 403† →banner →signin — →signin", next: "/console/survey"),
             r("GET /console/notices", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/notices/produce", consoleDenied + "303 403† 403† →banner →signin — →signin", next: "/console/notices"),
+            r("POST /console/notices/registrations", consoleDenied + "303 403† 403† →banner →signin — →signin",
+              body: .form(["person": "{person}", "address": "大阪市北区中之島1-3-20"]), next: "/console/notices?registered="),
             r("GET /console/notices/print", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/notices/{id}/sent", consoleDenied + "303 403† 403† →banner →signin — →signin",
               uri: "/console/notices/{notice}/sent", next: "/console/notices"),
@@ -689,6 +694,8 @@ extension AllWebTests {
                 vars.merge(results[role] ?? [:]) { a, _ in a }
                 vars.merge(results[.clerk]!) { a, _ in a }
                 if role != .anonymous { vars["code"] = try await code() }
+                // A code of the person's for the console to revoke (each column its own).
+                vars["codeHash"] = AccessCodeService.hash(try await code()) ?? ""
                 ids[role]!.vars = vars
             }
             return ids
