@@ -337,6 +337,18 @@ def main():
         driver.refresh()
         check("reloading the history still shows it", len(driver.find_elements(By.ID, "resident-title")) == 1
               and len(driver.find_elements(By.ID, "resident-error")) == 0)
+        check("the resident page is the municipality's, without the staff menu",
+              "/menu" not in driver.page_source and "業務以外での利用" not in driver.page_source)
+        check("each access on the resident page says its purpose",
+              len(driver.find_elements(By.CSS_SELECTOR, "td[data-label='目的']")) > 0)
+        # On a phone (390 px) the history fits the width: each access is a labelled card.
+        size = driver.get_window_size()
+        driver.set_window_size(390, 844)
+        driver.refresh()
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        check("the resident history fits a 390 px phone", overflow <= 0, f"{overflow} px too wide")
+        shot("20-resident-phone")
+        driver.set_window_size(size["width"], size["height"])
         driver.get(base + "/resident")
         driver.find_element(By.ID, "code").send_keys(code)
         go(driver.find_element(By.ID, "resident-submit"))
