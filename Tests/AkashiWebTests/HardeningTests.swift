@@ -501,7 +501,8 @@ extension AllWebTests.HardeningTests {
             #expect(op[body.upperBound...].hasPrefix("\n        required: true"), "\(path)")
         }
         let cases = try #require(text.range(of: "summary: Take in a case"))
-        let line = try #require(text[cases.upperBound...].firstIndex(of: "\n"))
-        #expect(text[line...].hasPrefix("\n      requestBody:\n        required: true"))
+        let body = try #require(text[cases.upperBound...].range(of: "\n      requestBody:"))
+        #expect(!text[cases.upperBound..<body.lowerBound].contains("\n    get:"), "POST /cases has its own requestBody")
+        #expect(text[body.upperBound...].hasPrefix("\n        required: true"))
     }
 }
