@@ -11,10 +11,23 @@ import Hummingbird
 /// the store matches them, an empty search says what to enter, and each result names the members who matched, with
 /// their birth dates, so that namesakes can be told apart.
 extension Pages {
+    /// The query of a GET form as a browser sends it (`application/x-www-form-urlencoded`): `+` is a space and `%2B` a
+    /// plus. (The URI's query parameters keep `+`, so a full name typed with a space, 「小林 正一」, found nothing.)
+    static func formQuery(_ request: Request) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String { String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            let key = decode(kv[0])
+            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
+    }
+
     func searchPage(_ request: Request, _ a: Actor) async throws -> Response {
-        let q = request.uri.queryParameters
-        let caseID = q.get("case")?.trimmed.nonEmpty
-        var query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
+        let q = Self.formQuery(request)
+        let caseID = q["case"]?.trimmed.nonEmpty
+        var query = RegisterQuery(name: q["name"], kana: q["kana"], birth: q["birth"], honseki: q["honseki"])
         var v = base(a, title: "戸籍の検索")
         v["case"] = caseID ?? ""
         var usable: Case?
@@ -23,7 +36,7 @@ extension Pages {
             usable = c
             v["caseInfo"] = Self.caseSummary(c)
             // The subject as the clerk took it in, to search with (nothing is searched before the clerk presses 検索).
-            if query.isEmpty, q.get("csrf") == nil, let json = try await workspace.store.caseDetails(caseID: c.id),
+            if query.isEmpty, q["csrf"] == nil, let json = try await workspace.store.caseDetails(caseID: c.id),
                let d = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] {
                 query.name = d["subjectName"]
                 query.birth = d["subjectBirth"].map(ReportText.wareki)
@@ -31,12 +44,12 @@ extension Pages {
         }
         v["q"] = ["name": query.name ?? "", "kana": query.kana ?? "", "birth": query.birth ?? "", "honseki": query.honseki ?? ""]
         v["noCase"] = caseID == nil
-        let typed = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
+        let typed = RegisterQuery(name: q["name"], kana: q["kana"], birth: q["birth"], honseki: q["honseki"])
         // Nothing is searched until the form is sent (a search form carries the token; a bare link shows the form).
-        guard q.get("csrf") != nil || !typed.isEmpty else { return html("search", v) }
+        guard q["csrf"] != nil || !typed.isEmpty else { return html("search", v) }
         // A search is recorded against the clerk, so another page must not be able to make one: the form carries the
         // session's CSRF token (a GET, so the token is a query parameter).
-        guard let t = q.get("csrf"), Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
+        guard let t = q["csrf"], Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
         let found: [Register]
         let normalised: RegisterQuery
         do {

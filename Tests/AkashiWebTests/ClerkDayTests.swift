@@ -256,6 +256,10 @@ extension AllWebTests {
                     #expect((e["query"] as? [String: Any])?["birth"] as? String == birth.description)
                     #expect((e["query"] as? [String: Any])?["kana"] as? String == person.kana)
                 }
+                // A full name as a browser sends a form: the space as `+`.
+                let formName = person.name.split(separator: " ").map { percentEncode(String($0)) }.joined(separator: "+")
+                let full = try await b.get(client, "/search?name=\(formName)&kana=&birth=&honseki=&csrf=\(csrf)")
+                #expect(full.text.contains(reg.id), "a full name typed with a space finds nothing")
                 let before = try f.store.ledgerSize()
                 let empty = try await b.get(client, "/search?name=%E3%80%80&kana=%20&birth=&honseki=&csrf=\(csrf)")
                 #expect(empty.status == .badRequest && empty.text.contains("検索条件を一つ以上"))
