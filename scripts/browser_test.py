@@ -307,6 +307,10 @@ def main():
             driver.get(base + "/approvals")
             over = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
             check("the approvals page fits 390 px", over <= 0, f"{over} px too wide")
+            driver.get(base + "/office")
+            over = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            check("the supervisor's office page lists today's refused 附票 attempt and fits 390 px",
+                  len(driver.find_elements(By.CSS_SELECTOR, "tr.refused-row")) >= 1 and over <= 0, f"{over} px")
             driver.set_window_size(1280, 1000)
             driver.get(base + "/approvals")
             section = driver.find_element(By.CSS_SELECTOR, f"section[aria-labelledby='req-{aid}']")

@@ -390,6 +390,7 @@ struct Pages: Sendable {
         }
         addRegisters(to: router)
         addClerkForms(to: router)
+        addOfficePage(to: router)
         addApprovals(to: router)
         router.get("/audit") { request, _ -> Response in
             let a = try await actor(request)

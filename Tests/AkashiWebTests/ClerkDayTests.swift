@@ -460,6 +460,39 @@ extension AllWebTests {
             }
         }
 
+        @Test("S-3: the supervisor sees today's break-the-glass accesses and refusals at the office; no one else does")
+        func officeToday() async throws {
+            let f = try await Fixture.shared.value
+            let reg = f.registerB
+            try await f.app().test(.router) { client in
+                var clerk = Browser()
+                try await clerk.signIn(client, f.clerk.id)
+                let comment = "事務所の記録の試験（緊急）"
+                _ = try await clerk.get(client, "/registers/\(reg.id)/open")
+                let shown = try await clerk.submit(client, "/registers/\(reg.id)/view", ["record": "current", "category": "emergency",
+                                                                                        "reason": comment, "confirm": "1",
+                                                                                        "password": Fixture.password])
+                #expect(shown.status == .ok)
+                _ = try await clerk.get(client, "/registers/\(f.registerA.id)/open")
+                let refused = try await clerk.submit(client, "/registers/\(f.registerA.id)/view", ["record": "current"])
+                #expect(refused.status == .forbidden)
+                #expect(try await clerk.get(client, "/office").status == .forbidden)
+                var sup = Browser()
+                try await sup.signIn(client, f.supervisor.id)
+                let menu = try await sup.get(client, "/menu")
+                #expect(menu.text.contains("id=\"office-link\""))
+                let before = try f.store.ledgerSize()
+                let page = try await sup.get(client, "/office")
+                #expect(page.status == .ok)
+                let table = try #require(slice(page.text, "<table id=\"office-today\">", "</table>"))
+                #expect(table.contains(BreakGlassCategory.emergency.ja + "：" + comment) && table.contains(reg.id))
+                #expect(table.contains(f.registerA.id) && table.contains("拒否"))
+                #expect(table.contains(f.clerk.name ?? f.clerk.id))
+                let viewed = try f.entries(since: before)
+                #expect(viewed.count == 1 && viewed.first?["kind"] as? String == "office.view")
+            }
+        }
+
         @Test("C-10: the register shows relations in Japanese and relatives by name, dates in 和暦, the office by name")
         func registerLabels() async throws {
             let f = try await Fixture.shared.value

@@ -202,6 +202,7 @@ extension AllWebTests {
             r("GET /approval-requests/{id}", "200 200 200 200 403 403 404 →banner →signin — →signin",
               uri: "/approval-requests/{myApproval}"),
             r("GET /approvals", "403 200 403 403 403 403 403 →banner →signin — →signin"),
+            r("GET /office", "403 200 403 403 403 403 403 →banner →signin — →signin"),
             r("POST /approvals/{id}/approve", "403 303 403 403 403 403 403 →banner →signin — →signin",
               uri: "/approvals/{approvalWebApprove}/approve", next: "/approvals"),
             r("POST /approvals/{id}/deny", "403 303 403 403 403 403 403 →banner →signin — →signin",
