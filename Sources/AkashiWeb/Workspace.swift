@@ -1,5 +1,6 @@
 import AkashiDomain
 import AkashiInterchange
+import AkashiReports
 import AkashiStorage
 import Foundation
 import HTTPTypes
@@ -624,7 +625,9 @@ public final class Workspace: Sendable {
         } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
         guard rec == .fuhyo || rec.rawValue == r.kind.rawValue else {
-            try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。", "This register is of kind \(r.kind.rawValue)."), .not_found)
+            try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。開く記録に「\(r.kind.ja)」か附票を選んでください。",
+                                                 "This is a \(ReportText.recordEn(r.kind.rawValue)): choose it or its fuhyo.")
+                                .about("record"), .not_found)
         }
         let checked: (case: Case?, approval: ApprovalRequest?)
         do {

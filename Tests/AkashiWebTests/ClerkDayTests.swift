@@ -144,6 +144,37 @@ extension AllWebTests {
             }
         }
 
+        @Test("C-2: a record kind the register does not have is refused by its field, in words, not an enum value")
+        func recordKindRefused() async throws {
+            let f = try await Fixture.shared.value
+            let reg = f.registerA.id
+            try await f.app().test(.router) { client in
+                var b = Browser()
+                try await b.signIn(client, f.clerk.id)
+                let caseID = try await client.certificateCase(try await client.ready(f.clerk.id), registers: [reg])
+                _ = try await b.get(client, "/registers/\(reg)/open?case=\(caseID)")
+                let r = try await b.submit(client, "/registers/\(reg)/view", ["record": "removed", "case": caseID])
+                #expect(r.status == .badRequest)
+                #expect(r.text.contains("id=\"err-record\"") && r.text.contains("現在戸籍"))
+                #expect(!r.text.contains("of kind current") && r.text.contains("current register"))
+            }
+        }
+
+        @Test("C-10: an internal error is a styled page of the app, not a line of plain text")
+        func internalErrorPage() async throws {
+            struct Broken: Error {}
+            let f = try await Fixture.shared.value
+            let router = Router(context: WebRequestContext.self)
+            router.add(middleware: ErrorPagesMiddleware(pages: Pages(workspace: f.workspace, templates: try await WebApp.templates())))
+            router.get("/broken") { _, _ -> Response in throw Broken() }
+            try await Application(router: router).test(.router) { client in
+                let r = try await client.execute(uri: "/broken", method: .get)
+                #expect(r.status == .internalServerError)
+                #expect(r.text.contains("<title>内部エラーが発生しました — Akashi 証</title>") && r.text.contains("管理者に連絡してください"))
+                #expect(!r.text.contains("Broken"))
+            }
+        }
+
         @Test("item 8: a refusal is recorded once per form; its page reloads, and the same form comes back, without another")
         func refusalRecordedOnce() async throws {
             let f = try await Fixture.shared.value
