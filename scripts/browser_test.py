@@ -107,6 +107,10 @@ def main():
             "SELECT r.id, p.name, p.id FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' ORDER BY r.id LIMIT 1"
         ).fetchone()
         known = {i for (i,) in con.execute("SELECT id FROM event")}
+        # A member of that register, as the clerk would take in the subject's name at the counter.
+        (member_name,) = con.execute(
+            "SELECT p.name FROM register_member m JOIN person p ON p.id = m.person WHERE m.register = ? ORDER BY p.id LIMIT 1",
+            (reg_id,)).fetchone()
         # A register with a member under DV support today (its 附票 needs a supervisor's approval).
         dv = con.execute(
             "SELECT m.register, p.name FROM protection x JOIN person p ON p.id = x.person "
@@ -158,6 +162,7 @@ def main():
 
         driver.get(base + "/signin")
         check("sign-in page in Japanese", driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja")
+        check("sign-in focuses the staff ID field", driver.switch_to.active_element.get_attribute("id") == "staff")
         shot("01-signin")
         driver.find_element(By.ID, "staff").send_keys(clerk["id"])
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
@@ -177,8 +182,10 @@ def main():
         driver.find_element(By.ID, "requesterName").send_keys("本人 太郎")
         shot("04-intake")
         go(driver.find_element(By.ID, "take-case"))
-        case_id = driver.find_element(By.ID, "case-id").text
+        case_id = driver.current_url.split("/cases/")[1].split("?")[0]
         check("case taken in", case_id.startswith("C"), case_id)
+        check("case page in Japanese: status, number, no raw time",
+              driver.find_element(By.ID, "case-status").text == "処理中" and "+09:00" not in driver.page_source)
         shot("05-case")
 
         driver.get(base + "/search?case=" + case_id)
@@ -201,12 +208,70 @@ def main():
         number = driver.find_element(By.ID, "issuance-number").text
         check("certificate issued with a number", number.count("-") == 2, number)
         shot("09-issued")
+        go(driver.find_element(By.ID, "print-certificate"))
+        check("printable certificate with its number and a print button",
+              driver.find_element(By.ID, "cert-title").text == "戸籍全部事項証明書"
+              and driver.find_element(By.ID, "cert-number").text == number
+              and len(driver.find_elements(By.ID, "print")) == 1 and head in driver.page_source)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        check("print layout hides the navigation", not driver.find_element(By.TAG_NAME, "nav").is_displayed()
+              and driver.find_element(By.ID, "certificate").is_displayed())
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        shot("09b-certificate")
+        driver.back()
         driver.refresh()
         check("reloading the result shows the same certificate", driver.find_element(By.ID, "issuance-number").text == number)
         driver.back()
         driver.refresh()
         check("back on the register (reloaded): the issuance is listed, nothing recorded again",
               number in driver.find_element(By.ID, "already-issued").text and driver.find_element(By.ID, "event-id").text == event)
+        # Intake with the subject's name only (C-1): search within the case, attach the register from the results.
+        driver.get(base + "/cases/new")
+        Select(driver.find_element(By.ID, "kind")).select_by_value("certificate.individual")
+        Select(driver.find_element(By.ID, "requester")).select_by_value("self")
+        driver.find_element(By.ID, "requesterName").send_keys(member_name)
+        go(driver.find_element(By.ID, "take-case"))
+        check("intake without a name shows the form again with the error by the field",
+              len(driver.find_elements(By.ID, "err-subjectName")) == 1
+              and driver.find_element(By.ID, "requesterName").get_attribute("value") == member_name
+              and len(driver.find_elements(By.TAG_NAME, "nav")) == 1)
+        driver.find_element(By.ID, "subjectName").send_keys(member_name)
+        go(driver.find_element(By.ID, "take-case"))
+        subject_case = driver.current_url.split("/cases/")[1].split("?")[0]
+        check("case taken in without a register ID", len(driver.find_elements(By.ID, "no-register")) == 1)
+        go(driver.find_element(By.ID, "search-for-case"))
+        check("the case's search is filled in with the subject", driver.find_element(By.ID, "name").get_attribute("value") == member_name
+              and len(driver.find_elements(By.ID, "no-case-warning")) == 0)
+        go(driver.find_element(By.ID, "do-search"))
+        attach = [b for b in driver.find_elements(By.CLASS_NAME, "attach-register")
+                  if b.find_element(By.XPATH, "..").find_element(By.NAME, "register").get_attribute("value") == reg_id]
+        check("search results offer to attach the register", len(attach) == 1,
+              driver.find_element(By.TAG_NAME, "main").text[:1500])
+        go(attach[0])
+        check("the register is now the case's", len(driver.find_elements(By.ID, "register-attached")) == 1
+              and subject_case in driver.current_url)
+        go(driver.find_element(By.CLASS_NAME, "open-register"))
+        go(driver.find_element(By.ID, "open-register"))
+        check("the attached register opens for the case", head in driver.page_source
+              and len(driver.find_elements(By.ID, "event-id")) == 1)
+        driver.set_window_size(390, 844)
+        driver.refresh()  # the view's result page: shown again, not recorded again
+        over = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        check("the register view fits 390 px", over <= 0, f"{over} px too wide")
+        driver.set_window_size(1280, 1000)
+        driver.get(base + f"/cases/{subject_case}")
+        go(driver.find_element(By.ID, "close-case"))
+        go(driver.find_element(By.ID, "confirm-close"))
+        check("closing asks first, then says 完了しました", "完了しました" in driver.find_element(By.ID, "case-closed").text)
+
+        # Phone width (390 px): the clerk's pages fit without horizontal scrolling.
+        driver.set_window_size(390, 844)
+        for path in ["/menu", "/cases/new", f"/registers/{reg_id}/open", "/search", "/survey", "/approval-requests"]:
+            driver.get(base + path)
+            over = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            check(f"{path} fits 390 px", over <= 0, f"{over} px too wide")
+        driver.set_window_size(1280, 1000)
+
         driver.get(base + "/survey")
         check("survey page says none is open", len(driver.find_elements(By.ID, "no-survey")) == 1
               and len(driver.find_elements(By.ID, "survey-submit")) == 0)
@@ -221,7 +286,8 @@ def main():
             driver.find_element(By.ID, "registers").send_keys(dv_reg)
             driver.find_element(By.ID, "requesterName").send_keys("本人 花子")
             go(driver.find_element(By.ID, "take-case"))
-            dv_case = driver.find_element(By.ID, "case-id").text
+            dv_case = driver.current_url.split("/cases/")[1].split("?")[0]
+            check("intake warns of DV support at once", len(driver.find_elements(By.ID, "dv-intake-warning")) == 1)
             driver.get(f"{base}/registers/{dv_reg}/open?record=fuhyo&case={dv_case}")
             go(driver.find_element(By.ID, "open-register"))
             check("DV 附票 needs an approval and says what it covers", "附票の表示と証明書の発行" in driver.page_source)
@@ -231,10 +297,21 @@ def main():
             check("request page says it is pending", len(driver.find_elements(By.ID, "approval-pending")) == 1)
             shot("09a-approval-pending")
             go(driver.find_element(By.ID, "signout"))
+            check("sign-out says so", "サインアウトしました" in driver.find_element(By.ID, "signed-out").text)
             driver.find_element(By.ID, "staff").send_keys(supervisor["id"])
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
             go(driver.find_element(By.ID, "signin"))
             go(driver.find_element(By.ID, "acknowledge"))
+            driver.get(base + "/approvals")
+            driver.set_window_size(390, 844)
+            driver.get(base + "/approvals")
+            over = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            check("the approvals page fits 390 px", over <= 0, f"{over} px too wide")
+            driver.get(base + "/office")
+            over = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            check("the supervisor's office page lists today's refused 附票 attempt and fits 390 px",
+                  len(driver.find_elements(By.CSS_SELECTOR, "tr.refused-row")) >= 1 and over <= 0, f"{over} px")
+            driver.set_window_size(1280, 1000)
             driver.get(base + "/approvals")
             section = driver.find_element(By.CSS_SELECTOR, f"section[aria-labelledby='req-{aid}']")
             check("supervisor sees the requester's name and the protected person",
@@ -370,9 +447,13 @@ def main():
         check("signin recorded", any(e.get("kind") == "signin" for e in mine))
         check("banner.ack recorded", any(e.get("kind") == "banner.ack" for e in mine))
         check("case.open recorded", any(e.get("kind") == "case.open" and e.get("subject") == case_id for e in mine))
-        search = [e for e in mine if e.get("action") == "search"]
+        search = [e for e in mine if e.get("action") == "search" and e.get("case") == case_id]
         check("search recorded with query and results",
               bool(search) and search[-1].get("query", {}).get("name") == surname and reg_id in search[-1].get("results", []))
+        check("the search within the subject's case recorded with that case, and the register attached (case.attach)",
+              any(e.get("action") == "search" and e.get("case") == subject_case and reg_id in e.get("results", []) for e in mine)
+              and any(e.get("kind") == "case.attach" and e.get("subject") == subject_case
+                      and e.get("detail", {}).get("register") == reg_id for e in mine))
         check("view recorded for the case", any(e.get("action") == "view" and e.get("case") == case_id
                                                 and e.get("register") == reg_id and e.get("outcome") == "ok" for e in mine))
         check("print recorded with the issue number", any(e.get("action") == "print" and e.get("case") == case_id

@@ -311,3 +311,33 @@ public enum Declaration: String, InterchangeEnum {
         }
     }
 }
+
+/// The category of a stated reason for opening a register without a case (break-the-glass), chosen from a fixed list
+/// and followed by the clerk's comment (issue 19, C-7). The reason recorded is `「区分」：comment`.
+public enum BreakGlassCategory: String, InterchangeEnum {
+    case emergency, inquiry, ex_officio, counter_check, correction, other
+
+    /// Japanese name, as it starts the recorded reason.
+    public var ja: String {
+        switch self {
+        case .emergency: "緊急の安全確認"
+        case .inquiry: "他機関からの照会への回答"
+        case .ex_officio: "職権による調査"
+        case .counter_check: "窓口・電話での確認（案件受付前）"
+        case .correction: "記載の誤りの確認"
+        case .other: "その他"
+        }
+    }
+
+    /// English name.
+    public var en: String {
+        switch self {
+        case .emergency: "emergency safety check"
+        case .inquiry: "answering another agency's inquiry"
+        case .ex_officio: "ex officio investigation"
+        case .counter_check: "counter or phone check before intake"
+        case .correction: "checking an entry error"
+        case .other: "other"
+        }
+    }
+}

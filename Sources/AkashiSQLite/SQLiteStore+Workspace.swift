@@ -417,6 +417,28 @@ extension SQLiteStore: WorkspaceStore {
         return Array(open.prefix(limit))
     }
 
+    public func closedCases(staff: String, limit: Int) throws -> [Case] {
+        guard limit > 0 else { return [] }
+        var out: [Case] = []
+        var offset = 0
+        let page = limit * 4
+        while out.count < limit {
+            let docs = try pool.read { db in
+                try Data.fetchAll(db.cachedStatement(sql: """
+                    SELECT c.doc FROM cases c JOIN case_staff s ON s.case_id = c.id
+                    WHERE s.staff = ? ORDER BY c.received DESC, c.id LIMIT ? OFFSET ?
+                    """), arguments: [staff, page, offset])
+            }
+            for d in docs {
+                guard case let .case(c)? = try decoded(d), c.closed != nil || (c.status != nil && c.status != .open) else { continue }
+                out.append(c)
+            }
+            guard docs.count == page else { break }
+            offset += page
+        }
+        return Array(out.prefix(limit))
+    }
+
     public func updateCase(_ c: Case) throws {
         let doc = AkashiDomain.Record.case(c).canonicalJSON
         try pool.write { db in

@@ -300,6 +300,9 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     // MARK: Cases
     /// Open cases a staff member handles, newest first.
     func openCases(staff: String, limit: Int) async throws -> [Case]
+    /// Closed cases (done, rejected or withdrawn, or with a closing time) a staff member handles, newest received
+    /// first, at most `limit` (issue 19, C-10: the clerk sees their closed cases).
+    func closedCases(staff: String, limit: Int) async throws -> [Case]
     /// Changes a case's status (and closing time): rewrites its stored record. Does not touch the ledger.
     func updateCase(_ c: Case) async throws
     /// Next value of a named counter (e.g. 受付番号 or 発行番号 per office and year), starting at 1.

@@ -1,4 +1,5 @@
 import AkashiDomain
+import AkashiReports
 import AkashiStorage
 import Foundation
 import HTTPTypes
@@ -40,7 +41,7 @@ struct Pages: Sendable {
     /// The values every signed-in page uses (header, navigation, CSRF token).
     func base(_ a: Actor, title: String) -> [String: Any] {
         var v: [String: Any] = ["title": title, "csrf": a.session.csrf, "signedIn": true,
-         "me": ["id": a.staff.id, "name": a.staff.name ?? a.staff.id, "role": a.staff.role.ja, "office": a.office],
+         "me": ["id": a.staff.id, "name": a.staff.name ?? a.staff.id, "role": a.staff.role.ja, "office": a.officeName],
          "business": a.can(.business), "approver": a.can(.approve), "auditor": a.can(.audit), "admin": a.can(.admin)]
         if a.can(.audit), let t = workspace.auditedAt.withLock({ $0 }) {
             v["auditAsOf"] = Self.jstMinute(t)
@@ -48,10 +49,9 @@ struct Pages: Sendable {
         return v
     }
 
-    /// `2026-12-06 18:30 JST`: a time as a person reads it.
+    /// `2026年12月6日 18:30` (Japan time): a time as staff read it, in the shared vocabulary (``ReportText/dateTime(_:wareki:)``).
     static func jstMinute(_ t: Timestamp) -> String {
-        let m = t.jstMinuteOfDay
-        return "\(t.jstDate) \(m / 60 < 10 ? "0" : "")\(m / 60):\(m % 60 < 10 ? "0" : "")\(m % 60) JST"
+        ReportText.dateTime(t.format(offset: Timestamp.jst))
     }
 
     func actor(_ request: Request, banner: Bool = true) async throws -> Actor {
@@ -114,12 +114,54 @@ struct Pages: Sendable {
                httpOnly: true, sameSite: .strict)
     }
 
+    /// A case as the pages show it: one identifier, the 受付番号 (`number`; the internal ID only in links), its
+    /// kind, requester class and status in Japanese, times as staff read them.
     static func caseSummary(_ c: Case) -> [String: Any] {
+        var s = summaryFields(c)
+        // (An empty string would count as present in a template section: a key only when there is a value.)
+        if let closed = c.closed { s["closed"] = jstMinute(closed) }
+        return s
+    }
+
+    private static func summaryFields(_ c: Case) -> [String: Any] {
         ["id": c.id, "number": c.number ?? c.id, "kind": c.kind.ja, "kindCode": c.kind.rawValue,
-         "requester": c.requester?.ja ?? "", "received": c.received.format(offset: Timestamp.jst),
+         "requester": c.requester?.ja ?? "", "received": jstMinute(c.received),
          "registers": c.registers, "persons": c.persons, "isCertificate": c.kind.isCertificate,
          "isNotification": c.kind.isNotification, "open": c.closed == nil && (c.status ?? .open) == .open,
-         "status": (c.status ?? .open).rawValue]
+         "status": (c.status ?? .open).ja, "hasRegisters": !c.registers.isEmpty]
+    }
+
+    /// The intake form, empty or as the clerk filled it in with the error next to its field (issue 19, C-2).
+    func intakePage(_ a: Actor, values: [String: String], error: WorkspaceError?) -> Response {
+        var v = base(a, title: "案件の受付")
+        let kind = values["kind"] ?? ""
+        let requester = values["requester"] ?? ""
+        // Kinds by group, without codes, and an empty first choice: nothing is chosen for the clerk.
+        v["kinds"] = CaseKind.allCases.map { ["code": $0.rawValue, "name": $0.ja, "selected": $0.rawValue == kind] as [String: Any] }
+        v["requesters"] = Requester.allCases.map { r in
+            ["code": r.rawValue, "name": r.ja, "needs": Workspace.requiredDetails(r).map(\.1).joined(separator: "・"),
+             "selected": r.rawValue == requester] as [String: Any]
+        }
+        v["val"] = values
+        if let error {
+            v["formError"] = ["message": error.message, "english": error.english] as [String: Any]
+            if let field = error.field { v["err"] = [field: ["message": error.message, "english": error.english]] }
+        }
+        return html("case_new", v, status: error?.status ?? .ok)
+    }
+
+    /// The DV support warning of a case (issue 19, C-8): the members under DV support of its registers and its persons,
+    /// and whether the request is a third party's (or a professional's) for a 附票, which is normally refused.
+    func caseDVWarning(_ c: Case) async throws -> [String: Any]? {
+        var people = Set(c.persons)
+        for r in try await workspace.store.registers(ids: c.registers) { people.formUnion(r.members) }
+        let protected = try await dvProtected(people.sorted())
+        guard !protected.isEmpty else { return nil }
+        let names = try await workspace.store.persons(ids: protected.keys.sorted()).map(\.name)
+        let thirdParty = c.kind == .certificate_fuhyo && (c.requester == .third_party || c.requester == .professional)
+        var out: [String: Any] = ["names": names.joined(separator: "、")]
+        if thirdParty { out["thirdParty"] = c.requester?.ja ?? "" }
+        return out
     }
 
     static let recordKinds: [RecordKind] = [.current, .removed, .heisei_original, .showa_original, .fuhyo]
@@ -154,9 +196,10 @@ struct Pages: Sendable {
             if request.cookies[Self.sessionCookie] != nil { return Response(status: .seeOther, headers: [.location: "/menu"]) }
             return Response(status: .seeOther, headers: [.location: "/signin"])
         }
-        router.get("/signin") { _, _ -> Response in
+        router.get("/signin") { request, _ -> Response in
             let pre = Tokens.newToken()
-            var r = html("signin", ["title": "サインイン", "csrf": pre])
+            var r = html("signin", ["title": "サインイン", "csrf": pre,
+                                    "signedOut": request.uri.queryParameters.get("signedout") == "1"])
             r.setCookie(cookie(Self.preCookie, pre, maxAge: 3600))
             return r
         }
@@ -206,6 +249,11 @@ struct Pages: Sendable {
             var v = base(a, title: "業務メニュー")
             if a.can(.business) {
                 v["cases"] = try await workspace.store.openCases(staff: a.staff.id, limit: 50).map(Self.caseSummary)
+                v["noCases"] = (v["cases"] as? [[String: Any]])?.isEmpty ?? true
+                // The clerk's own closed cases, newest first (issue 19, C-10): a closed case no longer leaves no trace.
+                let closed = try await workspace.store.closedCases(staff: a.staff.id, limit: 20).map(Self.caseSummary)
+                v["closedCases"] = closed
+                v["hasClosed"] = !closed.isEmpty
                 v["onDuty"] = a.onRegisterDuty
                 // The clerk's own approval requests: pending, approved (until when), denied (why).
                 var mine: [[String: Any]] = []
@@ -221,31 +269,38 @@ struct Pages: Sendable {
         router.get("/cases/new") { request, _ -> Response in
             let a = try await actor(request)
             try workspace.require(a, .business, "受付")
-            var v = base(a, title: "案件の受付")
-            v["kinds"] = CaseKind.allCases.map { ["code": $0.rawValue, "name": $0.ja] }
-            v["requesters"] = Requester.allCases.map { r in
-                ["code": r.rawValue, "name": r.ja, "needs": Workspace.requiredDetails(r).map(\.1).joined(separator: "・")]
-            }
             let q = request.uri.queryParameters
-            v["register"] = q.get("register") ?? ""
-            return html("case_new", v)
+            var values: [String: String] = [:]
+            if let r = q.get("register") { values["registers"] = String(r.prefix(200)) }
+            return intakePage(a, values: values, error: nil)
         }
         router.post("/cases") { request, _ -> Response in
             let a = try await actor(request)
             let f = try await Self.checkedForm(request, a)
-            guard let kind = CaseKind(rawValue: f["kind"] ?? "") else {
-                throw WorkspaceError.invalid("案件の種類を選んでください。", "Choose the kind of case.")
+            // A refusal of the form's content shows the same form again, with what was typed and the message by its
+            // field (a role or duty refusal is an error page).
+            var values: [String: String] = [:]
+            for k in Workspace.detailFields + ["kind", "requester", "registers", "persons"] {
+                if let v = f[k] { values[k] = String(v.prefix(500)) }
             }
-            let requester = (f["requester"]?.trimmed.nonEmpty).flatMap { Requester(rawValue: $0) }
-            func list(_ s: String?) -> [String] {
-                (s ?? "").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\u{3001}" || $0 == "\n" }).map(String.init)
+            do {
+                guard let kind = CaseKind(rawValue: f["kind"] ?? "") else {
+                    throw WorkspaceError.invalid("案件の種類を選んでください。", "Choose the kind of case.").about("kind")
+                }
+                let requester = (f["requester"]?.trimmed.nonEmpty).flatMap { Requester(rawValue: $0) }
+                func list(_ s: String?) -> [String] {
+                    (s ?? "").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\u{3001}" || $0 == "\n" || $0 == "\u{3000}" })
+                        .map(String.init)
+                }
+                var details: [String: String] = [:]
+                for k in Workspace.detailFields { if let v = f[k] { details[k] = v } }
+                let c = try await workspace.openCase(a, kind: kind, requester: kind.isCertificate ? requester : nil,
+                                                     registers: list(f["registers"]), persons: list(f["persons"]),
+                                                     details: details, channel: .web)
+                return Response(status: .seeOther, headers: [.location: "/cases/\(c.id)?received=1"])
+            } catch let e as WorkspaceError where e.status == .badRequest || e.status == .notFound {
+                return intakePage(a, values: values, error: e)
             }
-            var details: [String: String] = [:]
-            for k in Workspace.detailFields { if let v = f[k] { details[k] = v } }
-            let c = try await workspace.openCase(a, kind: kind, requester: kind.isCertificate ? requester : nil,
-                                                 registers: list(f["registers"]), persons: list(f["persons"]),
-                                                 details: details, channel: .web)
-            return Response(status: .seeOther, headers: [.location: "/cases/\(c.id)"])
         }
         router.get("/cases/:id") { request, context -> Response in
             let a = try await actor(request)
@@ -255,16 +310,35 @@ struct Pages: Sendable {
                 throw WorkspaceError.notFound("案件 \(id) ")
             }
             var v = base(a, title: "案件 \(c.number ?? c.id)")
-            v["case"] = Self.caseSummary(c)
+            var summary = Self.caseSummary(c)
+            summary["office"] = try await workspace.officeName(c.office)
+            // The registers with their 筆頭者 and 本籍, as a search result shows them (the clerk checks which one it is).
+            let regs = try await workspace.store.registers(ids: c.registers)
+            let heads = Dictionary(try await workspace.store.persons(ids: regs.compactMap(\.head)).map { ($0.id, $0.name) },
+                                   uniquingKeysWith: { x, _ in x })
+            summary["registerRows"] = regs.map { r -> [String: Any] in
+                ["id": r.id, "kind": r.kind.ja, "honseki": r.honseki, "head": r.head.flatMap { heads[$0] } ?? ""]
+            }
+            v["case"] = summary
+            let q = request.uri.queryParameters
+            if q.get("received") != nil { v["received"] = true }
+            if let r = q.get("attached"), c.registers.contains(r) { v["attached"] = r }
+            if q.get("closed") != nil, c.closed != nil { v["closedNow"] = (c.status ?? .done).ja }
+            var details: [String: String] = [:]
             if let json = try await workspace.store.caseDetails(caseID: id),
                let d = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] {
-                let labels = ["requesterName": "請求者氏名", "relationship": "続柄", "purpose": "利用目的", "qualification": "資格",
-                              "registrationNumber": "登録番号", "agency": "機関名", "legalBasis": "根拠法令",
-                              "notifier": "届出人", "note": "備考"]
-                v["details"] = d.keys.sorted().map { ["label": labels[$0] ?? $0, "value": d[$0] ?? ""] }
+                details = d
+                v["details"] = d.keys.sorted().map { k -> [String: String] in
+                    let value = d[k] ?? ""
+                    return ["label": Workspace.detailLabels[k]?.ja ?? k,
+                            "value": k == "subjectBirth" ? "\(ReportText.wareki(value))（\(ReportText.date(value))）" : value]
+                }
             }
+            v["subject"] = details["subjectName"] ?? ""
+            v["dv"] = try await caseDVWarning(c)
             v["issuances"] = try await workspace.store.issuances(caseID: id).map { i -> [String: Any] in
-                ["number": i.number, "register": i.register, "copies": i.copies, "at": i.at.format(offset: Timestamp.jst)]
+                ["number": i.number, "register": i.register, "copies": i.copies, "at": Self.jstMinute(i.at),
+                 "link": Self.issuanceLocation(case: c.id, number: i.number)]
             }
             return html("case", v)
         }
@@ -272,34 +346,51 @@ struct Pages: Sendable {
             let a = try await actor(request)
             let f = try await Self.checkedForm(request, a)
             let id = try context.parameters.require("id")
-            let status = CaseStatus(rawValue: f["status"] ?? "done") ?? .done
+            guard let status = CaseStatus(rawValue: f["status"] ?? "done"), status != .open else {
+                throw WorkspaceError.invalid("完了の区分を選んでください（完了・不受理・却下・取下げ）。", "Choose how the case ends.")
+                    .about("status")
+            }
             _ = try await workspace.closeCase(a, id: id, status: status, channel: .web)
-            return Response(status: .seeOther, headers: [.location: "/menu"])
+            return Response(status: .seeOther, headers: [.location: "/cases/\(Self.urlEncoded(id, path: true))?closed=1"])
+        }
+        // 案件を完了する asks first (issue 19, C-10): this page says what will happen; its button closes the case.
+        router.get("/cases/:id/close") { request, context -> Response in
+            let a = try await actor(request)
+            try workspace.require(a, .business, "案件の完了")
+            let id = try context.parameters.require("id")
+            guard let c = try await workspace.store.caseRecord(id: id),
+                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
+                throw WorkspaceError.notFound("案件 \(id) ")
+            }
+            guard c.closed == nil, (c.status ?? .open) == .open else {
+                throw WorkspaceError(.conflict, "case_closed", "この案件はすでに完了しています。", "The case is already closed.")
+            }
+            guard let status = CaseStatus(rawValue: request.uri.queryParameters.get("status") ?? "done"), status != .open else {
+                throw WorkspaceError.invalid("完了の区分を選んでください（完了・不受理・却下・取下げ）。", "Choose how the case ends.")
+            }
+            var v = base(a, title: "案件の完了の確認")
+            v["case"] = Self.caseSummary(c)
+            v["closing"] = ["code": status.rawValue, "name": status.ja]
+            return html("case_close", v)
+        }
+        router.post("/cases/:id/registers") { request, context -> Response in
+            let a = try await actor(request)
+            let f = try await Self.checkedForm(request, a)
+            let id = try context.parameters.require("id")
+            let register = f["register"]?.trimmed ?? ""
+            guard !register.isEmpty else {
+                throw WorkspaceError.invalid("案件の対象にする戸籍を選んでください。", "Choose the register.").about("register")
+            }
+            let c = try await workspace.attachRegister(a, caseID: id, register: register, channel: .web)
+            return see("/cases/\(Self.urlEncoded(c.id, path: true))?attached=\(Self.urlEncoded(register))")
         }
         router.get("/search") { request, _ -> Response in
             let a = try await actor(request)
-            let q = request.uri.queryParameters
-            let query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
-            var v = base(a, title: "戸籍の検索")
-            v["q"] = ["name": query.name ?? "", "kana": query.kana ?? "", "birth": query.birth ?? "", "honseki": query.honseki ?? ""]
-            v["case"] = q.get("case") ?? ""
-            if !query.isEmpty {
-                // A search is recorded against the clerk, so another page must not be able to make one: the form
-                // carries the session's CSRF token (a GET, so the token is a query parameter).
-                guard let t = q.get("csrf"), Tokens.constantTimeEqual(t, a.session.csrf) else { throw WorkspaceError.csrf }
-                let found = try await workspace.search(a, query, channel: .web)
-                let heads = Dictionary(try await workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
-                                       uniquingKeysWith: { x, _ in x })
-                v["searched"] = true
-                v["results"] = found.map { r -> [String: Any] in
-                    ["id": r.id, "kind": r.kind.ja, "honseki": r.honseki, "head": r.head.flatMap { heads[$0] } ?? "",
-                     "case": q.get("case") ?? ""]
-                }
-                v["none"] = found.isEmpty
-            }
-            return html("search", v)
+            return try await searchPage(request, a)
         }
         addRegisters(to: router)
+        addClerkForms(to: router)
+        addOfficePage(to: router)
         addApprovals(to: router)
         router.get("/audit") { request, _ -> Response in
             let a = try await actor(request)

@@ -42,8 +42,9 @@ public enum WebApp {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         let methods = RouteMethods()
-        router.add(middleware: MethodNotAllowedMiddleware(routes: methods))
         let pages = Pages(workspace: workspace, templates: templates)
+        router.add(middleware: ErrorPagesMiddleware(pages: pages))
+        router.add(middleware: MethodNotAllowedMiddleware(routes: methods))
         let api = APIRoutes(workspace: workspace)
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))

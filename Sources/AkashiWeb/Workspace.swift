@@ -1,5 +1,6 @@
 import AkashiDomain
 import AkashiInterchange
+import AkashiReports
 import AkashiStorage
 import Foundation
 import HTTPTypes
@@ -46,6 +47,8 @@ public struct Actor: Sendable {
     public var office: String
     /// Whether today's assignment is register duty (`koseki`).
     public var onRegisterDuty: Bool
+    /// The office's name (`大正区役所`), or its code when the store has no name for it.
+    public var officeName: String = ""
 
     public func can(_ p: Permission) -> Bool { staff.role.permissions.contains(p) }
 }
@@ -119,6 +122,17 @@ public final class Workspace: Sendable {
     }
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Office names by code, as read once from the store (offices do not change while serving).
+    private let officeNames = Mutex<[String: String]>([:])
+
+    /// The name of an office (`27108` → `大正区役所`), or the code when the store has none (issue 19, C-10).
+    public func officeName(_ code: String) async throws -> String {
+        if let n = officeNames.withLock({ $0[code] }) { return n }
+        guard !code.isEmpty, let o = try await store.office(code: code) else { return code }
+        officeNames.withLock { $0[code] = o.name }
+        return o.name
+    }
 
     /// The client's address from a socket address and the `X-Forwarded-For` values: the socket's, or, when the socket
     /// is a trusted proxy, the last address that proxy added (what the client sent before it may be forged).
@@ -299,7 +313,7 @@ public final class Workspace: Sendable {
         if nowMs - s.lastSeen > 30_000 { try await store.touchSession(tokenHash: hash, at: nowMs) }
         guard let staff = try await store.staffMember(id: s.staff) else { return nil }
         let o = Self.office(of: staff)
-        return Actor(staff: staff, session: s, office: o.code, onRegisterDuty: o.onDuty)
+        return Actor(staff: staff, session: s, office: o.code, onRegisterDuty: o.onDuty, officeName: try await officeName(o.code))
     }
 
     /// Whether the actor's session has acknowledged the banner in force.
@@ -346,9 +360,20 @@ public final class Workspace: Sendable {
         }
     }
 
-    /// Every detail field a case intake understands.
+    /// Every detail field a case intake understands. `subjectName` and `subjectBirth` are the person the case is about
+    /// as the clerk knows them at the counter (issue 19, C-1): a case may be taken in with them and no register, and
+    /// the register is then found by a search made within the case and attached to it.
     public static let detailFields = ["requesterName", "relationship", "purpose", "qualification", "registrationNumber",
-                                      "agency", "legalBasis", "notifier", "note"]
+                                      "agency", "legalBasis", "notifier", "note", "subjectName", "subjectBirth"]
+
+    /// Japanese and English labels of the detail fields (never the field codes on a page).
+    public static let detailLabels: [String: (ja: String, en: String)] = [
+        "requesterName": ("請求者氏名", "requester's name"), "relationship": ("続柄", "relationship"),
+        "purpose": ("利用目的", "purpose of use"), "qualification": ("資格", "qualification"),
+        "registrationNumber": ("登録番号", "registration number"), "agency": ("機関名", "agency"),
+        "legalBasis": ("根拠法令", "legal basis"), "notifier": ("届出人", "notifier"), "note": ("備考", "note"),
+        "subjectName": ("対象者の氏名", "subject's name"), "subjectBirth": ("対象者の生年月日", "subject's birth date"),
+    ]
 
     /// Takes in a business document: a real `case` record (ingested) and a `case.open` journal event.
     public func openCase(_ actor: Actor, kind: CaseKind, requester: Requester?, registers: [String], persons: [String],
@@ -364,26 +389,42 @@ public final class Workspace: Sendable {
         if kind.isCertificate {
             guard let r = requester else {
                 throw WorkspaceError.invalid("交付請求には請求者の区分が必要です。", "A certificate request needs a requester class.")
+                    .about("requester")
             }
             let missing = Self.requiredDetails(r).filter { details[$0.0] == nil }
             guard missing.isEmpty else {
                 throw WorkspaceError(.badRequest, "details_required",
                                      "請求者区分「\(r.ja)」には次の記載が必要です: " + missing.map(\.1).joined(separator: "、"),
-                                     "Missing for this requester class: " + missing.map(\.0).joined(separator: ", "))
+                                     "Missing for this requester class: "
+                                         + missing.map { Self.detailLabels[$0.0]?.en ?? $0.1 }.joined(separator: ", "),
+                                     field: missing[0].0)
             }
         } else if kind.isNotification {
             guard details["notifier"] != nil else {
                 throw WorkspaceError(.badRequest, "details_required", "届出には届出人の氏名が必要です。",
-                                     "A notification needs the notifier's name.")
+                                     "A notification needs the notifier's name.", field: "notifier")
             }
+        }
+        if let birth = details["subjectBirth"] {
+            // As the clerk knows it: 和暦 or 西暦, full-width digits too; kept as the date it means.
+            guard let d = BirthDate.parse(birth), d.count == 10 else {
+                throw WorkspaceError.invalid("対象者の生年月日を「昭和47年3月6日」「S47.3.6」「1972-03-06」のように入力してください。",
+                                             "Give the subject's birth date as 昭和47年3月6日, S47.3.6 or 1972-03-06.")
+                    .about("subjectBirth")
+            }
+            details["subjectBirth"] = d
         }
         let regs = Array(Set(registers.compactMap { $0.trimmed.nonEmpty })).sorted()
         let pers = Array(Set(persons.compactMap { $0.trimmed.nonEmpty })).sorted()
-        guard !regs.isEmpty || !pers.isEmpty else {
-            throw WorkspaceError.invalid("案件の対象となる戸籍または人を指定してください。", "Name the registers or persons the case concerns.")
+        guard !regs.isEmpty || !pers.isEmpty || details["subjectName"] != nil else {
+            throw WorkspaceError.invalid("案件の対象者の氏名（または対象の戸籍）を入力してください。戸籍は受付の後、案件の中で検索して選べます。",
+                                         "Give the subject's name (or the register): the register can be searched for within the case afterwards.")
+                .about("subjectName")
         }
-        for r in regs where try await store.register(id: r) == nil { throw WorkspaceError.notFound("戸籍 \(r) ") }
-        for p in pers where try await store.person(id: p) == nil { throw WorkspaceError.notFound("人 \(p) ") }
+        for r in regs where try await store.register(id: r) == nil {
+            throw WorkspaceError.notFound("戸籍 \(r) ").about("registers")
+        }
+        for p in pers where try await store.person(id: p) == nil { throw WorkspaceError.notFound("人 \(p) ").about("persons") }
         let at = now
         let year = at.jstDate.parts.year
         let n = try await store.nextCounter("case:\(actor.office):\(year)")
@@ -426,6 +467,25 @@ public final class Workspace: Sendable {
         try await store.updateCase(c)
         _ = try await journal("case.close", actor: actor, subject: id,
                               detail: .object([("status", .string(status.rawValue)), ("channel", .string(channel.rawValue))]))
+        return c
+    }
+
+    /// Makes a register one the case concerns (issue 19, C-1: the clerk took the case in with the subject's name and
+    /// picked the register from a search made within the case). The stored case record gains the register and the
+    /// ledger gets `case.attach` (the register, the channel), so whoever reads the case later sees when and by whom it
+    /// came to name the register. Only a handler of the open case may do it.
+    public func attachRegister(_ actor: Actor, caseID: String, register id: String, channel: Via) async throws -> Case {
+        try require(actor, .business, "案件への戸籍の追加")
+        if let problem = RecordDecoder.idProblem(id) {
+            throw WorkspaceError.invalid("戸籍の ID が使えません。", "The register ID cannot be used: \(problem).").about("register")
+        }
+        var c = try await usableCase(actor, caseID)
+        guard try await store.register(id: id) != nil else { throw WorkspaceError.notFound("戸籍 \(id) ").about("register") }
+        guard !c.registers.contains(id) else { return c }
+        c.registers = (c.registers + [id]).sorted()
+        try await store.updateCase(c)
+        _ = try await journal("case.attach", actor: actor, subject: c.id,
+                              detail: .object([("register", .string(id)), ("channel", .string(channel.rawValue))]))
         return c
     }
 
@@ -553,7 +613,9 @@ public final class Workspace: Sendable {
         } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
         guard rec == .fuhyo || rec.rawValue == r.kind.rawValue else {
-            try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。", "This register is of kind \(r.kind.rawValue)."), .not_found)
+            try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。開く記録に「\(r.kind.ja)」か附票を選んでください。",
+                                                 "This is a \(ReportText.recordEn(r.kind.rawValue)): choose it or its fuhyo.")
+                                .about("record"), .not_found)
         }
         let checked: (case: Case?, approval: ApprovalRequest?)
         do {
@@ -568,8 +630,11 @@ public final class Workspace: Sendable {
                             eventID: eventID)
     }
 
-    /// Searches registers; the query and the result list are recorded as a `search` access.
-    public func search(_ actor: Actor, _ q: RegisterQuery, channel: Via) async throws -> [Register] {
+    /// Searches registers; the query and the result list are recorded as a `search` access, with the case it was
+    /// made for when there is one (issue 19, C-1: a search within a case is explained by it). A case that is not an
+    /// open case of the actor is refused (recorded).
+    public func search(_ actor: Actor, _ q: RegisterQuery, caseID: String? = nil, channel: Via) async throws -> [Register] {
+        let purpose = Purpose(caseID: caseID)
         var members: [(String, JSONValue)] = []
         if let v = q.name?.trimmed.nonEmpty { members.append(("name", .string(String(v.prefix(100))))) }
         if let v = q.kana?.trimmed.nonEmpty { members.append(("kana", .string(String(v.prefix(100))))) }
@@ -577,18 +642,27 @@ public final class Workspace: Sendable {
         if let v = q.honseki?.trimmed.nonEmpty { members.append(("honseki", .string(String(v.prefix(100))))) }
         do {
             try require(actor, .business, "検索")
+            if let caseID = purpose.caseID { _ = try await usableCase(actor, caseID) }
         } catch {
-            try await access(actor, .search, .current, outcome: .denied, query: .object(members), results: [],
+            try await access(actor, .search, .current, purpose: purpose, outcome: .denied, query: .object(members), results: [],
                              function: "register.search", channel: channel, screen: "search")
             throw error
         }
         guard !members.isEmpty else {
-            throw WorkspaceError.invalid("検索条件を一つ以上入力してください。", "Give at least one search field.")
+            throw WorkspaceError.invalid("検索条件を一つ以上入力してください（氏名・よみ・生年月日・本籍のいずれか）。",
+                                         "Give at least one search field (name, kana, birth date or honseki).").about("name")
         }
-        let bounded = RegisterQuery(name: q.name.map { String($0.prefix(100)) }, kana: q.kana.map { String($0.prefix(100)) },
-                                    birth: q.birth.map { String($0.prefix(10)) }, honseki: q.honseki.map { String($0.prefix(100)) })
+        // Recorded as the store matched it: kana in hiragana, the birth date as a date (和暦 written as 西暦).
+        let n = try q.normalised()
+        members = []
+        if let v = n.name { members.append(("name", .string(String(v.prefix(100))))) }
+        if let v = n.kana { members.append(("kana", .string(String(v.prefix(100))))) }
+        if let v = n.birth { members.append(("birth", .string(String(v.prefix(10))))) }
+        if let v = n.honseki { members.append(("honseki", .string(String(v.prefix(100))))) }
+        let bounded = RegisterQuery(name: n.name.map { String($0.prefix(100)) }, kana: n.kana.map { String($0.prefix(100)) },
+                                    birth: n.birth.map { String($0.prefix(10)) }, honseki: n.honseki.map { String($0.prefix(100)) })
         let found = try await store.searchRegisters(bounded, limit: config.searchLimit)
-        try await access(actor, .search, .current, query: .object(members), results: found.map(\.id),
+        try await access(actor, .search, .current, purpose: purpose, query: .object(members), results: found.map(\.id),
                          function: "register.search", channel: channel, screen: "search")
         return found
     }
@@ -641,8 +715,12 @@ public final class Workspace: Sendable {
         return issuance
     }
 
-    /// Enters a notification into a register (異動入力): an `update` access for a notification case.
-    public func enterUpdate(_ actor: Actor, register id: String, caseID: String?, channel: Via) async throws -> String {
+    /// Enters a notification into a register (異動入力): an `update` access for a notification case. With `entries`
+    /// (the web form, issue 19 C-5), what was entered is validated for the case's kind (``UpdateField``) and recorded
+    /// in the access's `query` (`notification`, `entries`); a refusal of the role or the case is recorded, a form that
+    /// is not filled in properly is a 400 naming the field and records nothing.
+    public func enterUpdate(_ actor: Actor, register id: String, caseID: String?, entries: [String: String]? = nil,
+                            channel: Via) async throws -> String {
         let reg = try await store.register(id: id)
         let rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
         let purpose = Purpose(caseID: caseID)
@@ -653,16 +731,24 @@ public final class Workspace: Sendable {
         }
         do { try require(actor, .update, "異動入力") } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
+        let c: Case
         do {
-            guard caseID != nil, let c = try await checkPurpose(actor, register: r, record: rec, purpose: purpose).case else {
+            guard caseID != nil, let found = try await checkPurpose(actor, register: r, record: rec, purpose: purpose).case else {
                 throw WorkspaceError(.forbidden, "case_required", "異動入力には届出の案件が必要です。", "An update needs the notification (case).")
             }
-            guard c.kind.isNotification || c.kind == .correction else {
+            guard found.kind.isNotification || found.kind == .correction else {
                 throw WorkspaceError(.forbidden, "case_kind", "この案件は届出ではありません。", "The case is not a notification.")
             }
+            c = found
         } catch { try await deny(error) }
-        return try await access(actor, .update, rec, register: r.id, purpose: purpose, function: "notification.entry",
-                                channel: channel, screen: "update")
+        var query: JSONValue?
+        if let entries {
+            let checked = try UpdateField.validate(entries, for: c.kind, today: now.jstDate)
+            query = .object([("notification", .string(c.kind.rawValue)),
+                             ("entries", .object(checked.map { ($0.0, JSONValue.string($0.1)) }))])
+        }
+        return try await access(actor, .update, rec, register: r.id, purpose: purpose, query: query,
+                                function: "notification.entry", channel: channel, screen: "update")
     }
 
     // MARK: Approvals

@@ -15,12 +15,46 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     public var message: String
     /// The same in English.
     public var english: String
+    /// The form field the error is about (its `name`), when it is about one: a page that re-renders the form shows the
+    /// message next to that field (issue 19, C-2).
+    public var field: String?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ english: String) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, _ english: String, field: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.english = english
+        self.field = field
+    }
+
+    /// The same error, about a form field.
+    func about(_ field: String) -> WorkspaceError {
+        var e = self
+        e.field = field
+        return e
+    }
+
+    /// What went wrong, as a page's heading (Japanese, English): not always 「操作できません」 (issue 19, C-10).
+    public var heading: (ja: String, en: String) {
+        switch (status.code, code) {
+        case (_, "csrf_token_invalid"): ("画面を開き直してください", "Open the page again")
+        case (_, "purpose_required"), (_, "case_mismatch"), (_, "case_not_assigned"), (_, "reason_too_short"):
+            ("利用目的を確認してください", "Check the purpose")
+        case (_, "approval_required"): ("承認が必要です", "Approval needed")
+        case (_, "not_on_register_duty"): ("戸籍事務の担当ではありません", "Not on register duty")
+        case (_, "password_wrong"): ("パスワードが違います", "Wrong password")
+        case (400, _): ("入力を確認してください", "Check what was entered")
+        case (401, _): ("サインインしてください", "Sign in")
+        case (403, _): ("利用できません", "Not available")
+        case (404, _): ("見つかりません", "Not found")
+        case (405, _): ("この方法では利用できません", "Method not allowed")
+        case (409, _): ("すでに処理されています", "Already done")
+        case (410, _): ("表示の期限が切れました", "No longer shown")
+        case (428, _): ("警告表示を確認してください", "Acknowledge the warning first")
+        case (429, _), (503, _): ("しばらく待ってください", "Try again shortly")
+        case (500..., _): ("内部エラーが発生しました", "Internal error")
+        default: ("操作できません", "Cannot be done")
+        }
     }
 
     public var description: String { "\(code): \(english)" }
@@ -36,9 +70,10 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
         let page = """
             <!DOCTYPE html>
             <html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>エラー \(status.code) — Akashi</title><link rel="stylesheet" href="/static/akashi.css"></head>
-            <body><main id="main" class="error">
-            <h1>操作できません <span lang="en">(\(status.code))</span></h1>
+            <title>\(HTML.escape(heading.ja)) — Akashi 証</title><link rel="stylesheet" href="/static/akashi.css"></head>
+            <body><header class="site" role="banner"><p class="brand"><a href="/menu">Akashi 証</a></p></header>
+            <main id="main" class="error">
+            <h1>\(HTML.escape(heading.ja)) <span lang="en">\(HTML.escape(heading.en)) (\(status.code))</span></h1>
             <p role="alert">\(HTML.escape(message))</p>
             <p lang="en">\(HTML.escape(english))</p>
             <p>コード / code: <code>\(HTML.escape(code))</code></p>
@@ -97,7 +132,7 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
                                                  "DV等支援措置の対象者を含む附票は、上席者の承認なしに表示も発行もできません（承認は判断から一定時間、その目的に使えます）。",
                                                  "The fuhyo of a person under DV support is neither shown nor issued without a supervisor's approval (in force for its purpose for a time after the decision).")
     static func forbiddenRole(_ what: String) -> WorkspaceError {
-        WorkspaceError(.forbidden, "role_forbidden", "あなたの役割では「\(what)」は行えません。",
+        WorkspaceError(.forbidden, "role_forbidden", "あなたの役割では「\(what)」を利用できません。",
                        "Your role does not allow this operation.")
     }
     static let notOnDuty = WorkspaceError(.forbidden, "not_on_register_duty",

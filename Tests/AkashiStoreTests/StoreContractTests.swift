@@ -366,6 +366,38 @@ struct StoreContractTests {
         }
     }
 
+    @Test("closedCases(staff:limit:): a handler's closed cases (a closing time or a status other than open), newest first",
+          arguments: StoreFactory.all)
+    func closedCases(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try await cityStore(factory, dir)
+            let c1 = try kase(ContractCity.case1), c3 = try kase(ContractCity.case3), c4 = try kase(ContractCity.case4)
+            #expect(try await store.closedCases(staff: "S0001", limit: 10) == [c3])
+            #expect(try await store.closedCases(staff: "S0003", limit: 10) == [c4])
+            #expect(try await store.closedCases(staff: "S0002", limit: 10).isEmpty)
+            #expect(try await store.closedCases(staff: "S9999", limit: 10).isEmpty)
+            #expect(try await store.closedCases(staff: "S0001", limit: 0).isEmpty)
+            // Closing one through updateCase: seen at once, newest received first.
+            var closed = c1
+            closed.status = .withdrawn
+            closed.closed = c1.received
+            try await store.updateCase(closed)
+            #expect(try await store.closedCases(staff: "S0001", limit: 10) == [closed, c3])
+            #expect(try await store.closedCases(staff: "S0001", limit: 1) == [closed])
+            #expect(try await store.closedCases(staff: "S0002", limit: 10) == [closed])
+            // Many open cases newer than the closed one: still found with a limit of 1.
+            var newer: [IngestItem] = []
+            for k in 0..<9 {
+                let c = Case(id: "CX\(k)", office: "27108", kind: .other,
+                             received: Timestamp("2012-01-0\(k + 1)T09:00:00+09:00")!, status: .open, staff: ["S0003"])
+                let rec = Record.case(c)
+                newer.append(IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "test", line: k + 1))
+            }
+            _ = try await store.ingest(newer)
+            #expect(try await store.closedCases(staff: "S0003", limit: 1) == [c4])
+        }
+    }
+
     @Test("searchRegisters: name, kana, birth, 本籍; an empty query matches nothing; at most limit",
           arguments: StoreFactory.all)
     func searchRegisters(_ factory: StoreFactory) async throws {

@@ -33,10 +33,14 @@ extension AllWebTests {
                 var b = Browser()
                 try await b.signIn(client, f.clerk.id)
                 // Characters that need escaping in HTML and in a URL: <, &, ", +, %, spaces and Japanese.
-                let reason = "DV相談窓口 <緊急> & \"安否\" 確認 100% + 再確認"
+                let comment = "DV相談窓口 <緊急> & \"安否\" 確認 100% + 再確認"
                 _ = try await b.get(client, "/registers/\(reg.id)/open?record=fuhyo")
-                let needed = try await b.post(client, "/registers/\(reg.id)/view", ["record": "fuhyo", "reason": reason])
+                // Break-the-glass (issue 19, C-7): a category, the confirmation, the password again; the reason recorded
+                // is 「区分」：comment, and an approval is asked (and used) with it.
+                let needed = try await b.submit(client, "/registers/\(reg.id)/view", ["record": "fuhyo", "category": "other", "reason": comment,
+                                                                                     "confirm": "1", "password": Fixture.password])
                 #expect(needed.status == .forbidden)
+                let reason = BreakGlassCategory.other.ja + "：" + comment
                 let asked = try #require(between(needed.text, "<textarea id=\"reason\"", "</textarea>")
                     .flatMap { between($0 + "\u{0}", ">", "\u{0}") })
                 #expect(unescapeHTML(asked) == reason)
@@ -72,7 +76,8 @@ extension AllWebTests {
                 // Submitting the form as the page fills it opens the 附票 and marks the approval used.
                 let before = try f.store.ledgerSize()
                 let shown = try await b.submit(client, "/registers/\(reg.id)/view",
-                                               ["record": "fuhyo", "case": "", "reason": unescapeHTML(textarea), "approval": aid])
+                                               ["record": "fuhyo", "case": "", "reason": unescapeHTML(textarea), "approval": aid,
+                                                "confirm": "1", "password": Fixture.password])
                 #expect(shown.status == .ok)
                 #expect(shown.text.contains("住所の履歴"))
                 #expect(try f.store.approval(id: aid)?.status == .used)

@@ -429,7 +429,8 @@ extension AllWebTests {
                 try await clerk.signIn(client, f.clerk.id)
                 let reason = "緊急の照会（警察からの電話）"
                 _ = try await clerk.get(client, "/registers/\(f.registerB.id)/open")
-                let v = try await clerk.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
+                let v = try await clerk.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current", "category": "emergency",
+                                                                                              "reason": reason, "confirm": "1", "password": Fixture.password])
                 #expect(v.status == .ok)
                 var aud = Browser()
                 try await aud.signIn(client, f.auditor.id)

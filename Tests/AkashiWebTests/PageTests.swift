@@ -167,7 +167,8 @@ extension AllWebTests {
                 #expect(page.status == .ok)
                 #expect(!page.text.contains(evil))
                 #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
-                let caseID = String(loc.dropFirst("/cases/".count))
+                // `/cases/{id}?received=1`: the case page says it was taken in (issue 19).
+                let caseID = String(loc.dropFirst("/cases/".count).prefix { $0 != "?" })
                 let person = try await #require(try f.store.person(id: f.registerA.members[0]))
                 let search = try await b.get(client, "/search?case=\(caseID)&name=\(percentEncode(person.surname))&csrf=\(percentEncode(b.csrf))")
                 #expect(search.text.contains(f.registerA.id))
@@ -203,16 +204,17 @@ extension AllWebTests {
                 var b = Browser()
                 try await b.signIn(client, f.clerk.id)
                 _ = try await b.get(client, "/registers/\(f.registerB.id)/open")
-                let refused = try await b.post(client, "/registers/\(f.registerB.id)/view", ["record": "current"])
+                let refused = try await b.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current"])
                 #expect(refused.status == .forbidden)
                 #expect(refused.text.contains("purpose_required"))
                 let reason = "<b>電話照会</b> & \"確認\""
                 let before = try f.store.ledgerSize()
-                let ok = try await b.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current", "reason": reason])
+                let ok = try await b.submit(client, "/registers/\(f.registerB.id)/view", ["record": "current", "category": "other", "reason": reason,
+                                                                                          "confirm": "1", "password": Fixture.password])
                 #expect(ok.status == .ok)
                 #expect(!ok.text.contains("<b>電話照会</b>"))
                 #expect(ok.text.contains("&lt;b&gt;電話照会&lt;/b&gt; &amp; &quot;確認&quot;"))
-                #expect(try f.entries(since: before).first?["reason"] as? String == reason)
+                #expect(try f.entries(since: before).first?["reason"] as? String == BreakGlassCategory.other.ja + "：" + reason)
             }
         }
 

@@ -97,7 +97,7 @@ extension AllWebTests {
                 let token = b.form
                 let reason = "電話照会への回答（再読み込みの試験）"
                 let before = try f.store.ledgerSize()
-                let posted = try await send(&b, client, "/registers/\(reg)/view", ["record": "current", "reason": reason], token: token)
+                let posted = try await send(&b, client, "/registers/\(reg)/view", ["record": "current", "category": "inquiry", "reason": reason, "confirm": "1", "password": Fixture.password], token: token)
                 #expect(posted.status == .seeOther)
                 let location = try #require(posted.headers[.location])
                 #expect(location == "/registers/\(reg)/view/\(token)")
@@ -110,7 +110,7 @@ extension AllWebTests {
                     #expect(page.status == .ok)
                     #expect(slice(page.text, "<code id=\"event-id\">", "</code>") == event)
                 }
-                let again = try await send(&b, client, "/registers/\(reg)/view", ["record": "current", "reason": reason], token: token)
+                let again = try await send(&b, client, "/registers/\(reg)/view", ["record": "current", "category": "inquiry", "reason": reason, "confirm": "1", "password": Fixture.password], token: token)
                 #expect(again.headers[.location] == location)
                 #expect(try f.store.ledgerSize() == mid)
                 // Another session, even of the same clerk, does not see it; nor does another clerk.
@@ -122,7 +122,7 @@ extension AllWebTests {
                 #expect(try await tab.get(client, location).status == .notFound)
                 #expect(try await other.get(client, location).status == .notFound)
                 // Malformed tokens are refused before anything is recorded or stored.
-                let bad = try await send(&b, client, "/registers/\(reg)/view", ["record": "current", "reason": reason], token: "短い")
+                let bad = try await send(&b, client, "/registers/\(reg)/view", ["record": "current", "category": "inquiry", "reason": reason, "confirm": "1", "password": Fixture.password], token: "短い")
                 #expect(bad.status == .badRequest)
                 #expect(try await b.get(client, "/registers/\(reg)/view/..%2F..%2Fmenu").status == .notFound)
                 #expect(try f.store.ledgerSize() == signedIn)
@@ -179,17 +179,21 @@ extension AllWebTests {
                                                                            "registers": [reg]])
                 let caseID = try #require(made.json["id"] as? String)
                 _ = try await b.get(client, "/registers/\(reg)/open?case=\(caseID)")
-                let shown = try await b.submit(client, "/registers/\(reg)/view", ["record": "current", "case": caseID])
+                _ = try await b.submit(client, "/registers/\(reg)/view", ["record": "current", "case": caseID])
+                // The 異動入力 form of the 出生届 (issue 19, C-5).
+                let shown = try await b.get(client, "/registers/\(reg)/update?case=\(caseID)")
                 let token = try #require(slice(shown.text, "action=\"/registers/\(reg)/update\">", "</form>")
                     .flatMap { slice($0, "name=\"form\" value=\"", "\"") })
                 let before = try f.store.ledgerSize()
-                let posted = try await send(&b, client, "/registers/\(reg)/update", ["case": caseID], token: token)
+                let entries = ["case": caseID, "childName": "浪速 一郎", "childBirth": "令和8年11月30日", "childSex": "M",
+                               "birthPlace": "大阪市"]
+                let posted = try await send(&b, client, "/registers/\(reg)/update", entries, token: token)
                 #expect(posted.status == .seeOther)
                 let location = try #require(posted.headers[.location])
                 let page = try await b.get(client, location)
                 #expect(page.status == .ok)
                 #expect(page.text.contains("異動を入力しました"))
-                let again = try await send(&b, client, "/registers/\(reg)/update", ["case": caseID], token: token)
+                let again = try await send(&b, client, "/registers/\(reg)/update", entries, token: token)
                 #expect(again.headers[.location] == location)
                 _ = try await b.get(client, location)
                 #expect(try accesses(f, since: before).filter { $0["action"] as? String == "update" }.count == 1)
@@ -282,7 +286,9 @@ extension AllWebTests {
                 var b = Browser()
                 try await b.signIn(client, f.clerk.id)
                 _ = try await b.get(client, "/registers/\(reg)/open?record=fuhyo")
-                let needed = try await b.submit(client, "/registers/\(reg)/view", ["record": "fuhyo", "reason": "二重送信の試験のための確認"])
+                let needed = try await b.submit(client, "/registers/\(reg)/view", ["record": "fuhyo", "category": "other",
+                                                                                   "reason": "二重送信の試験のための確認", "confirm": "1",
+                                                                                   "password": Fixture.password])
                 #expect(needed.status == .forbidden)
                 let token = b.form
                 let fields = ["register": reg, "case": "", "reason": "二重送信の試験のための確認"]

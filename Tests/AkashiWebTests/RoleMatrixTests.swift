@@ -141,6 +141,7 @@ extension AllWebTests {
             // Public and operations
             r("GET /healthz", "200 200 200 200 200 200 200 200 200 — 200"),
             r("GET /static/akashi.css", "200 200 200 200 200 200 200 200 200 — 200"),
+            r("GET /static/print.js", "200 200 200 200 200 200 200 200 200 — 200"),
             r("GET /metrics", "403 403 403 403 200 403 403 403 401 — 401"),
             r("GET /ledger/checkpoint", "200 200 200 200 200 200 200 200 200 — 200", route: "GET /ledger/**"),
             r("GET /ledger/tile/{L}/{N}", "200 200 200 200 200 200 200 200 200 — 200", uri: "/ledger/tile/0/000",
@@ -161,8 +162,12 @@ extension AllWebTests {
               body: .form(["kind": "certificate.full", "requester": "self", "requesterName": "役割 確認", "registers": "{register}"]),
               next: "/cases/"),
             r("GET /cases/{id}", "200 200 200 200 404 404 404 →banner →signin — →signin", uri: "/cases/{cert}"),
+            r("GET /cases/{id}/close", "200 200 200 200 403 403 403 →banner →signin — →signin",
+              uri: "/cases/{closeWeb}/close?status=done"),
             r("POST /cases/{id}/close", "303 303 303 303 403 403 403 →banner →signin — →signin", uri: "/cases/{closeWeb}/close",
-              body: .form(["status": "done"]), next: "/menu"),
+              body: .form(["status": "done"]), next: "/cases/"),
+            r("POST /cases/{id}/registers", "303 303 303 303 403 403 403 →banner →signin — →signin", uri: "/cases/{cert}/registers",
+              body: .form(["register": "{register}"]), next: "/cases/"),
             // Registers
             r("GET /search", "200 200 200 200 403 403 403 →banner →signin — →signin", uri: "/search?name={surname}&csrf={csrf}"),
             r("GET /registers/{id}/open", "200 200 200 200 403 403 403 →banner →signin — →signin",
@@ -172,15 +177,22 @@ extension AllWebTests {
               body: .form(["record": "current", "case": "{cert}"]), next: "/registers/"),
             r("POST /registers/{id}/view (reason)", "303 303 403 403 403 403 403 →banner →signin — →signin",
               uri: "/registers/{register}/view", route: "POST /registers/{id}/view",
-              body: .form(["record": "current", "reason": "{reason}"]), next: "/registers/"),
+              body: .form(["record": "current", "category": "other", "reason": "{reason}", "confirm": "1",
+                           "password": Fixture.password]), next: "/registers/"),
             r("GET /registers/{id}/view/{token}", "200 200 200 200 403 403 403 →banner →signin — →signin",
               uri: "/registers/{register}/view/{viewToken}"),
             r("POST /registers/{id}/issue", "303 303 403 303 403 403 403 →banner →signin — →signin",
               uri: "/registers/{register}/issue", body: .form(["case": "{cert}", "copies": "1"]), next: "/cases/"),
             r("GET /cases/{id}/issuances/{number}", "200 200 404 200 404 404 404 →banner →signin — →signin",
               uri: "/cases/{issuedCase}/issuances/{issuance}"),
+            r("GET /cases/{id}/issuances/{number}/print", "200 200 403 200 403 403 403 →banner →signin — →signin",
+              uri: "/cases/{issuedCase}/issuances/{issuance}/print"),
+            r("GET /registers/{id}/update", "200 200 403 403 403 403 403 →banner →signin — →signin",
+              uri: "/registers/{register}/update?case={notif}"),
             r("POST /registers/{id}/update", "303 303 403 403 403 403 403 →banner →signin — →signin",
-              uri: "/registers/{register}/update", body: .form(["case": "{notif}"]), next: "/registers/"),
+              uri: "/registers/{register}/update", body: .form(["case": "{notif}", "childName": "役割 一郎", "childSex": "M",
+                                                                 "childBirth": "2026-12-01", "birthPlace": "大阪市"]),
+              next: "/registers/"),
             r("GET /registers/{id}/update/{token}", "200 200 403 403 403 403 403 →banner →signin — →signin",
               uri: "/registers/{register}/update/{updateToken}"),
             // Approvals (附票 under DV support)
@@ -190,6 +202,7 @@ extension AllWebTests {
             r("GET /approval-requests/{id}", "200 200 200 200 403 403 404 →banner →signin — →signin",
               uri: "/approval-requests/{myApproval}"),
             r("GET /approvals", "403 200 403 403 403 403 403 →banner →signin — →signin"),
+            r("GET /office", "403 200 403 403 403 403 403 →banner →signin — →signin"),
             r("POST /approvals/{id}/approve", "403 303 403 403 403 403 403 →banner →signin — →signin",
               uri: "/approvals/{approvalWebApprove}/approve", next: "/approvals"),
             r("POST /approvals/{id}/deny", "403 303 403 403 403 403 403 →banner →signin — →signin",
@@ -603,7 +616,9 @@ extension AllWebTests {
                 #expect(view.status == .seeOther, "\(role): \(describe(view))")
                 mine["viewToken"] = view.headers[.location].map { String($0.split(separator: "/").last ?? "") }
                 if [.clerk, .supervisor].contains(role) {
-                    let update = try await web.post(client, "/registers/\(register)/update", ["case": own[role]!["notif"]!])
+                    let update = try await web.post(client, "/registers/\(register)/update",
+                                                    ["case": own[role]!["notif"]!, "childName": "役割 一郎", "childSex": "M",
+                                                     "childBirth": "2026-12-01", "birthPlace": "大阪市"])
                     #expect(update.status == .seeOther, "\(role): \(describe(update))")
                     mine["updateToken"] = update.headers[.location].map { String($0.split(separator: "/").last ?? "") }
                 }
