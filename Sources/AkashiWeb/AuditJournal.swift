@@ -86,7 +86,7 @@ extension ConsoleRoutes {
             v["scanStopped"] = found.count < Self.journalPerPage && cursor > 0
             v["paged"] = before != 0
             v["kind"] = kind
-            return pages.html("audit_journal", v)
+            return render("audit_journal", v)
         }
     }
 

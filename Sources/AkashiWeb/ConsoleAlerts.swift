@@ -55,7 +55,7 @@ extension ConsoleRoutes {
             v["paged"] = before != 0
             // Only the first page refreshes itself: an older page stays where the auditor is reading.
             v["refresh"] = before == 0
-            return pages.html("console_alerts", v)
+            return render("console_alerts", v)
         }
         router.post("/console/alerts/seen") { request, _ -> Response in
             let a = try await auditor(request)
@@ -95,7 +95,7 @@ extension ConsoleRoutes {
                 "office": names.officeName(e.office), "query": Self.queryText(e.query)]
             ev.merge(names.staffValues(e.staff, on: e.at.jstDate)) { $1 }
             v["e"] = ev
-            return pages.html("console_access", v)
+            return render("console_access", v)
         }
         router.get("/console/dashboard") { request, _ -> Response in
             let a = try await view(request, "dashboard")
@@ -154,7 +154,7 @@ extension ConsoleRoutes {
                 r.merge(staffNames.staffValues(s.staff)) { $1 }
                 return r
             }
-            return pages.html("console_dashboard", v)
+            return render("console_dashboard", v)
         }
     }
 

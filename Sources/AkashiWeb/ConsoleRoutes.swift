@@ -145,7 +145,7 @@ struct ConsoleRoutes: Sendable {
             let waiting = try await console.store.suppressions().filter { $0.isPending && $0.createdBy != a.staff.id }.count
             v["pendingSuppressions"] = waiting
             v["hasPendingSuppressions"] = waiting > 0
-            return pages.html("console_worklist", v)
+            return render("console_worklist", v)
         }
         router.get("/console/findings/:access") { request, context -> Response in
             let id = try NameLookup.pathID(try context.parameters.require("access"), field: "access")
@@ -183,7 +183,7 @@ struct ConsoleRoutes: Sendable {
             v["investigations"] = invs.map { ["id": $0.id, "title": $0.title, "status": Self.statusText($0.status),
                                               "disposition": $0.disposition?.ja ?? ""] }
             v["bands"] = Self.bandExplanation
-            return pages.html("console_finding", v)
+            return render("console_finding", v)
         }
         // MARK: Staff and persons
         router.get("/console/staff") { request, _ -> Response in
@@ -207,7 +207,7 @@ struct ConsoleRoutes: Sendable {
             }
             v["byRisk"] = sort == "risk"
             v["byFlagged"] = sort == "flagged"
-            return pages.html("console_staff_list", v)
+            return render("console_staff_list", v)
         }
         router.get("/console/staff/:id") { request, context -> Response in
             let id = try NameLookup.pathID(try context.parameters.require("id"), field: "id")
@@ -252,7 +252,7 @@ struct ConsoleRoutes: Sendable {
             v["investigations"] = try await console.store.investigations(status: nil, staff: id, finding: nil).map {
                 ["id": $0.id, "title": $0.title, "status": Self.statusText($0.status), "disposition": $0.disposition?.ja ?? ""]
             }
-            return pages.html("console_staff", v)
+            return render("console_staff", v)
         }
         router.get("/console/persons") { request, _ -> Response in
             let q = request.uri.queryParameters
@@ -262,15 +262,14 @@ struct ConsoleRoutes: Sendable {
                 try WorkspaceError.checkField("id", text)
                 guard text.count <= 100 else { throw WorkspaceError.invalid("id は100文字以内にしてください。", "id is at most 100 characters.") }
                 let register = q.get("kind") == "register"
-                // An ID that exists goes to its history; anything else is looked up as a name (kanji or kana).
-                if register, try await console.store.register(id: text) != nil {
-                    throw Redirect(location: "/console/registers/\(Pages.urlEncoded(text, path: true))")
-                }
-                if !register, try await console.store.person(id: text) != nil {
-                    throw Redirect(location: "/console/persons/\(Pages.urlEncoded(text, path: true))")
-                }
-                if try await console.store.register(id: text) != nil {
-                    throw Redirect(location: "/console/registers/\(Pages.urlEncoded(text, path: true))")
+                // An ID (ASCII with a digit, as every ID is) goes to its history, which says 「見つかりません」 for an
+                // unknown one; anything else is looked up as a name (kanji or kana).
+                if Self.looksLikeID(text) {
+                    var asRegister = register
+                    if !register, try await console.store.person(id: text) == nil {
+                        asRegister = try await console.store.register(id: text) != nil
+                    }
+                    throw Redirect(location: "/console/\(asRegister ? "registers" : "persons")/\(Pages.urlEncoded(text, path: true))")
                 }
                 let found = try await NameLookup.persons(console.store, text)
                 let names = try await ConsoleNames.load(console.store, registers: Set(found.map(\.register)))
@@ -284,7 +283,7 @@ struct ConsoleRoutes: Sendable {
                 }
                 v["noCandidates"] = found.isEmpty
             }
-            return pages.html("console_person", v)
+            return render("console_person", v)
         }
         for kind in ["persons", "registers"] {
             router.get("/console/\(kind)/:id") { request, context -> Response in
@@ -324,7 +323,7 @@ struct ConsoleRoutes: Sendable {
                                     return r
                                 }] as [String: Any]
                 v["searched"] = true
-                return pages.html("console_person", v)
+                return render("console_person", v)
             }
         }
         // MARK: Investigations
@@ -340,7 +339,7 @@ struct ConsoleRoutes: Sendable {
             v["rows"] = list.map { Self.invRow($0, names) }
             v["none"] = list.isEmpty
             v["onlyOpen"] = status == "open"
-            return pages.html("console_investigations", v)
+            return render("console_investigations", v)
         }
         router.post("/console/investigations") { request, _ -> Response in
             let a = try await auditor(request)
@@ -378,7 +377,7 @@ struct ConsoleRoutes: Sendable {
             v["suppressions"] = try await console.store.suppressions().filter { $0.investigation == id }.map {
                 ["id": $0.id, "scope": $0.scopeJa, "rule": $0.rule, "state": $0.stateText, "pending": $0.isPending]
             }
-            return pages.html("console_investigation", v)
+            return render("console_investigation", v)
         }
         router.post("/console/investigations/:id/reopen") { request, context -> Response in
             let id = try NameLookup.pathID(try context.parameters.require("id"), field: "id")
@@ -438,7 +437,7 @@ struct ConsoleRoutes: Sendable {
             v["pending"] = pending.map(row)
             v["hasPending"] = !pending.isEmpty
             v["rows"] = all.filter { !$0.isPending }.map(row)
-            return pages.html("console_suppressions", v)
+            return render("console_suppressions", v)
         }
         router.post("/console/suppressions/:id/decision") { request, context -> Response in
             let raw = try context.parameters.require("id")

@@ -4,6 +4,7 @@ import AkashiReports
 import AkashiStorage
 import Foundation
 import HTTPTypes
+import Hummingbird
 
 /// What an auditor triaging a municipality's accesses needs beside the findings (issue 19, A-4/A-5): the operation of
 /// each access, read in bulk through the event log's lookups.
@@ -149,6 +150,27 @@ extension ConsoleRoutes {
         case let .string(s): return s
         default: return ""
         }
+    }
+
+    /// Renders a console page with every empty text as absent: in swift-mustache an empty string is a true section
+    /// value, so `{{#case}}…{{/case}}` and `{{^case}}なし{{/case}}` would take "" as present.
+    func render(_ template: String, _ values: [String: Any]) -> Response {
+        pages.html(template, Self.blanksAbsent(values) as? [String: Any] ?? values)
+    }
+
+    static func blanksAbsent(_ v: Any) -> Any {
+        switch v {
+        case let s as String: s.isEmpty ? NSNull() : s
+        case let d as [String: Any]: d.mapValues(blanksAbsent)
+        case let a as [[String: Any]]: a.map { $0.mapValues(blanksAbsent) }
+        case let a as [Any]: a.map(blanksAbsent)
+        default: v
+        }
+    }
+
+    /// Whether a lookup's text is an ID rather than a name: printable ASCII without spaces, with a digit.
+    static func looksLikeID(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F } && s.contains { $0.isNumber }
     }
 
     /// An investigation's status in words.

@@ -223,6 +223,8 @@ extension AllWebTests {
                 #expect(v.status == .ok)
                 var aud = Browser()
                 try await aud.signIn(client, f.auditor.id)
+                // Another test marked everything seen: start from nothing seen.
+                try f.store.setConsoleValue("alert.seen.\(f.auditor.id)", "0")
                 let page = try await aud.get(client, "/console/alerts")
                 #expect(page.status == .ok)
                 let row = try #require(page.text.components(separatedBy: "<tr").first { $0.contains("緊急の照会（alerts test）") })
