@@ -288,7 +288,7 @@ def main():
         check("a group opens to its findings", link.is_displayed())
         access = link.get_attribute("href").rsplit("/", 1)[-1]
         go(link)
-        check("finding shows its reasons", len(driver.find_elements(By.CSS_SELECTOR, "#reasons li")) > 0)
+        check("finding shows its reasons with their weights", len(driver.find_elements(By.CSS_SELECTOR, "#reasons td.weight")) > 0)
         check("finding shows the evidence table of cases", len(driver.find_elements(By.ID, "cases")) == 1)
         shot("12-finding")
         driver.find_element(By.ID, "title").send_keys("ブラウザ試験の調査")
@@ -319,7 +319,8 @@ def main():
         driver.find_element(By.ID, "id").send_keys(head)
         go(driver.find_element(By.CSS_SELECTOR, "main form button"))
         check("人・戸籍 finds a person by name", any(head_id in a.get_attribute("href")
-                                                   for a in driver.find_elements(By.CSS_SELECTOR, "#candidates a")))
+                                                   for a in driver.find_elements(By.CSS_SELECTOR, "#candidates a")),
+              driver.current_url + " " + driver.find_element(By.TAG_NAME, "main").text[:400])
         driver.get(base + "/console/persons/P000000X")
         check("an unknown person ID says 見つかりません", "見つかりません" in driver.page_source)
         driver.get(base + "/audit")

@@ -92,7 +92,7 @@ struct ConsoleRoutes: Sendable {
                 throw WorkspaceError.invalid("filter は open・suppressed・disposed・all のどれかにしてください。",
                                              "filter must be open, suppressed, disposed or all.")
             }
-            let staffQuery = q.get("staff")?.trimmed.nonEmpty
+            let staffQuery = Self.formQuery(request)["staff"]?.trimmed.nonEmpty
             if let staffQuery { try WorkspaceError.checkField("staff", staffQuery) }
             let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
             let a = try await view(request, "worklist:\(filter)" + (staffQuery.map { ":\($0)" } ?? ""))
@@ -258,7 +258,7 @@ struct ConsoleRoutes: Sendable {
             let q = request.uri.queryParameters
             let a = try await view(request, "person-form")
             var v = base(a, "人・戸籍の閲覧履歴 Access history")
-            if let text = q.get("id")?.trimmed.nonEmpty {
+            if let text = Self.formQuery(request)["id"]?.trimmed.nonEmpty {
                 try WorkspaceError.checkField("id", text)
                 guard text.count <= 100 else { throw WorkspaceError.invalid("id は100文字以内にしてください。", "id is at most 100 characters.") }
                 let register = q.get("kind") == "register"

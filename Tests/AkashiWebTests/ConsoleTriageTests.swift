@@ -84,6 +84,10 @@ extension AllWebTests {
                     #expect(r.status == .ok, "\(q)")
                     #expect(r.text.contains("href=\"/console/persons/\(p.id)\""), "\(q): the person is not offered")
                 }
+                // As a browser sends the form: the space as「+」.
+                let parts = p.name.split(separator: " ").map { percentEncode(String($0)) }
+                let form = try await aud.get(client, "/console/persons?id=\(parts.joined(separator: "+"))&kind=person")
+                #expect(form.text.contains("href=\"/console/persons/\(p.id)\""), "\(form.text.suffix(1500))")
                 // An ID still goes straight to its history.
                 #expect(try await aud.get(client, "/console/persons?id=\(p.id)").headers[.location] == "/console/persons/\(p.id)")
                 let none = try await aud.get(client, "/console/persons?id=\(percentEncode("存在しない名前"))")
