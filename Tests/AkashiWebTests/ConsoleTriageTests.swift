@@ -337,6 +337,12 @@ extension AllWebTests {
                 #expect(try await aud.get(client, "/audit/journal?kind=signin&before=0").status == .badRequest)
                 #expect(try journalKindsSince(f, since: start).contains("console.view"))
                 #expect(try await aud.get(client, "/audit").text.contains("/audit/journal"))
+                // After the banner the auditor's menu starts with the worklist; the header says 監査コンソール.
+                let menu = try await aud.get(client, "/menu")
+                let main = try #require(menu.text.range(of: "<main id=\"main\">").map { String(menu.text[$0.upperBound...]) })
+                #expect(main.range(of: "<a ").flatMap { a in main[a.lowerBound...].range(of: "id=\"menu-worklist\"") } != nil)
+                #expect(main.components(separatedBy: "<a ").dropFirst().first?.contains("href=\"/console\"") == true)
+                #expect(menu.text.contains("監査コンソール"))
                 var clerk = Browser()
                 try await clerk.signIn(client, f.clerk.id)
                 #expect(try await clerk.get(client, "/audit/journal?kind=signin").status == .forbidden)
