@@ -263,10 +263,12 @@ final class Console: Sendable {
         let title = title?.trimmed.nonEmpty.map { String($0.prefix(200)) }
         var inv: Investigation
         var held: [String] = []
+        var pair: String?
         if let gid = group?.trimmed.nonEmpty ?? finding?.trimmed.nonEmpty {
             guard let sf = try await audit.findings(accessIDs: [gid]).first else { throw WorkspaceError.notFound("所見 \(gid) ") }
             let f = sf.finding
             held = group?.trimmed.nonEmpty != nil ? try await groupFindings(of: f) : [f.access]
+            pair = Self.groupKey(f)
             inv = Investigation(id: newInvestigationID(), finding: f.access, staff: f.staff, register: f.register,
                                 reasonCodes: Array(Set(f.reasonCodes)).sorted(),
                                 title: title ?? (held.count > 1 ? "所見 \(held.count) 件（\(f.staff)）" : "所見 \(f.access)"),
@@ -278,7 +280,7 @@ final class Console: Sendable {
         } else {
             throw WorkspaceError.invalid("所見または職員を指定してください。", "Name a finding or a staff member.")
         }
-        if let existing = try await openDuplicate(staff: inv.staff, findings: held) {
+        if let existing = try await openDuplicate(staff: inv.staff, findings: held, pair: pair) {
             try await hold(a, existing, held)
             return (existing, true)
         }

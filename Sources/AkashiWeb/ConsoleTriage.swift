@@ -57,8 +57,9 @@ extension Console {
     }
 
     /// An open investigation that already covers the request: one on the staff member as a whole (for a staff
-    /// investigation), or one of the same staff member holding one of the findings (the same staff–person pair).
-    func openDuplicate(staff: String, findings: [String]) async throws -> Investigation? {
+    /// investigation), or one of the same staff member about the same person (else register) — it holds one of the
+    /// findings, or a finding of the same worklist group (`pair`, ``groupKey(_:)``).
+    func openDuplicate(staff: String, findings: [String], pair: String? = nil) async throws -> Investigation? {
         let open = try await store.investigations(status: "open", staff: staff, finding: nil)
         if findings.isEmpty {
             for i in open where i.finding == nil {
@@ -68,8 +69,9 @@ extension Console {
         }
         let wanted = Set(findings)
         for i in open {
-            if let f = i.finding, wanted.contains(f) { return i }
-            if try await store.heldFindings(investigation: i.id, access: nil).contains(where: { wanted.contains($0.access) }) { return i }
+            let held = try await heldAccesses(i)
+            if held.contains(where: { wanted.contains($0) }) { return i }
+            if let pair, try await audit.findings(accessIDs: held).contains(where: { Self.groupKey($0.finding) == pair }) { return i }
         }
         return nil
     }

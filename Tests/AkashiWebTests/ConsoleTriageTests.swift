@@ -196,6 +196,8 @@ extension AllWebTests {
                 #expect((reopen["detail"] as? [String: Any])?["reason"] as? String == "新しい証言")
                 #expect((reopen["detail"] as? [String: Any])?["previous"] as? String == "non_business")
                 #expect(try f.store.investigationEntries(investigation: id).contains { $0.kind == "reopen" })
+                // Closed again, so that no later test finds this pair's investigation open.
+                #expect(try await aud.post(client, loc + "/disposition", ["disposition": "non_business"]).status == .seeOther)
             }
         }
 
