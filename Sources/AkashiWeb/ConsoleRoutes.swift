@@ -168,13 +168,12 @@ struct ConsoleRoutes: Sendable {
             f["noReasons"] = sf.finding.reasons.isEmpty
             v["f"] = f
             if let (seq, e) = event {
-                let where_ = [e.function, e.screen].compactMap { $0?.trimmed.nonEmpty }.joined(separator: "・")
                 v["event"] = ["seq": seq, "action": e.action.ja, "actionCode": e.action.rawValue, "record": e.record.ja,
                               "register": e.register ?? "", "registerHead": names.registerHead(e.register),
                               "person": e.person ?? "", "personName": names.personName(e.person),
                               "case": e.caseID ?? "", "reason": e.reason ?? "",
                               "outcome": e.outcome.ja, "denied": e.outcome != .ok, "terminal": e.terminal ?? "",
-                              "where": where_.isEmpty ? "記録なし" : where_, "office": names.officeName(e.office),
+                              "where": Self.whereText(function: e.function, screen: e.screen), "office": names.officeName(e.office),
                               "query": Self.queryText(e.query)] as [String: Any]
                 v["cases"] = try await console.nearestCases(sf.finding, e)
             } else {

@@ -189,6 +189,27 @@ extension ConsoleRoutes {
         s.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 0x20 && $0.value < 0x7F } && s.contains { $0.isNumber }
     }
 
+    /// 機能・画面 in words (issue 19, A-5): the business function and the screen the workspace records
+    /// (`register.view`, `web:register`), each known one in Japanese with the code beside it; "記録なし" for none.
+    static func whereText(function: String?, screen: String?) -> String {
+        let functions = ["register.search": "戸籍の検索", "register.view": "戸籍の表示", "certificate.issue": "証明書の発行",
+                         "notification.entry": "届出の入力（異動）"]
+        let channels = ["web": "窓口の画面", "api": "API"]
+        let screens = ["register": "戸籍の画面", "search": "検索の画面", "issue": "発行の画面", "update": "異動入力の画面",
+                       "banner-required": "警告表示の確認前"]
+        var parts: [String] = []
+        if let f = function?.trimmed.nonEmpty { parts.append(functions[f].map { "\($0)（\(f)）" } ?? f) }
+        if let sc = screen?.trimmed.nonEmpty {
+            let bits = sc.split(separator: ":", maxSplits: 1).map(String.init)
+            if bits.count == 2, let c = channels[bits[0]] {
+                parts.append(c + "・" + (screens[bits[1]] ?? bits[1]))
+            } else {
+                parts.append(screens[sc] ?? sc)
+            }
+        }
+        return parts.isEmpty ? "記録なし" : parts.joined(separator: "／")
+    }
+
     /// An investigation's status in words.
     static func statusText(_ status: String) -> String { status == "open" ? "調査中 open" : "終了 closed" }
 

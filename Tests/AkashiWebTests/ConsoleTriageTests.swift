@@ -271,6 +271,8 @@ extension AllWebTests {
                        Reason(code: "no_search", ja: "検索せずに直接開いた", en: "b")]
             #expect(Console.displayReasons(dup).map(\.code) == ["dv_support", "no_search"])
             #expect(Console.band(0.95).ja == "高" && Console.band(0.6).ja == "中" && Console.band(0.2).ja == "低")
+            #expect(ConsoleRoutes.whereText(function: "register.view", screen: "web:register") == "戸籍の表示（register.view）／窓口の画面・戸籍の画面")
+            #expect(ConsoleRoutes.whereText(function: nil, screen: " ") == "記録なし")
             try await f.app().test(.router) { client in
                 var aud = Browser()
                 try await aud.signIn(client, f.auditor.id)
