@@ -335,7 +335,8 @@ def main():
         driver.set_window_size(390, 844)
         narrow = ["/console", f"/console/staff/{clerk['id']}", f"/console/investigations/{inv_id}", "/console/investigations",
                   "/console/alerts", f"/console/persons/{head_id}", "/console/survey", "/console/dashboard",
-                  "/console/staff", f"/console/findings/{access}", "/audit/journal"]
+                  "/console/staff", f"/console/findings/{access}", "/audit/journal", "/console/suppressions",
+                  "/console/survey?survey=2014-02", f"/console/registers/{reg_id}"]
         for path in narrow:
             driver.get(base + path)
             sw, iw = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
