@@ -348,14 +348,24 @@ def main():
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         go(driver.find_element(By.ID, "signin"))
         go(driver.find_element(By.ID, "acknowledge"))
+        # Issue 19: the auditor's menu starts with the worklist; the header says 監査コンソール.
+        menu_links = driver.find_elements(By.CSS_SELECTOR, "main a")
+        check("auditor's menu: the first link is the worklist", bool(menu_links) and menu_links[0].get_attribute("id") == "menu-worklist")
+        check("header says 監査コンソール", "監査コンソール" in driver.find_element(By.CSS_SELECTOR, "header.site").text)
         driver.get(base + "/console")
         rows = driver.find_elements(By.CSS_SELECTOR, "#worklist tr.finding")
         check("worklist lists flagged findings", len(rows) > 0, str(len(rows)))
+        # Issue 19: one row per staff–person pair, staff by name; the row opens to its findings.
+        staff_cell = rows[0].find_element(By.CSS_SELECTOR, "td[data-label='職員'] a").text
+        check("worklist shows staff by name, not ID", bool(staff_cell) and not staff_cell.startswith("S0"), staff_cell)
+        check("worklist rows count their findings", "件" in rows[0].find_element(By.CSS_SELECTOR, ".group-count").text)
         shot("11-worklist")
-        link = driver.find_element(By.CSS_SELECTOR, "#worklist a.finding-link")
+        rows[0].find_element(By.CSS_SELECTOR, "details.group-findings summary").click()
+        link = rows[0].find_element(By.CSS_SELECTOR, "a.finding-link")
+        check("a group opens to its findings", link.is_displayed())
         access = link.get_attribute("href").rsplit("/", 1)[-1]
         go(link)
-        check("finding shows its reasons", len(driver.find_elements(By.CSS_SELECTOR, "#reasons li")) > 0)
+        check("finding shows its reasons with their weights", len(driver.find_elements(By.CSS_SELECTOR, "#reasons td.weight")) > 0)
         check("finding shows the evidence table of cases", len(driver.find_elements(By.ID, "cases")) == 1)
         shot("12-finding")
         driver.find_element(By.ID, "title").send_keys("ブラウザ試験の調査")
@@ -380,6 +390,36 @@ def main():
         driver.get(base + "/console/dashboard")
         check("dashboard draws five SVG charts", len(driver.find_elements(By.CSS_SELECTOR, "figure svg")) == 5)
         shot("16-dashboard")
+
+        # Issue 19: lookups by name, the journal browser, and every console page at phone width.
+        driver.get(base + "/console/persons")
+        driver.find_element(By.ID, "id").send_keys(head)
+        go(driver.find_element(By.CSS_SELECTOR, "main form button"))
+        check("人・戸籍 finds a person by name", any(head_id in a.get_attribute("href")
+                                                   for a in driver.find_elements(By.CSS_SELECTOR, "#candidates a")),
+              driver.current_url + " " + driver.find_element(By.TAG_NAME, "main").text[:400])
+        driver.get(base + "/console/persons/P000000X")
+        check("an unknown person ID says 見つかりません", "見つかりません" in driver.page_source)
+        driver.get(base + "/audit")
+        go(driver.find_element(By.ID, "journal-link"))
+        if dv and supervisor:
+            check("the journal answers who approved the DV 附票 view",
+                  "承認" in driver.find_element(By.ID, "journal").text and supervisor["id"] in driver.page_source)
+        Select(driver.find_element(By.ID, "kind")).select_by_value("banner")
+        go(driver.find_element(By.ID, "journal-go"))
+        check("the journal lists banner acknowledgements", "警告表示の確認" in driver.find_element(By.ID, "journal").text)
+        shot("16b-journal")
+        driver.set_window_size(390, 844)
+        narrow = ["/console", f"/console/staff/{clerk['id']}", f"/console/investigations/{inv_id}", "/console/investigations",
+                  "/console/alerts", f"/console/persons/{head_id}", "/console/survey", "/console/dashboard",
+                  "/console/staff", f"/console/findings/{access}", "/audit/journal", "/console/suppressions",
+                  "/console/survey?survey=2014-02", f"/console/registers/{reg_id}"]
+        for path in narrow:
+            driver.get(base + path)
+            sw, iw = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+            check(f"fits 390 px: {path}", sw <= iw, f"{sw} > {iw}")
+        shot("16c-worklist-390")
+        driver.set_window_size(1280, 1000)
 
         # Disclosure: the form, the report, the printable view and a letter with a one-time code.
         driver.get(base + "/console/disclosure")

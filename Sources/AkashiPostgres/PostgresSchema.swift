@@ -14,7 +14,20 @@ enum PostgresSchema {
     }
 
     /// Every migration, in the order they are applied.
-    static var all: [Migration] { core + workspace + console + reports + audit + lookups + submissions + hardening }
+    static var all: [Migration] { core + workspace + console + reports + audit + lookups + submissions + hardening + consoleTriage }
+
+    /// Issue 19 (auditor console), A-4: an investigation opened from a worklist group holds every finding of the group.
+    /// Appended only: a finding, once held, stays held.
+    static let consoleTriage: [Migration] = [
+        Migration(name: "pg10-console-held-findings", sql: [
+            """
+            CREATE TABLE console_held_finding(muni text NOT NULL, investigation text NOT NULL, access text NOT NULL,
+                PRIMARY KEY(muni, investigation, access))
+            """,
+            "CREATE INDEX console_held_finding_access ON console_held_finding(muni, access)",
+            "CREATE TRIGGER console_held_finding_append_only BEFORE UPDATE OR DELETE ON console_held_finding FOR EACH ROW EXECUTE FUNCTION akashi_append_only()",
+        ]),
+    ]
 
     /// Issue 18 (hardening), after the first release of the schema.
     static let hardening: [Migration] = [

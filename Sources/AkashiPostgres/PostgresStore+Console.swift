@@ -222,18 +222,48 @@ extension PostgresStore: ConsoleStore {
         }
     }
 
-    public func alerts(limit: Int) async throws -> [ConsoleAlert] {
+    public func alerts(limit: Int) async throws -> [ConsoleAlert] { try await alerts(limit: limit, below: nil) }
+
+    public func alerts(limit: Int, below seq: UInt64?) async throws -> [ConsoleAlert] {
         // A negative limit is no limit (as SQLite's LIMIT takes it).
         let bound: Int64? = limit < 0 ? nil : Int64(limit)
+        let below: Int64? = seq.map { Int64(clamping: $0) }
         return try await connections.run { s in
             try await s.rows("""
                 SELECT seq, access, at, staff, office, register, kinds, reason FROM console_alert
-                WHERE muni = \(muni) ORDER BY seq DESC LIMIT \(bound)::bigint
+                WHERE muni = \(muni) AND (\(below)::bigint IS NULL OR seq < \(below)::bigint)
+                ORDER BY seq DESC LIMIT \(bound)::bigint
                 """).map { row in
                 let (seq, access, at, staff, office, register, kinds, reason) =
                     try row.decode((Int64, String, String, String, String?, String?, [String], String?).self)
                 return ConsoleAlert(seq: UInt64(seq), access: access, at: Timestamp(at) ?? Timestamp(millis: 0), staff: staff,
                                     office: office, register: register, kinds: kinds, reason: reason)
+            }
+        }
+    }
+
+    /// One transaction: every pair of the call is held, or none.
+    public func holdFindings(investigation: String, accesses: [String]) async throws {
+        guard !accesses.isEmpty else { return }
+        try await connections.run { s in
+            try await s.execute("""
+                INSERT INTO console_held_finding(muni, investigation, access)
+                SELECT \(muni), \(investigation), a FROM unnest(\(accesses)::text[]) AS a
+                ON CONFLICT (muni, investigation, access) DO NOTHING
+                """)
+        }
+    }
+
+    public func heldFindings(investigation: String?, access: String?) async throws -> [HeldFinding] {
+        try await connections.run { s in
+            try await s.rows("""
+                SELECT investigation, access FROM console_held_finding
+                WHERE muni = \(muni) AND (\(investigation)::text IS NULL OR investigation = \(investigation)::text)
+                    AND (\(access)::text IS NULL OR access = \(access)::text)
+                ORDER BY investigation COLLATE "C", access COLLATE "C"
+                """).map { row in
+                let (i, a) = try row.decode((String, String).self)
+                return HeldFinding(investigation: i, access: a)
             }
         }
     }

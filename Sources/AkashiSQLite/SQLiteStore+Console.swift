@@ -178,12 +178,36 @@ extension SQLiteStore: ConsoleStore {
         }
     }
 
-    public func alerts(limit: Int) throws -> [ConsoleAlert] {
+    public func alerts(limit: Int) throws -> [ConsoleAlert] { try alerts(limit: limit, below: nil) }
+
+    public func alerts(limit: Int, below seq: UInt64?) throws -> [ConsoleAlert] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM console_alert ORDER BY seq DESC LIMIT ?", arguments: [limit]).map { r in
+            try Row.fetchAll(db, sql: "SELECT * FROM console_alert WHERE (? IS NULL OR seq < ?) ORDER BY seq DESC LIMIT ?",
+                             arguments: [seq.map { Int64(clamping: $0) }, seq.map { Int64(clamping: $0) }, limit]).map { r in
                 ConsoleAlert(seq: UInt64(r["seq"] as Int64), access: r["access"],
                              at: Timestamp(r["at"] as String) ?? Timestamp(millis: 0), staff: r["staff"],
                              office: r["office"], register: r["register"], kinds: Self.codes(r["kinds"]), reason: r["reason"])
+            }
+        }
+    }
+
+    public func holdFindings(investigation: String, accesses: [String]) throws {
+        guard !accesses.isEmpty else { return }
+        try pool.write { db in
+            for a in accesses {
+                try db.execute(sql: "INSERT OR IGNORE INTO console_held_finding(investigation, access) VALUES (?, ?)",
+                               arguments: [investigation, a])
+            }
+        }
+    }
+
+    public func heldFindings(investigation: String?, access: String?) throws -> [HeldFinding] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT investigation, access FROM console_held_finding
+                WHERE (? IS NULL OR investigation = ?) AND (? IS NULL OR access = ?) ORDER BY investigation, access
+                """, arguments: [investigation, investigation, access, access]).map {
+                HeldFinding(investigation: $0["investigation"], access: $0["access"])
             }
         }
     }

@@ -165,6 +165,19 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'suppression decisions are append-only'); END;
                 """)
         }
+        m.registerMigration("v13-console-held-findings") { db in
+            // Issue 19 (auditor console), A-4: an investigation opened from a worklist group holds every finding of
+            // the group. Appended only: a finding, once held, stays held.
+            try db.execute(sql: """
+                CREATE TABLE console_held_finding(investigation TEXT NOT NULL, access TEXT NOT NULL,
+                    PRIMARY KEY(investigation, access)) WITHOUT ROWID;
+                CREATE INDEX console_held_finding_access ON console_held_finding(access);
+                CREATE TRIGGER console_held_finding_no_update BEFORE UPDATE ON console_held_finding
+                    BEGIN SELECT RAISE(ABORT, 'held findings are append-only'); END;
+                CREATE TRIGGER console_held_finding_no_delete BEFORE DELETE ON console_held_finding
+                    BEGIN SELECT RAISE(ABORT, 'held findings are append-only'); END;
+                """)
+        }
         return m
     }
 

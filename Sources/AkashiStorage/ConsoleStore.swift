@@ -238,6 +238,27 @@ public protocol ConsoleStore: AnyObject, Sendable {
     func saveAlerts(_ alerts: [ConsoleAlert]) async throws
     /// The newest alerts first.
     func alerts(limit: Int) async throws -> [ConsoleAlert]
+    /// The newest alerts with ledger index below `seq` (every alert when `nil`) first, at most `limit`: the pages of
+    /// older alerts (issue 19, A-2).
+    func alerts(limit: Int, below seq: UInt64?) async throws -> [ConsoleAlert]
+    /// Records that an investigation holds these findings (access IDs), appended: a pair already held is ignored, and
+    /// nothing is ever changed or removed (issue 19, A-4: an investigation opened from a worklist group holds every
+    /// finding of the group, and its disposition covers them all).
+    func holdFindings(investigation: String, accesses: [String]) async throws
+    /// The findings held, by investigation and then access (byte order); either filter may be `nil` (any).
+    func heldFindings(investigation: String?, access: String?) async throws -> [HeldFinding]
+}
+
+/// A finding an investigation holds (issue 19, A-4).
+public struct HeldFinding: Sendable, Hashable {
+    public var investigation: String
+    /// The access ID of the finding.
+    public var access: String
+
+    public init(investigation: String, access: String) {
+        self.investigation = investigation
+        self.access = access
+    }
 }
 
 /// Everything `akashi serve` needs of a store: the clerk workspace's records and state, the reports' reads, the

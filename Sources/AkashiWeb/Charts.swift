@@ -23,8 +23,10 @@ enum Charts {
     static let palette = ["#0b4f8a", "#b5452b", "#2e7d32", "#8a6d0b", "#6a1b9a", "#00838f", "#5d4037", "#c2185b",
                           "#455a64", "#7cb342", "#f57c00", "#3949ab"]
 
+    /// The opening tag: a `viewBox` and no fixed width or height, so that the chart scales with the page (a phone's
+    /// 390 px as well as a desktop); the stylesheet gives it the container's width.
     static func open(_ id: String, _ w: Int, _ h: Int, _ title: String, _ desc: String) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" role=\"img\" "
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(w) \(h)\" preserveAspectRatio=\"xMinYMin meet\" role=\"img\" "
             + "aria-labelledby=\"\(id)-t \(id)-d\"><title id=\"\(id)-t\">\(esc(title))</title><desc id=\"\(id)-d\">\(esc(desc))</desc>"
             + "<rect x=\"0\" y=\"0\" width=\"\(w)\" height=\"\(h)\" fill=\"#ffffff\"/>"
     }
@@ -61,7 +63,8 @@ enum Charts {
             let bh = Double(h - bottom - 20) * Double(v) / Double(maxV)
             let x = Double(left) + Double(k) * bw
             s += "<rect x=\"\(f(x + 1))\" y=\"\(f(Double(h - bottom) - bh))\" width=\"\(f(max(bw - 2, 1)))\" height=\"\(f(bh))\" fill=\"\(palette[1])\"><title>\(esc(label)): \(v)</title></rect>"
-            if items.count <= 31 && (k % max(items.count / 7, 1) == 0) {
+            // About seven labels on the x axis, whatever the number of columns (the first one always).
+            if k % max((items.count + 6) / 7, 1) == 0 {
                 s += "<text x=\"\(f(x))\" y=\"\(h - bottom + 14)\" font-size=\"10\">\(esc(label))</text>"
             }
         }
@@ -71,7 +74,9 @@ enum Charts {
 
     /// One line per series over shared x labels.
     static func lines(id: String, title: String, desc: String, x: [String], series: [(String, [Int])]) -> String {
-        let w = 640, h = 260, left = 40, bottom = 40, legend = 150
+        // Every series has its line in the legend: the chart grows taller with the number of series (24 wards fit).
+        let w = 640, left = 40, bottom = 40, legend = 150
+        let h = max(260, 20 + series.count * 16 + 10)
         let maxV = max(series.flatMap(\.1).max() ?? 0, 1)
         let n = max(x.count - 1, 1)
         let pw = Double(w - left - legend)

@@ -60,8 +60,15 @@ final class Console: Sendable {
     func worklist(filter: String, staff: String?, limit: Int, offset: Int) async throws -> [(StoredFinding, Suppression?, Investigation?)] {
         let sup = try await suppressionsInEffect()
         let invs = try await store.investigations(status: nil, staff: nil, finding: nil)
+        var heldBy: [String: [String]] = [:]
+        for h in try await store.heldFindings(investigation: nil, access: nil) { heldBy[h.investigation, default: []].append(h.access) }
+        // Every finding an investigation holds (the one it was opened from and, from a group, the group's), the newest
+        // investigation last so that it wins.
         var byFinding: [String: Investigation] = [:]
-        for i in invs.reversed() { if let f = i.finding { byFinding[f] = i } }
+        for i in invs.reversed() {
+            if let f = i.finding { byFinding[f] = i }
+            for f in heldBy[i.id] ?? [] { byFinding[f] = i }
+        }
         var out: [(StoredFinding, Suppression?, Investigation?)] = []
         var skipped = 0
         var page = 0
@@ -87,6 +94,52 @@ final class Console: Sendable {
             page += 1
         }
         return out
+    }
+
+    /// Findings of one staff member about one person (or, without a person, one register): one worklist row.
+    struct FindingGroup {
+        var staff: String
+        var person: String?
+        var register: String?
+        /// Highest score first.
+        var rows: [(StoredFinding, Suppression?, Investigation?)] = []
+        var first: Timestamp
+        var last: Timestamp
+
+        var top: StoredFinding { rows[0].0 }
+        var accesses: [String] { rows.map(\.0.finding.access) }
+    }
+
+    /// Most findings the grouped worklist reads per view (it reads them all to count each group whole).
+    static let groupScanLimit = 200_000
+
+    /// The group key of a finding: its staff member with its person, else its register, else (a search) alone.
+    static func groupKey(_ f: AccessFinding) -> String {
+        f.staff + "\u{1F}" + (f.person.map { "p:" + $0 } ?? f.register.map { "r:" + $0 } ?? "a:" + f.access)
+    }
+
+    /// The worklist grouped by staff–person (or staff–register) pair, groups by their top score; the page of `size`
+    /// groups at `page`, how many groups there are and whether the scan stopped at ``groupScanLimit``.
+    func worklistGroups(filter: String, staff: String?, page: Int, size: Int) async throws
+        -> (groups: [FindingGroup], total: Int, capped: Bool) {
+        let rows = try await worklist(filter: filter, staff: staff, limit: Self.groupScanLimit, offset: 0)
+        var index: [String: Int] = [:]
+        var groups: [FindingGroup] = []
+        for r in rows {
+            let f = r.0.finding
+            let key = Self.groupKey(f)
+            if let i = index[key] {
+                groups[i].rows.append(r)
+                groups[i].first = min(groups[i].first, f.at)
+                groups[i].last = max(groups[i].last, f.at)
+            } else {
+                index[key] = groups.count
+                groups.append(FindingGroup(staff: f.staff, person: f.person, register: f.person == nil ? f.register : nil,
+                                           rows: [r], first: f.at, last: f.at))
+            }
+        }
+        let start = min(page * size, groups.count)
+        return (Array(groups[start..<min(start + size, groups.count)]), groups.count, rows.count >= Self.groupScanLimit)
     }
 
     /// The access event behind a finding (or any access ID).
@@ -130,25 +183,67 @@ final class Console: Sendable {
                 en.append("other office (\(c.office))")
             }
             let explains = f.explanation?.caseID == c.id
-            return ["id": c.id, "number": c.number ?? c.id, "kind": c.kind.ja, "received": c.received.format(offset: Timestamp.jst),
-                    "closed": c.closed?.format(offset: Timestamp.jst) ?? "—", "staff": c.staff.joined(separator: " "),
+            return ["id": c.id, "number": c.number ?? c.id, "kind": c.kind.ja, "received": Self.when(c.received),
+                    "closed": c.closed.map(Self.when) ?? "—", "staff": c.staff.joined(separator: " "),
                     "registers": c.registers.joined(separator: " "), "explains": explains,
                     "mismatchJa": explains ? "この案件で説明されます" : (ja.isEmpty ? "一致（ただし理由は上記）" : ja.joined(separator: "、")),
                     "mismatchEn": explains ? "explains the access" : (en.isEmpty ? "matches (see reasons above)" : en.joined(separator: "; "))]
         }
     }
 
-    static func row(_ sf: StoredFinding, _ s: Suppression?, _ inv: Investigation?) -> [String: Any] {
+    /// A timestamp as the console shows it: `2026年12月6日 16:59` (Japan time, to the minute).
+    static func when(_ t: Timestamp) -> String { ReportText.dateTime(t.format(offset: Timestamp.jst)) }
+
+    /// An explanation rule in words (ja / en).
+    static func ruleText(_ rule: String) -> (ja: String, en: String) {
+        switch rule {
+        case "named_case": ("案件に名前のある人", "case naming the person")
+        case "own_case": ("自分の担当案件", "own case")
+        case "colleague_case": ("同じ事務所の同僚の案件", "a colleague's case")
+        case "forwarded_case": ("回付された案件", "forwarded case")
+        case "late_filed": ("後から入力された案件", "case keyed in later")
+        case "inquiry": ("照会", "inquiry")
+        case "correction": ("訂正", "correction")
+        case "namesake": ("同名の人（弱い説明）", "namesake (weak)")
+        default: (rule, rule)
+        }
+    }
+
+    /// The score's band: 高 from 0.9, 中 from the flag threshold (0.5), else 低 (issue 19, A-5).
+    static func band(_ score: Double) -> (ja: String, en: String, css: String) {
+        score >= 0.9 ? ("高", "high", "band-high") : score >= 0.5 ? ("中", "medium", "band-mid") : ("低", "low", "band-low")
+    }
+
+    /// The reasons as a row shows them: the same fact once. An address attachment opened with no document
+    /// (`fuhyo_no_case`) is already said by the DV-support or VIP reason about the same attachment, and a sentence
+    /// said twice is shown once.
+    static func displayReasons(_ reasons: [Reason]) -> [Reason] {
+        let codes = Set(reasons.map(\.code))
+        var seen = Set<String>()
+        return reasons.filter { r in
+            if r.code == ReasonCode.fuhyo_no_case.rawValue && !codes.isDisjoint(with: ["dv_support", "vip"]) { return false }
+            return seen.insert(r.ja).inserted
+        }
+    }
+
+    static func row(_ sf: StoredFinding, _ s: Suppression?, _ inv: Investigation?, _ names: ConsoleNames = ConsoleNames()) -> [String: Any] {
         let f = sf.finding
-        return ["access": f.access, "staff": f.staff, "at": f.at.format(offset: Timestamp.jst), "score": AccessFinding.scoreText(f.score),
-                "flagged": f.flagged, "explained": f.explained, "rule": f.explanation?.rule ?? "",
-                "case": f.explanation?.caseID ?? "", "register": f.register ?? "", "person": f.person ?? "",
-                "office": f.office ?? "",
-                "reasons": f.reasons.map { ["code": $0.code, "ja": $0.ja, "en": $0.en] },
-                "codes": f.reasonCodes.joined(separator: ", "),
-                "suppressed": s != nil, "suppressedBy": s?.investigation ?? "", "suppressRule": s?.rule ?? "",
-                "investigation": inv?.id ?? "", "disposition": inv?.disposition?.ja ?? "",
-                "status": f.flagged ? (s != nil ? "抑制 suppressed" : "要確認 flagged") : (f.explained ? "説明あり explained" : "説明なし unexplained")]
+        let rule = f.explanation.map { ruleText($0.rule) }
+        var v: [String: Any] = [
+            "access": f.access, "at": when(f.at), "score": AccessFinding.scoreText(f.score),
+            "flagged": f.flagged, "explained": f.explained, "rule": rule?.ja ?? "", "ruleEn": rule?.en ?? "",
+            "case": f.explanation?.caseID ?? "", "register": f.register ?? "", "person": f.person ?? "",
+            "office": f.office ?? "", "officeName": names.officeName(f.office),
+            "personName": names.personName(f.person), "registerHead": names.registerHead(f.register),
+            "reasons": displayReasons(f.reasons).map { ["code": $0.code, "ja": $0.ja, "en": $0.en] },
+            "hasReasons": !f.reasons.isEmpty,
+            "codes": displayReasons(f.reasons).map(\.ja).joined(separator: "・"),
+            "band": band(f.score).ja, "bandEn": band(f.score).en, "bandClass": band(f.score).css,
+            "suppressed": s != nil, "suppressedBy": s?.investigation ?? "", "suppressRule": s?.rule ?? "",
+            "investigation": inv?.id ?? "", "disposition": inv?.disposition?.ja ?? "",
+            "status": f.flagged ? (s != nil ? "抑制 suppressed" : "要確認 flagged") : (f.explained ? "説明あり explained" : "説明なし unexplained")]
+        v.merge(names.staffValues(f.staff, on: f.at.jstDate)) { $1 }
+        return v
     }
 
     // MARK: Investigations
@@ -157,32 +252,49 @@ final class Console: Sendable {
         "INV-" + String(now.millis) + "-" + Tokens.randomBytes(3).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Opens an investigation from a finding (access ID) or a staff member; journaled as `investigation.open`.
-    func open(_ a: Actor, finding: String?, staff: String?, title: String?) async throws -> Investigation {
+    /// Opens an investigation from a worklist group (`group`: the access ID of any finding of the group; it holds every
+    /// open finding of the group), a finding (access ID) or a staff member; journaled as `investigation.open`.
+    ///
+    /// No duplicate (issue 19, A-4): when an open investigation already covers the same staff member (opened from the
+    /// staff member) or the same staff–person pair (it holds one of the findings), the findings are added to it
+    /// (`investigation.hold`) and it is returned with `linked` true, instead of a second investigation.
+    func open(_ a: Actor, finding: String?, staff: String?, title: String?, group: String? = nil) async throws
+        -> (investigation: Investigation, linked: Bool) {
+        let title = title?.trimmed.nonEmpty.map { String($0.prefix(200)) }
         var inv: Investigation
-        if let fid = finding?.trimmed.nonEmpty {
-            guard let sf = try await audit.findings(accessIDs: [fid]).first else { throw WorkspaceError.notFound("所見 \(fid) ") }
+        var held: [String] = []
+        var pair: String?
+        if let gid = group?.trimmed.nonEmpty ?? finding?.trimmed.nonEmpty {
+            guard let sf = try await audit.findings(accessIDs: [gid]).first else { throw WorkspaceError.notFound("所見 \(gid) ") }
             let f = sf.finding
+            held = group?.trimmed.nonEmpty != nil ? try await groupFindings(of: f) : [f.access]
+            pair = Self.groupKey(f)
             inv = Investigation(id: newInvestigationID(), finding: f.access, staff: f.staff, register: f.register,
                                 reasonCodes: Array(Set(f.reasonCodes)).sorted(),
-                                title: title?.trimmed.nonEmpty.map { String($0.prefix(200)) } ?? "所見 \(f.access)",
+                                title: title ?? (held.count > 1 ? "所見 \(held.count) 件（\(f.staff)）" : "所見 \(f.access)"),
                                 openedBy: a.staff.id, opened: now)
         } else if let sid = staff?.trimmed.nonEmpty {
             guard try await store.staffMember(id: sid) != nil else { throw WorkspaceError.notFound("職員 \(sid) ") }
             inv = Investigation(id: newInvestigationID(), finding: nil, staff: sid, register: nil, reasonCodes: [],
-                                title: title?.trimmed.nonEmpty.map { String($0.prefix(200)) } ?? "職員 \(sid) の調査",
-                                openedBy: a.staff.id, opened: now)
+                                title: title ?? "職員 \(sid) の調査", openedBy: a.staff.id, opened: now)
         } else {
             throw WorkspaceError.invalid("所見または職員を指定してください。", "Name a finding or a staff member.")
         }
+        if let existing = try await openDuplicate(staff: inv.staff, findings: held, pair: pair) {
+            try await hold(a, existing, held)
+            return (existing, true)
+        }
         inv.assignee = a.staff.id
         try await store.saveInvestigation(inv)
+        try await store.holdFindings(investigation: inv.id, accesses: held)
         var d: [(String, JSONValue)] = [("staff", .string(inv.staff)), ("assignee", .string(a.staff.id))]
         if let f = inv.finding { d.append(("finding", .string(f))) }
+        if held.count > 1 { d += Self.heldDetail(held) }
         let j = try await journal("investigation.open", a, subject: inv.id, d)
         try await store.addInvestigationEntry(InvestigationEntry(investigation: inv.id, kind: "open", author: a.staff.id, at: now,
-                                                           text: inv.title, journal: j), file: nil)
-        return inv
+                                                           text: inv.title + (held.count > 1 ? "（所見 \(held.count) 件）" : ""),
+                                                           journal: j), file: nil)
+        return (inv, false)
     }
 
     func investigation(_ id: String) async throws -> Investigation {
@@ -232,8 +344,8 @@ final class Console: Sendable {
         // new investigation, with its own record, not an edit of the old one.
         guard inv.status != "closed" else {
             throw WorkspaceError(.conflict, "investigation_closed",
-                                 "この調査は処分済みで終了しています。処分を変えるには、新しい調査を開いてください。",
-                                 "This investigation is closed with its verdict; to reconsider, open a new investigation.")
+                                 "この調査は処分済みで終了しています。処分を変えるには、理由を書いて「再開する」を押してください。",
+                                 "This investigation is closed with its verdict; to reconsider, reopen it with a reason.")
         }
         let rule = rule?.trimmed.nonEmpty.map { String($0.prefix(500)) }
         inv.disposition = disposition
@@ -245,6 +357,8 @@ final class Console: Sendable {
         var d: [(String, JSONValue)] = [("disposition", .string(disposition.rawValue)), ("staff", .string(inv.staff))]
         if let rule { d.append(("rule", .string(rule))) }
         if let f = inv.finding { d.append(("finding", .string(f))) }
+        let held = try await heldAccesses(inv)
+        if held.count > 1 { d += Self.heldDetail(held) }
         let j = try await journal("investigation.disposition", a, subject: id, d)
         try await store.addInvestigationEntry(InvestigationEntry(investigation: id, kind: "disposition", author: a.staff.id, at: now,
                                                            text: disposition.ja + (rule.map { "：" + $0 } ?? ""), journal: j),

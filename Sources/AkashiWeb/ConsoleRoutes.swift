@@ -50,6 +50,36 @@ struct ConsoleRoutes: Sendable {
 
     /// The last worklist page one can ask for (50 rows a page: half a million findings).
     static let maxPage = 10_000
+    /// Staff–person groups on one worklist page.
+    static let worklistGroupsPerPage = 50
+    /// Findings listed inside a group's row (the rest: 「ほか N 件」 and the staff timeline).
+    static let findingsPerGroup = 50
+    static let worklistFilters = [("open", "未処理 open"), ("suppressed", "抑制済み suppressed"), ("disposed", "処分済み disposed"),
+                                  ("all", "すべて all")]
+
+    /// One worklist row: a staff–person (or staff–register) group with its count, span, top score and reasons, and
+    /// its findings to expand.
+    static func groupRow(_ g: Console.FindingGroup, _ names: ConsoleNames, index: Int) -> [String: Any] {
+        var v = Console.row(g.rows[0].0, g.rows[0].1, g.rows[0].2, names)
+        let firstDay = ReportText.date(g.first.format(offset: Timestamp.jst))
+        let lastDay = ReportText.date(g.last.format(offset: Timestamp.jst))
+        v["index"] = index
+        v["count"] = g.rows.count
+        v["many"] = g.rows.count > 1
+        v["span"] = firstDay == lastDay ? firstDay : firstDay + "〜" + lastDay
+        v["groupRegister"] = g.register ?? ""
+        v["findings"] = g.rows.prefix(findingsPerGroup).map { r -> [String: Any] in
+            ["access": r.0.finding.access, "at": Console.when(r.0.finding.at), "score": AccessFinding.scoreText(r.0.finding.score),
+             "disposition": r.2?.disposition?.ja ?? "", "suppressed": r.1 != nil]
+        }
+        v["more"] = max(0, g.rows.count - findingsPerGroup)
+        v["hasMore"] = g.rows.count > findingsPerGroup
+        let disposed = g.rows.filter { $0.2?.disposition == .business || $0.2?.disposition == .nonBusiness }.count
+        v["disposedCount"] = disposed
+        v["anyDisposed"] = disposed > 0
+        return v
+    }
+
     /// Accesses on one page of a staff timeline.
     static let timelinePageSize = 500
 
@@ -58,76 +88,155 @@ struct ConsoleRoutes: Sendable {
         router.get("/console") { request, _ -> Response in
             let q = request.uri.queryParameters
             let filter = q.get("filter") ?? "open"
-            let staff = q.get("staff")?.trimmed.nonEmpty
+            guard Self.worklistFilters.contains(where: { $0.0 == filter }) else {
+                throw WorkspaceError.invalid("filter は open・suppressed・disposed・all のどれかにしてください。",
+                                             "filter must be open, suppressed, disposed or all.")
+            }
+            let staffQuery = Self.formQuery(request)["staff"]?.trimmed.nonEmpty
+            if let staffQuery { try WorkspaceError.checkField("staff", staffQuery) }
             let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
-            let a = try await view(request, "worklist:\(filter)" + (staff.map { ":\($0)" } ?? ""))
-            var v = base(a, "監査コンソール：要確認一覧")
-            let rows = try await console.worklist(filter: filter, staff: staff, limit: 50, offset: page * 50)
-            v["rows"] = rows.map { Console.row($0.0, $0.1, $0.2) }
-            v["none"] = rows.isEmpty
-            v["filters"] = [("open", "未処理 open"), ("suppressed", "抑制済み suppressed"), ("disposed", "処分済み disposed"), ("all", "すべて all")]
-                .map { ["code": $0.0, "name": $0.1, "selected": $0.0 == filter] }
+            let a = try await view(request, "worklist:\(filter)" + (staffQuery.map { ":\($0)" } ?? ""))
+            var v = base(a, "要確認一覧 Worklist")
+            v["filters"] = Self.worklistFilters.map { ["code": $0.0, "name": $0.1, "selected": $0.0 == filter] }
             v["filter"] = filter
-            v["staff"] = staff ?? ""
-            v["next"] = rows.count == 50 ? page + 1 : -1
-            v["hasNext"] = rows.count == 50
+            v["staff"] = staffQuery ?? ""
+            // 職員 by ID or by name (A-4): one match is used, several are offered to pick from, none says so.
+            var staff: String?
+            if let staffQuery {
+                if try await console.store.staffMember(id: staffQuery) != nil {
+                    staff = staffQuery
+                } else {
+                    let found = try await NameLookup.staff(console.store, staffQuery)
+                    if found.count == 1 {
+                        staff = found[0].id
+                        v["staffResolved"] = ["id": found[0].id, "name": found[0].name ?? ""]
+                    } else {
+                        let names = try await ConsoleNames.load(console.store, staff: Set(found.map(\.id)))
+                        v["staffCandidates"] = found.map { s -> [String: Any] in
+                            ["link": "/console?filter=\(filter)&staff=\(Pages.urlEncoded(s.id))", "id": s.id, "name": s.name ?? "",
+                             "info": names.staffInfo(s.id)]
+                        }
+                        v["staffNotFound"] = found.isEmpty
+                        v["staffAmbiguous"] = !found.isEmpty
+                    }
+                }
+            }
+            if staffQuery == nil || staff != nil {
+                let size = Self.worklistGroupsPerPage
+                let (groups, total, capped) = try await console.worklistGroups(filter: filter, staff: staff, page: page, size: size)
+                let names = try await ConsoleNames.load(console.store, findings: groups.map(\.top.finding))
+                v["groups"] = groups.enumerated().map { n, g in Self.groupRow(g, names, index: page * size + n + 1) }
+                v["listed"] = true
+                v["none"] = groups.isEmpty
+                v["groupCount"] = total
+                v["findingCount"] = groups.reduce(0) { $0 + $1.rows.count }
+                v["capped"] = capped
+                v["first"] = groups.isEmpty ? 0 : page * size + 1
+                v["last"] = page * size + groups.count
+                let here = "/console?filter=\(filter)" + (staff.map { "&staff=\(Pages.urlEncoded($0))" } ?? "") + "&page="
+                v["hasNext"] = (page + 1) * size < total
+                v["next"] = here + String(page + 1)
+                v["hasPrev"] = page > 0
+                v["prev"] = here + String(max(page - 1, 0))
+            }
             let c = try await console.audit.counts()
             v["counts"] = ["total": c.total, "explained": c.explained, "flagged": c.flagged]
             // Suppressions across staff that wait for this auditor (made by another): the second pair of eyes (F-14).
             let waiting = try await console.store.suppressions().filter { $0.isPending && $0.createdBy != a.staff.id }.count
             v["pendingSuppressions"] = waiting
             v["hasPendingSuppressions"] = waiting > 0
-            return pages.html("console_worklist", v)
+            return render("console_worklist", v)
         }
         router.get("/console/findings/:access") { request, context -> Response in
-            let id = try context.parameters.require("access")
+            let id = try NameLookup.pathID(try context.parameters.require("access"), field: "access")
             let a = try await view(request, "finding:\(id)")
             guard let sf = try await console.audit.findings(accessIDs: [id]).first else { throw WorkspaceError.notFound("所見 \(id) ") }
             let sup = try await console.suppressionsInEffect()
-            let invs = try await console.store.investigations(status: nil, staff: nil, finding: id)
-            var v = base(a, "所見 \(id)")
-            v["f"] = Console.row(sf, console.suppression(of: sf.finding, sup), invs.first)
-            if let (seq, e) = try await console.accessEvent(id) {
-                v["event"] = ["seq": seq, "action": e.action.rawValue, "record": e.record.ja, "register": e.register ?? "",
-                              "person": e.person ?? "", "case": e.caseID ?? "", "reason": e.reason ?? "",
-                              "outcome": e.outcome.rawValue, "terminal": e.terminal ?? "", "function": e.function ?? "",
-                              "screen": e.screen ?? "", "office": e.office ?? ""] as [String: Any]
+            let invs = try await console.investigations(holding: id)
+            var v = base(a, "所見 \(id) Finding")
+            let event = try await console.accessEvent(id)
+            let names = try await ConsoleNames.load(console.store, staff: [sf.finding.staff],
+                                                    persons: Set([sf.finding.person, event?.1.person].compactMap { $0 }),
+                                                    registers: Set([sf.finding.register, event?.1.register].compactMap { $0 }))
+            var f = Console.row(sf, console.suppression(of: sf.finding, sup), invs.first, names)
+            // Each reason with its weight in the audit's settings (noisy-OR: the score is 1 − Π(1 − weight)).
+            let fuhyo = event?.1.record == .fuhyo
+            f["allReasons"] = sf.finding.reasons.map { r -> [String: Any] in
+                let w = ReasonCode(rawValue: r.code).map { console.audit.config.weights.weight($0, fuhyo: fuhyo) }
+                return ["code": r.code, "ja": r.ja, "en": r.en, "weight": w.map { String(format: "%.2f", $0) } ?? "—"]
+            }
+            f["noReasons"] = sf.finding.reasons.isEmpty
+            v["f"] = f
+            if let (seq, e) = event {
+                v["event"] = ["seq": seq, "action": e.action.ja, "actionCode": e.action.rawValue, "record": e.record.ja,
+                              "register": e.register ?? "", "registerHead": names.registerHead(e.register),
+                              "person": e.person ?? "", "personName": names.personName(e.person),
+                              "case": e.caseID ?? "", "reason": e.reason ?? "",
+                              "outcome": e.outcome.ja, "denied": e.outcome != .ok, "terminal": e.terminal ?? "",
+                              "where": Self.whereText(function: e.function, screen: e.screen), "office": names.officeName(e.office),
+                              "query": Self.queryText(e.query)] as [String: Any]
                 v["cases"] = try await console.nearestCases(sf.finding, e)
             } else {
                 v["cases"] = try await console.nearestCases(sf.finding, nil)
             }
-            v["investigations"] = invs.map { ["id": $0.id, "status": $0.status, "disposition": $0.disposition?.ja ?? ""] }
-            return pages.html("console_finding", v)
+            v["investigations"] = invs.map { ["id": $0.id, "title": $0.title, "status": Self.statusText($0.status),
+                                              "disposition": $0.disposition?.ja ?? ""] }
+            v["bands"] = Self.bandExplanation
+            return render("console_finding", v)
         }
         // MARK: Staff and persons
         router.get("/console/staff") { request, _ -> Response in
-            let a = try await view(request, "staff-ranking")
-            var v = base(a, "職員別の危険度")
-            v["staff"] = try await console.audit.staffRanking(limit: 100).map { s -> [String: Any] in
-                ["id": s.staff, "risk": AccessFinding.scoreText(min(s.risk / 10, 1)), "riskRaw": String(format: "%.2f", s.risk),
-                 "flagged": s.flagged, "total": s.total]
+            let sort = request.uri.queryParameters.get("sort") ?? "risk"
+            guard sort == "risk" || sort == "flagged" else {
+                throw WorkspaceError.invalid("sort は risk か flagged にしてください。", "sort must be risk or flagged.")
             }
-            return pages.html("console_staff_list", v)
+            let a = try await view(request, "staff-ranking")
+            var v = base(a, "職員別の危険度 Staff by risk")
+            var ranking = try await console.audit.staffRanking()
+            if sort == "flagged" {
+                ranking.sort { $0.flagged != $1.flagged ? $0.flagged > $1.flagged : $0.risk > $1.risk }
+            }
+            ranking = Array(ranking.prefix(100))
+            let names = try await ConsoleNames.load(console.store, staff: Set(ranking.map(\.staff)))
+            v["staff"] = ranking.map { s -> [String: Any] in
+                var r: [String: Any] = ["id": s.staff, "riskRaw": String(format: "%.2f", s.risk), "flagged": s.flagged, "total": s.total,
+                                        "share": s.total == 0 ? "0" : String(format: "%.0f", Double(s.flagged) / Double(s.total) * 100)]
+                r.merge(names.staffValues(s.staff)) { $1 }
+                return r
+            }
+            v["byRisk"] = sort == "risk"
+            v["byFlagged"] = sort == "flagged"
+            return render("console_staff_list", v)
         }
         router.get("/console/staff/:id") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try NameLookup.pathID(try context.parameters.require("id"), field: "id")
             let a = try await view(request, "staff:\(id)")
             let q = request.uri.queryParameters
-            let from = Self.date(q.get("from")).map { Timestamp(jst: $0, hour: 0, minute: 0) }
-            let to = Self.date(q.get("to")).map { Timestamp(jst: $0.adding(days: 1), hour: 0, minute: 0) }
-            var v = base(a, "職員 \(id) の閲覧履歴")
-            let staff = try await console.store.staffMember(id: id)
+            let from = try Self.checkedDate(q.get("from"), field: "from").map { Timestamp(jst: $0, hour: 0, minute: 0) }
+            let to = try Self.checkedDate(q.get("to"), field: "to").map { Timestamp(jst: $0.adding(days: 1), hour: 0, minute: 0) }
+            let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
+            // An unknown staff ID is 「見つかりません」, not an empty history (and no investigation is offered for it).
+            guard let staff = try await console.store.staffMember(id: id) else { throw WorkspaceError.notFound("職員 \(id) ") }
+            var v = base(a, "職員 \(staff.name ?? id) の閲覧履歴 Staff timeline")
             v["sid"] = id
-            v["sname"] = staff?.name ?? ""
+            v["sname"] = staff.name ?? ""
             v["from"] = q.get("from") ?? ""
             v["to"] = q.get("to") ?? ""
             let sup = try await console.suppressionsInEffect()
             // Newest first, a page at a time, saying when older accesses follow (it used to stop at 2,000, oldest
             // first, and the newest months were missing without a word).
-            let page = try WorkspaceError.number(q.get("page"), field: "page", in: 0...Self.maxPage, default: 0)
             let (rows, more) = try await console.audit.timelinePage(staff: id, from: from, to: to, page: page,
                                                               size: Self.timelinePageSize)
-            v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
+            let names = try await ConsoleNames.load(console.store, findings: rows.map(\.finding))
+            v["sinfo"] = names.staffInfo(id)
+            let actions = try await console.accessActions(rows.map(\.finding.access), selection: .staff(id),
+                                                          from: rows.map(\.finding.at).min(), to: rows.map(\.finding.at).max())
+            v["rows"] = rows.map { r -> [String: Any] in
+                var x = Console.row(r, r.finding.flagged ? console.suppression(of: r.finding, sup) : nil, nil, names)
+                x.merge(actions[r.finding.access] ?? [:]) { $1 }
+                return x
+            }
+            v["none"] = rows.isEmpty
             v["count"] = rows.count
             v["first"] = page * Self.timelinePageSize + (rows.isEmpty ? 0 : 1)
             v["last"] = page * Self.timelinePageSize + rows.count
@@ -140,71 +249,141 @@ struct ConsoleRoutes: Sendable {
             v["hasNewer"] = page > 0
             v["newer"] = here + String(max(page - 1, 0)) + query
             v["investigations"] = try await console.store.investigations(status: nil, staff: id, finding: nil).map {
-                ["id": $0.id, "title": $0.title, "status": $0.status, "disposition": $0.disposition?.ja ?? ""]
+                ["id": $0.id, "title": $0.title, "status": Self.statusText($0.status), "disposition": $0.disposition?.ja ?? ""]
             }
-            return pages.html("console_staff", v)
+            return render("console_staff", v)
         }
         router.get("/console/persons") { request, _ -> Response in
             let q = request.uri.queryParameters
-            if let id = q.get("id")?.trimmed.nonEmpty {
-                let kind = q.get("kind") == "register" ? "registers" : "persons"
-                throw Redirect(location: "/console/\(kind)/\(Pages.urlEncoded(id, path: true))")
-            }
             let a = try await view(request, "person-form")
-            return pages.html("console_person", base(a, "人・戸籍の閲覧履歴"))
+            var v = base(a, "人・戸籍の閲覧履歴 Access history")
+            if let text = Self.formQuery(request)["id"]?.trimmed.nonEmpty {
+                try WorkspaceError.checkField("id", text)
+                guard text.count <= 100 else { throw WorkspaceError.invalid("id は100文字以内にしてください。", "id is at most 100 characters.") }
+                let register = q.get("kind") == "register"
+                // An ID (ASCII with a digit, as every ID is) goes to its history, which says 「見つかりません」 for an
+                // unknown one; anything else is looked up as a name (kanji or kana).
+                if Self.looksLikeID(text) {
+                    var asRegister = register
+                    if !register, try await console.store.person(id: text) == nil {
+                        asRegister = try await console.store.register(id: text) != nil
+                    }
+                    throw Redirect(location: "/console/\(asRegister ? "registers" : "persons")/\(Pages.urlEncoded(text, path: true))")
+                }
+                let found = try await NameLookup.persons(console.store, text)
+                let names = try await ConsoleNames.load(console.store, registers: Set(found.map(\.register)))
+                v["query"] = text
+                v["looked"] = true
+                v["candidates"] = found.map { p -> [String: Any] in
+                    ["id": p.id, "name": p.name, "kana": p.kana ?? "", "birth": p.birth.map { ReportText.date($0.description) } ?? "",
+                     "register": p.register, "registerHead": names.registerHead(p.register),
+                     "link": "/console/persons/\(Pages.urlEncoded(p.id, path: true))",
+                     "registerLink": "/console/registers/\(Pages.urlEncoded(p.register, path: true))"]
+                }
+                v["noCandidates"] = found.isEmpty
+            }
+            return render("console_person", v)
         }
         for kind in ["persons", "registers"] {
             router.get("/console/\(kind)/:id") { request, context -> Response in
-                let id = try context.parameters.require("id")
-                let a = try await view(request, (kind == "persons" ? "person:" : "register:") + id)
-                var v = base(a, "\(id) の閲覧履歴")
-                let rows = kind == "persons" ? try await console.audit.findings(person: id) : try await console.audit.findings(register: id)
+                let id = try NameLookup.pathID(try context.parameters.require("id"), field: "id")
+                let isPerson = kind == "persons"
+                let a = try await view(request, (isPerson ? "person:" : "register:") + id)
+                let rows = isPerson ? try await console.audit.findings(person: id) : try await console.audit.findings(register: id)
+                let person = isPerson ? try await console.store.person(id: id) : nil
+                let register = isPerson ? nil : try await console.store.register(id: id)
+                // A mistyped ID is 「見つかりません」, not an empty 「0 件」 history.
+                if rows.isEmpty && person == nil && register == nil {
+                    throw WorkspaceError.notFound(isPerson ? "人 \(id) " : "戸籍 \(id) ")
+                }
+                let names = try await ConsoleNames.load(console.store, staff: Set(rows.map(\.finding.staff)),
+                                                        persons: Set(rows.compactMap(\.finding.person)),
+                                                        registers: Set(rows.compactMap(\.finding.register) + (register.map { [$0.id] } ?? [])))
+                let head = names.registerHead(register?.id).nonEmpty
+                let label = isPerson ? (person?.name ?? id) : "筆頭者 " + (head ?? id)
+                var v = base(a, "\(label) の閲覧履歴 Access history")
                 let sup = try await console.suppressionsInEffect()
-                v["rows"] = rows.map { Console.row($0, $0.finding.flagged ? console.suppression(of: $0.finding, sup) : nil, nil) }
+                let actions = try await console.accessActions(rows.map(\.finding.access), selection: isPerson ? .person(id) : .register(id),
+                                                              from: nil, to: nil)
+                v["rows"] = rows.map { r -> [String: Any] in
+                    var x = Console.row(r, r.finding.flagged ? console.suppression(of: r.finding, sup) : nil, nil, names)
+                    x.merge(actions[r.finding.access] ?? [:]) { $1 }
+                    return x
+                }
+                v["none"] = rows.isEmpty
                 v["subject"] = id
-                v["isPerson"] = kind == "persons"
-                if kind == "persons", let p = try await console.store.person(id: id) { v["name"] = p.name }
-                let s = try await console.audit.subjectSummary(person: kind == "persons" ? id : nil, register: kind == "registers" ? id : nil)
+                v["isPerson"] = isPerson
+                v["name"] = label
+                let s = try await console.audit.subjectSummary(person: isPerson ? id : nil, register: isPerson ? nil : id)
                 v["summary"] = ["total": s.total, "flagged": s.flagged.count,
-                                "byStaff": s.byStaff.sorted { $0.value > $1.value }.map { ["staff": $0.key, "n": $0.value] }] as [String: Any]
+                                "byStaff": s.byStaff.sorted { $0.value > $1.value }.map { x -> [String: Any] in
+                                    var r: [String: Any] = ["n": x.value]
+                                    r.merge(names.staffValues(x.key)) { $1 }
+                                    return r
+                                }] as [String: Any]
                 v["searched"] = true
-                return pages.html("console_person", v)
+                return render("console_person", v)
             }
         }
         // MARK: Investigations
         router.get("/console/investigations") { request, _ -> Response in
             let status = request.uri.queryParameters.get("status")?.trimmed.nonEmpty
+            guard status == nil || status == "open" || status == "closed" else {
+                throw WorkspaceError.invalid("status は open か closed にしてください。", "status must be open or closed.")
+            }
             let a = try await view(request, "investigations")
-            var v = base(a, "調査一覧")
-            v["rows"] = try await console.store.investigations(status: status, staff: nil, finding: nil).map(Self.invRow)
-            return pages.html("console_investigations", v)
+            var v = base(a, "調査一覧 Investigations")
+            let list = try await console.store.investigations(status: status, staff: nil, finding: nil)
+            let names = try await ConsoleNames.load(console.store, staff: Set(list.flatMap { [$0.staff, $0.assignee ?? ""] }))
+            v["rows"] = list.map { Self.invRow($0, names) }
+            v["none"] = list.isEmpty
+            v["onlyOpen"] = status == "open"
+            return render("console_investigations", v)
         }
         router.post("/console/investigations") { request, _ -> Response in
             let a = try await auditor(request)
             let f = try await Pages.checkedForm(request, a)
-            let inv = try await console.open(a, finding: f["finding"], staff: f["staff"], title: f["title"])
-            throw Redirect(location: "/console/investigations/\(inv.id)")
+            let (inv, linked) = try await console.open(a, finding: f["finding"], staff: f["staff"], title: f["title"], group: f["group"])
+            throw Redirect(location: "/console/investigations/\(inv.id)" + (linked ? "?linked=1" : ""))
         }
         router.get("/console/investigations/:id") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let id = try NameLookup.pathID(try context.parameters.require("id"), field: "id")
             let a = try await view(request, "investigation:\(id)")
             let inv = try await console.investigation(id)
-            var v = base(a, "調査 \(id)")
-            v["inv"] = Self.invRow(inv)
-            v["entries"] = try await console.store.investigationEntries(investigation: id).map { e -> [String: Any] in
-                ["id": e.id, "kind": Self.entryKind(e.kind), "author": e.author, "at": e.at.format(offset: Timestamp.jst),
-                 "text": e.text, "file": e.fileName ?? "", "hasFile": e.fileName != nil, "size": e.fileSize ?? 0, "journal": e.journal]
+            var v = base(a, "調査 \(inv.title) Investigation")
+            let entries = try await console.store.investigationEntries(investigation: id)
+            let held = try await console.heldAccesses(inv)
+            let findings = try await console.audit.findings(accessIDs: Array(held.prefix(Self.findingsPerGroup)))
+            let auditors = try await console.store.staffMembers(office: nil, role: .auditor)
+            let names = try await ConsoleNames.load(console.store, findings: findings.map(\.finding),
+                                                    more: Set([inv.staff, inv.assignee ?? "", inv.openedBy, inv.decidedBy ?? ""]
+                                                        + entries.map(\.author)))
+            v["inv"] = Self.invRow(inv, names)
+            v["linked"] = request.uri.queryParameters.get("linked") == "1"
+            v["entries"] = entries.map { e -> [String: Any] in
+                ["id": e.id, "kind": Self.entryKind(e.kind), "author": e.author, "authorName": names.staffName(e.author),
+                 "at": Console.when(e.at), "text": e.text, "file": e.fileName ?? "", "hasFile": e.fileName != nil,
+                 "size": e.fileSize ?? 0, "journal": e.journal]
             }
-            v["auditors"] = try await console.store.staffMembers(office: nil, role: .auditor).map {
-                ["id": $0.id, "name": $0.name ?? $0.id, "selected": $0.id == inv.assignee]
-            }
+            v["held"] = findings.map { Console.row($0, nil, nil, names) }
+            v["heldCount"] = held.count
+            v["heldMore"] = max(0, held.count - Self.findingsPerGroup)
+            v["hasHeldMore"] = held.count > Self.findingsPerGroup
+            v["auditors"] = auditors.map { ["id": $0.id, "name": $0.name ?? $0.id, "selected": $0.id == inv.assignee] }
             v["dispositions"] = Disposition.allCases.map { ["code": $0.rawValue, "ja": $0.ja, "en": $0.en] }
             v["hasReasons"] = !inv.reasonCodes.isEmpty
             v["closed"] = inv.status == "closed"
             v["suppressions"] = try await console.store.suppressions().filter { $0.investigation == id }.map {
                 ["id": $0.id, "scope": $0.scopeJa, "rule": $0.rule, "state": $0.stateText, "pending": $0.isPending]
             }
-            return pages.html("console_investigation", v)
+            return render("console_investigation", v)
+        }
+        router.post("/console/investigations/:id/reopen") { request, context -> Response in
+            let id = try NameLookup.pathID(try context.parameters.require("id"), field: "id")
+            let a = try await auditor(request)
+            let f = try await Pages.checkedForm(request, a)
+            try await console.reopen(a, id, reason: f["reason"] ?? "")
+            throw Redirect(location: "/console/investigations/\(Pages.urlEncoded(id, path: true))")
         }
         router.post("/console/investigations/:id/assign") { request, context -> Response in
             let id = try context.parameters.require("id")
@@ -244,12 +423,12 @@ struct ConsoleRoutes: Sendable {
         }
         router.get("/console/suppressions") { request, _ -> Response in
             let a = try await view(request, "suppressions")
-            var v = base(a, "抑制ルール")
+            var v = base(a, "抑制ルール Suppressions")
             let all = try await console.store.suppressions()
             func row(_ s: Suppression) -> [String: Any] {
                 ["id": s.id, "investigation": s.investigation, "scope": s.scopeJa, "rule": s.rule, "by": s.createdBy,
-                 "at": s.created.format(offset: Timestamp.jst), "state": s.stateText, "mine": s.createdBy == a.staff.id,
-                 "decidedAt": s.decision?.at.format(offset: Timestamp.jst) ?? ""]
+                 "at": Console.when(s.created), "state": s.stateText, "mine": s.createdBy == a.staff.id,
+                 "decidedAt": s.decision.map { Console.when($0.at) } ?? ""]
             }
             // Suppressions across staff wait for a second auditor (F-14): shown first, with their reason, and the
             // buttons for every auditor but the one who made them.
@@ -257,7 +436,7 @@ struct ConsoleRoutes: Sendable {
             v["pending"] = pending.map(row)
             v["hasPending"] = !pending.isEmpty
             v["rows"] = all.filter { !$0.isPending }.map(row)
-            return pages.html("console_suppressions", v)
+            return render("console_suppressions", v)
         }
         router.post("/console/suppressions/:id/decision") { request, context -> Response in
             let raw = try context.parameters.require("id")
@@ -270,7 +449,8 @@ struct ConsoleRoutes: Sendable {
             try await console.decideSuppression(a, Int64(id), confirm: confirm)
             throw Redirect(location: "/console/suppressions")
         }
-        addAlertsDashboard(to: router)
+        addAlertsAndDashboard(to: router)
+        addJournal(to: router)
         addReports(to: router)
     }
 
@@ -284,16 +464,22 @@ struct ConsoleRoutes: Sendable {
         case "suppression": "抑制（確認待ち） suppression pending"
         case "confirm": "抑制の確認 suppression confirmed"
         case "decline": "抑制の却下 suppression declined"
+        case "hold": "所見の追加 findings added"
+        case "reopen": "再開 reopened"
         default: k
         }
     }
 
-    static func invRow(_ i: Investigation) -> [String: Any] {
-        ["id": i.id, "title": i.title, "finding": i.finding ?? "", "staff": i.staff, "register": i.register ?? "",
-         "reasons": i.reasonCodes.joined(separator: ", "), "status": i.status == "open" ? "調査中 open" : "終了 closed",
-         "assignee": i.assignee ?? "", "openedBy": i.openedBy, "opened": i.opened.format(offset: Timestamp.jst),
-         "disposition": i.disposition.map { "\($0.ja) \($0.en)" } ?? "", "rule": i.rule ?? "", "decidedBy": i.decidedBy ?? "",
-         "decided": i.decided?.format(offset: Timestamp.jst) ?? ""]
+    static func invRow(_ i: Investigation, _ names: ConsoleNames = ConsoleNames()) -> [String: Any] {
+        var v: [String: Any] = [
+            "id": i.id, "title": i.title, "finding": i.finding ?? "", "register": i.register ?? "",
+            "reasons": i.reasonCodes.joined(separator: ", "), "status": statusText(i.status),
+            "assignee": i.assignee ?? "", "assigneeName": names.staffName(i.assignee ?? ""), "openedBy": i.openedBy,
+            "openedByName": names.staffName(i.openedBy), "opened": Console.when(i.opened),
+            "disposition": i.disposition.map { "\($0.ja) \($0.en)" } ?? "", "rule": i.rule ?? "", "decidedBy": i.decidedBy ?? "",
+            "decidedByName": names.staffName(i.decidedBy ?? ""), "decided": i.decided.map(Console.when) ?? ""]
+        v.merge(names.staffValues(i.staff)) { $1 }
+        return v
     }
 
     /// A urlencoded or multipart form (the interview record may carry a file), CSRF-checked.

@@ -564,6 +564,17 @@ struct ConsoleAppendOnlyTests {
         }
     }
 
+    @Test("issue 19: a finding an investigation holds stays held: the row can be neither changed nor deleted")
+    func heldFindingAppendOnly() throws {
+        try withTempDir { dir in
+            let store = try SQLiteStore(directory: dir + "/store")
+            try store.holdFindings(investigation: "I1", accesses: ["E1", "E2"])
+            #expect(throws: (any Error).self) { try store.executeForTesting("DELETE FROM console_held_finding") }
+            #expect(throws: (any Error).self) { try store.executeForTesting("UPDATE console_held_finding SET access = 'x'") }
+            #expect(try store.heldFindings(investigation: "I1", access: nil).map(\.access) == ["E1", "E2"])
+        }
+    }
+
     @Test("F-14: a second auditor's decision on a suppression can be neither changed nor deleted")
     func suppressionDecisionAppendOnly() throws {
         try withTempDir { dir in

@@ -530,8 +530,12 @@ struct PostgresWorkspaceTests {
         #expect(try await store.decideSuppression(id: k3.id, decision))
         k3.decision = decision
         #expect(try await store.suppressions() == [k1, k2, k3])
+        // Findings an investigation holds (issue 19) are append-only too.
+        try await store.holdFindings(investigation: "INV-1", accesses: ["E0001", "E0002"])
 
         for sql: PostgresQuery in [
+            "UPDATE console_held_finding SET access = 'changed' WHERE muni = \(store.muni)",
+            "DELETE FROM console_held_finding WHERE muni = \(store.muni)",
             "UPDATE console_entry SET text = 'changed' WHERE muni = \(store.muni)",
             "DELETE FROM console_entry WHERE muni = \(store.muni)",
             "UPDATE console_suppression SET rule = 'changed' WHERE muni = \(store.muni)",
@@ -543,6 +547,7 @@ struct PostgresWorkspaceTests {
         }
         #expect(try await store.investigationEntries(investigation: "INV-1") == [s1, s2])
         #expect(try await store.suppressions() == [k1, k2, k3])
+        #expect(try await store.heldFindings(investigation: "INV-1", access: nil).map(\.access) == ["E0001", "E0002"])
     }
 
     @Test("console values and alerts: stored once, newest first, at most limit")

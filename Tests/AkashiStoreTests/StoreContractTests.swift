@@ -1656,6 +1656,40 @@ struct StoreContractTests {
         }
     }
 
+    @Test("held findings (issue 19, A-4): appended, each pair once, filtered by investigation or access, in order; alerts paged below a seq",
+          arguments: StoreFactory.all)
+    func heldFindingsAndAlertPages(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            #expect(try await store.heldFindings(investigation: nil, access: nil).isEmpty)
+            try await store.holdFindings(investigation: "INV-2", accesses: ["E0003", "E0001"])
+            try await store.holdFindings(investigation: "INV-1", accesses: ["E0001"])
+            // Again: ignored, not an error and not a second row; an empty list is nothing.
+            try await store.holdFindings(investigation: "INV-2", accesses: ["E0001", "E0002"])
+            try await store.holdFindings(investigation: "INV-3", accesses: [])
+            func h(_ i: String, _ a: String) -> HeldFinding { HeldFinding(investigation: i, access: a) }
+            #expect(try await store.heldFindings(investigation: nil, access: nil)
+                == [h("INV-1", "E0001"), h("INV-2", "E0001"), h("INV-2", "E0002"), h("INV-2", "E0003")])
+            #expect(try await store.heldFindings(investigation: "INV-2", access: nil).map(\.access) == ["E0001", "E0002", "E0003"])
+            #expect(try await store.heldFindings(investigation: nil, access: "E0001").map(\.investigation) == ["INV-1", "INV-2"])
+            #expect(try await store.heldFindings(investigation: "INV-1", access: "E0003").isEmpty)
+            #expect(try await store.heldFindings(investigation: "INV-9", access: nil).isEmpty)
+            #expect(try await factory.reopen(dir).heldFindings(investigation: nil, access: "E0002") == [h("INV-2", "E0002")])
+
+            let alerts = (1...5).map { n in
+                ConsoleAlert(seq: UInt64(n * 10), access: "E000\(n)", at: ts("2026-01-0\(n)T09:00:00+09:00"), staff: "S0001",
+                             office: "27108", register: "R0000002", kinds: ["vip"], reason: nil)
+            }
+            try await store.saveAlerts(alerts)
+            #expect(try await store.alerts(limit: 2, below: nil).map(\.seq) == [50, 40])
+            #expect(try await store.alerts(limit: 2, below: 40).map(\.seq) == [30, 20])
+            #expect(try await store.alerts(limit: 10, below: 20).map(\.seq) == [10])
+            #expect(try await store.alerts(limit: 10, below: 10).isEmpty)
+            #expect(try await store.alerts(limit: 10, below: UInt64.max).count == 5)
+            #expect(try await store.alerts(limit: 3) == Array(alerts.reversed().prefix(3)))
+        }
+    }
+
     @Test("suppressions and console values", arguments: StoreFactory.all)
     func suppressionsAndValues(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in

@@ -209,6 +209,7 @@ extension AllWebTests {
               uri: "/approvals/{approvalWebDeny}/deny", body: .form(["note": "役割表の確認のための却下"]), next: "/approvals"),
             // Audit landing, administration, self-report survey
             r("GET /audit", "403 403 403 403 200 403 403 →banner →signin — →signin"),
+            r("GET /audit/journal", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("GET /admin", "403 403 403 403 403 200 403 →banner →signin — →signin"),
             r("POST /admin/banner", "403 403 403 403 403 303 403 →banner →signin — →signin",
               body: .form(["ja": "{bannerJa}", "en": "{bannerEn}"]), next: "/admin", flow: .changesBanner),
@@ -240,6 +241,8 @@ extension AllWebTests {
             r("POST /console/investigations/{id}/disposition", consoleDenied + "303 403† 403† →banner →signin — →signin",
               uri: "/console/investigations/{investigation}/disposition", body: .form(["disposition": "interview"]),
               next: "/console/investigations/"),
+            r("POST /console/investigations/{id}/reopen", consoleDenied + "409 403† 403† →banner →signin — →signin",
+              uri: "/console/investigations/{investigation}/reopen", body: .form(["reason": "役割表の確認"])),
             r("GET /console/files/{entry}", consoleDenied + "200 403† 403† →banner →signin — →signin", uri: "/console/files/{file}"),
             r("GET /console/suppressions", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/suppressions/{id}/decision", consoleDenied + "303 403† 403† →banner →signin — →signin",
@@ -248,6 +251,8 @@ extension AllWebTests {
             r("GET /console/alerts", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("POST /console/alerts/seen", consoleDenied + "303 403† 403† →banner →signin — →signin",
               body: .form(["top": "999999999"]), next: "/console/alerts"),
+            r("GET /console/accesses/{access}", consoleDenied + "303 403† 403† →banner →signin — →signin",
+              uri: "/console/accesses/{finding}", next: "/console/findings/"),
             r("GET /console/dashboard", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("GET /console/disclosure", consoleDenied + "200 403† 403† →banner →signin — →signin"),
             r("GET /console/disclosure/report.html", consoleDenied + "200 403† 403† →banner →signin — →signin",
@@ -658,7 +663,9 @@ extension AllWebTests {
             let finding = try await #require(try AuditService(store: f.store).worklist(limit: 1).first).finding.access
             var aud = ids[.auditor]!.web
             let opened = try await aud.post(client, "/console/investigations", ["staff": f.clerk.id, "title": "役割表の準備"])
-            let investigation = String(try #require(opened.headers[.location]).dropFirst("/console/investigations/".count))
+            // An open investigation on the staff member already there is linked to, not doubled (issue 19, A-4).
+            let investigation = String(try #require(opened.headers[.location]).dropFirst("/console/investigations/".count)
+                .prefix { $0 != "?" })
             let boundary = "RoleMatrix42"
             var multipart = ""
             for (k, v) in [("csrf", aud.csrf), ("kind", "interview"), ("text", "役割表の確認のための記録")] {
