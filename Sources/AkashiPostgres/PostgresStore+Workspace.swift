@@ -532,47 +532,34 @@ extension PostgresStore {
     // MARK: Cases
 
     public func closedCases(staff: String, limit: Int) async throws -> [Case] {
-        guard limit > 0, Self.storable(staff) else { return [] }
-        // Newest first, a page at a time until `limit` closed ones are found (open cases are skipped in between).
-        let page = Int64(limit) * 4
-        var closed: [Case] = []
-        var offset: Int64 = 0
-        while closed.count < limit {
-            let docs = try await documents("""
-                SELECT c.doc FROM cases c JOIN case_staff s ON s.muni = c.muni AND s.case_id = c.id
-                WHERE s.muni = \(muni) AND s.staff = \(staff) ORDER BY c.received DESC, c.id COLLATE "C"
-                LIMIT \(page) OFFSET \(offset)
-                """)
-            for d in docs {
-                guard case let .case(c)? = try decodedRecord(d), c.closed != nil || (c.status != nil && c.status != .open) else { continue }
-                closed.append(c)
-            }
-            guard Int64(docs.count) == page else { break }
-            offset += page
-        }
-        return Array(closed.prefix(limit))
+        try await cases(staff: staff, limit: limit) { c in c.closed != nil || (c.status != nil && c.status != .open) }
     }
 
     public func openCases(staff: String, limit: Int) async throws -> [Case] {
+        try await cases(staff: staff, limit: limit) { c in c.closed == nil && (c.status == nil || c.status == .open) }
+    }
+
+    /// A staff member's cases that pass `keep`, newest received first, at most `limit`: read a page at a time until
+    /// enough are found (the others are skipped in between).
+    private func cases(staff: String, limit: Int, keep: (Case) -> Bool) async throws -> [Case] {
         guard limit > 0, Self.storable(staff) else { return [] }
-        // Newest first, a page at a time until `limit` open ones are found (closed cases are skipped in between).
         let page = Int64(limit) * 4
-        var open: [Case] = []
+        var kept: [Case] = []
         var offset: Int64 = 0
-        while open.count < limit {
+        while kept.count < limit {
             let docs = try await documents("""
                 SELECT c.doc FROM cases c JOIN case_staff s ON s.muni = c.muni AND s.case_id = c.id
                 WHERE s.muni = \(muni) AND s.staff = \(staff) ORDER BY c.received DESC, c.id COLLATE "C"
                 LIMIT \(page) OFFSET \(offset)
                 """)
             for d in docs {
-                guard case let .case(c)? = try decodedRecord(d), c.closed == nil, c.status == nil || c.status == .open else { continue }
-                open.append(c)
+                guard case let .case(c)? = try decodedRecord(d), keep(c) else { continue }
+                kept.append(c)
             }
             guard Int64(docs.count) == page else { break }
             offset += page
         }
-        return Array(open.prefix(limit))
+        return Array(kept.prefix(limit))
     }
 
     public func updateCase(_ c: Case) async throws {

@@ -224,10 +224,7 @@ struct APIRoutes: Sendable {
         api.get("cases/:id") { request, context -> Response in
             let a = try await actor(request)
             let id = try context.parameters.require("id")
-            guard let c = try await workspace.store.caseRecord(id: id),
-                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
-                throw WorkspaceError.notFound("案件 \(id) ")
-            }
+            let c = try await workspace.visibleCase(a, id: id)
             var o = Self.caseJSON(c)
             o["issuances"] = try await workspace.store.issuances(caseID: id).map(Self.issuanceJSON)
             return JSONBody.response(o)

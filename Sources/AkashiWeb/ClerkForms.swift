@@ -155,11 +155,7 @@ extension Pages {
             try workspace.require(a, .issue, "証明書の印刷")
             let id = try context.parameters.require("id")
             let number = try context.parameters.require("number")
-            guard let c = try await workspace.store.caseRecord(id: id),
-                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office),
-                  let i = try await workspace.store.issuances(caseID: id).first(where: { $0.number == number }) else {
-                throw WorkspaceError.notFound("発行番号 \(number) ")
-            }
+            let (c, i) = try await workspace.visibleIssuance(a, caseID: id, number: number)
             return try await certificatePage(a, case: c, issuance: i)
         }
         router.get("/static/print.js") { _, _ -> Response in

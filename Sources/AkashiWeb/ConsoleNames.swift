@@ -77,13 +77,7 @@ enum NameLookup {
     /// A query as it is compared: NFKC (full-width letters and half-width kana folded), katakana as hiragana (the
     /// records keep kana in hiragana), without spaces.
     static func normalized(_ s: String) -> String {
-        let folded = s.precomposedStringWithCompatibilityMapping
-        var out = String.UnicodeScalarView()
-        for u in folded.unicodeScalars where !u.properties.isWhitespace {
-            // Katakana ァ (U+30A1) … ヶ (U+30F6) are hiragana ぁ (U+3041) … plus 0x60.
-            if (0x30A1...0x30F6).contains(u.value), let h = Unicode.Scalar(u.value - 0x60) { out.append(h) } else { out.append(u) }
-        }
-        return String(out)
+        String(String.UnicodeScalarView(KanaInput.hiragana(s).unicodeScalars.filter { !$0.properties.isWhitespace }))
     }
 
     /// Whether the query is kana only (then it is matched against the reading, not the name).

@@ -305,10 +305,7 @@ struct Pages: Sendable {
         router.get("/cases/:id") { request, context -> Response in
             let a = try await actor(request)
             let id = try context.parameters.require("id")
-            guard let c = try await workspace.store.caseRecord(id: id),
-                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
-                throw WorkspaceError.notFound("案件 \(id) ")
-            }
+            let c = try await workspace.visibleCase(a, id: id)
             var v = base(a, title: "案件 \(c.number ?? c.id)")
             var summary = Self.caseSummary(c)
             summary["office"] = try await workspace.officeName(c.office)
@@ -358,10 +355,7 @@ struct Pages: Sendable {
             let a = try await actor(request)
             try workspace.require(a, .business, "案件の完了")
             let id = try context.parameters.require("id")
-            guard let c = try await workspace.store.caseRecord(id: id),
-                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
-                throw WorkspaceError.notFound("案件 \(id) ")
-            }
+            let c = try await workspace.visibleCase(a, id: id)
             guard c.closed == nil, (c.status ?? .open) == .open else {
                 throw WorkspaceError(.conflict, "case_closed", "この案件はすでに完了しています。", "The case is already closed.")
             }

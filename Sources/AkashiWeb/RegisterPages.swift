@@ -323,11 +323,7 @@ extension Pages {
             let a = try await actor(request)
             let id = try context.parameters.require("id")
             let number = try context.parameters.require("number")
-            guard let c = try await workspace.store.caseRecord(id: id),
-                  c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office),
-                  let i = try await workspace.store.issuances(caseID: id).first(where: { $0.number == number }) else {
-                throw WorkspaceError.notFound("発行番号 \(number) ")
-            }
+            let (c, i) = try await workspace.visibleIssuance(a, caseID: id, number: number)
             var v = base(a, title: "証明書の発行 \(i.number)")
             v["issuance"] = ["number": i.number, "caseID": i.caseID, "caseNumber": c.number ?? c.id, "register": i.register,
                              "certificate": CaseKind(rawValue: i.certificate)?.ja ?? i.certificate, "copies": i.copies,

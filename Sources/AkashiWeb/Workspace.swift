@@ -169,6 +169,25 @@ public final class Workspace: Sendable {
         return try await committer.append(e)
     }
 
+    /// A case the actor may see: one they handle, or (a supervisor) one of their office; else a 404 that says no
+    /// more than that there is no such case.
+    func visibleCase(_ a: Actor, id: String) async throws -> Case {
+        guard let c = try await store.caseRecord(id: id),
+              c.staff.contains(a.staff.id) || (a.can(.approve) && c.office == a.office) else {
+            throw WorkspaceError.notFound("案件 \(id) ")
+        }
+        return c
+    }
+
+    /// An issuance of a case the actor may see (``visibleCase(_:id:)``), by its 発行番号.
+    func visibleIssuance(_ a: Actor, caseID: String, number: String) async throws -> (Case, IssuanceRecord) {
+        let notFound = WorkspaceError.notFound("発行番号 \(number) ")
+        let c: Case
+        do { c = try await visibleCase(a, id: caseID) } catch is WorkspaceError { throw notFound }
+        guard let i = try await store.issuances(caseID: caseID).first(where: { $0.number == number }) else { throw notFound }
+        return (c, i)
+    }
+
     @discardableResult
     func access(_ actor: Actor, _ action: AccessAction, _ record: RecordKind, register: String? = nil,
                 person: String? = nil, purpose: Purpose = Purpose(), outcome: AccessOutcome = .ok,
