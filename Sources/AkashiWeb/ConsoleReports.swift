@@ -78,7 +78,7 @@ extension ConsoleRoutes {
                 }
                 v["letterForm"] = FormToken.new()
             }
-            return pages.html("console_disclosure", v)
+            return pages.page("console_disclosure", v)
         }
         for ext in ["html", "json", "csv"] {
             router.get("/console/disclosure/report.\(ext)") { request, _ -> Response in
@@ -200,13 +200,16 @@ extension ConsoleRoutes {
                 let answered = Set(answers.map(\.staff))
                 let missing = who.filter { !answered.contains($0.id) }
                 if k.survey == survey { selectedMissing = missing }
-                rows.append(["id": k.survey, "link": "/console/survey?survey=\(Pages.urlEncoded(k.survey))", "open": k.survey == open,
+                let title = try await SurveyRoutes.title(of: k.survey, console.store)
+                rows.append(["id": k.survey, "title": title == k.survey ? "" : title,
+                             "link": "/console/survey?survey=\(Pages.urlEncoded(k.survey))", "open": k.survey == open,
                              "answers": answers.count, "some": answers.count { $0.declares == .some }, "notAnswered": missing.count,
                              "population": who.count, "selected": k.survey == survey])
             }
             v["surveys"] = rows
             if let survey {
                 v["survey"] = survey
+                v["surveyTitle"] = try await SurveyRoutes.title(of: survey, console.store)
                 v["missing"] = selectedMissing.prefix(200).map { ["id": $0.id, "name": $0.name ?? $0.id] }
                 v["missingCount"] = selectedMissing.count
                 v["missingMore"] = max(0, selectedMissing.count - 200)
@@ -217,19 +220,45 @@ extension ConsoleRoutes {
             if let survey, try await console.store.selfReports(survey: survey).isEmpty {
                 v["noAnswers"] = true
             } else if let survey {
-                v["groups"] = Self.surveyGroups(try await ReconcileService(store: console.store).reconcile(survey: survey))
+                let r = try await ReconcileService(store: console.store).reconcile(survey: survey)
+                let names = try await ConsoleNames.load(console.store, staff: Set(r.details.keys))
+                v["groups"] = Self.surveyGroups(r, names: names)
             }
-            return pages.html("console_survey", v)
+            return pages.page("console_survey", v)
         }
         router.post("/console/survey") { request, _ -> Response in
             let a = try await auditor(request)
             let f = try await Pages.checkedForm(request, a)
-            let id = (f["survey"] ?? "").trimmed
-            guard !id.isEmpty, id.count <= 40, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-                throw WorkspaceError.invalid("調査名は英数字とハイフンで入力してください。", "Survey IDs use letters, digits and hyphens.")
+            // The title is what staff read (Japanese welcome); the ID goes into URLs and each answer's record, so it
+            // stays ASCII: given, or the title itself when it is one, else made from today's date.
+            let title = (f["title"] ?? "").trimmed
+            guard title.count <= 60 else {
+                throw WorkspaceError.invalid("調査名は60文字までです。", "A survey title is at most 60 characters.")
             }
+            var id = (f["survey"] ?? "").trimmed
+            if id.isEmpty { id = Self.isSurveyID(title) ? title : "" }
+            if id.isEmpty {
+                guard !title.isEmpty else {
+                    throw WorkspaceError.invalid("調査名を入力してください。", "Give the survey a title.")
+                }
+                let known = Set(try await console.store.surveys().map(\.survey))
+                let base = "survey-" + workspace.now.jstDate.description.replacingOccurrences(of: "-", with: "")
+                id = base
+                var n = 2
+                while true {
+                    let titled = try await console.store.consoleValue("survey.title.\(id)") != nil
+                    if !known.contains(id) && !titled { break }
+                    id = "\(base)-\(n)"
+                    n += 1
+                }
+            }
+            guard Self.isSurveyID(id) else {
+                throw WorkspaceError.invalid("調査 ID は英数字とハイフンで40文字までです（空なら自動で付けます）。",
+                                             "A survey ID is up to 40 letters, digits and hyphens (left empty, one is made).")
+            }
+            if !title.isEmpty { try await console.store.setConsoleValue("survey.title.\(id)", title) }
             try await console.store.setConsoleValue("survey.open", id)
-            _ = try await console.journal("survey.open", a, subject: id, [])
+            _ = try await console.journal("survey.open", a, subject: id, title.isEmpty ? [] : [("title", .string(title))])
             throw Redirect(location: "/console/survey?survey=\(id)")
         }
         // Ends the open survey: staff then see that none is open, and its answers stay for the reconciliation.
@@ -276,7 +305,7 @@ extension ConsoleRoutes {
                let r = registrations.first(where: { $0.person == who }) {
                 v["registeredNow"] = ["name": names[r.person] ?? r.person, "from": ReportText.date(r.registered.description)]
             }
-            return pages.html("console_notices", v)
+            return pages.page("console_notices", v)
         }
         router.post("/console/notices/produce") { request, _ -> Response in
             let a = try await auditor(request)
@@ -330,6 +359,11 @@ extension ConsoleRoutes {
         }
     }
 
+    /// Whether `s` can be a survey's ID: 1 to 40 ASCII letters, digits and hyphens.
+    static func isSurveyID(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 40 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+    }
+
     /// Who is asked to answer a survey: staff whose role does register work (clerk, supervisor, trainee, contractor)
     /// and who were assigned somewhere on the survey's day (today for the open survey, else the day of its latest
     /// answer, else today). Staff who answered are counted even when outside it.
@@ -342,11 +376,12 @@ extension ConsoleRoutes {
 
     /// The reconciliation as the console shows it: three groups in words (not the codes), each staff member's
     /// declaration in words, and the first 20 flagged accesses with 「ほか N 件」 and a link to the timeline for the rest.
-    static func surveyGroups(_ r: Reconciliation, shown: Int = 20) -> [[String: Any]] {
+    static func surveyGroups(_ r: Reconciliation, names: ConsoleNames = ConsoleNames(), shown: Int = 20) -> [[String: Any]] {
         func rows(_ ids: [String]) -> [[String: Any]] {
             ids.compactMap { r.details[$0] }.map { d in
                 let declares = declaresText(d.declares)
-                return ["staff": d.staff, "declares": declares.ja, "declaresEn": declares.en, "submitted": d.submitted ?? "",
+                return ["staff": d.staff, "staffName": names.staffName(d.staff), "staffInfo": names.staffInfo(d.staff),
+                        "declares": declares.ja, "declaresEn": declares.en, "submitted": d.submitted ?? "",
                         "flagged": d.flagged.count, "matched": d.matched, "undeclared": d.undeclared,
                         "items": d.items.map { ["who": $0.person ?? $0.name ?? "（指定なし）", "from": $0.from ?? "", "to": $0.to ?? "",
                                                 "matched": $0.matched, "note": $0.note ?? ""] },

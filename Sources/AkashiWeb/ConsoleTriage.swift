@@ -154,21 +154,8 @@ extension ConsoleRoutes {
         }
     }
 
-    /// Renders a console page with every empty text as absent: in swift-mustache an empty string is a true section
-    /// value, so `{{#case}}…{{/case}}` and `{{^case}}なし{{/case}}` would take "" as present.
-    func render(_ template: String, _ values: [String: Any]) -> Response {
-        pages.html(template, Self.blanksAbsent(values) as? [String: Any] ?? values)
-    }
-
-    static func blanksAbsent(_ v: Any) -> Any {
-        switch v {
-        case let s as String: s.isEmpty ? NSNull() : s
-        case let d as [String: Any]: d.mapValues(blanksAbsent)
-        case let a as [[String: Any]]: a.map { $0.mapValues(blanksAbsent) }
-        case let a as [Any]: a.map(blanksAbsent)
-        default: v
-        }
-    }
+    /// Renders a console page with every empty text as absent (``Pages/page(_:_:status:)``).
+    func render(_ template: String, _ values: [String: Any]) -> Response { pages.page(template, values) }
 
     /// The query of a GET form as the browser sent it (application/x-www-form-urlencoded): a space comes as「+」, which
     /// the router's query parameters leave as a plus; a plus typed by the user comes as `%2B`. The first value of each

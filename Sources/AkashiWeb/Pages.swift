@@ -38,6 +38,22 @@ struct Pages: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
+    /// Renders a page with every empty text as absent: in swift-mustache an empty string is a true section value,
+    /// so `{{#case}}…{{/case}}` and `{{^case}}なし{{/case}}` would take "" as present.
+    func page(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        html(template, Self.blanksAbsent(values) as? [String: Any] ?? values, status: status)
+    }
+
+    static func blanksAbsent(_ v: Any) -> Any {
+        switch v {
+        case let s as String: s.isEmpty ? NSNull() : s
+        case let d as [String: Any]: d.mapValues(blanksAbsent)
+        case let a as [[String: Any]]: a.map { $0.mapValues(blanksAbsent) }
+        case let a as [Any]: a.map(blanksAbsent)
+        default: v
+        }
+    }
+
     /// The values every signed-in page uses (header, navigation, CSRF token).
     func base(_ a: Actor, title: String) -> [String: Any] {
         var v: [String: Any] = ["title": title, "csrf": a.session.csrf, "signedIn": true,

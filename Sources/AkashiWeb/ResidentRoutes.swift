@@ -25,7 +25,7 @@ struct ResidentRoutes: Sendable {
         var v = chrome(title: "閲覧履歴の確認 Your access history")
         v["csrf"] = pre
         if let error { v["error"] = error }
-        var r = pages.html("resident", v, status: status)
+        var r = pages.page("resident", v, status: status)
         r.setCookie(pages.cookie(Self.preCookie, pre, maxAge: 3600))
         return r
     }
@@ -89,7 +89,7 @@ struct ResidentRoutes: Sendable {
                        "hasIssuances": !safe.issuances.isEmpty,
                        "withheld": (safe.withheld ?? []).isEmpty ? [] : [["events": (safe.withheld ?? []).map(ev)]] as [[String: Any]],
                        "none": safe.offices.isEmpty && safe.issuances.isEmpty && (safe.withheld ?? []).isEmpty] as [String: Any]
-        return pages.html("resident", v)
+        return pages.page("resident", v)
     }
 
     func add(to router: Router<WebRequestContext>) {
@@ -182,6 +182,11 @@ struct SurveyRoutes: Sendable {
         try await store.consoleValue("survey.open")?.trimmed.nonEmpty
     }
 
+    /// A survey's title as staff read it (set when the console opened it), else its ID.
+    static func title(of survey: String, _ store: any ServerStore) async throws -> String {
+        try await store.consoleValue("survey.title.\(survey)")?.trimmed.nonEmpty ?? survey
+    }
+
     /// The survey page: none open; the form; or (answered) what was declared. Only what applies is on it.
     func page(_ a: Actor, thanks: Bool = false, error: String? = nil, notRecorded: Bool = false,
               status: HTTPResponse.Status = .ok) async throws -> Response {
@@ -191,7 +196,7 @@ struct SurveyRoutes: Sendable {
             v["notRecorded"] = notRecorded
             return pages.html("survey", v, status: status)
         }
-        v["survey"] = survey
+        v["survey"] = try await Self.title(of: survey, console.store)
         if let mine = try await console.store.selfReports(survey: survey).first(where: { $0.staff == a.staff.id }) {
             let some = mine.declares == .some
             v["answer"] = [

@@ -225,7 +225,9 @@ extension AllWebTests {
                 var clerk = Browser()
                 try await clerk.signIn(client, f.clerk.id)
                 _ = try await clerk.get(client, "/registers/\(f.registerA.id)/open")
-                let v = try await clerk.submit(client, "/registers/\(f.registerA.id)/view", ["record": "current", "reason": "緊急の照会（alerts test）"])
+                let v = try await clerk.submit(client, "/registers/\(f.registerA.id)/view", ["record": "current", "category": "other",
+                                                                                           "reason": "緊急の照会（alerts test）",
+                                                                                           "confirm": "1", "password": Fixture.password])
                 #expect(v.status == .ok)
                 var aud = Browser()
                 try await aud.signIn(client, f.auditor.id)

@@ -146,5 +146,36 @@ extension AllWebTests {
                 #expect(!after.text.contains("id=\"close-survey\""))
             }
         }
+    
+        @Test("a survey opened with a Japanese title: staff read the title, the ID is made from the date, the title is journaled; bad titles and IDs name the field")
+        func japaneseTitle() async throws {
+            let f = try await Fixture.shared.value
+            try await f.app().test(.router) { client in
+                var aud = Browser()
+                try await aud.signIn(client, f.auditor.id)
+                let long = try await aud.post(client, "/console/survey", ["title": String(repeating: "調", count: 61)])
+                #expect(long.status == .badRequest && long.text.contains("60文字"))
+                let badID = try await aud.post(client, "/console/survey", ["title": "十二月調査", "survey": "12月"])
+                #expect(badID.status == .badRequest && badID.text.contains("調査 ID"))
+                let none = try await aud.post(client, "/console/survey", ["title": "", "survey": ""])
+                #expect(none.status == .badRequest)
+                let start = try f.store.ledgerSize()
+                let title = "2026年12月 戸籍閲覧に関する自己申告調査"
+                let opened = try await aud.post(client, "/console/survey", ["title": title])
+                #expect(opened.status == .seeOther)
+                let id = try #require(try f.store.consoleValue("survey.open"))
+                #expect(id.hasPrefix("survey-") && id.allSatisfy { $0.isASCII })
+                #expect(opened.headers[.location] == "/console/survey?survey=\(id)")
+                let journaled = try #require(try f.entries(since: start).first { $0["kind"] as? String == "survey.open" })
+                #expect(journaled["subject"] as? String == id && (journaled["detail"] as? [String: Any])?["title"] as? String == title)
+                let list = try await aud.get(client, "/console/survey")
+                #expect(list.text.contains("\(title) <span class=\"muted\">\(id)</span>"))
+                var clerk = Browser()
+                try await clerk.signIn(client, f.clerk.id)
+                let page = try await clerk.get(client, "/survey")
+                #expect(page.text.contains("id=\"survey-name\">\(title)<"))
+                _ = try await aud.post(client, "/console/survey/close", [:])
+            }
+        }
     }
 }
