@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Where store work runs when it must not run on Swift's cooperative threads: the stages of the import and audit
@@ -13,12 +12,67 @@ public final class StoreThreads: TaskExecutor, @unchecked Sendable {
     /// The one executor for store work.
     public static let shared = StoreThreads()
 
-    private let queue = DispatchQueue(label: "akashi.store", attributes: .concurrent)
+    /// Threads of its own, not a dispatch queue: on Linux a concurrent dispatch queue runs at most as many jobs at
+    /// once as there are cores, even when they all block. A job here waits on the database (a PostgreSQL commit
+    /// waiting for the ledger lock another server holds), so with two cores two such jobs held every store call of
+    /// the process behind them (two servers in one process: p99 up to 356 ms at 1,000 views/s against 57–116 ms for
+    /// the blocking store before it). Here a job always finds a free thread: an idle one, or a new one up to
+    /// `maxThreads`; a thread idle for `idleSeconds` ends.
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var head = 0
+    private var idle = 0
+    private var threads = 0
+    let maxThreads: Int
+    let idleSeconds: Double
+
+    init(maxThreads: Int = 64, idleSeconds: Double = 10) {
+        self.maxThreads = maxThreads
+        self.idleSeconds = idleSeconds
+    }
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        let waiting = jobs.count - head
+        if waiting > idle && threads < maxThreads {
+            threads += 1
+            condition.unlock()
+            let t = Thread { [self] in work() }
+            t.name = "akashi.store"
+            t.start()
+            return
+        }
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// A thread's loop: the next job, else wait; ends after `idleSeconds` with nothing to do.
+    private func work() {
         let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
+        condition.lock()
+        while true {
+            while head == jobs.count {
+                idle += 1
+                let woken = condition.wait(until: Date(timeIntervalSinceNow: idleSeconds))
+                idle -= 1
+                if !woken && head == jobs.count {
+                    threads -= 1
+                    condition.unlock()
+                    return
+                }
+            }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.unlock()
+            job.runSynchronously(on: executor)
+            condition.lock()
+        }
     }
 
     /// Runs async store work from a thread that may block (a pipeline stage, the group committer), and waits for it.
