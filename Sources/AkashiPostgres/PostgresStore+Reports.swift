@@ -196,6 +196,15 @@ extension PostgresStore {
         return try await connections.run { s in try await s.rows(q).first.flatMap(Self.accessCode) }
     }
 
+    public func revokeAccessCode(hash: String, at: Timestamp) async throws -> Bool {
+        try await connections.run { s in
+            try await s.execute("""
+                UPDATE rp_access_code SET expires = \(at.millis), expires_text = \(at.description)
+                WHERE muni = \(muni) AND hash = \(hash) AND expires > \(at.millis)
+                """) == 1
+        }
+    }
+
     public func accessCodes(person: String, limit: Int) async throws -> [AccessCodeRecord] {
         let sql = "SELECT " + Self.accessCodeColumns
             + " FROM rp_access_code WHERE muni = $1 AND person = $2 ORDER BY expires DESC, hash COLLATE \"C\" LIMIT $3"

@@ -7,20 +7,19 @@ import Foundation
 public enum AccessCodeError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformed
     case unknown
-    case used
+    /// Past its expiry, or revoked (a revocation ends its validity at once).
     case expired
 
     public var description: String {
         switch self {
         case .malformed: "the code is not well formed"
         case .unknown: "no such code"
-        case .used: "the code was used already"
         case .expired: "the code has expired"
         }
     }
 
     /// What to show the resident, whatever the reason (ja / en).
-    public static let publicMessage = "確認コードが正しくないか、使用済みまたは期限切れです。 / The code is not valid, already used or expired."
+    public static let publicMessage = "確認コードが正しくないか、有効期限が過ぎたか取り消されています。 / The code is not valid, has expired or was revoked."
 }
 
 /// A freshly created code: the code itself exists only here (the store keeps its hash).
@@ -85,17 +84,17 @@ public struct AccessCodeService: Sendable {
         return MerkleHash.leaf(Array(("akashi-access-code/1\n" + n).utf8)).hex
     }
 
-    /// Redeems a code: returns the person's disclosure (same report, with receipts) and spends the code. A code works
-    /// once; a second call, an unknown or an expired code throws ``AccessCodeError``.
+    /// Redeems a code: returns the person's disclosure (same report, with receipts). A code works again and again
+    /// until it expires or is revoked (issue 19: a resident comes back to their history within its validity); its
+    /// first use is recorded. An unknown, malformed, expired or revoked code throws ``AccessCodeError``.
     public func redeem(_ code: String) async throws -> DisclosureReport {
         guard let hash = Self.hash(code) else { throw AccessCodeError.malformed }
         let now = clock()
         guard let record = try await store.accessCode(hash: hash) else { throw AccessCodeError.unknown }
-        if record.used != nil { throw AccessCodeError.used }
         if record.expires <= now { throw AccessCodeError.expired }
         let report = try await disclosure.disclose(DisclosureQuery(subject: .person(record.person), from: record.from, to: record.to))
-        // Spend it atomically; if another request spent it meanwhile, this one gets nothing.
-        guard try await store.consumeAccessCode(hash: hash, at: now) != nil else { throw AccessCodeError.used }
+        // The first use is kept (the console shows it); a later one finds it set and changes nothing.
+        if record.used == nil { _ = try await store.consumeAccessCode(hash: hash, at: now) }
         return report
     }
 }

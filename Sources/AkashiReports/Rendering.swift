@@ -163,11 +163,10 @@ extension DisclosureReport {
                     + "<p class=\"url\">\(h(contact.pageURL))</p>\n"
             }
             s += "<p><span class=\"code\">\(h(code))</span></p>\n"
-            s += "<p>コードは一度だけ使えます" + (codeExpires.map { "（有効期限 \(h(ReportText.wareki($0)))）" } ?? "")
-                + "。入力後15分間は、同じブラウザで再表示できます。大文字・小文字やハイフンの有無は問いません。<br>"
-                + "<span class=\"en\">The code works once" + (codeExpires.map { " (valid until \(h($0)))" } ?? "")
-                + "; after entering it, the same browser can show the history again for 15 minutes. Case and hyphens do "
-                + "not matter.</span></p></div>\n"
+            s += "<p>このコードは" + (codeExpires.map { "有効期限（\(h(ReportText.wareki($0)))）まで" } ?? "有効期限まで")
+                + "何度でも使えます。大文字・小文字やハイフンの有無は問いません。他の人に知られないようにしてください。<br>"
+                + "<span class=\"en\">The code can be used again and again" + (codeExpires.map { " until \(h($0))" } ?? " until it expires")
+                + ". Case and hyphens do not matter. Keep it to yourself.</span></p></div>\n"
         }
         s += "<table>\n"
         let subjectLabel = subject.type == "person" ? "対象者 <span class=\"en\">Person</span>" : "対象戸籍 <span class=\"en\">Register</span>"

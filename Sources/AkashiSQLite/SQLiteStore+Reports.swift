@@ -316,6 +316,14 @@ extension SQLiteStore: ReportStore {
         }
     }
 
+    public func revokeAccessCode(hash: String, at: Timestamp) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE rp_access_code SET expires = ?, expires_text = ? WHERE hash = ? AND expires > ?",
+                           arguments: [at.millis, at.description, hash, at.millis])
+            return db.changesCount == 1
+        }
+    }
+
     public func accessCodes(person: String, limit: Int) throws -> [AccessCodeRecord] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """

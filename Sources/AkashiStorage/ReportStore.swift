@@ -121,6 +121,9 @@ public protocol ReportStore: AkashiStore, ReferenceStore, IssuanceStore, Finding
     /// returns it (with `used` set), or `nil` when it cannot be used.
     func consumeAccessCode(hash: String, at: Timestamp) async throws -> AccessCodeRecord?
     func accessCode(hash: String) async throws -> AccessCodeRecord?
+    /// Ends a code's validity at `at` (its expiry becomes `at`) when it is still valid then; `false` when there is no
+    /// such code or it had expired already.
+    func revokeAccessCode(hash: String, at: Timestamp) async throws -> Bool
     /// The codes made for a person, newest first, at most `limit` (the console lists them to revoke one).
     func accessCodes(person: String, limit: Int) async throws -> [AccessCodeRecord]
 }

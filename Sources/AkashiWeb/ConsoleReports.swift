@@ -67,7 +67,7 @@ extension ConsoleRoutes {
                     // The one-time codes made for this person: when, for which period, until when, and whether used.
                     let now = workspace.now
                     v["codes"] = try await console.store.accessCodes(person: person, limit: 50).map { c -> [String: Any] in
-                        let state = c.used != nil ? "使用済み・取消済み" : c.expires <= now ? "期限切れ" : "有効（未使用）"
+                        let state = c.expires <= now ? "無効（期限切れ・取消済み）" : c.used != nil ? "有効（使用あり）" : "有効（未使用）"
                         return ["hash": c.hash, "created": ReportText.dateTime(c.created.description),
                                 "period": "\(ReportText.date(c.from.description))〜\(ReportText.date(c.to.description))",
                                 "expires": ReportText.date(c.expires.description), "state": state,
@@ -169,9 +169,9 @@ extension ConsoleRoutes {
             guard let code = try await console.store.accessCodes(person: person, limit: 50).first(where: { $0.hash == hash }) else {
                 throw WorkspaceError.notFound("この人の確認コード")
             }
-            guard try await console.store.consumeAccessCode(hash: code.hash, at: workspace.now) != nil else {
-                throw WorkspaceError(.conflict, "code_not_usable", "この確認コードは使用済みか期限切れです（取り消す必要はありません）。",
-                                     "The code is already used or expired.")
+            guard try await console.store.revokeAccessCode(hash: code.hash, at: workspace.now) else {
+                throw WorkspaceError(.conflict, "code_not_usable", "この確認コードはすでに期限切れか取り消されています。",
+                                     "The code has expired or was revoked already.")
             }
             _ = try await console.journal("access_code.revoke", a, subject: person,
                                           [("created", .string(code.created.description)), ("expires", .string(code.expires.description))])

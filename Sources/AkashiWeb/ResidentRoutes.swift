@@ -6,8 +6,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The resident's access history (like Estonia's Data Tracker): no staff session; a one-time code printed on the
-/// disclosure letter shows the person's accesses once (no staff names), with receipts to download as JSON. Wrong
+/// The resident's access history (like Estonia's Data Tracker): no staff session; a code printed on the disclosure
+/// letter shows the person's accesses (no staff names), again and again until it expires or is revoked, with receipts to download as JSON. Wrong
 /// codes are rate-limited per client; every view is journaled (`resident.view`), and refusals (`resident.denied`) are
 /// too, but a client's only up to the first one over its limit, and at most `RefusalJournalCap.perMinute` a minute.
 struct ResidentRoutes: Sendable {
@@ -155,7 +155,7 @@ struct ResidentRoutes: Sendable {
         router.get("/resident/history") { request, _ -> Response in
             guard let data = try await keptReport(request),
                   let report = try? JSONDecoder().decode(DisclosureReport.self, from: data) else {
-                return form(error: "閲覧履歴の表示期限（15分）が過ぎたか、まだ確認コードが入力されていません。確認コードは一度だけ使えます。 / The history is no longer available (15 minutes) or no code was entered; a code works once.",
+                return form(error: "閲覧履歴の表示期限（15分）が過ぎたか、まだ確認コードが入力されていません。確認コードをもう一度入力してください（有効期限まで何度でも使えます）。 / The history is no longer shown (15 minutes) or no code was entered; enter the code again (it works until it expires).",
                             status: .notFound)
             }
             return historyPage(report)

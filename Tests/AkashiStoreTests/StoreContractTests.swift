@@ -2180,6 +2180,14 @@ struct StoreContractTests {
             used.used = at
             #expect(try await store.consumeAccessCode(hash: "a1", at: at) == used)
             #expect(try await store.accessCodes(person: "P1", limit: 10) == [b, used])
+            // Revoking ends the validity at that instant: once, and never for an expired code.
+            let revokedAt = Timestamp("2014-02-11T10:00:00+09:00")!
+            #expect(try await store.revokeAccessCode(hash: "b2", at: revokedAt))
+            #expect(try await store.accessCode(hash: "b2")?.expires == revokedAt)
+            #expect(try await !store.revokeAccessCode(hash: "b2", at: revokedAt))
+            #expect(try await !store.revokeAccessCode(hash: "c3", at: Timestamp("2014-06-01T09:00:00+09:00")!))
+            #expect(try await !store.revokeAccessCode(hash: "nope", at: revokedAt))
+            #expect(try await store.consumeAccessCode(hash: "b2", at: revokedAt) == nil)
         }
     }
 }

@@ -167,7 +167,7 @@ extension AllWebTests {
                                                  ["code": hash, "subject": person, "from": "2000-01-01", "to": "2030-12-31"])
                 #expect(revoked.status == .seeOther)
                 let after = try await aud.follow(client, revoked)
-                #expect(after.text.contains("id=\"code-revoked\"") && after.text.contains("使用済み・取消済み"))
+                #expect(after.text.contains("id=\"code-revoked\"") && after.text.contains("無効（期限切れ・取消済み）"))
                 #expect(try f.entries(since: start).contains { $0["kind"] as? String == "access_code.revoke" && $0["subject"] as? String == person })
                 let twice = try await aud.post(client, "/console/disclosure/codes/revoke", ["code": hash, "subject": person])
                 #expect(twice.status == .conflict)
