@@ -76,6 +76,10 @@ public struct AuditConfig: Sendable {
     /// `self_made_case`: an open case counts as never completed when it was received this many days before the
     /// newest case in the data.
     public var selfMadeStaleDays: Int = 14
+    /// `alone_other_office`: a case one clerk alone handled, about a register kept by another office than the case's
+    /// and the clerk's, is a weak explanation only where such cases explain at most this share of the office's
+    /// explained accesses (learned; presumed ordinary until the site's data shows it rare).
+    public var aloneRareRate: Double = 0.005
     /// `staff_pattern`: raised on an unexplained register access (or an unexplained search with a reason besides
     /// `search_no_case`) when the same staff member had at least `patternMinFlags` flagged accesses in the
     /// `patternDays` days before.
@@ -131,6 +135,9 @@ public struct AuditConfig: Sendable {
         public var sessionLedToFlag: Double = 0.5
         public var searchNothingOpened: Double = 0.3
         public var staffPattern: Double = 0.15
+        /// `alone_other_office` where the shape is as rare as at the reference rate
+        /// (``SiteCalibration/referenceRate(_:)``); the same as a withdrawn self-made case.
+        public var aloneOtherOffice: Double = 0.4
 
         public init() {}
 
@@ -162,6 +169,7 @@ public struct AuditConfig: Sendable {
             case .session_led_to_flag: sessionLedToFlag
             case .search_nothing_opened: searchNothingOpened
             case .staff_pattern: staffPattern
+            case .alone_other_office: aloneOtherOffice
             }
         }
 
@@ -195,6 +203,7 @@ public struct AuditConfig: Sendable {
             case .session_led_to_flag: sessionLedToFlag = v
             case .search_nothing_opened: searchNothingOpened = v
             case .staff_pattern: staffPattern = v
+            case .alone_other_office: aloneOtherOffice = v
             }
             return true
         }

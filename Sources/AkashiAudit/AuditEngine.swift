@@ -30,6 +30,9 @@ public final class AuditEngine {
         case stale
         /// The address (附票) of a person under DV support, issued on a case no second member of staff checked.
         case dvAddressAlone
+        /// Received at an office other than the one keeping the register (nor the accessor's), where the site's
+        /// legitimate work rarely is so (``AuditEngine/aloneShape(_:_:_:)``).
+        case aloneOtherOffice
     }
 
     /// One access, resolved to dense indexes.
@@ -373,9 +376,13 @@ public final class AuditEngine {
         }
         // Every `learnStride`-th strongly explained register access is counted (with that weight): the rates are the
         // same in expectation, at a fraction of the cost, and deterministic (event order).
-        if update, calibrate, strong, !isSearch, ev.s >= 0 {
+        // An access whose case is in doubt only for its shape (alone, another office's register) is counted too: else
+        // the shape's rate here would be measured only on the accesses it does not hold on.
+        if update, calibrate, strong || found?.doubt == .aloneOtherOffice,
+           !isSearch, ev.s >= 0 {
             learnTick &+= 1
             if learnTick % Self.learnStride == 0 { learn(ev) }
+            learnCase(ev, found!)
         }
         if update, calibrate, !isSearch, ev.s >= 0, ev.x >= 0, ev.t + Self.lagHorizonMs <= ctx.latestCaseReceived {
             observeLags(ev)
@@ -406,12 +413,18 @@ public final class AuditEngine {
         if let f = found, let doubt = f.doubt {
             let cid = ctx.caseTable.ids[Int(f.c)]
             let status = ctx.caseStatus[Int(f.c)]?.rawValue
-            if doubt == .dvAddressAlone {
+            switch doubt {
+            case .dvAddressAlone:
                 add(.self_made_case, "DV等支援措置の対象者の附票（住所）を、本人だけが扱った業務文書（\(cid)）で\(action)（他の職員の確認なし）",
                     "\(Self.pastTense(e.action)) the address attachment of a person under DV support on a document (\(cid)) the accessor alone handled, with no second member of staff")
-            } else {
+            case .withdrawn, .stale:
                 add(.self_made_case, "根拠の業務文書（\(cid)）は本人だけが扱い、完了していない（\(status ?? "不明")）",
                     "The only document (\(cid)) was handled by the accessor alone and never completed (status \(status ?? "unknown"))")
+            case .aloneOtherOffice:
+                let keeper = ctx.registerOffice[Int(ev.x)], at = ctx.caseCore[Int(f.c)].office
+                let (ja, en) = shapeRate(.alone_other_office, ev.o)
+                add(.alone_other_office, "根拠の業務文書（\(cid)、\(ctx.officeNames[Int(at)] ?? ctx.officeTable.ids[Int(at)])受付）は本人だけが扱い、\(ctx.officeNames[Int(keeper)] ?? ctx.officeTable.ids[Int(keeper)])が保管する戸籍についてのもの（\(ja)）",
+                    "The only document (\(cid), received at \(ctx.officeTable.ids[Int(at)])) was handled by the accessor alone and is about a register kept by \(ctx.officeTable.ids[Int(keeper)]) (\(en))")
             }
             // Left open for weeks (never withdrawn, never completed) weighs more than a withdrawal, a normal outcome.
             if doubt == .stale { reasons[reasons.count - 1].weight = w.selfMadeOpenCase }
@@ -621,6 +634,18 @@ public final class AuditEngine {
 
     /// Counts a strongly explained register access for the site calibration: which contextual reasons would hold
     /// on it if it had no document.
+    /// Counts the shape of the case that explains a register access (``aloneShape(_:_:_:)``) for the calibration:
+    /// on every such access, not every `learnStride`-th (a few comparisons; a stride would alias with any regular
+    /// rhythm of the work).
+    func learnCase(_ ev: Ev, _ found: Found) {
+        let ctx = context
+        guard found.c >= 0, ev.x >= 0, ev.o >= 0, ctx.registerOffice[Int(ev.x)] >= 0,
+              ctx.caseCore[Int(found.c)].office >= 0 else { return }
+        let holds = alone(found.c, ev.s) && otherOffice(found.c, ev, ev.x)
+        calibration.count(office: ev.o, applies: SiteCalibration.aloneOtherOfficeBit,
+                          mask: holds ? SiteCalibration.aloneOtherOfficeBit : 0)
+    }
+
     func learn(_ ev: Ev) {
         let ctx = context
         var mask = 0
@@ -670,6 +695,15 @@ public final class AuditEngine {
         return false
     }
 
+    /// How often the case shape `code` holds on strongly explained accesses at office `o`, as a plain clause (ja, en):
+    /// what an auditor says when asked why a closed case did not clear the access.
+    func shapeRate(_ code: ReasonCode, _ o: Int32) -> (String, String) {
+        guard let k = SiteCalibration.index(code) else { return ("", "") }
+        let basis = Int((calibration.rate(k, office: o) * 10_000).rounded())
+        let pct = "\(basis / 100)." + (basis % 100 < 10 ? "0" : "") + "\(basis % 100)"
+        return ("この庁で業務文書に説明される閲覧のうちこの形は\(pct)%", "\(pct)% of accesses explained by a document here have this shape")
+    }
+
     /// Whether case `c`, handled by accessor `s` alone, is in doubt as an explanation: withdrawn, or left open and
     /// never completed. A second member of staff on it clears the doubt.
     func selfMade(_ c: Int32, _ s: Int32) -> Doubt? {
@@ -683,6 +717,44 @@ public final class AuditEngine {
         default: break
         }
         return nil
+    }
+
+    /// Why case `c` is in doubt as the explanation of `ev` on register `x`, if it is (the first that holds).
+    @inline(__always) func doubt(_ c: Int32, _ ev: Ev, _ x: Int32) -> Doubt? {
+        selfMade(c, ev.s) ?? dvAddressAlone(c, ev, x) ?? aloneShape(c, ev, x)
+    }
+
+    /// Whether member of staff `s` alone handled case `c` (a case with no staff recorded is nobody's).
+    @inline(__always) func alone(_ c: Int32, _ s: Int32) -> Bool {
+        guard s >= 0 else { return false }
+        let core = context.caseCore[Int(c)]
+        guard core.staff0 == s else { return false }
+        return core.staffCount <= 1 || context.caseStaff.row(c).allSatisfy { $0 == s }
+    }
+
+    /// Whether case `c` was received at an office other than the one keeping register `x`, and the accessor's office
+    /// is not the keeping one either (every office known: an unknown one proves nothing).
+    @inline(__always) func otherOffice(_ c: Int32, _ ev: Ev, _ x: Int32) -> Bool {
+        guard x >= 0, ev.o >= 0 else { return false }
+        let keeper = context.registerOffice[Int(x)], office = context.caseCore[Int(c)].office
+        return keeper >= 0 && office >= 0 && keeper != office && keeper != ev.o
+    }
+
+    /// Issue 18 F-4 and issue 16's insider: a case only the accessor handled, about a register another office keeps
+    /// (received neither where the register is kept nor where the accessor works), is the shape a case made up to look
+    /// under another ward's register has; one need not withdraw it, it can be closed as done. But where a counter
+    /// issues every ward's certificates, it is also the shape of ordinary work. So the doubt is earned from the site's
+    /// own data: the calibration counts how often strongly explained accesses at the office have the shape
+    /// (``SiteCalibration``, `alone_other_office`, presumed ordinary until the data says otherwise), and only where that
+    /// rate is at most `aloneRareRate` is the case a weak explanation and the reason counted.
+    ///
+    /// A case about a protected person handled by one clerk is not put in doubt this way: a VIP's own request taken
+    /// at one counter looks the same in the records (docs/audit.md says what that leaves open).
+    func aloneShape(_ c: Int32, _ ev: Ev, _ x: Int32) -> Doubt? {
+        guard config.calibrate, x >= 0, alone(c, ev.s), otherOffice(c, ev, x),
+              let k = SiteCalibration.index(.alone_other_office),
+              calibration.rate(k, office: ev.o) <= config.aloneRareRate else { return nil }
+        return .aloneOtherOffice
     }
 
     /// The address attachment (附票) of a person under DV support on the access's day, opened on a case that only the
@@ -740,7 +812,7 @@ public final class AuditEngine {
         let kind = core.kind
         if mine, ev.t <= end + closedSlackMs {
             let rule: Rule = kind == .inquiry ? .inquiry : kind == .correction ? .correction : .own_case
-            let sm = selfMade(c, ev.s) ?? dvAddressAlone(c, ev, x)
+            let sm = doubt(c, ev, x)
             return Found(rule: rule, c: c, strong: sm == nil, doubt: sm)
         }
         if kind == .inquiry || kind == .correction, ev.t <= end + inquiryMs,
@@ -774,7 +846,7 @@ public final class AuditEngine {
         if ev.c >= 0 {
             if x >= 0 {
                 if concerns(ev.c, x), namedWindow(ev.c, ev.t, ev.s, office: ev.o) {
-                    let sm = selfMade(ev.c, ev.s) ?? dvAddressAlone(ev.c, ev, x)
+                    let sm = doubt(ev.c, ev, x)
                     return Found(rule: .named_case, c: ev.c, strong: sm == nil, doubt: sm)
                 }
                 mismatch = true

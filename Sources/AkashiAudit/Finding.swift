@@ -19,11 +19,15 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable {
     case search_nothing_opened
     /// An unexplained access by a staff member with several flagged accesses in the days before it.
     case staff_pattern
+    /// The only document is a case the accessor alone handled, received at an office other than the one keeping the
+    /// register, which is not the accessor's either. Its weight is the site's (``SiteCalibration``).
+    case alone_other_office
 
     /// Reasons that count even when the access is explained by a case (they put the case itself in doubt).
     public var survivesExplanation: Bool {
         switch self {
-        case .case_mismatch, .self_made_case, .break_glass, .print_no_request, .search_led_to_flag, .session_led_to_flag: true
+        case .case_mismatch, .self_made_case, .break_glass, .print_no_request, .search_led_to_flag, .session_led_to_flag,
+             .alone_other_office: true
         default: false
         }
     }

@@ -16,14 +16,22 @@ import Foundation
 public struct SiteCalibration: Sendable, Hashable {
     /// The reasons whose weight is learned from the site's own work. Reasons about *who* was looked at (VIP, DV,
     /// own register, relatives, former spouse) are not: their legitimate undocumented rate is near zero everywhere.
+    ///
+    /// `alone_other_office` is about the *case* that explains an access, not about who was looked at: how often
+    /// legitimate work here is explained by a case one member of staff handled alone, received at an office other than
+    /// the one keeping the register (where a counter issues other wards' certificates, that is every such request).
+    /// New reasons go at the end: saved counts of a shorter list are restored as a prefix.
     public static let reasons: [ReasonCode] = [.no_search, .night_holiday, .off_duty, .contractor, .neighbour,
-                                               .search_nothing_opened]
+                                               .search_nothing_opened, .alone_other_office]
 
     /// How often each reason holds on strongly explained register accesses where the default weights were set: the
     /// rate at which a reason keeps its default weight. Measured with `akashi audit calibrate` on `akashi generate
     /// --scale 0.02 --seed 3 --misuse` (190,261 explained accesses: no_search 0.453, night_holiday 0.0001, off_duty
     /// 0.0001, contractor 0.216, neighbour 0.0022), the generator the defaults were fitted on (docs/audit.md §7);
     /// the two rarest are floored at 0.0005 so that one site's handful of cases cannot double a weight.
+    /// `alone_other_office` 0.03 on the same city (5,776 of 190,256; 0.021–0.040 by office): until a site's own data
+    /// says otherwise, cases one clerk handled about another office's register are presumed ordinary, as they are in
+    /// a city whose every ward office issues every ward's certificates (``AuditConfig/aloneRareRate``).
     public static func referenceRate(_ code: ReasonCode) -> Double {
         switch code {
         case .no_search: 0.45
@@ -32,6 +40,7 @@ public struct SiteCalibration: Sendable, Hashable {
         case .contractor: 0.22
         case .neighbour: 0.002
         case .search_nothing_opened: 0.05
+        case .alone_other_office: 0.03
         default: 0
         }
     }
@@ -40,6 +49,8 @@ public struct SiteCalibration: Sendable, Hashable {
     /// (bit 5) on strongly explained searches that listed results, when their session ends.
     static let registerMask = 0b011111
     static let searchMask = 0b100000
+    /// The case reason (bit 6), counted on the same register accesses when every office it needs is known.
+    static let aloneOtherOfficeBit = 1 << 6
 
     /// Pseudo-counts: an office's rate counts as this many accesses at the site's rate …
     public var officePrior: Double = 300
@@ -116,6 +127,7 @@ public struct SiteCalibration: Sendable, Hashable {
         case .contractor: 3
         case .neighbour: 4
         case .search_nothing_opened: 5
+        case .alone_other_office: 6
         default: nil
         }
     }
@@ -208,7 +220,8 @@ public struct SiteCalibration: Sendable, Hashable {
                                       lags: lags.saved(officeIDs: officeIDs))
     }
 
-    /// Restores counts saved with the same reason list (a different list starts afresh).
+    /// Restores counts saved with the same reason list or a prefix of it (reasons added since start at zero; a
+    /// different list starts afresh).
     mutating func restore(_ c: AuditState.Calibration, officeIndex: (String) -> Int32) {
         Self.restore(reasons: c.reasons, expected: Self.reasons, siteSeen: c.siteExplained, siteHolds: c.siteHolds,
                      offices: c.offices, officeIndex: officeIndex,
@@ -226,15 +239,17 @@ public struct SiteCalibration: Sendable, Hashable {
                         offices: [AuditState.Calibration.Office], officeIndex: (String) -> Int32,
                         into siteSeen: inout [Int], _ siteHolds: inout [Int], _ seen: inout [[Int]],
                         _ holds: inout [[Int]]) {
-        let n = expected.count
-        guard reasons == expected.map(\.rawValue), savedSeen.count == n, savedHolds.count == n else { return }
-        siteSeen = savedSeen
-        siteHolds = savedHolds
+        // A list saved before reasons were added at the end is restored as a prefix; the new ones start at zero.
+        let n = reasons.count
+        guard n <= expected.count, reasons == expected.prefix(n).map(\.rawValue), savedSeen.count == n,
+              savedHolds.count == n else { return }
+        siteSeen.replaceSubrange(0..<n, with: savedSeen)
+        siteHolds.replaceSubrange(0..<n, with: savedHolds)
         for row in offices where row.holds.count == n && row.explained.count == n {
             let o = officeIndex(row.office)
             guard o >= 0, Int(o) < seen.count else { continue }
-            seen[Int(o)] = row.explained
-            holds[Int(o)] = row.holds
+            seen[Int(o)].replaceSubrange(0..<n, with: row.explained)
+            holds[Int(o)].replaceSubrange(0..<n, with: row.holds)
         }
     }
 }
@@ -287,10 +302,19 @@ public struct CalibrationRow: Sendable, Hashable {
     public var weight: Double
     /// Counted over undocumented accesses (`explained` then counts those) rather than explained ones.
     public var undocumented: Bool = false
+    /// For a case shape (`alone_other_office`): the rate at or below which the shape puts the case in doubt. Its
+    /// weight here is then the default where the rate is at most this, and 0 (never raised) above it.
+    public var doubtAtMost: Double? = nil
 
     /// Why the weight is what it is here (ja / en). A weight is the smaller of its two baselines' (documented and
     /// undocumented work), so a row whose own rate is not above its reference was lowered by the other row.
     public var why: String {
+        if let t = doubtAtMost {
+            let limit = "\((t * 1000).rounded() / 10)%"
+            return rate <= t
+                ? "ここではまれ（\(limit)以下）：この形の案件は弱い説明 / rare here (at most \(limit)): such a case is a weak explanation"
+                : "ここでは普通の業務（\(limit)超）：疑わない / ordinary work here (above \(limit)): not in doubt"
+        }
         if weight < defaultWeight - 0.005, rate > referenceRate {
             return "ここでは普通の業務にも多い（基準の\(String(format: "%.1f", rate / max(referenceRate, 1e-9)))倍） / common in ordinary work here"
         }
@@ -316,12 +340,14 @@ extension AuditEngine {
             let site = o < 0
             let seen = u ? (site ? cal.uSiteSeen[k] : cal.uSeen[o][k]) : (site ? cal.siteExplained[k] : cal.explained[o][k])
             let held = u ? (site ? cal.uSiteHolds[k] : cal.uHolds[o][k]) : (site ? cal.siteHolds[k] : cal.holds[o][k])
+            let rate = u ? cal.undocumentedRate(k, office: Int32(o)) : cal.rate(k, office: Int32(o))
+            let shape = code == .alone_other_office ? config.aloneRareRate : nil
+            let weight = shape.map { rate <= $0 ? w0 : 0 } ?? cal.weight(w0, code, office: Int32(o))
             return CalibrationRow(office: site ? nil : ctx.officeTable.ids[o], officeName: site ? nil : ctx.officeNames[o],
-                                  reason: code, explained: seen, holds: held,
-                                  rate: u ? cal.undocumentedRate(k, office: Int32(o)) : cal.rate(k, office: Int32(o)),
+                                  reason: code, explained: seen, holds: held, rate: rate,
                                   referenceRate: u ? SiteCalibration.undocumentedReference(code)
                                       : SiteCalibration.referenceRate(code),
-                                  defaultWeight: w0, weight: cal.weight(w0, code, office: Int32(o)), undocumented: u)
+                                  defaultWeight: w0, weight: weight, undocumented: u, doubtAtMost: shape)
         }
         var rows: [CalibrationRow] = []
         for o in [-1] + cal.explained.indices.filter({ cal.explained[$0].contains(where: { $0 > 0 }) }) {

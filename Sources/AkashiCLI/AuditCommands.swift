@@ -215,7 +215,8 @@ struct AuditCalibrate: AsyncParsableCommand {
         discussion: """
             Runs the incremental audit first (as `akashi audit` does), then prints, for the site and for each office, \
             how often each calibrated reason (no_search, night_holiday, off_duty, contractor, neighbour, \
-            search_nothing_opened; fuhyo_no_case, contractor and search_nothing_opened also over undocumented work) \
+            search_nothing_opened, alone_other_office; fuhyo_no_case, contractor and search_nothing_opened also over \
+            undocumented work) \
             holds, the reference rate at which its default weight was set, and the weight it gets here: the default's \
             odds × reference rate / rate here. Then the late-filing windows: the links counted from accesses to later \
             cases about the very register, the chance level, and the window learned and in use (docs/audit.md §4a).

@@ -26,4 +26,15 @@ struct CalibrationWhyTests {
         #expect(row(rate: 0.05, reference: 0.05, weight: 0.30).why.contains("as the reference"))
         #expect(row(rate: 0.01, reference: 0.05, weight: 0.40).why.contains("rare"))
     }
+
+    /// A case shape is in doubt or not, by its threshold (`alone_other_office`), not by a ratio to its reference.
+    @Test func aCaseShapeSaysWhetherItIsInDoubtHere() {
+        func shape(_ rate: Double) -> CalibrationRow {
+            CalibrationRow(office: nil, officeName: nil, reason: .alone_other_office, explained: 8000, holds: 0,
+                           rate: rate, referenceRate: 0.03, defaultWeight: 0.40, weight: rate <= 0.005 ? 0.40 : 0,
+                           doubtAtMost: 0.005)
+        }
+        #expect(shape(0.0002).why.contains("weak explanation") && shape(0.0002).why.contains("0.5%"))
+        #expect(shape(0.08).why.contains("not in doubt") && !shape(0.08).why.contains("倍"))
+    }
 }

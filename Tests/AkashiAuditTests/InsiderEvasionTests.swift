@@ -121,6 +121,27 @@ private enum IE {
         #expect(v.explained && !v.flagged && v.reasons.isEmpty)
     }
 
+    /// A history of `n` genuine requests before the day of the story (20 a day from 2011-06-01): each handled by the
+    /// honest colleague alone at 大正区, asked for by the person, done, and viewed once under it. Every `k`-th is
+    /// about 淀川区's register (R_OTHER) rather than 大正区's (R_B): a counter that issues other wards' certificates.
+    /// (Added after the blind writing, to give the site calibration a site to learn from.)
+    static func history(_ n: Int, otherWardEvery k: Int = 0, from day: String = "2011-06-01",
+                        tag: String = "H") -> (cases: [Case], events: [AccessEvent]) {
+        let start = at("09:00", day: day).millis
+        var cases: [Case] = []
+        var events: [AccessEvent] = []
+        for i in 0..<n {
+            let t = start + Int64(i / 20) * 86_400_000 + Int64(i % 20) * 1_200_000
+            let r = k > 0 && i % k == 0 ? "R_OTHER" : "R_B"
+            cases.append(Case(id: "C_\(tag)\(i)", office: taisho, kind: .certificate_full, requester: .own,
+                              received: Timestamp(millis: t), closed: Timestamp(millis: t + 600_000), status: .done,
+                              staff: ["S_C"], registers: [r], persons: []))
+            events.append(AccessEvent(id: "\(tag)\(i)", at: Timestamp(millis: t + 120_000), staff: "S_C", office: taisho,
+                                      action: .view, record: .current, register: r, caseID: "C_\(tag)\(i)"))
+        }
+        return (cases, events)
+    }
+
     static func show(_ f: AccessFinding) -> String {
         "score \(f.score), flagged \(f.flagged), rule \(f.explanation?.rule ?? "-")/\(f.explanation?.caseID ?? "-")"
             + "/\(f.explanation?.strength.rawValue ?? "-"), reasons \(f.reasonCodes)"
@@ -197,25 +218,90 @@ struct InsiderEvasionTests {
     /// A request made up by the insider alone, with no requester, received at her own office (大正区) about a
     /// register kept by another ward (淀川区), closed as done: flagged, or at least scored well above a genuine
     /// same-office request of the same shape.
+    ///
+    /// Issue 18 F-4. Whether such a case is unusual is the site's to say (in a city whose every ward office issues
+    /// every ward's certificates it is daily work), so the story now comes after a history the calibration learns
+    /// from: 6,000 genuine requests at 大正区, none about another ward's register.
     @Test func selfMadeCaseAboutAnotherWardsRegister() {
+        let h = IE.history(6_000)
         let fake = IE.kase("C_FAKE", ["R_OTHER"], persons: ["P_OTHER"], staff: ["S_I"], requester: nil,
                            from: "10:00", to: "10:20")
-        let e = IE.engine([fake])
+        let e = IE.engine(h.cases + [fake])
+        _ = e.audit(h.events)
         _ = e.audit(IE.search("S_I", "10:01", "かわぐち まもる", ["R_OTHER"]))
         let f = e.audit(IE.open("S_I", "10:02", "R_OTHER"))
         // The genuine same-office request: the person asked for it themselves.
         let real = IE.kase("C_REAL", ["R_B"], persons: ["P_B"], staff: ["S_I"], requester: .own,
                            from: "10:00", to: "10:20")
-        let e2 = IE.engine([real])
+        let e2 = IE.engine(h.cases + [real])
+        _ = e2.audit(h.events)
         _ = e2.audit(IE.search("S_I", "10:01", "すずき あきら", ["R_B"]))
         let g = e2.audit(IE.open("S_I", "10:02", "R_B"))
         #expect(!g.flagged, "\(IE.show(g))")
-        // Known gap (issue 16): a sole-handled certificate case about another ward's register is still a strong
-        // explanation; telling a made-up one from a genuine one (wide-area issuance, no requester recorded) needs the
-        // issuance trail (a print) or the site's own rate of such cases. withKnownIssue fails once it is closed.
-        withKnownIssue("a case made up for another ward's register is still a strong explanation") {
-            #expect(f.flagged || f.score >= g.score + 0.3, "fake \(IE.show(f)); genuine \(IE.show(g))")
+        #expect(f.flagged || f.score >= g.score + 0.3, "fake \(IE.show(f)); genuine \(IE.show(g))")
+        #expect(f.explanation?.strength == .weak && f.reasonCodes.contains("alone_other_office"), "\(IE.show(f))")
+    }
+
+    /// The limit, pinned: where one request in ten at the counter is about another ward's register, handled by one
+    /// clerk (the city issues every ward's certificates), the made-up case is that site's ordinary work and explains
+    /// the view as any case does. docs/audit.md says so, and what would tell them apart (the issuance trail).
+    @Test func aCaseAboutAnotherWardsRegisterIsOrdinaryWhereTheCounterIssuesEveryWards() {
+        let h = IE.history(6_000, otherWardEvery: 10)
+        let fake = IE.kase("C_FAKE", ["R_OTHER"], persons: ["P_OTHER"], staff: ["S_I"], requester: nil,
+                           from: "10:00", to: "10:20")
+        let e = IE.engine(h.cases + [fake])
+        let past = e.audit(h.events)
+        #expect(past.allSatisfy { !$0.flagged && $0.reasons.isEmpty })
+        _ = e.audit(IE.search("S_I", "10:01", "かわぐち まもる", ["R_OTHER"]))
+        let f = e.audit(IE.open("S_I", "10:02", "R_OTHER"))
+        #expect(f.explanation?.strength == .strong && !f.flagged && f.reasons.isEmpty, "\(IE.show(f))")
+    }
+
+    /// The calibration counts the accesses the doubt holds on too, so a site that starts issuing other wards'
+    /// certificates is learned: after a history with none, the first such request is in doubt; some hundreds later
+    /// the shape is the office's ordinary work and the same request explains the view strongly.
+    @Test func theDoubtGivesWayWhenTheSiteStartsSuchWork() {
+        let before = IE.history(6_000)
+        let after = IE.history(600, otherWardEvery: 1, from: "2012-04-01", tag: "W")
+        let e = IE.engine(before.cases + after.cases)
+        _ = e.audit(before.events)
+        let found = e.audit(after.events)
+        #expect(found.first?.explanation?.strength == .weak && found.first?.reasonCodes.contains("alone_other_office") == true,
+                "\(found.first.map(IE.show) ?? "-")")
+        #expect(found.last?.explanation?.strength == .strong && found.last?.reasons.isEmpty == true,
+                "\(found.last.map(IE.show) ?? "-")")
+        // The office learns it within the first hundred.
+        let doubted = found.filter { $0.explanation?.strength == .weak }.count
+        #expect(doubted > 0 && doubted < 100, "\(doubted) of \(found.count) in doubt")
+    }
+
+    /// A store audited before the case shape was counted saved the calibration's counts without it: they are kept
+    /// (the reason list is restored as a prefix), and the shape starts at zero, presumed ordinary until counted.
+    @Test func countsSavedBeforeTheShapeWasCountedAreKept() {
+        let h = IE.history(800)
+        let e = IE.engine(h.cases)
+        _ = e.audit(h.events)
+        var old = e.state
+        var c = old.siteCalibration!
+        #expect(c.reasons.last == "alone_other_office")
+        c.reasons.removeLast()
+        c.siteExplained.removeLast()
+        c.siteHolds.removeLast()
+        c.offices = c.offices.map { o in
+            var o = o
+            o.explained.removeLast()
+            o.holds.removeLast()
+            return o
         }
+        old.siteCalibration = c
+        let before = e.calibrationTable()
+        let after = AuditEngine(context: e.context, state: old).calibrationTable()
+        #expect(before.count == after.count)
+        for (a, b) in zip(before, after) where a.reason != .alone_other_office {
+            #expect(a.explained == b.explained && a.holds == b.holds, "\(a.reason)")
+        }
+        #expect(before.contains { $0.reason == .alone_other_office && $0.explained == 800 })
+        #expect(after.filter { $0.reason == .alone_other_office }.allSatisfy { $0.explained == 0 })
     }
 
     /// Searches for a protected person spread over many days, one a day in the afternoon, never with a case (the
