@@ -46,6 +46,22 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     /// WAL frames (pages) after which a commit checkpoints the WAL itself (``walHook``): 16,384 pages = 64 MiB.
     static let walRestartFrames: Int32 = 16_384
 
+    /// The store holds every register, the ledger and the password hashes: readable by its owner only (security
+    /// retest N-6: the database files were 0644 and the directory 0755, so any local account could read them
+    /// unrecorded). The directory becomes 0700 and the database files 0600, on every open (an older store too), where
+    /// they allow more. Best effort: a store this process may not change (another owner's, on read-only media) is
+    /// left as it is, and opening it fails or not for its own reasons.
+    static func restrictPermissions(_ directory: String) {
+        let fm = FileManager.default
+        func tighten(_ path: String, to mode: Int) {
+            guard let now = (try? fm.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber,
+                  now.intValue & 0o077 != 0 else { return }
+            try? fm.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        }
+        tighten(directory, to: 0o700)
+        for suffix in ["", "-wal", "-shm"] { tighten(directory + "/" + databaseFile + suffix, to: 0o600) }
+    }
+
     /// Opens (creating when needed) the store in `directory`.
     public init(directory: String) throws {
         self.directory = directory
@@ -68,6 +84,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         // that skips the fsync at commit, so an acknowledged append could be lost in a power cut. Put FULL back.
         try Self.requireFullSync(pool)
         try Schema.migrator.migrate(pool)
+        Self.restrictPermissions(directory)
         points = PointReads(path: directory + "/" + Self.databaseFile)
         checkpointer = Checkpointer(path: directory + "/" + Self.databaseFile)
         // An import that stopped (or was killed) between its commits and its last indexing pass left events without

@@ -71,8 +71,10 @@ extension Pages {
     }
 
     /// The certificate of an issuance laid out as the official forms (戸籍全部事項証明書, 戸籍個人事項証明書, 戸籍の附票の写し),
-    /// from what the register holds. Reading it records nothing: the issuance was recorded (as a `print`) when it was
-    /// made. A person under DV support has no address on a printed 附票.
+    /// from what the register holds. Only its issuer opens it, within ``WebConfiguration/printMinutes``, and each
+    /// opening is recorded (``Workspace/printableIssuance(_:caseID:number:)``). A person under DV support has no
+    /// address on a printed 附票, and neither does anyone else on it at that same address (security retest N-8: her
+    /// mother's line gave it away).
     func certificatePage(_ a: Actor, case c: Case, issuance i: IssuanceRecord) async throws -> Response {
         guard let reg = try await workspace.store.register(id: i.register) else { throw WorkspaceError.notFound("戸籍 \(i.register) ") }
         let members = try await workspace.store.persons(ids: reg.members)
@@ -81,6 +83,8 @@ extension Pages {
         for p in try await workspace.store.persons(ids: outside.sorted()) { names[p.id] = p }
         let kind = CaseKind(rawValue: i.certificate) ?? .certificate_full
         let protected = try await dvProtected(reg.members)
+        // Addresses of the protected (known ones: an empty address hides nothing and matches nothing).
+        let hidden = Set(members.filter { protected[$0.id] != nil }.compactMap { $0.address?.trimmed.nonEmpty })
         let head = reg.head.flatMap { names[$0] }
         // 続柄 to the head: 夫・妻, and 長男・二男 … 長女・二女 … by birth among the head's children on the register.
         func relationToHead(_ p: Person) -> String {
@@ -132,7 +136,7 @@ extension Pages {
                 m["mother"] = parents.first { $0.sex == "F" }?.name
                 m["relation"] = relationToHead(p).nonEmpty
                 m["died"] = Self.registerDate(p.died).nonEmpty
-                if protected[p.id] != nil {
+                if protected[p.id] != nil || p.address.flatMap({ $0.trimmed.nonEmpty }).map(hidden.contains) == true {
                     m["address"] = ""
                     m["protected"] = true
                 }
@@ -155,7 +159,7 @@ extension Pages {
             try workspace.require(a, .issue, "証明書の印刷")
             let id = try context.parameters.require("id")
             let number = try context.parameters.require("number")
-            let (c, i) = try await workspace.visibleIssuance(a, caseID: id, number: number)
+            let (c, i) = try await workspace.printableIssuance(a, caseID: id, number: number)
             return try await certificatePage(a, case: c, issuance: i)
         }
         router.get("/static/print.js") { _, _ -> Response in
@@ -170,15 +174,44 @@ extension Pages {
 
 extension Workspace {
     /// The password again before a break-the-glass view (issue 19, C-7). A wrong or missing one refuses the view,
-    /// recorded as a refused view with the reason given (`password_wrong`); the password itself is recorded nowhere.
-    func confirmPassword(_ actor: Actor, _ password: String, register: String, record: RecordKind?, purpose: Purpose) async throws {
-        guard let account = try await store.account(staff: actor.staff.id), !password.isEmpty,
-              await passwords.verify(password, hash: account.passwordHash) else {
+    /// recorded as a refused view (`screen: web:breakglass-confirm`); the password itself is recorded nowhere.
+    ///
+    /// The check is a sign-in's (security retest N-2: it was an unlimited guessing oracle for whoever holds a
+    /// session): it passes the same gate (``PasswordGate``: per-address rate, one check at a time), and the store
+    /// counts it with failed sign-ins before the password is hashed (``WorkspaceStore/claimSignIn(staff:address:at:limits:)``),
+    /// so the same limits lock the address (and, past the ceiling, the account). Reaching a lock here, or finding one,
+    /// also ends the session: whoever guesses at a clerk's open session is signed out.
+    func confirmPassword(_ actor: Actor, _ password: String, client: String, register: String, record: RecordKind?,
+                         purpose: Purpose) async throws {
+        let staffID = actor.staff.id
+        func refuse(_ error: WorkspaceError = .passwordWrong, endSession: Bool = false) async throws -> Never {
             try await access(actor, .view, record ?? .current, register: register, purpose: purpose, outcome: .denied,
                              function: "register.view", channel: .web, screen: "breakglass-confirm")
-            throw WorkspaceError(.forbidden, "password_wrong", "パスワードが正しくありません。理由による閲覧には、本人のパスワードの再入力が必要です（この試みは記録されました）。",
-                                 "Wrong password: a break-the-glass view needs your password again (this attempt was recorded).",
-                                 field: "password")
+            if endSession { try await store.deleteSession(tokenHash: actor.session.tokenHash) }
+            throw error
         }
+        // An empty password is no guess: refused without a check.
+        guard !password.isEmpty, let account = try await store.account(staff: staffID) else { try await refuse() }
+        do {
+            try passwords.admit(client: client, account: staffID)
+        } catch {
+            try await refuse(error)
+        }
+        defer { passwords.release(client: client, account: staffID) }
+        let limits = config.signInLimits
+        let nowMs = Self.nowMillis()
+        let claim = try await store.claimSignIn(staff: staffID, address: client, at: nowMs, limits: limits)
+        guard case let .granted(addressFailures, accountFailures, locks) = claim else {
+            try await refuse(.reentryLocked, endSession: true)
+        }
+        guard await passwords.verify(password, hash: account.passwordHash) else {
+            if let locks {
+                try await journalLock(staffID, terminal: actor.session.terminal, address: client, locks: locks,
+                                      addressFailures: addressFailures, accountFailures: accountFailures, at: nowMs)
+                try await refuse(.reentryLocked, endSession: true)
+            }
+            try await refuse()
+        }
+        try await store.recordSuccessfulSignIn(staff: staffID, address: client, limits: limits)
     }
 }

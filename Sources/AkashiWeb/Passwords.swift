@@ -88,6 +88,10 @@ public enum Tokens {
 /// - At most `workers` checks run at once, on threads of their own; at most `maxWaiting` more wait. Beyond that a
 ///   sign-in is refused at once (503), before any hashing.
 /// - Per client address, at most `perClient` attempts per `windowSeconds`, counted before any hashing (429).
+/// - `reserved` of the waiting places are kept for addresses that signed in successfully before (the clerks'
+///   workstations, remembered in memory, the latest `known` of them): a flood of anonymous attempts from many
+///   addresses fills the rest and is refused (503), while the office's own workstations still get in (security
+///   retest N-3: twenty addresses kept every sign-in busy).
 /// - One check at a time per account and client address: a burst of guesses from one address is checked one by one.
 ///   The lockout itself no longer depends on it (the store counts each check before it is made, see
 ///   `WorkspaceStore.claimSignIn`); keyed by the address too, a stranger's stream of guesses cannot keep the clerk's
@@ -98,10 +102,15 @@ final class PasswordGate: Sendable {
     let perClient: Int
     let windowSeconds: Int64
     private let queue: OperationQueue
+    let reserved: Int
+    let known: Int
     private struct State {
         var inFlight = 0
         var accounts: Set<AccountAtAddress> = []
         var clients: [String: (window: Int64, count: Int)] = [:]
+        /// Addresses with a successful sign-in, and when (a counter: the smallest is forgotten first).
+        var trusted: [String: Int] = [:]
+        var tick = 0
     }
     private let state = Mutex(State())
     private struct AccountAtAddress: Hashable {
@@ -110,9 +119,11 @@ final class PasswordGate: Sendable {
     }
 
     init(workers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount / 2), maxWaiting: Int = 16,
-         perClient: Int = 60, windowSeconds: Int64 = 60) {
+         perClient: Int = 60, windowSeconds: Int64 = 60, reserved: Int = 8, known: Int = 4096) {
         self.workers = workers
         self.maxWaiting = maxWaiting
+        self.reserved = min(reserved, maxWaiting)
+        self.known = known
         self.perClient = perClient
         self.windowSeconds = windowSeconds
         queue = OperationQueue()
@@ -128,7 +139,8 @@ final class PasswordGate: Sendable {
             var c = s.clients[client] ?? (window, 0)
             if c.window != window { c = (window, 0) }
             guard c.count < perClient else { throw WorkspaceError.signInThrottled }
-            guard s.inFlight < workers + maxWaiting else { throw WorkspaceError.signInBusy }
+            let limit = workers + maxWaiting - (s.trusted[client] == nil ? reserved : 0)
+            guard s.inFlight < limit else { throw WorkspaceError.signInBusy }
             if let account {
                 // Another check of this account from this address is running: this guess waits for no one and is refused.
                 guard s.accounts.insert(AccountAtAddress(account: account, client: client)).inserted else {
@@ -140,6 +152,19 @@ final class PasswordGate: Sendable {
             s.inFlight += 1
             // Addresses from earlier windows are forgotten, so the map stays as small as one window's clients.
             if s.clients.count > 10_000 { s.clients = s.clients.filter { $0.value.window == window } }
+        }
+    }
+
+    /// Remembers an address a sign-in succeeded from: its attempts may use the reserved places.
+    func trust(client: String) {
+        state.withLock { s in
+            s.tick += 1
+            s.trusted[client] = s.tick
+            if s.trusted.count > known {
+                // Forget the oldest half at once, so that this stays cheap.
+                let cut = s.trusted.values.sorted()[s.trusted.count / 2]
+                s.trusted = s.trusted.filter { $0.value >= cut }
+            }
         }
     }
 

@@ -239,7 +239,8 @@ extension Pages {
             if let r = purpose.reason { sent["reason"] = String(r.prefix(500)) }
             do {
                 if breakGlass != nil, mayBreakGlass {
-                    try await workspace.confirmPassword(a, f["password"] ?? "", register: id, record: record, purpose: purpose)
+                    try await workspace.confirmPassword(a, f["password"] ?? "", client: workspace.clientAddress(request, context) ?? "local",
+                                                        register: id, record: record, purpose: purpose)
                 }
                 let view = try await workspace.viewRegister(a, id: id, record: record, purpose: purpose, channel: .web)
                 var result = ["register": view.register.id, "record": view.record.rawValue, "event": view.eventID]

@@ -123,7 +123,19 @@ extension RegisterQuery {
     /// The query as the store matches it: kana in hiragana, a birth date in `YYYY[-MM[-DD]]`, blanks as nothing
     /// (an empty field is unknown and matches nothing, so it is no condition at all). Throws for a birth date that is
     /// not one, naming the field.
+    ///
+    /// A name, kana or 本籍 has its runs of blanks (full-width too) made one space, and may then be at most
+    /// ``maxFieldLength`` characters: a longer one is refused, naming the field, rather than cut, so that the query
+    /// recorded is the query run (security retest N-7: a name padded with 120 spaces was cut where it was recorded).
     func normalised() throws -> RegisterQuery {
+        func field(_ v: String?, _ name: String) throws -> String? {
+            guard let v = v?.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ").nonEmpty else { return nil }
+            guard v.count <= Self.maxFieldLength else {
+                throw WorkspaceError.invalid("\(Self.maxFieldLength)文字までで入力してください。",
+                                             "At most \(Self.maxFieldLength) characters.").about(name)
+            }
+            return v
+        }
         var birthISO: String?
         if let b = birth?.trimmed.nonEmpty {
             guard let d = BirthDate.parse(b) else {
@@ -133,9 +145,12 @@ extension RegisterQuery {
             }
             birthISO = d
         }
-        return RegisterQuery(name: name?.trimmed.nonEmpty, kana: kana?.trimmed.nonEmpty.map(KanaInput.hiragana),
-                             birth: birthISO, honseki: honseki?.trimmed.nonEmpty)
+        return RegisterQuery(name: try field(name, "name"), kana: try field(kana, "kana").map(KanaInput.hiragana),
+                             birth: birthISO, honseki: try field(honseki, "honseki"))
     }
+
+    /// The longest name, kana or 本籍 a search takes (after blanks are made single spaces).
+    static let maxFieldLength = 100
 
     /// Whether a person matches the person fields of this (normalised) query, as the store's search does: a part of
     /// the name or kana (with or without the space), the start of the birth date. A field the person lacks never

@@ -58,6 +58,10 @@ public struct WebConfiguration: Sendable {
     /// Minutes an approval (second approver) stays usable after it is granted: for its purpose (the 附票 of its
     /// register, for its case or its stated reason), shown and issued as often as that purpose needs until then.
     public var approvalMinutes: Int64 = 30
+    /// How long after an issuance its printable certificate can be opened, and only by the member of staff who issued
+    /// it (security retest N-1): it shows the whole register. Each opening is recorded as a view; later, a new
+    /// issuance is needed (recorded as such).
+    public var printMinutes: Int64 = 60
     /// Minutes the page after a POST (a register shown, a letter with its one-time code) can be shown again, by the
     /// same session, without acting again (post/redirect/get); later it says it has expired.
     public var resultMinutes: Int64 = 10

@@ -188,6 +188,26 @@ public final class Workspace: Sendable {
         return (c, i)
     }
 
+    /// The issuance whose printable certificate `a` may open, recording the opening as a view of the register under
+    /// the issuance's case (security retest N-1: the page shows the whole register, and opening it used to record
+    /// nothing, for any supervisor of the office, at any time). Only the member of staff who issued it, within
+    /// ``WebConfiguration/printMinutes`` of the issuance; anyone else gets the same 404 as for no such issuance.
+    func printableIssuance(_ a: Actor, caseID: String, number: String) async throws -> (Case, IssuanceRecord) {
+        let (c, i) = try await visibleIssuance(a, caseID: caseID, number: number)
+        guard i.staff == a.staff.id else { throw WorkspaceError.notFound("発行番号 \(number) ") }
+        guard now.millis - i.at.millis <= config.printMinutes * 60_000 else {
+            throw WorkspaceError(.forbidden, "print_window_closed",
+                                 "印刷できるのは発行から\(config.printMinutes)分までです。必要なら改めて発行してください（発行は記録されます）。",
+                                 "A certificate can be printed up to \(config.printMinutes) minutes after its issuance; issue it again if needed (recorded).")
+        }
+        // The record the issuance printed (``issueCertificate``): the register's kind, or its 附票.
+        var record = try await store.register(id: i.register).flatMap { RecordKind(rawValue: $0.kind.rawValue) } ?? .current
+        if CaseKind(rawValue: i.certificate) == .certificate_fuhyo { record = .fuhyo }
+        try await access(a, .view, record, register: i.register, purpose: Purpose(caseID: c.id), function: "certificate.print",
+                         channel: .web, screen: "certificate-print")
+        return (c, i)
+    }
+
     @discardableResult
     func access(_ actor: Actor, _ action: AccessAction, _ record: RecordKind, register: String? = nil,
                 person: String? = nil, purpose: Purpose = Purpose(), outcome: AccessOutcome = .ok,
@@ -280,22 +300,13 @@ public final class Workspace: Sendable {
         guard await passwords.verify(password, hash: account.passwordHash) else {
             // The check that reached a limit set the lock (in the store, with the count); journaled here, once.
             if let locks {
-                let until = nowMs + (locks == .account ? limits.accountLockMillis : limits.addressLockMillis)
-                var detail: [(String, JSONValue)] = [
-                    ("scope", .string(locks.rawValue)), ("until", .string(Timestamp(millis: until).description)),
-                    ("failures", .number(String(locks == .account ? accountFailures : addressFailures))),
-                ]
-                if locks == .address { detail.append(("address", .string(address))) }
-                _ = try await journal("account.locked", actor: nil, staff: staffID, terminal: terminal, subject: staffID,
-                                      detail: .object(detail))
-                if locks == .account {
-                    logger.warning("account locked for everyone: too many failed sign-ins from all addresses",
-                                   metadata: ["staff": "\(staffID)", "failures": "\(accountFailures)"])
-                }
+                try await journalLock(staffID, terminal: terminal, address: address, locks: locks,
+                                      addressFailures: addressFailures, accountFailures: accountFailures, at: nowMs)
             }
             try await fail("bad_password", .badCredentials)
         }
         try await store.recordSuccessfulSignIn(staff: staffID, address: address, limits: limits)
+        passwords.trust(client: address)
         let token = Tokens.newToken()
         let session = WorkspaceSession(tokenHash: Tokens.storedHash(token), staff: staffID, kind: kind.rawValue,
                                        csrf: Tokens.newToken(), terminal: terminal, created: nowMs, lastSeen: nowMs)
@@ -307,6 +318,25 @@ public final class Workspace: Sendable {
             terminal: terminal, subject: staffID,
             detail: .object([("channel", .string(kind.rawValue)), ("role", .string(staff.role.rawValue))])))
         return (token, session)
+    }
+
+    /// Journals the lock that a failed password check reached (`account.locked`, with its scope, until when and the
+    /// failures counted; the address for an address lock), and logs an account-wide one at warning level.
+    func journalLock(_ staffID: String, terminal: String, address: String, locks: SignInLockScope, addressFailures: Int,
+                     accountFailures: Int, at nowMs: Int64) async throws {
+        let limits = config.signInLimits
+        let until = nowMs + (locks == .account ? limits.accountLockMillis : limits.addressLockMillis)
+        var detail: [(String, JSONValue)] = [
+            ("scope", .string(locks.rawValue)), ("until", .string(Timestamp(millis: until).description)),
+            ("failures", .number(String(locks == .account ? accountFailures : addressFailures))),
+        ]
+        if locks == .address { detail.append(("address", .string(address))) }
+        _ = try await journal("account.locked", actor: nil, staff: staffID, terminal: terminal, subject: staffID,
+                              detail: .object(detail))
+        if locks == .account {
+            logger.warning("account locked for everyone: too many failed sign-ins from all addresses",
+                           metadata: ["staff": "\(staffID)", "failures": "\(accountFailures)"])
+        }
     }
 
     /// What an unknown account's password is checked against, at the configured cost, so that unknown IDs take as

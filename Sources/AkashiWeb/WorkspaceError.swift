@@ -90,6 +90,17 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     static let unauthenticated = WorkspaceError(.unauthorized, "unauthenticated", "サインインしてください。", "Sign in first.")
     /// A wrong password, an unknown ID and a locked account all get this one answer (F-6: a lockout must not tell
     /// which IDs have accounts); the ledger's `signin.failed` entry keeps which it was.
+    /// The break-the-glass password re-entry after too many wrong ones: counted as failed sign-ins, so the address
+    /// is locked as a sign-in's would be, and the session has been ended.
+    static let reentryLocked = WorkspaceError(.forbidden, "password_locked",
+                                              "パスワードの誤りが続いたため、この端末からは当分サインインも確認もできません。サインアウトしました（記録されました）。",
+                                              "Too many wrong passwords: this address is locked for a while, and you have been signed out (recorded).",
+                                              field: "password")
+    /// A wrong or missing password on the break-the-glass confirmation.
+    static let passwordWrong = WorkspaceError(.forbidden, "password_wrong",
+                                              "パスワードが正しくありません。理由による閲覧には、本人のパスワードの再入力が必要です（この試みは記録されました）。",
+                                              "Wrong password: a break-the-glass view needs your password again (this attempt was recorded).",
+                                              field: "password")
     static let badCredentials = WorkspaceError(.unauthorized, "invalid_credentials",
                                                "職員番号またはパスワードが正しくありません。失敗が続くと、しばらくサインインできなくなります。",
                                                "Wrong staff ID or password. After repeated failures, sign-in is refused for a while.")

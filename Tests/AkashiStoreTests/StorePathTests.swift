@@ -34,6 +34,26 @@ struct StorePathTests {
         }
     }
 
+    @Test("retest N-6: a store is its owner's only: the directory 0700 and the database files 0600, an older one tightened on open")
+    func ownerOnly() async throws {
+        try await withTempDir { dir in
+            try writeLines(dir + "/a.jsonl", [Sample.office])
+            let store = dir + "/new"
+            #expect(try await runAkashi(["import", dir + "/a.jsonl", "--store", store]).status == 0)
+            func mode(_ path: String) throws -> Int {
+                try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+            }
+            #expect(try mode(store) == 0o700)
+            #expect(try mode(store + "/akashi.sqlite") == 0o600)
+            // A store made world-readable (as they were before) is tightened the next time it is opened.
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: store)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: store + "/akashi.sqlite")
+            #expect(try await runAkashi(["stats", "--store", store]).status == 0)
+            #expect(try mode(store) == 0o700)
+            #expect(try mode(store + "/akashi.sqlite") == 0o600)
+        }
+    }
+
     @Test("a store that looks like a URL never becomes a directory: exit 2, the fault named, no password echoed")
     func urlStores() async throws {
         try await withTempDir { dir in

@@ -322,7 +322,7 @@ extension AllWebTests {
             #expect(KanaInput.hiragana("ガッコウ") == "がっこう")
         }
 
-        @Test("C-4: a printable certificate; opening and reloading it records nothing; a protected address is never printed")
+        @Test("C-4: a printable certificate, for its issuer only, each opening recorded (retest N-1); a protected address is never printed, nor read off a relative at it (N-8)")
         func certificate() async throws {
             let f = try await Fixture.shared.value
             let reg = f.registerA
@@ -346,8 +346,29 @@ extension AllWebTests {
                     #expect(page.text.contains(ReportText.wareki(person.birth!.description)))
                     #expect(page.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
                 }
-                #expect(try f.store.ledgerSize() == before)
+                // Each opening is a view of the register under the case, recorded (N-1); no second issuance.
+                let opened = try accesses(f, since: before)
+                #expect(opened.count == 2 && opened.allSatisfy {
+                    $0["action"] as? String == "view" && $0["register"] as? String == reg.id && $0["case"] as? String == caseID
+                        && $0["function"] as? String == "certificate.print" && $0["outcome"] as? String == "ok"
+                })
                 #expect(try f.store.issuances(caseID: caseID).count == 1)
+                // The office's supervisor, who did not issue it, gets what anyone gets for no such issuance.
+                var sup = Browser()
+                try await sup.signIn(client, f.supervisor.id)
+                let mid = try f.store.ledgerSize()
+                #expect(try await sup.get(client, "/cases/\(caseID)/issuances/\(number)/print").status == .notFound)
+                #expect(try accesses(f, since: mid).isEmpty)
+                // After the print window, not even the issuer: a new issuance is needed.
+                var short = f.workspace.config
+                short.printMinutes = 0
+                let late = try await Workspace(store: f.store, config: short, committer: f.workspace.committer)
+                let token = try #require(b.cookies[Pages.sessionCookie])
+                let actor = try #require(try await late.actor(token: token, kind: .web))
+                try await Task.sleep(for: .milliseconds(5))
+                await #expect(throws: WorkspaceError.self) {
+                    _ = try await late.printableIssuance(actor, caseID: caseID, number: number)
+                }
                 // 附票 of a register with a person under DV support: the protected person's address is left out.
                 let dv = f.dvRegister
                 let protectedPerson = try #require(try await f.store.person(id: dv.members[0]))
@@ -363,6 +384,11 @@ extension AllWebTests {
                 let row = try #require(slice(fuhyo.text, "<td class=\"nowrap\">\(protectedPerson.name)</td>", "</tr>"))
                 #expect(row.contains("記載を省略"))
                 if let address = protectedPerson.address, !address.isEmpty { #expect(!row.contains(address)) }
+                // Nor is her address printed on anyone else's line at the same address (N-8).
+                let address = try #require(protectedPerson.address?.nonEmpty)
+                let household = try f.store.persons(ids: Array(dv.members.dropFirst()))
+                try #require(household.contains { $0.address == address }, "the fixture's DV household shares no address")
+                #expect(!fuhyo.text.contains(address))
                 // Another clerk cannot print it.
                 var other = Browser()
                 try await other.signIn(client, f.clerk2.id)

@@ -75,7 +75,8 @@ struct Fixture: Sendable {
             r.id != registerA.id && !registerA.predecessors.contains(r.id) && !registerA.successors.contains(r.id)
                 && personsA.isDisjoint(with: r.members)
         })
-        let dv = try #require(regs.last { $0.id != registerA.id && $0.id != registerB.id })
+        // A household (two members or more), so that a 附票 shows what else her address could be read from (N-8).
+        let dv = try #require(regs.last { $0.id != registerA.id && $0.id != registerB.id && $0.members.count >= 2 })
         let p = Record.protection(Protection(person: dv.members[0], kind: .dv_support, from: LocalDate(year: 2020, month: 1, day: 1)!))
         _ = try await store.ingest([IngestItem(record: p, canonical: p.canonicalJSON, raw: [], file: "test", line: 0)])
         var config = WebConfiguration()

@@ -118,7 +118,7 @@ struct PasswordGateTests {
 
     @Test("at most workers + waiting attempts at once; one at a time per account and address")
     func bounded() throws {
-        let gate = PasswordGate(workers: 1, maxWaiting: 2, perClient: 100, windowSeconds: 60)
+        let gate = PasswordGate(workers: 1, maxWaiting: 2, perClient: 100, windowSeconds: 60, reserved: 0)
         try gate.admit(client: "a", account: "S1")
         // The same account from the same address again while its check runs: refused.
         let same = #expect(throws: WorkspaceError.self) { try gate.admit(client: "a", account: "S1") }
@@ -134,6 +134,22 @@ struct PasswordGateTests {
         gate.release(client: "a", account: "S1")
         gate.release(client: "b", account: "S1")
         gate.release(client: "b", account: "S2")
+    }
+
+    @Test("retest N-3: a flood from many addresses fills only the unreserved places; a workstation that signed in before still gets one")
+    func reservedForKnownAddresses() throws {
+        let gate = PasswordGate(workers: 1, maxWaiting: 6, perClient: 100, windowSeconds: 60, reserved: 3)
+        gate.trust(client: "10.27.108.1")
+        // Strangers: 1 running + 3 waiting, then busy.
+        for k in 0..<4 { try gate.admit(client: "203.0.113.\(k)", account: "S\(k)") }
+        let busy = #expect(throws: WorkspaceError.self) { try gate.admit(client: "203.0.113.9", account: "S9") }
+        #expect(busy?.code == "signin_busy")
+        // The clerk's own workstation: a reserved place, three at most.
+        for k in 0..<3 { try gate.admit(client: "10.27.108.1", account: "C\(k)") }
+        let full = #expect(throws: WorkspaceError.self) { try gate.admit(client: "10.27.108.1", account: "C9") }
+        #expect(full?.code == "signin_busy")
+        for k in 0..<4 { gate.release(client: "203.0.113.\(k)", account: "S\(k)") }
+        for k in 0..<3 { gate.release(client: "10.27.108.1", account: "C\(k)") }
     }
 
     @Test("the gate's check agrees with the hasher")
@@ -238,6 +254,79 @@ extension AllWebTests.HardeningTests {
         #expect(e.contains {
             $0["kind"] as? String == "signin.failed" && ($0["detail"] as? [String: Any])?["reason"] as? String == "locked"
         })
+    }
+
+    @Test("Retest N-2: the break-the-glass password re-entry is counted as sign-ins are: the address locks, the session ends, and the right password no longer opens")
+    func breakGlassReentryIsCounted() async throws {
+        let f = try await Fixture.shared.value
+        let clerk = try Self.spareClerks(f, 1, skipping: 2)[0]
+        let workspace = f.workspace
+        let (token, _) = try await workspace.signIn(staffID: clerk.id, password: Fixture.password, kind: .web,
+                                                    terminal: "T-x", client: "198.51.100.7")
+        let actor = try #require(try await workspace.actor(token: token, kind: .web))
+        let register = f.registerB.id
+        let purpose = Purpose(reason: "「窓口・電話での確認」：本人確認のため")
+        let before = try f.store.ledgerSize()
+        // The right password is accepted, and gives the failures back.
+        try await workspace.confirmPassword(actor, Fixture.password, client: "198.51.100.7", register: register,
+                                            record: .current, purpose: purpose)
+        var codes: [String] = []
+        for k in 0..<(workspace.config.lockoutAfter + 2) {
+            do {
+                try await workspace.confirmPassword(actor, "guess-\(k)", client: "198.51.100.7", register: register,
+                                                    record: .current, purpose: purpose)
+                codes.append("opened")
+            } catch let e as WorkspaceError { codes.append(e.code) }
+        }
+        // Wrong, wrong, … until the limit; the check that reaches it locks the address and ends the session.
+        #expect(codes.prefix(workspace.config.lockoutAfter - 1).allSatisfy { $0 == "password_wrong" }, "\(codes)")
+        #expect(codes[workspace.config.lockoutAfter - 1] == "password_locked", "\(codes)")
+        #expect(try await workspace.actor(token: token, kind: .web) == nil)
+        // The right password no longer opens from that address; the refusal is recorded each time.
+        await #expect(throws: WorkspaceError.self) {
+            try await workspace.confirmPassword(actor, Fixture.password, client: "198.51.100.7", register: register,
+                                                record: .current, purpose: purpose)
+        }
+        let e = try f.entries(since: before)
+        let lock = try #require(e.first { $0["kind"] as? String == "account.locked" && $0["staff"] as? String == clerk.id })
+        #expect((lock["detail"] as? [String: Any])?["scope"] as? String == "address")
+        #expect(e.filter { $0["outcome"] as? String == "denied" && $0["staff"] as? String == clerk.id }.count
+                == workspace.config.lockoutAfter + 3)
+        // Sign-in from that address is locked too (the same count); from the clerk's own workstation it works.
+        await #expect(throws: WorkspaceError.self) {
+            _ = try await workspace.signIn(staffID: clerk.id, password: Fixture.password, kind: .web, terminal: "T-x",
+                                           client: "198.51.100.7")
+        }
+        let own = try await workspace.signIn(staffID: clerk.id, password: Fixture.password, kind: .web, terminal: "T27108-02",
+                                             client: "10.27.108.2")
+        #expect(own.session.staff == clerk.id)
+        try f.store.clearFailedSignIns(staff: clerk.id)
+    }
+
+    @Test("Retest N-7: the search recorded is the search run: blanks made one space, a field over 100 characters refused by name, nothing recorded for it")
+    func searchRecordsWhatItRuns() async throws {
+        let f = try await Fixture.shared.value
+        let workspace = f.workspace
+        let (token, _) = try await workspace.signIn(staffID: f.clerk.id, password: Fixture.password, kind: .api, terminal: "T-x")
+        let actor = try #require(try await workspace.actor(token: token, kind: .api))
+        let head = try #require(try f.store.persons(ids: f.registerA.members).first { $0.name.split(separator: " ").count == 2 })
+        let parts = head.name.split(separator: " ")
+        try #require(parts.count == 2)
+        let before = try f.store.ledgerSize()
+        // 120 blanks (full-width among them) between surname and given name: the search for the full name, as recorded.
+        let padded = parts[0] + String(repeating: " \u{3000}", count: 60) + parts[1]
+        let found = try await workspace.search(actor, RegisterQuery(name: String(padded)), channel: .api)
+        #expect(found.contains { $0.id == f.registerA.id })
+        let e = try #require(try f.entries(since: before).last { $0["type"] as? String == "access" })
+        #expect((e["query"] as? [String: Any])?["name"] as? String == head.name)
+        #expect((e["results"] as? [String])?.contains(f.registerA.id) == true)
+        // Over 100 characters once the blanks are one: refused, naming the field; nothing recorded.
+        let mid = try f.store.ledgerSize()
+        var refused: WorkspaceError?
+        do { _ = try await workspace.search(actor, RegisterQuery(name: String(repeating: "浪", count: 101)), channel: .api) }
+        catch let e as WorkspaceError { refused = e }
+        #expect(refused?.status == .badRequest && refused?.field == "name")
+        #expect(try f.store.ledgerSize() == mid)
     }
 
     @Test("F-6: a guess spread over many addresses is bounded by the account's ceiling, which locks it for everyone, journaled and on the administrator's page")
