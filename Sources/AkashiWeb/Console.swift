@@ -367,7 +367,7 @@ final class Console: Sendable {
             let sc = scope ?? "staff_register"
             let s = Suppression(investigation: id, staff: sc == "register" ? nil : inv.staff,
                                 register: sc == "staff" ? nil : inv.register, reasonCodes: inv.reasonCodes, rule: rule,
-                                createdBy: a.staff.id, created: now, needsConfirmation: sc == "register")
+                                createdBy: a.staff.id, created: now, needsConfirmation: sc != "staff_register")
             let sid = try await store.addSuppression(s)
             var sd: [(String, JSONValue)] = [("investigation", .string(id)), ("scope", .string(sc)),
                                              ("reasons", .array(s.reasonCodes.map { .string($0) })), ("rule", .string(rule)),

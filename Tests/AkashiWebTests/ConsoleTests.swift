@@ -197,12 +197,12 @@ extension AllWebTests {
                 try await first.signIn(client, f.auditor.id)
                 var other = Browser()
                 try await other.signIn(client, second.id)
-                func disposeRegisterWide(_ finding: AccessFinding, rule: String) async throws -> Suppression {
+                func disposeRegisterWide(_ finding: AccessFinding, rule: String, scope: String = "register") async throws -> Suppression {
                     let open = try await first.post(client, "/console/investigations", ["finding": finding.access])
                     let loc = try #require(open.headers[.location])
                     _ = try await first.get(client, loc)
                     let d = try await first.post(client, loc + "/disposition", ["disposition": "business", "rule": rule,
-                                                                                "scope": "register"])
+                                                                                "scope": scope])
                     #expect(d.status == .seeOther)
                     let id = String(loc.dropFirst("/console/investigations/".count))
                     return try #require(try f.store.suppressions().first { $0.investigation == id })
@@ -260,6 +260,15 @@ extension AllWebTests {
                 // Without a CSRF token, or with no decision: refused.
                 let bad = try await other.post(client, "/console/suppressions/\(d.id)/decision", ["decision": "confirm"], csrf: "wrong")
                 #expect(bad.status == .forbidden)
+
+                // One staff member across every register (retest, F-14's rest): pending as well, not in effect at once.
+                let existing = try f.store.suppressions()
+                let staffTarget = try #require(candidates.first { c in
+                    c.access != target.access && c.access != declinedTarget.access && !existing.contains { $0.matches(c) }
+                })
+                let w = try await disposeRegisterWide(staffTarget, rule: "この職員の窓口業務", scope: "staff")
+                #expect(w.staff == staffTarget.staff && w.register == nil && w.needsConfirmation && w.isPending)
+                #expect(console.suppression(of: staffTarget, try await console.suppressionsInEffect()) == nil)
             }
         }
 
