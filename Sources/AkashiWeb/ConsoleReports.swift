@@ -71,7 +71,8 @@ extension ConsoleRoutes {
                         return ["hash": c.hash, "created": ReportText.dateTime(c.created.description),
                                 "period": "\(ReportText.date(c.from.description))〜\(ReportText.date(c.to.description))",
                                 "expires": ReportText.date(c.expires.description), "state": state,
-                                "usable": c.used == nil && now < c.expires]
+                                // A code already used can be revoked too (retest N-5): it works again until it expires.
+                                "usable": now < c.expires]
                     }
                     v["hasCodes"] = !(v["codes"] as? [[String: Any]] ?? []).isEmpty
                     v["revoked"] = p["revoked"] == "1"

@@ -157,6 +157,17 @@ extension AllWebTests {
                 for raw in ["<td>view</td>", "<td>ok</td>", "<td>denied</td>", "<td>search</td>"] { #expect(!page.text.contains(raw), "\(raw)") }
                 #expect(page.text.contains("id=\"code-list\"") && page.text.contains("有効（未使用）"))
                 let hash = try #require(AccessCodeService.hash(code))
+                // Used once by the resident, it still works until it expires, so it can still be revoked from the page
+                // (retest N-5: the button was there for unused codes only).
+                var first = Browser()
+                _ = try await first.get(client, "/resident")
+                let used = try await first.post(client, "/resident", ["code": code])
+                #expect(used.status == .seeOther)
+                let usedPage = try await aud.get(client, "/console/disclosure?\(q)")
+                let start0 = try #require(usedPage.text.range(of: "有効（使用あり）"))
+                let rest = usedPage.text[start0.upperBound...]
+                let row = String(rest[..<(rest.range(of: "</tr>")?.lowerBound ?? rest.endIndex)])
+                #expect(row.contains("/console/disclosure/codes/revoke") && row.contains("value=\"\(hash)\""))
                 // Not this person's code, or not a code at all: refused, nothing revoked.
                 let mine = try await aud.post(client, "/console/disclosure/codes/revoke", ["code": hash, "subject": other])
                 #expect(mine.status == .notFound)
