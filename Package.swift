@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "AkashiWebTests",
             dependencies: [
-                "AkashiWeb", "AkashiSQLite", "AkashiStorage", "AkashiCity", "AkashiReports", "AkashiAudit",
+                "AkashiWeb", "AkashiSQLite", "AkashiPostgres", "AkashiStorage", "AkashiCity", "AkashiReports", "AkashiAudit",
                 "AkashiDomain", "AkashiInterchange", "AkashiLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -16,11 +16,12 @@ import FoundationXML
 /// Runs the audit once over the fixture (the console reads its findings).
 actor AuditOnce {
     static let shared = AuditOnce()
-    var done = false
-    func run(_ f: Fixture) async throws {
-        guard !done else { return }
+    /// The stores audited so far (the shared fixture's, and any fixture of its own a test made).
+    var done: Set<ObjectIdentifier> = []
+    func run<S: ServerStore>(_ f: StoreFixture<S>) async throws {
+        guard !done.contains(ObjectIdentifier(f.store)) else { return }
         try await AuditService(store: f.store).run()
-        done = true
+        done.insert(ObjectIdentifier(f.store))
     }
 }
 

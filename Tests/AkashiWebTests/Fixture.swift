@@ -1,6 +1,7 @@
 import AkashiCity
 import AkashiDomain
 import AkashiInterchange
+import AkashiPostgres
 import AkashiSQLite
 import AkashiStorage
 import Foundation
@@ -13,9 +14,66 @@ import Testing
 /// Every web test, one at a time: they share one store and check the ledger entries each operation appends.
 @Suite(.serialized) enum AllWebTests {}
 
-/// One tiny synthetic Osaka (2014 scenario) imported once for all tests, with accounts for the staff the tests use.
-struct Fixture: Sendable {
-    let store: SQLiteStore
+/// The PostgreSQL server the web tests may also run against: `AKASHI_TEST_POSTGRES`, a base store URL such as
+/// `postgres://postgres@127.0.0.1:55432/akashi_test` (`.ci/run` starts a throwaway server and sets it). Unset, the
+/// PostgreSQL runs are skipped, and say so.
+enum TestPostgres {
+    static let url: String? = {
+        let v = ProcessInfo.processInfo.environment["AKASHI_TEST_POSTGRES"] ?? ""
+        return v.isEmpty ? nil : v
+    }()
+
+    /// Why the PostgreSQL runs did not happen, shown by the tests that skip them.
+    static let skipReason = "PostgreSQL run skipped: set AKASHI_TEST_POSTGRES=postgres://USER@HOST:PORT/DB to run it (.ci/run does)"
+}
+
+/// Where a web test's app keeps its data: a fresh, empty store of one kind for a scratch directory. The web tests build
+/// their app on a store only through this (SQL stays in the store targets).
+struct WebStoreFactory<Store: ServerStore>: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable (_ scratch: String) throws -> Store
+    var testDescription: String { name }
+}
+
+extension WebStoreFactory where Store == SQLiteStore {
+    /// The embedded store, in the scratch directory.
+    static var sqlite: Self { Self(name: "SQLite") { try SQLiteStore(directory: $0 + "/store") } }
+}
+
+extension WebStoreFactory where Store == PostgresStore {
+    /// PostgreSQL: a municipality no other run uses, on the server `AKASHI_TEST_POSTGRES` names. Every table's first
+    /// key column is the municipality and the ledger's lock is taken per municipality, so a fresh one is a fresh,
+    /// empty store of its own (nothing to drop afterwards, and no other test sees it).
+    static var postgres: Self {
+        Self(name: "PostgreSQL") { _ in
+            guard let url = TestPostgres.url else { throw StoreError(.unsupportedStore, TestPostgres.skipReason) }
+            let name = "w" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(24).lowercased()
+            return try PostgresStore(location: PostgresLocation.parse(url + (url.contains("?") ? "&" : "?") + "municipality=" + name))
+        }
+    }
+}
+
+/// The embedded store's fixture, imported once for every web test.
+private let sharedFixture = Task { try await Fixture.make(.sqlite) }
+
+/// The fixture almost every web test uses: the shared one, on the embedded store.
+typealias Fixture = StoreFixture<SQLiteStore>
+
+extension StoreFixture where Store == SQLiteStore {
+    static var shared: Task<Fixture, any Error> { sharedFixture }
+
+    /// Ledger entries appended since `from`, decoded.
+    func entries(since from: UInt64) throws -> [[String: Any]] {
+        let size = try store.ledgerSize()
+        return try store.ledgerEntries(from..<size).compactMap {
+            try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+        }
+    }
+}
+
+/// One tiny synthetic Osaka (2014 scenario) imported into a store, with accounts for the staff the tests use.
+struct StoreFixture<Store: ServerStore>: Sendable {
+    let store: Store
     let workspace: Workspace
     let clerk: Staff
     let clerk2: Staff
@@ -28,31 +86,23 @@ struct Fixture: Sendable {
     /// Two unrelated current registers.
     let registerA: Register
     let registerB: Register
-    static let password = "correct horse battery staple"
+    static var password: String { "correct horse battery staple" }
 
-    static let shared = Task { try await Fixture.make() }
-
-    static func make() async throws -> Fixture {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-web-tests-\(getpid())").path
+    /// The city in a fresh store from `factory`.
+    static func make(_ factory: WebStoreFactory<Store>) async throws -> StoreFixture<Store> {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("akashi-web-tests-\(getpid())-\(factory.name)").path
         try? FileManager.default.removeItem(atPath: dir)
         _ = try CityGenerator(config: CityConfig(scale: 0.002, seed: 11, scenario: .osaka2014)).write(to: dir + "/city")
-        let store = try SQLiteStore(directory: dir + "/store")
-        for f in try FileManager.default.contentsOfDirectory(atPath: dir + "/city").sorted() where f.hasSuffix(".jsonl") {
-            let text = try String(contentsOfFile: dir + "/city/" + f, encoding: .utf8)
-            var items: [IngestItem] = []
-            for (n, line) in text.split(separator: "\n").enumerated() {
-                if case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) {
-                    items.append(IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: f, line: n + 1))
-                }
-                if items.count == 2000 {
-                    _ = try await store.ingest(items)
-                    items.removeAll()
-                }
-            }
-            _ = try await store.ingest(items)
-        }
+        let store = try factory.make(dir)
+        // As `akashi import` takes it in: the bulk path, which on PostgreSQL also brings the planner's statistics up to
+        // date at the end (without them the audit's reads of a freshly loaded store are many times slower).
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/city").sorted()
+            .filter { $0.hasSuffix(".jsonl") }.map { dir + "/city/" + $0 }
+        let report = try await Importer(store: store).run(files: files)
+        try #require(report.allTaken && report.imported == report.lines, "\(report.problems.prefix(3))")
+        try? FileManager.default.removeItem(atPath: dir + "/city")
         let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
-        let all = try store.staffMembers(office: nil, role: nil)
+        let all = try await store.staffMembers(office: nil, role: nil)
         func onDuty(_ role: StaffRole) -> [Staff] {
             all.filter { $0.role == role && $0.assignment(on: today)?.duty == Assignment.registerDuty }
         }
@@ -66,11 +116,12 @@ struct Fixture: Sendable {
         let auditor = try #require(all.first { $0.role == .auditor })
         let victim = try #require(clerks.last)
         for s in [clerk, clerk2, supervisor, trainee, auditor, victim] {
-            try store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(password, logN: 10))
+            try await store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(password, logN: 10))
         }
-        let regs = try store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 200).filter { $0.kind == .current && !$0.members.isEmpty }
+        let regs = try await store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 200)
+            .filter { $0.kind == .current && !$0.members.isEmpty }
         let registerA = try #require(regs.first)
-        let personsA = Set(try store.persons(ids: registerA.members).flatMap { $0.relations.map(\.person) } + registerA.members)
+        let personsA = Set(try await store.persons(ids: registerA.members).flatMap { $0.relations.map(\.person) } + registerA.members)
         let registerB = try #require(regs.first { r in
             r.id != registerA.id && !registerA.predecessors.contains(r.id) && !registerA.successors.contains(r.id)
                 && personsA.isDisjoint(with: r.members)
@@ -86,9 +137,9 @@ struct Fixture: Sendable {
         config.signInsPerAddressPerMinute = 100_000
         config.anonymousSignInFailuresJournaledPerMinute = 100_000
         let workspace = try await Workspace(store: store, config: config)
-        return Fixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
-                       trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,
-                       registerB: registerB)
+        return StoreFixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
+                            trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,
+                            registerB: registerB)
     }
 
     func app() async throws -> some ApplicationProtocol {
@@ -97,10 +148,10 @@ struct Fixture: Sendable {
         return Application(router: WebApp.router(workspace: workspace, templates: templates))
     }
 
-    /// Ledger entries appended since `from`, decoded.
-    func entries(since from: UInt64) throws -> [[String: Any]] {
-        let size = try store.ledgerSize()
-        return try store.ledgerEntries(from..<size).compactMap {
+    /// Ledger entries appended since `from`, decoded (on any store).
+    func appended(since from: UInt64) async throws -> [[String: Any]] {
+        let size = try await store.ledgerSize()
+        return try await store.ledgerEntries(from..<size).compactMap {
             try JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
         }
     }

@@ -16,7 +16,8 @@ extension AllWebTests {
     /// routes"), as data, and one walk over it: every route × every column, each request made with that column's
     /// session, each answer checked against the cell. The table states the documented policy; where the application
     /// does not follow it, the check is a known issue (listed in `knownIssues` and in docs/security.md), not a weaker
-    /// expectation.
+    /// expectation. The walk runs on the embedded store and, when `AKASHI_TEST_POSTGRES` names a server, on the
+    /// PostgreSQL store too: one walk (`walk(_:)`) over an app built by the same fixture on either store.
     @Suite("Role matrix (docs/security.md)")
     struct RoleMatrixTests {
         /// The columns, in the order of the table.
@@ -433,9 +434,21 @@ extension AllWebTests {
             }
         }
 
-        @Test("every route × every role answers as the table says")
+        @Test("every route × every role answers as the table says (the embedded store)")
         func walk() async throws {
-            let f = try await Fixture.shared.value
+            try await Self.walk(try await Fixture.shared.value)
+        }
+
+        /// The same table and expectations on an app whose store is PostgreSQL: a fresh municipality of the server
+        /// `AKASHI_TEST_POSTGRES` names, with the same city imported, so this run sees nothing of any other test's.
+        @Test("every route × every role answers as the table says (the PostgreSQL store)",
+              .enabled(if: TestPostgres.url != nil, "\(TestPostgres.skipReason)"))
+        func walkPostgres() async throws {
+            try await Self.walk(try await StoreFixture.make(.postgres))
+        }
+
+        /// The walk over every cell, on the app of a fixture (whatever its store).
+        static func walk<S: ServerStore>(_ f: StoreFixture<S>) async throws {
             try await AuditOnce.shared.run(f)
             try await LedgerService(store: f.store).signCheckpoint(with: try NoteSigner.generate(name: "test.example/akashi"))
             try await f.app().test(.router) { client in
@@ -445,10 +458,10 @@ extension AllWebTests {
                     for (k, role) in Role.allCases.enumerated() {
                         let cell = row.cells[k]
                         guard cell != .none, let who = ids[role] else { continue }
-                        let before = try f.store.ledgerSize()
+                        let before = try await f.store.ledgerSize()
                         let banner = f.workspace.currentBanner.version
                         let r = try await Self.request(row, who, client)
-                        let deniedJournaled = try f.entries(since: before).contains {
+                        let deniedJournaled = try await f.appended(since: before).contains {
                             $0["kind"] as? String == "console.denied" && $0["staff"] as? String == who.staff?.id
                         }
                         let ok = Self.matches(cell, r, next: row.next, deniedJournaled: deniedJournaled)
@@ -473,7 +486,7 @@ extension AllWebTests {
                         }
                     }
                 }
-                print("role matrix: \(Self.rows.count) rows × \(Role.allCases.count) columns, \(checks) checks, \(known) known issues")
+                print("role matrix on \(S.self): \(Self.rows.count) rows × \(Role.allCases.count) columns, \(checks) checks, \(known) known issues")
             }
         }
 
@@ -553,9 +566,9 @@ extension AllWebTests {
         /// Accounts for the roles the fixture has no member of, sessions for every column, and the subjects the rows
         /// name: cases of each role that takes in cases (the others name the clerk's), approvals to decide, a
         /// finding, an investigation with a file, a pending notice, an open survey and one-time codes.
-        static func prepare(_ f: Fixture, _ client: some TestClientProtocol) async throws -> [Role: Identity] {
+        static func prepare<S: ServerStore>(_ f: StoreFixture<S>, _ client: some TestClientProtocol) async throws -> [Role: Identity] {
             let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
-            let all = try f.store.staffMembers(office: nil, role: nil)
+            let all = try await f.store.staffMembers(office: nil, role: nil)
             func onDuty(_ s: Staff) -> Bool { s.assignment(on: today)?.duty == Assignment.registerDuty }
             // Not the fixture's staff, and not the clerk another test locks out (the first other clerk).
             var taken = Set([f.clerk, f.clerk2, f.supervisor, f.trainee, f.auditor, f.lockoutVictim].map(\.id))
@@ -565,7 +578,7 @@ extension AllWebTests {
             let offDuty = try #require(all.last { $0.role == .clerk && !onDuty($0) && !taken.contains($0.id) })
             let unacknowledged = try #require(all.last { $0.role == .clerk && onDuty($0) && !taken.contains($0.id) })
             for s in [contractor, administrator, offDuty, unacknowledged] {
-                try f.store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
+                try await f.store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(Fixture.password, logN: 10))
             }
             let staff: [Role: Staff] = [.clerk: f.clerk, .supervisor: f.supervisor, .trainee: f.trainee, .contractor: contractor,
                                         .auditor: f.auditor, .administrator: administrator, .offDuty: offDuty,
@@ -657,7 +670,7 @@ extension AllWebTests {
             let issued = try await client.postJSON("/api/v1/registers/\(register)/certificates", clerkAPI, ["case": thirdParty])
             #expect(issued.status == .created, "\(describe(issued))")
             try await notices.produce()
-            let notice = try #require(try f.store.notices(pendingOnly: true).first { $0.caseID == thirdParty })
+            let notice = try #require(try await f.store.notices(pendingOnly: true).first { $0.caseID == thirdParty })
 
             // A finding, and an investigation (opened by the auditor) with a file.
             let finding = try await #require(try AuditService(store: f.store).worklist(limit: 1).first).finding.access
@@ -678,17 +691,17 @@ extension AllWebTests {
             let up = try await client.execute(uri: "/console/investigations/\(investigation)/entries", method: .post, headers: mh,
                                               body: ByteBuffer(string: multipart))
             #expect(up.status == .seeOther, "\(describe(up))")
-            let file = try #require(try f.store.investigationEntries(investigation: investigation).first { $0.fileName != nil }).id
+            let file = try #require(try await f.store.investigationEntries(investigation: investigation).first { $0.fileName != nil }).id
 
             // A suppression across staff that another auditor made, waiting for this auditor's confirmation (F-14).
-            let suppression = try f.store.addSuppression(Suppression(
+            let suppression = try await f.store.addSuppression(Suppression(
                 investigation: investigation, staff: nil, register: register, reasonCodes: ["role_matrix"], rule: "役割表の確認",
                 createdBy: "S-OTHER-AUDITOR", created: Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)),
                 needsConfirmation: true))
 
             // An open survey for the staff to answer.
             let survey = "rolematrix-\(Int64(Date().timeIntervalSince1970 * 1000))"
-            try f.store.setConsoleValue("survey.open", survey)
+            try await f.store.setConsoleValue("survey.open", survey)
 
             // One-time codes: one for each column's POST /resident, and one the resident has already used (their
             // report cookie).
