@@ -20,6 +20,9 @@ struct Fixture: Sendable {
     let clerk: Staff
     let clerk2: Staff
     let supervisor: Staff
+    /// A second supervisor at the clerk's office (added to the generated staff): the one who decides the first
+    /// supervisor's own requests, since no one approves their own.
+    let supervisor2: Staff
     let trainee: Staff
     let auditor: Staff
     let lockoutVictim: Staff
@@ -28,6 +31,13 @@ struct Fixture: Sendable {
     /// Two unrelated current registers.
     let registerA: Register
     let registerB: Register
+    /// The mayor's register (a member under VIP protection in force today, from the generated 2014 scenario): every
+    /// record needs a supervisor's approval (issue 18, F-4). `registerA`, `registerB` and `dvRegister` have no member
+    /// under VIP protection.
+    let vipRegister: Register
+    /// The member of `vipRegister` under VIP protection, and the protection's note.
+    let vipPerson: Person
+    let vipNote: String
     static let password = "correct horse battery staple"
 
     static let shared = Task { try await Fixture.make() }
@@ -37,11 +47,14 @@ struct Fixture: Sendable {
         try? FileManager.default.removeItem(atPath: dir)
         _ = try CityGenerator(config: CityConfig(scale: 0.002, seed: 11, scenario: .osaka2014)).write(to: dir + "/city")
         let store = try SQLiteStore(directory: dir + "/store")
+        let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
+        var vip: [Protection] = []
         for f in try FileManager.default.contentsOfDirectory(atPath: dir + "/city").sorted() where f.hasSuffix(".jsonl") {
             let text = try String(contentsOfFile: dir + "/city/" + f, encoding: .utf8)
             var items: [IngestItem] = []
             for (n, line) in text.split(separator: "\n").enumerated() {
                 if case let .record(r, _) = try RecordDecoder.decode(line: Array(line.utf8)) {
+                    if case let .protection(p) = r, p.kind == .vip, p.covers(today) { vip.append(p) }
                     items.append(IngestItem(record: r, canonical: r.canonicalJSON, raw: [], file: f, line: n + 1))
                 }
                 if items.count == 2000 {
@@ -51,8 +64,7 @@ struct Fixture: Sendable {
             }
             _ = try await store.ingest(items)
         }
-        let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
-        let all = try store.staffMembers(office: nil, role: nil)
+        var all = try store.staffMembers(office: nil, role: nil)
         func onDuty(_ role: StaffRole) -> [Staff] {
             all.filter { $0.role == role && $0.assignment(on: today)?.duty == Assignment.registerDuty }
         }
@@ -62,13 +74,26 @@ struct Fixture: Sendable {
         let sameOffice = clerks.filter { $0.assignment(on: today)!.office == office }
         let clerk2 = try #require(sameOffice.dropFirst().first ?? clerks.dropFirst().first)
         let supervisor = try #require(onDuty(.supervisor).first { $0.assignment(on: today)!.office == office })
+        let second = Staff(id: "S09901", name: "二宮 次郎", role: .supervisor,
+                           assignments: [Assignment(office: office, duty: Assignment.registerDuty, from: LocalDate(year: 2020, month: 1, day: 1)!)])
+        let sr = Record.staff(second)
+        _ = try await store.ingest([IngestItem(record: sr, canonical: sr.canonicalJSON, raw: [], file: "test", line: 0)])
+        let supervisor2 = try #require(try store.staffMember(id: second.id))
+        all.append(supervisor2)
         let trainee = try #require(onDuty(.trainee).first)
         let auditor = try #require(all.first { $0.role == .auditor })
         let victim = try #require(clerks.last)
-        for s in [clerk, clerk2, supervisor, trainee, auditor, victim] {
+        for s in [clerk, clerk2, supervisor, supervisor2, trainee, auditor, victim] {
             try store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(password, logN: 10))
         }
-        let regs = try store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 200).filter { $0.kind == .current && !$0.members.isEmpty }
+        // The mayor (the generated scenario's VIP whose note says 市長) and their register.
+        let mayor = try #require(vip.first { $0.note?.contains("市長") == true && !$0.note!.contains("副市長") } ?? vip.first)
+        let vipPerson = try #require(try await store.person(id: mayor.person))
+        let vipRegister = try #require(try await store.register(id: vipPerson.register))
+        // Registers under the VIP rule need an approval for everything: the other tests' registers have none.
+        let vipPersons = Set(vip.map(\.person))
+        let regs = try store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 200)
+            .filter { $0.kind == .current && !$0.members.isEmpty && vipPersons.isDisjoint(with: $0.members) }
         let registerA = try #require(regs.first)
         let personsA = Set(try store.persons(ids: registerA.members).flatMap { $0.relations.map(\.person) } + registerA.members)
         let registerB = try #require(regs.first { r in
@@ -86,8 +111,9 @@ struct Fixture: Sendable {
         config.anonymousSignInFailuresJournaledPerMinute = 100_000
         let workspace = try await Workspace(store: store, config: config)
         return Fixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
-                       trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,
-                       registerB: registerB)
+                       supervisor2: supervisor2, trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv,
+                       registerA: registerA, registerB: registerB, vipRegister: vipRegister, vipPerson: vipPerson,
+                       vipNote: mayor.note ?? "")
     }
 
     func app() async throws -> some ApplicationProtocol {
