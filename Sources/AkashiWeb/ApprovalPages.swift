@@ -227,6 +227,8 @@ extension Pages {
                            "link": "/cases/\(Self.urlEncoded(c.id, path: true))"] as [String: Any]
         }
         row["recordName"] = Self.recordName(p.record)
+        // What the requester wrote with a case (how the request was checked, say): the supervisor judges with it.
+        if p.caseID != nil, let said = p.reason?.trimmed.nonEmpty { row["asked"] = said }
         if let r = try await workspace.store.register(id: p.register) {
             row["honseki"] = r.honseki
             let rules = try await workspace.approvalRules(r, record: RecordKind(rawValue: p.record) ?? .fuhyo)

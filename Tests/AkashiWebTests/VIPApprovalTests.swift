@@ -106,6 +106,7 @@ extension AllWebTests {
                 #expect(row.contains("class=\"vip-rule\"") && row.contains("現在戸籍"))
                 #expect(row.contains(mayor.name) && row.contains(f.vipNote))
                 #expect(row.contains("href=\"/cases/\(caseID)\""))
+                #expect(part(row, "<dd class=\"request-note\">", "</dd>") == "市長本人の請求（運転免許証で本人確認）")
                 // The DV list is not there: the DV rule does not apply to the current register.
                 #expect(!row.contains("class=\"protected-person\""))
                 before = try f.store.ledgerSize()
