@@ -6,7 +6,9 @@ sign in, meet the banner, acknowledge it, take a certificate request, search, op
 case, issue the certificate (reloading the register and the result records nothing again), see that no survey is
 open, and, when the city has a DV-protected register and a supervisor at the clerk's office, ask for approval of its
 附票, approve it as the supervisor with a reason, then show (the protected row marked) and issue it with the same
-approval; sign out. Then the auditor console: worklist → finding → investigation → note →
+approval; when it has a register under VIP protection (the mayor's), take in a case for it by name, search and attach
+it within the case, be refused with the VIP rule named, ask, approve as the supervisor (who sees the VIP and the
+protection's note), then open and issue it with the approval; sign out. Then the auditor console: worklist → finding → investigation → note →
 disposition (業務上 with a rule, which suppresses the pattern), the disclosure report and its printable letter with a
 one-time code (a reload shows the same code), and the resident page redeeming that code (a reload still shows the
 history). Screenshots go to test-artifacts/browser/. Afterwards the ledger is
@@ -100,11 +102,17 @@ def main():
         r = run("ledger", "keygen", "--name", "browser-test.example/akashi", "--out", key)
         check("signing key", r.returncode == 0, r.stderr)
 
-        # A register to work on: one whose head is a person we can search for.
+        # A register to work on: one whose head is a person we can search for, and with no member under VIP protection
+        # (every record of such a register needs a supervisor's approval, walked below).
         import sqlite3
         con = sqlite3.connect(f"file:{store}/akashi.sqlite?mode=ro", uri=True)
+        in_force = ("json_extract(x.doc, '$.from') <= :today "
+                    "AND (json_extract(x.doc, '$.to') IS NULL OR json_extract(x.doc, '$.to') >= :today)")
+        vip_registers = ("SELECT m.register FROM register_member m JOIN protection x ON x.person = m.person "
+                         f"WHERE x.kind = 'vip' AND {in_force}")
         reg_id, head, head_id = con.execute(
-            "SELECT r.id, p.name, p.id FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' ORDER BY r.id LIMIT 1"
+            "SELECT r.id, p.name, p.id FROM register r JOIN person p ON p.id = r.head WHERE r.kind = 'current' "
+            f"AND r.id NOT IN ({vip_registers}) ORDER BY r.id LIMIT 1", {"today": today}
         ).fetchone()
         known = {i for (i,) in con.execute("SELECT id FROM event")}
         # A member of that register, as the clerk would take in the subject's name at the counter.
@@ -115,9 +123,14 @@ def main():
         dv = con.execute(
             "SELECT m.register, p.name FROM protection x JOIN person p ON p.id = x.person "
             "JOIN register_member m ON m.person = x.person JOIN register r ON r.id = m.register "
-            "WHERE x.kind = 'dv_support' AND r.kind = 'current' AND json_extract(x.doc, '$.from') <= ? "
-            "AND (json_extract(x.doc, '$.to') IS NULL OR json_extract(x.doc, '$.to') >= ?) ORDER BY m.register LIMIT 1",
-            (today, today)).fetchone()
+            f"WHERE x.kind = 'dv_support' AND r.kind = 'current' AND {in_force} AND r.id NOT IN ({vip_registers}) "
+            "ORDER BY m.register LIMIT 1", {"today": today}).fetchone()
+        # A register with a member under VIP protection today, the mayor's when there is one (issue 18, F-4).
+        vip = con.execute(
+            "SELECT m.register, p.name, COALESCE(json_extract(x.doc, '$.note'), '') FROM protection x "
+            "JOIN person p ON p.id = x.person JOIN register_member m ON m.person = x.person "
+            f"JOIN register r ON r.id = m.register WHERE x.kind = 'vip' AND r.kind = 'current' AND {in_force} "
+            "ORDER BY (json_extract(x.doc, '$.note') LIKE '%大阪市長%') DESC, m.register LIMIT 1", {"today": today}).fetchone()
         con.close()
         surname = head.split(" ")[0]
 
@@ -337,6 +350,70 @@ def main():
             check("the 附票 certificate issues with the same approval", len(dv_number) == 1)
         else:
             print("skip the DV approval flow: no DV register or no supervisor at the clerk's office today")
+
+        # The VIP register (issue 18, F-4): the retest's path — intake by name, search and attach within the case,
+        # open — is refused with the rule named; a supervisor's approval opens it.
+        vip_case = None
+        if vip and supervisor:
+            vip_reg, vip_name, vip_note = vip
+            driver.get(base + "/cases/new")
+            Select(driver.find_element(By.ID, "kind")).select_by_value("certificate.full")
+            Select(driver.find_element(By.ID, "requester")).select_by_value("self")
+            driver.find_element(By.ID, "requesterName").send_keys(vip_name)
+            driver.find_element(By.ID, "subjectName").send_keys(vip_name)
+            go(driver.find_element(By.ID, "take-case"))
+            vip_case = driver.current_url.split("/cases/")[1].split("?")[0]
+            go(driver.find_element(By.ID, "search-for-case"))
+            go(driver.find_element(By.ID, "do-search"))
+            attach = [b for b in driver.find_elements(By.CLASS_NAME, "attach-register")
+                      if b.find_element(By.XPATH, "..").find_element(By.NAME, "register").get_attribute("value") == vip_reg]
+            check("the VIP's register is on the case's search list", len(attach) == 1)
+            go(attach[0])
+            check("the case page says at once the register is under the VIP rule, not who or why",
+                  len(driver.find_elements(By.ID, "vip-intake-warning")) == 1 and (not vip_note or vip_note not in driver.page_source))
+            go(driver.find_element(By.CLASS_NAME, "open-register"))
+            go(driver.find_element(By.ID, "open-register"))
+            rule = driver.find_elements(By.ID, "vip-rule")
+            check("opening it is refused with the VIP rule named, in Japanese and English",
+                  len(rule) == 1 and "特別な管理" in rule[0].text and "special protection (VIP)" in rule[0].text
+                  and len(driver.find_elements(By.ID, "event-id")) == 0)
+            shot("09d-vip-approval-needed")
+            driver.find_element(By.ID, "reason").send_keys("本人の請求（運転免許証で確認）")
+            go(driver.find_element(By.ID, "request-approval"))
+            vip_aid = driver.find_element(By.ID, "approval-id").text
+            check("the VIP request says the record and the rule",
+                  driver.find_element(By.ID, "approval-record").text == "現在戸籍"
+                  and "特別な管理" in driver.find_element(By.ID, "approval-rule").text)
+            go(driver.find_element(By.ID, "signout"))
+            driver.find_element(By.ID, "staff").send_keys(supervisor["id"])
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            go(driver.find_element(By.ID, "signin"))
+            go(driver.find_element(By.ID, "acknowledge"))
+            driver.get(base + "/approvals")
+            section = driver.find_element(By.CSS_SELECTOR, f"section[aria-labelledby='req-{vip_aid}']")
+            check("the supervisor sees the VIP rule, the VIP and the protection's note",
+                  len(section.find_elements(By.CSS_SELECTOR, ".vip-rule")) == 1 and vip_name in section.text
+                  and (not vip_note or vip_note in section.text))
+            shot("09e-vip-approvals")
+            section.find_element(By.TAG_NAME, "textarea").send_keys("本人確認書類の写しを確認")
+            go(section.find_element(By.CSS_SELECTOR, "button.approve"))
+            check("VIP request approved", "承認しました" in driver.find_element(By.ID, "decision-done").text)
+            go(driver.find_element(By.ID, "signout"))
+            driver.find_element(By.ID, "staff").send_keys(clerk["id"])
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            go(driver.find_element(By.ID, "signin"))
+            go(driver.find_element(By.ID, "acknowledge"))
+            driver.get(f"{base}/approval-requests/{vip_aid}")
+            go(driver.find_element(By.ID, "open-with-approval"))
+            go(driver.find_element(By.ID, "open-register"))
+            check("with the approval the VIP's register opens and says the rule",
+                  len(driver.find_elements(By.ID, "event-id")) == 1 and len(driver.find_elements(By.ID, "vip-rule")) == 1
+                  and vip_name in driver.page_source)
+            shot("09f-vip-register")
+            go(driver.find_element(By.ID, "issue"))
+            check("the VIP's certificate issues with the same approval", len(driver.find_elements(By.ID, "issuance-number")) == 1)
+        else:
+            print("skip the VIP approval flow: no VIP register or no supervisor at the clerk's office today")
         go(driver.find_element(By.ID, "signout"))
         check("signed out", "/signin" in driver.current_url)
         shot("10-signedout")
@@ -509,6 +586,14 @@ def main():
             check("the DV 附票 shown and issued once each, with the approval decision's note in the ledger",
                   sum(1 for e in mine if e.get("case") == dv_case and e.get("record") == "fuhyo" and e.get("outcome") == "ok") == 2
                   and any(e.get("kind") == "approval.grant" and e.get("detail", {}).get("note") == "本人からの請求を確認" for e in new))
+        if vip_case:
+            check("the VIP view refused once, then shown and printed once with a second person's decision for the case",
+                  sum(1 for e in mine if e.get("case") == vip_case and e.get("action") == "view" and e.get("outcome") == "denied") == 1
+                  and sum(1 for e in mine if e.get("case") == vip_case and e.get("action") in ("view", "print")
+                          and e.get("outcome") == "ok") == 2
+                  and any(e.get("kind") == "approval.grant" and e.get("staff") == supervisor["id"]
+                          and e.get("detail", {}).get("case") == vip_case and e.get("detail", {}).get("record") == "current"
+                          for e in new))
         check("signout recorded", any(e.get("kind") == "signout" for e in mine))
         check("every event has a terminal", all(e.get("terminal") for e in mine))
         printed = next((e for e in mine if e.get("action") == "print"), None)

@@ -189,7 +189,8 @@ struct APIRoutes: Sendable {
                 let caseID = body["case"] as? String
                 let a = try await registerActor(request, register: id, action: .update, record: .current,
                                                 purpose: Purpose(caseID: caseID), function: "notification.entry")
-                let eventID = try await workspace.enterUpdate(a, register: id, caseID: caseID, channel: .api)
+                let eventID = try await workspace.enterUpdate(a, register: id, caseID: caseID,
+                                                              approvalID: body["approval"] as? String, channel: .api)
                 return (.created, ["event": eventID, "register": id, "case": caseID ?? ""])
             }
         }
@@ -249,7 +250,16 @@ struct APIRoutes: Sendable {
                 guard let register = body["register"] as? String else {
                     throw WorkspaceError.invalid("register を指定してください。", "Give register.")
                 }
-                let r = try await workspace.requestApproval(a, register: register,
+                // The record the approval is for; without one, the 附票 (every request before the VIP rule was one).
+                var record = RecordKind.fuhyo
+                if let raw = body["record"] {
+                    guard let text = raw as? String, let k = RecordKind(rawValue: text), k != .form else {
+                        throw WorkspaceError.invalid("record は current | removed | heisei_original | showa_original | fuhyo です。",
+                                                     "record must be current | removed | heisei_original | showa_original | fuhyo")
+                    }
+                    record = k
+                }
+                let r = try await workspace.requestApproval(a, register: register, record: record,
                                                             purpose: Purpose(caseID: body["case"] as? String, reason: body["reason"] as? String))
                 return (.created, Self.approvalJSON(r))
             }

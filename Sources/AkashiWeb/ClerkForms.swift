@@ -54,8 +54,8 @@ extension Pages {
     }
 
     /// The 異動入力 form for a notification case, with the fields of its kind.
-    func updateForm(_ a: Actor, register id: String, caseID: String, values: [String: String], error: WorkspaceError?)
-        async throws -> Response {
+    func updateForm(_ a: Actor, register id: String, caseID: String, approval: String = "", values: [String: String],
+                    error: WorkspaceError?) async throws -> Response {
         guard let c = try await workspace.store.caseRecord(id: caseID), c.staff.contains(a.staff.id),
               c.kind.isNotification || c.kind == .correction else {
             throw WorkspaceError(.forbidden, "case_required", "異動入力には、担当する届出の案件が必要です。",
@@ -64,6 +64,8 @@ extension Pages {
         var v = base(a, title: "異動入力 \(c.kind.ja)")
         v["register"] = id
         v["case"] = Self.caseSummary(c)
+        // The approval the register was opened with, for a register under a two-person rule (VIP): entering uses it too.
+        v["approval"] = approval
         v["fields"] = UpdateField.form(for: c.kind, values: values, error: error)
         v["form"] = FormToken.new()
         if let error { v["formError"] = ["message": error.message, "english": error.english] }

@@ -188,10 +188,11 @@ extension Console {
         let minutes = Int64(workspace.config.approvalMinutes) * 60_000
         var out: [String: [String: Any]] = [:]
         for (id, e) in events {
-            let used = e.record == .fuhyo ? approvals[e.staff]?.first { ap in
-                ap.register == e.register && ap.record == RecordKind.fuhyo.rawValue
+            // An approval covers its own record kind only (a VIP register's 附票 and current record are two).
+            let used = approvals[e.staff]?.first { ap in
+                ap.register == e.register && ap.record == e.record.rawValue
                     && ap.decided.map { e.at.millis >= $0.millis && e.at.millis <= $0.millis + minutes } == true
-            } : nil
+            }
             out[id] = ["action": e.action.ja + "（\(e.record.ja)）", "outcome": e.outcome.ja, "denied": e.outcome != .ok,
                        "case": e.caseID ?? "", "approval": used.map { "あり（承認 \($0.approver ?? "")）" } ?? "なし",
                        "approvalUsed": used != nil]

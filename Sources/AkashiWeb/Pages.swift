@@ -180,6 +180,18 @@ struct Pages: Sendable {
         return out
     }
 
+    /// The case's registers under the VIP rule (issue 18, F-4): a member under VIP protection today, so every record
+    /// needs a supervisor's approval. Said on the case page at once (the registers are the case's, attached or named at
+    /// intake, both in the ledger), by register and without who or why. `nil` when there is none.
+    func caseVIPRegisters(_ c: Case) async throws -> String? {
+        var ids: [String] = []
+        for r in try await workspace.store.registers(ids: c.registers)
+        where try await workspace.approvalRules(r, record: RecordKind(rawValue: r.kind.rawValue) ?? .current).contains(.vip) {
+            ids.append(r.id)
+        }
+        return ids.isEmpty ? nil : ids.sorted().joined(separator: "、")
+    }
+
     static let recordKinds: [RecordKind] = [.current, .removed, .heisei_original, .showa_original, .fuhyo]
 
     /// A value percent-encoded for a URL's query: every byte of its UTF-8 but the unreserved ASCII ones
@@ -349,6 +361,7 @@ struct Pages: Sendable {
             }
             v["subject"] = details["subjectName"] ?? ""
             v["dv"] = try await caseDVWarning(c)
+            v["vipRegisters"] = try await caseVIPRegisters(c)
             v["issuances"] = try await workspace.store.issuances(caseID: id).map { i -> [String: Any] in
                 ["number": i.number, "register": i.register, "copies": i.copies, "at": Self.jstMinute(i.at),
                  "link": Self.issuanceLocation(case: c.id, number: i.number)]

@@ -35,10 +35,15 @@ extension Pages {
 
     /// The IDs of the persons under DV support today among `persons`, with the protection in force.
     func dvProtected(_ persons: [String]) async throws -> [String: Protection] {
+        try await protected(persons, kind: .dv_support)
+    }
+
+    /// The IDs of the persons under a protection of `kind` today among `persons`, with the protection in force.
+    func protected(_ persons: [String], kind: ProtectionKind) async throws -> [String: Protection] {
         let today = workspace.now.jstDate
         var out: [String: Protection] = [:]
         for p in persons {
-            if let x = try await workspace.store.protections(person: p).first(where: { $0.kind == .dv_support && $0.covers(today) }) {
+            if let x = try await workspace.store.protections(person: p).first(where: { $0.kind == kind && $0.covers(today) }) {
                 out[p] = x
             }
         }
@@ -74,9 +79,14 @@ extension Pages {
             return m
         }
         v["anyProtected"] = !protected.isEmpty
+        // The VIP rule (issue 18, F-4), said on the register it applies to: shown because a supervisor approved it, for
+        // this record and purpose only. Which member is protected, and why, is not said: the clerk needs the rule.
+        v["vipRule"] = try await workspace.approvalRules(r, record: view.record).contains(.vip)
         v["event"] = view.eventID
         v["reason"] = reason
         v["approval"] = approval ?? ""
+        // The update form's link carries the approval too (an approval for a notification case covers entering it).
+        v["approvalQuery"] = approval?.nonEmpty.map { "&approval=" + Self.urlEncoded($0) } ?? ""
         if let aid = approval, let ap = try await workspace.store.approval(id: aid), ap.staff == a.staff.id {
             v["approvalInfo"] = try await approvalSummary(ap)
         }
@@ -163,8 +173,9 @@ extension Pages {
         let status = HTTPResponse.Status(code: Int(r["status"] ?? "") ?? 403)
         let e = WorkspaceError(status, r["refused"] ?? "", r["message"] ?? "", r["english"] ?? "", field: r["field"]?.nonEmpty)
         if e.code == WorkspaceError.approvalRequired.code {
-            return try await approvalNeeded(a, register: id, purpose: Purpose(caseID: r["case"], reason: r["reason"],
-                                                                              approvalID: r["approval"]), issuing: false)
+            return try await approvalNeeded(a, register: id, record: RecordKind(rawValue: r["record"] ?? ""),
+                                            purpose: Purpose(caseID: r["case"], reason: r["reason"], approvalID: r["approval"]),
+                                            action: .view)
         }
         if e.field == "password" {
             return try await breakGlassConfirmation(a, register: id, values: r.merging(["reason": r["comment"] ?? ""]) { _, n in n },
@@ -177,8 +188,14 @@ extension Pages {
     func refusalPage(_ a: Actor, kind: String, _ r: [String: String]) async throws -> Response {
         let code = r["refused"] ?? ""
         if code == WorkspaceError.approvalRequired.code, let register = r["register"] {
-            return try await approvalNeeded(a, register: register, purpose: Purpose(caseID: r["case"], approvalID: r["approval"]),
-                                            issuing: kind == "issue")
+            let record: RecordKind? = if kind == "issue" {
+                try await workspace.issueRecord(register: register, caseID: r["case"])
+            } else {
+                nil
+            }
+            return try await approvalNeeded(a, register: register, record: record,
+                                            purpose: Purpose(caseID: r["case"], approvalID: r["approval"]),
+                                            action: kind == "issue" ? .issue : .update)
         }
         let status = HTTPResponse.Status(code: Int(r["status"] ?? "") ?? 403)
         let e = WorkspaceError(status, code, r["message"] ?? "", r["english"] ?? "")
@@ -336,7 +353,8 @@ extension Pages {
             try workspace.require(a, .update, "異動入力")
             let id = try context.parameters.require("id")
             let q = Self.queryValues(request)
-            return try await updateForm(a, register: id, caseID: q["case"] ?? "", values: [:], error: nil)
+            return try await updateForm(a, register: id, caseID: q["case"] ?? "", approval: q["approval"] ?? "", values: [:],
+                                        error: nil)
         }
         router.post("/registers/:id/update") { request, context -> Response in
             let id = try context.parameters.require("id")
@@ -354,9 +372,10 @@ extension Pages {
                 return see(Self.updateLocation(r["register"] ?? id, token))
             case let .claimed(k): key = k
             }
-            let entered = f.filter { !["csrf", "form", "case"].contains($0.key) }
+            let entered = f.filter { !["csrf", "form", "case", "approval"].contains($0.key) }
             do {
-                let event = try await workspace.enterUpdate(a, register: id, caseID: f["case"], entries: entered, channel: .web)
+                let event = try await workspace.enterUpdate(a, register: id, caseID: f["case"], entries: entered,
+                                                            approvalID: f["approval"], channel: .web)
                 var result = ["register": id, "case": f["case"] ?? "", "event": event]
                 if let cid = f["case"], let c = try await workspace.store.caseRecord(id: cid) {
                     let checked = try UpdateField.validate(entered, for: c.kind, today: workspace.now.jstDate)
@@ -367,10 +386,11 @@ extension Pages {
             } catch let e as WorkspaceError where e.status == .badRequest {
                 // The form not filled in as the notification needs: the same form again, nothing recorded.
                 await workspace.release(key, owner: owner)
-                return try await updateForm(a, register: id, caseID: f["case"] ?? "", values: entered, error: e)
+                return try await updateForm(a, register: id, caseID: f["case"] ?? "", approval: f["approval"] ?? "",
+                                            values: entered, error: e)
             } catch let e as WorkspaceError {
                 let refused = ["refused": e.code, "message": e.message, "english": e.english, "register": id,
-                               "case": f["case"] ?? "", "status": String(e.status.code)]
+                               "case": f["case"] ?? "", "approval": f["approval"] ?? "", "status": String(e.status.code)]
                 try await workspace.complete(key, owner: owner, result: ResultJSON.encode(refused))
                 return try await refusalPage(a, kind: "update", refused)
             } catch {

@@ -39,6 +39,17 @@ extension StaffRole {
     }
 }
 
+/// A two-person rule: a record that may be shown, issued or updated only with a supervisor's approval in force for
+/// that register, that record kind and that purpose (``Workspace/approvalRules(_:record:)``).
+public enum ApprovalRule: String, Sendable, CaseIterable {
+    /// Every record of a register with a member under VIP protection today (issue 18, F-4: one clerk alone could
+    /// take in a case for the mayor's register and open it, and the audit cannot tell that from the mayor's own
+    /// request taken by one clerk).
+    case vip
+    /// The 附票 of a register with a member under DV support today.
+    case dvSupport = "dv_support"
+}
+
 /// The signed-in staff member a request acts for.
 public struct Actor: Sendable {
     public var staff: Staff
@@ -565,19 +576,34 @@ public final class Workspace: Sendable {
 
     /// Whether a member of the register is under DV support today.
     public func hasDVSupport(_ r: Register) async throws -> Bool {
+        try await protectionKinds(r).contains(.dv_support)
+    }
+
+    /// The kinds of protection in force today over the register's members.
+    func protectionKinds(_ r: Register) async throws -> Set<ProtectionKind> {
         let today = now.jstDate
+        var kinds: Set<ProtectionKind> = []
         for m in r.members {
-            if try await store.protections(person: m).contains(where: { $0.kind == .dv_support && $0.covers(today) }) {
-                return true
-            }
+            for p in try await store.protections(person: m) where p.covers(today) { kinds.insert(p.kind) }
         }
-        return false
+        return kinds
+    }
+
+    /// The two-person rules that apply to a record of a register (empty when none does): ``ApprovalRule/vip`` for every
+    /// record of a register with a member under VIP protection today, ``ApprovalRule/dvSupport`` for the 附票 of one
+    /// with a member under DV support today.
+    public func approvalRules(_ r: Register, record: RecordKind) async throws -> Set<ApprovalRule> {
+        let kinds = try await protectionKinds(r)
+        var rules: Set<ApprovalRule> = []
+        if kinds.contains(.vip) { rules.insert(.vip) }
+        if record == .fuhyo, kinds.contains(.dv_support) { rules.insert(.dvSupport) }
+        return rules
     }
 
     /// Checks the purpose of an operation on a register. Returns the case named, if any, and the approval the
-    /// operation uses (the 附票 of a register with a person under DV support; in force: granted, for this purpose, not
-    /// older than ``WebConfiguration/approvalMinutes``): ``spend(_:by:)`` that one, and only that one, before the
-    /// operation is recorded as done. Throws the refusal.
+    /// operation uses (when a two-person rule applies, ``approvalRules(_:record:)``: in force, for this register,
+    /// this record kind and this purpose, not older than ``WebConfiguration/approvalMinutes``): ``spend(_:by:)`` that
+    /// one, and only that one, before the operation is recorded as done. Throws the refusal.
     func checkPurpose(_ actor: Actor, register r: Register, record: RecordKind, purpose: Purpose) async throws
         -> (case: Case?, approval: ApprovalRequest?) {
         var c: Case?
@@ -592,9 +618,11 @@ public final class Workspace: Sendable {
             throw WorkspaceError.purposeRequired
         }
         let named = try await namedApproval(actor, purpose: purpose)
-        if record == .fuhyo, try await hasDVSupport(r) {
-            guard let a = named, a.register == r.id, a.record == RecordKind.fuhyo.rawValue, approvalInForce(a)
-            else { throw WorkspaceError.approvalRequired }
+        let rules = try await approvalRules(r, record: record)
+        if !rules.isEmpty {
+            // An approval asked for one record kind opens no other (a VIP's 附票 and current register are two).
+            guard let a = named, a.register == r.id, a.record == record.rawValue, approvalInForce(a)
+            else { throw WorkspaceError.approvalRequired(rules) }
             return (c, a)
         }
         return (c, nil)
@@ -716,13 +744,23 @@ public final class Workspace: Sendable {
         return found
     }
 
+    /// The record a certificate issued for a case is of: the 附票 for a 附票 request, else the register's own kind.
+    func issueRecord(_ reg: Register?, caseID: String?) async throws -> RecordKind {
+        if let caseID, let c = try await store.caseRecord(id: caseID), c.kind == .certificate_fuhyo { return .fuhyo }
+        return reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
+    }
+
+    /// ``issueRecord(_:caseID:)`` by the register's ID.
+    func issueRecord(register id: String, caseID: String?) async throws -> RecordKind {
+        try await issueRecord(try await store.register(id: id), caseID: caseID)
+    }
+
     /// Issues a certificate of a register for a certificate case: a `print` access and an issuance record (発行番号).
     public func issueCertificate(_ actor: Actor, register id: String, caseID: String?, copies: Int, approvalID: String?,
                                  channel: Via) async throws -> IssuanceRecord {
         let reg = try await store.register(id: id)
         let purpose = Purpose(caseID: caseID, approvalID: approvalID)
-        var rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
-        if let caseID, let c = try await store.caseRecord(id: caseID), c.kind == .certificate_fuhyo { rec = .fuhyo }
+        let rec = try await issueRecord(reg, caseID: caseID)
         func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
             try await access(actor, .print, rec, register: id, purpose: purpose, outcome: outcome,
                              function: "certificate.issue", channel: channel, screen: "issue")
@@ -769,10 +807,10 @@ public final class Workspace: Sendable {
     /// in the access's `query` (`notification`, `entries`); a refusal of the role or the case is recorded, a form that
     /// is not filled in properly is a 400 naming the field and records nothing.
     public func enterUpdate(_ actor: Actor, register id: String, caseID: String?, entries: [String: String]? = nil,
-                            channel: Via) async throws -> String {
+                            approvalID: String? = nil, channel: Via) async throws -> String {
         let reg = try await store.register(id: id)
         let rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
-        let purpose = Purpose(caseID: caseID)
+        let purpose = Purpose(caseID: caseID, approvalID: approvalID)
         func deny(_ error: any Error, _ outcome: AccessOutcome = .denied) async throws -> Never {
             try await access(actor, .update, rec, register: id, purpose: purpose, outcome: outcome,
                              function: "notification.entry", channel: channel, screen: "update")
@@ -781,14 +819,20 @@ public final class Workspace: Sendable {
         do { try require(actor, .update, "異動入力") } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
         let c: Case
+        let approval: ApprovalRequest?
         do {
-            guard caseID != nil, let found = try await checkPurpose(actor, register: r, record: rec, purpose: purpose).case else {
+            guard caseID != nil else {
+                throw WorkspaceError(.forbidden, "case_required", "異動入力には届出の案件が必要です。", "An update needs the notification (case).")
+            }
+            let checked = try await checkPurpose(actor, register: r, record: rec, purpose: purpose)
+            guard let found = checked.case else {
                 throw WorkspaceError(.forbidden, "case_required", "異動入力には届出の案件が必要です。", "An update needs the notification (case).")
             }
             guard found.kind.isNotification || found.kind == .correction else {
                 throw WorkspaceError(.forbidden, "case_kind", "この案件は届出ではありません。", "The case is not a notification.")
             }
             c = found
+            approval = checked.approval
         } catch { try await deny(error) }
         var query: JSONValue?
         if let entries {
@@ -796,16 +840,25 @@ public final class Workspace: Sendable {
             query = .object([("notification", .string(c.kind.rawValue)),
                              ("entries", .object(checked.map { ($0.0, JSONValue.string($0.1)) }))])
         }
+        do { try await spend(approval, by: actor) } catch { try await deny(error) }
         return try await access(actor, .update, rec, register: r.id, purpose: purpose, query: query,
                                 function: "notification.entry", channel: channel, screen: "update")
     }
 
     // MARK: Approvals
 
-    /// Asks for a second approver to show a register's 附票 (DV support). Recorded as `approval.request`.
-    public func requestApproval(_ actor: Actor, register id: String, purpose: Purpose) async throws -> ApprovalRequest {
+    /// Asks for a second approver for one record of a register (`record`, the 附票 unless said: the requests made
+    /// before the record kind was asked for are all 附票 ones) and a purpose. Recorded as `approval.request`, with the
+    /// record and the two-person rules that apply to it now (`rules`: `vip`, `dv_support`).
+    public func requestApproval(_ actor: Actor, register id: String, record: RecordKind = .fuhyo,
+                                purpose: Purpose) async throws -> ApprovalRequest {
         try require(actor, .business, "承認の依頼")
         guard let r = try await store.register(id: id) else { throw WorkspaceError.notFound("戸籍 \(id) ") }
+        // The records a view can open: the register's own kind, or its 附票.
+        guard record == .fuhyo || record.rawValue == r.kind.rawValue else {
+            throw WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。承認を依頼する記録に「\(r.kind.ja)」か附票を選んでください。",
+                                         "This is a \(ReportText.recordEn(r.kind.rawValue)): ask for it or its fuhyo.").about("record")
+        }
         if let caseID = purpose.caseID {
             let c = try await usableCase(actor, caseID)
             guard try await caseConcerns(c, register: r) else { throw WorkspaceError.caseMismatch }
@@ -816,10 +869,12 @@ public final class Workspace: Sendable {
         }
         let at = now
         let a = ApprovalRequest(id: "A" + String(at.millis) + "-" + Tokens.randomBytes(4).map { String(format: "%02x", $0) }.joined(),
-                                staff: actor.staff.id, office: actor.office, register: r.id, record: RecordKind.fuhyo.rawValue,
+                                staff: actor.staff.id, office: actor.office, register: r.id, record: record.rawValue,
                                 caseID: purpose.caseID, reason: purpose.reason, requested: at)
+        let rules = try await approvalRules(r, record: record)
         try await store.saveApproval(a)
-        var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("record", .string("fuhyo"))]
+        var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("record", .string(a.record)),
+                                        ("rules", .array(ApprovalRule.allCases.filter(rules.contains).map { .string($0.rawValue) }))]
         if let c = a.caseID { d.append(("case", .string(c))) }
         if let reason = a.reason { d.append(("reason", .string(reason))) }
         _ = try await journal("approval.request", actor: actor, subject: r.id, detail: .object(d))

@@ -139,9 +139,19 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     static let caseNotYours = WorkspaceError(.forbidden, "case_not_assigned",
                                              "指定された案件はあなたが担当する受付中の案件ではありません。",
                                              "The case given is not an open case you handle.")
+    /// The 附票 of a register with a person under DV support, without an approval in force for it.
     static let approvalRequired = WorkspaceError(.forbidden, "approval_required",
                                                  "DV等支援措置の対象者を含む附票は、上席者の承認なしに表示も発行もできません（承認は判断から一定時間、その目的に使えます）。",
                                                  "The fuhyo of a person under DV support is neither shown nor issued without a supervisor's approval (in force for its purpose for a time after the decision).")
+    /// A record of a register under VIP protection (特別な管理), without an approval in force for that record and purpose
+    /// (issue 18, F-4): the same code as the DV rule's, a message that names the rule and says no more (not who, not why).
+    static let vipApprovalRequired = WorkspaceError(.forbidden, "approval_required",
+                                                    "この戸籍は特別な管理（要人・VIP）の対象です。どの記録も、上席者（係長）の承認なしには表示・発行・異動入力できません（承認は記録の種類と目的ごとに、判断から一定時間使えます）。",
+                                                    "This register is under special protection (VIP): none of its records is shown, issued or updated without a supervisor's approval (given per record kind and purpose, in force for a time after the decision).")
+    /// The refusal for the rules that apply (``ApprovalRule``): the VIP one names the wider rule.
+    static func approvalRequired(_ rules: Set<ApprovalRule>) -> WorkspaceError {
+        rules.contains(.vip) ? vipApprovalRequired : approvalRequired
+    }
     static func forbiddenRole(_ what: String) -> WorkspaceError {
         WorkspaceError(.forbidden, "role_forbidden", "あなたの役割では「\(what)」を利用できません。",
                        "Your role does not allow this operation.")

@@ -1373,13 +1373,17 @@ struct StoreContractTests {
                                 requested: ts("2026-01-05T09:\(two(minute)):00+09:00"))
             }
             let a1 = request("A1", minute: 1), a2 = request("A2", minute: 2)
-            let a3 = request("A3", minute: 3), a4 = request("A4", office: "27127", minute: 4)
+            var a3 = request("A3", minute: 3)
+            let a4 = request("A4", office: "27127", minute: 4)
+            // A request for another record than the 附票 (the VIP rule asks per record kind) keeps its kind.
+            a3.record = "current"
             var a5 = request("A5", minute: 5)
             a5.caseID = nil
             a5.reason = nil
             #expect(try await store.approval(id: "A1") == nil)
             for a in [a1, a2, a3, a4, a5] { try await store.saveApproval(a) }
             #expect(try await store.approval(id: "A1") == a1)
+            #expect(try await store.approval(id: "A3") == a3)
             #expect(try await store.approval(id: "A5") == a5)
             #expect(Set(try await store.pendingApprovals(office: "27108").map(\.id)) == ["A1", "A2", "A3", "A5"])
             #expect(try await store.pendingApprovals(office: "27127") == [a4])

@@ -78,6 +78,9 @@ struct StoreFixture<Store: ServerStore>: Sendable {
     let clerk: Staff
     let clerk2: Staff
     let supervisor: Staff
+    /// A second supervisor at the clerk's office (added to the generated staff): the one who decides the first
+    /// supervisor's own requests, since no one approves their own.
+    let supervisor2: Staff
     let trainee: Staff
     let auditor: Staff
     let lockoutVictim: Staff
@@ -86,6 +89,13 @@ struct StoreFixture<Store: ServerStore>: Sendable {
     /// Two unrelated current registers.
     let registerA: Register
     let registerB: Register
+    /// The mayor's register (a member under VIP protection in force today, from the generated 2014 scenario): every
+    /// record needs a supervisor's approval (issue 18, F-4). `registerA`, `registerB` and `dvRegister` have no member
+    /// under VIP protection.
+    let vipRegister: Register
+    /// The member of `vipRegister` under VIP protection, and the protection's note.
+    let vipPerson: Person
+    let vipNote: String
     static var password: String { "correct horse battery staple" }
 
     /// The city in a fresh store from `factory`.
@@ -98,11 +108,19 @@ struct StoreFixture<Store: ServerStore>: Sendable {
         // date at the end (without them the audit's reads of a freshly loaded store are many times slower).
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/city").sorted()
             .filter { $0.hasSuffix(".jsonl") }.map { dir + "/city/" + $0 }
+        // The generated VIPs under protection today (the 2014 scenario's mayor among them), from the files themselves.
+        let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
+        var vip: [Protection] = []
+        for f in files {
+            for line in try String(contentsOfFile: f, encoding: .utf8).split(separator: "\n") {
+                if case let .record(.protection(p), _) = try RecordDecoder.decode(line: Array(line.utf8)), p.kind == .vip,
+                   p.covers(today) { vip.append(p) }
+            }
+        }
         let report = try await Importer(store: store).run(files: files)
         try #require(report.allTaken && report.imported == report.lines, "\(report.problems.prefix(3))")
         try? FileManager.default.removeItem(atPath: dir + "/city")
-        let today = Timestamp(millis: Int64(Date().timeIntervalSince1970 * 1000)).jstDate
-        let all = try await store.staffMembers(office: nil, role: nil)
+        var all = try await store.staffMembers(office: nil, role: nil)
         func onDuty(_ role: StaffRole) -> [Staff] {
             all.filter { $0.role == role && $0.assignment(on: today)?.duty == Assignment.registerDuty }
         }
@@ -112,14 +130,26 @@ struct StoreFixture<Store: ServerStore>: Sendable {
         let sameOffice = clerks.filter { $0.assignment(on: today)!.office == office }
         let clerk2 = try #require(sameOffice.dropFirst().first ?? clerks.dropFirst().first)
         let supervisor = try #require(onDuty(.supervisor).first { $0.assignment(on: today)!.office == office })
+        let second = Staff(id: "S09901", name: "二宮 次郎", role: .supervisor,
+                           assignments: [Assignment(office: office, duty: Assignment.registerDuty, from: LocalDate(year: 2020, month: 1, day: 1)!)])
+        let sr = Record.staff(second)
+        _ = try await store.ingest([IngestItem(record: sr, canonical: sr.canonicalJSON, raw: [], file: "test", line: 0)])
+        let supervisor2 = try #require(try await store.staffMember(id: second.id))
+        all.append(supervisor2)
         let trainee = try #require(onDuty(.trainee).first)
         let auditor = try #require(all.first { $0.role == .auditor })
         let victim = try #require(clerks.last)
-        for s in [clerk, clerk2, supervisor, trainee, auditor, victim] {
+        for s in [clerk, clerk2, supervisor, supervisor2, trainee, auditor, victim] {
             try await store.setPasswordHash(staff: s.id, hash: try PasswordHasher.hash(password, logN: 10))
         }
+        // The mayor (the generated scenario's VIP whose note says 市長) and their register.
+        let mayor = try #require(vip.first { $0.note?.contains("市長") == true && !$0.note!.contains("副市長") } ?? vip.first)
+        let vipPerson = try #require(try await store.person(id: mayor.person))
+        let vipRegister = try #require(try await store.register(id: vipPerson.register))
+        // Registers under the VIP rule need an approval for everything: the other tests' registers have none.
+        let vipPersons = Set(vip.map(\.person))
         let regs = try await store.searchRegisters(RegisterQuery(honseki: "大阪市"), limit: 200)
-            .filter { $0.kind == .current && !$0.members.isEmpty }
+            .filter { $0.kind == .current && !$0.members.isEmpty && vipPersons.isDisjoint(with: $0.members) }
         let registerA = try #require(regs.first)
         let personsA = Set(try await store.persons(ids: registerA.members).flatMap { $0.relations.map(\.person) } + registerA.members)
         let registerB = try #require(regs.first { r in
@@ -138,8 +168,9 @@ struct StoreFixture<Store: ServerStore>: Sendable {
         config.anonymousSignInFailuresJournaledPerMinute = 100_000
         let workspace = try await Workspace(store: store, config: config)
         return StoreFixture(store: store, workspace: workspace, clerk: clerk, clerk2: clerk2, supervisor: supervisor,
-                            trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv, registerA: registerA,
-                            registerB: registerB)
+                            supervisor2: supervisor2, trainee: trainee, auditor: auditor, lockoutVictim: victim, dvRegister: dv,
+                            registerA: registerA, registerB: registerB, vipRegister: vipRegister, vipPerson: vipPerson,
+                            vipNote: mayor.note ?? "")
     }
 
     func app() async throws -> some ApplicationProtocol {
