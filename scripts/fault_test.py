@@ -102,7 +102,8 @@ PART_TITLES = {"setup": "setup", "serve": "part 1, kill -9 of serve", "import": 
 # A Swift runtime trap, a signal or a backtrace: a crash, whatever the exit status says.
 CRASH_RE = re.compile(r"Fatal error|Program crashed|Stack dump|Backtrace|Segmentation fault|Illegal instruction|"
                       r"SIGSEGV|SIGILL|SIGTRAP|SIGABRT|SIGBUS|Thread \d+ crashed|💣")
-FULL_RE = re.compile(r"full|no space|ENOSPC", re.I)
+# (Not a bare "full": SQLite's own messages quote `PRAGMA synchronous = FULL`.)
+FULL_RE = re.compile(r"disk is full|disk full|full disk|(file ?system|volume|device) is full|no space|ENOSPC", re.I)
 READONLY_RE = re.compile(r"read-?only|readonly|permission|not writable|EROFS|EACCES", re.I)
 
 RESULTS = []  # (part, name, ok, detail)
@@ -381,6 +382,7 @@ class Recorder:
         self.lost = collections.Counter()  # phase -> requests lost to a kill
         self.pending = []  # creating POSTs lost to a kill: sent again after the restart with the same key
         self.resent = []  # (label, pending POST, outcome, seconds) of every one sent again
+        self.deferred = []  # re-sent ones lost to a kill again: re-sent once more at the end
         self.ok_after = collections.Counter()  # phase -> 2xx answers
 
     def phase(self):
@@ -499,7 +501,11 @@ def resend(base, rec, p, label):
         status, body, hdrs = api(base, "POST", p["path"], p["body"], token=p["token"], terminal=p["terminal"],
                                  key=p["key"])
     except Unreachable as e:
-        rec.no_answer("resend " + p["op"], str(e), post=p)
+        with rec.lock:
+            if rec.state["killed"]:
+                rec.deferred.append(p)  # lost to this round's kill too: tried once more after the last restart
+            else:
+                rec.unreachable.append((rec.state["phase"], "resend " + p["op"], str(e)[:200]))
         return
     secs = time.time() - t
     if status == 201 and isinstance(body, dict):
@@ -516,10 +522,13 @@ def resend(base, rec, p, label):
         rec.resent.append((label, p, outcome, secs))
 
 
-def resend_all(base, rec, label, parallel=32):
-    """Re-sends every pending POST, at most `parallel` at once; returns the threads (to join)."""
+def resend_all(base, rec, label, parallel=32, deferred=False):
+    """Re-sends every pending POST (with `deferred`, also those re-sent before and lost to a kill again), at most
+    `parallel` at once; returns the threads (to join)."""
     with rec.lock:
         pending, rec.pending = rec.pending, []
+        if deferred:
+            pending, rec.deferred = pending + rec.deferred, []
     gate = threading.Semaphore(parallel)
 
     def one(p):
@@ -790,8 +799,9 @@ def part_serve(ctx, seed, rounds):
                 answered = [o for lbl, _, o, _ in rec.resent[resent_before:]]
             print(f"round {rnd:3d}: kill -9 at {moment:.3f} s of traffic; {acked} acknowledged, {rec.lost[label]} lost "
                   f"in flight" + (", a fresh sign-in" if fresh else "")
-                  + (f"; {n_resend} POSTs lost earlier re-sent: {dict(collections.Counter(answered))}, "
-                     f"{n_resend - len(answered)} unanswered before the kill" if n_resend else ""), flush=True)
+                  + (f"; {n_resend} POSTs lost to the kill before re-sent: {dict(collections.Counter(answered))}"
+                     + (f", {n_resend - len(answered)} unanswered before this kill (re-sent again at the end)"
+                        if n_resend > len(answered) else "") if n_resend else ""), flush=True)
         crash = [line for line in server.crash_lines() if line.startswith(f"server-serve-{server.starts}.log")]
         if crash:
             problems[rnd].append(f"crash lines in the server log: {crash[:3]}")
@@ -824,9 +834,9 @@ def part_serve(ctx, seed, rounds):
           f"{sum(restart_times) / max(1, len(restart_times)):.2f} s" + ("" if came_back else f"; {how}"))
     if not came_back:
         return
-    n_final = len(rec.pending)
+    n_final = len(rec.pending) + len(rec.deferred)
     t = time.time()
-    for th in resend_all(server.base, rec, "final"):
+    for th in resend_all(server.base, rec, "final", deferred=True):
         th.join(timeout=2 * REQUEST_TIMEOUT)
     info(f"the {n_final} POSTs still without an answer re-sent after the last restart ({time.time() - t:.1f} s)")
     served = False
@@ -855,8 +865,9 @@ def part_serve(ctx, seed, rounds):
     bad = [(lbl, p, o, secs) for lbl, p, o, secs in rec.resent if not o.startswith("201 ")]
     slow = max((secs for *_, secs in rec.resent), default=0)
     check("1: a creating POST lost to a kill, re-sent with its Idempotency-Key after the restart, gets its answer "
-          "(201, the first answer replayed or done now)", not bad and not rec.pending,
-          f"re-sent {len(rec.resent)}: {dict(outcomes)}, slowest answer {slow:.1f} s; never answered {len(rec.pending)}"
+          "(201, the first answer replayed or done now)", not bad and not rec.pending and not rec.deferred,
+          f"re-sent {len(rec.resent)}: {dict(outcomes)}, slowest answer {slow:.1f} s; never answered "
+          f"{len(rec.pending) + len(rec.deferred)}"
           + "".join(f"; e.g. {lbl}: POST {p['path']} Idempotency-Key {p['key']} body "
                     f"{json.dumps(p['body'], ensure_ascii=False)} → {o} after {secs:.1f} s" for lbl, p, o, secs in bad[:2]))
     failed_rounds = {r: ps for r, ps in problems.items() if ps}
@@ -902,13 +913,14 @@ def import_summary(text):
     return [int(x.replace(",", "")) for x in m.groups()] if m else None
 
 
-def make_extra(ctx, path):
-    """New access events, three invalid lines and one conflicting line. Returns its description."""
+def make_extra(ctx, path, prefix="FX", n=300, gz=False):
+    """n new access events, three invalid lines and one line reusing an earlier ID with other content (a conflict).
+    Returns its description."""
     staff = ctx["clerks"][0]
     office = next(a["office"] for a in staff["assignments"] if a["duty"] == "koseki")
     lines, ids = [], []
-    for k in range(300):
-        eid = f"FX{k:05d}"
+    for k in range(n):
+        eid = f"{prefix}{k:05d}"
         ids.append(eid)
         lines.append(json.dumps({"type": "access", "id": eid, "at": f"2026-11-{1 + k % 28:02d}T10:{k % 60:02d}:00+09:00",
                                  "staff": staff["id"], "office": office, "action": "view", "record": "current",
@@ -916,107 +928,143 @@ def make_extra(ctx, path):
                                  "reason": f"取込の試験 {k}", "terminal": "T-FAULT-01"}, ensure_ascii=False))
     bad = {}
     bad[len(lines) + 1] = "not valid JSON"
-    lines.append('{"type":"access","id":"FXBAD1",')
+    lines.append('{"type":"access","id":"%sBAD1",' % prefix)
     bad[len(lines) + 1] = '"at"'
-    lines.append(json.dumps({"type": "access", "id": "FXBAD2", "staff": staff["id"], "action": "view",
+    lines.append(json.dumps({"type": "access", "id": f"{prefix}BAD2", "staff": staff["id"], "action": "view",
                              "record": "current"}))
     bad[len(lines) + 1] = "control character"
-    lines.append(json.dumps({"type": "access", "id": "FXBAD\u0001", "at": "2026-11-01T10:00:00+09:00",
+    lines.append(json.dumps({"type": "access", "id": f"{prefix}BAD\u0001", "at": "2026-11-01T10:00:00+09:00",
                              "staff": staff["id"], "action": "view", "record": "current"}))
     conflict_line = len(lines) + 1
-    lines.append(json.dumps({"type": "access", "id": "FX00007", "at": "2026-11-08T10:07:00+09:00",
+    lines.append(json.dumps({"type": "access", "id": ids[7], "at": "2026-11-08T10:07:00+09:00",
                              "staff": staff["id"], "office": office, "action": "view", "record": "current",
                              "register": ctx["registers"][0], "reason": "別の内容（衝突）", "terminal": "T-FAULT-01"},
                             ensure_ascii=False))
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return {"ids": ids, "bad": bad, "conflict_line": conflict_line, "conflict_id": "FX00007",
+    data = ("\n".join(lines) + "\n").encode()
+    if gz:
+        with gzip.open(path, "wb", compresslevel=1) as fh:
+            fh.write(data)
+    else:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    return {"path": path, "ids": ids, "bad": bad, "conflict_line": conflict_line, "conflict_id": ids[7],
             "first_reason": "取込の試験 7", "lines": len(lines)}
 
 
+STATS_KEYS = {"offices": "office", "staff": "staff", "registers": "register", "persons": "person",
+              "protections": "protection", "cases": "case", "self_reports": "self_report", "access": "access"}
+
+
+def examine_import(ctx, store, r, extra, total_lines, expected, expected_access, label):
+    """Problems with a store after an import ran to completion: its report, stats, export and ledger."""
+    problems = []
+    nums = import_summary(r.text)
+    if r.hung or r.crashed or r.rc != 1 or nums is None:
+        problems.append(f"the completing import: {r.describe()} (expected exit 1: three lines rejected)")
+    else:
+        imported, lines, dups, rejected, conflicts = nums
+        if lines != total_lines or imported + dups + rejected + conflicts != lines:
+            problems.append(f"lines not accounted for: imported {imported} + duplicates {dups} + rejected "
+                            f"{rejected} + conflicts {conflicts} != {lines} (file lines {total_lines})")
+        if rejected != len(extra["bad"]) or conflicts != 1:
+            problems.append(f"rejected {rejected} (expected {len(extra['bad'])}), conflicts {conflicts} (expected 1)")
+        name = os.path.basename(extra["path"])
+        for line, why in extra["bad"].items():
+            if not re.search(rf"{re.escape(name)}:{line}: rejected: .*{re.escape(why)}", r.text):
+                problems.append(f"no clear report of the invalid line {name}:{line} ({why}) in: {r.text[-600:]!r}")
+        if not re.search(rf"{re.escape(name)}:{extra['conflict_line']}: conflict", r.text):
+            problems.append(f"no clear report of the conflict on {name}:{extra['conflict_line']}")
+    s = run("stats", "--store", store, "--format", "json")
+    try:
+        stats = json.loads(s.stdout)
+        diffs = {k: (stats.get(k), expected.get(t, 0)) for k, t in STATS_KEYS.items()
+                 if stats.get(k) != expected.get(t, 0)}
+        if diffs:
+            problems.append(f"akashi stats differs from the files (got, expected): {diffs}")
+    except ValueError:
+        problems.append(f"akashi stats: {s.describe()}")
+    exported, e = export_store(store, label)
+    if exported is None:
+        problems.append(f"export: {e.describe()}")
+    else:
+        if exported.access != expected_access:
+            missing = [i for i in expected_access if exported.access[i] == 0]
+            twice = [i for i, n in exported.access.items() if n > 1]
+            unexpected = [i for i in exported.access if i not in expected_access]
+            problems.append(f"access events: {len(missing)} missing {missing[:5]}, {len(twice)} more than once "
+                            f"{twice[:5]}, {len(unexpected)} unexpected {unexpected[:5]}")
+        kept = exported.first.get(extra["conflict_id"], {}).get("reason")
+        if kept != extra["first_reason"]:
+            problems.append(f"the conflicting ID kept {kept!r}, not the first version {extra['first_reason']!r}")
+    ok, v = verify(store, ctx)
+    if not ok:
+        problems.append(f"ledger verify: {v.describe()}")
+    return problems
+
+
 def part_import(ctx, seed, rounds):
+    """Embedded store: every round imports the whole city plus the extra file into a fresh store (the kill can land
+    while the store is being created). PostgreSQL: a fresh municipality costs seconds of migrations, so every round
+    imports a new batch of access events (its own IDs, with invalid and conflicting lines) into one municipality that
+    holds the city; the checks are then cumulative."""
     rng = random.Random(f"{seed}/import")
-    extra_path = os.path.join(ctx["tmp"], "extra-access.jsonl")
-    extra = make_extra(ctx, extra_path)
-    plain = ctx["files"] + [extra_path]
-    gz_dir = os.path.join(ctx["tmp"], "gz")
-    os.makedirs(gz_dir, exist_ok=True)
-    gzipped = []
-    for f in plain:
-        g = os.path.join(gz_dir, os.path.basename(f) + ".gz")
-        with open(f, "rb") as src, gzip.open(g, "wb", compresslevel=1) as dst:
-            shutil.copyfileobj(src, dst)
-        gzipped.append(g)
-    total_lines = ctx["lines"] + extra["lines"]
-    expected = dict(ctx["counts"])
-    expected["access"] = expected.get("access", 0) + len(extra["ids"])
-    stats_keys = {"offices": "office", "staff": "staff", "registers": "register", "persons": "person",
-                  "protections": "protection", "cases": "case", "self_reports": "self_report", "access": "access"}
-    expected_access = collections.Counter(ctx["access_ids"] + extra["ids"])
+    fresh_each_round = ctx["kind"] == "sqlite"
+    t_part = time.time()
+    if fresh_each_round:
+        plain_extra = make_extra(ctx, os.path.join(ctx["tmp"], "extra-access.jsonl"))
+        gz_dir = os.path.join(ctx["tmp"], "gz")
+        os.makedirs(gz_dir, exist_ok=True)
+        gz_files = []
+        for f in ctx["files"]:
+            g = os.path.join(gz_dir, os.path.basename(f) + ".gz")
+            with open(f, "rb") as src, gzip.open(g, "wb", compresslevel=1) as dst:
+                shutil.copyfileobj(src, dst)
+            gz_files.append(g)
+        gz_extra = make_extra(ctx, os.path.join(gz_dir, "extra-access.jsonl.gz"), gz=True)
+        expected = dict(ctx["counts"])
+        expected["access"] = expected.get("access", 0) + len(plain_extra["ids"])
+        expected_access = collections.Counter(ctx["access_ids"] + plain_extra["ids"])
+        total = ctx["lines"] + plain_extra["lines"]
 
-    def examine(store, r, label):
-        """Problems with a store after an import ran to completion."""
-        problems = []
-        nums = import_summary(r.text)
-        if r.hung or r.crashed or r.rc != 1 or nums is None:
-            problems.append(f"the completing import: {r.describe()} (expected exit 1: three lines rejected)")
-        else:
-            imported, lines, dups, rejected, conflicts = nums
-            if lines != total_lines or imported + dups + rejected + conflicts != lines:
-                problems.append(f"lines not accounted for: imported {imported} + duplicates {dups} + rejected "
-                                f"{rejected} + conflicts {conflicts} != {lines} (file lines {total_lines})")
-            if rejected != len(extra["bad"]) or conflicts != 1:
-                problems.append(f"rejected {rejected} (expected {len(extra['bad'])}), conflicts {conflicts} (expected 1)")
-            name = os.path.basename(extra_path)
-            for line, why in extra["bad"].items():
-                if not re.search(rf"{re.escape(name)}(\.gz)?:{line}: rejected: .*{re.escape(why)}", r.text):
-                    problems.append(f"no clear report of the invalid line {line} ({why}) in: {r.text[-600:]!r}")
-            if not re.search(rf"{re.escape(name)}(\.gz)?:{extra['conflict_line']}: conflict", r.text):
-                problems.append(f"no clear report of the conflict on line {extra['conflict_line']}")
-        s = run("stats", "--store", store, "--format", "json")
-        try:
-            stats = json.loads(s.stdout)
-            diffs = {k: (stats.get(k), expected.get(t, 0)) for k, t in stats_keys.items()
-                     if stats.get(k) != expected.get(t, 0)}
-            if diffs:
-                problems.append(f"akashi stats differs from the file (got, expected): {diffs}")
-        except ValueError:
-            problems.append(f"akashi stats: {s.describe()}")
-        exported, e = export_store(store, label)
-        if exported is None:
-            problems.append(f"export: {e.describe()}")
-        else:
-            if exported.access != expected_access:
-                missing = [i for i in expected_access if exported.access[i] == 0]
-                twice = [i for i, n in exported.access.items() if n > 1]
-                extra_ids = [i for i in exported.access if i not in expected_access]
-                problems.append(f"access events: {len(missing)} missing {missing[:5]}, {len(twice)} more than once "
-                                f"{twice[:5]}, {len(extra_ids)} unexpected {extra_ids[:5]}")
-            kept = exported.first.get(extra["conflict_id"], {}).get("reason")
-            if kept != extra["first_reason"]:
-                problems.append(f"the conflicting ID kept {kept!r}, not the first version {extra['first_reason']!r}")
-        ok, v = verify(store, ctx)
-        if not ok:
-            problems.append(f"ledger verify: {v.describe()}")
-        return problems
+        def round_input(rnd):
+            if rnd % 2 == 0:
+                return fresh_store(ctx, "import-round"), gz_files + [gz_extra["path"]], gz_extra
+            return fresh_store(ctx, "import-round"), ctx["files"] + [plain_extra["path"]], plain_extra
 
-    # A complete import first: how long one takes (the kills land within it) and what it reports.
-    store = fresh_store(ctx, "import-baseline")
-    r = run("import", "--store", store, *plain)
-    span = r.secs
-    problems = examine(store, r, "import-baseline")
+        store = fresh_store(ctx, "import-baseline")
+        r = run("import", "--store", store, *ctx["files"], plain_extra["path"])
+        span = r.secs
+        problems = examine_import(ctx, store, r, plain_extra, total, expected, expected_access, "import-baseline")
+    else:
+        store = city_store(ctx, "import")
+        expected = dict(ctx["counts"])
+        expected_access = collections.Counter(ctx["access_ids"])
+        batch_dir = os.path.join(ctx["tmp"], "batches")
+        os.makedirs(batch_dir, exist_ok=True)
+
+        def round_input(rnd):
+            gz = rnd % 2 == 0
+            extra = make_extra(ctx, os.path.join(batch_dir, f"batch-{rnd}.jsonl" + (".gz" if gz else "")),
+                               prefix=f"FX{rnd}-", n=3000, gz=gz)
+            expected["access"] = expected.get("access", 0) + len(extra["ids"])
+            expected_access.update(extra["ids"])
+            return store, [extra["path"]], extra
+
+        _, files, extra = round_input(0)
+        r = run("import", "--store", store, *files)
+        span = r.secs
+        problems = examine_import(ctx, store, r, extra, extra["lines"], expected, expected_access, "import-baseline")
     if not check("2: a complete import without a kill (baseline)", not problems,
                  f"{r.secs:.2f} s; {r.message}; " + "; ".join(problems)[:800]):
         return
-    if ctx["kind"] == "sqlite":
+    if fresh_each_round:
         shutil.rmtree(store, ignore_errors=True)
 
     failed = {}
     finished_first = 0
-    t_part = time.time()
     for rnd in range(1, rounds + 1):
-        store = fresh_store(ctx, "import-round")
-        files = gzipped if rnd % 2 == 0 else plain
+        store, files, extra = round_input(rnd)
+        total = (ctx["lines"] if fresh_each_round else 0) + extra["lines"]
         moment = rng.uniform(0.0, span * 1.1)
         p = ctx["procs"].popen(["import", "--store", store, *files], f"import-kill-{rnd}.log")
         time.sleep(moment)
@@ -1031,9 +1079,9 @@ def part_import(ctx, seed, rounds):
         problems = []
         if finished and (p.returncode != 1 or CRASH_RE.search(first)):
             problems.append(f"the first import finished before the kill with exit {p.returncode}: {first[-300:]!r}")
-        problems += examine(store, r, "import-round")
+        problems += examine_import(ctx, store, r, extra, total, expected, expected_access, "import-round")
         nums = import_summary(r.text)
-        print(f"round {rnd:3d}: kill -9 at {moment:.3f} s of the import ({'gzip' if files is gzipped else 'plain'})"
+        print(f"round {rnd:3d}: kill -9 at {moment:.3f} s of the import ({'gzip' if rnd % 2 == 0 else 'plain'})"
               + (" — it had already finished" if finished else "")
               + (f"; then imported {nums[0]}, duplicates {nums[2]}, rejected {nums[3]}, conflicts {nums[4]}"
                  if nums else f"; then {r.describe()}"), flush=True)
@@ -1041,9 +1089,9 @@ def part_import(ctx, seed, rounds):
             print(f"           round {rnd} FAIL: {x[:600]}", flush=True)
         if problems:
             failed[rnd] = (moment, problems)
-            if os.environ.get("KEEP_TMP") and ctx["kind"] == "sqlite":
+            if os.environ.get("KEEP_TMP") and fresh_each_round:
                 shutil.copytree(store, os.path.join(ctx["tmp"], "stores", f"import-failed-{rnd}"))
-        if ctx["kind"] == "sqlite":
+        if fresh_each_round:
             shutil.rmtree(store, ignore_errors=True)
     info(f"{rounds} rounds in {time.time() - t_part:.0f} s; a complete import takes {span:.2f} s; "
          f"{rounds - finished_first} kills landed mid-import, {finished_first} after it had finished")
@@ -1155,39 +1203,51 @@ def sign_in_all(ctx, server, n=WORKERS):
 
 def part_disk(ctx, seed):
     base_mb = dir_mb(ctx["base"])
-    # (a) akashi import onto a small filesystem.
-    mnt = mount_tmpfs(os.path.join(ctx["tmp"], "mnt-full-import"), int(base_mb) + 3)
-    store = os.path.join(mnt, "store")
-    shutil.copytree(ctx["base"], store)
+    # (a) akashi import onto a small filesystem: one where it fails early, one where a big WAL has grown first.
     big = os.path.join(ctx["tmp"], "big-access.jsonl")
-    ids = big_access_file(ctx, big, 40000, "FD")
-    info(f"store {base_mb:.1f} MB on a {int(base_mb) + 3} MB tmpfs; importing {os.path.getsize(big) >> 20} MB "
-         f"({len(ids)} access lines)")
-    r = run("import", "--store", store, "--quiet", big, timeout=CLI_TIMEOUT)
-    check("3a: import onto a full disk fails with a clear error naming it (exit ≠ 0, no crash, no hang)",
-          r.clear_error(FULL_RE), r.describe())
-    for name, cmd in (("stats", ["stats", "--store", store, "--format", "json"]),
-                      ("ledger verify", ["ledger", "verify", "--store", store, "--verifier-key", ctx["verifier"]])):
-        s = run(*cmd)
-        check(f"3a: `akashi {name}` while the disk is still full works or names the full disk",
-              (s.rc == 0 and not s.crashed) or s.clear_error(FULL_RE), s.describe())
-    r = remount(mnt, "size=200m")
-    info(f"grew the filesystem to 200 MB: {r.returncode} {r.stderr.strip()}")
-    r = run("import", "--store", store, "--quiet", big, timeout=CLI_TIMEOUT)
-    nums = import_summary(r.text)
-    check("3a: after growing the filesystem the same import completes (exit 0)", r.rc == 0 and nums is not None,
-          r.describe())
-    ok, v = verify(store, ctx)
-    check("3a: the ledger verifies after the full disk", ok, v.describe())
-    exported, e = export_store(store, "full-import")
-    if check("3a: akashi export after the full disk", exported is not None, e.describe()):
-        missing = [i for i in ids if exported.access[i] == 0]
-        twice = [i for i in ids if exported.access[i] > 1]
-        base_ids = [i for i in ctx["access_ids"] if exported.access[i] != 1]
-        check("3a: every line of the big file exactly once, the city's accesses untouched",
-              not missing and not twice and not base_ids,
-              f"missing {len(missing)} {missing[:3]}, more than once {len(twice)} {twice[:3]}, "
-              f"city accesses not exactly once {len(base_ids)}")
+    ids = big_access_file(ctx, big, 120000, "FD")
+    footprint = None
+    for tag in ("3a", "3a'"):
+        # 3a: 3 MB of room; 3a': room for about 70 % of what the complete import took in 3a (WAL included), so that it
+        # fails late, with a big WAL behind it.
+        size = int(base_mb) + 3 if tag == "3a" else int(base_mb + 0.7 * (footprint - base_mb))
+        mnt = mount_tmpfs(os.path.join(ctx["tmp"], f"mnt-full-import-{size}"), size)
+        store = os.path.join(mnt, "store")
+        shutil.copytree(ctx["base"], store)
+        info(f"{tag}: store {base_mb:.1f} MB on a {size} MB tmpfs; importing {os.path.getsize(big) >> 20} MB "
+             f"({len(ids)} access lines)")
+        r = run("import", "--store", store, "--quiet", big, timeout=CLI_TIMEOUT)
+        check(f"{tag}: import onto a full disk fails with a clear error naming it (exit ≠ 0, no crash, no hang)",
+              r.clear_error(FULL_RE), r.describe())
+        info(f"{tag}: left behind {[(n, os.path.getsize(os.path.join(store, n)) >> 10) for n in sorted(os.listdir(store))]} "
+             f"(KiB); the import said exit {r.rc}, which import's --help documents as 'some rejected (the rest imported)'")
+        for name, cmd in (("stats", ["stats", "--store", store, "--format", "json"]),
+                          ("ledger verify", ["ledger", "verify", "--store", store, "--verifier-key", ctx["verifier"]])):
+            s_ = run(*cmd)
+            check(f"{tag}: `akashi {name}` while the disk is still full works or names the full disk",
+                  (s_.rc == 0 and not s_.crashed) or s_.clear_error(FULL_RE), s_.describe())
+        r = remount(mnt, "size=400m")
+        info(f"{tag}: grew the filesystem to 400 MB: {r.returncode} {r.stderr.strip()}")
+        r = run("import", "--store", store, "--quiet", big, timeout=CLI_TIMEOUT)
+        nums = import_summary(r.text)
+        if footprint is None:
+            footprint = dir_mb(store)
+        check(f"{tag}: after growing the filesystem the same import completes (exit 0)", r.rc == 0 and nums is not None,
+              r.describe())
+        ok, v = verify(store, ctx)
+        check(f"{tag}: the ledger verifies after the full disk", ok, v.describe())
+        exported, e = export_store(store, "full-import")
+        if check(f"{tag}: akashi export after the full disk", exported is not None, e.describe()):
+            missing = [i for i in ids if exported.access[i] == 0]
+            twice = [i for i in ids if exported.access[i] > 1]
+            base_ids = [i for i in ctx["access_ids"] if exported.access[i] != 1]
+            check(f"{tag}: every line of the big file exactly once, the city's accesses untouched",
+                  not missing and not twice and not base_ids,
+                  f"missing {len(missing)} {missing[:3]}, more than once {len(twice)} {twice[:3]}, "
+                  f"city accesses not exactly once {len(base_ids)}")
+        shutil.rmtree(store, ignore_errors=True)
+        subprocess.run(["umount", mnt], capture_output=True)
+        MOUNTS.remove(mnt)
 
     # (b) akashi serve while the disk fills up.
     # Room for the traffic before the filler (the WAL grows under it), then a filler takes every byte left.
