@@ -793,7 +793,6 @@ def part_serve(ctx, seed, rounds):
 
                 threads.append(threading.Thread(target=work, daemon=True))
                 threads[-1].start()
-            t0 = time.time()
             time.sleep(moment)
             with rec.lock:
                 rec.state["killed"] = True
