@@ -33,9 +33,7 @@ struct ErrorPagesMiddleware: RouterMiddleware {
             // The path only: never the query string, a form or a cookie.
             context.logger.error("500 Internal Server Error", metadata: ["method": "\(request.method)",
                                                                       "path": "\(request.uri.path)", "error": "\(error)"])
-            return try await page(WorkspaceError(.internalServerError, "internal_error",
-                                                 "内部エラーが発生しました。管理者に連絡してください。",
-                                                 "Internal error: please tell the administrator."), request, context)
+            return try await page(WorkspaceError.unexpected(error), request, context)
         }
     }
 

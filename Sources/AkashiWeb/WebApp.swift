@@ -293,8 +293,9 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
             // string, a form or a cookie).
             context.logger.error("500 Internal Server Error", metadata: ["method": "\(request.method)",
                                                                       "path": "\(request.uri.path)", "error": "\(error)"])
-            response = Response(status: .internalServerError, headers: [.contentType: "text/plain; charset=utf-8"],
-                                body: .init(byteBuffer: ByteBuffer(string: "内部エラーが発生しました。管理者に連絡してください。\nInternal error: please tell the administrator.\n")))
+            // In the API's own form for the API (the fault test found a full disk answered in plain text), and a full
+            // disk said as such: nothing can be recorded, so nothing is done.
+            response = try WorkspaceError.unexpected(error).response(from: request, context: context)
         }
         response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"

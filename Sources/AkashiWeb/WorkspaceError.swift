@@ -59,6 +59,20 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
 
     public var description: String { "\(code): \(english)" }
 
+    /// What an unexpected error is said as: a full disk (SQLite's "database or disk is full", PostgreSQL's "No space
+    /// left on device" / "could not extend file") as `storage_full` (503, nothing was done or recorded), anything else
+    /// as `internal_error` (500). The cause itself is logged, never shown.
+    static func unexpected(_ error: any Error) -> WorkspaceError {
+        let text = "\(error)"
+        if ["database or disk is full", "No space left on device", "could not extend file", "disk full"].contains(where: text.contains) {
+            return WorkspaceError(.serviceUnavailable, "storage_full",
+                                  "記録を保存できないため、操作を行いませんでした（保存先のディスクが一杯です）。管理者に連絡してください。",
+                                  "Nothing was done: the store's disk is full, so nothing can be recorded. Please tell the administrator.")
+        }
+        return WorkspaceError(.internalServerError, "internal_error", "内部エラーが発生しました。管理者に連絡してください。",
+                              "Internal error: please tell the administrator.")
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         if request.uri.path.hasPrefix("/api/") {
             let body = JSONBody.encode(["error": ["code": code, "message": message + " / " + english]])

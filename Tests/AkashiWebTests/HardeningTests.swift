@@ -152,6 +152,19 @@ struct PasswordGateTests {
         for k in 0..<3 { gate.release(client: "10.27.108.1", account: "C\(k)") }
     }
 
+    @Test("fault test: a full disk is said as such (503 storage_full, nothing done), anything else is internal_error; never the cause")
+    func unexpectedErrors() {
+        struct Failure: Error, CustomStringConvertible { let description: String }
+        for text in ["SQLite error 13: database or disk is full - while executing `COMMIT`",
+                     "PSQLError: could not extend file \"base/16384/16385\": No space left on device"] {
+            let e = WorkspaceError.unexpected(Failure(description: text))
+            #expect(e.code == "storage_full" && e.status == .serviceUnavailable)
+            #expect(!e.message.contains("16385") && !e.english.contains("SQLite"))
+        }
+        let other = WorkspaceError.unexpected(Failure(description: "SQLite error 1: no such table: secret_table"))
+        #expect(other.code == "internal_error" && other.status == .internalServerError && !other.english.contains("secret"))
+    }
+
     @Test("the gate's check agrees with the hasher")
     func verifies() async throws {
         let gate = PasswordGate(workers: 2)
