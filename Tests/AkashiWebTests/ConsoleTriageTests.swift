@@ -150,10 +150,16 @@ extension AllWebTests {
         @Test("A-4: an investigation opened from a group holds its findings and its disposition marks them all; no duplicates; reopening needs a reason")
         func groupInvestigation() async throws {
             let f = try await Fixture.shared.value
-            try await AuditOnce.shared.run(f)
+            // Caught up now, not only once: accesses other tests made since (a break-the-glass view of the VIP
+            // register, say) would otherwise join the group when the console audits them on opening it.
+            try await AuditService(store: f.store).run()
             let console = Console(workspace: f.workspace)
             let all = try await console.worklistGroups(filter: "open", staff: nil, page: 0, size: 100_000).groups
-            let g = try #require(all.first { $0.rows.count > 1 && $0.rows.allSatisfy { $0.2 == nil } })
+            // A pair none of whose findings another test has disposed already (an investigation holds every finding
+            // of its staff–person pair, the disposed ones too).
+            let every = try await console.worklistGroups(filter: "all", staff: nil, page: 0, size: 100_000).groups
+            let whole = Set(every.map { Set($0.accesses) })
+            let g = try #require(all.first { $0.rows.count > 1 && $0.rows.allSatisfy { $0.2 == nil } && whole.contains(Set($0.accesses)) })
             try await f.app().test(.router) { client in
                 var aud = Browser()
                 try await aud.signIn(client, f.auditor.id)
@@ -163,7 +169,8 @@ extension AllWebTests {
                 #expect(open.status == .seeOther)
                 let loc = try #require(open.headers[.location])
                 let id = String(loc.dropFirst("/console/investigations/".count))
-                #expect(Set(try await console.heldAccesses(try #require(try f.store.investigation(id: id)))) == Set(g.accesses))
+                let held = Set(try await console.heldAccesses(try #require(try f.store.investigation(id: id))))
+                #expect(held == Set(g.accesses), "held \(held.sorted()), group \(g.accesses.sorted()), at \(loc)")
                 // The same group again, or one of its findings: linked to the open investigation, not a second one.
                 let again = try await aud.post(client, "/console/investigations", ["finding": g.accesses.last!])
                 #expect(again.headers[.location] == loc + "?linked=1")
