@@ -55,7 +55,7 @@ struct APIRoutes: Sendable {
         }
         guard FormToken.isWellFormed(key) else {
             throw WorkspaceError.invalid("Idempotency-Key は 20〜64 文字の英数字・ハイフン・下線です。",
-                                         "Idempotency-Key must be 20 to 64 characters of A-Z a-z 0-9 - _.")
+                                         "Idempotency-Key must be 20 to 64 characters of A-Z a-z 0-9 - _.").about("Idempotency-Key")
         }
         let a = try await actor(request, banner: false)
         var req = request
@@ -113,6 +113,7 @@ struct APIRoutes: Sendable {
             let body = try await JSONBody.object(request)
             guard let staff = body["staff"] as? String, let password = body["password"] as? String else {
                 throw WorkspaceError.invalid("staff と password を指定してください。", "Give staff and password.")
+                    .about(body["staff"] is String ? "password" : "staff")
             }
             let (token, _) = try await workspace.signIn(staffID: staff, password: password, kind: .api,
                                                         terminal: Self.terminal(request, context, workspace),
@@ -138,10 +139,12 @@ struct APIRoutes: Sendable {
                                       "office": a.office, "onRegisterDuty": a.onRegisterDuty])
         }
         api.get("registers") { request, _ -> Response in
-            let q = request.uri.queryParameters
+            // Read as a form sends it (`+` a space, `%2B` a plus), as the clerk's search page reads it: a full name
+            // written 「小林+正一」 by a client library is 「小林 正一」.
+            let q = Pages.formQuery(request)
             let a = try await registerActor(request, register: nil, action: .search, record: .current, purpose: Purpose(),
                                              function: "register.search")
-            let query = RegisterQuery(name: q.get("name"), kana: q.get("kana"), birth: q.get("birth"), honseki: q.get("honseki"))
+            let query = RegisterQuery(name: q["name"], kana: q["kana"], birth: q["birth"], honseki: q["honseki"])
             let found = try await workspace.search(a, query, channel: .api)
             let names = Dictionary(try await workspace.store.persons(ids: found.compactMap(\.head)).map { ($0.id, $0.name) },
                                    uniquingKeysWith: { x, _ in x })
@@ -154,13 +157,14 @@ struct APIRoutes: Sendable {
         }
         api.get("registers/:id") { request, context -> Response in
             let id = try context.parameters.require("id")
-            let q = request.uri.queryParameters
-            let purpose = Purpose(caseID: q.get("case"), reason: q.get("reason"), approvalID: q.get("approval"))
+            let q = Pages.formQuery(request)
+            let purpose = Purpose(caseID: q["case"], reason: q["reason"], approvalID: q["approval"])
             var record: RecordKind?
-            if let r = q.get("record"), !r.isEmpty {
+            if let r = q["record"], !r.isEmpty {
                 guard let k = RecordKind(rawValue: r), k != .form else {
                     throw WorkspaceError.invalid("record は current | removed | heisei_original | showa_original | fuhyo です。",
                                                  "record must be current | removed | heisei_original | showa_original | fuhyo")
+                        .about("record")
                 }
                 record = k
             }
@@ -199,12 +203,13 @@ struct APIRoutes: Sendable {
                 let a = try await actor(request)
                 let body = try await JSONBody.object(request)
                 guard let k = body["kind"] as? String, let kind = CaseKind(rawValue: k) else {
-                    throw WorkspaceError.invalid("kind が正しくありません。", "kind must be one of: " + CaseKind.accepted)
+                    throw WorkspaceError.invalid("kind が正しくありません。", "kind must be one of: " + CaseKind.accepted).about("kind")
                 }
                 var requester: Requester?
                 if let r = body["requester"] as? String {
                     guard let v = Requester(rawValue: r) else {
                         throw WorkspaceError.invalid("requester が正しくありません。", "requester must be one of: " + Requester.accepted)
+                            .about("requester")
                     }
                     requester = v
                 }
@@ -237,7 +242,9 @@ struct APIRoutes: Sendable {
             if request.headers[.contentType]?.hasPrefix("application/json") == true {
                 let body = try await JSONBody.object(request)
                 if let s = body["status"] as? String {
-                    guard let v = CaseStatus(rawValue: s) else { throw WorkspaceError.invalid("status が正しくありません。", "Bad status.") }
+                    guard let v = CaseStatus(rawValue: s) else {
+                        throw WorkspaceError.invalid("status が正しくありません。", "status must be done, rejected or withdrawn.").about("status")
+                    }
                     status = v
                 }
             }
@@ -248,7 +255,7 @@ struct APIRoutes: Sendable {
                 let a = try await actor(request)
                 let body = try await JSONBody.object(request)
                 guard let register = body["register"] as? String else {
-                    throw WorkspaceError.invalid("register を指定してください。", "Give register.")
+                    throw WorkspaceError.invalid("register を指定してください。", "Give register.").about("register")
                 }
                 // The record the approval is for; without one, the 附票 (every request before the VIP rule was one).
                 var record = RecordKind.fuhyo
@@ -275,7 +282,7 @@ struct APIRoutes: Sendable {
                 // An optional body `{"note": "…"}`: the reason for the decision, kept with it and in its ledger entry.
                 var note: String?
                 if let n = try await JSONBody.object(request, emptyAllowed: true)["note"] {
-                    guard let text = n as? String else { throw WorkspaceError.invalid("note は文字列です。", "note is a string.") }
+                    guard let text = n as? String else { throw WorkspaceError.invalid("note は文字列です。", "note is a string.").about("note") }
                     note = text
                 }
                 return JSONBody.response(Self.approvalJSON(try await workspace.decideApproval(

@@ -12,7 +12,8 @@ import Hummingbird
 /// their birth dates, so that namesakes can be told apart.
 extension Pages {
     /// The query of a GET form as a browser sends it (`application/x-www-form-urlencoded`): `+` is a space and `%2B` a
-    /// plus. (The URI's query parameters keep `+`, so a full name typed with a space, 「小林 正一」, found nothing.)
+    /// plus, the first value of each name. (The URI's query parameters keep `+`, so a full name typed with a space,
+    /// 「小林 正一」, found nothing.) The pages, the console and the JSON API read queries through this one function.
     static func formQuery(_ request: Request) -> [String: String] {
         var out: [String: String] = [:]
         for pair in (request.uri.query ?? "").split(separator: "&") {

@@ -157,19 +157,8 @@ extension ConsoleRoutes {
     /// Renders a console page with every empty text as absent (``Pages/page(_:_:status:)``).
     func render(_ template: String, _ values: [String: Any]) -> Response { pages.page(template, values) }
 
-    /// The query of a GET form as the browser sent it (application/x-www-form-urlencoded): a space comes as「+」, which
-    /// the router's query parameters leave as a plus; a plus typed by the user comes as `%2B`. The first value of each
-    /// name.
-    static func formQuery(_ request: Request) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in (request.uri.query ?? "").split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            let k = decode(kv[0])
-            if out[k] == nil { out[k] = kv.count > 1 ? decode(kv[1]) : "" }
-        }
-        return out
-    }
+    /// The query of a GET form as the browser sent it (``Pages/formQuery(_:)``: `+` a space, `%2B` a plus).
+    static func formQuery(_ request: Request) -> [String: String] { Pages.formQuery(request) }
 
     /// Whether a lookup's text is an ID rather than a name: printable ASCII without spaces, with a digit.
     static func looksLikeID(_ s: String) -> Bool {

@@ -314,11 +314,15 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     /// match-all (F-8). Refused before any handler runs, so nothing is recorded.
     static func refuseControlCharacters(_ request: Request) throws {
         let path = request.uri.path.removingPercentEncoding ?? request.uri.path
-        let query = request.uri.queryParameters.contains { k, v in
-            RecordDecoder.hasControlCharacter(String(k)) || RecordDecoder.hasControlCharacter(String(v))
+        if RecordDecoder.hasControlCharacter(path) {
+            throw WorkspaceError.invalid("URL のパスに制御文字は使えません。", "The URL's path holds a control character.").about("path")
         }
-        if query || RecordDecoder.hasControlCharacter(path) {
-            throw WorkspaceError.invalid("URL に制御文字は使えません。", "The URL holds a control character.")
+        if let (k, _) = request.uri.queryParameters.first(where: { k, v in
+            RecordDecoder.hasControlCharacter(String(k)) || RecordDecoder.hasControlCharacter(String(v))
+        }) {
+            let name = WorkspaceError.shownName(String(k))
+            throw WorkspaceError.invalid("URL の「\(name)」に制御文字は使えません。", "The URL's parameter '\(name)' holds a control character.")
+                .about(name)
         }
     }
 }

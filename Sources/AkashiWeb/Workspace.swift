@@ -238,7 +238,7 @@ public final class Workspace: Sendable {
                 ("action", .string(action.rawValue)), ("function", .string(function)), ("channel", .string(channel.rawValue)),
             ]))
             throw WorkspaceError.invalid("\(field) の ID が使えません（\(RecordDecoder.maxIDBytes) バイトまで、制御文字なし）。",
-                                         "The \(field) ID cannot be used: \(problem).")
+                                         "The \(field) ID cannot be used: \(problem).").about(field)
         }
         let at = now
         let id = Tokens.eventID(millis: at.millis)
@@ -689,10 +689,12 @@ public final class Workspace: Sendable {
             try require(actor, .business, "戸籍の閲覧")
         } catch { try await deny(error) }
         guard let r = reg else { try await deny(WorkspaceError.notFound("戸籍 \(id) "), .not_found) }
+        // A record the register does not hold is not there (404, and `not_found` in the ledger): whether it is depends
+        // on the register, not on how the request is written.
         guard rec == .fuhyo || rec.rawValue == r.kind.rawValue else {
-            try await deny(WorkspaceError.invalid("この戸籍は\(r.kind.ja)です。開く記録に「\(r.kind.ja)」か附票を選んでください。",
-                                                 "This is a \(ReportText.recordEn(r.kind.rawValue)): choose it or its fuhyo.")
-                                .about("record"), .not_found)
+            try await deny(WorkspaceError(.notFound, "not_found", "この戸籍は\(r.kind.ja)です。開く記録に「\(r.kind.ja)」か附票を選んでください。",
+                                          "This is a \(ReportText.recordEn(r.kind.rawValue)): choose it or its fuhyo.", field: "record"),
+                           .not_found)
         }
         let checked: (case: Case?, approval: ApprovalRequest?)
         do {
@@ -773,7 +775,7 @@ public final class Workspace: Sendable {
                                           "Issuing a certificate needs the certificate request (case)."))
         }
         guard (1...10).contains(copies) else {
-            try await deny(WorkspaceError.invalid("通数は1から10までです。", "Copies must be 1 to 10."))
+            try await deny(WorkspaceError.invalid("通数は1から10までです。", "Copies must be 1 to 10.").about("copies"))
         }
         let c: Case
         do {
@@ -890,6 +892,7 @@ public final class Workspace: Sendable {
             guard note.count <= 500, !RecordDecoder.hasControlCharacter(note, allowingLineBreaks: true) else {
                 throw WorkspaceError.invalid("判断の理由は500文字以内で、制御文字なしで記入してください。",
                                              "The note on a decision is at most 500 characters, without control characters.")
+                    .about("note")
             }
         }
         guard var a = try await store.approval(id: id) else { throw WorkspaceError.notFound("承認依頼 \(id) ") }

@@ -75,7 +75,10 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         if request.uri.path.hasPrefix("/api/") {
-            let body = JSONBody.encode(["error": ["code": code, "message": message + " / " + english]])
+            // The field the error is about, when it is about one: a client is told where its input went wrong.
+            var error: [String: Any] = ["code": code, "message": message + " / " + english]
+            if let field { error["field"] = field }
+            let body = JSONBody.encode(["error": error])
             var headers = HTTPFields()
             headers[.contentType] = "application/json; charset=utf-8"
             if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"akashi\"" }
@@ -193,8 +196,15 @@ public struct WorkspaceError: HTTPResponseError, CustomStringConvertible {
     /// urlencoded forms, multipart forms and JSON bodies.
     static func checkField(_ name: String, _ value: String) throws {
         if RecordDecoder.hasControlCharacter(name) || RecordDecoder.hasControlCharacter(value, allowingLineBreaks: true) {
-            throw WorkspaceError.invalid("入力に制御文字は使えません。", "A field holds a control character.")
+            let shown = shownName(name)
+            throw WorkspaceError.invalid("入力「\(shown)」に制御文字は使えません。", "The field '\(shown)' holds a control character.")
+                .about(shown)
         }
+    }
+
+    /// A field name as an error may show it: control characters as U+FFFD, at most 64 characters.
+    static func shownName(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.prefix(64).map { RecordDecoder.hasControlCharacter(String($0)) ? "\u{FFFD}" : $0 }))
     }
 
     static func invalid(_ ja: String, _ en: String) -> WorkspaceError {

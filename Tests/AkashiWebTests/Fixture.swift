@@ -192,6 +192,8 @@ extension TestResponse {
     var text: String { String(buffer: body) }
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]) ?? [:] }
     var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+    /// The field an API error names (`error.field`), when it names one.
+    var errorField: String? { (json["error"] as? [String: Any])?["field"] as? String }
 }
 
 /// API helpers.
