@@ -191,7 +191,10 @@ extension PostgresStore: AkashiStore {
             var instants: [Int64] = []
             for item in items { if case let .access(a) = item.record { instants.append(a.at.millis) } }
             try ensurePartitions(forMillis: instants)
-            if deferLookupIndexes { bulkLoaded.withLock { $0 = true } }
+            if deferLookupIndexes {
+                let written = Set(items.flatMap { Self.tables(of: $0.record.type) })
+                bulkLoaded.withLock { $0.formUnion(written) }
+            }
             return try ledger.append(to: self) { s, first in
                 var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
                 var entries: [[UInt8]] = []
@@ -400,16 +403,28 @@ extension PostgresStore: AkashiStore {
     /// What a bulk import does leave behind is stale planner statistics (autovacuum analyzes the tables only later):
     /// with a freshly loaded event table still counted as nearly empty, the planner chose nested loops over full
     /// partition scans, and the import's own dangling-reference check ran for over ten minutes on 250,000 events.
-    /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here.
+    /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here, and only
+    /// those: an import of events alone leaves the reference tables' statistics as they were.
     public func catchUpLookupIndexes() async throws {
         try await offBlocking {
-            guard bulkLoaded.withLock({ let v = $0; $0 = false; return v }) else { return }
-            try connections.blocking { s in
-                try s.execute("""
-                    ANALYZE event, event_key, search_result, office, staff, register, register_member, person, protection,
-                        cases, case_register, case_person, case_staff, self_report
-                    """)
-            }
+            let written = bulkLoaded.withLock { let v = $0; $0 = []; return v }
+            guard !written.isEmpty else { return }
+            // The names are this file's own constants (``tables(of:)``), never input.
+            try connections.blocking { s in try s.execute(PostgresQuery(unsafeSQL: "ANALYZE " + written.sorted().joined(separator: ", "))) }
+        }
+    }
+
+    /// The tables an ingest of records of this type writes.
+    static func tables(of type: RecordType) -> [String] {
+        switch type {
+        case .access: ["event", "event_key", "search_result"]
+        case .office: ["office"]
+        case .staff: ["staff"]
+        case .register: ["register", "register_member"]
+        case .person: ["person", "register_member"]
+        case .protection: ["protection"]
+        case .case: ["cases", "case_register", "case_person", "case_staff"]
+        case .self_report: ["self_report"]
         }
     }
 
