@@ -87,8 +87,14 @@ struct EventColumns {
         self.entry.append(entry.buffer)
     }
 
+    /// Batches of at least this many events are written with `COPY … FROM STDIN` (text format); smaller ones (a
+    /// workspace commit of a few events) with `INSERT … SELECT … FROM unnest`, one round trip a table where COPY
+    /// takes two.
+    static let copyMinimumRows = 64
+
     func insert(_ s: BlockingSession, _ muni: String) throws {
         guard !seq.isEmpty else { return }
+        if seq.count >= Self.copyMinimumRows { return try copy(s, muni) }
         try s.execute("""
             INSERT INTO event(muni, seq, id, type, at, day, staff, office, register, person, case_id, entry)
             SELECT \(muni), q, i, t, a, d, NULLIF(st, ''), NULLIF(o, ''), NULLIF(r, ''), NULLIF(p, ''), NULLIF(c, ''), e
@@ -110,6 +116,74 @@ struct EventColumns {
     }
 }
 
+extension EventColumns {
+    /// The same rows as ``insert(_:_:)`` writes, through text-format COPY into the event table (PostgreSQL routes
+    /// each row to its month's partition), the ID table and the search results. Empty IDs are NULL, as there.
+    /// Throws ``EventCopyError`` naming the row whose value COPY cannot carry (nothing is sent then).
+    func copy(_ s: BlockingSession, _ muni: String) throws {
+        var events = CopyTextRows(), keys = CopyTextRows(), results = CopyTextRows()
+        var k = 0
+        do {
+            func optionalID(_ v: String) throws {
+                if v.isEmpty { events.null() } else { try events.text(v) }
+            }
+            while k < seq.count {
+                try events.text(muni)
+                events.int(seq[k])
+                try events.text(self.id[k])
+                try events.text(type[k])
+                events.int(at[k])
+                events.int(day[k])
+                try optionalID(staff[k])
+                try optionalID(office[k])
+                try optionalID(register[k])
+                try optionalID(person[k])
+                try optionalID(caseID[k])
+                events.bytea(entry[k])
+                events.endRow()
+                try keys.text(muni)
+                try keys.text(self.id[k])
+                keys.int(seq[k])
+                keys.int(at[k])
+                keys.endRow()
+                k += 1
+            }
+            for r in resultSeq.indices {
+                k = Int(resultSeq[r] - seq[0]) // the rows' ledger indexes are consecutive
+                try results.text(muni)
+                try results.text(resultRegister[r])
+                results.int(resultAt[r])
+                results.int(resultSeq[r])
+                results.endRow()
+            }
+        } catch {
+            throw EventCopyError(row: k, reason: "\(error)", cause: error)
+        }
+        do {
+            try s.copy(into: "event", columns: ["muni", "seq", "id", "type", "at", "day", "staff", "office", "register",
+                                                "person", "case_id", "entry"], events)
+            try s.copy(into: "event_key", columns: ["muni", "id", "seq", "at"], keys)
+        } catch let e as CopyRowError {
+            guard seq.indices.contains(e.row) else { throw e.error }
+            throw EventCopyError(row: e.row, reason: e.error.message, cause: e.error)
+        }
+        do {
+            try s.copy(into: "search_result", columns: ["muni", "register", "at", "seq"], results)
+        } catch let e as CopyRowError {
+            guard resultSeq.indices.contains(e.row) else { throw e.error }
+            throw EventCopyError(row: Int(resultSeq[e.row] - seq[0]), reason: e.error.message, cause: e.error)
+        }
+    }
+}
+
+/// An event that could not be written: a value the text COPY format cannot carry (a NUL in an ID), or a row the
+/// server refused. `row` is the event's place in the batch.
+struct EventCopyError: Error {
+    let row: Int
+    let reason: String
+    let cause: any Error
+}
+
 extension PostgresStore: AkashiStore {
     public func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) async throws -> [IngestOutcome] {
         try await offBlocking {
@@ -117,11 +191,15 @@ extension PostgresStore: AkashiStore {
             var instants: [Int64] = []
             for item in items { if case let .access(a) = item.record { instants.append(a.at.millis) } }
             try ensurePartitions(forMillis: instants)
-            if deferLookupIndexes { bulkLoaded.withLock { $0 = true } }
+            if deferLookupIndexes {
+                let written = Set(items.flatMap { Self.tables(of: $0.record.type) })
+                bulkLoaded.withLock { $0.formUnion(written) }
+            }
             return try ledger.append(to: self) { s, first in
                 var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
                 var entries: [[UInt8]] = []
                 var events = EventColumns()
+                var eventItems: [Int] = [] // the item of each event row
                 var next = first
                 // Existing rows with the batch's keys, per type: key → canonical bytes.
                 let existing = try existingDocs(s, items)
@@ -146,6 +224,7 @@ extension PostgresStore: AkashiStore {
                             }
                         }
                         outcomes[k] = .inserted(ledgerIndex: next)
+                        eventItems.append(k)
                         entries.append(item.canonical)
                         next += 1
                     } else {
@@ -153,7 +232,12 @@ extension PostgresStore: AkashiStore {
                         outcomes[k] = .inserted(ledgerIndex: nil)
                     }
                 }
-                try events.insert(s, muni)
+                do { try events.insert(s, muni) } catch let e as EventCopyError {
+                    // Named by the line it came from (the batch's rows are the events in order).
+                    let item = items[eventItems[e.row]]
+                    throw StoreError(.database, "\(item.file):\(item.line): the access event cannot be written to PostgreSQL: \(e.reason); nothing of this batch was stored",
+                                     cause: e.cause)
+                }
                 try insertReferenceRecords(s, fresh)
                 if next > first { try Self.setSize(s, muni, next) }
                 return (entries, outcomes)
@@ -167,7 +251,8 @@ extension PostgresStore: AkashiStore {
         for item in items { keys[item.record.type, default: []].insert(item.record.key) }
         var out: [RecordType: [String: [UInt8]]] = [:]
         for (type, set) in keys {
-            let list = Array(set)
+            // A key with NUL is stored nowhere (PostgreSQL text cannot hold one), and binding it would be an error.
+            let list = Array(set.filter(Self.storable))
             let rows: [PostgresRow]
             switch type {
             case .office: rows = try s.rows("SELECT code, doc FROM office WHERE muni = \(muni) AND code = ANY(\(list)::text[])")
@@ -318,16 +403,28 @@ extension PostgresStore: AkashiStore {
     /// What a bulk import does leave behind is stale planner statistics (autovacuum analyzes the tables only later):
     /// with a freshly loaded event table still counted as nearly empty, the planner chose nested loops over full
     /// partition scans, and the import's own dangling-reference check ran for over ten minutes on 250,000 events.
-    /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here.
+    /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here, and only
+    /// those: an import of events alone leaves the reference tables' statistics as they were.
     public func catchUpLookupIndexes() async throws {
         try await offBlocking {
-            guard bulkLoaded.withLock({ let v = $0; $0 = false; return v }) else { return }
-            try connections.blocking { s in
-                try s.execute("""
-                    ANALYZE event, event_key, search_result, office, staff, register, register_member, person, protection,
-                        cases, case_register, case_person, case_staff, self_report
-                    """)
-            }
+            let written = bulkLoaded.withLock { let v = $0; $0 = []; return v }
+            guard !written.isEmpty else { return }
+            // The names are this file's own constants (``tables(of:)``), never input.
+            try connections.blocking { s in try s.execute(PostgresQuery(unsafeSQL: "ANALYZE " + written.sorted().joined(separator: ", "))) }
+        }
+    }
+
+    /// The tables an ingest of records of this type writes.
+    static func tables(of type: RecordType) -> [String] {
+        switch type {
+        case .access: ["event", "event_key", "search_result"]
+        case .office: ["office"]
+        case .staff: ["staff"]
+        case .register: ["register", "register_member"]
+        case .person: ["person", "register_member"]
+        case .protection: ["protection"]
+        case .case: ["cases", "case_register", "case_person", "case_staff"]
+        case .self_report: ["self_report"]
         }
     }
 
@@ -345,7 +442,10 @@ extension PostgresStore: AkashiStore {
                                 register: nil, person: nil, caseID: nil, entry: entry)
                     entries.append(entry)
                 }
-                try columns.insert(s, muni)
+                do { try columns.insert(s, muni) } catch let e as EventCopyError {
+                    throw StoreError(.database, "journal event \(e.row + 1) of \(events.count) cannot be written to PostgreSQL: \(e.reason); nothing was appended",
+                                     cause: e.cause)
+                }
                 try Self.setSize(s, muni, first + UInt64(events.count))
                 return (entries, (0..<UInt64(events.count)).map { first + $0 })
             }

@@ -29,8 +29,8 @@ public final class PostgresStore: @unchecked Sendable {
     /// Months (`year * 12 + month - 1`, UTC) whose event partition this process knows exists.
     private let partitionLock = NSLock()
     private var knownPartitions = Set<Int>()
-    /// Whether a bulk import wrote since the tables were last analyzed (see ``catchUpLookupIndexes()``).
-    let bulkLoaded = Mutex(false)
+    /// The tables a bulk import wrote since they were last analyzed (see ``catchUpLookupIndexes()``).
+    let bulkLoaded = Mutex(Set<String>())
 
     /// Opens the store at `location`, applying any migration the database lacks. Throws ``StoreError`` with
     /// `.unreachable` or `.authentication` when the server cannot be used; creates nothing then.

@@ -730,6 +730,75 @@ struct StoreContractTests {
         }
     }
 
+    @Test("ingest: a batch the size an import writes (PostgreSQL: COPY) keeps the outcomes, ledger order, lookups, and all or nothing",
+          arguments: StoreFactory.all)
+    func ingestBulkBatch(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try await cityStore(factory, dir)
+            let statsBefore = try await store.stats()
+            // 300 events over three months (three partitions on PostgreSQL); every fifth a search listing two registers.
+            func bulk(_ k: Int, staff: String = "S0003") -> String {
+                let at = "2012-0\(5 + k % 3)-01T09:\(two(k % 60)):\(two(k / 60))+09:00"
+                return k % 5 == 0
+                    ? #"{"type":"access","id":"EB\#(k)","at":"\#(at)","staff":"S0001","office":"27108","action":"search","record":"current","query":{"name":"浪花 \\ \"一郎\" \t 😀"},"results":["R0000001","R0000002","R0000001"]}"#
+                    : #"{"type":"access","id":"EB\#(k)","at":"\#(at)","staff":"\#(staff)","office":"27108","action":"view","record":"current","register":"R0000002","person":"P0000001","case":"C0004"}"#
+            }
+            let otherAccess2 = #"{"type":"access","id":"E0002","at":"2011-03-11T10:06:00+09:00","staff":"S0003","office":"27108","action":"print","record":"fuhyo","register":"R0000002"}"#
+            var lines = (0..<300).map { bulk($0) }
+            lines.insert(ContractCity.access1, at: 10)   // stored before, same content: duplicate
+            lines.insert(otherAccess2, at: 20)           // stored before, other content: conflict
+            lines.insert(bulk(7), at: 100)               // earlier in this batch, same content: duplicate
+            lines.insert(bulk(8, staff: "S0002"), at: 200) // earlier in this batch, other content: conflict
+            let items = try lines.enumerated().map { try item($1, file: "bulk.jsonl", number: $0 + 1) }
+            var expected: [IngestOutcome] = []
+            var next: UInt64 = 4
+            for k in lines.indices {
+                switch k {
+                case 10, 100: expected.append(.duplicate)
+                case 20, 200: expected.append(.conflict)
+                default:
+                    expected.append(.inserted(ledgerIndex: next))
+                    next += 1
+                }
+            }
+
+            // All or nothing: an entry too long for the ledger, last in the batch, refuses the whole batch after its
+            // rows were written (PostgreSQL: after the COPY, inside the transaction).
+            let huge = AccessEvent(id: "EBIG", at: ts("2012-05-01T09:00:00+09:00"), staff: "S0001", office: "27108",
+                                   action: .search, record: .current, query: .object([("name", .string("浪花"))]),
+                                   results: Array(repeating: "R0000002", count: 8_000))
+            let hugeItem = IngestItem(record: .access(huge), canonical: Record.access(huge).canonicalJSON,
+                                      raw: Record.access(huge).canonicalJSON[...], file: "bulk.jsonl", line: 999)
+            await #expect(throws: (any Error).self) { try await store.ingest(items + [hugeItem], deferLookupIndexes: true) }
+            await #expect(try store.ledgerSize() == 4)
+            await #expect(try store.ledgerIndex(ofEvent: "EB1") == nil)
+            await #expect(try store.stats() == statsBefore)
+            await #expect(try store.accessEvents([EventSelection(.searchResult("R0000001"))], below: nil).map(\.seq) == [2])
+
+            // The same batch again, without it: every outcome as for a small batch, indexes from the same size.
+            await #expect(try store.ingest(items, deferLookupIndexes: true) == expected)
+            try await store.catchUpLookupIndexes()
+            let inserted = lines.indices.filter { ![10, 20, 100, 200].contains($0) }
+            await #expect(try store.ledgerSize() == 4 + UInt64(inserted.count))
+            await #expect(try store.ledgerEntries(4..<(4 + UInt64(inserted.count))) == inserted.map { try canonical(lines[$0]) })
+            await #expect(try store.ledgerEntries(1..<2) == [canonical(ContractCity.access2)])
+            await #expect(try store.ledgerIndex(ofEvent: "EB299") == 4 + UInt64(inserted.count) - 1)
+            // The lookups see the new rows: searches by listed register (once each, however often listed), staff, case.
+            let searches = try await store.accessEvents([EventSelection(.searchResult("R0000001"))], below: nil)
+            #expect(searches.count == 1 + 60)
+            #expect(try await store.accessEvents([EventSelection(.case("C0004"))], below: nil).count == 240)
+            let may = EventSelection(.staff("S0003"), fromMillis: ts("2012-05-01T00:00:00+09:00").millis,
+                                     toMillis: ts("2012-06-01T00:00:00+09:00").millis)
+            #expect(try await store.accessEvents([may], below: nil).count == 80)
+            await #expect(try store.stats().access == statsBefore.access + inserted.count)
+            try await expectTilesAgree(store)
+            // Imported again: all duplicates, nothing written.
+            await #expect(try store.ingest(items, deferLookupIndexes: true)
+                == lines.indices.map { [20, 200].contains($0) ? IngestOutcome.conflict : .duplicate })
+            await #expect(try store.ledgerSize() == 4 + UInt64(inserted.count))
+        }
+    }
+
     @Test("stats() counts per record type; forEachRecord: events in ledger order", arguments: StoreFactory.all)
     func statsAndForEachRecord(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
