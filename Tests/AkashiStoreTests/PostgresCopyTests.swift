@@ -53,7 +53,7 @@ struct CopyTextEncoderTests {
         rows.endRow()
         #expect(rows.count == 2)
         #expect(encoded(rows) == "a\\\\b\\tc\\nd\\re\t\\\\N\t\t\\N\t\\N\t浪花😀\n"
-            + "0\t-1\t-9223372036854775808\t9223372036854775807\t\\\\x005cff0a4e\t\\\\x\t\\\\xab\n")
+            + "0\t-1\t-9223372036854775808\t9223372036854775807\t\\\\000\\\\\\\\\\\\377\\\\012N\t\t\\\\253\n")
     }
 
     @Test("a NUL character is refused: PostgreSQL's text cannot hold one")
