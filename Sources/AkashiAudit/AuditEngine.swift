@@ -632,8 +632,6 @@ public final class AuditEngine {
         return max(def, Int64(d) * Self.dayMs)
     }
 
-    /// Counts a strongly explained register access for the site calibration: which contextual reasons would hold
-    /// on it if it had no document.
     /// Counts the shape of the case that explains a register access (``aloneShape(_:_:_:)``) for the calibration:
     /// on every such access, not every `learnStride`-th (a few comparisons; a stride would alias with any regular
     /// rhythm of the work).
@@ -646,6 +644,8 @@ public final class AuditEngine {
                           mask: holds ? SiteCalibration.aloneOtherOfficeBit : 0)
     }
 
+    /// Counts a strongly explained register access for the site calibration: which contextual reasons would hold
+    /// on it if it had no document.
     func learn(_ ev: Ev) {
         let ctx = context
         var mask = 0
@@ -709,8 +709,7 @@ public final class AuditEngine {
     func selfMade(_ c: Int32, _ s: Int32) -> Doubt? {
         let ctx = context
         let core = ctx.caseCore[Int(c)]
-        guard s >= 0, core.staff0 == s else { return nil }
-        if core.staffCount > 1 { guard ctx.caseStaff.row(c).allSatisfy({ $0 == s }) else { return nil } }
+        guard alone(c, s) else { return nil }
         switch core.status {
         case .withdrawn: return .withdrawn
         case .open: if core.received < ctx.latestCaseReceived - staleMs { return .stale }
@@ -761,9 +760,8 @@ public final class AuditEngine {
     /// accessor handled: the harm Akashi exists to prevent (a DV victim's new address handed out), so a single pair
     /// of hands is no strong explanation; a second member of staff on the case (the supervisor's check) is.
     func dvAddressAlone(_ c: Int32, _ ev: Ev, _ x: Int32) -> Doubt? {
-        guard ev.fuhyo, x >= 0, ev.s >= 0, handles(c, ev.s) else { return nil }
         let ctx = context
-        guard ctx.caseStaff.row(c).allSatisfy({ $0 == ev.s }), !ctx.protectedPersons.isEmpty else { return nil }
+        guard ev.fuhyo, x >= 0, alone(c, ev.s), !ctx.protectedPersons.isEmpty else { return nil }
         for m in ctx.registerMembers.row(x) where m >= 0 {
             for i in Int(ctx.personProtOffsets[Int(m)])..<Int(ctx.personProtOffsets[Int(m) + 1]) {
                 let pr = ctx.prots[i]
