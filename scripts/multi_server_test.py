@@ -350,7 +350,12 @@ def setup(tmp, store):
 
     registers = read_jsonl(os.path.join(city_dir, "registers.jsonl"))
     persons = {p["id"]: p for p in read_jsonl(os.path.join(city_dir, "persons.jsonl"))}
-    current = [r for r in registers if r["kind"] == "current" and r.get("head")]
+    # A register with a member under VIP protection needs a supervisor's approval for every record (the two-person
+    # rule), so the clerks' traffic here, which states a reason and no approval, opens only the others.
+    vip = {rec["person"] for rec in read_jsonl(os.path.join(city_dir, "protections.jsonl")) if rec.get("kind") == "vip"}
+    vip_registers = {p["register"] for p in persons.values() if p["id"] in vip and p.get("register")}
+    current = [r for r in registers if r["kind"] == "current" and r.get("head")
+               and r["id"] not in vip_registers and not vip.intersection(r.get("members") or [])]
     surnames = sorted({persons[r["head"]]["name"].split(" ")[0] for r in current if r["head"] in persons})
     counts = collections.Counter(rec.get("type") for f in files for rec in read_jsonl(f))
     return {"dir": city_dir, "files": files, "lines": lines, "clerks": clerks, "key": key, "verifier": verifier,
