@@ -62,6 +62,17 @@ extension PostgresStore {
         }
     }
 
+    public func renewSubmissions(keys: [String], expires: Int64) async throws {
+        let keys = keys.filter(Self.storable)
+        guard !keys.isEmpty else { return }
+        try await connections.run { s in
+            try await s.execute("""
+                UPDATE ws_submission SET expires = \(expires)
+                WHERE muni = \(muni) AND key = ANY(\(keys)) AND result IS NULL
+                """)
+        }
+    }
+
     public func releaseSubmission(key: String, owner: String) async throws {
         try await connections.run { s in
             try await s.execute("""

@@ -44,6 +44,14 @@ extension SQLiteStore {
         }
     }
 
+    public func renewSubmissions(keys: [String], expires: Int64) throws {
+        guard !keys.isEmpty else { return }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE ws_submission SET expires = ? WHERE key = ? AND result IS NULL")
+            for key in keys { try statement.execute(arguments: [expires, key]) }
+        }
+    }
+
     public func releaseSubmission(key: String, owner: String) throws {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM ws_submission WHERE key = ? AND owner = ? AND result IS NULL",

@@ -335,6 +335,10 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     func claimSubmission(_ submission: FormSubmission) async throws -> FormSubmission?
     /// Stores what a claimed submission did and when it expires; only the owner's claim is changed.
     func completeSubmission(key: String, owner: String, result: String, expires: Int64) async throws
+    /// Extends to `expires` the claims among `keys` that have no result yet (the lease of a request still running;
+    /// a claim whose request died is left to expire, and then the next claim of its key takes it over). Done ones and
+    /// unknown keys are left alone.
+    func renewSubmissions(keys: [String], expires: Int64) async throws
     /// Gives up a claim that has no result yet (the operation was refused), so the same form can be sent again; only
     /// the owner's claim, and never one that has a result.
     func releaseSubmission(key: String, owner: String) async throws

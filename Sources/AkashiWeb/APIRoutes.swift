@@ -47,10 +47,16 @@ struct APIRoutes: Sendable {
     /// is another request), names one request (the same key with another path or body is a 409), and is remembered
     /// for 24 hours; a request refused with a 4xx gives its key back, so the corrected request can use it. The web
     /// forms get the same from their one-time tokens (post/redirect/get). Without the header, each POST acts.
-    func once(_ request: Request, _ act: @Sendable (Request) async throws -> (HTTPResponse.Status, [String: Any]))
+    ///
+    /// A request whose server was killed before it answered leaves its key claimed, but only for a lease its server
+    /// no longer renews (``Workspace/claimLeaseMillis``); the retry then takes the key over and acts with the same
+    /// seed (`act`'s second argument, ``Workspace/idempotencySeed(_:)``), from which the operation derives its IDs: it
+    /// finds in the ledger what the first run did and answers that, completing what the first run left undone, or
+    /// does it now if the first run never got to it. Either way, once.
+    func once(_ request: Request, _ act: @Sendable (Request, _ seed: String?) async throws -> (HTTPResponse.Status, [String: Any]))
         async throws -> Response {
         guard let key = request.headers[Self.idempotencyKey] else {
-            let (status, value) = try await act(request)
+            let (status, value) = try await act(request, nil)
             return JSONBody.response(value, status: status)
         }
         guard FormToken.isWellFormed(key) else {
@@ -60,12 +66,12 @@ struct APIRoutes: Sendable {
         let a = try await actor(request, banner: false)
         var req = request
         let body = try await req.collectBody(upTo: 64 * 1024)
-        let digest = SHA256.hash(data: Data(body.readableBytesView)).prefix(12).map { String(format: "%02x", $0) }.joined()
-        let kind = "api \(request.method.rawValue) \(request.uri.path) \(digest)"
+        let (token, kind) = Self.idempotencyClaim(staff: a.staff.id, key: key, method: request.method.rawValue,
+                                                  path: request.uri.path, body: Data(body.readableBytesView))
         let owner = "api:" + a.staff.id
         let claimed: String
         do {
-            switch try await workspace.claim("idempotency/\(a.staff.id)/\(key)", owner: owner, kind: kind) {
+            switch try await workspace.claim(token, owner: owner, kind: kind) {
             case let .done(first):
                 let stored = ResultJSON.decode(first.result)
                 var r = JSONBody.response(bytes: Array((stored["body"] ?? "{}").utf8),
@@ -80,7 +86,7 @@ struct APIRoutes: Sendable {
                                  "This Idempotency-Key was used for another request, or the same request is still running.")
         }
         do {
-            let (status, value) = try await act(req)
+            let (status, value) = try await act(req, Self.idempotencySeed(token: token, kind: kind))
             let text = JSONBody.encode(value)
             try await workspace.complete(claimed, owner: owner,
                                          result: ResultJSON.encode(["status": String(status.code), "body": text]))
@@ -89,6 +95,18 @@ struct APIRoutes: Sendable {
             await workspace.release(claimed, owner: owner)
             throw error
         }
+    }
+
+    /// What a request under an Idempotency-Key claims: the staff member's key (the claim's token) and which request
+    /// it names (the claim's kind: method, path and a digest of the body).
+    static func idempotencyClaim(staff: String, key: String, method: String, path: String, body: Data) -> (token: String, kind: String) {
+        let digest = SHA256.hash(data: body).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return ("idempotency/\(staff)/\(key)", "api \(method) \(path) \(digest)")
+    }
+
+    /// The seed the operation of a claimed Idempotency-Key request derives its IDs from.
+    static func idempotencySeed(token: String, kind: String) -> String {
+        Workspace.idempotencySeed(FormToken.key(token) + "\n" + kind)
     }
 
     /// `actor`, but a 428 on a register operation is recorded as a refused access first.
@@ -175,31 +193,31 @@ struct APIRoutes: Sendable {
         }
         api.post("registers/:id/certificates") { request, context -> Response in
             let id = try context.parameters.require("id")
-            return try await once(request) { request in
+            return try await once(request) { request, seed in
                 let body = try await JSONBody.object(request)
                 let caseID = body["case"] as? String
                 let a = try await registerActor(request, register: id, action: .print, record: .current,
                                                 purpose: Purpose(caseID: caseID), function: "certificate.issue")
                 let copies = (body["copies"] as? Int) ?? 1
                 let i = try await workspace.issueCertificate(a, register: id, caseID: caseID, copies: copies,
-                                                             approvalID: body["approval"] as? String, channel: .api)
+                                                             approvalID: body["approval"] as? String, channel: .api, seed: seed)
                 return (.created, Self.issuanceJSON(i))
             }
         }
         api.post("registers/:id/updates") { request, context -> Response in
             let id = try context.parameters.require("id")
-            return try await once(request) { request in
+            return try await once(request) { request, seed in
                 let body = try await JSONBody.object(request)
                 let caseID = body["case"] as? String
                 let a = try await registerActor(request, register: id, action: .update, record: .current,
                                                 purpose: Purpose(caseID: caseID), function: "notification.entry")
                 let eventID = try await workspace.enterUpdate(a, register: id, caseID: caseID,
-                                                              approvalID: body["approval"] as? String, channel: .api)
+                                                              approvalID: body["approval"] as? String, channel: .api, seed: seed)
                 return (.created, ["event": eventID, "register": id, "case": caseID ?? ""])
             }
         }
         api.post("cases") { request, _ -> Response in
-            try await once(request) { request in
+            try await once(request) { request, seed in
                 let a = try await actor(request)
                 let body = try await JSONBody.object(request)
                 guard let k = body["kind"] as? String, let kind = CaseKind(rawValue: k) else {
@@ -217,7 +235,8 @@ struct APIRoutes: Sendable {
                 for f in Workspace.detailFields { if let v = body[f] as? String { details[f] = v } }
                 let c = try await workspace.openCase(a, kind: kind, requester: requester,
                                                      registers: body["registers"] as? [String] ?? [],
-                                                     persons: body["persons"] as? [String] ?? [], details: details, channel: .api)
+                                                     persons: body["persons"] as? [String] ?? [], details: details, channel: .api,
+                                                     seed: seed)
                 return (.created, Self.caseJSON(c))
             }
         }
@@ -251,7 +270,7 @@ struct APIRoutes: Sendable {
             return JSONBody.response(Self.caseJSON(try await workspace.closeCase(a, id: id, status: status, channel: .api)))
         }
         api.post("approvals") { request, _ -> Response in
-            try await once(request) { request in
+            try await once(request) { request, seed in
                 let a = try await actor(request)
                 let body = try await JSONBody.object(request)
                 guard let register = body["register"] as? String else {
@@ -267,7 +286,8 @@ struct APIRoutes: Sendable {
                     record = k
                 }
                 let r = try await workspace.requestApproval(a, register: register, record: record,
-                                                            purpose: Purpose(caseID: body["case"] as? String, reason: body["reason"] as? String))
+                                                            purpose: Purpose(caseID: body["case"] as? String, reason: body["reason"] as? String),
+                                                            seed: seed)
                 return (.created, Self.approvalJSON(r))
             }
         }

@@ -315,7 +315,8 @@ extension Pages {
                     record = .fuhyo
                 }
                 let r = try await workspace.requestApproval(a, register: f["register"] ?? "", record: record,
-                                                            purpose: Purpose(caseID: f["case"], reason: f["reason"]))
+                                                            purpose: Purpose(caseID: f["case"], reason: f["reason"]),
+                                                            seed: Workspace.idempotencySeed(key))
                 try await workspace.complete(key, owner: owner, result: ResultJSON.encode(["id": r.id]))
                 return see(Self.approvalLocation(r.id) + "?asked=1")
             } catch {

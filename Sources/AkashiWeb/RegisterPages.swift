@@ -323,7 +323,8 @@ extension Pages {
             do {
                 let i = try await workspace.issueCertificate(a, register: id, caseID: f["case"],
                                                              copies: Int(f["copies"] ?? "1") ?? 0,
-                                                             approvalID: f["approval"], channel: .web)
+                                                             approvalID: f["approval"], channel: .web,
+                                                             seed: Workspace.idempotencySeed(key))
                 let location = Self.issuanceLocation(case: i.caseID, number: i.number)
                 try await workspace.complete(key, owner: owner, result: ResultJSON.encode(["location": location, "number": i.number]))
                 return see(location)
@@ -375,7 +376,8 @@ extension Pages {
             let entered = f.filter { !["csrf", "form", "case", "approval"].contains($0.key) }
             do {
                 let event = try await workspace.enterUpdate(a, register: id, caseID: f["case"], entries: entered,
-                                                            approvalID: f["approval"], channel: .web)
+                                                            approvalID: f["approval"], channel: .web,
+                                                            seed: Workspace.idempotencySeed(key))
                 var result = ["register": id, "case": f["case"] ?? "", "event": event]
                 if let cid = f["case"], let c = try await workspace.store.caseRecord(id: cid) {
                     let checked = try UpdateField.validate(entered, for: c.kind, today: workspace.now.jstDate)

@@ -3,6 +3,7 @@ import AkashiStorage
 import Crypto
 import Foundation
 import HTTPTypes
+import Synchronization
 
 /// Post/redirect/get for the forms that act (issue 19, item 7): every such form carries a one-time token (`form`);
 /// the POST claims it in the store before it acts, records what it did under it and answers 303 to a page that shows
@@ -66,29 +67,66 @@ enum Sealed {
     }
 }
 
+/// The claims this process holds while their requests run: each one's lease is renewed (``ClaimLeases``) until the
+/// request completes or gives its claim back. A process killed mid-request renews nothing, so its claims expire within
+/// ``Workspace/claimLeaseMillis`` and the next claim of the key takes over (the fault test found a killed request's
+/// key answered "still running" for the 24 hours a result is kept).
+final class HeldClaims: Sendable {
+    /// Claim key → when it was claimed (milliseconds since the epoch).
+    private let held = Mutex<[String: Int64]>([:])
+
+    func add(_ key: String, at: Int64) { held.withLock { $0[key] = at } }
+    func remove(_ key: String) { _ = held.withLock { $0.removeValue(forKey: key) } }
+
+    /// The keys to renew now: those claimed within ``Workspace/claimHoldMillis``; older ones (a request that neither
+    /// completed nor gave its claim back, which only a fault can cause) are dropped and left to expire.
+    func renewable(now: Int64) -> [String] {
+        held.withLock { held in
+            held = held.filter { now - $0.value < Workspace.claimHoldMillis }
+            return Array(held.keys)
+        }
+    }
+}
+
 extension Workspace {
     /// How long a claimed token is remembered (a form sent again within it shows the first result).
     static let submissionMillis: Int64 = 24 * 3_600_000
+    /// How long a claim without a result stays live unless the process acting on it renews it (every
+    /// ``claimRenewMillis``): the longest a re-sent request waits after its first one died with its process.
+    static let claimLeaseMillis: Int64 = 5_000
+    /// How often a process renews the claims it holds.
+    static let claimRenewMillis: Int64 = 1_000
+    /// The longest a process renews one claim (far beyond any request; only a fault leaves a claim held longer).
+    static let claimHoldMillis: Int64 = 10 * 60_000
 
     /// Claims a form's token for `owner`. A token claimed before by the same owner and done is `.done`; one still
-    /// being acted on by another request (a double click) is waited for, up to about 5 seconds. A token someone else
-    /// claimed, or one still running after the wait, is refused (409).
+    /// being acted on by another request (a double click) is waited for, up to ``claimLeaseMillis`` and a second.
+    /// A claim whose request died (its process killed) stops being renewed and expires: it is then taken over by this
+    /// request, which acts (an operation given the claim's ``idempotencySeed(_:)`` finds what the dead request did
+    /// in the ledger and does it no second time). A token someone else claimed, or one still running after the wait,
+    /// is refused (409).
     func claim(_ token: String, owner: String, kind: String) async throws -> Claim {
         let key = FormToken.key(token)
-        let at = Self.nowMillis()
-        var existing = try await store.claimSubmission(FormSubmission(key: key, owner: owner, kind: kind, created: at,
-                                                                      expires: at + Self.submissionMillis))
-        guard existing != nil else { return .claimed(key: key) }
-        for _ in 0..<50 {
-            guard let e = existing, e.owner == owner, e.kind == kind else { break }
-            if e.result != nil { return .done(e) }
-            try await Task.sleep(for: .milliseconds(100))
-            existing = try await store.submission(key: key)
-            if existing == nil {
-                // The first request was refused and gave the token back: this one may act.
-                return try await claim(token, owner: owner, kind: kind)
-            }
+        let deadline = Self.nowMillis() + Self.claimLeaseMillis + 1_000
+        func tryClaim() async throws -> FormSubmission? {
+            let at = Self.nowMillis()
+            let e = try await store.claimSubmission(FormSubmission(key: key, owner: owner, kind: kind, created: at,
+                                                                   expires: at + Self.claimLeaseMillis))
+            if e == nil { heldClaims.add(key, at: at) }
+            return e
         }
+        var existing = try await tryClaim()
+        while let e = existing {
+            guard e.owner == owner, e.kind == kind else { break }
+            if e.result != nil { return .done(e) }
+            guard Self.nowMillis() < deadline else { break }
+            // Still running elsewhere: wait for its result, for its refusal (the token given back) or for its lease
+            // to run out (its process died), then claim again.
+            try await Task.sleep(for: .milliseconds(100))
+            let seen = try await store.submission(key: key)
+            existing = if let seen, seen.result != nil || seen.expires > Self.nowMillis() { seen } else { try await tryClaim() }
+        }
+        if existing == nil { return .claimed(key: key) }
         throw WorkspaceError(.conflict, "form_in_progress",
                              "このフォームは送信済みで、まだ処理中です。少し待ってから結果の画面を開いてください。",
                              "This form was already sent and is still being processed; wait a moment.")
@@ -96,13 +134,34 @@ extension Workspace {
 
     /// Records what a claimed submission did; it is remembered for ``submissionMillis`` from now.
     func complete(_ key: String, owner: String, result: String) async throws {
+        defer { heldClaims.remove(key) }
         try await store.completeSubmission(key: key, owner: owner, result: result,
                                            expires: Self.nowMillis() + Self.submissionMillis)
     }
 
     /// Gives a claimed token back after a refusal, so the corrected form can be sent again.
     func release(_ key: String, owner: String) async {
+        heldClaims.remove(key)
         try? await store.releaseSubmission(key: key, owner: owner)
+    }
+
+    /// Renews the lease of every claim this process holds (``HeldClaims``).
+    func renewClaims() async throws {
+        let now = Self.nowMillis()
+        let keys = heldClaims.renewable(now: now)
+        guard !keys.isEmpty else { return }
+        try await store.renewSubmissions(keys: keys, expires: now + Self.claimLeaseMillis)
+    }
+
+    /// The seed an operation derives its record and ledger event IDs from when it runs under a claim (an
+    /// Idempotency-Key): the same for every run of the same request, so a run after a crash finds in the ledger what
+    /// the first one did and completes it instead of doing it again.
+    static func idempotencySeed(_ claimKey: String) -> String { Tokens.storedHash("akashi-idempotent/1\n" + claimKey) }
+
+    /// An ID derived from a seed for one purpose (`hex` hexadecimal digits of its hash; event IDs get an `I` first,
+    /// for "idempotent", where the workspace's own have `W`).
+    static func seededID(_ seed: String, _ purpose: String, hex: Int = 24) -> String {
+        "I" + Tokens.storedHash(seed + "\n" + purpose).prefix(hex)
     }
 
     /// The done submission of `token` if it is `owner`'s and of `kind`.

@@ -161,7 +161,7 @@ public enum WebApp {
             app.addServices(CheckpointService(ledger: LedgerService(store: workspace.store), signer: signer,
                                               interval: workspace.config.checkpointInterval, logger: logger))
         }
-        app.addServices(SessionSweeper(workspace: workspace))
+        app.addServices(SessionSweeper(workspace: workspace), ClaimLeases(workspace: workspace))
         if workspace.config.auditIntervalSeconds > 0 {
             app.addServices(BackgroundAudit(workspace: workspace, logger: logger))
         }
@@ -272,6 +272,24 @@ struct SessionSweeper: Service {
                 try? await workspace.store.deleteSessions(idleSince: cutoff)
                 // Form submissions (post/redirect/get) are forgotten once they expire.
                 try? await workspace.store.deleteSubmissions(expiredBefore: Workspace.nowMillis())
+            }
+        }
+    }
+}
+
+/// Renews the leases of the claims this process holds (``HeldClaims``) every ``Workspace/claimRenewMillis``.
+struct ClaimLeases: Service {
+    let workspace: Workspace
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Workspace.claimRenewMillis))
+                do {
+                    try await workspace.renewClaims()
+                } catch {
+                    workspace.logger.error("renewing form claims failed", metadata: ["error": "\(error)"])
+                }
             }
         }
     }

@@ -110,6 +110,8 @@ public final class Workspace: Sendable {
     /// When the audit last finished a pass over the ledger (any server's background audit), as this server last
     /// heard; nil until it has heard of one. Shown on every auditor page.
     let auditedAt = Mutex<Timestamp?>(nil)
+    /// The form and Idempotency-Key claims this process holds while acting on them (their leases are renewed).
+    let heldClaims = HeldClaims()
 
     /// Opens the workspace: stores the configured banner as a new version when it differs from the newest one.
     public init(store: any ServerStore, config: WebConfiguration, committer: GroupCommitter? = nil,
@@ -172,9 +174,9 @@ public final class Workspace: Sendable {
     // MARK: Ledger
 
     func journal(_ kind: String, actor: Actor?, staff: String? = nil, terminal: String? = nil, subject: String? = nil,
-                 detail: JSONValue? = nil) async throws -> UInt64 {
+                 detail: JSONValue? = nil, id: String? = nil) async throws -> UInt64 {
         let at = now
-        let e = JournalEvent(id: Tokens.eventID(millis: at.millis), at: at, kind: kind, staff: actor?.staff.id ?? staff,
+        let e = JournalEvent(id: id ?? Tokens.eventID(millis: at.millis), at: at, kind: kind, staff: actor?.staff.id ?? staff,
                              office: actor?.office, terminal: actor?.session.terminal ?? terminal, subject: subject,
                              detail: detail)
         return try await committer.append(e)
@@ -223,7 +225,7 @@ public final class Workspace: Sendable {
     func access(_ actor: Actor, _ action: AccessAction, _ record: RecordKind, register: String? = nil,
                 person: String? = nil, purpose: Purpose = Purpose(), outcome: AccessOutcome = .ok,
                 query: JSONValue? = nil, results: [String]? = nil, function: String, channel: Via,
-                screen: String) async throws -> String {
+                screen: String, id given: String? = nil) async throws -> String {
         // A register in a URL or a typed case number is carried onto the access as sent. No such ID can be longer than
         // the format's 64 bytes or hold a control character: an access naming one would be an entry that an export
         // could not import again, and a NUL once made `ledger verify` fail for good. The attempt is recorded as
@@ -241,7 +243,7 @@ public final class Workspace: Sendable {
                                          "The \(field) ID cannot be used: \(problem).").about(field)
         }
         let at = now
-        let id = Tokens.eventID(millis: at.millis)
+        let id = given ?? Tokens.eventID(millis: at.millis)
         let e = AccessEvent(id: id, at: at, staff: actor.staff.id, office: actor.office, terminal: actor.session.terminal,
                             action: action, record: record, register: register, person: person, caseID: purpose.caseID,
                             reason: purpose.reason.map { String($0.prefix(500)) }, outcome: outcome, query: query,
@@ -436,8 +438,12 @@ public final class Workspace: Sendable {
     ]
 
     /// Takes in a business document: a real `case` record (ingested) and a `case.open` journal event.
+    ///
+    /// With a `seed` (``idempotencySeed(_:)``: a request under an Idempotency-Key) the case's ID and its `case.open`
+    /// entry are the seed's: a run after a crash finds the case the first run stored and completes what it left
+    /// undone (the details, the ledger entry) instead of opening a second case.
     public func openCase(_ actor: Actor, kind: CaseKind, requester: Requester?, registers: [String], persons: [String],
-                         details: [String: String], channel: Via) async throws -> Case {
+                         details: [String: String], channel: Via, seed: String? = nil) async throws -> Case {
         do {
             try require(actor, .business, "受付")
         } catch {
@@ -485,26 +491,42 @@ public final class Workspace: Sendable {
             throw WorkspaceError.notFound("戸籍 \(r) ").about("registers")
         }
         for p in pers where try await store.person(id: p) == nil { throw WorkspaceError.notFound("人 \(p) ").about("persons") }
-        let at = now
-        let year = at.jstDate.parts.year
-        let n = try await store.nextCounter("case:\(actor.office):\(year)")
-        let number = "\(actor.office)-\(year)-W\(String(format: "%05d", n))"
-        let id = "C\(year)-\(actor.office)-W\(String(format: "%05d", n))-\(Tokens.randomBytes(2).map { String(format: "%02x", $0) }.joined())"
-        let c = Case(id: id, number: number, office: actor.office, kind: kind, requester: requester, received: at,
+        let seeded = seed.map { Self.seededCase($0, office: actor.office) }
+        let c: Case
+        if let seeded, let stored = try await store.caseRecord(id: seeded.case) {
+            // The first run stored the case and died: what it did not get to is done now, once.
+            c = stored
+            if try await store.caseDetails(caseID: c.id) == nil {
+                try await store.saveCaseDetails(caseID: c.id, json: JSONBody.encode(details))
+            }
+            if try await store.ledgerIndex(ofEvent: seeded.entry) != nil { return c }
+        } else {
+            let at = now
+            let year = at.jstDate.parts.year
+            let n = try await store.nextCounter("case:\(actor.office):\(year)")
+            let number = "\(actor.office)-\(year)-W\(String(format: "%05d", n))"
+            let id = seeded?.case
+                ?? "C\(year)-\(actor.office)-W\(String(format: "%05d", n))-\(Tokens.randomBytes(2).map { String(format: "%02x", $0) }.joined())"
+            c = Case(id: id, number: number, office: actor.office, kind: kind, requester: requester, received: at,
                      status: .open, staff: [actor.staff.id], registers: regs, persons: pers)
-        let rec = Record.case(c)
-        let item = IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)
-        let out = try await StoreThreads.run { [store] in try await store.ingest([item]) }
-        guard case .inserted = out.first else {
-            throw WorkspaceError(.conflict, "case_conflict", "案件番号が重複しました。もう一度受け付けてください。", "Case ID collision; try again.")
+            let rec = Record.case(c)
+            let item = IngestItem(record: rec, canonical: rec.canonicalJSON, raw: [], file: "workspace", line: 0)
+            let out = try await StoreThreads.run { [store] in try await store.ingest([item]) }
+            guard case .inserted = out.first else {
+                throw WorkspaceError(.conflict, "case_conflict", "案件番号が重複しました。もう一度受け付けてください。", "Case ID collision; try again.")
+            }
+            try await store.saveCaseDetails(caseID: id, json: JSONBody.encode(details))
         }
-        let detailJSON = JSONBody.encode(details)
-        try await store.saveCaseDetails(caseID: id, json: detailJSON)
         var d: [(String, JSONValue)] = [("kind", .string(kind.rawValue)), ("channel", .string(channel.rawValue))]
         if let requester { d.append(("requester", .string(requester.rawValue))) }
         for k in details.keys.sorted() { d.append((k, .string(details[k]!))) }
-        _ = try await journal("case.open", actor: actor, subject: id, detail: .object(d))
+        _ = try await journal("case.open", actor: actor, subject: c.id, detail: .object(d), id: seeded?.entry)
         return c
+    }
+
+    /// The IDs of a case opened under a seed: the case's and its `case.open` entry's.
+    static func seededCase(_ seed: String, office: String) -> (case: String, entry: String) {
+        ("C-\(office)-" + seededID(seed, "case", hex: 16), seededID(seed, "case.open"))
     }
 
     /// Closes a case: status (done, rejected or withdrawn) and time on the stored record, and `case.close` in the ledger.
@@ -758,8 +780,15 @@ public final class Workspace: Sendable {
     }
 
     /// Issues a certificate of a register for a certificate case: a `print` access and an issuance record (発行番号).
+    ///
+    /// With a `seed` (``idempotencySeed(_:)``) the print's event ID is the seed's: a run after a crash that finds it in
+    /// the ledger answers that issuance (storing its record if the first run died before it could) and prints nothing.
     public func issueCertificate(_ actor: Actor, register id: String, caseID: String?, copies: Int, approvalID: String?,
-                                 channel: Via) async throws -> IssuanceRecord {
+                                 channel: Via, seed: String? = nil) async throws -> IssuanceRecord {
+        let seededEvent = seed.map { Self.seededID($0, "certificate.issue") }
+        if let seededEvent, let index = try await store.ledgerIndex(ofEvent: seededEvent) {
+            return try await issuance(ofEvent: seededEvent, at: index)
+        }
         let reg = try await store.register(id: id)
         let purpose = Purpose(caseID: caseID, approvalID: approvalID)
         let rec = try await issueRecord(reg, caseID: caseID)
@@ -790,7 +819,7 @@ public final class Workspace: Sendable {
         let at = now
         let year = at.jstDate.parts.year
         let number = "\(actor.office)-\(year)-\(String(format: "%06d", try await store.nextCounter("issue:\(actor.office):\(year)")))"
-        let eventID = Tokens.eventID(millis: at.millis)
+        let eventID = seededEvent ?? Tokens.eventID(millis: at.millis)
         let e = AccessEvent(id: eventID, at: at, staff: actor.staff.id, office: actor.office, terminal: actor.session.terminal,
                             action: .print, record: rec, register: r.id, caseID: c.id, outcome: .ok,
                             query: .object([("certificate", .string(c.kind.rawValue)), ("copies", .number(String(copies))),
@@ -804,12 +833,34 @@ public final class Workspace: Sendable {
         return issuance
     }
 
+    /// The issuance a print event in the ledger made: its stored record, or (the process died between the ledger
+    /// append and storing it) the record rebuilt from the entry, which names the number and copies, and stored now.
+    func issuance(ofEvent eventID: String, at index: UInt64) async throws -> IssuanceRecord {
+        guard let entry = try await store.ledgerEntries(index..<index + 1).first,
+              case let .record(.access(e), _) = try RecordDecoder.decodeStored(line: entry), e.id == eventID, e.action == .print,
+              let caseID = e.caseID, let register = e.register,
+              let number = e.query?["issuance"]?.stringValue, let certificate = e.query?["certificate"]?.stringValue,
+              case let .number(n)? = e.query?["copies"], let copies = Int(n)
+        else { throw StoreError(.damaged, "ledger entry \(index) is not the certificate print \(eventID)") }
+        if let stored = try await store.issuances(caseID: caseID).first(where: { $0.eventID == eventID }) { return stored }
+        let i = IssuanceRecord(number: number, caseID: caseID, register: register, certificate: certificate, copies: copies,
+                               requester: try await store.caseRecord(id: caseID)?.requester?.rawValue, at: e.at, staff: e.staff,
+                               office: e.office ?? "", eventID: eventID)
+        try await store.saveIssuance(i)
+        return i
+    }
+
     /// Enters a notification into a register (異動入力): an `update` access for a notification case. With `entries`
     /// (the web form, issue 19 C-5), what was entered is validated for the case's kind (``UpdateField``) and recorded
     /// in the access's `query` (`notification`, `entries`); a refusal of the role or the case is recorded, a form that
     /// is not filled in properly is a 400 naming the field and records nothing.
+    ///
+    /// With a `seed` (``idempotencySeed(_:)``) the update's event ID is the seed's: a run after a crash that finds it
+    /// in the ledger returns it and records nothing more.
     public func enterUpdate(_ actor: Actor, register id: String, caseID: String?, entries: [String: String]? = nil,
-                            approvalID: String? = nil, channel: Via) async throws -> String {
+                            approvalID: String? = nil, channel: Via, seed: String? = nil) async throws -> String {
+        let seededEvent = seed.map { Self.seededID($0, "notification.entry") }
+        if let seededEvent, try await store.ledgerIndex(ofEvent: seededEvent) != nil { return seededEvent }
         let reg = try await store.register(id: id)
         let rec = reg.map { RecordKind(rawValue: $0.kind.rawValue)! } ?? .current
         let purpose = Purpose(caseID: caseID, approvalID: approvalID)
@@ -844,7 +895,7 @@ public final class Workspace: Sendable {
         }
         do { try await spend(approval, by: actor) } catch { try await deny(error) }
         return try await access(actor, .update, rec, register: r.id, purpose: purpose, query: query,
-                                function: "notification.entry", channel: channel, screen: "update")
+                                function: "notification.entry", channel: channel, screen: "update", id: seededEvent)
     }
 
     // MARK: Approvals
@@ -852,8 +903,11 @@ public final class Workspace: Sendable {
     /// Asks for a second approver for one record of a register (`record`, the 附票 unless said: the requests made
     /// before the record kind was asked for are all 附票 ones) and a purpose. Recorded as `approval.request`, with the
     /// record and the two-person rules that apply to it now (`rules`: `vip`, `dv_support`).
+    ///
+    /// With a `seed` (``idempotencySeed(_:)``) the request's ID and its ledger entry are the seed's: a run after a
+    /// crash returns the request the first run stored (recording it, if the first run died before it could).
     public func requestApproval(_ actor: Actor, register id: String, record: RecordKind = .fuhyo,
-                                purpose: Purpose) async throws -> ApprovalRequest {
+                                purpose: Purpose, seed: String? = nil) async throws -> ApprovalRequest {
         try require(actor, .business, "承認の依頼")
         guard let r = try await store.register(id: id) else { throw WorkspaceError.notFound("戸籍 \(id) ") }
         // The records a view can open: the register's own kind, or its 附票.
@@ -870,16 +924,23 @@ public final class Workspace: Sendable {
             throw WorkspaceError.purposeRequired
         }
         let at = now
-        let a = ApprovalRequest(id: "A" + String(at.millis) + "-" + Tokens.randomBytes(4).map { String(format: "%02x", $0) }.joined(),
+        let seeded = seed.map { (id: "A" + Self.seededID($0, "approval", hex: 16), entry: Self.seededID($0, "approval.request")) }
+        var a = ApprovalRequest(id: seeded?.id ?? "A" + String(at.millis) + "-" + Tokens.randomBytes(4).map { String(format: "%02x", $0) }.joined(),
                                 staff: actor.staff.id, office: actor.office, register: r.id, record: record.rawValue,
                                 caseID: purpose.caseID, reason: purpose.reason, requested: at)
         let rules = try await approvalRules(r, record: record)
-        try await store.saveApproval(a)
+        if let seeded, let stored = try await store.approval(id: seeded.id) {
+            // The first run stored the request and died: record it in the ledger if it did not get to.
+            a = stored
+            if try await store.ledgerIndex(ofEvent: seeded.entry) != nil { return a }
+        } else {
+            try await store.saveApproval(a)
+        }
         var d: [(String, JSONValue)] = [("approval", .string(a.id)), ("record", .string(a.record)),
                                         ("rules", .array(ApprovalRule.allCases.filter(rules.contains).map { .string($0.rawValue) }))]
         if let c = a.caseID { d.append(("case", .string(c))) }
         if let reason = a.reason { d.append(("reason", .string(reason))) }
-        _ = try await journal("approval.request", actor: actor, subject: r.id, detail: .object(d))
+        _ = try await journal("approval.request", actor: actor, subject: r.id, detail: .object(d), id: seeded?.entry)
         return a
     }
 

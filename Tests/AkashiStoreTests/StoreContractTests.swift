@@ -1577,6 +1577,13 @@ struct StoreContractTests {
             #expect(try await store.submission(key: key2) == nil)
             #expect(try await store.claimSubmission(s2) == nil)
 
+            // Renewed (a request still running extends its lease): only claims without a result move.
+            try await store.renewSubmissions(keys: [key2, key, String(repeating: "c", count: 64)], expires: 95_000)
+            #expect(try await store.submission(key: key2)?.expires == 95_000)
+            #expect(try await store.submission(key: key) == done)
+            try await store.renewSubmissions(keys: [key2], expires: 90_000)
+            #expect(try await store.submission(key: key2) == s2)
+
             // Expired (at or after `expires`): claimed again, as new (no result).
             let s3 = FormSubmission(key: key, owner: "owner-3", kind: "letter", created: 50_000, expires: 60_000)
             #expect(try await store.claimSubmission(s3) == nil)
