@@ -62,6 +62,10 @@ struct StoreOptions: ParsableArguments {
 
     /// The store `--store` names: the one place commands open it.
     func open() throws -> any ServerStore { try StorePath.open(store, mayCreate: false) }
+
+    /// The store `--store` names, for a command that only reads: nothing is written to it, so it opens on a read-only
+    /// file system, as a user who may not write it, and on a full disk.
+    func openForReading() throws -> any ServerStore { try StorePath.open(store, mayCreate: false, readOnly: true) }
 }
 
 /// How residents reach the municipality (the letter and the resident page): `--municipality-name`,
@@ -126,7 +130,7 @@ enum StorePath {
     /// Opens the store a checked `--store` value names (see ``check(_:mayCreate:)``): the one place every command
     /// turns `--store` into a store. A PostgreSQL server that cannot be reached or refuses the credentials is an
     /// argument error (exit 2), and nothing is created.
-    static func open(_ value: String, mayCreate: Bool = true) throws -> any ServerStore {
+    static func open(_ value: String, mayCreate: Bool = true, readOnly: Bool = false) throws -> any ServerStore {
         if PostgresLocation.isPostgresURL(value) {
             let location = try postgresLocation(value)
             let store: PostgresStore
@@ -141,7 +145,11 @@ enum StorePath {
             return store
         }
         if let s = scheme(value) { throw ValidationError(unsupported(s)) }
-        return try SQLiteStore(directory: value)
+        do {
+            return try SQLiteStore(directory: value, readOnly: readOnly)
+        } catch let e as StoreError where e.code == .readOnly {
+            throw ValidationError(e.message)
+        }
     }
 
     /// A PostgreSQL store URL parsed, its password from the environment; a bad one is an argument error naming the part

@@ -68,7 +68,8 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try options.open()
+        // Listing what is stored (`--no-run` without `--rebuild`) only reads.
+        let store = try noRun && !rebuild ? options.openForReading() : options.open()
         let service = try await AuditService.taught(store: store)
         if rebuild && noRun { _ = try await service.runHoldingLease(rebuild: true, waiting: Self.waiting) }
         if !noRun {
@@ -180,7 +181,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     private func eachFinding(_ filter: FindingFilter, _ body: (AccessFinding) -> Void) async throws {
-        let store = try options.open()
+        let store = try options.openForReading()
         try await store.forEachFinding(filter) { body($0.finding) }
     }
 

@@ -12,7 +12,9 @@ struct Import: AsyncParsableCommand {
             Files and records may come in any order; importing the same data again changes nothing. Lines that \
             break a rule or conflict with what is stored are reported with file and line and kept verbatim in \
             DIR/quarantine.jsonl; everything valid is imported. Exit status: 0 every line taken, 1 some rejected \
-            (the rest imported), 2 unusable arguments.
+            (the rest imported), 2 unusable arguments (a store that cannot be written, e.g. on a read-only file \
+            system, included), 3 the import stopped part way (the store failed, e.g. a full disk): what was committed \
+            before is kept, and the same import run again takes the rest.
             """
     )
 
@@ -42,7 +44,17 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let signer = try key.map { try loadSigner(path: $0, store: options.store) }
         let store = try options.open()
-        let report = try await ImportRunner.run(files: files, store: store, quiet: quiet)
+        let report: ImportReport
+        do {
+            report = try await ImportRunner.run(files: files, store: store, quiet: quiet)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            warn("akashi import: stopped: \(error)")
+            warn("akashi import: what was committed before the stop is kept (the ledger verifies); once the cause is "
+                 + "fixed, run the same import again: lines already taken count as duplicates and the rest is imported.")
+            throw ExitCode(3)
+        }
         if let signer {
             let cp = try await LedgerService(store: store).signCheckpoint(with: signer)
             print("signed checkpoint \(grouped(cp.size)) (\(signer.name))")
@@ -96,7 +108,7 @@ struct Export: AsyncParsableCommand {
     var gzip = false
 
     func run() async throws {
-        let store = try options.open()
+        let store = try options.openForReading()
         for (file, lines) in try await Exporter(store: store).run(to: out, gzip: gzip) {
             print("\(file): \(grouped(lines)) lines")
         }
@@ -114,7 +126,7 @@ struct Stats: AsyncParsableCommand {
     var format: Format = .table
 
     func run() async throws {
-        let store = try options.open()
+        let store = try options.openForReading()
         let s = try await store.stats()
         print(Self.render(s, format: format))
     }

@@ -139,7 +139,7 @@ extension LedgerCommand {
         var event: String
 
         func run() async throws {
-            let store = try options.open()
+            let store = try options.openForReading()
             do {
                 await print(try LedgerService(store: store).receipt(eventID: event).receipt.text, terminator: "")
             } catch let p as LedgerProblem {
@@ -155,7 +155,7 @@ extension LedgerCommand {
         var event: String
 
         func run() async throws {
-            let store = try options.open()
+            let store = try options.openForReading()
             guard let index = try await store.ledgerIndex(ofEvent: event) else { throw ValidationError("no event with ID \(event)") }
             await FileHandle.standardOutput.write(Data(try store.ledgerEntries(index..<(index + 1))[0]))
         }
@@ -169,7 +169,7 @@ extension LedgerCommand {
         var fromSize: UInt64
 
         func run() async throws {
-            let store = try options.open()
+            let store = try options.openForReading()
             do {
                 let (proof, _) = try await LedgerService(store: store).consistencyProof(from: fromSize)
                 for h in proof { print(h.base64) }
@@ -192,7 +192,7 @@ extension LedgerCommand {
         var out: String
 
         func run() async throws {
-            let store = try options.open()
+            let store = try options.openForReading()
             let (files, size) = try await LedgerService(store: store).writeTiles(to: out)
             print("wrote \(grouped(files)) files for \(grouped(size)) entries to \(out)")
             warn("note: \(out)/tile/entries holds personal data: do not publish it (only checkpoint and tile/<L>/ are public; docs/ledger.md)")
@@ -210,7 +210,7 @@ extension LedgerCommand {
 
         func run() async throws {
             let verifiers = try loadVerifiers(verifierKey)
-            let store = try options.open()
+            let store = try options.openForReading()
             do {
                 let r = try await LedgerService(store: store).verify(verifiers: verifiers)
                 print("ok: \(grouped(r.entries)) entries, \(grouped(r.tiles)) tiles, \(r.checkpoints) checkpoints; root \(r.root.base64) (\(String(format: "%.2f", r.seconds)) s)")
@@ -234,7 +234,7 @@ extension LedgerCommand {
         var verifierKey: [String] = []
 
         func run() async throws {
-            let store = try options.open()
+            let store = try options.openForReading()
             var verifiers = try loadVerifiers(verifierKey)
             if verifiers.isEmpty, let k = try await store.recordedVerifierKey() { verifiers = [try NoteVerifier(text: k)] }
             // An --old that cannot be read or is no signed checkpoint is an unusable argument (exit 2); exit 1 is

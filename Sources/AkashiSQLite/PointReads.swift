@@ -17,18 +17,23 @@ import GRDBSQLite
 /// `query_only`: nothing through them can write, least of all to the ledger.
 final class PointReads: @unchecked Sendable {
     private let path: String
+    /// Opened read-only (a store opened for reading: the path may be an `immutable` URI).
+    private let readOnly: Bool
     private let lock = NSLock()
     private var idle: [Connection] = []
     private let keep = 8
 
-    init(path: String) { self.path = path }
+    init(path: String, readOnly: Bool = false) {
+        self.path = path
+        self.readOnly = readOnly
+    }
 
     /// Runs `body` on a free connection.
     func with<T>(_ body: (Connection) throws -> T) throws -> T {
         lock.lock()
         let reused = idle.popLast()
         lock.unlock()
-        let c = try reused ?? Connection(path: path)
+        let c = try reused ?? Connection(path: path, readOnly: readOnly)
         defer {
             lock.lock()
             if idle.count < keep { idle.append(c) }
@@ -51,9 +56,10 @@ final class PointReads: @unchecked Sendable {
         let db: OpaquePointer
         private var statements: [String: RawStatement] = [:]
 
-        init(path: String) throws {
+        init(path: String, readOnly: Bool) throws {
             var handle: OpaquePointer?
-            let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+            let rc = sqlite3_open_v2(path, &handle, (readOnly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE)
+                                                    | SQLITE_OPEN_NOMUTEX, nil)
             guard rc == SQLITE_OK, let handle else {
                 let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "code \(rc)"
                 sqlite3_close_v2(handle)

@@ -62,11 +62,77 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         for suffix in ["", "-wal", "-shm"] { tighten(directory + "/" + databaseFile + suffix, to: 0o600) }
     }
 
-    /// Opens (creating when needed) the store in `directory`.
-    public init(directory: String) throws {
+    /// Why this process cannot write to the store in `directory` (an existing directory): it is on a read-only file
+    /// system, or the directory or a database file is not this user's to write; nil when it can.
+    public static func unwritable(_ directory: String) -> String? {
+        var fs = statvfs()
+        if statvfs(directory, &fs) == 0, fs.f_flag & UInt(ST_RDONLY) != 0 { return "is on a read-only file system" }
+        for path in [directory] + ["", "-wal", "-shm"].map({ directory + "/" + databaseFile + $0 })
+        where FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0 {
+            return errno == EROFS ? "is on a read-only file system" : "is not writable by this user"
+        }
+        return nil
+    }
+
+    /// The error for a command that writes, given a store it cannot write (``unwritable(_:)``).
+    static func readOnlyError(_ directory: String, _ problem: String) -> StoreError {
+        StoreError(.readOnly, "the store \(directory) \(problem): this command writes to the store and cannot run "
+                   + "(the reading commands can: stats, export, ledger verify, ledger check, audit --no-run)")
+    }
+
+    /// Opens (creating when needed) the store in `directory`; a store this process cannot write is a ``StoreError``
+    /// `readOnly` naming why. With `readOnly`, opens an existing store for reading only: nothing is written (no
+    /// checkpoint, no migration, no permission change), so reading works on a read-only file system, on a store
+    /// another user owns, and on a full disk. A store on a read-only file system is opened immutable (nothing can
+    /// change it there), so SQLite needs no shared-memory file beside it.
+    public init(directory: String, readOnly: Bool = false) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = Configuration()
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: directory + "/" + Self.databaseFile) else {
+                throw StoreError(.database, "no Akashi store in \(directory)")
+            }
+            config.readonly = true
+            config.label = "akashi-read"
+            config.busyMode = .timeout(10)
+            let path = directory + "/" + Self.databaseFile
+            func reader(_ path: String) throws -> DatabasePool {
+                let pool = try DatabasePool(path: path, configuration: config)
+                guard try pool.read(Schema.migrator.hasCompletedMigrations) else {
+                    throw StoreError(.readOnly, "the store \(directory) was made by an older Akashi and needs upgrading, "
+                                     + "which only a command that writes can do (e.g. akashi import of nothing new)")
+                }
+                return pool
+            }
+            func failure(_ e: DatabaseError, _ why: String = "") -> StoreError {
+                StoreError(.database, "cannot read the store \(directory)" + (Self.unwritable(directory).map { " (it \($0))" } ?? "")
+                           + why + ": \(e.message ?? "\(e.resultCode)")", cause: e)
+            }
+            var opened = path
+            let readers: DatabasePool
+            do {
+                readers = try reader(path)
+            } catch let e as DatabaseError {
+                // The first reader of a WAL database builds the log's index in its shared-memory file
+                // (akashi.sqlite-shm), and cannot on a read-only file system, as a user who may not write the
+                // directory, or on a full disk. When the write-ahead log is empty (a writer that closed normally left
+                // it so), the database file alone is the whole store, which SQLite can read as immutable, without it.
+                let walBytes = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber)?.intValue ?? 0
+                guard walBytes == 0 else {
+                    throw failure(e, "; its write-ahead log holds commits a reader cannot apply here "
+                                  + "(open it once where it can be written, or copy the directory somewhere writable)")
+                }
+                opened = Self.immutableURI(path)
+                do { readers = try reader(opened) } catch let e as DatabaseError { throw failure(e) }
+            }
+            pool = readers
+            points = PointReads(path: opened, readOnly: true)
+            checkpointer = nil
+            Self.restrictPermissions(directory)
+            return
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let problem = Self.unwritable(directory) { throw Self.readOnlyError(directory, problem) }
         config.label = "akashi"
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -92,9 +158,25 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         try catchUpLookupIndexes()
     }
 
+    /// An SQLite URI for a database file no one can change while it is open (on a read-only file system).
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
+    }
+
     deinit {
         // The last checkpoint, then its connection closes (before the pool's connections close).
         checkpointer?.stop()
+        // Leave the write-ahead log empty where no one else is reading (never waiting for those who are): a reader
+        // that comes when no process has the store open can then read the database file alone, even where nothing
+        // can be written (a full disk, a read-only copy), instead of rebuilding the log's index in a new file.
+        if checkpointer != nil {
+            try? pool.writeWithoutTransaction { db in
+                sqlite3_busy_timeout(db.sqliteConnection, 0)
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
     }
 
     /// How many events a bulk import may leave without lookup-index rows before they are indexed: bounds the sorter's

@@ -15,6 +15,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
             case unreachable
             case authentication
             case unsupportedStore
+            case readOnly
         }
 
         private let base: Base
@@ -34,6 +35,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let authentication = Code(.authentication)
         /// The store argument names no kind of store Akashi has.
         public static let unsupportedStore = Code(.unsupportedStore)
+        /// The store cannot be written here (a read-only file system, or not this user's to write); reading works.
+        public static let readOnly = Code(.readOnly)
 
         /// The code's name, e.g. `ledgerBusy`.
         public var description: String { base.rawValue }

@@ -54,6 +54,71 @@ struct StorePathTests {
         }
     }
 
+    /// Runs akashi with a file-size limit (`ulimit -f`, in 512-byte blocks; SIGXFSZ ignored), so that any write past
+    /// `blocks` fails as on a full disk, without root or a small file system.
+    func runLimited(_ blocks: Int, _ args: [String]) async throws -> (status: Int32, out: String, err: String) {
+        let quoted = ([try akashiExecutable()] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let script = "trap '' XFSZ; ulimit -f \(blocks); exec " + quoted.joined(separator: " ")
+        return try await onThread {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = ["-c", script]
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            nonisolated(unsafe) var errData = Data()
+            let group = DispatchGroup()
+            group.enter()
+            DispatchQueue.global().async {
+                errData = err.fileHandleForReading.readDataToEndOfFile()
+                group.leave()
+            }
+            let outData = out.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        }
+    }
+
+    @Test("fault test: an import the store stops (no room to write) exits 3 and says so; reads need no room; the same import again completes it")
+    func fullStore() async throws {
+        try await withTempDir { dir in
+            let store = dir + "/store"
+            try writeLines(dir + "/a.jsonl", Sample.all)
+            #expect(try await runAkashi(["import", dir + "/a.jsonl", "--store", store]).status == 0)
+            // Many more events than the limit leaves room for.
+            try writeLines(dir + "/more.jsonl", (1_000..<9_000).map { Sample.access($0) })
+            let size = try (FileManager.default.attributesOfItem(atPath: store + "/akashi.sqlite")[.size] as? NSNumber)?.intValue ?? 0
+            let stopped = try await runLimited(size / 512 + 64, ["import", dir + "/more.jsonl", "--store", store])
+            #expect(stopped.status == 3, "\(stopped.status) \(stopped.err)")
+            #expect(stopped.err.contains("akashi import: stopped") && stopped.err.contains("run the same import again"), "\(stopped.err)")
+            // (Not export: it writes its own output, which the limit covers too.)
+            let reads = [["stats", "--store", store, "--format", "json"], ["ledger", "verify", "--store", store],
+                         ["audit", "--no-run", "--all", "--store", store]]
+            // Right after the stop, the commits made before it are still in the write-ahead log, which no process has
+            // open: a reader must rebuild its index in akashi.sqlite-shm, and that takes room. Where there is none,
+            // a reading command says so (never a bare I/O error).
+            for args in reads {
+                let r = try await runLimited(0, args)
+                #expect(r.status == 0 || (r.status == 1 && r.err.contains("write-ahead log holds commits")), "\(args): \(r.status) \(r.err)")
+            }
+            let again = try await runAkashi(["import", dir + "/more.jsonl", "--store", store])
+            #expect(again.status == 0, "\(again.err)")
+            // A store its last writer closed normally: reading commands write nothing, so they work where no byte can
+            // be written (before, closing wrote a checkpoint, and a full disk failed a read).
+            for args in reads {
+                let r = try await runLimited(0, args)
+                #expect(r.status == 0, "\(args): \(r.status) \(r.err)")
+            }
+            let stats = try await runAkashi(["stats", "--store", store, "--format", "json"])
+            let counts = try JSONSerialization.jsonObject(with: Data(stats.out.utf8)) as? [String: Any]
+            #expect(counts?["access"] as? Int == 8_002, "\(stats.out)")
+            #expect(try await runAkashi(["ledger", "verify", "--store", store]).status == 0)
+        }
+    }
+
     @Test("a store that looks like a URL never becomes a directory: exit 2, the fault named, no password echoed")
     func urlStores() async throws {
         try await withTempDir { dir in
