@@ -217,6 +217,9 @@ extension LedgerCommand {
                 if r.checkpoints > 0 && !r.verifierFromCaller {
                     print("note: signatures were checked against the key recorded in the store; pass --verifier-key with the published key to trust them")
                 }
+                if r.lookupRowsPending > 0 {
+                    print("note: the lookup indexes of the last \(grouped(r.lookupRowsPending)) events were not compared: an import stopped before indexing them, and the next command that writes to the store (an import, serve) makes them")
+                }
             } catch {
                 warn("verification FAILED: \(error)")
                 throw ExitCode(1)

@@ -747,6 +747,9 @@ extension PostgresStore: AkashiStore {
 
     /// The lookups are the event table's own indexes: their rows are the indexed columns of every event, read here
     /// through those indexes, so `akashi ledger verify` compares what the indexes hold with the entries.
+    /// Nothing waits: the lookups are the event table's own indexes, kept by PostgreSQL in every commit.
+    public func lookupRowsPending() -> UInt64? { nil }
+
     public func forEachLookupRow(_ body: (LookupRow) throws -> Void) throws {
         let queries: [(LookupRow.Table, String)] = [
             (.staff, "SELECT staff, at, seq FROM event WHERE muni = $1 AND staff IS NOT NULL"),

@@ -568,6 +568,10 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         }
     }
 
+    public func lookupRowsPending() throws -> UInt64? {
+        try pool.read { db in try lookupPending(db) }
+    }
+
     public func forEachLookupRow(_ body: (LookupRow) throws -> Void) throws {
         // Keys as bytes: a key holding a NUL (an old store's ID) must read back whole, as the entry has it.
         let queries: [(LookupRow.Table, String)] = [

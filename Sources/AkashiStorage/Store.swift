@@ -222,6 +222,9 @@ public protocol AkashiStore: EventLogReader {
     func storedEvents(fromSeq: UInt64, limit: Int) async throws -> [StoredEvent]
     /// Every row of the lookup indexes (by staff, register, person, case, office), for verification.
     func forEachLookupRow(_ body: (LookupRow) throws -> Void) async throws
+    /// The first ledger index whose events still wait for their lookup-index rows (a bulk import that stopped before
+    /// its indexing pass; the next writer to open the store makes them), or nil when every event has them.
+    func lookupRowsPending() async throws -> UInt64?
     /// Every stored tile, ordered by level then index (for verification).
     func forEachTile(_ body: (Tile) throws -> Void) async throws
     /// The store's own consistency check (e.g. SQLite's integrity check); an empty list when sound.
