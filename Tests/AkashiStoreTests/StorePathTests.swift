@@ -59,27 +59,7 @@ struct StorePathTests {
     func runLimited(_ blocks: Int, _ args: [String]) async throws -> (status: Int32, out: String, err: String) {
         let quoted = ([try akashiExecutable()] + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         let script = "trap '' XFSZ; ulimit -f \(blocks); exec " + quoted.joined(separator: " ")
-        return try await onThread {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", script]
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-            nonisolated(unsafe) var errData = Data()
-            let group = DispatchGroup()
-            group.enter()
-            DispatchQueue.global().async {
-                errData = err.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            group.wait()
-            p.waitUntilExit()
-            return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-        }
+        return try await onThread { try runProcessBlocking("/bin/bash", ["-c", script]) }
     }
 
     @Test("fault test: an import the store stops (no room to write) exits 3 and says so; reads need no room; the same import again completes it")

@@ -63,8 +63,14 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 
 func runAkashiBlocking(_ args: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws
     -> (status: Int32, out: String, err: String) {
+    try runProcessBlocking(try akashiExecutable(), args, stdin: stdin, environment: environment)
+}
+
+/// Runs a program to its end: its exit status, standard output and standard error.
+func runProcessBlocking(_ executable: String, _ args: [String], stdin: Data? = nil, environment: [String: String?] = [:]) throws
+    -> (status: Int32, out: String, err: String) {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: try akashiExecutable())
+    p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = args
     if !environment.isEmpty {
         var env = ProcessInfo.processInfo.environment

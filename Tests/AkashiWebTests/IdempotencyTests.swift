@@ -24,13 +24,18 @@ extension AllWebTests {
             return try await client.execute(uri: uri, method: .post, headers: h, body: ByteBuffer(bytes: body))
         }
 
+        /// A certificate request for the fixture's register A, by the resident themself.
+        func caseBody(_ f: Fixture) throws -> Data {
+            try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
+                                                        "requesterName": "山田 太郎", "registers": [f.registerA.id]])
+        }
+
         @Test("the same key and body: one case, one certificate, one ledger access; the retry gets the first answer")
         func retriesDoNothingTwice() async throws {
             let f = try await Fixture.shared.value
             try await f.app().test(.router) { client in
                 let auth = try await client.ready(f.clerk.id)
-                let caseBody = try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
-                                                                           "requesterName": "山田 太郎", "registers": [f.registerA.id]])
+                let caseBody = try caseBody(f)
                 let k1 = "retry-case-" + UUID().uuidString
                 let first = try await send(client, "/api/v1/cases", auth, caseBody, key: k1)
                 #expect(first.status == .created)
@@ -83,8 +88,7 @@ extension AllWebTests {
             let f = try await Fixture.shared.value
             try await f.app().test(.router) { client in
                 let auth = try await client.ready(f.clerk.id)
-                let body = try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
-                                                                       "requesterName": "山田 太郎", "registers": [f.registerA.id]])
+                let body = try caseBody(f)
                 let k = "killed-early-" + UUID().uuidString
                 // The lease runs out a moment after the retry arrives: the retry waits for it, then takes the key over.
                 _ = try await deadClaim(f, staff: f.clerk.id, key: k, path: "/api/v1/cases", body: body,
@@ -106,8 +110,7 @@ extension AllWebTests {
             let f = try await Fixture.shared.value
             try await f.app().test(.router) { client in
                 let auth = try await client.ready(f.clerk.id)
-                let body = try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
-                                                                       "requesterName": "山田 太郎", "registers": [f.registerA.id]])
+                let body = try caseBody(f)
                 let k = "killed-case-" + UUID().uuidString
                 let seed = try await deadClaim(f, staff: f.clerk.id, key: k, path: "/api/v1/cases", body: body,
                                                expires: Workspace.nowMillis() - 1)
@@ -139,8 +142,7 @@ extension AllWebTests {
             let f = try await Fixture.shared.value
             try await f.app().test(.router) { client in
                 let auth = try await client.ready(f.clerk.id)
-                let caseBody = try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
-                                                                           "requesterName": "山田 太郎", "registers": [f.registerA.id]])
+                let caseBody = try caseBody(f)
                 let opened = try await send(client, "/api/v1/cases", auth, caseBody, key: nil)
                 let caseID = try #require(opened.json["id"] as? String)
                 let path = "/api/v1/registers/\(f.registerA.id)/certificates"
@@ -176,8 +178,7 @@ extension AllWebTests {
             let f = try await Fixture.shared.value
             try await f.app().test(.router) { client in
                 let auth = try await client.ready(f.clerk.id)
-                let body = try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
-                                                                       "requesterName": "山田 太郎", "registers": [f.registerA.id]])
+                let body = try caseBody(f)
                 for bad in ["short", String(repeating: "k", count: 65), "has space in it 1234567890", "ctl\u{1}1234567890123456789"] {
                     let r = try await send(client, "/api/v1/cases", auth, body, key: bad)
                     #expect(r.status == .badRequest, "\(bad.debugDescription)")
