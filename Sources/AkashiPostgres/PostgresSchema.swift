@@ -14,7 +14,18 @@ enum PostgresSchema {
     }
 
     /// Every migration, in the order they are applied.
-    static var all: [Migration] { core + workspace + console + reports + audit + lookups + submissions + hardening + consoleTriage }
+    static var all: [Migration] {
+        core + workspace + console + reports + audit + lookups + submissions + hardening + consoleTriage + signInClaims
+    }
+
+    /// Issue 18 (fault test): a claimed password check stays open until its outcome is recorded; claims still open
+    /// long after the address's latest one were cut off by a killed server and are given back.
+    static let signInClaims: [Migration] = [
+        Migration(name: "pg11-signin-open-claims", sql: [
+            "ALTER TABLE ws_signin_failure ADD COLUMN open_claims bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE ws_signin_failure ADD COLUMN claimed_at bigint NOT NULL DEFAULT 0",
+        ]),
+    ]
 
     /// Issue 19 (auditor console), A-4: an investigation opened from a worklist group holds every finding of the group.
     /// Appended only: a finding, once held, stays held.

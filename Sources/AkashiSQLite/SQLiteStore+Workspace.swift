@@ -97,6 +97,24 @@ extension SQLiteStore: WorkspaceStore {
     /// count and lock are one upsert, the account's one update, each deciding its lock from the count it writes.
     public func claimSignIn(staff: String, address: String, at now: Int64, limits: SignInLimits) throws -> SignInClaim {
         try pool.write { db -> SignInClaim in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM ws_account WHERE staff = ?", arguments: [staff]) != nil else {
+                return .noAccount
+            }
+            // Claims cut off by a killed server give their counts back first (on the address and the account).
+            if let cut = try Int64.fetchOne(db, sql: """
+                SELECT open_claims FROM ws_signin_failure WHERE staff = ? AND address = ? AND open_claims > 0 AND ? - claimed_at >= ?
+                """, arguments: [staff, address, now, limits.cutOffMillis]) {
+                try db.execute(sql: """
+                    UPDATE ws_signin_failure SET failures = max(failures - open_claims, 0), open_claims = 0,
+                        locked_until = CASE WHEN failures - open_claims < ? THEN NULL ELSE locked_until END
+                    WHERE staff = ? AND address = ?
+                    """, arguments: [limits.perAddress, staff, address])
+                try db.execute(sql: """
+                    UPDATE ws_account SET failures = max(failures - ?, 0),
+                        locked_until = CASE WHEN failures - ? < ? THEN NULL ELSE locked_until END
+                    WHERE staff = ?
+                    """, arguments: [cut, cut, limits.perAccount, staff])
+            }
             guard let row = try Row.fetchOne(db, sql: "SELECT locked_until FROM ws_account WHERE staff = ?", arguments: [staff]) else {
                 return .noAccount
             }
@@ -105,9 +123,10 @@ extension SQLiteStore: WorkspaceStore {
                                             "window": limits.addressWindowMillis, "lock": limits.addressLockMillis]
             // A window that has passed, or a lock that has expired, starts the count afresh.
             guard let mine = try Row.fetchOne(db, sql: """
-                INSERT INTO ws_signin_failure(staff, address, failures, window_start, locked_until)
-                VALUES (:staff, :address, 1, :now, CASE WHEN 1 >= :limit THEN :now + :lock END)
+                INSERT INTO ws_signin_failure(staff, address, failures, window_start, locked_until, open_claims, claimed_at)
+                VALUES (:staff, :address, 1, :now, CASE WHEN 1 >= :limit THEN :now + :lock END, 1, :now)
                 ON CONFLICT(staff, address) DO UPDATE SET
+                    open_claims = open_claims + 1, claimed_at = :now,
                     failures = CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN 1 ELSE failures + 1 END,
                     window_start = CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN :now ELSE window_start END,
                     locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN 1
@@ -143,6 +162,14 @@ extension SQLiteStore: WorkspaceStore {
             let addressLocked = (mine[1] as Int64?) != nil
             return .granted(addressFailures: mine[0], accountFailures: all[0],
                             locks: accountLocked ? .account : addressLocked ? .address : nil)
+        }
+    }
+
+    public func recordFailedSignIn(staff: String, address: String) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE ws_signin_failure SET open_claims = max(open_claims - 1, 0) WHERE staff = ? AND address = ?
+                """, arguments: [staff, address])
         }
     }
 

@@ -178,6 +178,14 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'held findings are append-only'); END;
                 """)
         }
+        m.registerMigration("v14-signin-open-claims") { db in
+            // Issue 18 (fault test): a claimed password check stays open until its outcome is recorded; claims still
+            // open long after the address's latest one were cut off by a killed server and are given back.
+            try db.execute(sql: """
+                ALTER TABLE ws_signin_failure ADD COLUMN open_claims INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE ws_signin_failure ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return m
     }
 

@@ -39,15 +39,20 @@ public struct SignInLimits: Sendable, Equatable {
     public var perAccount: Int
     public var accountWindowMillis: Int64
     public var accountLockMillis: Int64
+    /// A claimed check with no outcome this long after the address's latest claim was cut off (its server killed
+    /// mid-check): the next claim gives its count back. A check takes well under a second; this is far beyond it.
+    public var cutOffMillis: Int64
 
     public init(perAddress: Int = 5, addressWindowMillis: Int64 = 15 * 60_000, addressLockMillis: Int64 = 15 * 60_000,
-                perAccount: Int = 50, accountWindowMillis: Int64 = 60 * 60_000, accountLockMillis: Int64 = 60 * 60_000) {
+                perAccount: Int = 50, accountWindowMillis: Int64 = 60 * 60_000, accountLockMillis: Int64 = 60 * 60_000,
+                cutOffMillis: Int64 = 60_000) {
         self.perAddress = perAddress
         self.addressWindowMillis = addressWindowMillis
         self.addressLockMillis = addressLockMillis
         self.perAccount = perAccount
         self.accountWindowMillis = accountWindowMillis
         self.accountLockMillis = accountLockMillis
+        self.cutOffMillis = cutOffMillis
     }
 }
 
@@ -273,7 +278,14 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     /// checks of an account in its window, and the account no more than `perAccount` in its window. A lock that has
     /// expired no longer refuses (the window starts afresh); a refused attempt is not counted. Without an account,
     /// ``SignInClaim/noAccount`` and nothing is written.
+    ///
+    /// A claim stays open until its outcome is recorded (``recordSuccessfulSignIn(staff:address:limits:)`` or
+    /// ``recordFailedSignIn(staff:address:)``). Claims of the address still open ``SignInLimits/cutOffMillis`` after
+    /// its latest claim were cut off (their server was killed mid-check; the fault test locked a clerk out that way):
+    /// the next claim first gives their counts back, on the address and the account, lifting a lock they had set.
     func claimSignIn(staff: String, address: String, at millis: Int64, limits: SignInLimits) async throws -> SignInClaim
+    /// The password of a granted claim was wrong: its count stays, and the claim is no longer open.
+    func recordFailedSignIn(staff: String, address: String) async throws
     /// The password of a granted claim was right: clears the address's failures and its lock, and gives back the
     /// claim's count on the account (lifting the account's lock if this claim had set it).
     func recordSuccessfulSignIn(staff: String, address: String, limits: SignInLimits) async throws

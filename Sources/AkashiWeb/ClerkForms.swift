@@ -193,27 +193,24 @@ extension Workspace {
             throw error
         }
         // An empty password is no guess: refused without a check.
-        guard !password.isEmpty, let account = try await store.account(staff: staffID) else { try await refuse() }
-        do {
-            try passwords.admit(client: client, account: staffID)
-        } catch {
-            try await refuse(error)
-        }
-        defer { passwords.release(client: client, account: staffID) }
-        let limits = config.signInLimits
+        guard !password.isEmpty else { try await refuse() }
         let nowMs = Self.nowMillis()
-        let claim = try await store.claimSignIn(staff: staffID, address: client, at: nowMs, limits: limits)
-        guard case let .granted(addressFailures, accountFailures, locks) = claim else {
+        switch try await checkPassword(password, staffID: staffID, address: client) {
+        case let .refused(error):
+            try await refuse(error)
+        case .unknownAccount:
+            try await refuse()
+        case .locked:
             try await refuse(.reentryLocked, endSession: true)
-        }
-        guard await passwords.verify(password, hash: account.passwordHash) else {
+        case let .wrong(locks, addressFailures, accountFailures):
             if let locks {
                 try await journalLock(staffID, terminal: actor.session.terminal, address: client, locks: locks,
                                       addressFailures: addressFailures, accountFailures: accountFailures, at: nowMs)
                 try await refuse(.reentryLocked, endSession: true)
             }
             try await refuse()
+        case .right:
+            return
         }
-        try await store.recordSuccessfulSignIn(staff: staffID, address: client, limits: limits)
     }
 }

@@ -288,37 +288,28 @@ public final class Workspace: Sendable {
                                   detail: .object(detail))
             throw error
         }
-        do {
-            try passwords.admit(client: address, account: staffID)
-        } catch {
+        switch try await checkPassword(password, staffID: staffID, address: address) {
+        case let .refused(error):
             try await fail(error.code == WorkspaceError.signInThrottled.code ? "throttled" : "busy", error, known: false, capped: true)
-        }
-        defer { passwords.release(client: address, account: staffID) }
-        let limits = config.signInLimits
-        guard let account = try await store.account(staff: staffID), let staff = try await store.staffMember(id: staffID) else {
-            // Spend the same time as a real check so that unknown IDs are not told apart by timing.
-            _ = await passwords.verify(password, hash: dummyHash)
+        case .unknownAccount:
             try await fail("unknown_account", .badCredentials, known: false, capped: true)
-        }
-        let claim = try await store.claimSignIn(staff: staffID, address: address, at: nowMs, limits: limits)
-        guard case let .granted(addressFailures, accountFailures, locks) = claim else {
+        case let .locked(scope):
             // Answered exactly as a wrong password or an unknown ID is (the same code, text and scrypt time), so that
             // a lockout does not tell a stranger which staff IDs have accounts (F-6). The ledger keeps the reason.
-            _ = await passwords.verify(password, hash: dummyHash)
-            if case let .locked(scope, _) = claim {
-                try await fail("locked", .badCredentials, capped: true, extra: [("scope", .string(scope.rawValue))])
-            }
-            try await fail("unknown_account", .badCredentials, known: false, capped: true)
-        }
-        guard await passwords.verify(password, hash: account.passwordHash) else {
+            try await fail("locked", .badCredentials, capped: true, extra: [("scope", .string(scope.rawValue))])
+        case let .wrong(locks, addressFailures, accountFailures):
             // The check that reached a limit set the lock (in the store, with the count); journaled here, once.
             if let locks {
                 try await journalLock(staffID, terminal: terminal, address: address, locks: locks,
                                       addressFailures: addressFailures, accountFailures: accountFailures, at: nowMs)
             }
             try await fail("bad_password", .badCredentials)
+        case .right:
+            break
         }
-        try await store.recordSuccessfulSignIn(staff: staffID, address: address, limits: limits)
+        guard let staff = try await store.staffMember(id: staffID) else {
+            try await fail("unknown_account", .badCredentials, known: false, capped: true)
+        }
         passwords.trust(client: address)
         let token = Tokens.newToken()
         let session = WorkspaceSession(tokenHash: Tokens.storedHash(token), staff: staffID, kind: kind.rawValue,
@@ -355,6 +346,50 @@ public final class Workspace: Sendable {
     /// What an unknown account's password is checked against, at the configured cost, so that unknown IDs take as
     /// long as known ones.
     let dummyHash: String
+
+    /// What a password check came to (``checkPassword(_:staffID:address:)``).
+    enum PasswordCheck {
+        /// The gate refused it before any hashing: too many attempts from the address, or too many checks at once.
+        case refused(WorkspaceError)
+        /// No such account (checked against a dummy hash all the same, so that the time tells nothing).
+        case unknownAccount
+        /// A lock refused it (checked against a dummy hash all the same).
+        case locked(SignInLockScope)
+        /// The password is wrong; `locks` when this check reached a limit and set a lock, with the counts then.
+        case wrong(locks: SignInLockScope?, addressFailures: Int, accountFailures: Int)
+        /// The password is right (the address's failures are cleared).
+        case right
+    }
+
+    /// The one way a password is checked, for a sign-in and for the re-entry before break-the-glass: through the
+    /// gate (at most one check at a time per account and address, never on the request executor), counted in the
+    /// store before hashing (``WorkspaceStore/claimSignIn(staff:address:at:limits:)``), and its outcome recorded, so
+    /// that a check cut off by a killed server is given back later rather than counted as a failure for good.
+    func checkPassword(_ password: String, staffID: String, address: String) async throws -> PasswordCheck {
+        do {
+            try passwords.admit(client: address, account: staffID)
+        } catch {
+            return .refused(error)
+        }
+        defer { passwords.release(client: address, account: staffID) }
+        let limits = config.signInLimits
+        guard let account = try await store.account(staff: staffID) else {
+            _ = await passwords.verify(password, hash: dummyHash)
+            return .unknownAccount
+        }
+        let claim = try await store.claimSignIn(staff: staffID, address: address, at: Self.nowMillis(), limits: limits)
+        guard case let .granted(addressFailures, accountFailures, locks) = claim else {
+            _ = await passwords.verify(password, hash: dummyHash)
+            if case let .locked(scope, _) = claim { return .locked(scope) }
+            return .unknownAccount
+        }
+        guard await passwords.verify(password, hash: account.passwordHash) else {
+            try await store.recordFailedSignIn(staff: staffID, address: address)
+            return .wrong(locks: locks, addressFailures: addressFailures, accountFailures: accountFailures)
+        }
+        try await store.recordSuccessfulSignIn(staff: staffID, address: address, limits: limits)
+        return .right
+    }
 
     /// The office and duty a staff member works in today (the last assignment when none covers today).
     static func office(of staff: Staff) -> (code: String, onDuty: Bool) {

@@ -1185,8 +1185,11 @@ struct StoreContractTests {
             let limits = SignInLimits(perAddress: 3, addressWindowMillis: 600_000, addressLockMillis: 900_000,
                                       perAccount: 5, accountWindowMillis: 3_600_000, accountLockMillis: 1_800_000)
             let t0: Int64 = 1_700_000_000_000
+            /// A check whose password was wrong (its outcome recorded, as the workspace does).
             func claim(_ address: String, _ at: Int64) async throws -> SignInClaim {
-                try await store.claimSignIn(staff: "S0001", address: address, at: at, limits: limits)
+                let c = try await store.claimSignIn(staff: "S0001", address: address, at: at, limits: limits)
+                if case .granted = c { try await store.recordFailedSignIn(staff: "S0001", address: address) }
+                return c
             }
             let stranger = "203.0.113.9", clerk = "10.27.108.1"
             #expect(try await claim(stranger, t0) == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
@@ -1240,6 +1243,37 @@ struct StoreContractTests {
             #expect(try await claim(clerk, later + 600_000) == .granted(addressFailures: 1, accountFailures: 3, locks: nil))
             #expect(try await store.failedSignIns(staff: "S0001").map(\.address) == [clerk])
             await #expect(try store.ledgerSize() == 0)
+        }
+    }
+
+    @Test("sign-in claims cut off by a killed server (fault test): given back by the next claim a minute later, with the lock they set; a wrong password stays counted", arguments: StoreFactory.all)
+    func signInClaimsCutOff(_ factory: StoreFactory) async throws {
+        try await withTempDir { dir in
+            let store = try factory.make(dir)
+            try await store.setPasswordHash(staff: "S0001", hash: "scrypt$16384$8$1$c2FsdA==$aGFzaDE=")
+            let limits = SignInLimits(perAddress: 3, addressWindowMillis: 600_000, addressLockMillis: 900_000,
+                                      perAccount: 5, accountWindowMillis: 3_600_000, accountLockMillis: 1_800_000,
+                                      cutOffMillis: 60_000)
+            let t0: Int64 = 1_700_000_000_000, clerk = "10.27.108.1"
+            func claim(_ at: Int64) async throws -> SignInClaim {
+                try await store.claimSignIn(staff: "S0001", address: clerk, at: at, limits: limits)
+            }
+            // Three checks, none with an outcome (their server was killed mid-check): the third reaches the limit.
+            #expect(try await claim(t0) == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
+            #expect(try await claim(t0 + 1) == .granted(addressFailures: 2, accountFailures: 2, locks: nil))
+            #expect(try await claim(t0 + 2) == .granted(addressFailures: 3, accountFailures: 3, locks: .address))
+            // Within a minute of the latest, they may still be running: they count, and the lock holds.
+            #expect(try await claim(t0 + 59_000) == .locked(.address, until: t0 + 2 + 900_000))
+            // A minute after it, still without an outcome, they were cut off: given back, the lock lifted.
+            #expect(try await claim(t0 + 2 + 60_000) == .granted(addressFailures: 1, accountFailures: 1, locks: nil))
+            #expect(try await store.account(staff: "S0001")?.failures == 1)
+            // A wrong password is a failure for good: its outcome recorded, nothing is given back later.
+            try await store.recordFailedSignIn(staff: "S0001", address: clerk)
+            #expect(try await claim(t0 + 200_000) == .granted(addressFailures: 2, accountFailures: 2, locks: nil))
+            try await store.recordFailedSignIn(staff: "S0001", address: clerk)
+            #expect(try await claim(t0 + 400_000) == .granted(addressFailures: 3, accountFailures: 3, locks: .address))
+            try await store.recordFailedSignIn(staff: "S0001", address: clerk)
+            #expect(try await claim(t0 + 500_000) == .locked(.address, until: t0 + 400_000 + 900_000))
         }
     }
 
