@@ -18,12 +18,11 @@ enum PostgresSchema {
         core + workspace + console + reports + audit + lookups + submissions + hardening + consoleTriage + signInClaims
     }
 
-    /// Issue 18 (fault test): a claimed password check stays open until its outcome is recorded; claims still open
-    /// long after the address's latest one were cut off by a killed server and are given back.
+    /// Issue 18 (fault test): a claimed password check stays open until its outcome is recorded (`open_at`, the claim
+    /// times of the open ones); one still open long after it was made was cut off by a killed server, and is given back.
     static let signInClaims: [Migration] = [
         Migration(name: "pg11-signin-open-claims", sql: [
-            "ALTER TABLE ws_signin_failure ADD COLUMN open_claims bigint NOT NULL DEFAULT 0",
-            "ALTER TABLE ws_signin_failure ADD COLUMN claimed_at bigint NOT NULL DEFAULT 0",
+            "ALTER TABLE ws_signin_failure ADD COLUMN open_at text NOT NULL DEFAULT ''",
         ]),
     ]
 

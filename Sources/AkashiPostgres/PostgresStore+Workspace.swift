@@ -367,13 +367,15 @@ extension PostgresStore {
                     SELECT 1 FROM ws_account WHERE muni = \(muni) AND staff = \(staff) FOR UPDATE
                     """).isEmpty else { return .noAccount }
                 // Claims cut off by a killed server give their counts back first (on the address and the account).
-                if let cut = try await s.rows("""
-                    SELECT open_claims FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
-                        AND open_claims > 0 AND \(now) - claimed_at >= \(limits.cutOffMillis) FOR UPDATE
-                    """).first.map({ try $0.decode(Int64.self) }) {
+                var open = OpenSignInChecks(try await s.rows("""
+                    SELECT open_at FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
+                    FOR UPDATE
+                    """).first.map { try $0.decode(String.self) })
+                let cut = Int64(open.cutOff(at: now, after: limits.cutOffMillis))
+                if cut > 0 {
                     try await s.execute("""
-                        UPDATE ws_signin_failure SET failures = greatest(failures - open_claims, 0), open_claims = 0,
-                            locked_until = CASE WHEN failures - open_claims < \(Int64(limits.perAddress)) THEN NULL ELSE locked_until END
+                        UPDATE ws_signin_failure SET failures = greatest(failures - \(cut), 0), open_at = \(open.text),
+                            locked_until = CASE WHEN failures - \(cut) < \(Int64(limits.perAddress)) THEN NULL ELSE locked_until END
                         WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
                         """)
                     try await s.execute("""
@@ -382,6 +384,8 @@ extension PostgresStore {
                         WHERE muni = \(muni) AND staff = \(staff)
                         """)
                 }
+                open.claim(at: now)
+                let openText = open.text
                 guard let row = try await s.rows("""
                     SELECT locked_until FROM ws_account WHERE muni = \(muni) AND staff = \(staff)
                     """).first else { return .noAccount }
@@ -389,10 +393,10 @@ extension PostgresStore {
                 let (limit, window, lock) = (Int64(limits.perAddress), limits.addressWindowMillis, limits.addressLockMillis)
                 // A window that has passed, or a lock that has expired, starts the count afresh.
                 guard let mine = try await s.rows("""
-                    INSERT INTO ws_signin_failure AS f (muni, staff, address, failures, window_start, locked_until, open_claims, claimed_at)
-                    VALUES (\(muni), \(staff), \(address), 1, \(now), CASE WHEN 1 >= \(limit) THEN \(now) + \(lock) END, 1, \(now))
+                    INSERT INTO ws_signin_failure AS f (muni, staff, address, failures, window_start, locked_until, open_at)
+                    VALUES (\(muni), \(staff), \(address), 1, \(now), CASE WHEN 1 >= \(limit) THEN \(now) + \(lock) END, \(openText))
                     ON CONFLICT (muni, staff, address) DO UPDATE SET
-                        open_claims = f.open_claims + 1, claimed_at = \(now),
+                        open_at = \(openText),
                         failures = CASE WHEN f.locked_until IS NOT NULL OR \(now) - f.window_start >= \(window) THEN 1
                                         ELSE f.failures + 1 END,
                         window_start = CASE WHEN f.locked_until IS NOT NULL OR \(now) - f.window_start >= \(window) THEN \(now)
@@ -438,10 +442,17 @@ extension PostgresStore {
     public func recordFailedSignIn(staff: String, address: String) async throws {
         guard Self.storable(staff), Self.storable(address) else { return }
         try await connections.run { s in
-            try await s.execute("""
-                UPDATE ws_signin_failure SET open_claims = greatest(open_claims - 1, 0)
-                WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
-                """)
+            try await s.transaction {
+                var open = OpenSignInChecks(try await s.rows("""
+                    SELECT open_at FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
+                    FOR UPDATE
+                    """).first.map { try $0.decode(String.self) })
+                open.resolveOne()
+                try await s.execute("""
+                    UPDATE ws_signin_failure SET open_at = \(open.text)
+                    WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
+                    """)
+            }
         }
     }
 

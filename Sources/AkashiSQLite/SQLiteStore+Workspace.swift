@@ -101,32 +101,36 @@ extension SQLiteStore: WorkspaceStore {
                 return .noAccount
             }
             // Claims cut off by a killed server give their counts back first (on the address and the account).
-            if let cut = try Int64.fetchOne(db, sql: """
-                SELECT open_claims FROM ws_signin_failure WHERE staff = ? AND address = ? AND open_claims > 0 AND ? - claimed_at >= ?
-                """, arguments: [staff, address, now, limits.cutOffMillis]) {
+            var open = OpenSignInChecks(try String.fetchOne(db, sql: """
+                SELECT open_at FROM ws_signin_failure WHERE staff = ? AND address = ?
+                """, arguments: [staff, address]))
+            let cut = open.cutOff(at: now, after: limits.cutOffMillis)
+            if cut > 0 {
                 try db.execute(sql: """
-                    UPDATE ws_signin_failure SET failures = max(failures - open_claims, 0), open_claims = 0,
-                        locked_until = CASE WHEN failures - open_claims < ? THEN NULL ELSE locked_until END
+                    UPDATE ws_signin_failure SET failures = max(failures - ?, 0), open_at = ?,
+                        locked_until = CASE WHEN failures - ? < ? THEN NULL ELSE locked_until END
                     WHERE staff = ? AND address = ?
-                    """, arguments: [limits.perAddress, staff, address])
+                    """, arguments: [cut, open.text, cut, limits.perAddress, staff, address])
                 try db.execute(sql: """
                     UPDATE ws_account SET failures = max(failures - ?, 0),
                         locked_until = CASE WHEN failures - ? < ? THEN NULL ELSE locked_until END
                     WHERE staff = ?
                     """, arguments: [cut, cut, limits.perAccount, staff])
             }
+            open.claim(at: now)
             guard let row = try Row.fetchOne(db, sql: "SELECT locked_until FROM ws_account WHERE staff = ?", arguments: [staff]) else {
                 return .noAccount
             }
             if let until: Int64 = row[0], until > now { return .locked(.account, until: until) }
             let args: StatementArguments = ["staff": staff, "address": address, "now": now, "limit": limits.perAddress,
-                                            "window": limits.addressWindowMillis, "lock": limits.addressLockMillis]
+                                            "window": limits.addressWindowMillis, "lock": limits.addressLockMillis,
+                                            "open": open.text]
             // A window that has passed, or a lock that has expired, starts the count afresh.
             guard let mine = try Row.fetchOne(db, sql: """
-                INSERT INTO ws_signin_failure(staff, address, failures, window_start, locked_until, open_claims, claimed_at)
-                VALUES (:staff, :address, 1, :now, CASE WHEN 1 >= :limit THEN :now + :lock END, 1, :now)
+                INSERT INTO ws_signin_failure(staff, address, failures, window_start, locked_until, open_at)
+                VALUES (:staff, :address, 1, :now, CASE WHEN 1 >= :limit THEN :now + :lock END, :open)
                 ON CONFLICT(staff, address) DO UPDATE SET
-                    open_claims = open_claims + 1, claimed_at = :now,
+                    open_at = :open,
                     failures = CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN 1 ELSE failures + 1 END,
                     window_start = CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN :now ELSE window_start END,
                     locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL OR :now - window_start >= :window THEN 1
@@ -167,9 +171,12 @@ extension SQLiteStore: WorkspaceStore {
 
     public func recordFailedSignIn(staff: String, address: String) throws {
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE ws_signin_failure SET open_claims = max(open_claims - 1, 0) WHERE staff = ? AND address = ?
-                """, arguments: [staff, address])
+            var open = OpenSignInChecks(try String.fetchOne(db, sql: """
+                SELECT open_at FROM ws_signin_failure WHERE staff = ? AND address = ?
+                """, arguments: [staff, address]))
+            open.resolveOne()
+            try db.execute(sql: "UPDATE ws_signin_failure SET open_at = ? WHERE staff = ? AND address = ?",
+                           arguments: [open.text, staff, address])
         }
     }
 

@@ -39,13 +39,14 @@ public struct SignInLimits: Sendable, Equatable {
     public var perAccount: Int
     public var accountWindowMillis: Int64
     public var accountLockMillis: Int64
-    /// A claimed check with no outcome this long after the address's latest claim was cut off (its server killed
-    /// mid-check): the next claim gives its count back. A check takes well under a second; this is far beyond it.
+    /// A claimed check still without an outcome this long after it was claimed was cut off (its server killed
+    /// mid-check): the next claim gives its count back. A check takes about a second at most (a wait for the hashing
+    /// thread, then scrypt); this is far beyond it.
     public var cutOffMillis: Int64
 
     public init(perAddress: Int = 5, addressWindowMillis: Int64 = 15 * 60_000, addressLockMillis: Int64 = 15 * 60_000,
                 perAccount: Int = 50, accountWindowMillis: Int64 = 60 * 60_000, accountLockMillis: Int64 = 60 * 60_000,
-                cutOffMillis: Int64 = 60_000) {
+                cutOffMillis: Int64 = 30_000) {
         self.perAddress = perAddress
         self.addressWindowMillis = addressWindowMillis
         self.addressLockMillis = addressLockMillis
@@ -54,6 +55,33 @@ public struct SignInLimits: Sendable, Equatable {
         self.accountLockMillis = accountLockMillis
         self.cutOffMillis = cutOffMillis
     }
+}
+
+/// The password checks of one account from one address that are claimed and have no outcome yet, as a store keeps
+/// them: their claim times (milliseconds since the epoch), oldest first, as text (`1700000000000,1700000001000`).
+public struct OpenSignInChecks: Sendable, Equatable {
+    public private(set) var times: [Int64]
+
+    public init(_ text: String?) {
+        times = (text ?? "").split(separator: ",").compactMap { Int64($0) }
+    }
+
+    /// The stored form.
+    public var text: String { times.map(String.init).joined(separator: ",") }
+
+    /// Takes out the checks open for `cutOff` or longer at `now` (cut off: their server was killed mid-check) and
+    /// returns how many there were.
+    public mutating func cutOff(at now: Int64, after cutOff: Int64) -> Int {
+        let before = times.count
+        times.removeAll { now - $0 >= cutOff }
+        return before - times.count
+    }
+
+    /// One more check claimed at `now`.
+    public mutating func claim(at now: Int64) { times.append(now) }
+
+    /// One check's outcome recorded (the oldest open one: checks of an address end in about the order they start).
+    public mutating func resolveOne() { if !times.isEmpty { times.removeFirst() } }
 }
 
 /// Whom a sign-in lock keeps out.
@@ -280,9 +308,10 @@ public protocol WorkspaceStore: AkashiStore, ReferenceStore, IssuanceStore {
     /// ``SignInClaim/noAccount`` and nothing is written.
     ///
     /// A claim stays open until its outcome is recorded (``recordSuccessfulSignIn(staff:address:limits:)`` or
-    /// ``recordFailedSignIn(staff:address:)``). Claims of the address still open ``SignInLimits/cutOffMillis`` after
-    /// its latest claim were cut off (their server was killed mid-check; the fault test locked a clerk out that way):
-    /// the next claim first gives their counts back, on the address and the account, lifting a lock they had set.
+    /// ``recordFailedSignIn(staff:address:)``; ``OpenSignInChecks``). Claims still open ``SignInLimits/cutOffMillis``
+    /// after they were made were cut off (their server was killed mid-check; the fault test locked a clerk out that
+    /// way): the next claim of the address first gives their counts back, on the address and the account, lifting a
+    /// lock they had set.
     func claimSignIn(staff: String, address: String, at millis: Int64, limits: SignInLimits) async throws -> SignInClaim
     /// The password of a granted claim was wrong: its count stays, and the claim is no longer open.
     func recordFailedSignIn(staff: String, address: String) async throws

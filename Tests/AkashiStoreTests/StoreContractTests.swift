@@ -1274,6 +1274,18 @@ struct StoreContractTests {
             #expect(try await claim(t0 + 400_000) == .granted(addressFailures: 3, accountFailures: 3, locks: .address))
             try await store.recordFailedSignIn(staff: "S0001", address: clerk)
             #expect(try await claim(t0 + 500_000) == .locked(.address, until: t0 + 400_000 + 900_000))
+
+            // Each open check ages on its own: newer claims arriving (a clerk signing in again and again while the
+            // server keeps being killed) do not keep an older cut-off one counted.
+            try await store.clearFailedSignIns(staff: "S0001")
+            let t1 = t0 + 2_000_000
+            func addressFailures(_ c: SignInClaim) -> Int? {
+                if case let .granted(n, _, _) = c { return n }
+                return nil
+            }
+            #expect(addressFailures(try await claim(t1)) == 1)
+            #expect(addressFailures(try await claim(t1 + 40_000)) == 2)
+            #expect(addressFailures(try await claim(t1 + 70_000)) == 2)
         }
     }
 
