@@ -371,7 +371,7 @@ extension PostgresStore {
                     SELECT open_at FROM ws_signin_failure WHERE muni = \(muni) AND staff = \(staff) AND address = \(address)
                     FOR UPDATE
                     """).first.map { try $0.decode(String.self) })
-                let cut = Int64(open.cutOff(at: now, after: limits.cutOffMillis))
+                let cut = Int64(open.cutOff(at: now, after: limits.cutOffMillis, before: limits.cutOffBefore))
                 if cut > 0 {
                     try await s.execute("""
                         UPDATE ws_signin_failure SET failures = greatest(failures - \(cut), 0), open_at = \(open.text),

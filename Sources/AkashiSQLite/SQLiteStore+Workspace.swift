@@ -104,7 +104,7 @@ extension SQLiteStore: WorkspaceStore {
             var open = OpenSignInChecks(try String.fetchOne(db, sql: """
                 SELECT open_at FROM ws_signin_failure WHERE staff = ? AND address = ?
                 """, arguments: [staff, address]))
-            let cut = open.cutOff(at: now, after: limits.cutOffMillis)
+            let cut = open.cutOff(at: now, after: limits.cutOffMillis, before: limits.cutOffBefore)
             if cut > 0 {
                 try db.execute(sql: """
                     UPDATE ws_signin_failure SET failures = max(failures - ?, 0), open_at = ?,

@@ -43,6 +43,11 @@ public struct SignInLimits: Sendable, Equatable {
     /// mid-check): the next claim gives its count back. A check takes about a second at most (a wait for the hashing
     /// thread, then scrypt); this is far beyond it.
     public var cutOffMillis: Int64
+    /// Checks claimed before this instant (epoch milliseconds) and still open were cut off too: the server asking
+    /// started after them, so a check its predecessor was making when it was killed is given back at once, however
+    /// fast the restarts come. (Another live server's check in flight at that moment, a second at most, may be given
+    /// back with them: at most those go uncounted.) By default, none.
+    public var cutOffBefore: Int64 = .min
 
     public init(perAddress: Int = 5, addressWindowMillis: Int64 = 15 * 60_000, addressLockMillis: Int64 = 15 * 60_000,
                 perAccount: Int = 50, accountWindowMillis: Int64 = 60 * 60_000, accountLockMillis: Int64 = 60 * 60_000,
@@ -69,12 +74,12 @@ public struct OpenSignInChecks: Sendable, Equatable {
     /// The stored form.
     public var text: String { times.map(String.init).joined(separator: ",") }
 
-    /// Takes out the checks open for `cutOff` or longer at `now` (cut off: their server was killed mid-check) and
-    /// returns how many there were.
-    public mutating func cutOff(at now: Int64, after cutOff: Int64) -> Int {
-        let before = times.count
-        times.removeAll { now - $0 >= cutOff }
-        return before - times.count
+    /// Takes out the checks open for `cutOff` or longer at `now`, or claimed before `before` (cut off: their server
+    /// was killed mid-check), and returns how many there were.
+    public mutating func cutOff(at now: Int64, after cutOff: Int64, before: Int64 = .min) -> Int {
+        let count = times.count
+        times.removeAll { now - $0 >= cutOff || $0 < before }
+        return count - times.count
     }
 
     /// One more check claimed at `now`.

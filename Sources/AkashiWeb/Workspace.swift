@@ -110,6 +110,8 @@ public final class Workspace: Sendable {
     /// When the audit last finished a pass over the ledger (any server's background audit), as this server last
     /// heard; nil until it has heard of one. Shown on every auditor page.
     let auditedAt = Mutex<Timestamp?>(nil)
+    /// When this workspace started (a password check still open from before then was cut off by a restart).
+    let startedAt = Workspace.nowMillis()
     /// The form and Idempotency-Key claims this process holds while acting on them (their leases are renewed).
     let heldClaims = HeldClaims()
 
@@ -372,7 +374,8 @@ public final class Workspace: Sendable {
             return .refused(error)
         }
         defer { passwords.release(client: address, account: staffID) }
-        let limits = config.signInLimits
+        var limits = config.signInLimits
+        limits.cutOffBefore = startedAt
         guard let account = try await store.account(staff: staffID) else {
             _ = await passwords.verify(password, hash: dummyHash)
             return .unknownAccount

@@ -1286,6 +1286,15 @@ struct StoreContractTests {
             #expect(addressFailures(try await claim(t1)) == 1)
             #expect(addressFailures(try await claim(t1 + 40_000)) == 2)
             #expect(addressFailures(try await claim(t1 + 70_000)) == 2)
+
+            // A server that started after them gives back at once the checks its killed predecessor was making.
+            try await store.clearFailedSignIns(staff: "S0001")
+            let t2 = t1 + 1_000_000
+            #expect(addressFailures(try await claim(t2)) == 1)
+            #expect(addressFailures(try await claim(t2 + 1)) == 2)
+            var restarted = limits
+            restarted.cutOffBefore = t2 + 5
+            #expect(addressFailures(try await store.claimSignIn(staff: "S0001", address: clerk, at: t2 + 10, limits: restarted)) == 1)
         }
     }
 
