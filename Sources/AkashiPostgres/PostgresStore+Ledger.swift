@@ -191,11 +191,7 @@ extension PostgresStore: AkashiStore {
             var instants: [Int64] = []
             for item in items { if case let .access(a) = item.record { instants.append(a.at.millis) } }
             try ensurePartitions(forMillis: instants)
-            if deferLookupIndexes {
-                let written = Set(items.flatMap { Self.tables(of: $0.record.type) })
-                bulkLoaded.withLock { $0.formUnion(written) }
-            }
-            return try ledger.append(to: self) { s, first in
+            let outcomes = try ledger.append(to: self) { s, first in
                 var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
                 var entries: [[UInt8]] = []
                 var events = EventColumns()
@@ -242,6 +238,15 @@ extension PostgresStore: AkashiStore {
                 if next > first { try Self.setSize(s, muni, next) }
                 return (entries, outcomes)
             }
+            if deferLookupIndexes {
+                // What this batch wrote (it committed), for the statistics' catch-up at the end of the import.
+                var written: [String: Int] = [:]
+                for (item, outcome) in zip(items, outcomes) {
+                    if case .inserted = outcome { Self.countRows(of: item.record, into: &written) }
+                }
+                bulkLoaded.withLock { $0.merge(written) { $0 + $1 } }
+            }
+            return outcomes
         }
     }
 
@@ -400,31 +405,111 @@ extension PostgresStore: AkashiStore {
     }
 
     /// The lookups are indexes on the event table, which PostgreSQL maintains with each row: nothing is deferred.
-    /// What a bulk import does leave behind is stale planner statistics (autovacuum analyzes the tables only later):
-    /// with a freshly loaded event table still counted as nearly empty, the planner chose nested loops over full
-    /// partition scans, and the import's own dangling-reference check ran for over ten minutes on 250,000 events.
-    /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here, and only
-    /// those: an import of events alone leaves the reference tables' statistics as they were.
+    /// What a bulk import does leave behind is stale planner statistics (autovacuum analyzes tables only later, and a
+    /// partitioned table such as `event` never): with a freshly loaded event table still counted as nearly empty, the
+    /// planner chose nested loops over full partition scans, and the import's own dangling-reference check ran for
+    /// over ten minutes on 250,000 events. So after a bulk import (an ingest that deferred its lookups), the tables
+    /// it wrote are analyzed here — but only those whose statistics it made stale (``staleTables(written:stats:)``):
+    /// analyzing `event` reads a sample of every monthly partition, about 2 s with five years of a small city,
+    /// which an import of ten events into a loaded store paid in full.
     public func catchUpLookupIndexes() async throws {
         try await offBlocking {
-            let written = bulkLoaded.withLock { let v = $0; $0 = []; return v }
+            let written = bulkLoaded.withLock { let v = $0; $0 = [:]; return v }
             guard !written.isEmpty else { return }
-            // The names are this file's own constants (``tables(of:)``), never input.
-            try connections.blocking { s in try s.execute(PostgresQuery(unsafeSQL: "ANALYZE " + written.sorted().joined(separator: ", "))) }
+            try connections.blocking { s in
+                // What the statistics count now: each table's rows at its last ANALYZE (-1: never analyzed), the
+                // changes counted since (autovacuum's own measure; reported by other sessions up to a second late),
+                // and the rows of the event table now, exactly (every ledger entry is one event row).
+                var stats: [String: TableStatistics] = [:]
+                var eventRows: Int64 = 0
+                for row in try s.rows("""
+                    SELECT c.relname::text, c.reltuples::float8, coalesce(pg_stat_get_mod_since_analyze(c.oid), 0)::int8,
+                        (SELECT coalesce(sum(size), 0) FROM ledger_head)::int8
+                    FROM pg_class c WHERE c.relname = ANY(\(Array(written.keys))::text[]) AND pg_table_is_visible(c.oid)
+                    """) {
+                    let (name, tuples, changed, rows) = try row.decode((String, Double, Int64, Int64).self)
+                    stats[name] = TableStatistics(rows: tuples, changedSince: Int(changed))
+                    eventRows = rows
+                }
+                if var event = stats["event"] {
+                    // The partitioned table keeps no change count of its own: the rows added since its statistics are
+                    // the event rows now less the rows they counted.
+                    event.changedSince = Int(max(0, Double(eventRows) - max(event.rows, 0)))
+                    stats["event"] = event
+                }
+                let stale = Self.staleTables(written: written, stats: stats)
+                lastAnalyzed.withLock { $0 = stale }
+                guard !stale.isEmpty else { return }
+                logger.debug("analyzing \(stale.joined(separator: ", ")) after the import")
+                // The names are this file's own constants (``countRows(of:into:)``) and partition names computed
+                // from month numbers, never input.
+                try s.execute(PostgresQuery(unsafeSQL: "ANALYZE " + stale.joined(separator: ", ")))
+            }
         }
     }
 
-    /// The tables an ingest of records of this type writes.
-    static func tables(of type: RecordType) -> [String] {
-        switch type {
-        case .access: ["event", "event_key", "search_result"]
-        case .office: ["office"]
-        case .staff: ["staff"]
-        case .register: ["register", "register_member"]
-        case .person: ["person", "register_member"]
-        case .protection: ["protection"]
-        case .case: ["cases", "case_register", "case_person", "case_staff"]
-        case .self_report: ["self_report"]
+    /// A table's planner statistics as the catalog has them: `rows` counted at the last ANALYZE (or VACUUM; -1 when
+    /// never analyzed), `changedSince` the rows inserted, updated or deleted since.
+    struct TableStatistics: Equatable {
+        var rows: Double
+        var changedSince: Int
+    }
+
+    /// Whether a table's statistics are stale: never gathered, or more rows changed since than autovacuum's own
+    /// default threshold for analyzing a table (`autovacuum_analyze_threshold` 50 plus
+    /// `autovacuum_analyze_scale_factor` 0.1 of its rows). Below it, the planner's picture stays close: it scales a
+    /// table's row count by the table's current size in pages anyway, and the value distributions describe at least
+    /// nine tenths of the rows.
+    static func isStale(_ t: TableStatistics) -> Bool {
+        t.rows < 0 || Double(t.changedSince) > 50 + 0.1 * t.rows
+    }
+
+    /// The tables to analyze after an import wrote `written` rows (by table, the event partitions by name) into
+    /// tables whose statistics are `stats`. A table's change count is at least what this import wrote (another
+    /// session's count may still lack it). The partitioned event table is analyzed whole (which gathers every
+    /// partition's statistics too) when the event rows outgrew its statistics, including every earlier import
+    /// that did not analyze it; otherwise only the partitions whose own statistics went stale (a month the import
+    /// started, say). A table missing from `stats` (not created yet) is left out.
+    static func staleTables(written: [String: Int], stats: [String: TableStatistics]) -> [String] {
+        var stale: [String] = []
+        let wholeEvent = stats["event"].map(isStale) ?? false
+        for (name, rows) in written.sorted(by: { $0.key < $1.key }) {
+            guard var t = stats[name] else { continue }
+            if name == "event" {
+                if wholeEvent { stale.append(name) }
+                continue
+            }
+            if name.hasPrefix("event_m") && wholeEvent { continue }
+            t.changedSince = max(t.changedSince, rows)
+            if isStale(t) { stale.append(name) }
+        }
+        return stale
+    }
+
+    /// Counts the rows an ingested record wrote, by table (``catchUpLookupIndexes()``).
+    static func countRows(of record: Record, into written: inout [String: Int]) {
+        func add(_ table: String, _ n: Int = 1) { if n > 0 { written[table, default: 0] += n } }
+        switch record {
+        case let .access(a):
+            add("event")
+            add(partitionName(ofMonth: month(ofMillis: a.at.millis)))
+            add("event_key")
+            if a.register == nil, let results = a.results { add("search_result", Set(results.filter { !$0.isEmpty }).count) }
+        case .office: add("office")
+        case .staff: add("staff")
+        case let .register(r):
+            add("register")
+            add("register_member", r.members.count)
+        case .person:
+            add("person")
+            add("register_member")
+        case .protection: add("protection")
+        case let .case(c):
+            add("cases")
+            add("case_register", c.registers.count)
+            add("case_person", c.persons.count)
+            add("case_staff", c.staff.count)
+        case .selfReport: add("self_report")
         }
     }
 

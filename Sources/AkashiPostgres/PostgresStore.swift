@@ -29,8 +29,11 @@ public final class PostgresStore: @unchecked Sendable {
     /// Months (`year * 12 + month - 1`, UTC) whose event partition this process knows exists.
     private let partitionLock = NSLock()
     private var knownPartitions = Set<Int>()
-    /// The tables a bulk import wrote since they were last analyzed (see ``catchUpLookupIndexes()``).
-    let bulkLoaded = Mutex(Set<String>())
+    /// The rows a bulk import wrote since its tables' statistics were last caught up, by table (the event table's
+    /// monthly partitions too, by name; see ``catchUpLookupIndexes()``).
+    let bulkLoaded = Mutex([String: Int]())
+    /// The tables the last ``catchUpLookupIndexes()`` analyzed (for tests and diagnostics).
+    let lastAnalyzed = Mutex([String]())
 
     /// Opens the store at `location`, applying any migration the database lacks. Throws ``StoreError`` with
     /// `.unreachable` or `.authentication` when the server cannot be used; creates nothing then.
@@ -75,6 +78,11 @@ public final class PostgresStore: @unchecked Sendable {
         return y * 12 + m - 1
     }
 
+    /// The name of a month's event partition (`event_mYYYYMM`; the month as `year * 12 + month - 1`, UTC).
+    static func partitionName(ofMonth k: Int) -> String {
+        String(format: "event_m%04d%02d", k.floorDiv(12), k.floorMod(12) + 1)
+    }
+
     /// Epoch milliseconds at the start of a month (`year * 12 + month - 1`, UTC).
     public static func startMillis(ofMonth k: Int) -> Int64 {
         Int64(days(fromCivil: k.floorDiv(12), k.floorMod(12) + 1, 1)) * 86_400_000
@@ -90,7 +98,7 @@ public final class PostgresStore: @unchecked Sendable {
         guard !missing.isEmpty else { return }
         try connections.blocking { s in
             for k in missing.sorted() {
-                let name = String(format: "event_m%04d%02d", k.floorDiv(12), k.floorMod(12) + 1)
+                let name = Self.partitionName(ofMonth: k)
                 let exists = try s.rows("SELECT 1 FROM pg_class WHERE relname = \(name)").isEmpty == false
                 if !exists {
                     try s.transaction {
