@@ -97,10 +97,14 @@ public final class PostgresStore: @unchecked Sendable {
         partitionLock.unlock()
         guard !missing.isEmpty else { return }
         try connections.blocking { s in
-            for k in missing.sorted() {
-                let name = Self.partitionName(ofMonth: k)
-                let exists = try s.rows("SELECT 1 FROM pg_class WHERE relname = \(name)").isEmpty == false
-                if !exists {
+            // Which of them exist already, in one round trip (a new process knows none: one query a month was one
+            // round trip a month of the import).
+            let months = missing.sorted()
+            let names = months.map(Self.partitionName(ofMonth:))
+            let existing = Set(try s.rows("SELECT relname::text FROM pg_class WHERE relname = ANY(\(names)::text[])")
+                .map { try $0.decode(String.self) })
+            for (k, name) in zip(months, names) {
+                if !existing.contains(name) {
                     try s.transaction {
                         // One creator at a time across every process and municipality.
                         try s.execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey + 1))")
