@@ -191,11 +191,7 @@ extension PostgresStore: AkashiStore {
             var instants: [Int64] = []
             for item in items { if case let .access(a) = item.record { instants.append(a.at.millis) } }
             try ensurePartitions(forMillis: instants)
-            if deferLookupIndexes {
-                let written = Set(items.flatMap { Self.tables(of: $0.record.type) })
-                bulkLoaded.withLock { $0.formUnion(written) }
-            }
-            return try ledger.append(to: self) { s, first in
+            let outcomes = try ledger.append(to: self) { s, first in
                 var outcomes = [IngestOutcome](repeating: .duplicate, count: items.count)
                 var entries: [[UInt8]] = []
                 var events = EventColumns()
@@ -242,6 +238,15 @@ extension PostgresStore: AkashiStore {
                 if next > first { try Self.setSize(s, muni, next) }
                 return (entries, outcomes)
             }
+            if deferLookupIndexes {
+                // What this batch wrote (it committed), for the statistics' catch-up at the end of the import.
+                var written: [String: Int] = [:]
+                for (item, outcome) in zip(items, outcomes) {
+                    if case .inserted = outcome { Self.countRows(of: item.record, into: &written) }
+                }
+                bulkLoaded.withLock { $0.merge(written) { $0 + $1 } }
+            }
+            return outcomes
         }
     }
 
@@ -263,14 +268,29 @@ extension PostgresStore: AkashiStore {
             case .case: rows = try s.rows("SELECT id, doc FROM cases WHERE muni = \(muni) AND id = ANY(\(list)::text[])")
             case .self_report: rows = try s.rows("SELECT key, doc FROM self_report WHERE muni = \(muni) AND key = ANY(\(list)::text[])")
             case .access:
-                // IDs first (event_key, one small index); the entries only of those already stored, each read from its
-                // own partition. A join of event_key to the partitioned event table was planned over every partition
-                // on every commit (about 8 ms with five years of months), which a workspace commit of one event paid.
-                var map: [String: [UInt8]] = [:]
+                // IDs first (event_key, one small index); then the entries only of those already stored, in one query
+                // whose times, bound as values, let the planner read only their months' partitions. A join of
+                // event_key to the partitioned event table was planned over every partition on every commit (about
+                // 8 ms with five years of months), which a workspace commit of one event paid; one query per stored
+                // event was a round trip each, 2.4 s for a re-import of 3,000 events.
+                var stored: [(id: String, seq: Int64, at: Int64)] = []
                 for row in try s.rows("SELECT id, seq, at FROM event_key WHERE muni = \(muni) AND id = ANY(\(list)::text[])") {
                     let (id, seq, at) = try row.decode((String, Int64, Int64).self)
-                    map[id] = try s.rows("SELECT entry FROM event WHERE muni = \(muni) AND at = \(at) AND seq = \(seq)")
-                        .first.map { try $0.decode(ByteBuffer.self).bytes } ?? []
+                    stored.append((id, seq, at))
+                }
+                var entries: [Int64: (at: Int64, entry: [UInt8])] = [:]
+                if !stored.isEmpty {
+                    let seqs = stored.map(\.seq), times = Array(Set(stored.map(\.at)))
+                    for row in try s.rows("""
+                        SELECT seq, at, entry FROM event WHERE muni = \(muni) AND at = ANY(\(times)::bigint[]) AND seq = ANY(\(seqs)::bigint[])
+                        """) {
+                        let (seq, at, entry) = try row.decode((Int64, Int64, ByteBuffer).self)
+                        entries[seq] = (at, entry.bytes)
+                    }
+                }
+                var map: [String: [UInt8]] = [:]
+                for k in stored {
+                    map[k.id] = entries[k.seq].flatMap { $0.at == k.at ? $0.entry : nil } ?? []
                 }
                 out[type] = map
                 continue
@@ -400,31 +420,111 @@ extension PostgresStore: AkashiStore {
     }
 
     /// The lookups are indexes on the event table, which PostgreSQL maintains with each row: nothing is deferred.
-    /// What a bulk import does leave behind is stale planner statistics (autovacuum analyzes the tables only later):
-    /// with a freshly loaded event table still counted as nearly empty, the planner chose nested loops over full
-    /// partition scans, and the import's own dangling-reference check ran for over ten minutes on 250,000 events.
-    /// So after a bulk import (an ingest that deferred its lookups), the tables it wrote are analyzed here, and only
-    /// those: an import of events alone leaves the reference tables' statistics as they were.
+    /// What a bulk import does leave behind is stale planner statistics (autovacuum analyzes tables only later, and a
+    /// partitioned table such as `event` never): with a freshly loaded event table still counted as nearly empty, the
+    /// planner chose nested loops over full partition scans, and the import's own dangling-reference check ran for
+    /// over ten minutes on 250,000 events. So after a bulk import (an ingest that deferred its lookups), the tables
+    /// it wrote are analyzed here — but only those whose statistics it made stale (``staleTables(written:stats:)``):
+    /// analyzing `event` reads a sample of every monthly partition, about 2 s with five years of a small city,
+    /// which an import of ten events into a loaded store paid in full.
     public func catchUpLookupIndexes() async throws {
         try await offBlocking {
-            let written = bulkLoaded.withLock { let v = $0; $0 = []; return v }
+            let written = bulkLoaded.withLock { let v = $0; $0 = [:]; return v }
             guard !written.isEmpty else { return }
-            // The names are this file's own constants (``tables(of:)``), never input.
-            try connections.blocking { s in try s.execute(PostgresQuery(unsafeSQL: "ANALYZE " + written.sorted().joined(separator: ", "))) }
+            try connections.blocking { s in
+                // What the statistics count now: each table's rows at its last ANALYZE (-1: never analyzed), the
+                // changes counted since (autovacuum's own measure; reported by other sessions up to a second late),
+                // and the rows of the event table now, exactly (every ledger entry is one event row).
+                var stats: [String: TableStatistics] = [:]
+                var eventRows: Int64 = 0
+                for row in try s.rows("""
+                    SELECT c.relname::text, c.reltuples::float8, coalesce(pg_stat_get_mod_since_analyze(c.oid), 0)::int8,
+                        (SELECT coalesce(sum(size), 0) FROM ledger_head)::int8
+                    FROM pg_class c WHERE c.relname = ANY(\(Array(written.keys))::text[]) AND pg_table_is_visible(c.oid)
+                    """) {
+                    let (name, tuples, changed, rows) = try row.decode((String, Double, Int64, Int64).self)
+                    stats[name] = TableStatistics(rows: tuples, changedSince: Int(changed))
+                    eventRows = rows
+                }
+                if var event = stats["event"] {
+                    // The partitioned table keeps no change count of its own: the rows added since its statistics are
+                    // the event rows now less the rows they counted.
+                    event.changedSince = Int(max(0, Double(eventRows) - max(event.rows, 0)))
+                    stats["event"] = event
+                }
+                let stale = Self.staleTables(written: written, stats: stats)
+                lastAnalyzed.withLock { $0 = stale }
+                guard !stale.isEmpty else { return }
+                logger.debug("analyzing \(stale.joined(separator: ", ")) after the import")
+                // The names are this file's own constants (``countRows(of:into:)``) and partition names computed
+                // from month numbers, never input.
+                try s.execute(PostgresQuery(unsafeSQL: "ANALYZE " + stale.joined(separator: ", ")))
+            }
         }
     }
 
-    /// The tables an ingest of records of this type writes.
-    static func tables(of type: RecordType) -> [String] {
-        switch type {
-        case .access: ["event", "event_key", "search_result"]
-        case .office: ["office"]
-        case .staff: ["staff"]
-        case .register: ["register", "register_member"]
-        case .person: ["person", "register_member"]
-        case .protection: ["protection"]
-        case .case: ["cases", "case_register", "case_person", "case_staff"]
-        case .self_report: ["self_report"]
+    /// A table's planner statistics as the catalog has them: `rows` counted at the last ANALYZE (or VACUUM; -1 when
+    /// never analyzed), `changedSince` the rows inserted, updated or deleted since.
+    struct TableStatistics: Equatable {
+        var rows: Double
+        var changedSince: Int
+    }
+
+    /// Whether a table's statistics are stale: never gathered, or more rows changed since than autovacuum's own
+    /// default threshold for analyzing a table (`autovacuum_analyze_threshold` 50 plus
+    /// `autovacuum_analyze_scale_factor` 0.1 of its rows). Below it, the planner's picture stays close: it scales a
+    /// table's row count by the table's current size in pages anyway, and the value distributions describe at least
+    /// nine tenths of the rows.
+    static func isStale(_ t: TableStatistics) -> Bool {
+        t.rows < 0 || Double(t.changedSince) > 50 + 0.1 * t.rows
+    }
+
+    /// The tables to analyze after an import wrote `written` rows (by table, the event partitions by name) into
+    /// tables whose statistics are `stats`. A table's change count is at least what this import wrote (another
+    /// session's count may still lack it). The partitioned event table is analyzed whole (which gathers every
+    /// partition's statistics too) when the event rows outgrew its statistics, including every earlier import
+    /// that did not analyze it; otherwise only the partitions whose own statistics went stale (a month the import
+    /// started, say). A table missing from `stats` (not created yet) is left out.
+    static func staleTables(written: [String: Int], stats: [String: TableStatistics]) -> [String] {
+        var stale: [String] = []
+        let wholeEvent = stats["event"].map(isStale) ?? false
+        for (name, rows) in written.sorted(by: { $0.key < $1.key }) {
+            guard var t = stats[name] else { continue }
+            if name == "event" {
+                if wholeEvent { stale.append(name) }
+                continue
+            }
+            if name.hasPrefix("event_m") && wholeEvent { continue }
+            t.changedSince = max(t.changedSince, rows)
+            if isStale(t) { stale.append(name) }
+        }
+        return stale
+    }
+
+    /// Counts the rows an ingested record wrote, by table (``catchUpLookupIndexes()``).
+    static func countRows(of record: Record, into written: inout [String: Int]) {
+        func add(_ table: String, _ n: Int = 1) { if n > 0 { written[table, default: 0] += n } }
+        switch record {
+        case let .access(a):
+            add("event")
+            add(partitionName(ofMonth: month(ofMillis: a.at.millis)))
+            add("event_key")
+            if a.register == nil, let results = a.results { add("search_result", Set(results.filter { !$0.isEmpty }).count) }
+        case .office: add("office")
+        case .staff: add("staff")
+        case let .register(r):
+            add("register")
+            add("register_member", r.members.count)
+        case .person:
+            add("person")
+            add("register_member")
+        case .protection: add("protection")
+        case let .case(c):
+            add("cases")
+            add("case_register", c.registers.count)
+            add("case_person", c.persons.count)
+            add("case_staff", c.staff.count)
+        case .selfReport: add("self_report")
         }
     }
 
@@ -551,25 +651,30 @@ extension PostgresStore: AkashiStore {
     public func danglingReferences(fromLedgerIndex from: UInt64, referenceRecords: Bool, limit: Int) async throws
         -> (count: Int, examples: [DanglingReference]) {
         try await offBlocking {
+            // The new access events, read from the event table once (one scan, planned once; the five checks below
+            // and the search results read it) and only in the months they fall in: their times come from the ID
+            // table first (its (muni, seq) index), and the bounds, bound as values, let the planner leave the other
+            // partitions out. Planning five scans of the event table over every monthly partition took 50–80 ms
+            // however few the new events, and each check scanned them again.
             let fromEvents = """
-                SELECT 'access ' || e.id, 'staff', e.staff FROM event e WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access'
-                    AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = e.staff)
-                UNION ALL SELECT 'access ' || e.id, 'register', e.register FROM event e
-                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.register IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = e.register)
-                UNION ALL SELECT 'access ' || e.id, 'person', e.person FROM event e
-                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.person IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = e.person)
-                UNION ALL SELECT 'access ' || e.id, 'case', e.case_id FROM event e
-                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.case_id IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.muni = $1 AND c.id = e.case_id)
-                UNION ALL SELECT 'access ' || e.id, 'office', e.office FROM event e
-                    WHERE e.muni = $1 AND e.seq >= $2 AND e.type = 'access' AND e.office IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = e.office)
-                UNION ALL SELECT 'access ' || e.id, 'results', x.register FROM search_result x JOIN event e
-                    ON e.muni = x.muni AND e.seq = x.seq AND e.at = x.at
-                    WHERE x.muni = $1 AND x.seq >= $2
+                SELECT 'access ' || e.id, 'staff', e.staff FROM e
+                    WHERE NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = e.staff)
+                UNION ALL SELECT 'access ' || e.id, 'register', e.register FROM e
+                    WHERE e.register IS NOT NULL AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = e.register)
+                UNION ALL SELECT 'access ' || e.id, 'person', e.person FROM e
+                    WHERE e.person IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person p WHERE p.muni = $1 AND p.id = e.person)
+                UNION ALL SELECT 'access ' || e.id, 'case', e.case_id FROM e
+                    WHERE e.case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.muni = $1 AND c.id = e.case_id)
+                UNION ALL SELECT 'access ' || e.id, 'office', e.office FROM e
+                    WHERE e.office IS NOT NULL AND NOT EXISTS (SELECT 1 FROM office o WHERE o.muni = $1 AND o.code = e.office)
+                UNION ALL SELECT 'access ' || k.id, 'results', x.register FROM search_result x JOIN event_key k
+                    ON k.muni = x.muni AND k.seq = x.seq
+                    WHERE x.muni = $1 AND x.seq >= $2 AND x.at >= $3 AND x.at <= $4
                     AND NOT EXISTS (SELECT 1 FROM register r WHERE r.muni = $1 AND r.id = x.register)
+                """
+            let newEvents = """
+                WITH e AS MATERIALIZED (SELECT e.id, e.staff, e.register, e.person, e.case_id, e.office FROM event e
+                    WHERE e.muni = $1 AND e.seq >= $2 AND e.at >= $3 AND e.at <= $4 AND e.type = 'access')
                 """
             let j = "convert_from(%@.doc, 'UTF8')::jsonb"
             func doc(_ alias: String) -> String { j.replacingOccurrences(of: "%@", with: alias) }
@@ -613,12 +718,26 @@ extension PostgresStore: AkashiStore {
                 UNION ALL SELECT 'self_report ' || x.key, 'staff', x.staff FROM self_report x
                     WHERE x.muni = $1 AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.muni = $1 AND s.id = x.staff)
                 """
-            // The statement is this file's own text; the municipality and the index are bound ($1, $2).
-            var q = PostgresQuery(unsafeSQL: "SELECT * FROM (" + (referenceRecords ? fromEvents + "\nUNION ALL " + fromRecords : fromEvents)
-                + ") d WHERE $2 >= 0")
-            q.binds.append(muni)
-            q.binds.append(Int64(clamping: from))
             return try connections.blocking { s in
+                let from = Int64(clamping: from)
+                let span = try s.rows("SELECT min(at), max(at) FROM event_key WHERE muni = \(muni) AND seq >= \(from)").first
+                    .map { try $0.decode((Int64?, Int64?).self) }
+                // The statement is this file's own text; the municipality, the index and the time bounds are bound.
+                var q: PostgresQuery
+                if let span, let low = span.0, let high = span.1 {
+                    q = PostgresQuery(unsafeSQL: newEvents + "SELECT * FROM (" + fromEvents
+                        + (referenceRecords ? "\nUNION ALL " + fromRecords : "") + ") d")
+                    q.binds.append(muni)
+                    q.binds.append(from)
+                    q.binds.append(low)
+                    q.binds.append(high)
+                } else if referenceRecords {
+                    // No new event: only the records are checked.
+                    q = PostgresQuery(unsafeSQL: "SELECT * FROM (" + fromRecords + ") d")
+                    q.binds.append(muni)
+                } else {
+                    return (0, [])
+                }
                 let rows = try s.rows(q)
                 var examples: [DanglingReference] = []
                 for row in rows.prefix(max(0, limit)) {

@@ -29,8 +29,11 @@ public final class PostgresStore: @unchecked Sendable {
     /// Months (`year * 12 + month - 1`, UTC) whose event partition this process knows exists.
     private let partitionLock = NSLock()
     private var knownPartitions = Set<Int>()
-    /// The tables a bulk import wrote since they were last analyzed (see ``catchUpLookupIndexes()``).
-    let bulkLoaded = Mutex(Set<String>())
+    /// The rows a bulk import wrote since its tables' statistics were last caught up, by table (the event table's
+    /// monthly partitions too, by name; see ``catchUpLookupIndexes()``).
+    let bulkLoaded = Mutex([String: Int]())
+    /// The tables the last ``catchUpLookupIndexes()`` analyzed (for tests and diagnostics).
+    let lastAnalyzed = Mutex([String]())
 
     /// Opens the store at `location`, applying any migration the database lacks. Throws ``StoreError`` with
     /// `.unreachable` or `.authentication` when the server cannot be used; creates nothing then.
@@ -75,6 +78,11 @@ public final class PostgresStore: @unchecked Sendable {
         return y * 12 + m - 1
     }
 
+    /// The name of a month's event partition (`event_mYYYYMM`; the month as `year * 12 + month - 1`, UTC).
+    static func partitionName(ofMonth k: Int) -> String {
+        String(format: "event_m%04d%02d", k.floorDiv(12), k.floorMod(12) + 1)
+    }
+
     /// Epoch milliseconds at the start of a month (`year * 12 + month - 1`, UTC).
     public static func startMillis(ofMonth k: Int) -> Int64 {
         Int64(days(fromCivil: k.floorDiv(12), k.floorMod(12) + 1, 1)) * 86_400_000
@@ -89,10 +97,14 @@ public final class PostgresStore: @unchecked Sendable {
         partitionLock.unlock()
         guard !missing.isEmpty else { return }
         try connections.blocking { s in
-            for k in missing.sorted() {
-                let name = String(format: "event_m%04d%02d", k.floorDiv(12), k.floorMod(12) + 1)
-                let exists = try s.rows("SELECT 1 FROM pg_class WHERE relname = \(name)").isEmpty == false
-                if !exists {
+            // Which of them exist already, in one round trip (a new process knows none: one query a month was one
+            // round trip a month of the import).
+            let months = missing.sorted()
+            let names = months.map(Self.partitionName(ofMonth:))
+            let existing = Set(try s.rows("SELECT relname::text FROM pg_class WHERE relname = ANY(\(names)::text[])")
+                .map { try $0.decode(String.self) })
+            for (k, name) in zip(months, names) {
+                if !existing.contains(name) {
                     try s.transaction {
                         // One creator at a time across every process and municipality.
                         try s.execute("SELECT pg_advisory_xact_lock(\(PostgresSchema.migrationLockKey + 1))")

@@ -306,10 +306,11 @@ struct ImportTests {
         }
     }
 
-    @Test("a reference to an unknown ID is reported as dangling from every field that holds one, and kept")
-    func danglingFromEveryReferenceField() async throws {
+    @Test("a reference to an unknown ID is reported as dangling from every field that holds one, and kept",
+          arguments: LedgerStoreKind.all)
+    func danglingFromEveryReferenceField(_ kind: LedgerStoreKind) async throws {
         try await withTempDir { dir in
-            let store = try SQLiteStore(directory: dir + "/store")
+            let store = try kind.open(dir + "/store")
             try writeLines(dir + "/a.jsonl", Sample.all)
             await #expect(try Importer(store: store).run(files: [dir + "/a.jsonl"]).dangling.count == 0)
             let lines = [
@@ -324,7 +325,7 @@ struct ImportTests {
             try writeLines(dir + "/b.jsonl", lines)
             let r = try await Importer(store: store).run(files: [dir + "/b.jsonl"])
             #expect(r.allTaken && r.imported == lines.count)
-            let all = try store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 100)
+            let all = try await store.danglingReferences(fromLedgerIndex: 0, referenceRecords: true, limit: 100)
             let found = Set(all.examples.map { "\($0.from) \($0.field) \($0.id)" })
             let want: Set<String> = [
                 "staff S7 assignments[].office 99901", "register R7 office 99902", "register R7 head P71",
