@@ -639,9 +639,27 @@ def read_jsonl(path):
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def ports_in_use(first, count=4):
+    """The ports among PORT … PORT+3 that something already listens on (a server found there would be taken for ours)."""
+    import socket
+    busy = []
+    for port in range(first, first + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
 def setup(tmp, kind, where):
     STATE["part"] = "setup"
     print("\n=== setup", flush=True)
+    busy = ports_in_use(PORT)
+    if not check("setup: the test's ports are free", not busy,
+                 f"in use: {busy}; choose others with AKASHI_FAULT_PORT" if busy else f"{PORT}…{PORT + 3}"):
+        raise RuntimeError("ports in use")
     city_dir = os.path.join(tmp, "city")
     r = run("generate", "--out", city_dir, "--scale", SCALE, "--seed", "7", "--scenario", "osaka-2014")
     if not check("setup: generate a small city (with the 2014 scenario)", r.rc == 0, r.describe()):
