@@ -1177,13 +1177,18 @@ struct StoreContractTests {
         }
     }
 
+    /// Small limits for the sign-in claim tests: 3 an address in 10 minutes (15-minute lock), 5 for the account in an
+    /// hour (30-minute lock); a check open a minute was cut off.
+    static let signInLimits = SignInLimits(perAddress: 3, addressWindowMillis: 600_000, addressLockMillis: 900_000,
+                                           perAccount: 5, accountWindowMillis: 3_600_000, accountLockMillis: 1_800_000,
+                                           cutOffMillis: 60_000)
+
     @Test("sign-in claims (issue 18, F-6): counted per address and for the account, the limit's check locks, locks expire, a success gives its check back", arguments: StoreFactory.all)
     func signInClaims(_ factory: StoreFactory) async throws {
         try await withTempDir { dir in
             let store = try factory.make(dir)
             try await store.setPasswordHash(staff: "S0001", hash: "scrypt$16384$8$1$c2FsdA==$aGFzaDE=")
-            let limits = SignInLimits(perAddress: 3, addressWindowMillis: 600_000, addressLockMillis: 900_000,
-                                      perAccount: 5, accountWindowMillis: 3_600_000, accountLockMillis: 1_800_000)
+            let limits = Self.signInLimits
             let t0: Int64 = 1_700_000_000_000
             /// A check whose password was wrong (its outcome recorded, as the workspace does).
             func claim(_ address: String, _ at: Int64) async throws -> SignInClaim {
@@ -1251,9 +1256,7 @@ struct StoreContractTests {
         try await withTempDir { dir in
             let store = try factory.make(dir)
             try await store.setPasswordHash(staff: "S0001", hash: "scrypt$16384$8$1$c2FsdA==$aGFzaDE=")
-            let limits = SignInLimits(perAddress: 3, addressWindowMillis: 600_000, addressLockMillis: 900_000,
-                                      perAccount: 5, accountWindowMillis: 3_600_000, accountLockMillis: 1_800_000,
-                                      cutOffMillis: 60_000)
+            let limits = Self.signInLimits
             let t0: Int64 = 1_700_000_000_000, clerk = "10.27.108.1"
             func claim(_ at: Int64) async throws -> SignInClaim {
                 try await store.claimSignIn(staff: "S0001", address: clerk, at: at, limits: limits)
