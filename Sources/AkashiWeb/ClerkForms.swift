@@ -157,6 +157,8 @@ extension Pages {
 
     func addClerkForms(to router: Router<WebRequestContext>) {
         router.get("/cases/:id/issuances/:number/print") { request, context -> Response in
+            // A recorded view: another site's page may not make the issuer's browser open it (F-7, retest R2-5).
+            try Pages.requireSameOrigin(request)
             let a = try await actor(request)
             try workspace.require(a, .issue, "証明書の印刷")
             let id = try context.parameters.require("id")

@@ -115,6 +115,15 @@ extension Workspace {
             if e == nil { heldClaims.add(key, at: at) }
             return e
         }
+        // A request that died holding the key is completed only by the same request (owner, path and body) within the
+        // day its key is kept: another one taking the key over would leave the dead one's work half done, and the
+        // same request sent later could never complete it (security retest R2-1).
+        if let dead = try await store.submission(key: key), dead.result == nil, dead.expires <= Self.nowMillis(),
+           dead.owner != owner || dead.kind != kind, Self.nowMillis() - dead.created < Self.submissionMillis {
+            throw WorkspaceError(.conflict, "form_in_progress",
+                                 "このフォームは別の内容で送信され、処理の途中で止まりました。同じ内容で送り直してください。",
+                                 "This token was used by another request that stopped part way; send that request again.")
+        }
         var existing = try await tryClaim()
         while let e = existing {
             guard e.owner == owner, e.kind == kind else { break }

@@ -355,6 +355,15 @@ extension AllWebTests {
                         && $0["function"] as? String == "certificate.print" && $0["outcome"] as? String == "ok"
                 })
                 #expect(try f.store.issuances(caseID: caseID).count == 1)
+                // Asked for by another site's page (a sibling subdomain is same-site): refused, nothing recorded (F-7).
+                for site in ["same-site", "cross-site"] {
+                    let mark = try f.store.ledgerSize()
+                    var h = b.headers
+                    h[HTTPField.Name("Sec-Fetch-Site")!] = site
+                    let r = try await client.execute(uri: "/cases/\(caseID)/issuances/\(number)/print", method: .get, headers: h)
+                    #expect(r.status == .forbidden, "\(site)")
+                    #expect(try accesses(f, since: mark).isEmpty, "\(site)")
+                }
                 // The office's supervisor, who did not issue it, gets what anyone gets for no such issuance.
                 var sup = Browser()
                 try await sup.signIn(client, f.supervisor.id)

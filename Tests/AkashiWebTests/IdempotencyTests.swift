@@ -105,6 +105,26 @@ extension AllWebTests {
             }
         }
 
+        @Test("retest R2-1: a dead request's key is not taken over by another body; the same request then completes it")
+        func deadKeyKeptForItsRequest() async throws {
+            let f = try await Fixture.shared.value
+            try await f.app().test(.router) { client in
+                let auth = try await client.ready(f.clerk.id)
+                let body = try caseBody(f)
+                let k = "killed-other-" + UUID().uuidString
+                _ = try await deadClaim(f, staff: f.clerk.id, key: k, path: "/api/v1/cases", body: body,
+                                        expires: Workspace.nowMillis() - 1)
+                let other = try JSONSerialization.data(withJSONObject: ["kind": "certificate.full", "requester": "self",
+                                                                        "requesterName": "別人 花子", "registers": [f.registerA.id]])
+                let before = try f.store.ledgerSize()
+                let clash = try await send(client, "/api/v1/cases", auth, other, key: k)
+                #expect(clash.status == .conflict && clash.errorCode == "idempotency_conflict", "\(clash.text)")
+                #expect(try f.entries(since: before).isEmpty)
+                let same = try await send(client, "/api/v1/cases", auth, body, key: k)
+                #expect(same.status == .created, "\(same.text)")
+            }
+        }
+
         @Test("a case request killed after the case was stored: the retry answers that case and records its case.open once")
         func killedAfterStoringCase() async throws {
             let f = try await Fixture.shared.value
