@@ -312,6 +312,13 @@ public struct LedgerService: Sendable {
         // Events an interrupted import left to be indexed by the next writer (a reading command makes no rows): the
         // lookups are compared for the events before them, and the report says how many wait.
         let unindexedFrom = try await store.lookupRowsPending() ?? .max
+        // The ledger as it stood when verification began: a server at work may append while it runs (the retest's
+        // R2-3 saw a false alarm). Its entries and checkpoints are checked; tiles and lookup rows that go past it
+        // are set aside (`edge`) and count as problems only if the ledger did not grow meanwhile (then they would be
+        // a truncated tail's leftovers, as before).
+        let bound = try await store.ledgerSize()
+        let checkpointsAtStart = try await store.checkpoints()
+        var edge: [(String, LedgerProblem)] = []
         func flush() throws {
             for t in try appender.append(pending) {
                 recomputed[TileKey(level: t.level, index: t.index)] = (MerkleHash.leaf(t.hashes), t.width)
@@ -322,6 +329,7 @@ public struct LedgerService: Sendable {
         pages: while true {
             let page = try await store.storedEvents(fromSeq: nextPage, limit: 8192)
             for e in page {
+                if e.seq >= bound { break pages }
                 if e.seq != expected {
                     contiguous = false
                     if e.seq > expected {
@@ -372,13 +380,20 @@ public struct LedgerService: Sendable {
             guard contiguous else { return }
             let key = TileKey(level: t.level, index: t.index)
             guard let want = recomputed[key] else {
-                record("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 : nil,
-                                             "stored tile \(t.path) is beyond the \(expected) entries present: entries were removed (truncation)"))
+                edge.append(("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 : nil,
+                                                   "stored tile \(t.path) is beyond the \(expected) entries present: entries were removed (truncation)")))
                 return
             }
             if t.width > want.width {
-                record("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 + UInt64(want.width) : nil,
-                                             "stored tile \(t.path) records more hashes than the \(expected) entries present: entries were removed (truncation)"))
+                // Grown since (the same hashes, then more) or left over from removed entries.
+                guard MerkleHash.leaf(Array(t.hashes.prefix(want.width * 32))) == want.digest else {
+                    record("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 : nil,
+                                                 "stored tile \(t.path) does not match the tree recomputed from the entries"))
+                    return
+                }
+                if t.level > 0 || want.width == 256 { seen += 1 }
+                edge.append(("tile", LedgerProblem(index: t.level == 0 ? t.index * 256 + UInt64(want.width) : nil,
+                                                   "stored tile \(t.path) records more hashes than the \(expected) entries present: entries were removed (truncation)")))
                 return
             }
             // A partial level-0 tile is not kept up to date (the store derives the rest from the entries); the hashes
@@ -404,10 +419,19 @@ public struct LedgerService: Sendable {
         // 2b. The lookup indexes hold exactly the rows the events call for (a removed row would hide an access
         // from a disclosure report or a staff timeline).
         var storedRows: [LookupRow.Table: (count: Int, sum: UInt64)] = [:]
+        var rowsBeyond = 0
         try await store.forEachLookupRow { row in
-            guard row.seq < unindexedFrom else { return }
+            if row.seq >= bound { rowsBeyond += 1 }
+            guard row.seq < min(unindexedFrom, bound) else { return }
             let c = storedRows[row.table, default: (0, 0)]
             storedRows[row.table] = (c.count + 1, c.sum &+ row.digest)
+        }
+        if rowsBeyond > 0 {
+            edge.append(("lookup", LedgerProblem(index: bound, "\(rowsBeyond) lookup rows name entries beyond the \(bound) present: rows were added, or entries removed")))
+        }
+        // What lies past the ledger as it was at the start is a problem only if the ledger did not grow since.
+        if try await store.ledgerSize() <= bound {
+            for (kind, problem) in edge { record(kind, problem) }
         }
         for table in LookupRow.Table.allCases {
             let want = expectedRows[table, default: (0, 0)]
@@ -425,7 +449,7 @@ public struct LedgerService: Sendable {
             keys = [try NoteVerifier(text: recorded)]
         }
         report.verifier = keys.first?.text
-        for cp in try await store.checkpoints() {
+        for cp in checkpointsAtStart {
             guard !keys.isEmpty else {
                 record("checkpoint", LedgerProblem("checkpoints are stored but no verifier key is known; pass --verifier-key"))
                 break

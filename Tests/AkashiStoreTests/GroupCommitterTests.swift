@@ -86,3 +86,31 @@ struct GroupCommitterTests {
         }
     }
 }
+
+extension GroupCommitterTests {
+    @Test("retest R2-3: `ledger verify` while a server appends finds nothing wrong (what is appended meanwhile waits for the next run)")
+    func verifyWhileAppending() async throws {
+        try await Self.withStore { store in
+            let c = GroupCommitter(store: store)
+            func access(_ n: Int) -> AccessEvent {
+                AccessEvent(id: "A\(n)", at: Timestamp(millis: 1_300_000_000_000 + Int64(n) * 1_000), staff: "S000\(n % 7)",
+                            office: "27128", action: .view, record: .current, register: "R\(n % 50)", person: "P\(n % 30)",
+                            caseID: n % 3 == 0 ? "C\(n % 11)" : nil)
+            }
+            for n in 0..<600 { _ = try await c.append(access(n)) }
+            let writer = Task.detached {
+                for n in 600..<4_600 { _ = try await c.append(access(n)) }
+            }
+            var runs = 0
+            while !writer.isCancelled, runs < 200 {
+                let report = try await LedgerService(store: store).verify()
+                #expect(report.entries >= 600)
+                runs += 1
+                if report.entries >= 4_600 { break }
+            }
+            try await writer.value
+            #expect(runs >= 2, "verify ran \(runs) times while the writer appended")
+            #expect(try await LedgerService(store: store).verify().entries == 4_600)
+        }
+    }
+}
