@@ -203,7 +203,9 @@ extension Workspace {
         case .unknownAccount:
             try await refuse()
         case .locked:
-            try await refuse(.reentryLocked, endSession: true)
+            // A lock this session's own check did not set (someone else's guesses from the address, or across
+            // addresses against the account): refused, but the clerk keeps her session (security retest R2-2).
+            try await refuse(.reentryLocked)
         case let .wrong(locks, addressFailures, accountFailures):
             if let locks {
                 try await journalLock(staffID, terminal: actor.session.terminal, address: client, locks: locks,

@@ -313,6 +313,17 @@ extension AllWebTests.HardeningTests {
         let own = try await workspace.signIn(staffID: clerk.id, password: Fixture.password, kind: .web, terminal: "T27108-02",
                                              client: "10.27.108.2")
         #expect(own.session.staff == clerk.id)
+        // Retest R2-2: a lock someone else's guesses set refuses her re-entry from there, but does not end her session.
+        let mine = try #require(try await workspace.actor(token: own.token, kind: .web))
+        for k in 0..<workspace.config.lockoutAfter {
+            _ = try? await workspace.signIn(staffID: clerk.id, password: "stranger-\(k)", kind: .web, terminal: "T-y",
+                                            client: "10.27.108.2")
+        }
+        await #expect(throws: WorkspaceError.self) {
+            try await workspace.confirmPassword(mine, Fixture.password, client: "10.27.108.2", register: register,
+                                                record: .current, purpose: purpose)
+        }
+        #expect(try await workspace.actor(token: own.token, kind: .web) != nil)
         try f.store.clearFailedSignIns(staff: clerk.id)
     }
 
