@@ -210,14 +210,25 @@ public final class Workspace: Sendable {
     func printableIssuance(_ a: Actor, caseID: String, number: String) async throws -> (Case, IssuanceRecord) {
         let (c, i) = try await visibleIssuance(a, caseID: caseID, number: number)
         guard i.staff == a.staff.id else { throw WorkspaceError.notFound("発行番号 \(number) ") }
-        guard now.millis - i.at.millis <= config.printMinutes * 60_000 else {
-            throw WorkspaceError(.forbidden, "print_window_closed",
-                                 "印刷できるのは発行から\(config.printMinutes)分までです。必要なら改めて発行してください（発行は記録されます）。",
-                                 "A certificate can be printed up to \(config.printMinutes) minutes after its issuance; issue it again if needed (recorded).")
-        }
         // The record the issuance printed (``issueCertificate``): the register's kind, or its 附票.
-        var record = try await store.register(id: i.register).flatMap { RecordKind(rawValue: $0.kind.rawValue) } ?? .current
+        let reg = try await store.register(id: i.register)
+        var record = reg.flatMap { RecordKind(rawValue: $0.kind.rawValue) } ?? .current
         if CaseKind(rawValue: i.certificate) == .certificate_fuhyo { record = .fuhyo }
+        var end = i.at.millis + config.printMinutes * 60_000
+        // A record under a two-person rule today (VIP, or DV for the 附票) is shown no longer than the supervisor's
+        // approval the issuance used lasts (security retest R2-4: the print window outlasted it).
+        if let reg, try await !approvalRules(reg, record: record).isEmpty {
+            let decided = try await store.approvals(staff: a.staff.id, office: nil, limit: 500).filter {
+                $0.register == i.register && $0.record == record.rawValue && $0.caseID == c.id
+                    && ($0.status == .used || $0.status == .approved)
+            }.compactMap { $0.decided?.millis }.filter { $0 <= i.at.millis }.max()
+            end = min(end, (decided ?? i.at.millis) + config.approvalMinutes * 60_000)
+        }
+        guard now.millis <= end else {
+            throw WorkspaceError(.forbidden, "print_window_closed",
+                                 "印刷できるのは発行から\(config.printMinutes)分まで（承認の要る記録は承認の有効な間）です。必要なら改めて発行してください（発行は記録されます）。",
+                                 "A certificate can be printed up to \(config.printMinutes) minutes after its issuance (while the approval lasts, for a record that needs one); issue it again if needed (recorded).")
+        }
         try await access(a, .view, record, register: i.register, purpose: Purpose(caseID: c.id), function: "certificate.print",
                          channel: .web, screen: "certificate-print")
         return (c, i)

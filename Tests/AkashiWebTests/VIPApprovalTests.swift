@@ -133,6 +133,18 @@ extension AllWebTests {
                 let issued = try await clerk.submit(client, "/registers/\(reg.id)/issue", ["case": caseID, "copies": "1", "approval": aid])
                 #expect(issued.text.contains("証明書を発行しました"))
                 #expect(try f.store.issuances(caseID: caseID).count == 1)
+                // Retest R2-4: the print page of a VIP register lasts as long as the approval, not the print window.
+                let number = try #require(try f.store.issuances(caseID: caseID).first?.number)
+                #expect(try await clerk.get(client, "/cases/\(caseID)/issuances/\(number)/print").status == .ok)
+                var lapsed = f.workspace.config
+                lapsed.approvalMinutes = 0
+                let late = try await Workspace(store: f.store, config: lapsed, committer: f.workspace.committer)
+                let token = try #require(clerk.cookies[Pages.sessionCookie])
+                let actor = try #require(try await late.actor(token: token, kind: .web))
+                try await Task.sleep(for: .milliseconds(5))
+                await #expect(throws: WorkspaceError.self) {
+                    _ = try await late.printableIssuance(actor, caseID: caseID, number: number)
+                }
                 // Close as done: the ledger now holds, for this case, a decision by a second person.
                 let closed = try await clerk.post(client, "/cases/\(caseID)/close", ["status": "done"])
                 #expect(closed.status == .seeOther)
