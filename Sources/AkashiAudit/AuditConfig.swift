@@ -37,6 +37,9 @@ public struct AuditConfig: Sendable {
     /// `namesake`: the same staff member opened the register within this many minutes of working a case for a
     /// person of the same name (one session).
     public var sessionGapMinutes: Int = 30
+    /// `in_case_session`: an access no document explains, made within this many minutes after an access of the same
+    /// member of staff that a case explains strongly, counts as made amid their case work.
+    public var amidCaseMinutes: Int = 10
     /// How many steps of predecessors / successors (改製, 転籍, 婚姻 …) count as the same lineage.
     public var lineageDepth: Int = 3
 
@@ -138,6 +141,10 @@ public struct AuditConfig: Sendable {
         /// `alone_other_office` where the shape is as rare as at the reference rate
         /// (``SiteCalibration/referenceRate(_:)``); the same as a withdrawn self-made case.
         public var aloneOtherOffice: Double = 0.4
+        /// `in_case_session` on a register access (flags alone with the unexplained base) and on a search (does not
+        /// flag alone: with `search_no_case` it needs one more reason), where the site's rate is at the reference.
+        public var inCaseSession: Double = 0.45
+        public var inCaseSessionSearch: Double = 0.4
 
         public init() {}
 
@@ -170,6 +177,7 @@ public struct AuditConfig: Sendable {
             case .search_nothing_opened: searchNothingOpened
             case .staff_pattern: staffPattern
             case .alone_other_office: aloneOtherOffice
+            case .in_case_session: inCaseSession
             }
         }
 
@@ -204,6 +212,7 @@ public struct AuditConfig: Sendable {
             case .search_nothing_opened: searchNothingOpened = v
             case .staff_pattern: staffPattern = v
             case .alone_other_office: aloneOtherOffice = v
+            case .in_case_session: inCaseSession = v
             }
             return true
         }

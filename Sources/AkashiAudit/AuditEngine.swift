@@ -52,7 +52,7 @@ public final class AuditEngine {
 
     let closedDays: ClosedDays
     let lateMs: Int64, ownLateMs: Int64, officeLateMs: Int64, closedSlackMs: Int64, lookbackMs: Int64, namedSlackMs: Int64, forwardMs: Int64
-    let inquiryMs: Int64, sessionMs: Int64, nightWindowMs: Int64, staleMs: Int64
+    let inquiryMs: Int64, sessionMs: Int64, amidMs: Int64, nightWindowMs: Int64, staleMs: Int64
     static let dayMs: Int64 = 86_400_000
 
     // Running state (dense; exported by `state`).
@@ -121,6 +121,7 @@ public final class AuditEngine {
         forwardMs = Int64(config.forwardDays) * Self.dayMs
         inquiryMs = Int64(config.inquiryDays) * Self.dayMs
         sessionMs = Int64(config.sessionGapMinutes) * m
+        amidMs = Int64(config.amidCaseMinutes) * m
         nightWindowMs = Int64(config.nightCaseWindowMinutes) * m
         staleMs = Int64(config.selfMadeStaleDays) * Self.dayMs
         let nS = context.staffTable.count, nO = context.officeTable.count
@@ -137,7 +138,7 @@ public final class AuditEngine {
         lastOpenedAt = [Int64](repeating: Int64.min, count: nS)
         bulkDay = [Int32](repeating: Int32.min, count: nS)
         flagDays = [[Int32]](repeating: [], count: nS)
-        calibration = SiteCalibration(offices: nO)
+        calibration = SiteCalibration(offices: nO, staff: nS)
         uDay = [Int32](repeating: Int32.min, count: nS)
         uCount = [Int32](repeating: 0, count: nS)
         feedback = config.feedback
@@ -190,7 +191,7 @@ public final class AuditEngine {
             if let f = m.flagDays { flagDays[Int(s)] = Array(f.suffix(Self.flagDaysKept)) }
         }
         if let c = state.siteCalibration {
-            calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) })
+            calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) }, staffIndex: { ctx.staffTable.lookup($0) })
             learnTick = c.tick ?? 0
         }
         lastEventAt = state.lastEventAt
@@ -258,7 +259,7 @@ public final class AuditEngine {
         }
         st.recentSearches = searches
         st.staffMarks = marks
-        st.siteCalibration = calibration.saved(officeIDs: ctx.officeTable.ids)
+        st.siteCalibration = calibration.saved(officeIDs: ctx.officeTable.ids, staffIDs: ctx.staffTable.ids)
         st.siteCalibration?.tick = learnTick
         st.lastEventAt = lastEventAt
         st.events = eventCount
@@ -387,13 +388,16 @@ public final class AuditEngine {
         if update, calibrate, !isSearch, ev.s >= 0, ev.x >= 0, ev.t + Self.lagHorizonMs <= ctx.latestCaseReceived {
             observeLags(ev)
         }
+        // Amid the accessor's own documented case work: a strongly explained access of theirs within the session gap.
+        let amid = found == nil && ev.s >= 0 && sessionCase[Int(ev.s)] >= 0
+            && ev.t >= sessionAt[Int(ev.s)] && ev.t - sessionAt[Int(ev.s)] <= amidMs
         if update, calibrate, found == nil, ev.s >= 0 {
             let contractor = ctx.staffInfo[Int(ev.s)].role == .contractor ? 0b010 : 0
             if isSearch {
-                learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b010, mask: contractor)
+                learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b010, mask: contractor, amid: amid)
             } else {
                 learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b011,
-                                  mask: contractor | (e.record == .fuhyo ? 0b001 : 0))
+                                  mask: contractor | (e.record == .fuhyo ? 0b001 : 0), amid: amid)
             }
         }
         let action = e.action.ja
@@ -484,6 +488,29 @@ public final class AuditEngine {
                         }
                     }
                 }
+            }
+            if amid {
+                let sc = sessionCase[Int(ev.s)]
+                let cid = ctx.caseTable.ids[Int(sc)]
+                let minutes = (ev.t - sessionAt[Int(ev.s)]) / 60_000
+                let w0 = isSearch ? w.inCaseSessionSearch : w.inCaseSession
+                var rateText = ("", "")
+                var wt = w0
+                if calibrate {
+                    let rate = calibration.sessionRateNow
+                    wt = calibration.sessionWeight(w0, rate: rate)
+                    let tenths = Int((rate * 1000).rounded())
+                    let pct = "\(tenths / 10).\(tenths % 10)"
+                    rateText = calibration.sessionRateStaff >= SiteCalibration.sessionMinStaff
+                        ? ("。この庁の職員の文書なしのアクセスでこの形は中央値\(pct)%",
+                           "; at this site the median member of staff makes \(pct)% of their undocumented accesses this way")
+                        : ("", "")
+                }
+                if taught { wt = feedback.weight(wt, .in_case_session, office: officeID) }
+                reasons.append((.in_case_session, wt, Reason(
+                    code: ReasonCode.in_case_session.rawValue,
+                    ja: "業務文書なしに\(action)（\(isSearch ? "検索" : e.register ?? "?")）。\(minutes)分前まで本人が案件（\(cid)）の作業中で、その合間のもう1件\(rateText.0)",
+                    en: "\(Self.pastTense(e.action)) \(isSearch ? "a search" : e.register ?? "?") with no business document amid the accessor's own case work (case \(cid), \(minutes) min before): one more inside a genuine session\(rateText.1)")))
             }
             if isNightOrHoliday(ev), !officeWorking(ev) {
                 let when = nightLabel(ev)
@@ -666,7 +693,9 @@ public final class AuditEngine {
     }
 
     /// Counts an undocumented access of staff member `s` for the calibration, at most `perStaffDay` a day.
-    func learnUndocumented(_ s: Int, day: Int32, office: Int32, applies: Int, mask: Int) {
+    /// `amid`: whether it was made amid the accessor's own case work (`in_case_session`; nil: not an access of its own,
+    /// such as a search counted again when its session ends).
+    func learnUndocumented(_ s: Int, day: Int32, office: Int32, applies: Int, mask: Int, amid: Bool? = nil) {
         if uDay[s] != day {
             uDay[s] = day
             uCount[s] = 0
@@ -674,6 +703,7 @@ public final class AuditEngine {
         guard uCount[s] < Int32(calibration.perStaffDay) else { return }
         uCount[s] += 1
         calibration.countUndocumented(office: office, applies: applies, mask: mask)
+        if let amid { calibration.countSession(staff: s, amidCaseWork: amid) }
     }
 
     // MARK: Explanation rules

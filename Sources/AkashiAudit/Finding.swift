@@ -22,6 +22,10 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable {
     /// The only document is a case the accessor alone handled, received at an office other than the one keeping the
     /// register, which is not the accessor's either. Its weight is the site's (``SiteCalibration``).
     case alone_other_office
+    /// An access no document explains, made amid the accessor's own documented case work (within the session gap of
+    /// an access a case explains strongly): one more register or search inside a genuine session. Its weight is the
+    /// site's (``SiteCalibration/sessionRate()``).
+    case in_case_session
 
     /// Reasons that count even when the access is explained by a case (they put the case itself in doubt).
     public var survivesExplanation: Bool {

@@ -109,9 +109,40 @@ public struct SiteCalibration: Sendable, Hashable {
     /// How late documents are filed here (the explanation windows of late-filed work).
     public var lags = FilingLags()
 
+    /// `in_case_session`, per staff member: undocumented accesses counted (at most ``perStaffDay`` a day) and how
+    /// many of them were made amid the accessor's own documented case work (``AuditEngine``: within the session gap
+    /// of an access a case explains strongly). Counted per person because undocumented work is where misuse is: a site
+    /// rate pooled over every undocumented access would be raised by the very insiders it should expose, so the
+    /// site's rate is the **median** member of staff's (``sessionRate``), which a minority of insiders cannot move.
+    var sessionSeen: [Int32] = []
+    var sessionHolds: [Int32] = []
+    /// Undocumented accesses counted for `in_case_session` so far, and the site's rate as of the latest multiple of
+    /// ``sessionRefresh`` of them (a median over staff is too dear to take on every access; refreshed in event order
+    /// and kept in the saved state, so an audit resumed from its state weighs exactly as one that never stopped).
+    var sessionTotal = 0
+    public private(set) var sessionRateNow = SiteCalibration.sessionReference
+    /// How many members of staff ``sessionRateNow`` rests on (0: the reference).
+    public private(set) var sessionRateStaff = 0
+    public static let sessionRefresh = 256
+
+    /// The reference rate of `in_case_session` over undocumented work: the share at which it keeps its default
+    /// weight. A site whose counter clerks answer consultations between requests (so undocumented accesses often
+    /// fall amid case work) has a higher median and the reason weighs less there. Measured with `akashi audit
+    /// calibrate` on `akashi generate --scale 0.02 --seed 3 --misuse` (docs/audit.md §4a); floored at 0.05 like the
+    /// other undocumented rates: where more than one in twenty of an ordinary clerk's undocumented accesses is amid
+    /// case work, it is ordinary there.
+    public static let sessionReference = 0.05
+    /// A member of staff's rate counts towards the median from this many undocumented accesses; their rate is shrunk
+    /// to the reference by as many pseudo-counts.
+    public static let sessionMinAccesses = 5
+    /// Fewer members of staff than this with enough accesses: the reference rate.
+    public static let sessionMinStaff = 5
+
     public init() {}
 
-    init(offices: Int) {
+    init(offices: Int, staff: Int = 0) {
+        sessionSeen = [Int32](repeating: 0, count: staff)
+        sessionHolds = sessionSeen
         lags = FilingLags(offices: offices)
         explained = Array(repeating: Array(repeating: 0, count: Self.reasons.count), count: offices)
         holds = explained
@@ -142,6 +173,40 @@ public struct SiteCalibration: Sendable, Hashable {
     /// ``undocumentedReasons``), of which those in `mask` hold on it. The caller enforces ``perStaffDay``.
     mutating func countUndocumented(office o: Int32, applies: Int, mask: Int) {
         Self.tally(&uSiteSeen, &uSiteHolds, &uSeen, &uHolds, office: o, applies: applies, mask: mask)
+    }
+
+    /// Counts one undocumented access of member of staff `s` for `in_case_session` (the caller enforces
+    /// ``perStaffDay``).
+    mutating func countSession(staff s: Int, amidCaseWork: Bool) {
+        guard s >= 0, s < sessionSeen.count else { return }
+        sessionSeen[s] &+= 1
+        if amidCaseWork { sessionHolds[s] &+= 1 }
+        sessionTotal += 1
+        if sessionTotal % Self.sessionRefresh == 0 { (sessionRateNow, sessionRateStaff) = sessionRate() }
+    }
+
+    /// The site's rate of `in_case_session` over undocumented work: the median, over members of staff with at least
+    /// ``sessionMinAccesses`` undocumented accesses, of their rate shrunk to the reference; the reference itself
+    /// while fewer than ``sessionMinStaff`` have that many. Returns the rate and how many members of staff it rests on.
+    public func sessionRate() -> (rate: Double, staff: Int) {
+        let k = Double(Self.sessionMinAccesses), ref = Self.sessionReference
+        var rates: [Double] = []
+        for i in sessionSeen.indices where sessionSeen[i] >= Int32(Self.sessionMinAccesses) {
+            rates.append((Double(sessionHolds[i]) + k * ref) / (Double(sessionSeen[i]) + k))
+        }
+        guard rates.count >= Self.sessionMinStaff else { return (ref, rates.count) }
+        rates.sort()
+        let n = rates.count
+        return (n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2, n)
+    }
+
+    /// The weight of `in_case_session` at this site: the default's odds times reference / the site's rate, bounded
+    /// like every other factor (never above the default).
+    public func sessionWeight(_ w: Double, rate: Double) -> Double {
+        guard w > 0, w < 1 else { return w }
+        let f = rate > 0 ? min(max(Self.sessionReference / rate, minFactor), maxFactor) : maxFactor
+        let odds = w / (1 - w) * f
+        return min(odds / (1 + odds), 0.95)
     }
 
     /// Adds one access to the site's and the office's counts: seen for each reason in `applies`, held for each in `mask`.
@@ -203,7 +268,7 @@ public struct SiteCalibration: Sendable, Hashable {
     // MARK: State
 
     /// The counts in a form ``AuditState`` keeps (office codes, not indexes).
-    func saved(officeIDs: [String]) -> AuditState.Calibration {
+    func saved(officeIDs: [String], staffIDs: [String]) -> AuditState.Calibration {
         var rows: [AuditState.Calibration.Office] = []
         for o in explained.indices where explained[o].contains(where: { $0 > 0 }) {
             rows.append(.init(office: officeIDs[o], explained: explained[o], holds: holds[o]))
@@ -217,12 +282,18 @@ public struct SiteCalibration: Sendable, Hashable {
                                       undocumented: .init(reasons: Self.undocumentedReasons.map(\.rawValue),
                                                           siteExplained: uSiteSeen, siteHolds: uSiteHolds,
                                                           offices: uRows),
-                                      lags: lags.saved(officeIDs: officeIDs))
+                                      lags: lags.saved(officeIDs: officeIDs),
+                                      session: sessionSeen.indices.filter { sessionSeen[$0] > 0 }.map {
+                                          .init(office: staffIDs[$0], explained: [Int(sessionSeen[$0])],
+                                                holds: [Int(sessionHolds[$0])])
+                                      },
+                                      sessionRate: sessionRateNow, sessionRateStaff: sessionRateStaff)
     }
 
     /// Restores counts saved with the same reason list or a prefix of it (reasons added since start at zero; a
     /// different list starts afresh).
-    mutating func restore(_ c: AuditState.Calibration, officeIndex: (String) -> Int32) {
+    mutating func restore(_ c: AuditState.Calibration, officeIndex: (String) -> Int32,
+                          staffIndex: (String) -> Int32 = { _ in -1 }) {
         Self.restore(reasons: c.reasons, expected: Self.reasons, siteSeen: c.siteExplained, siteHolds: c.siteHolds,
                      offices: c.offices, officeIndex: officeIndex,
                      into: &siteExplained, &siteHolds, &explained, &holds)
@@ -232,6 +303,16 @@ public struct SiteCalibration: Sendable, Hashable {
                          into: &uSiteSeen, &uSiteHolds, &uSeen, &uHolds)
         }
         if let l = c.lags { lags.restore(l, officeIndex: officeIndex) }
+        for row in c.session ?? [] where row.explained.count == 1 && row.holds.count == 1 {
+            let s = Int(staffIndex(row.office))
+            guard s >= 0, s < sessionSeen.count else { continue }
+            sessionSeen[s] = Int32(clamping: row.explained[0])
+            sessionHolds[s] = Int32(clamping: min(row.holds[0], row.explained[0]))
+        }
+        sessionTotal = sessionSeen.reduce(0) { $0 + Int($1) }
+        if let r = c.sessionRate, let n = c.sessionRateStaff, r.isFinite, r >= 0, r <= 1, n >= 0 {
+            (sessionRateNow, sessionRateStaff) = (r, n)
+        }
     }
 
     /// Copies one family of saved counts back when it was saved for the same reasons in the same order.
@@ -270,6 +351,12 @@ extension AuditState {
         public var undocumented: Undocumented? = nil
         /// How late documents are filed here (``FilingLags``).
         public var lags: Lags? = nil
+        /// `in_case_session`, per member of staff (`office` holds the staff ID): undocumented accesses counted and how
+        /// many were amid their own case work (``SiteCalibration/sessionRate()``).
+        public var session: [Office]? = nil
+        /// The site's `in_case_session` rate in use, and how many members of staff it rests on.
+        public var sessionRate: Double? = nil
+        public var sessionRateStaff: Int? = nil
 
         public struct Undocumented: Codable, Sendable, Hashable {
             public var reasons: [String]
@@ -305,10 +392,16 @@ public struct CalibrationRow: Sendable, Hashable {
     /// For a case shape (`alone_other_office`): the rate at or below which the shape puts the case in doubt. Its
     /// weight here is then the default where the rate is at most this, and 0 (never raised) above it.
     public var doubtAtMost: Double? = nil
+    /// For `in_case_session`: the rate is the median member of staff's, over this many members of staff (0: too few
+    /// yet, the reference is used).
+    public var medianOverStaff: Int? = nil
 
     /// Why the weight is what it is here (ja / en). A weight is the smaller of its two baselines' (documented and
     /// undocumented work), so a row whose own rate is not above its reference was lowered by the other row.
     public var why: String {
+        if let n = medianOverStaff, n < SiteCalibration.sessionMinStaff {
+            return "職員が少なく（\(n)人）基準の値 / too few staff yet (\(n)): the reference rate"
+        }
         if let t = doubtAtMost {
             let limit = "\((t * 1000).rounded() / 10)%"
             return rate <= t
@@ -353,6 +446,16 @@ extension AuditEngine {
         for o in [-1] + cal.explained.indices.filter({ cal.explained[$0].contains(where: { $0 > 0 }) }) {
             for (k, code) in SiteCalibration.reasons.enumerated() { rows.append(row(o, k, code, undocumented: false)) }
             for (k, code) in SiteCalibration.undocumentedReasons.enumerated() { rows.append(row(o, k, code, undocumented: true)) }
+            if o < 0 {
+                // `in_case_session`: counted per member of staff, weighed at the site's median (not per office).
+                let w0 = config.weights.inCaseSession
+                rows.append(CalibrationRow(office: nil, officeName: nil, reason: .in_case_session,
+                                           explained: cal.sessionSeen.reduce(0) { $0 + Int($1) },
+                                           holds: cal.sessionHolds.reduce(0) { $0 + Int($1) },
+                                           rate: cal.sessionRateNow, referenceRate: SiteCalibration.sessionReference,
+                                           defaultWeight: w0, weight: cal.sessionWeight(w0, rate: cal.sessionRateNow),
+                                           undocumented: true, medianOverStaff: cal.sessionRateStaff))
+            }
         }
         return rows
     }

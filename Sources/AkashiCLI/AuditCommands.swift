@@ -217,7 +217,7 @@ struct AuditCalibrate: AsyncParsableCommand {
             Runs the incremental audit first (as `akashi audit` does), then prints, for the site and for each office, \
             how often each calibrated reason (no_search, night_holiday, off_duty, contractor, neighbour, \
             search_nothing_opened, alone_other_office; fuhyo_no_case, contractor and search_nothing_opened also over \
-            undocumented work) \
+            undocumented work; in_case_session over undocumented work as the median member of staff's rate) \
             holds, the reference rate at which its default weight was set, and the weight it gets here: the default's \
             odds × reference rate / rate here. Then the late-filing windows: the links counted from accesses to later \
             cases about the very register, the chance level, and the window learned and in use (docs/audit.md §4a).
@@ -246,6 +246,7 @@ struct AuditCalibrate: AsyncParsableCommand {
         for r in rows {
             let office = (r.office.map { "\($0) \(r.officeName ?? "")" } ?? "全体 site")
                 + (r.undocumented ? "（文書なしの業務で / over undocumented work）" : "")
+                + (r.medianOverStaff.map { "（職員\($0)人の中央値 / median of \($0) staff）" } ?? "")
             let why = r.why
             out.line("| \(office) | \(r.reason.rawValue) | \(grouped(r.explained)) | \(grouped(r.holds)) | "
                 + "\(String(format: "%.4f", r.rate)) | \(String(format: "%.4f", r.referenceRate)) | "
@@ -289,7 +290,7 @@ struct BenchAudit: AsyncParsableCommand {
     @Option(help: "Working directory (cities and stores are kept and reused).") var workdir = "./bench-out"
     @Flag(help: "Measure the full-sweep speed instead (engine alone, end to end from the store, SQL baseline).")
     var sweep = false
-    @Option(help: "Calibration overrides, comma-separated name=value: a weight by reason code (no_search=0.4), unexplainedBase, weakDamping, flagThreshold, bulkMemoryDays, bulkMinSearches, bulkFactor, sessionGapMinutes, ownLateFilingDays, calibrate (0 = off).")
+    @Option(help: "Calibration overrides, comma-separated name=value: a weight by reason code (no_search=0.4), unexplainedBase, weakDamping, flagThreshold, bulkMemoryDays, bulkMinSearches, bulkFactor, sessionGapMinutes, amidCaseMinutes, in_case_session_search, ownLateFilingDays, calibrate (0 = off).")
     var set: String = ""
     @Flag(help: "Also print the reason combinations of missed misuse events and of flagged legitimate accesses.")
     var diagnose = false
@@ -311,6 +312,8 @@ struct BenchAudit: AsyncParsableCommand {
             case "bulkMinSearches": c.bulkMinSearches = Int(v)
             case "bulkFactor": c.bulkFactor = v
             case "sessionGapMinutes": c.sessionGapMinutes = Int(v)
+            case "amidCaseMinutes": c.amidCaseMinutes = Int(v)
+            case "in_case_session_search": c.weights.inCaseSessionSearch = v
             case "calibrate": c.calibrate = v != 0
             case "ownLateFilingDays": c.ownLateFilingDays = Int(v)
             default:
