@@ -124,6 +124,9 @@ public struct AuditConfig: Sendable {
         public var repeated: Double = 0.45
         public var searchNoCase: Double = 0.1
         public var searchProtected: Double = 0.55
+        /// `search_protected` when the protected person is only a row of a long result list (more than
+        /// `relatedResultLimit` rows) and the query does not name them: mostly chance, so it does not flag alone.
+        public var searchProtectedInList: Double = 0.3
         public var bulkSearch: Double = 0.5
         public var caseMismatch: Double = 0.6
         public var selfMadeCase: Double = 0.4
@@ -148,7 +151,8 @@ public struct AuditConfig: Sendable {
 
         public init() {}
 
-        /// The weight for a reason code (0 for an unknown code).
+        /// The weight for a reason code (0 for an unknown code). `fuhyo` selects the variant of a code that has one:
+        /// `dv_support` on the 附票 itself (heavier), `search_protected` only as a row of a long result list (lighter).
         public func weight(_ code: ReasonCode, fuhyo: Bool = false) -> Double {
             switch code {
             case .vip: vip
@@ -163,7 +167,7 @@ public struct AuditConfig: Sendable {
             case .night_holiday: nightHoliday
             case .repeated: repeated
             case .search_no_case: searchNoCase
-            case .search_protected: searchProtected
+            case .search_protected: fuhyo ? searchProtectedInList : searchProtected
             case .bulk_search: bulkSearch
             case .case_mismatch: caseMismatch
             case .self_made_case: selfMadeCase

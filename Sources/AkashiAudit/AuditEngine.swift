@@ -1290,6 +1290,8 @@ public final class AuditEngine {
         }
         // Protected persons in the results or the query.
         var hit: (Int32, ProtectionKind)?
+        /// Whether the hit is only a row of a long result list (a surname search lists dozens): chance, mostly.
+        var onlyInLongList = false
         func protectedNow(_ p: Int32) -> ProtectionKind? {
             for i in Int(ctx.personProtOffsets[Int(p)])..<Int(ctx.personProtOffsets[Int(p) + 1]) {
                 let pr = ctx.prots[i]
@@ -1311,6 +1313,11 @@ public final class AuditEngine {
             // The query: the protected person's full name or kana, or the start of it past the surname. A query of
             // the surname alone names them only when few people carry that surname here (`rareSurnamePersons`): a
             // surname shared with hundreds of people says nothing about whom the clerk was after.
+            // A protected person among dozens of rows of a broad search says little about whom the clerk was after
+            // (the same chance as `relatedResultLimit` for the case a search served): unless the query itself names
+            // them (below), such a row weighs `searchProtectedInList`, which does not flag alone.
+            let listed = hit
+            if hit != nil, (e.results?.count ?? 0) > Self.relatedResultLimit { hit = nil }
             if hit == nil, let q, !q.isEmpty {
                 let qid = ctx.nameIDs.lookup(q)
                 for p in ctx.protectedPersons {
@@ -1330,12 +1337,23 @@ public final class AuditEngine {
                     if hit != nil { break }
                 }
             }
+            if hit == nil, let listed {
+                hit = listed
+                onlyInLongList = true
+            }
         }
         if let (p, k) = hit {
             let pid = ctx.personTable.ids[Int(p)]
             let (kj, ke) = k == .vip ? ("VIP", "a VIP") : ("DV等支援措置の対象者", "a person under DV support measures")
-            add(.search_protected, "業務文書なしで\(kj)（\(pid)）の名前を検索", "Searched for \(ke) (\(pid)) with no business document",
-                false)
+            if onlyInLongList {
+                let n = e.results?.count ?? 0
+                add(.search_protected, "業務文書なしの検索（\(shown)）の結果一覧\(n)件に\(kj)（\(pid)）が含まれる（検索語はその人を名指ししていない）",
+                    "A search with no business document (\(shown)) listed \(ke) (\(pid)) among \(n) results (the query does not name them)",
+                    true)
+            } else {
+                add(.search_protected, "業務文書なしで\(kj)（\(pid)）の名前を検索", "Searched for \(ke) (\(pid)) with no business document",
+                    false)
+            }
         }
     }
 

@@ -314,6 +314,7 @@ struct BenchAudit: AsyncParsableCommand {
             case "sessionGapMinutes": c.sessionGapMinutes = Int(v)
             case "amidCaseMinutes": c.amidCaseMinutes = Int(v)
             case "in_case_session_search": c.weights.inCaseSessionSearch = v
+            case "search_protected_in_list": c.weights.searchProtectedInList = v
             case "calibrate": c.calibrate = v != 0
             case "ownLateFilingDays": c.ownLateFilingDays = Int(v)
             default:
