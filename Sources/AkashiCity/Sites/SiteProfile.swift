@@ -84,6 +84,38 @@ public struct SiteProfile: Sendable {
     let behaviourWeights: [(String, Double)]
     /// ID spelling of the vendor system.
     let ids: SiteIDStyle
+
+    // MARK: Habits of the profiles added later
+    // Every default below keeps the first six profiles exactly as they were (same draws, same bytes): a new habit draws
+    // random numbers only when its parameter is set.
+
+    /// Holidays as they are after 2016 (山の日) and in Reiwa (天皇誕生日 on 23 February, the 2019–2021 moves).
+    var modernCalendar = false
+    /// Share of counter certificate requests that are inheritance paperwork (除籍・改製原戸籍 and the chain around them).
+    var inheritanceShare = 0.18
+    /// Generations of predecessors a clerk walks back for one inheritance request (1 = the register's neighbours only).
+    var chainDepth = 1
+    /// Requesters of counter certificate requests: cumulative shares of self, family, third party, professional (the rest
+    /// wide-area); nil = the common mix.
+    var requesterMix: [Double]? = nil
+    /// 郵送請求: share of certificate requests that come by post, share processed the afternoon they arrive, and the
+    /// longest backlog in office days for the others (longer in March–April and after the long holidays).
+    var postalShare = 0.0
+    var postalSameDay = 0.0
+    var postalMaxLag = 0
+    /// 広域交付 relays: requests made at another municipality's counter for an old (image) register kept here, sent to
+    /// this office's relay desk, per counter certificate request.
+    var relayShare = 0.0
+    /// 検索係: share of counter certificate requests whose search and views a search-team clerk does; the counter prints.
+    var searchTeam = 0.0
+    /// New staff starting register work on 1 April, per office at scale 1, and the days a mentor re-checks their work.
+    var traineeIntake = 0
+    var ojtDays = 0
+    /// システム更改: the month of the migration weekend (0 = none) and the verification team per office at scale 1.
+    var migrationMonth = 0
+    var migrationTeam = 0
+    /// Every behaviour the profile weights is planted at least once where its story is possible.
+    var plantEach = false
 }
 
 /// How common the surnames of a site are.
@@ -112,6 +144,12 @@ extension SiteProfile {
 
     /// The profile with this name.
     public static func named(_ n: String) -> SiteProfile? { all.first { $0.name == n } }
+
+    /// The behaviours this profile can plant, in the order of ``SiteBehaviour/all``.
+    public var behaviours: [SiteBehaviour] {
+        let names = Set(behaviourWeights.map(\.0))
+        return SiteBehaviour.all.filter { names.contains($0.name) }
+    }
 
     /// A disciplined office: nearly every operation names its case, full data, full-name searches.
     static let tidyWard = SiteProfile(
