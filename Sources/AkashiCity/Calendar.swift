@@ -4,7 +4,10 @@ import AkashiDomain
 struct OfficeCalendar {
     private var holidays = Set<Int32>()
 
-    init(from: Int, to: Int) {
+    /// `modern`: the holidays as they were changed after 2015 (山の日 from 2016; from 2019 天皇誕生日 moves from 23 December
+    /// to 23 February (2020 on), the 2019 accession holidays, the 2020–2021 Olympic moves). Off by default, so the
+    /// periods generated before keep their calendar.
+    init(from: Int, to: Int, modern: Bool = false) {
         for y in from...to {
             var h: [Int32] = []
             func nthMonday(_ m: Int, _ n: Int) -> Int32 {
@@ -16,6 +19,17 @@ struct OfficeCalendar {
             h += [day(y, 1, 1), day(y, 2, 11), day(y, 4, 29), day(y, 5, 3), day(y, 5, 4), day(y, 5, 5),
                   day(y, 11, 3), day(y, 11, 23), day(y, 12, 23)]
             h += [nthMonday(1, 2), nthMonday(7, 3), nthMonday(9, 3), nthMonday(10, 2)]
+            if modern {
+                if y >= 2019 { h.removeAll { $0 == day(y, 12, 23) } }
+                if y >= 2020 { h.append(day(y, 2, 23)) }
+                if y >= 2016 { h.append(y == 2020 ? day(y, 8, 10) : y == 2021 ? day(y, 8, 8) : day(y, 8, 11)) }
+                if y == 2019 { h += [day(y, 4, 30), day(y, 5, 1), day(y, 5, 2), day(y, 10, 22)] }
+                if y == 2020 || y == 2021 {
+                    // The Olympic year(s): 海の日 and スポーツの日 moved next to the opening ceremony.
+                    h.removeAll { $0 == nthMonday(7, 3) || $0 == nthMonday(10, 2) }
+                    h += y == 2020 ? [day(y, 7, 23), day(y, 7, 24)] : [day(y, 7, 22), day(y, 7, 23)]
+                }
+            }
             let k = Double(y - 1980)
             let spring = Int(20.8431 + 0.242194 * k - Double((y - 1980) / 4))
             let autumn = Int(23.2488 + 0.242194 * k - Double((y - 1980) / 4))

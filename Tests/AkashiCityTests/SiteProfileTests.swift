@@ -258,7 +258,7 @@ struct SiteProfileTests {
             #expect(!truthIDs.contains(id))
         }
         #expect(!city.strings("legit_unexplained").isEmpty)
-        #expect(city.array("behaviours").count == SiteBehaviour.all.count)
+        #expect(city.array("behaviours").count == profile.behaviours.count)
         #expect(Set(misuse.compactMap { $0["kind"]?.stringValue }).count >= 4, "\(name): too few behaviours")
     }
 

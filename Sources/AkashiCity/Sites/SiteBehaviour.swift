@@ -76,6 +76,55 @@ public struct SiteBehaviour: Sendable {
             name: "namesake-cover",
             description: "An insider picks a target who shares a full name with the person of a genuine case and opens the target's register inside that case's session, so it looks like a slip.",
             descriptionJa: "内部者が本物の案件の当事者と同姓同名の人を対象に選び、その案件の処理中に対象者の戸籍を開く（取り違えに見せかける）。"),
+        // Added with the postal-batches, wide-area-relay and big-ward-teams profiles (only those weight them).
+        SiteBehaviour(
+            name: "postal-batch-extra",
+            description: "Working through a batch of postal requests, a clerk opens (now and then prints) the register of someone no letter asked for, between two letters, sometimes under the neighbouring letter's case.",
+            descriptionJa: "郵送請求の一括処理の途中で、どの請求書も求めていない人の戸籍を開く（時に印刷する）。手紙と手紙の間に、隣の請求の案件番号を付けることもある。"),
+        SiteBehaviour(
+            name: "fake-postal-request",
+            description: "A clerk slips a made-up letter into the postal batch (a family or professional request dated the batch's arrival morning), processes it like the others and closes it as done; a supervisor checking the batch may sign it too.",
+            descriptionJa: "職員が架空の郵送請求（親族または職務上請求、受付はその束の到着日の朝）を束に紛れ込ませ、ほかと同じように処理して完了にする。束を確認する係長の名が載ることもある。"),
+        SiteBehaviour(
+            name: "dv-fuhyo-by-post",
+            description: "A postal request from the abuser's side (a 行政書士's 職務上請求 or a letter as family) for a DV victim's fuhyo is processed in the batch without heeding the restriction: register and fuhyo viewed, the fuhyo printed and mailed.",
+            descriptionJa: "加害者側からの郵送請求（行政書士の職務上請求、または親族としての請求）でDV被害者の附票を、支援措置の制限を確かめずに一括処理の中で交付：戸籍と附票を閲覧し、附票を印刷して郵送。"),
+        SiteBehaviour(
+            name: "broker-professional-requests",
+            description: "A broker (行政書士 or detective with 職務上請求 forms) sends requests for unrelated people month after month, with purposes that do not hold up; one clerk always takes them, skips the supervisor and issues registers and fuhyo.",
+            descriptionJa: "業者（職務上請求書を使う行政書士・探偵）が、目的の成り立たない無関係な人々の請求を何か月も続ける。いつも同じ職員が引き受け、係長の確認を通さず戸籍・附票を交付する。"),
+        SiteBehaviour(
+            name: "news-lookup",
+            description: "Someone in the local news (an arrest, a fatal accident, a local celebrity's wedding) is searched by full name by several clerks in the days after the story; some open the register or the fuhyo.",
+            descriptionJa: "地元のニュースに出た人（逮捕・死亡事故・地元の有名人の結婚）を、報道の数日後までに複数の職員が氏名で検索し、一部は戸籍や附票を開く。"),
+        SiteBehaviour(
+            name: "colleague-case-number",
+            description: "A clerk names a colleague's open case (seen on the shared tray) on a look at someone unrelated, while the colleague is working it.",
+            descriptionJa: "職員が、共用の受付トレイで見た同僚の処理中の案件番号を、無関係な人の閲覧に付ける（同僚がその案件を処理している最中に）。"),
+        SiteBehaviour(
+            name: "cover-request-filed-later",
+            description: "An insider who knows that requests are often keyed days after the work looks someone up, then days later keys a plausible request in that person's name (or as a relay) and closes it as done, sometimes printing the certificate to match.",
+            descriptionJa: "請求の入力が作業の数日後になることがよくあると知る内部者が人を調べ、数日後にその人名義のもっともらしい請求（または広域交付の依頼）を入力して完了にする。辻褄合わせに証明書を印刷することもある。"),
+        SiteBehaviour(
+            name: "thin-spread-months",
+            description: "One or two people opened directly, one look every three to six weeks over most of the year, each right after genuine work.",
+            descriptionJa: "1〜2人の戸籍を、ほぼ1年にわたり3〜6週間に1回ずつ、本物の作業の直後に直接開く。"),
+        SiteBehaviour(
+            name: "supervisor-approval-abuse",
+            description: "A supervisor uses approval rights: signs a subordinate's genuine case as checker and opens an unrelated register under it, or opens a 職権訂正 case with a subordinate's name on it to look at someone, closed with nothing corrected.",
+            descriptionJa: "係長が決裁の権限を使う：部下の本物の案件に確認者として載り、その案件番号で無関係な戸籍を開く。または部下の名を載せた職権訂正の案件を作って人を調べ、何も訂正せずに完了にする。"),
+        SiteBehaviour(
+            name: "migration-check-cover",
+            description: "A member of the migration team adds people they are curious about (public figures, acquaintances, relatives) to the day's verification list and opens their registers and fuhyo among the checks.",
+            descriptionJa: "システム更改の検証担当者が、気になる人（公人・知人・親族）をその日の検証対象一覧に加え、検証の合間に戸籍と附票を開く。"),
+        SiteBehaviour(
+            name: "origin-tracing",
+            description: "Background check for a marriage or a hiring (身元調査, the old 部落差別 pattern): a clerk walks a person's registers back through the originals and the parents' registers to find the family's old 本籍, for a broker; views, now and then a print of the oldest.",
+            descriptionJa: "結婚・就職の身元調査（部落差別につながる旧来の手口）：業者のために、職員が人の戸籍を改製原戸籍・親の戸籍へとさかのぼり、家の旧本籍を調べる。閲覧が中心で、最も古い戸籍を印刷することもある。"),
+        SiteBehaviour(
+            name: "trainee-curiosity",
+            description: "New staff, in their first weeks on register work, try the system on people they know: classmates, their own family, a celebrity; searches by name, a few registers opened, at lunch or between OJT tasks.",
+            descriptionJa: "新採用職員が戸籍担当の最初の数週間に、知っている人（同級生・自分の家族・著名人）でシステムを試す：氏名検索、いくつかの戸籍を開く。昼休みやOJTの合間に。"),
     ]
 
     public static func named(_ n: String) -> SiteBehaviour? { all.first { $0.name == n } }

@@ -189,7 +189,7 @@ struct SiteWriter {
         }
         let strings: ([String]) -> JSONValue = { .array($0.map { .string($0) }) }
         let misusers = siteUniq(e.truth.map(\.actor)).sorted().map { e.staff[Int($0)].id }
-        let behaviours: [JSONValue] = SiteBehaviour.all.map {
+        let behaviours: [JSONValue] = e.profile.behaviours.map {
             .object([("name", .string($0.name)), ("description", .string($0.description))])
         }
         let top: [(String, JSONValue)] = [
@@ -205,7 +205,7 @@ struct SiteWriter {
             ("legit_namesake", strings(e.namesakes.map { eventID[Int($0)] }.sorted())),
             ("behaviours", .array(behaviours)),
             ("behaviours_planted", strings(e.behavioursUsed.sorted())),
-        ]
+        ] + (e.slips.isEmpty ? [] : [("legit_slips", strings(e.slips.map { eventID[Int($0)] }.sorted()))])
         var out: [UInt8] = []
         PrettyJSON.write(.object(top), indent: 0, into: &out)
         out.append(0x0A)

@@ -41,6 +41,22 @@ struct SiteSession {
     var certificate: Bool
     var named: Bool
     var persons: [Int32]
+    /// Which kind of desk work it was (only the later profiles have desks).
+    var habit: SiteHabit = .counter
+}
+
+/// Where a session's work came from.
+enum SiteHabit {
+    /// The counter, notifications, inquiries, corrections.
+    case counter
+    /// A batch of postal requests (郵送請求).
+    case postal
+    /// A 広域交付 relay from another municipality.
+    case relay
+    /// The search team looking a register up for the counter.
+    case search
+    /// Verification after a system migration.
+    case migration
 }
 
 struct SiteTruth {
@@ -78,6 +94,18 @@ final class SiteEngine {
     /// Phone inquiries whose written request never came: no case is written.
     var droppedCases = Set<Int32>()
     var behavioursUsed: [String] = []
+    /// Genuine wrong-row opens by new staff (written to truth.json only when there are some).
+    var slips: [Int32] = []
+    /// Desk teams per office (postal, relay, search), the migration team, and each new staff member's mentor.
+    var postalTeamOf: [[Int32]] = []
+    var relayDeskOf: [[Int32]] = []
+    var searchTeamOf: [[Int32]] = []
+    var migrationTeamOf: [[Int32]] = []
+    var mentor: [Int32: Int32] = [:]
+    /// The migration weekend's first day (noDate when none).
+    var migrationDay: Int32 = noDate
+    /// People in the local news and the day the news came out (chosen when a story first needs them).
+    var news: [(person: Int32, day: Int32)] = []
     let calendar: OfficeCalendar
     // Search indexes.
     var bySurname: [[Int32]] = []
@@ -101,7 +129,8 @@ final class SiteEngine {
         self.scale = scale
         self.misuse = misuse
         world = SiteWorld(profile: profile, seed: self.seed, scale: scale)
-        calendar = OfficeCalendar(from: profile.periodStart.year - 1, to: profile.periodStart.year + 3)
+        calendar = OfficeCalendar(from: profile.periodStart.year - 1, to: profile.periodStart.year + 3,
+                                  modern: profile.modernCalendar)
     }
 
     func build() {

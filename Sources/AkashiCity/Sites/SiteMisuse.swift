@@ -22,6 +22,8 @@ extension SiteEngine {
                 // One spree searcher and one broker per city at most; the insiders' tricks may repeat.
                 if name == "celebrity-search-spree" || name == "broker-sale", uses[name] != nil { continue }
                 if name == "mayor-register-curiosity", (uses[name] ?? 0) >= 4 { continue }
+                if name == "broker-professional-requests", uses[name] != nil { continue }
+                if name == "news-lookup", (uses[name] ?? 0) >= 3 { continue }
                 options.append((name, weight / Double(1 + (uses[name] ?? 0) * 2)))
             }
             guard !options.isEmpty else { return }
@@ -40,6 +42,23 @@ extension SiteEngine {
         while truth.count < budget, tries < 400 {
             tries += 1
             run(misusers[rng.int(misusers.count)])
+        }
+        guard profile.plantEach else { return }
+        // Every story the profile knows is told at least once, by a misuser if one can, else by another member of staff.
+        for (name, _) in profile.behaviourWeights where !behavioursUsed.contains(name) {
+            var others = eligible.filter { !misusers.contains($0) }
+            rng.shuffle(&others)
+            var mine = misusers
+            rng.shuffle(&mine)
+            for s in (mine + others).filter({ possible(name, $0, ctx) }).prefix(6) {
+                let before = truth.count
+                ctx.remaining = max(40, budget - truth.count)
+                perform(name, s, &ctx, &rng)
+                if truth.count > before {
+                    behavioursUsed.append(name)
+                    break
+                }
+            }
         }
     }
 
@@ -63,6 +82,15 @@ extension SiteEngine {
         case "own-case-as-cover": return ctx.bySession[Int(s)].contains { sessions[$0].named }
         case "namesake-cover":
             return ctx.bySession[Int(s)].contains { i in sessions[i].persons.contains { namesake(of: $0) != nil } }
+        case "postal-batch-extra", "fake-postal-request": return ctx.bySession[Int(s)].contains { sessions[$0].habit == .postal }
+        case "dv-fuhyo-by-post":
+            return !dvVictims.isEmpty && ctx.bySession[Int(s)].contains { sessions[$0].habit == .postal }
+        case "supervisor-approval-abuse": return st.role == .supervisor && staffOfOffice[st.office].count > 1
+        case "migration-check-cover": return ctx.bySession[Int(s)].contains { sessions[$0].habit == .migration }
+        case "trainee-curiosity":
+            return st.role == .trainee && st.dutyFrom > world.p0
+                && ctx.bySession[Int(s)].contains { dayOf(sessions[$0].start) - st.dutyFrom < 56 }
+        case "colleague-case-number": return staffOfOffice[st.office].count > 1
         default: return true
         }
     }
@@ -409,7 +437,7 @@ extension SiteEngine {
                        records: rng.chance(0.4) ? [.current, .fuhyo] : [.current], kase: kase, &rng)
             }
         default:
-            break
+            performLater(name, s, &ctx, &rng)
         }
     }
 }

@@ -84,6 +84,38 @@ public struct SiteProfile: Sendable {
     let behaviourWeights: [(String, Double)]
     /// ID spelling of the vendor system.
     let ids: SiteIDStyle
+
+    // MARK: Habits of the profiles added later
+    // Every default below keeps the first six profiles exactly as they were (same draws, same bytes): a new habit draws
+    // random numbers only when its parameter is set.
+
+    /// Holidays as they are after 2016 (山の日) and in Reiwa (天皇誕生日 on 23 February, the 2019–2021 moves).
+    var modernCalendar = false
+    /// Share of counter certificate requests that are inheritance paperwork (除籍・改製原戸籍 and the chain around them).
+    var inheritanceShare = 0.18
+    /// Generations of predecessors a clerk walks back for one inheritance request (1 = the register's neighbours only).
+    var chainDepth = 1
+    /// Requesters of counter certificate requests: cumulative shares of self, family, third party, professional (the rest
+    /// wide-area); nil = the common mix.
+    var requesterMix: [Double]? = nil
+    /// 郵送請求: share of certificate requests that come by post, share processed the afternoon they arrive, and the
+    /// longest backlog in office days for the others (longer in March–April and after the long holidays).
+    var postalShare = 0.0
+    var postalSameDay = 0.0
+    var postalMaxLag = 0
+    /// 広域交付 relays: requests made at another municipality's counter for an old (image) register kept here, sent to
+    /// this office's relay desk, per counter certificate request.
+    var relayShare = 0.0
+    /// 検索係: share of counter certificate requests whose search and views a search-team clerk does; the counter prints.
+    var searchTeam = 0.0
+    /// New staff starting register work on 1 April, per office at scale 1, and the days a mentor re-checks their work.
+    var traineeIntake = 0
+    var ojtDays = 0
+    /// システム更改: the month of the migration weekend (0 = none) and the verification team per office at scale 1.
+    var migrationMonth = 0
+    var migrationTeam = 0
+    /// Every behaviour the profile weights is planted at least once where its story is possible.
+    var plantEach = false
 }
 
 /// How common the surnames of a site are.
@@ -108,10 +140,17 @@ struct SiteIDStyle: Sendable {
 
 extension SiteProfile {
     /// All the profiles, in the order the documentation lists them.
-    public static let all: [SiteProfile] = [tidyWard, paperHabits, phoneInquiries, weekendCounter, longTailNames, commonNames]
+    public static let all: [SiteProfile] = [tidyWard, paperHabits, phoneInquiries, weekendCounter, longTailNames, commonNames,
+                                            postalBatches, wideAreaRelay, bigWardTeams]
 
     /// The profile with this name.
     public static func named(_ n: String) -> SiteProfile? { all.first { $0.name == n } }
+
+    /// The behaviours this profile can plant, in the order of ``SiteBehaviour/all``.
+    public var behaviours: [SiteBehaviour] {
+        let names = Set(behaviourWeights.map(\.0))
+        return SiteBehaviour.all.filter { names.contains($0.name) }
+    }
 
     /// A disciplined office: nearly every operation names its case, full data, full-name searches.
     static let tidyWard = SiteProfile(
@@ -238,4 +277,77 @@ extension SiteProfile {
                            ("slow-drip-searches", 1), ("borrowed-terminal", 1), ("extra-print-in-request", 1),
                            ("namesake-cover", 4)],
         ids: SiteIDStyle(person: "PN", register: "RG", staff: "SF", access: "EV", kase: "CS", width: 8))
+
+    // MARK: Written later, blind to the audit engine (see docs/synthetic-city.md)
+
+    /// Postal requests worked in batches by a postal team, hours to days after the letters came.
+    static let postalBatches = SiteProfile(
+        name: "postal-batches",
+        summary: "Postal requests (郵送請求) keyed with the day they arrived and worked in batches by a postal team hours to days later (longer after Golden Week and in spring); professionals' inheritance chains by post; letters sent back or naming someone not kept here; 2019–20 with the Reiwa holidays.",
+        summaryJa: "郵送請求は到着日で受付され、郵送担当が数時間〜数日後に一括処理（連休明けと春は長い）。司法書士・弁護士の相続の戸籍一式も郵送、返戻や「該当なし」もある。2019〜20年、令和の祝日。",
+        officeCount: 3...5, staffPerOffice: 18...30, personsPerOffice: 10_000, eventsPerYear: 62_000,
+        periodStart: (2019, 4), periodMonths: 12,
+        kanaFilled: 0.8, kanaEmpty: 0.08, addressEmpty: 0.03, addressAbsent: 0.04, personOnEvents: 0.35,
+        caseNaming: 0.55, caseNamingSpread: 0.15, searchSurnameOnly: 0.2, searchKana: 0.15, kanaQueryKey: "name",
+        searchWithBirth: 0.55, directOpen: 0.3, lateFiling: 0.1, lateFilingMaxMinutes: 180, phoneInquiry: 0.15,
+        inquiryShare: 0.06, saturdayOffices: 0, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .commonHeavy, consultations: 0.05, colleagueHelp: 0.12, supervisorCheck: 0.2,
+        supervisorOnCase: true, forwarded: 0.2, residentStaff: 0.4, contractorShare: 0.3, namesakeSlip: 0.03,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 1),
+                           ("neighbour-nosiness", 1), ("colleague-peek", 1), ("romantic-interest", 1), ("broker-sale", 1),
+                           ("own-case-as-cover", 1), ("extra-register-in-session", 1), ("fabricated-case", 1),
+                           ("slow-drip-searches", 1), ("borrowed-terminal", 1), ("extra-print-in-request", 1),
+                           ("namesake-cover", 1), ("postal-batch-extra", 3), ("fake-postal-request", 2),
+                           ("dv-fuhyo-by-post", 1), ("broker-professional-requests", 1), ("news-lookup", 1),
+                           ("colleague-case-number", 1), ("cover-request-filed-later", 1), ("thin-spread-months", 1)],
+        ids: SiteIDStyle(person: "A", register: "K", staff: "W", access: "OP", kase: "UT", width: 8),
+        modernCalendar: true, postalShare: 0.4, postalSameDay: 0.3, postalMaxLag: 4, plantEach: true)
+
+    /// 広域交付 relays and the inheritance rush of 2024–25.
+    static let wideAreaRelay = SiteProfile(
+        name: "wide-area-relay",
+        summary: "2024–25, after 広域交付 and compulsory inheritance registration began: a relay desk answers other municipalities' counters for old image registers (opened and sent as images), counter inheritance chains walked three generations back, more professional requests, kana searches under `kana`.",
+        summaryJa: "2024〜25年（広域交付の開始と相続登記の義務化の後）：他市区町村の窓口からの依頼に本籍地の担当が除籍・改製原戸籍を開き画像を送る、窓口の相続請求は3代さかのぼる、職務上請求が多い、かな検索は `kana` キー。",
+        officeCount: 3...5, staffPerOffice: 20...32, personsPerOffice: 11_000, eventsPerYear: 66_000,
+        periodStart: (2024, 4), periodMonths: 12,
+        kanaFilled: 0.97, kanaEmpty: 0.0, addressEmpty: 0.01, addressAbsent: 0.02, personOnEvents: 0.6,
+        caseNaming: 0.75, caseNamingSpread: 0.12, searchSurnameOnly: 0.1, searchKana: 0.25, kanaQueryKey: "kana",
+        searchWithBirth: 0.45, directOpen: 0.35, lateFiling: 0.06, lateFilingMaxMinutes: 90, phoneInquiry: 0.1,
+        inquiryShare: 0.05, saturdayOffices: 0, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .realistic, consultations: 0.09, colleagueHelp: 0.15, supervisorCheck: 0.15,
+        supervisorOnCase: true, forwarded: 0.15, residentStaff: 0.35, contractorShare: 0.35, namesakeSlip: 0.03,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("inheritance-peek", 2),
+                           ("romantic-interest", 1), ("broker-sale", 1), ("own-case-as-cover", 1), ("fabricated-case", 1),
+                           ("slow-drip-searches", 1), ("extra-print-in-request", 1),
+                           ("broker-professional-requests", 1), ("news-lookup", 2), ("colleague-case-number", 1),
+                           ("cover-request-filed-later", 2), ("thin-spread-months", 1), ("origin-tracing", 3)],
+        ids: SiteIDStyle(person: "J", register: "KF", staff: "E", access: "LG", kase: "RQ", width: 9),
+        modernCalendar: true, inheritanceShare: 0.3, chainDepth: 3, requesterMix: [0.4, 0.66, 0.69, 0.95],
+        relayShare: 0.12, plantEach: true)
+
+    /// Two large offices with a search team, an April intake of new staff with mentors, and a system migration.
+    static let bigWardTeams = SiteProfile(
+        name: "big-ward-teams",
+        summary: "Two large offices with specialised teams: a search team looks registers up for the counter, which prints; new staff start on 1 April and a mentor checks their work for ten weeks (wrong rows opened, keying errors put right by 職権訂正); a migration weekend in November with bulk verification under work orders.",
+        summaryJa: "専門の係を置く大規模な2区：検索係が戸籍を調べ窓口が印刷、4月1日に新採用職員が着任し10週間は指導係が作業を確認（別の行を開く、入力誤りは職権訂正）、11月のシステム更改の週末に作業指示による一括検証。",
+        officeCount: 2...2, staffPerOffice: 44...58, personsPerOffice: 16_000, eventsPerYear: 80_000,
+        periodStart: (2018, 1), periodMonths: 12,
+        kanaFilled: 0.92, kanaEmpty: 0.03, addressEmpty: 0.01, addressAbsent: 0.02, personOnEvents: 0.5,
+        caseNaming: 0.8, caseNamingSpread: 0.1, searchSurnameOnly: 0.15, searchKana: 0.15, kanaQueryKey: "name",
+        searchWithBirth: 0.4, directOpen: 0.12, lateFiling: 0.05, lateFilingMaxMinutes: 60, phoneInquiry: 0.1,
+        inquiryShare: 0.06, saturdayOffices: 0, sundayCounter: false, eveningUntil: 0, nightDesk: false,
+        surnamePool: .commonHeavy, consultations: 0.05, colleagueHelp: 0.1, supervisorCheck: 0.3,
+        supervisorOnCase: true, forwarded: 0.1, residentStaff: 0.45, contractorShare: 0.3, namesakeSlip: 0.03,
+        behaviourWeights: [("mayor-register-curiosity", 1), ("celebrity-search-spree", 1), ("acquaintance-browsing", 2),
+                           ("dv-address-leak", 1), ("ex-spouse-check", 1), ("neighbour-nosiness", 1), ("colleague-peek", 2),
+                           ("romantic-interest", 1), ("own-case-as-cover", 1), ("extra-register-in-session", 1),
+                           ("fabricated-case", 1), ("borrowed-terminal", 2), ("namesake-cover", 1),
+                           ("news-lookup", 1), ("colleague-case-number", 2), ("cover-request-filed-later", 1),
+                           ("thin-spread-months", 1), ("supervisor-approval-abuse", 2), ("migration-check-cover", 2),
+                           ("trainee-curiosity", 2)],
+        ids: SiteIDStyle(person: "PS", register: "KO", staff: "SY", access: "AL", kase: "JK", width: 8),
+        modernCalendar: true, searchTeam: 0.55, traineeIntake: 5, ojtDays: 70, migrationMonth: 11, migrationTeam: 8,
+        plantEach: true)
 }

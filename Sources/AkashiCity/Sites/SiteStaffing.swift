@@ -192,11 +192,80 @@ extension SiteEngine {
                 staff.append(s)
             }
         }
+        if p.traineeIntake > 0, boundary != noDate {
+            // New staff (新規採用) join register work on the HR boundary; each gets a mentor for the first weeks.
+            var r2 = CityRandom(seed: seed, stream: 515)
+            for o in w.offices.indices {
+                let code = Facts.wards[w.offices[o]].code
+                let k = max(1, Int((Double(p.traineeIntake) * w.officeWeight[o].squareRoot() * scale.squareRoot()).rounded()))
+                let seniors = staff.indices.filter { staff[$0].office == o && staff[$0].role == .clerk && staff[$0].dutyFrom <= w.p0 }
+                let already = staff.filter { $0.office == o }.count
+                for j in 0..<k {
+                    serial += 1
+                    var s = SiteStaff(id: p.ids.staff + pad(serial * 7 + r2.int(7), 5), name: "", role: .trainee, office: o,
+                                      assignments: [Assignment(office: code, duty: "koseki", from: LocalDate(day: boundary), to: nil)],
+                                      naming: 0, terminal: "T" + code + "-" + pad(already + j + 1, 2),
+                                      dutyFrom: boundary, dutyTo: w.p1, lateQuirk: 1.0)
+                    s.naming = min(0.995, max(0.01, r2.normal(p.caseNaming, p.caseNamingSpread)))
+                    let female = r2.chance(0.5)
+                    var young: Int32? = nil
+                    if r2.chance(p.residentStaff) {
+                        for _ in 0..<3000 {
+                            let q = Int32(r2.int(w.persons.count))
+                            let r = w.persons[Int(q)]
+                            if r.register >= 0, w.alive(q, on: w.p1), (22...29).contains(w.age(q, on: boundary)), r.addr.ward >= 0,
+                               !protectedSet.contains(q), !linked.contains(q) { young = q; break }
+                        }
+                    }
+                    if let q = young {
+                        linked.insert(q)
+                        s.person = q
+                        s.name = w.fullName(q)
+                        s.home = w.persons[Int(q)].addr
+                        s.address = w.addressText(w.persons[Int(q)].addr)
+                    } else {
+                        s.name = w.names.surnames[Int(w.names.surname(&r2))].kanji + " "
+                            + w.names.given[Int(w.names.givenName(year: yearOf(boundary) - 23 - r2.int(5), female: female, &r2))].kanji
+                        s.address = w.addressText(w.outsideAddr())
+                    }
+                    if !seniors.isEmpty { mentor[Int32(staff.count)] = Int32(seniors[r2.int(seniors.count)]) }
+                    staff.append(s)
+                }
+            }
+        }
         staffOfOffice = w.offices.indices.map { o in staff.indices.filter { staff[$0].office == o }.map { Int32($0) } }
+        if p.postalShare > 0 || p.relayShare > 0 || p.searchTeam > 0 || p.migrationTeam > 0 { desks() }
         if profile.name == "tidy-ward" {
             for s in staff where s.person >= 0 {
                 protections.append(SiteProtection(person: s.person, kind: .staff, from: w.p0 - 365, to: noDate, note: "職員"))
             }
+        }
+    }
+
+    /// The desk teams of the later profiles: a few staff per office who take the postal batches, the 広域交付 relays, the
+    /// searches for the counter, or the migration checks (they do counter work as well).
+    func desks() {
+        var rng = CityRandom(seed: seed, stream: 525)
+        let p = profile
+        func team(_ o: Int, _ n: Int, _ ok: (SiteStaff) -> Bool) -> [Int32] {
+            var list = staffOfOffice[o].filter { ok(staff[Int($0)]) }
+            rng.shuffle(&list)
+            return Array(list.prefix(n))
+        }
+        let small = scale.squareRoot()
+        for o in world.offices.indices {
+            let weight = world.officeWeight[o].squareRoot()
+            postalTeamOf.append(p.postalShare > 0
+                ? team(o, max(2, Int((Double(rng.int(3...5)) * weight * small).rounded()))) { $0.role == .clerk || $0.role == .contractor } : [])
+            relayDeskOf.append(p.relayShare > 0 ? team(o, max(2, Int((3 * weight * small).rounded()))) { $0.role == .clerk } : [])
+            searchTeamOf.append(p.searchTeam > 0
+                ? team(o, max(2, Int((Double(rng.int(3...5)) * weight * small).rounded()))) { $0.role == .clerk && $0.dutyFrom <= self.world.p0 } : [])
+            var m: [Int32] = []
+            if p.migrationTeam > 0 {
+                m = team(o, max(3, Int((Double(p.migrationTeam) * weight * small).rounded()))) { $0.role == .clerk || $0.role == .trainee }
+                m += team(o, 1) { $0.role == .supervisor }
+            }
+            migrationTeamOf.append(m)
         }
     }
 

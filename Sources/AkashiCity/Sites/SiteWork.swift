@@ -6,11 +6,16 @@ struct SiteTask {
         case certificate, consultation, inquiry, correction, otherNotification
         case notification(Int)      // index into world.events
         case forwardedEntry(Int32)  // the case, keyed at the keeping office
+        case postal([Int64])        // a batch of letters (their arrival times)
+        case relay([Int64])         // 広域交付 relays waiting at the desk (their arrival times)
+        case fix(Int32, Int32)      // a new clerk's keying error put right: register, person
     }
     var kind: Kind
     var arrival: Int
     /// Only clerks (not contractors) do it.
     var clerksOnly: Bool
+    /// The desk that takes it (0 = whoever is free; 1 = postal team; 2 = relay desk).
+    var desk: UInt8 = 0
 }
 
 extension SiteEngine {
@@ -85,6 +90,12 @@ extension SiteEngine {
             }
         }
         var forwardQueue: [Int32: [(office: Int, kase: Int32)]] = [:]
+        // The later profiles' queues: letters and relays waiting for their desk, new clerks' errors waiting to be put right.
+        var postalQueue: [Int32: [(office: Int, arrival: Int64)]] = [:]
+        var relayQueue: [Int32: [(office: Int, arrival: Int64)]] = [:]
+        var fixQueue: [Int32: [(office: Int, register: Int32, person: Int32)]] = [:]
+        var migrationDays: [Int32] = []
+        if profile.migrationMonth > 0 { migrationDays = planMigration() }
         for d in w.p0...w.p1 {
             for o in w.offices.indices {
                 let m = mode(office: o, d)
@@ -92,6 +103,7 @@ extension SiteEngine {
                 for n in notifByDay[d] ?? [] where n.office == o && n.night {
                     nightDesk(office: o, day: d, event: n.event, &rng)
                 }
+                if !migrationDays.isEmpty, let k = migrationDays.firstIndex(of: d) { migration(office: o, day: d, weekend: k < 2, &rng) }
                 guard m != .closed else { continue }
                 let lambda = certCases * w.officeWeight[o] * dayFactor(d, m) / openWeight
                 let counterEnd = m == .weekday ? 17 * 3600 + 15 * 60 : 12 * 3600 + 30 * 60
@@ -106,7 +118,7 @@ extension SiteEngine {
                     return 13 * 3600 + Int(Double(counterEnd - 13 * 3600 - 300) * rng.double())
                 }
                 func backOffice() -> Int { 13 * 3600 + 30 * 60 + rng.int(0...(3 * 3600 + 30 * 60)) }
-                for _ in 0..<rng.poisson(lambda) {
+                for _ in 0..<rng.poisson(profile.postalShare > 0 ? lambda * (1 - profile.postalShare) : lambda) {
                     tasks.append(SiteTask(kind: .certificate, arrival: arrival(), clerksOnly: false))
                 }
                 for _ in 0..<rng.poisson(lambda * profile.consultations) {
@@ -125,6 +137,47 @@ extension SiteEngine {
                     for f in forwardQueue[d] ?? [] where f.office == o {
                         tasks.append(SiteTask(kind: .forwardedEntry(f.kase), arrival: backOffice(), clerksOnly: true))
                     }
+                    if profile.postalShare > 0 {
+                        // Letters are opened and stamped in the morning; most wait in the tray for a batch.
+                        for _ in 0..<rng.poisson(lambda * profile.postalShare) {
+                            let arr = at(d, 8 * 3600 + 50 * 60 + rng.int(0...5400))
+                            let pd = rng.chance(profile.postalSameDay) ? d : postalDay(after: d, &rng)
+                            if pd <= w.p1 { postalQueue[pd, default: []].append((o, arr)) }
+                        }
+                        let due = (postalQueue[d] ?? []).filter { $0.office == o }.map(\.arrival).sorted()
+                        let old = due.filter { dayOf($0) < d }, fresh = due.filter { dayOf($0) == d }
+                        for (list, time) in [(old, 9 * 3600 + 20 * 60), (fresh, 13 * 3600 + 40 * 60)] where !list.isEmpty {
+                            let size = rng.int(12...22)
+                            for k in stride(from: 0, to: list.count, by: size) {
+                                tasks.append(SiteTask(kind: .postal(Array(list[k..<min(list.count, k + size)])),
+                                                      arrival: time + rng.int(0...1200), clerksOnly: false, desk: 1))
+                            }
+                        }
+                    }
+                    if profile.relayShare > 0 {
+                        // 広域交付 relays come in while other counters are open; the desk looks at its queue three times a day.
+                        let slots = [10 * 3600 + 30 * 60, 13 * 3600 + 30 * 60, 15 * 3600 + 30 * 60]
+                        for _ in 0..<rng.poisson(lambda * profile.relayShare) {
+                            let sec = 8 * 3600 + 50 * 60 + rng.int(0...(8 * 3600 + 30 * 60))
+                            let pd = sec + 600 < slots[2] ? d : calendar.nextBusinessDay(onOrAfter: d + 1)
+                            if pd <= w.p1 { relayQueue[pd, default: []].append((o, at(d, sec))) }
+                        }
+                        let due = (relayQueue[d] ?? []).filter { $0.office == o }.map(\.arrival).sorted()
+                        var start = 0
+                        for (k, slot) in ([9 * 3600 + 15 * 60] + slots).enumerated() {
+                            // The morning round takes yesterday's late relays; the others what came in before them.
+                            let upTo = k == 0 ? at(d, 0) : at(d, slot - 600)
+                            var end = start
+                            while end < due.count, due[end] < upTo { end += 1 }
+                            if end > start {
+                                tasks.append(SiteTask(kind: .relay(Array(due[start..<end])), arrival: slot, clerksOnly: true, desk: 2))
+                            }
+                            start = end
+                        }
+                    }
+                    for f in fixQueue[d] ?? [] where f.office == o {
+                        tasks.append(SiteTask(kind: .fix(f.register, f.person), arrival: backOffice(), clerksOnly: true))
+                    }
                 }
                 for n in notifByDay[d] ?? [] where n.office == o && !n.night {
                     tasks.append(SiteTask(kind: .notification(n.event), arrival: arrival(), clerksOnly: true))
@@ -141,11 +194,17 @@ extension SiteEngine {
                 for s in present { free[s] = 8 * 3600 + 40 * 60 + rng.int(0...900) }
                 tasks.sort { $0.arrival < $1.arrival }
                 for task in tasks {
-                    let pool = task.clerksOnly ? clerks : present
+                    var pool = task.clerksOnly ? clerks : present
+                    if task.desk != 0 {
+                        let team = Set(task.desk == 1 ? postalTeamOf[o] : relayDeskOf[o])
+                        let here = pool.filter { team.contains($0) }
+                        if !here.isEmpty { pool = here }
+                    }
                     var best = pool[rng.int(pool.count)]
                     for s in pool where free[s]! < free[best]! { best = s }
                     let start = max(task.arrival, free[best]!) + rng.int(20...120)
                     var c = SiteCursor(staff: best, office: o, terminal: staff[Int(best)].terminal, t: at(d, start))
+                    let firstEvent = events.count
                     switch task.kind {
                     case .certificate: certificate(&c, &rng)
                     case .consultation: consultation(&c, &rng)
@@ -159,6 +218,19 @@ extension SiteEngine {
                             if fd <= w.p1 { forwardQueue[fd, default: []].append((fwd.office, fwd.kase)) }
                         }
                     case let .forwardedEntry(k): forwardedEntry(&c, kase: k, &rng)
+                    case let .postal(letters):
+                        for a in letters { postalRequest(&c, arrival: a, &rng); c.t += Int64(rng.int(20...150)) }
+                    case let .relay(relays):
+                        for a in relays { relayRequest(&c, arrival: a, &rng); c.t += Int64(rng.int(30...240)) }
+                    case let .fix(r, p): fix(&c, register: r, person: p, &rng)
+                    }
+                    if profile.ojtDays > 0, learning(best, d), let mt = mentor[best] {
+                        // OJT: the mentor looks over the new clerk's work; a keying error is put right days later.
+                        ojtCheck(c, mentor: mt, firstEvent: firstEvent, &rng)
+                        if let e = events[firstEvent...].first(where: { $0.action == .update && $0.staff == best }), rng.chance(0.3) {
+                            let fd = addOfficeDays(d, rng.int(1...5))
+                            if fd <= w.p1 { fixQueue[fd, default: []].append((o, e.register, e.person)) }
+                        }
                     }
                     free[best] = Int(c.t - at(d, 0)) + rng.int(60...400)
                 }
@@ -220,6 +292,12 @@ extension SiteEngine {
         let (q, results) = searchQuery(p, style: style, &rng)
         emit(SiteEvent(t: c.step(&rng, 20, 70), staff: c.staff, office: c.office, terminal: c.terminal, action: .search,
                        record: .current, kase: caseFor(c, &rng), query: q, results: results))
+        if profile.ojtDays > 0, learning(c.staff, dayOf(c.t)), results.count > 1, rng.chance(0.2) {
+            // A new clerk opens the wrong row of the list first.
+            let r = results.first { $0 != world.persons[Int(p)].register } ?? results[0]
+            slips.append(emit(SiteEvent(t: c.step(&rng), staff: c.staff, office: c.office, terminal: c.terminal, action: .view,
+                                        record: recordKind(r), register: r, kase: caseFor(c, &rng))))
+        }
         if style == .surname, results.count > 8, rng.chance(0.5) {
             let (q2, r2) = searchQuery(p, style: .full, &rng)
             emit(SiteEvent(t: c.step(&rng, 15, 50), staff: c.staff, office: c.office, terminal: c.terminal,
@@ -299,12 +377,17 @@ extension SiteEngine {
         let regs: [Int32]
         let records: [RecordKind]
         let p: Int32
-        if x < 0.18, !oldRegistersOf[c.office].isEmpty {
+        if x < profile.inheritanceShare, !oldRegistersOf[c.office].isEmpty {
             // Inheritance paperwork: the removed / original registers and the chain around them.
             let r0 = oldRegistersOf[c.office][rng.int(oldRegistersOf[c.office].count)]
-            var chain = [r0]
-            for q in w.registers[Int(r0)].preds + w.registers[Int(r0)].succs where rng.chance(0.7) { chain.append(q) }
-            regs = siteUniq(chain)
+            if profile.chainDepth > 1 {
+                // From birth to death (出生から死亡まで): generations back, whichever ward keeps them.
+                regs = chain(from: r0, office: -1, &rng)
+            } else {
+                var chain = [r0]
+                for q in w.registers[Int(r0)].preds + w.registers[Int(r0)].succs where rng.chance(0.7) { chain.append(q) }
+                regs = siteUniq(chain)
+            }
             records = regs.map { recordKind($0) }
             p = w.registers[Int(r0)].head
             kind = w.registers[Int(r0)].kind == .removed ? .certificate_removed : .certificate_original
@@ -333,10 +416,19 @@ extension SiteEngine {
             regs = [r]
         }
         let z = rng.double()
-        let requesters: [(Double, Requester)] = [(0.45, .own), (0.75, .family), (0.79, .third_party), (0.97, .professional)]
+        let mix = profile.requesterMix ?? [0.45, 0.75, 0.79, 0.97]
+        let requesters: [(Double, Requester)] = [(mix[0], .own), (mix[1], .family), (mix[2], .third_party), (mix[3], .professional)]
         let requester = requesters.first { z < $0.0 }?.1 ?? .wide_area
         let late = isLate(c, &rng)
         openCase(&c, kind: kind, requester: requester, registers: regs, persons: [p], late: late, &rng)
+        if profile.searchTeam > 0, rng.chance(profile.searchTeam),
+           case let team = searchTeamOf[c.office].filter({ $0 != c.staff && onDuty($0, dayOf(c.t)) }), !team.isEmpty {
+            searchTeamIssue(&c, searcher: team[rng.int(team.count)], regs: regs, records: records, person: p, kind: kind,
+                            requester: requester, late: late, &rng)
+            closeCase(c, late: late, start: start, certificate: true, persons: [p], &rng)
+            supervisorCheck(c, regs[0], &rng)
+            return
+        }
         let direct = rng.chance(profile.directOpen)
         find(&c, p, direct: direct, &rng)
         let withPerson = rng.chance(profile.personOnEvents) && (kind == .certificate_individual || kind == .certificate_fuhyo)
