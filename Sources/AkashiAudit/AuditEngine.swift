@@ -83,6 +83,10 @@ public final class AuditEngine {
         var qs: String? = nil
         /// The office the access was made at (for the site calibration of later revisions).
         var o: Int32 = -1
+        /// Whether an undocumented search was counted for the site calibration when audited (``learnUndocumented``):
+        /// only such a search is counted for `search_nothing_opened` when its session ends, without using the day's
+        /// allowance again (one access, one place in the cap).
+        var counted = true
     }
     static let recentLimit = 8
     var recent: [[RecentSearch]]
@@ -180,7 +184,7 @@ public final class AuditEngine {
                                     unexplained: r.unexplained, flagged: r.flagged,
                                     c: r.caseID.map { ctx.caseTable.lookup($0) } ?? -1,
                                     q: AuditContext.known(r.query), qs: AuditContext.known(r.querySurname),
-                                    o: ctx.officeTable.lookup(r.office))
+                                    o: ctx.officeTable.lookup(r.office), counted: r.counted ?? true)
             if r.view == true { recentViews[Int(s)].append(item) } else { recent[Int(s)].append(item) }
         }
         for m in state.staffMarks ?? [] {
@@ -189,6 +193,10 @@ public final class AuditEngine {
             if let t = m.lastOpenedAt { lastOpenedAt[Int(s)] = t }
             if let d = m.bulkDay { bulkDay[Int(s)] = d }
             if let f = m.flagDays { flagDays[Int(s)] = Array(f.suffix(Self.flagDaysKept)) }
+            if let d = m.undocumentedDay, let n = m.undocumentedCount, n >= 0 {
+                uDay[Int(s)] = d
+                uCount[Int(s)] = n
+            }
         }
         if let c = state.siteCalibration {
             calibration.restore(c, officeIndex: { ctx.officeTable.lookup($0) }, staffIndex: { ctx.staffTable.lookup($0) })
@@ -248,13 +256,16 @@ public final class AuditEngine {
                                           unexplained: r.unexplained, flagged: r.flagged,
                                           caseID: r.c >= 0 ? ctx.caseTable.ids[Int(r.c)] : nil, view: view ? true : nil,
                                           query: r.q, querySurname: r.qs,
-                                          office: r.o >= 0 ? ctx.officeTable.ids[Int(r.o)] : nil))
+                                          office: r.o >= 0 ? ctx.officeTable.ids[Int(r.o)] : nil,
+                                          counted: view || r.counted ? nil : false))
                 }
             }
-            if lastOpenedAt[s] != Int64.min || bulkDay[s] != Int32.min || !flagDays[s].isEmpty {
+            if lastOpenedAt[s] != Int64.min || bulkDay[s] != Int32.min || !flagDays[s].isEmpty || uDay[s] != Int32.min {
                 marks.append(.init(staff: ctx.staffTable.ids[s], lastOpenedAt: lastOpenedAt[s] == Int64.min ? nil : lastOpenedAt[s],
                                    bulkDay: bulkDay[s] == Int32.min ? nil : bulkDay[s],
-                                   flagDays: flagDays[s].isEmpty ? nil : flagDays[s]))
+                                   flagDays: flagDays[s].isEmpty ? nil : flagDays[s],
+                                   undocumentedDay: uDay[s] == Int32.min ? nil : uDay[s],
+                                   undocumentedCount: uDay[s] == Int32.min ? nil : uCount[s]))
             }
         }
         st.recentSearches = searches
@@ -391,10 +402,12 @@ public final class AuditEngine {
         // Amid the accessor's own documented case work: a strongly explained access of theirs within the session gap.
         let amid = found == nil && ev.s >= 0 && sessionCase[Int(ev.s)] >= 0
             && ev.t >= sessionAt[Int(ev.s)] && ev.t - sessionAt[Int(ev.s)] <= amidMs
+        var countedForCalibration = false
         if update, calibrate, found == nil, ev.s >= 0 {
             let contractor = ctx.staffInfo[Int(ev.s)].role == .contractor ? 0b010 : 0
             if isSearch {
-                learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b010, mask: contractor, amid: amid)
+                countedForCalibration = learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b010,
+                                                          mask: contractor, amid: amid)
             } else {
                 learnUndocumented(Int(ev.s), day: ev.day, office: ev.o, applies: 0b011,
                                   mask: contractor | (e.record == .fuhyo ? 0b001 : 0), amid: amid)
@@ -510,7 +523,7 @@ public final class AuditEngine {
                 reasons.append((.in_case_session, wt, Reason(
                     code: ReasonCode.in_case_session.rawValue,
                     ja: "業務文書なしに\(action)（\(isSearch ? "検索" : e.register ?? "?")）。\(minutes)分前まで本人が案件（\(cid)）の作業中で、その合間のもう1件\(rateText.0)",
-                    en: "\(Self.pastTense(e.action)) \(isSearch ? "a search" : e.register ?? "?") with no business document amid the accessor's own case work (case \(cid), \(minutes) min before): one more inside a genuine session\(rateText.1)")))
+                    en: "\(isSearch ? "Searched" : Self.pastTense(e.action) + " " + (e.register ?? "?")) with no business document amid the accessor's own case work (case \(cid), \(minutes) min before): one more inside a genuine session\(rateText.1)")))
             }
             if isNightOrHoliday(ev), !officeWorking(ev) {
                 let when = nightLabel(ev)
@@ -569,7 +582,7 @@ public final class AuditEngine {
                     list.append(RecentSearch(access: e.id, t: ev.t, results: (e.results ?? []).map { ctx.registerTable.lookup($0) },
                                              unexplained: found == nil, flagged: score >= config.flagThreshold,
                                              c: strong ? found!.c : -1, q: qName, qs: strong ? qSurname : nil,
-                                             o: ev.o))
+                                             o: ev.o, counted: countedForCalibration))
                     if list.count > Self.recentLimit { list.removeFirst(list.count - Self.recentLimit) }
                     recent[si] = list
                 } else {
@@ -693,17 +706,19 @@ public final class AuditEngine {
     }
 
     /// Counts an undocumented access of staff member `s` for the calibration, at most `perStaffDay` a day.
-    /// `amid`: whether it was made amid the accessor's own case work (`in_case_session`; nil: not an access of its own,
-    /// such as a search counted again when its session ends).
-    func learnUndocumented(_ s: Int, day: Int32, office: Int32, applies: Int, mask: Int, amid: Bool? = nil) {
+    /// `amid`: whether it was made amid the accessor's own case work (`in_case_session`).
+    /// Returns whether it was counted (false: the day's allowance was used up).
+    @discardableResult
+    func learnUndocumented(_ s: Int, day: Int32, office: Int32, applies: Int, mask: Int, amid: Bool) -> Bool {
         if uDay[s] != day {
             uDay[s] = day
             uCount[s] = 0
         }
-        guard uCount[s] < Int32(calibration.perStaffDay) else { return }
+        guard uCount[s] < Int32(calibration.perStaffDay) else { return false }
         uCount[s] += 1
         calibration.countUndocumented(office: office, applies: applies, mask: mask)
-        if let amid { calibration.countSession(staff: s, amidCaseWork: amid) }
+        calibration.countSession(staff: s, amidCaseWork: amid)
+        return true
     }
 
     // MARK: Explanation rules
@@ -1373,8 +1388,9 @@ public final class AuditEngine {
                 if r.c >= 0 {
                     calibration.count(office: r.o, applies: SiteCalibration.searchMask,
                                       mask: opened < r.t ? SiteCalibration.searchMask : 0)
-                } else if r.unexplained {
-                    learnUndocumented(si, day: Self.jstDay(r.t), office: r.o, applies: 0b100, mask: opened < r.t ? 0b100 : 0)
+                } else if r.unexplained, r.counted {
+                    // Counted once, when it was audited, against the day's allowance: not again here.
+                    calibration.countUndocumented(office: r.o, applies: 0b100, mask: opened < r.t ? 0b100 : 0)
                 }
             }
         }

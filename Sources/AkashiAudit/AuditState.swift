@@ -56,6 +56,10 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var querySurname: String? = nil
         /// The office of the access.
         public var office: String? = nil
+        /// Whether the undocumented search was counted for the site calibration when it was audited (within the
+        /// day's `perStaffDay`): only then is it counted again, for `search_nothing_opened`, when its session ends
+        /// (nil in states saved before: counted).
+        public var counted: Bool? = nil
     }
 
     /// The last register access of a staff member and the last day over the bulk threshold.
@@ -67,6 +71,10 @@ public struct AuditState: Codable, Sendable, Hashable {
         public var bulkDay: Int32?
         /// JST day numbers of the staff member's latest flagged accesses (`staff_pattern`).
         public var flagDays: [Int32]? = nil
+        /// The JST day of the staff member's latest undocumented access counted for the site calibration, and how
+        /// many were counted that day (the `perStaffDay` cap goes on across a resumed audit).
+        public var undocumentedDay: Int32? = nil
+        public var undocumentedCount: Int32? = nil
     }
 
     public var version: Int = 2

@@ -22,8 +22,8 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable {
     /// The only document is a case the accessor alone handled, received at an office other than the one keeping the
     /// register, which is not the accessor's either. Its weight is the site's (``SiteCalibration``).
     case alone_other_office
-    /// An access no document explains, made amid the accessor's own documented case work (within the session gap of
-    /// an access a case explains strongly): one more register or search inside a genuine session. Its weight is the
+    /// An access no document explains, made amid the accessor's own documented case work (within `amidCaseMinutes`
+    /// after an access of theirs a case explains strongly): one more register or search inside a genuine session. Its weight is the
     /// site's (``SiteCalibration/sessionRate()``).
     case in_case_session
 

@@ -363,7 +363,7 @@ struct AmidCaseWorkTests {
 
     /// At a site where the counter clerks take consultations between requests — all eight, each of their 64
     /// undocumented accesses three or four minutes after their case work — an undocumented look right after case
-    /// work is ordinary: `in_case_session` weighs less (factor 0.05 ÷ median, §4a), and the probe's look scores
+    /// work is ordinary: `in_case_session` weighs less (factor 0.02 ÷ median, §4a), and the probe's look scores
     /// lower and no longer flags. Where they take them apart from the case work (more than half an hour after),
     /// the reference stands (below it nothing weighs more) and the same look flags with the default weight.
     @Test func aSiteWhoseClerksTakeConsultationsBetweenRequestsWeighsItLess() {
@@ -459,31 +459,20 @@ struct AmidCaseWorkTests {
         try Self.resume(at: split, wholeTable: false)
     }
 
-    /// Resumed in the middle of a day (as a store's batches of 100,000 events fall). On the current code the resumed
-    /// engine counts more of that day's undocumented accesses than the straight one (at split 100 and 700 the
-    /// in_case_session site row counts 16 more: the day's last consultation of each clerk), so at split 100 it
-    /// recomputes the median 16 counted accesses earlier and 16 findings on the third day get the lowered weight
-    /// (0.31 instead of 0.60, flag lost); at 700 the findings agree but the calibration table does not.
-    @Test(.disabled("""
-        Bug (docs/audit.md §4a, Amid case work): "The median is recomputed every 256 counted accesses in event order \
-        and kept in AuditState, so an audit resumed from its state weighs exactly as one that never stopped." \
-        Resumed mid-day, the counts (and at split 100 the findings) differ from the uninterrupted run: the \
-        per-staff daily count behind `perStaffDay` seems not to be kept in AuditState (at day boundaries too, the \
-        undocumented search_nothing_opened rows count 8 more searches resumed).
-        """), arguments: [100, 400, 700])
+    /// Resumed in the middle of a day (as a store's batches of 100,000 events fall). Before the fix the resumed
+    /// engine counted more of that day's undocumented accesses than the straight one (the per-staff daily count was
+    /// not in AuditState), so at split 100 it recomputed the median 16 counted accesses earlier and 16 findings on
+    /// the third day got the lowered weight (0.31 instead of 0.60, flag lost); at 700 the calibration table differed.
+    @Test(arguments: [100, 400, 700])
     func aResumedAuditMidDayWeighsAsOneThatNeverStopped(split: Int) throws {
         try Self.resume(at: split, wholeTable: true)
     }
 
     /// `perStaffDay` (20): a clerk's undocumented accesses count for the site's rate at most twenty a day (§4a). A
     /// clerk with eight consultations a day amid her case work — a search and a look each, sixteen undocumented
-    /// accesses — has all sixteen counted; with twelve (twenty-four accesses) twenty are. On the current code
-    /// fourteen are counted in both cases: each search seems to spend the day's allowance twice.
-    @Test(.disabled("""
-        Bug or doc gap (docs/audit.md §4a): "One staff member's undocumented accesses count at most `perStaffDay` \
-        (20) a day" and, for in_case_session, "(at most `perStaffDay` a day)". A clerk with 16 (or 24) undocumented \
-        accesses a day, half of them searches, gets only 14 counted (the in_case_session site row's holds).
-        """), arguments: [8, 12])
+    /// accesses — has all sixteen counted; with twelve (twenty-four accesses) twenty are. Before the fix fourteen were
+    /// counted in both cases: each search spent the day's allowance twice (again when its session ended).
+    @Test(arguments: [8, 12])
     func aClerksUndocumentedAccessesCountUpToTwentyADay(consultations: Int) {
         var site = Site(amid: [])
         for n in 0..<consultations {
@@ -508,7 +497,8 @@ struct AmidCaseWorkTests {
 
     /// `calibrationTable()` has a site row for `in_case_session` saying how many members of staff its median rests
     /// on (all eight clerks have 64 undocumented accesses; S_PROBE's two do not count): at the habitual site the
-    /// median is above the reference 0.05 and the weight here below the default; where the clerks keep
+    /// median is above the reference 0.02 (0.05 when this test was written; the docs now give our generator's
+    /// measured median) and the weight here below the default; where the clerks keep
     /// consultations apart from case work the median is below the reference and the weight is the default.
     @Test func theCalibrationTableHasTheSiteRowAndItsStaff() {
         let (amidEngine, _) = Site(amid: Array(repeating: true, count: 8)).run()
@@ -516,7 +506,7 @@ struct AmidCaseWorkTests {
         #expect(!amid.isEmpty)
         for row in amid {
             #expect(row.medianOverStaff == 8, "\(row)")
-            #expect(abs(row.referenceRate - 0.05) < 1e-9 && row.rate > 0.05, "\(row)")
+            #expect(abs(row.referenceRate - 0.02) < 1e-9 && row.rate > 0.02, "\(row)")
             #expect(row.weight < row.defaultWeight, "\(row)")
         }
         let (apartEngine, _) = Site(amid: Array(repeating: false, count: 8)).run()
@@ -524,7 +514,7 @@ struct AmidCaseWorkTests {
         #expect(!apart.isEmpty)
         for row in apart {
             #expect(row.medianOverStaff == 8, "\(row)")
-            #expect(row.rate <= 0.05 && abs(row.weight - row.defaultWeight) < 1e-9, "\(row)")
+            #expect(row.rate <= 0.02 && abs(row.weight - row.defaultWeight) < 1e-9, "\(row)")
         }
     }
 
