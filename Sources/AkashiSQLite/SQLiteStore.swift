@@ -158,6 +158,9 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         try catchUpLookupIndexes()
     }
 
+    /// How long the store's last checkpoint, when it goes away, waits for reads to finish (milliseconds).
+    static let closeWaitMs: Int32 = 2_000
+
     /// An SQLite URI for a database file no one can change while it is open (on a read-only file system).
     static func immutableURI(_ path: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
@@ -165,17 +168,31 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         return "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
     }
 
-    deinit {
+    deinit { finishWriting() }
+
+    /// ``AkashiStore/close()``: the last checkpoint and an empty write-ahead log, now.
+    public func close() async { finishWriting() }
+
+    private let closeLock = NSLock()
+
+    /// Stops the background checkpointer after its last checkpoint and empties the write-ahead log (once).
+    private func finishWriting() {
+        closeLock.lock()
+        defer { closeLock.unlock() }
         // The last checkpoint, then its connection closes (before the pool's connections close).
         checkpointer?.stop()
-        // Leave the write-ahead log empty where no one else is reading (never waiting for those who are): a reader
-        // that comes when no process has the store open can then read the database file alone, even where nothing
-        // can be written (a full disk, a read-only copy), instead of rebuilding the log's index in a new file.
+        // Leave the write-ahead log empty where no one else is reading: a reader that comes when no process has the
+        // store open can then read the database file alone, even where nothing can be written (a full disk, a
+        // read-only copy), instead of rebuilding the log's index in a new file. It waits a little (`closeWaitMs`) for
+        // reads still finishing (under load, one of this process's own connections could still hold a read when
+        // the store went away, and a checkpoint that did not wait at all left the log full: a flaky fault test),
+        // never long for another process's long read.
         if checkpointer != nil {
             try? pool.writeWithoutTransaction { db in
-                sqlite3_busy_timeout(db.sqliteConnection, 0)
+                sqlite3_busy_timeout(db.sqliteConnection, Self.closeWaitMs)
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
+            checkpointer = nil
         }
     }
 
@@ -614,7 +631,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     /// An exclusive `flock` on `DIR/<lease>.lock`, tried without waiting; the kernel drops it when the process dies.
     public func withLease<T: Sendable>(_ lease: StoreLease, _ body: () async throws -> T) async throws -> T? {
         let fd = try leaseFile(lease)
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
         defer { flock(fd, LOCK_UN) }
         return try await body()
@@ -623,7 +640,7 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
     /// The lease, for synchronous work on this store (see ``withLease(_:_:)-async``).
     public func withLease<T>(_ lease: StoreLease, _ body: () throws -> T) throws -> T? {
         let fd = try leaseFile(lease)
-        defer { close(fd) }
+        defer { Glibc.close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { return nil }
         defer { flock(fd, LOCK_UN) }
         return try body()

@@ -187,6 +187,11 @@ public protocol AkashiStore: EventLogReader {
     func ingest(_ items: [IngestItem], deferLookupIndexes: Bool) async throws -> [IngestOutcome]
     /// Adds every lookup-index row that a deferred ingest (or a crash after one) left out.
     func catchUpLookupIndexes() async throws
+    /// Ends this process's writing to the store, leaving its files as a later reader needs them (SQLite: the
+    /// write-ahead log copied into the database file and emptied, so that a copy on a read-only file system or a full
+    /// disk reads without writing). Idempotent; reads still work after it. A command that wrote calls it before it
+    /// exits, rather than trusting the store to be released in time (a thread still holding it at exit skips that).
+    func close() async
     /// Appends Akashi's own events (sign-ins, acknowledgements, auditor actions) to the ledger in one durable
     /// transaction; returns their ledger indexes.
     @discardableResult
@@ -253,6 +258,9 @@ public enum StoreLease: String, Sendable, CaseIterable {
 }
 
 extension AkashiStore {
+    /// Stores with nothing to leave behind (a server's connections close on their own) need do nothing.
+    public func close() async {}
+
     /// Stores a batch in one durable transaction, lookup indexes included; returns what happened to each item, in order.
     public func ingest(_ items: [IngestItem]) async throws -> [IngestOutcome] {
         try await ingest(items, deferLookupIndexes: false)
