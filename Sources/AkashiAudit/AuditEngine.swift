@@ -399,7 +399,7 @@ public final class AuditEngine {
         if update, calibrate, !isSearch, ev.s >= 0, ev.x >= 0, ev.t + Self.lagHorizonMs <= ctx.latestCaseReceived {
             observeLags(ev)
         }
-        // Amid the accessor's own documented case work: a strongly explained access of theirs within the session gap.
+        // Amid the accessor's own documented case work: a strongly explained access of theirs `amidCaseMinutes` before.
         let amid = found == nil && ev.s >= 0 && sessionCase[Int(ev.s)] >= 0
             && ev.t >= sessionAt[Int(ev.s)] && ev.t - sessionAt[Int(ev.s)] <= amidMs
         var countedForCalibration = false
@@ -522,7 +522,7 @@ public final class AuditEngine {
                 if taught { wt = feedback.weight(wt, .in_case_session, office: officeID) }
                 reasons.append((.in_case_session, wt, Reason(
                     code: ReasonCode.in_case_session.rawValue,
-                    ja: "業務文書なしに\(action)（\(isSearch ? "検索" : e.register ?? "?")）。\(minutes)分前まで本人が案件（\(cid)）の作業中で、その合間のもう1件\(rateText.0)",
+                    ja: "業務文書なしに\(isSearch ? "検索" : action + "（" + (e.register ?? "?") + "）")。\(minutes)分前まで本人が案件（\(cid)）の作業中で、その合間のもう1件\(rateText.0)",
                     en: "\(isSearch ? "Searched" : Self.pastTense(e.action) + " " + (e.register ?? "?")) with no business document amid the accessor's own case work (case \(cid), \(minutes) min before): one more inside a genuine session\(rateText.1)")))
             }
             if isNightOrHoliday(ev), !officeWorking(ev) {
