@@ -35,7 +35,9 @@ public struct Akashi: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            await OpenStores.shared.closeAll()
         } catch {
+            await OpenStores.shared.closeAll()
             let code = exitCode(for: error)
             if code == .validationFailure {
                 FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
@@ -108,6 +110,33 @@ struct NewStoreOptions: ParsableArguments {
     func open() throws -> any ServerStore { try StorePath.open(store) }
 }
 
+/// The stores this process opened through `--store`, closed (``AkashiStore/close()``) once the command is done, on
+/// success and on error alike: a store is otherwise left to its release, and a thread that still holds it when the
+/// process exits skips its last checkpoint (an import under load left its write-ahead log full, and a reader on a
+/// full disk then failed).
+final class OpenStores: @unchecked Sendable {
+    static let shared = OpenStores()
+    private let lock = NSLock()
+    private var stores: [any AkashiStore] = []
+
+    /// Keeps `store` to be closed when the command is done, and returns it.
+    func keep<S: AkashiStore>(_ store: S) -> S {
+        lock.withLock { stores.append(store) }
+        return store
+    }
+
+    func closeAll() async {
+        for s in takeAll() { await s.close() }
+    }
+
+    private func takeAll() -> [any AkashiStore] {
+        lock.withLock {
+            defer { stores = [] }
+            return stores
+        }
+    }
+}
+
 enum StorePath {
     /// The store a command works on: `--store` when given (and not empty), else the `AKASHI_STORE` environment
     /// variable, else "" (which ``check(_:mayCreate:)`` refuses).
@@ -142,11 +171,11 @@ enum StorePath {
             if !mayCreate, try !store.holdsData() {
                 throw ValidationError("--store \(location): no Akashi data for municipality \(location.municipality) there (a store is made by `akashi import FILE... --store URL`)")
             }
-            return store
+            return OpenStores.shared.keep(store)
         }
         if let s = scheme(value) { throw ValidationError(unsupported(s)) }
         do {
-            return try SQLiteStore(directory: value, readOnly: readOnly)
+            return OpenStores.shared.keep(try SQLiteStore(directory: value, readOnly: readOnly))
         } catch let e as StoreError where e.code == .readOnly {
             throw ValidationError(e.message)
         }

@@ -48,10 +48,8 @@ struct Import: AsyncParsableCommand {
         do {
             report = try await ImportRunner.run(files: files, store: store, quiet: quiet)
         } catch let e as ExitCode {
-            await store.close()
             throw e
         } catch {
-            await store.close()
             warn("akashi import: stopped: \(error)")
             warn("akashi import: what was committed before the stop is kept (the ledger verifies); once the cause is "
                  + "fixed, run the same import again: lines already taken count as duplicates and the rest is imported.")
@@ -61,7 +59,6 @@ struct Import: AsyncParsableCommand {
             let cp = try await LedgerService(store: store).signCheckpoint(with: signer)
             print("signed checkpoint \(grouped(cp.size)) (\(signer.name))")
         }
-        await store.close()
         if !report.allTaken { throw ExitCode(1) }
     }
 }
