@@ -158,9 +158,6 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         try catchUpLookupIndexes()
     }
 
-    /// How long the store's last checkpoint, when it goes away, waits for reads to finish (milliseconds).
-    static let closeWaitMs: Int32 = 2_000
-
     /// An SQLite URI for a database file no one can change while it is open (on a read-only file system).
     static func immutableURI(_ path: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
@@ -181,15 +178,12 @@ public final class SQLiteStore: AkashiStore, @unchecked Sendable {
         defer { closeLock.unlock() }
         // The last checkpoint, then its connection closes (before the pool's connections close).
         checkpointer?.stop()
-        // Leave the write-ahead log empty where no one else is reading: a reader that comes when no process has the
-        // store open can then read the database file alone, even where nothing can be written (a full disk, a
-        // read-only copy), instead of rebuilding the log's index in a new file. It waits a little (`closeWaitMs`) for
-        // reads still finishing (under load, one of this process's own connections could still hold a read when
-        // the store went away, and a checkpoint that did not wait at all left the log full: a flaky fault test),
-        // never long for another process's long read.
+        // Leave the write-ahead log empty where no one else is reading (never waiting for those who are): a reader
+        // that comes when no process has the store open can then read the database file alone, even where nothing
+        // can be written (a full disk, a read-only copy), instead of rebuilding the log's index in a new file.
         if checkpointer != nil {
             try? pool.writeWithoutTransaction { db in
-                sqlite3_busy_timeout(db.sqliteConnection, Self.closeWaitMs)
+                sqlite3_busy_timeout(db.sqliteConnection, 0)
                 try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
             }
             checkpointer = nil
