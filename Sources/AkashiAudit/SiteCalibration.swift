@@ -110,8 +110,8 @@ public struct SiteCalibration: Sendable, Hashable {
     public var lags = FilingLags()
 
     /// `in_case_session`, per staff member: undocumented accesses counted (at most ``perStaffDay`` a day) and how
-    /// many of them were made amid the accessor's own documented case work (``AuditEngine``: within the session gap
-    /// of an access a case explains strongly). Counted per person because undocumented work is where misuse is: a site
+    /// many of them were made amid the accessor's own documented case work (``AuditEngine``: within `amidCaseMinutes`
+    /// after an access of theirs a case explains strongly). Counted per person because undocumented work is where misuse is: a site
     /// rate pooled over every undocumented access would be raised by the very insiders it should expose, so the
     /// site's rate is the **median** member of staff's (``sessionRate``), which a minority of insiders cannot move.
     var sessionSeen: [Int32] = []
@@ -203,7 +203,16 @@ public struct SiteCalibration: Sendable, Hashable {
     /// like every other factor (never above the default).
     public func sessionWeight(_ w: Double, rate: Double) -> Double {
         guard w > 0, w < 1 else { return w }
-        let f = rate > 0 ? min(max(Self.sessionReference / rate, minFactor), maxFactor) : maxFactor
+        return Self.scaled(w, by: bounded(Self.sessionReference, rate))
+    }
+
+    /// The likelihood-ratio factor reference / rate here, within `minFactor`…`maxFactor` (`maxFactor` at a rate of 0).
+    func bounded(_ reference: Double, _ here: Double) -> Double {
+        here > 0 ? min(max(reference / here, minFactor), maxFactor) : maxFactor
+    }
+
+    /// A weight whose odds are multiplied by `f` (at most 0.95).
+    static func scaled(_ w: Double, by f: Double) -> Double {
         let odds = w / (1 - w) * f
         return min(odds / (1 + odds), 0.95)
     }
@@ -245,14 +254,9 @@ public struct SiteCalibration: Sendable, Hashable {
     /// The likelihood-ratio factor for a reason at an office: reference rate / rate here, bounded.
     public func factor(_ code: ReasonCode, office o: Int32) -> Double {
         var f = 1.0
-        if let k = Self.index(code) {
-            let here = rate(k, office: o)
-            f = here > 0 ? min(max(Self.referenceRate(code) / here, minFactor), maxFactor) : maxFactor
-        }
+        if let k = Self.index(code) { f = bounded(Self.referenceRate(code), rate(k, office: o)) }
         if let k = Self.undocumentedIndex(code) {
-            let here = undocumentedRate(k, office: o)
-            let u = here > 0 ? min(max(Self.undocumentedReference(code) / here, minFactor), maxFactor) : maxFactor
-            f = min(f, u)
+            f = min(f, bounded(Self.undocumentedReference(code), undocumentedRate(k, office: o)))
         }
         return f
     }
@@ -260,8 +264,7 @@ public struct SiteCalibration: Sendable, Hashable {
     /// A default weight turned into this site's: its odds times ``factor(_:office:)``.
     public func weight(_ w: Double, _ code: ReasonCode, office o: Int32) -> Double {
         guard Self.index(code) != nil || Self.undocumentedIndex(code) != nil, w > 0, w < 1 else { return w }
-        let odds = w / (1 - w) * factor(code, office: o)
-        return min(odds / (1 + odds), 0.95)
+        return Self.scaled(w, by: factor(code, office: o))
     }
 
     // MARK: State
